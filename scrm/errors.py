@@ -1,0 +1,44 @@
+"""The one error family of scrm.
+
+Every message is a sentence a user can act on: it names the file, row and
+column where there is one, and says how to fix the problem. The CLI and the
+app are the only places that turn these into output.
+"""
+
+from __future__ import annotations
+
+
+class ScrmError(Exception):
+    """Base class of every error scrm raises on purpose."""
+
+
+class ConfigError(ScrmError):
+    """A setting (path, environment variable, option) is unusable."""
+
+
+class SchemaTooNew(ScrmError):
+    """The database file was written by a newer scrm than this one."""
+
+
+class ImportRejected(ScrmError):
+    """A whole file was refused (unreadable, empty, not a table, missing columns)."""
+
+
+class UnknownKind(ImportRejected):
+    """The import kind is not one of customers, orders, mentions, surveys."""
+
+
+class UnknownPreset(ImportRejected):
+    """The mapping preset name is not known."""
+
+
+class MappingError(ImportRejected):
+    """An explicit column mapping is malformed or names absent headers."""
+
+
+class MissingColumns(ImportRejected):
+    """Required canonical columns could not be found in the file."""
+
+
+class NotFound(ScrmError):
+    """A requested record (customer, import, ...) does not exist."""

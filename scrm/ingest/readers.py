@@ -1,0 +1,664 @@
+"""Read an uploaded or local file into a table of text cells.
+
+:func:`read_table` takes a path or the raw bytes of an upload and returns a
+DataFrame whose cells are all text (object columns of ``str``, NaN where
+empty) with no type inference: typing is the job of :mod:`scrm.ingest.values`
+once the columns are mapped. The index is the row number a spreadsheet would
+show: the header is row 1, the first data row is row 2.
+
+Formats, picked by extension and, when the extension says nothing, by content:
+
+* CSV (``.csv``, ``.tsv``, ``.txt``): encoding UTF-8 (with or without BOM),
+  UTF-16 with BOM (Excel's "Unicode text"), else cp1252, else latin-1.
+  Delimiter ``,`` ``;`` tab or ``|``, chosen by :func:`sniff_delimiter`.
+  Quoted values may hold delimiters and line breaks; row numbers then count
+  records, not physical lines (a value spanning three lines is still one
+  row), which is also what a spreadsheet shows after opening the file.
+* Excel (``.xlsx``, ``.xlsm``): the first sheet; the header is the first
+  non-empty row and row numbers are the sheet's own. Dates become ISO text
+  (``2010-12-01T08:26:00``, or ``2010-12-01`` at midnight), numbers their
+  text with at most 15 significant digits (``17850``, ``2.55``).
+* JSON (``.json``): an array of objects, or an object holding exactly one
+  array of objects (``{"data": [...]}``); the first object is row 2.
+  Nested values are kept as JSON text.
+* JSON Lines (``.jsonl``, ``.ndjson``): one object per line; the row number is
+  the line number.
+* ``.gz``: unpacked, then read by the inner name (``orders.csv.gz``).
+
+Rows whose cells are all empty are dropped (their numbers stay unused), and
+so are columns with a blank header and no values (a trailing delimiter).
+Headers are stripped; blank ones become ``column_N``, repeated ones get a
+suffix (``email (2)``).
+
+A one-column file is a table only when its first line looks like a header
+(at most 40 characters and 3 words); otherwise the file is refused as "not
+a table" (plain text, prose). A file with a delimiter is also refused when
+its first line reads like prose (a field over 50 characters or 6 words) and
+its lines do not split consistently.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import logging
+import re
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scrm.errors import ImportRejected
+
+log = logging.getLogger(__name__)
+
+Source = str | Path | bytes
+
+UPLOAD_NAME = "the uploaded file"
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+_SNIFF_CHARS = 64 * 1024
+_SNIFF_RECORDS = 50
+# A delimiter is trusted when at least this share of the sampled rows split
+# into as many fields as the header (not counting trailing empty ones).
+_CONSISTENT = 0.6
+
+_CSV_EXT = (".csv", ".tsv", ".txt", ".tab")
+_XLSX_EXT = (".xlsx", ".xlsm")
+_JSON_EXT = (".json",)
+_JSONL_EXT = (".jsonl", ".ndjson")
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "it is a PNG image"),
+    (b"\xff\xd8\xff", "it is a JPEG image"),
+    (b"GIF8", "it is a GIF image"),
+    (b"%PDF", "it is a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "it is an old Excel .xls (or other Office 97) file"),
+    (b"Rar!", "it is a RAR archive"),
+    (b"7z\xbc\xaf", "it is a 7-Zip archive"),
+)
+
+
+# --- messages ------------------------------------------------------------------
+
+
+def _empty(name: str) -> ImportRejected:
+    return ImportRejected(
+        f"{name} is empty: there is nothing to import. "
+        "Export the data again and check the file has a header row and at least one row."
+    )
+
+
+def _no_rows(name: str) -> ImportRejected:
+    return ImportRejected(f"{name} has a header row but no data rows. Export the data again with its rows.")
+
+
+def _unreadable(name: str, reason: str) -> ImportRejected:
+    return ImportRejected(
+        f"{name} could not be read as CSV, Excel or JSON ({reason}). Save it as CSV (UTF-8) or XLSX and try again."
+    )
+
+
+def _not_a_table(name: str, why: str) -> ImportRejected:
+    return ImportRejected(
+        f"{name} does not look like a table: {why}. Export it as CSV, XLSX or JSON with one row per record."
+    )
+
+
+# --- sources -------------------------------------------------------------------
+
+
+def source_name(source: Source, file_name: str | None = None) -> str:
+    """The name to show for ``source``: ``file_name``, else the path's name, else "the uploaded file"."""
+    if file_name:
+        return file_name
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return UPLOAD_NAME
+    return Path(source).name or str(source)
+
+
+def _raw_bytes(source: Source, name: str) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    path = Path(source)
+    if path.is_dir():
+        raise ImportRejected(f"{name} is a folder, not a file. Choose the file inside it and try again.")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImportRejected(f"{name} was not found. Check the file name and folder, and try again.") from None
+    except OSError as e:
+        raise ImportRejected(f"{name} could not be opened ({e.strerror}). Check that the file is readable.") from e
+
+
+def sha256_of(source: Source) -> str:
+    """Hex SHA-256 of the raw bytes of ``source`` (a path or bytes), as stored with each import."""
+    digest = hashlib.sha256()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        digest.update(source)
+        return digest.hexdigest()
+    with Path(source).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- the entry point -----------------------------------------------------------
+
+
+def read_table(source: Source, file_name: str | None = None) -> pd.DataFrame:
+    """Read a CSV, Excel or JSON file into a DataFrame of text cells.
+
+    ``source`` is a path or the raw bytes of an upload; ``file_name`` (default:
+    the path's name) is used in messages and to pick the format by extension.
+    The index holds spreadsheet row numbers (header row 1, first data row 2).
+    Raises :class:`~scrm.errors.ImportRejected` with a sentence that says how
+    to fix the file when it is empty, unreadable, malformed or not a table.
+
+    >>> read_table(b"name;amount\\nAna;12,5\\n", "a.csv")
+      name amount
+    2  Ana   12,5
+    """
+    name = source_name(source, file_name)
+    if name == UPLOAD_NAME:
+        name = "The uploaded file"  # it starts every message
+    raw = _raw_bytes(source, name)
+    inner = name if file_name or not isinstance(source, (bytes, bytearray, memoryview)) else ""
+    if inner.lower().endswith(".gz") or raw[:2] == b"\x1f\x8b":
+        raw = _gunzip(raw, name)
+        inner = inner[:-3] if inner.lower().endswith(".gz") else inner
+    if _is_blank(raw):
+        raise _empty(name)
+    kind = _format_of(raw, inner.lower(), name)
+    if kind == "xlsx":
+        table = _read_xlsx(raw, name)
+    elif kind in ("json", "jsonl"):
+        table = _read_json(raw, name, lines=kind == "jsonl")
+    else:
+        table = _read_csv(raw, name, tab_first=inner.lower().endswith((".tsv", ".tab")))
+    return _finish(table, name)
+
+
+def _is_blank(raw: bytes) -> bool:
+    """Only whitespace (and a BOM)? Looks at a prefix first: stripping a big file copies it."""
+    if raw[:4096].lstrip(b"\xef\xbb\xbf").strip():
+        return False
+    return not raw.lstrip(b"\xef\xbb\xbf").strip()
+
+
+def _gunzip(raw: bytes, name: str) -> bytes:
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as e:
+        raise _unreadable(name, "the .gz archive is damaged or incomplete") from e
+
+
+def _format_of(raw: bytes, lower_name: str, name: str) -> str:
+    """``csv``, ``xlsx``, ``json`` or ``jsonl``: magic bytes first, then extension, then content."""
+    for magic, reason in _MAGIC:
+        if raw.startswith(magic):
+            raise _unreadable(name, reason)
+    if raw.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if lower_name.endswith(_XLSX_EXT):
+        raise _unreadable(name, "it is not a valid XLSX workbook")
+    if lower_name.endswith(_JSON_EXT):
+        return "json"
+    if lower_name.endswith(_JSONL_EXT):
+        return "jsonl"
+    if lower_name.endswith(_CSV_EXT):
+        return "csv"
+    head = raw[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"[", b"{"):
+        return "json"
+    return "csv"
+
+
+def _finish(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Drop empty rows and blank empty columns; refuse a table without rows."""
+    if table.shape[1] == 0:
+        raise _empty(name)
+    # Narrow the candidates column by column: checking every cell of a
+    # million-row table for missing values costs more than reading it.
+    empty_at = np.flatnonzero(table.iloc[:, 0].isna().to_numpy())
+    for i in range(1, table.shape[1]):
+        if not len(empty_at):
+            break
+        empty_at = empty_at[table.iloc[empty_at, i].isna().to_numpy()]
+    keep = [
+        i
+        for i, col in enumerate(table.columns)
+        if not (col == f"column_{i + 1}" and table.iloc[:, i].isna().all())
+    ]
+    if keep and len(keep) < table.shape[1]:
+        table = table.iloc[:, keep]
+    if len(empty_at):
+        rows = np.ones(len(table), dtype=bool)
+        rows[empty_at] = False
+        table = table[rows]
+    if len(table) == 0:
+        raise _no_rows(name)
+    return table
+
+
+# --- headers -------------------------------------------------------------------
+
+
+def clean_headers(headers: Iterable[object]) -> list[str]:
+    """Strip headers (and a BOM); blank -> ``column_N``; repeats -> ``name (2)``.
+
+    >>> clean_headers([" id", "", "\\ufeffemail", "email"])
+    ['id', 'column_2', 'email', 'email (2)']
+    """
+    raw = [
+        "" if h is None else re.sub(r"\s*[\r\n]+\s*", " ", str(h).replace("\ufeff", "")).strip()
+        for h in headers
+    ]
+    named = [h if h else f"column_{i + 1}" for i, h in enumerate(raw)]
+    seen: set[str] = set()
+    out: list[str] = []
+    for h in named:
+        candidate, n = h, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{h} ({n})"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _looks_like_header(fields: list[str], *, single: bool) -> bool:
+    """A header is short labels, not sentences; one lone label must be shorter still."""
+    stripped = [f.strip() for f in fields]
+    if single:
+        return 0 < len(stripped[0]) <= 40 and len(stripped[0].split()) <= 3
+    return all(len(f) <= 50 and len(f.split()) <= 6 for f in stripped)
+
+
+# --- CSV -------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, *, whole: bool = False) -> tuple[bytes, str, str]:
+    """(bytes for pandas, their encoding, decoded text).
+
+    The whole file is decoded once to choose the encoding, but only its head
+    is kept unless ``whole``: pandas decodes the bytes itself, and a second
+    copy of a big file in memory buys nothing.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 (Excel's "Unicode text"): re-encode once so that pandas reads UTF-8.
+        text = raw.decode("utf-16")
+        return text.encode("utf-8"), "utf-8", text if whole else text[: 2 * _SNIFF_CHARS]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    for encoding in ("utf-8", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return raw, encoding, text if whole else text[: 2 * _SNIFF_CHARS]
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    """The first records of ``text`` split by the csv module (quotes honoured)."""
+    truncated = len(text) >= _SNIFF_CHARS
+    # newline="": the csv module splits records itself (\r, \n or \r\n).
+    reader = csv.reader(io.StringIO(text[:_SNIFF_CHARS], newline=""), delimiter=delimiter)
+    out: list[list[str]] = []
+    try:
+        for record in reader:
+            out.append(record)
+            if len(out) > _SNIFF_RECORDS:
+                break
+    except csv.Error:
+        pass
+    if truncated and len(out) <= _SNIFF_RECORDS and len(out) > 1:
+        out.pop()  # the last record may be cut in the middle
+    return out
+
+
+def sniff_delimiter(text: str, *, tab_first: bool = False) -> str | None:
+    """The delimiter among ``,`` ``;`` tab ``|`` that splits ``text`` into a table.
+
+    For each candidate, the header must split into two or more fields; the
+    score is the share of the sampled data rows with as many fields as the
+    header (trailing empty fields aside). The best score wins if it reaches 60 %; ties go to more fields,
+    then to the order ``,`` ``;`` tab ``|`` (tab first for ``.tsv``). When no
+    candidate is consistent but the header splits into short labels, the
+    delimiter with most header fields is returned (so that the malformed row
+    is reported rather than the file read as one column). ``None`` means one
+    column.
+
+    >>> sniff_delimiter("name;amount\\nAna;12,5\\nLuis;3,25\\n")
+    ';'
+    """
+    order = ("\t", ",", ";", "|") if tab_first else DELIMITERS
+    best: tuple[float, int, int] | None = None
+    best_delim: str | None = None
+    fallback: tuple[int, int] | None = None
+    fallback_delim: str | None = None
+    for rank, delim in enumerate(order):
+        records = [r for r in _records(text, delim) if r]
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        rows = records[1:]
+        score = sum(_fits(r, records[0]) for r in rows) / len(rows) if rows else 1.0
+        key = (score, width, -rank)
+        if score >= _CONSISTENT and (best is None or key > best):
+            best, best_delim = key, delim
+        if _looks_like_header(records[0], single=False) and (fallback is None or (width, -rank) > fallback):
+            fallback, fallback_delim = (width, -rank), delim
+    return best_delim if best_delim is not None else fallback_delim
+
+
+def _filled_width(record: list[str]) -> int:
+    """Fields up to the last non-empty one: ``1,2,,`` has 2."""
+    n = len(record)
+    while n and not record[n - 1].strip():
+        n -= 1
+    return n
+
+
+def _fits(record: list[str], header: list[str]) -> bool:
+    """As many fields as the header, or as many up to trailing empty ones."""
+    return len(record) == len(header) or _filled_width(record) == _filled_width(header)
+
+
+_LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n|[ \t]*\r)+")
+
+
+def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame:
+    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _unreadable(name, "it contains NUL bytes, so it is probably not a text file")
+    data, encoding, text = _decode(raw)
+    if not text.strip():
+        raise _empty(name)
+    head = text[:_SNIFF_CHARS]
+    controls = sum(1 for c in head if c < " " and c not in "\t\r\n")
+    if controls > max(2, len(head) // 100):
+        raise _unreadable(name, "it contains control characters, so it is probably not a text file")
+    # Leading blank lines are skipped but still counted, so row numbers match the file.
+    blank = _LEADING_BLANK_LINES.match(data)
+    offset = 0
+    if blank:
+        offset = blank.group(0).count(b"\n") or blank.group(0).count(b"\r")
+        data = data[blank.end() :]
+        text = text.lstrip(" \t\r\n")
+    delimiter = sniff_delimiter(text, tab_first=tab_first)
+    sample = _records(text, delimiter or "\x1f")
+    if not sample:
+        raise _unreadable(name, "its first lines could not be split into fields")
+    first = sample[0]
+    if delimiter is None and not _looks_like_header(first, single=True):
+        raise _not_a_table(
+            name, "no `,`, `;`, tab or `|` separates its columns and its first line reads like text, not a header"
+        )
+    # pandas takes the width of a table from its first data row when that row
+    # is wider than the header, and then silently drops the extra cells; so a
+    # too-wide row among the first ones is found here, with the csv module.
+    # Rows that are wider only by empty fields (a delimiter at the end of each
+    # line, as some exports write) lose nothing: the header is widened with
+    # blank names, and those empty columns are dropped at the end.
+    for i, record in enumerate(sample[1:], start=2):
+        if _filled_width(record) > len(first):
+            raise _too_many_fields(name, i + offset, len(record), len(first))
+    width = max(len(r) for r in sample)
+    headers = clean_headers([*first, *([""] * (width - len(first)))])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                io.BytesIO(data),
+                encoding=encoding,
+                # One column: a separator that cannot occur, so that commas in the
+                # text stay in the cell (pandas needs a single character for speed).
+                sep=delimiter or "\x1f",
+                # The header is skipped and named by us: with header=0 pandas
+                # would take the width from the header line, not from names.
+                header=None,
+                skiprows=1,
+                names=headers,
+                index_col=False,
+                # object, not the str dtype: converting a million rows of every
+                # column to pyarrow strings doubles the read time, and most
+                # columns are only stored, never parsed.
+                dtype=object,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                engine="c",
+            )
+    except pd.errors.ParserError as e:
+        raise _malformed(name, str(e), len(first), offset) from e
+    except pd.errors.ParserWarning as e:
+        wide = _first_wide_record(data, encoding, delimiter or "\x1f", len(headers))
+        if wide is None:
+            raise _unreadable(name, str(e)) from e
+        raise _too_many_fields(name, wide[0] + offset, wide[1], len(first)) from e
+    except (ValueError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
+        raise _unreadable(name, str(e).splitlines()[0] if str(e) else type(e).__name__) from e
+    # pandas' C tokenizer counts records, the header being record 1, so data row i
+    # (from 0) is record i + 2 whatever line breaks its quoted values hold.
+    table.index = pd.RangeIndex(2 + offset, 2 + offset + len(table))
+    return table
+
+
+def _too_many_fields(name: str, row: int, fields: int, width: int) -> ImportRejected:
+    return ImportRejected(
+        f"{name} row {row}: the row has {fields} fields but the header has {width}. "
+        "Check for an unquoted delimiter or a missing closing quote."
+    )
+
+
+def _first_wide_record(data: bytes, encoding: str, delimiter: str, width: int) -> tuple[int, int] | None:
+    """(row number, fields) of the first record wider than the header, by a full csv-module scan."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    for row, record in enumerate(csv.reader(stream, delimiter=delimiter), start=1):
+        if len(record) > width:
+            return row, len(record)
+    return None
+
+
+def _malformed(name: str, message: str, width: int, offset: int) -> ImportRejected:
+    # pandas' C tokenizer numbers records from 1 with the header as record 1,
+    # counting blank lines and not the line breaks inside quoted values: the
+    # spreadsheet row number.
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        _, line, saw = (int(g) for g in fields.groups())
+        return _too_many_fields(name, line + offset, saw, width)
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        row = int(quote.group(1)) + 1 + offset  # this one pandas counts from 0
+        return ImportRejected(
+            f"{name} row {row}: a quoted value starts here and is never closed. "
+            'Check for a missing closing quote, or write a quote inside a value as "".'
+        )
+    return _unreadable(name, message.replace("Error tokenizing data. C error: ", "").strip())
+
+
+def _text_column(cells: list[str | None]) -> pd.Series:
+    """An object column of text with NaN for missing cells, as the CSV reader gives."""
+    return pd.Series([np.nan if c is None else c for c in cells], dtype=object)
+
+
+# --- Excel ---------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.time() == time(0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, float):
+        # 15 significant digits, as Excel shows them: no 0.30000000000000004.
+        return f"{value:.15g}"
+    return str(value)
+
+
+def _read_xlsx(raw: bytes, name: str) -> pd.DataFrame:
+    import openpyxl  # imported here: only Excel uploads pay for it
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = set(archive.namelist())
+    except zipfile.BadZipFile as e:
+        raise _unreadable(name, "it is not a valid XLSX workbook (damaged ZIP container)") from e
+    if "xl/workbook.xml" not in members:
+        raise _unreadable(name, "it is a ZIP archive, not an Excel workbook; unzip it first")
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for damaged files
+        log.info("%s: openpyxl could not open it: %r", name, e)
+        raise _unreadable(name, "it is not a valid XLSX workbook (its content is damaged)") from e
+    try:
+        if not book.worksheets:
+            raise _empty(name)
+        sheet = book.worksheets[0]
+        header: list[str] | None = None
+        header_row = 0
+        rows: list[list[str | None]] = []
+        numbers: list[int] = []
+        try:
+            for row_number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+                cells = [_cell_text(v) for v in values]
+                if header is None:
+                    if any(c is not None and c.strip() for c in cells):
+                        header = clean_headers(c or "" for c in cells)
+                        header_row = row_number
+                    continue
+                if any(c is not None for c in cells):
+                    rows.append(cells)
+                    numbers.append(row_number)
+        except Exception as e:
+            log.info("%s: openpyxl could not read the first sheet: %r", name, e)
+            raise _unreadable(name, "its first sheet is damaged") from e
+    finally:
+        book.close()
+    if header is None:
+        raise _empty(name)
+    width = max([len(header), *(len(r) for r in rows)])
+    header = clean_headers([*header, *([""] * (width - len(header)))])
+    log.debug("%s: header on sheet row %d, %d data rows", name, header_row, len(rows))
+    columns = {
+        h: _text_column([r[i] if i < len(r) else None for r in rows]) for i, h in enumerate(header)
+    }
+    table = pd.DataFrame(columns)
+    table.index = pd.Index(numbers, dtype="int64")
+    return table
+
+
+# --- JSON ------------------------------------------------------------------------
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false value"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if value is None:
+        return "null"
+    return "object"
+
+
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _read_json(raw: bytes, name: str, *, lines: bool) -> pd.DataFrame:
+    _, _, text = _decode(raw, whole=True)
+    if lines:
+        return _records_table(*_json_lines(text, name))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        if e.msg == "Extra data" and text.lstrip().startswith("{"):
+            return _records_table(*_json_lines(text, name))  # JSON Lines saved as .json
+        raise _unreadable(name, f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from e
+    if isinstance(data, dict):
+        lists = [k for k, v in data.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)]
+        if len(lists) > 1:
+            keys = ", ".join(f"`{k}`" for k in lists)
+            raise _not_a_table(name, f"its JSON object holds several lists of records ({keys}) and it is unclear which one to import")
+        if not lists:
+            if [v for v in data.values() if isinstance(v, list)] == [[]]:
+                raise _empty(name)  # {"data": []}
+            raise _not_a_table(name, "its JSON object holds no list of records such as {\"data\": [{...}, ...]}")
+        data = data[lists[0]]
+    if not isinstance(data, list):
+        raise _not_a_table(name, f"its JSON is a single {_json_kind(data)}, not a list of records")
+    if not data:
+        raise _empty(name)
+    for i, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            raise _not_a_table(name, f"item {i} of its JSON list is a {_json_kind(item)}, not an object with named fields")
+    return _records_table(data, list(range(2, len(data) + 2)))
+
+
+def _json_lines(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
+    records: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ImportRejected(
+                f"{name} line {number} is not valid JSON ({e.msg} at column {e.colno}). "
+                "Each line of a JSON Lines file must hold one object: fix or remove that line and try again."
+            ) from e
+        if not isinstance(item, dict):
+            raise ImportRejected(
+                f"{name} line {number} holds a {_json_kind(item)}, not a JSON object. "
+                "Each line of a JSON Lines file must hold one object: fix or remove that line and try again."
+            )
+        records.append(item)
+        numbers.append(number)
+    if not records:
+        raise _empty(name)
+    return records, numbers
+
+
+def _records_table(records: list[dict[str, Any]], numbers: list[int]) -> pd.DataFrame:
+    keys: dict[str, None] = {}
+    for record in records:
+        for k in record:
+            keys.setdefault(k, None)
+    headers = clean_headers(keys)
+    columns = {
+        h: _text_column([_json_text(r.get(k)) for r in records]) for h, k in zip(headers, keys, strict=True)
+    }
+    table = pd.DataFrame(columns)
+    table.index = pd.Index(numbers, dtype="int64")
+    return table

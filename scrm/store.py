@@ -1,0 +1,295 @@
+"""The SQLite database: opening, migrations, the data version, bulk writes.
+
+One file holds CRM and social data. Every write goes through
+:func:`transaction`, which bumps the data version in the same transaction, so
+a cache keyed on ``(path, data_version)`` never serves stale figures and a
+killed process leaves either all of a write or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from scrm import schema as S
+from scrm.errors import ConfigError, SchemaTooNew
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = Path("data") / "scrm.db"
+ENV_DB = "SCRM_DB"
+
+
+def default_db_path() -> Path:
+    """The database path: ``$SCRM_DB`` or ``data/scrm.db``."""
+    value = os.environ.get(ENV_DB, "").strip()
+    return Path(value) if value else DEFAULT_DB
+
+
+def utcnow() -> str:
+    """Now in UTC as ISO 8601 text, the format every timestamp is stored in."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+# --- migrations ------------------------------------------------------------
+# Each migration takes the database from version i to i + 1 and runs inside
+# one transaction with the version bump. Append, never edit a released one.
+
+
+def _create_table(db: sqlite_utils.Database, table: str) -> None:
+    pk = S.PRIMARY_KEYS[table]
+    columns = {name: _PY_TYPES[sql] for name, sql in S.STORED_COLUMNS[table].items()}
+    db[table].create(columns, pk=pk, not_null={pk} if isinstance(pk, str) else set(pk))  # type: ignore[union-attr]
+    for cols in S.INDEXES.get(table, []):
+        db[table].create_index(list(cols), find_unique_name=True)  # type: ignore[union-attr]
+
+
+_PY_TYPES: dict[str, type] = {"TEXT": str, "INTEGER": int, "REAL": float}
+
+
+def _migrate_0_to_1(db: sqlite_utils.Database) -> None:
+    for table in S.STORED_COLUMNS:
+        if table != S.META:
+            _create_table(db, table)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1]
+assert len(MIGRATIONS) == S.SCHEMA_VERSION, "one migration per schema version"
+
+
+def _schema_version(db: sqlite_utils.Database) -> int:
+    if S.META not in db.table_names():
+        return 0
+    row = db.execute(f"SELECT value FROM {S.META} WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(db: sqlite_utils.Database, path: str = "the database") -> int:
+    """Bring the database to :data:`scrm.schema.SCHEMA_VERSION`; return the version found.
+
+    A newer file is refused rather than risked.
+    """
+    found = _schema_version(db)
+    if found > S.SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{path} uses database schema {found}, but this scrm reads schema "
+            f"{S.SCHEMA_VERSION} at most. Upgrade scrm (pip install -r requirements.txt "
+            "from a newer release) or point SCRM_DB at another file."
+        )
+    if found == S.SCHEMA_VERSION:
+        return found
+    with db.atomic():
+        if S.META not in db.table_names():
+            db[S.META].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
+        for version in range(found, S.SCHEMA_VERSION):
+            log.info("migrating %s from schema %d to %d", path, version, version + 1)
+            MIGRATIONS[version](db)
+        _set_meta(db, "schema_version", str(S.SCHEMA_VERSION))
+        if get_meta(db, "data_version") is None:
+            _set_meta(db, "data_version", "0")
+    return found
+
+
+# --- opening ---------------------------------------------------------------
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """A connection usable from any thread (Streamlit reruns run in threads)."""
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    db = sqlite_utils.Database(conn)
+    return db
+
+
+def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and if needed create and migrate) the scrm database at ``path``.
+
+    >>> db = open_db(":memory:")
+    >>> data_version(db)
+    0
+    """
+    target = Path(path) if path is not None else default_db_path()
+    is_memory = str(target) == ":memory:"
+    if not is_memory:
+        if target.exists() and target.is_dir():
+            raise ConfigError(f"{target} is a folder; set SCRM_DB (or --db) to a file path such as data/scrm.db.")
+        if not target.exists():
+            if not create:
+                raise ConfigError(
+                    f"No database at {target}. Build one with `python -m scrm demo` "
+                    "or import a file with `python -m scrm import`."
+                )
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise ConfigError(f"Cannot create the folder {target.parent} ({e.strerror}); set SCRM_DB to a writable path.") from e
+    try:
+        db = connect(target)
+        if not is_memory:
+            db.enable_wal()
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("PRAGMA synchronous = NORMAL")
+        migrate(db, str(target))
+    except sqlite3.DatabaseError as e:
+        raise ConfigError(
+            f"{target} is not an scrm database or is damaged ({e}). "
+            "Point SCRM_DB at another file, or move this one away and run `python -m scrm demo`."
+        ) from e
+    return db
+
+
+# --- meta and the data version -----------------------------------------------
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute(f"SELECT value FROM {S.META} WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.execute(
+        f"INSERT INTO {S.META} (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Store a setting; a change of setting is a write, so it bumps the data version."""
+    with transaction(db):
+        _set_meta(db, key, value)
+
+
+def data_version(db: sqlite_utils.Database) -> int:
+    """A number that changes on every write: the cache key of derived data."""
+    value = get_meta(db, "data_version")
+    return int(value) if value is not None else 0
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One atomic write that bumps the data version when it commits a change.
+
+    Nested calls join the outer transaction (as savepoints).
+    """
+    outer = not db.conn.in_transaction
+    before = db.conn.total_changes
+    with db.atomic():
+        yield db
+        # A write that changed nothing keeps the caches valid.
+        if outer and db.conn.total_changes != before:
+            db.execute(
+                f"UPDATE {S.META} SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'"
+            )
+
+
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """True when the database holds the built-in demo dataset."""
+    return get_meta(db, "demo") == "1"
+
+
+# --- bulk writes -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """What an upsert did: rows inserted, changed, and already identical."""
+
+    new: int
+    updated: int
+    unchanged: int
+
+
+def upsert_rows(
+    db: sqlite_utils.Database,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    total: int | None = None,
+) -> UpsertCounts:
+    """Insert ``rows`` into ``table``, updating existing keys whose values differ.
+
+    Runs inside the caller's :func:`transaction` (or its own). Uses one
+    ``executemany`` of ``INSERT ... ON CONFLICT DO UPDATE ... WHERE changed``:
+    sqlite-utils' row-dict batching costs several times more at a million rows.
+    ``import_id`` is bookkeeping and never counts as a change.
+    """
+    pk = S.PRIMARY_KEYS[table]
+    keys = (pk,) if isinstance(pk, str) else pk
+    allowed = S.STORED_COLUMNS[table]
+    for c in columns:
+        if c not in allowed:
+            raise ValueError(f"{c} is not a column of {table}")
+    cols = list(columns)
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    params = ", ".join("?" for _ in cols)
+    value_cols = [c for c in cols if c not in keys]
+    compared = [c for c in value_cols if c != "import_id"]
+    if value_cols:
+        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in value_cols)
+        changed = " OR ".join(f'"{table}"."{c}" IS NOT excluded."{c}"' for c in compared) or "0"
+        conflict = f"ON CONFLICT({', '.join(keys)}) DO UPDATE SET {sets} WHERE {changed}"
+    else:
+        conflict = f"ON CONFLICT({', '.join(keys)}) DO NOTHING"
+    sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({params}) {conflict}'
+    with transaction(db):
+        before = _count(db, table)
+        changes_before = db.conn.total_changes
+        if total is None:
+            rows = list(rows)
+            total = len(rows)
+        db.conn.executemany(sql, rows)
+        changed_rows = db.conn.total_changes - changes_before
+        after = _count(db, table)
+    new = after - before
+    updated = changed_rows - new
+    unchanged = max(0, total - new - updated)
+    return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
+
+
+def _count(db: sqlite_utils.Database, table: str) -> int:
+    return int(db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+
+
+def insert_rows(
+    db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Append rows (quarantine, imports): plain ``executemany`` in the current transaction."""
+    cols = list(columns)
+    sql = f'INSERT INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) VALUES ({", ".join("?" for _ in cols)})'
+    with transaction(db):
+        cursor = db.conn.executemany(sql, rows)
+    return int(cursor.rowcount)
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rows in every table, keyed by table name (the ``status --json`` contract)."""
+    return {t: _count(db, t) for t in S.STORED_COLUMNS if t != S.META}
+
+
+def last_imports(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, Any]]:
+    """The most recent imports, newest first."""
+    return list(
+        db.query(f"SELECT * FROM {S.IMPORTS} ORDER BY import_id DESC LIMIT ?", [limit])
+    )
+
+
+def clear_all(db: sqlite_utils.Database) -> None:
+    """Empty every data table in one transaction (the "start empty" action).
+
+    Settings in ``meta`` stay, except the demo markers.
+    """
+    with transaction(db):
+        for table in S.STORED_COLUMNS:
+            if table != S.META:
+                db.execute(f'DELETE FROM "{table}"')
+        db.execute(f"DELETE FROM {S.META} WHERE key IN ('demo', 'demo_story', 'own_brand')")
