@@ -194,6 +194,10 @@ class _Validated:
     notes: list[str]
 
 
+def _cell_text(value: Any) -> str | None:
+    return None if value is None or (not isinstance(value, str) and bool(pd.isna(value))) else str(value)
+
+
 def _quarantine_entries(
     frame: pd.DataFrame, bad_cells: dict[str, pd.Series], reasons: dict[str, pd.Series]
 ) -> tuple[pd.Series, list[tuple[int, str, str, str, str]]]:
@@ -207,12 +211,11 @@ def _quarantine_entries(
         for row in frame.index[any_bad.to_numpy()]:
             column = next(c for c, mask in bad_cells.items() if mask.loc[row])
             reason = str(reasons[column].loc[row])
-            raw = {str(c): (None if pd.isna(frame.at[row, c]) else str(frame.at[row, c])) for c in raw_cols}
+            raw = {str(c): _cell_text(frame.at[row, c]) for c in raw_cols}
             if column.startswith("_"):  # a whole-row problem found by a preset
                 column, value_text = "", ""
             else:
-                value = frame.at[row, column] if column in frame.columns else None
-                value_text = "" if value is None or pd.isna(value) else str(value)
+                value_text = (_cell_text(frame.at[row, column]) if column in frame.columns else None) or ""
             entries.append((int(row), column, value_text, reason, json.dumps(raw, ensure_ascii=False)))
     return any_bad, entries
 
@@ -362,12 +365,11 @@ def _stored_frame(kind: str, good: pd.DataFrame, extra: pd.DataFrame | None) -> 
         frame = good.drop(columns=[c for c in ("customer",) if c in good.columns])
     if kind == S.CUSTOMERS and extra is not None and len(extra.columns):
         attrs = extra.loc[frame.index]
-        frame = frame.assign(
-            attributes=[
-                json.dumps({k: v for k, v in row.items() if v is not None and v == v}, ensure_ascii=False) or None
-                for row in attrs.astype(object).to_dict("records")
-            ]
-        )
+        attributes: list[Any] = [
+            json.dumps({str(k): _cell_text(v) for k, v in row.items() if _cell_text(v) is not None}, ensure_ascii=False)
+            for row in attrs.astype(object).to_dict("records")
+        ]
+        frame = frame.assign(attributes=attributes)
     columns = [c for c in stored if c in frame.columns and c != "import_id"]
     return table, columns, frame
 

@@ -134,9 +134,13 @@ def _raw_bytes(source: Source, name: str) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ImportRejected(f"{name} was not found. Check the file name and folder, and try again.") from None
+        raise ImportRejected(
+            f"{name} was not found. Check the file name and folder, and try again."
+        ) from None
     except OSError as e:
-        raise ImportRejected(f"{name} could not be opened ({e.strerror}). Check that the file is readable.") from e
+        raise ImportRejected(
+            f"{name} could not be opened ({e.strerror}). Check that the file is readable."
+        ) from e
 
 
 def sha256_of(source: Source) -> str:
@@ -401,7 +405,8 @@ def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame
     first = sample[0]
     if delimiter is None and not _looks_like_header(first, single=True):
         raise _not_a_table(
-            name, "no `,`, `;`, tab or `|` separates its columns and its first line reads like text, not a header"
+            name,
+            "no `,`, `;`, tab or `|` separates its columns and its first line reads like text, not a header",
         )
     # pandas takes the width of a table from its first data row when that row
     # is wider than the header, and then silently drops the extra cells; so a
@@ -558,9 +563,7 @@ def _read_xlsx(raw: bytes, name: str) -> pd.DataFrame:
     width = max([len(header), *(len(r) for r in rows)])
     header = clean_headers([*header, *([""] * (width - len(header)))])
     log.debug("%s: header on sheet row %d, %d data rows", name, header_row, len(rows))
-    columns = {
-        h: _text_column([r[i] if i < len(r) else None for r in rows]) for i, h in enumerate(header)
-    }
+    columns = {h: _text_column([r[i] if i < len(r) else None for r in rows]) for i, h in enumerate(header)}
     table = pd.DataFrame(columns)
     table.index = pd.Index(numbers, dtype="int64")
     return table
@@ -609,11 +612,16 @@ def _read_json(raw: bytes, name: str, *, lines: bool) -> pd.DataFrame:
         lists = [k for k, v in data.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)]
         if len(lists) > 1:
             keys = ", ".join(f"`{k}`" for k in lists)
-            raise _not_a_table(name, f"its JSON object holds several lists of records ({keys}) and it is unclear which one to import")
+            raise _not_a_table(
+                name,
+                f"its JSON object holds several lists of records ({keys}) and it is unclear which one to import",
+            )
         if not lists:
             if [v for v in data.values() if isinstance(v, list)] == [[]]:
                 raise _empty(name)  # {"data": []}
-            raise _not_a_table(name, "its JSON object holds no list of records such as {\"data\": [{...}, ...]}")
+            raise _not_a_table(
+                name, 'its JSON object holds no list of records such as {"data": [{...}, ...]}'
+            )
         data = data[lists[0]]
     if not isinstance(data, list):
         raise _not_a_table(name, f"its JSON is a single {_json_kind(data)}, not a list of records")
@@ -621,7 +629,9 @@ def _read_json(raw: bytes, name: str, *, lines: bool) -> pd.DataFrame:
         raise _empty(name)
     for i, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise _not_a_table(name, f"item {i} of its JSON list is a {_json_kind(item)}, not an object with named fields")
+            raise _not_a_table(
+                name, f"item {i} of its JSON list is a {_json_kind(item)}, not an object with named fields"
+            )
     return _records_table(data, list(range(2, len(data) + 2)))
 
 

@@ -118,7 +118,9 @@ def _parse_text_column(
         bad[present] = b
     out = _spread(codes, values, missing)
     out_bad = _spread(codes, bad, False)
-    return pd.Series(out, index=s.index, dtype=dtype, name=s.name), pd.Series(out_bad, index=s.index, dtype=bool)
+    return pd.Series(out, index=s.index, dtype=dtype, name=s.name), pd.Series(
+        out_bad, index=s.index, dtype=bool
+    )
 
 
 def _fullmatch(t: pd.Series, pattern: str) -> np.ndarray:
@@ -152,14 +154,18 @@ _TWITTER_PARTS = (
     rf"[A-Za-z]{{3}}{_SP}+({_MONTH_WORD}){_SP}+({_D}{{1,2}}){_SP}+"
     rf"({_D}{{1,2}}:{_D}{{2}}:{_D}{{2}}){_SP}*([+-]{_D}{{4}}){_SP}+({_D}{{4}})"
 )
-_TWITTER_FIXED = rf"[A-Za-z]{{3}} [A-Za-z]{{3}} {_D}{{2}} {_D}{{2}}:{_D}{{2}}:{_D}{{2}} [+-]{_D}{{4}} {_D}{{4}}"
+_TWITTER_FIXED = (
+    rf"[A-Za-z]{{3}} [A-Za-z]{{3}} {_D}{{2}} {_D}{{2}}:{_D}{{2}}:{_D}{{2}} [+-]{_D}{{4}} {_D}{{4}}"
+)
 
 _MONTHS = {
     m: f"{i:02d}"
-    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
 }
 # Microseconds: every resolution pandas infers fits, and so does any 4-digit year.
-_UTC = "datetime64[us, UTC]"
+_UTC = pd.DatetimeTZDtype(unit="us", tz="UTC")
 # Seconds since 1970 of MIN_YEAR-01-01 and (MAX_YEAR + 1)-01-01.
 _MIN_SECONDS = int(np.datetime64(f"{MIN_YEAR}-01-01T00:00:00", "s").astype("int64"))
 _END_SECONDS = int(np.datetime64(f"{MAX_YEAR + 1}-01-01T00:00:00", "s").astype("int64"))
@@ -201,7 +207,9 @@ def parse_datetimes(s: pd.Series, *, dayfirst: bool | None = None) -> Parsed:
     text, bad = _format_utc(stamps, present, distinct.index)
     out = _spread(codes, text.to_numpy(dtype=object), None)
     out_bad = _spread(codes, bad.to_numpy(dtype=bool), False)
-    return pd.Series(out, index=s.index, dtype=object, name=s.name), pd.Series(out_bad, index=s.index, dtype=bool)
+    return pd.Series(out, index=s.index, dtype=object, name=s.name), pd.Series(
+        out_bad, index=s.index, dtype=bool
+    )
 
 
 def _integral_text(s: pd.Series) -> pd.Series:
@@ -238,7 +246,9 @@ def _format_utc(stamps: pd.Series, present: np.ndarray, index: pd.Index) -> Pars
     if ok.any():
         days, clock = np.divmod(seconds[ok], 86_400)
         distinct_days, which = np.unique(days, return_inverse=True)
-        day_texts = np.datetime_as_string(distinct_days.astype("datetime64[D]"), unit="D").astype(object) + "T"
+        day_texts = (
+            np.datetime_as_string(distinct_days.astype("datetime64[D]"), unit="D").astype(object) + "T"
+        )
         text[ok] = day_texts[which] + _clock_texts()[clock]
     bad = present & ~ok
     return pd.Series(text, index=index, dtype=object), pd.Series(bad, index=index, dtype=bool)
@@ -296,7 +306,9 @@ def _parse_datetime_text(t: pd.Series, dayfirst: bool | None) -> pd.Series:
     def dmy(x: pd.Series) -> pd.Series:
         first_is_day = dayfirst if dayfirst is not None else _infer_dayfirst(x)
         order = r"\3-\2-\1" if first_is_day else r"\3-\1-\2"
-        return _iso_to_utc(x.str.replace(rf"^({_D}{{1,2}})[/.-]({_D}{{1,2}})[/.-]({_D}{{4}})", order, regex=True))
+        return _iso_to_utc(
+            x.str.replace(rf"^({_D}{{1,2}})[/.-]({_D}{{1,2}})[/.-]({_D}{{4}})", order, regex=True)
+        )
 
     def compact(x: pd.Series) -> pd.Series:
         return _iso_to_utc(x.str.replace(rf"^({_D}{{4}})({_D}{{2}})", r"\1-\2-", regex=True))
@@ -309,8 +321,14 @@ def _parse_datetime_text(t: pd.Series, dayfirst: bool | None) -> pd.Series:
         if fixed.any():
             f = x[fixed]
             text = (
-                f.str.slice(26, 30) + "-" + _month_numbers(f.str.slice(4, 7)) + "-" + f.str.slice(8, 10)
-                + " " + f.str.slice(11, 19) + f.str.slice(20, 25)
+                f.str.slice(26, 30)
+                + "-"
+                + _month_numbers(f.str.slice(4, 7))
+                + "-"
+                + f.str.slice(8, 10)
+                + " "
+                + f.str.slice(11, 19)
+                + f.str.slice(20, 25)
             )
             out.append(_iso_to_utc(text))
         if not fixed.all():
@@ -321,7 +339,12 @@ def _parse_datetime_text(t: pd.Series, dayfirst: bool | None) -> pd.Series:
         return _named_month_to_utc(x, _RFC_PARTS, r"\2", r"\3-", r"-\1\4")
 
     patterns: list[tuple[str, Callable[[pd.Series], pd.Series]]] = [
-        (_ISO, iso), (_YMD, ymd), (_DMY, dmy), (_COMPACT, compact), (_TWITTER_PARTS, twitter), (_RFC_PARTS, rfc),
+        (_ISO, iso),
+        (_YMD, ymd),
+        (_DMY, dmy),
+        (_COMPACT, compact),
+        (_TWITTER_PARTS, twitter),
+        (_RFC_PARTS, rfc),
     ]
     sample = t.iloc[:500]
     hits = [int(_fullmatch(sample, pattern).sum()) for pattern, _ in patterns]
@@ -389,7 +412,9 @@ def _merge(a: pd.Series, b: pd.Series, index: pd.Index) -> pd.Series:
 
 
 def _normalised_to_utc(t: pd.Series) -> pd.Series:
-    t = t.str.replace(rf"^({_D}{{4}}-{_D}{{1,2}}-{_D}{{1,2}})(?:,{_SP}*|{_SP}*T{_SP}*|{_SP}+)({_D})", r"\1 \2", regex=True)
+    t = t.str.replace(
+        rf"^({_D}{{4}}-{_D}{{1,2}}-{_D}{{1,2}})(?:,{_SP}*|{_SP}*T{_SP}*|{_SP}+)({_D})", r"\1 \2", regex=True
+    )
     t = t.str.replace(rf"(:{_D}{{2}}),({_D})", r"\1.\2", regex=True)
     t = t.str.replace(rf"{_SP}*(?:UTC|GMT|z)$", "Z", regex=True)
     ampm = _fullmatch(t, rf".*{_D}{_AMPM}")
@@ -474,7 +499,9 @@ def _numbers_from_text(t: pd.Series, *, thousands: bool) -> tuple[np.ndarray, np
     if thousands and ambiguous.any():
         normal = normal.copy()
         normal[ambiguous] = t[ambiguous].str.replace(r"[.,]", "", regex=True)
-    values = pd.to_numeric(normal.where(dot | comma), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    values = pd.to_numeric(normal.where(dot | comma), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
     values = np.where(negative, -np.abs(values), values)
     bad = ~np.isfinite(values)
     values[bad] = np.nan
@@ -500,7 +527,9 @@ def parse_ints(s: pd.Series) -> Parsed:
         out = pd.Series(np.where(ok, f, np.nan), index=s.index).astype("Int64")
         return out, pd.Series(~np.isnan(f) & ~ok, index=s.index, dtype=bool)
     if not _is_text_column(s):
-        s = s.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else _object_text(v)).astype("str")
+        s = s.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else _object_text(v)).astype(
+            "str"
+        )
     t = _as_text(s)
     out = pd.Series(pd.NA, index=s.index, dtype="Int64")
     bad = pd.Series(False, index=s.index, dtype=bool)
@@ -512,7 +541,9 @@ def parse_ints(s: pd.Series) -> Parsed:
         out[plain] = pd.to_numeric(t[plain]).to_numpy(dtype="int64")
     rest = present & ~plain
     if rest.any():
-        values, rest_bad = _parse_text_column(t[rest], lambda x: _numbers_from_text(x, thousands=True), np.nan, "float64")
+        values, rest_bad = _parse_text_column(
+            t[rest], lambda x: _numbers_from_text(x, thousands=True), np.nan, "float64"
+        )
         f = values.to_numpy(dtype="float64", na_value=np.nan)
         ok = ~rest_bad.to_numpy() & np.isfinite(f) & (f == np.floor(f)) & (np.abs(f) <= 2**53)
         idx = np.flatnonzero(rest)
@@ -524,12 +555,44 @@ def parse_ints(s: pd.Series) -> Parsed:
 # --- booleans --------------------------------------------------------------------
 
 _TRUE = frozenset(
-    {"yes", "y", "true", "t", "1", "1.0", "si", "oui", "x", "opt-in", "optin", "opt in", "opted in",
-     "vrai", "verdadero", "on", "subscribed"}
+    {
+        "yes",
+        "y",
+        "true",
+        "t",
+        "1",
+        "1.0",
+        "si",
+        "oui",
+        "x",
+        "opt-in",
+        "optin",
+        "opt in",
+        "opted in",
+        "vrai",
+        "verdadero",
+        "on",
+        "subscribed",
+    }
 )
 _FALSE = frozenset(
-    {"no", "n", "false", "f", "0", "0.0", "non", "opt-out", "optout", "opt out", "opted out",
-     "faux", "falso", "off", "unsubscribed"}
+    {
+        "no",
+        "n",
+        "false",
+        "f",
+        "0",
+        "0.0",
+        "non",
+        "opt-out",
+        "optout",
+        "opt out",
+        "opted out",
+        "faux",
+        "falso",
+        "off",
+        "unsubscribed",
+    }
 )
 
 
@@ -561,7 +624,9 @@ def parse_bools(s: pd.Series) -> Parsed:
 
     def parse(t: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         folded = [_fold(str(v)) for v in t]
-        values = np.array([True if f in _TRUE else False if f in _FALSE else None for f in folded], dtype=object)
+        values = np.array(
+            [True if f in _TRUE else False if f in _FALSE else None for f in folded], dtype=object
+        )
         return values, np.array([v is None for v in values], dtype=bool)
 
     values, bad = _parse_text_column(s, parse, None, "object")
