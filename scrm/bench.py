@@ -1,0 +1,533 @@
+"""The performance benchmark behind ``python -m scrm bench``.
+
+The design's budgets (DESIGN.md, "Budgets") are measured here, never by timed
+unit tests. A benchmark is a list of stages run in order; each is a function
+registered with :func:`stage` that takes a :class:`BenchContext` and returns a
+:class:`StageResult`. Later stages (scoring, reports, ...) register the same
+way and may use what earlier ones left in ``context.state`` (for example
+``state["db_path"]``, the database ``import_mentions`` filled).
+
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as tmp:  # doctest: +SKIP
+...     run_bench("small", Path(tmp), rows=2000)["stages"][0]["stage"]
+'import_mentions'
+
+The data are synthetic but shaped like real exports: mentions in English,
+Spanish and French built from word lists (vectorised with numpy, so that a
+million rows take seconds to make), timestamps with UTC offsets in the mix of
+formats that real exports use, heavy-tailed authors and counts, blanks, commas,
+quotes and the odd line break inside texts.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scrm import schema as S
+from scrm import store
+from scrm.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+# Mentions per scale (DESIGN.md: small is the demo's 100k, large is 1M).
+SCALES: dict[str, int] = {"small": 100_000, "medium": 300_000, "large": 1_000_000}
+
+# Rows generated (and written to the CSV) at a time: bounds the generator's memory.
+GEN_CHUNK = 100_000
+
+
+# --- peak memory -------------------------------------------------------------------
+
+
+class PeakMemory:
+    """Peak resident memory of this process, overall and per stage, in MB.
+
+    ``ru_maxrss`` only ever grows, so on its own it cannot tell a stage's peak
+    from the data generator's. On Linux, writing 5 to ``/proc/self/clear_refs``
+    resets the high-water mark (and with it ``ru_maxrss``), so we keep the
+    lifetime maximum ourselves across resets. Elsewhere a stage's peak is the
+    peak so far.
+    """
+
+    def __init__(self) -> None:
+        self._lifetime = 0.0
+
+    @staticmethod
+    def _rusage_mb(who: int) -> float:
+        value = resource.getrusage(who).ru_maxrss
+        # kilobytes on Linux, bytes on macOS
+        return value / (1024 * 1024) if sys.platform == "darwin" else value / 1024
+
+    def current_peak(self) -> float:
+        """The high-water mark since the last :meth:`reset` (or the start)."""
+        return self._rusage_mb(resource.RUSAGE_SELF)
+
+    def reset(self) -> None:
+        """Start a new high-water mark (when the platform allows it)."""
+        self._lifetime = max(self._lifetime, self.current_peak())
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+
+    def lifetime(self) -> float:
+        """The peak since the process started."""
+        return max(self._lifetime, self.current_peak())
+
+    def children(self) -> float:
+        """The largest peak of any finished child process."""
+        return self._rusage_mb(resource.RUSAGE_CHILDREN)
+
+
+# --- stages ---------------------------------------------------------------------------
+
+
+@dataclass
+class BenchContext:
+    """What every stage gets: the size, a scratch folder, progress and shared state."""
+
+    scale: str
+    rows: int
+    workdir: Path
+    progress: Progress
+    seed: int = 7
+    peak: PeakMemory = field(default_factory=PeakMemory)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def report(self, stage: str, fraction: float, message: str) -> None:
+        self.progress(fraction, f"{stage}: {message}")
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """One stage's figures; ``baseline_seconds`` is None for a stage without one."""
+
+    stage: str
+    rows: int
+    seconds: float
+    baseline_seconds: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stage object of the ``bench --json`` contract (plus stage-specific extras)."""
+        return {
+            "stage": self.stage,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "rows_per_s": round(self.rows / self.seconds, 1) if self.seconds > 0 else None,
+            "baseline_seconds": None if self.baseline_seconds is None else round(self.baseline_seconds, 3),
+            **self.extra,
+        }
+
+
+StageFunction = Callable[[BenchContext], StageResult]
+
+# The registry, in run order. Extend with @stage("name").
+STAGES: dict[str, StageFunction] = {}
+
+
+def stage(name: str) -> Callable[[StageFunction], StageFunction]:
+    """Register a stage function under ``name`` (runs after those registered before it)."""
+
+    def register(fn: StageFunction) -> StageFunction:
+        STAGES[name] = fn
+        return fn
+
+    return register
+
+
+def run_bench(
+    scale: str,
+    workdir: Path,
+    progress: Progress | None = None,
+    *,
+    rows: int | None = None,
+    seed: int = 7,
+    stages: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Run the benchmark stages in ``workdir`` (a scratch folder the caller owns).
+
+    ``rows`` overrides the scale's size (tests use a few thousand). Returns the
+    ``bench --json`` contract: ``{"scale", "stages": [{"stage", "rows",
+    "seconds", "rows_per_s", "baseline_seconds", ...}], "peak_rss_mb",
+    "peak_rss_children_mb"}``.
+    """
+    if scale not in SCALES:
+        raise ConfigError(f"Unknown bench scale '{scale}': use one of {', '.join(SCALES)}.")
+    names = list(stages) if stages is not None else list(STAGES)
+    for name in names:
+        if name not in STAGES:
+            raise ConfigError(f"Unknown bench stage '{name}': use one of {', '.join(STAGES)}.")
+    context = BenchContext(
+        scale=scale,
+        rows=rows if rows is not None else SCALES[scale],
+        workdir=Path(workdir),
+        progress=progress or (lambda fraction, message: None),
+        seed=seed,
+    )
+    results = []
+    for name in names:
+        log.info("bench stage %s at %s rows", name, f"{context.rows:,}")
+        results.append(STAGES[name](context).as_dict())
+    return {
+        "scale": scale,
+        "stages": results,
+        "peak_rss_mb": round(context.peak.lifetime(), 1),
+        "peak_rss_children_mb": round(context.peak.children(), 1),
+    }
+
+
+def format_report(result: dict[str, Any]) -> list[str]:
+    """The plain-text report: one line per stage, then the memory peak.
+
+    ``import_mentions  1,000,000 rows  12.3 s  81,301 rows/s  baseline 6.1 s (2.0x)``
+    """
+    stages = result["stages"]
+    width = max([len(s["stage"]) for s in stages] or [0])
+    rows_width = max([len(f"{s['rows']:,}") for s in stages] or [0])
+    lines = []
+    for s in stages:
+        line = f"{s['stage'].ljust(width)}  {s['rows']:>{rows_width},} rows  {s['seconds']:.1f} s"
+        if s.get("rows_per_s") is not None:
+            line += f"  {s['rows_per_s']:,.0f} rows/s"
+        base = s.get("baseline_seconds")
+        if base:
+            line += f"  baseline {base:.1f} s ({s['seconds'] / base:.1f}x)"
+        if s.get("cpu_seconds") is not None:
+            line += f"  cpu {s['cpu_seconds']:.1f} s"
+            if s.get("baseline_cpu_seconds"):
+                line += f" vs {s['baseline_cpu_seconds']:.1f} s"
+        lines.append(line)
+    per_stage = ", ".join(f"{s['stage']} {s['peak_rss_mb']:,.0f} MB" for s in stages if s.get("peak_rss_mb") is not None)
+    lines.append(
+        f"peak RSS {result['peak_rss_mb']:,.0f} MB (whole run, data generation included"
+        + (f"; {per_stage}" if per_stage else "")
+        + f"), children {result.get('peak_rss_children_mb', 0):,.0f} MB"
+    )
+    return lines
+
+
+# --- synthetic mentions ------------------------------------------------------------------
+
+_FIRST = np.array(
+    ["Ana", "Luis", "Marie", "John", "Sofia", "Pierre", "Emma", "Carlos", "Lucia", "James", "Chloe", "Diego",
+     "Olivia", "Hugo", "Laura", "Noah", "Camille", "Pablo", "Grace", "Lea", "Mateo", "Ines", "Liam", "Julie"],
+    dtype=object,
+)
+_LAST = np.array(
+    ["Garcia", "Martin", "Smith", "Dubois", "Lopez", "Bernard", "Brown", "Moreau", "Sanchez", "Wilson",
+     "Laurent", "Perez", "Taylor", "Simon", "Gomez", "Lefebvre", "Davies", "Diaz", "Roux", "Evans"],
+    dtype=object,
+)
+_CITIES = np.array(
+    ["London", "Madrid", "Paris", "New York", "Barcelona", "Lyon", "Manchester", "Sevilla", "Toulouse",
+     "Chicago", "Valencia", "Marseille", "Boston, MA", "México", "Montréal", "Buenos Aires", "Bruxelles"],
+    dtype=object,
+)
+_PLATFORMS = (["twitter", "instagram", "facebook", "tiktok", "youtube"], [0.5, 0.2, 0.15, 0.1, 0.05])
+_BRANDS = (["Acme", "Globex", "Initech", "Umbrella"], [0.55, 0.2, 0.15, 0.1])
+_KINDS = (["post", "reply", "share", "review"], [0.6, 0.25, 0.1, 0.05])
+_LANGS = ["en", "es", "fr"]
+_LANG_P = [0.6, 0.25, 0.15]
+# (minutes east of UTC) offsets seen in exports
+_OFFSETS = np.array([0, 60, 120, -300, -240, -420, 330, -180, 540, 600])
+
+# A fragment is: opener subject verb [intensifier] adjective [tail].
+_WORDS: dict[str, dict[str, list[str]]] = {
+    "en": {
+        "opener": ["honestly", "just saying", "wow", "ok so", "again", "finally", "so", "well", "today", "why is it that"],
+        "subject": ["the delivery", "my order", "the app", "customer service", "the new update", "the price",
+                    "the support team", "this product", "the store", "the refund"],
+        "verb": ["was", "is", "has been", "looks", "feels", "seems"],
+        "intensifier": ["really ", "so ", "very ", "quite ", "totally ", "a bit ", "extremely ", ""],
+        "adjective": ["great", "terrible", "slow", "amazing", "awful", "fine", "late", "perfect", "disappointing",
+                      "excellent", "broken", "good", "bad", "helpful", "useless", "fast", "expensive", "cheap",
+                      "rude", "friendly"],
+        "tail": ["", "", " today", " again", " as usual", " this time", " for once", " lol", "!!", " thanks",
+                 " smh", " 🙂", " 😡", " 👍", ' "customer first" they said'],
+    },
+    "es": {
+        "opener": ["la verdad", "hoy", "otra vez", "por fin", "bueno", "vaya", "pues", "increíble", "madre mía", "ayer"],
+        "subject": ["el envío", "mi pedido", "la aplicación", "el servicio al cliente", "la nueva actualización",
+                    "el precio", "el equipo de soporte", "este producto", "la tienda", "el reembolso"],
+        "verb": ["fue", "es", "ha sido", "parece", "está"],
+        "intensifier": ["muy ", "súper ", "bastante ", "demasiado ", "un poco ", "totalmente ", ""],
+        "adjective": ["genial", "horrible", "lento", "increíble", "pésimo", "correcto", "tarde", "perfecto",
+                      "decepcionante", "excelente", "roto", "bueno", "malo", "útil", "inútil", "rápido", "caro",
+                      "barato", "grosero", "amable"],
+        "tail": ["", "", " hoy", " otra vez", " como siempre", " esta vez", " por una vez", " jaja", "!!",
+                 " gracias", " 🙂", " 😡", " 👍", ' "el cliente primero" dicen'],
+    },
+    "fr": {
+        "opener": ["franchement", "encore", "enfin", "bon", "aujourd'hui", "alors", "sérieusement", "bref", "hier", "bravo"],
+        "subject": ["la livraison", "ma commande", "l'application", "le service client", "la nouvelle mise à jour",
+                    "le prix", "l'équipe support", "ce produit", "le magasin", "le remboursement"],
+        "verb": ["était", "est", "a été", "semble", "paraît"],
+        "intensifier": ["très ", "vraiment ", "trop ", "assez ", "un peu ", "complètement ", ""],
+        "adjective": ["génial", "horrible", "lent", "incroyable", "nul", "correct", "en retard", "parfait",
+                      "décevant", "excellent", "cassé", "bien", "mauvais", "utile", "inutile", "rapide", "cher",
+                      "pas cher", "impoli", "sympa"],
+        "tail": ["", "", " aujourd'hui", " encore une fois", " comme d'habitude", " cette fois", " pour une fois",
+                 " mdr", "!!", " merci", " 🙂", " 😡", " 👍", ' "le client d\'abord" paraît-il'],
+    },
+}
+_SLOTS = ("opener", "subject", "verb", "intensifier", "adjective", "tail")
+
+# CSV columns in file order; `posted_at` is written in mixed formats.
+CSV_COLUMNS = [
+    "mention_id", "platform", "author", "author_name", "text", "posted_at", "brand", "likes", "shares",
+    "replies", "author_followers", "location", "kind", "lang",
+]
+_COUNTS = ("likes", "shares", "replies", "author_followers")
+
+
+def _choice(rng: np.random.Generator, options: tuple[list[str], list[float]], n: int) -> np.ndarray:
+    values, p = options
+    return np.array(values, dtype=object)[rng.choice(len(values), size=n, p=p)]
+
+
+def _blank(rng: np.random.Generator, values: np.ndarray, share: float) -> np.ndarray:
+    """A copy of ``values`` with about ``share`` of the cells missing (None)."""
+    out = values.astype(object)
+    out[rng.random(len(values)) < share] = None
+    return out
+
+
+def _fragments(rng: np.random.Generator, lang_index: np.ndarray) -> np.ndarray:
+    """One short sentence per row, in the row's language."""
+    n = len(lang_index)
+    out = np.empty(n, dtype=object)
+    for li, lang in enumerate(_LANGS):
+        rows = np.flatnonzero(lang_index == li)
+        if not len(rows):
+            continue
+        words = _WORDS[lang]
+        picks = [np.array(words[slot], dtype=object)[rng.integers(0, len(words[slot]), len(rows))] for slot in _SLOTS]
+        opener, subject, verb, intensifier, adjective, tail = picks
+        out[rows] = opener + " " + subject + " " + verb + " " + intensifier + adjective + tail
+    return out
+
+
+def _texts(rng: np.random.Generator, lang_index: np.ndarray, brand: np.ndarray) -> np.ndarray:
+    n = len(lang_index)
+    separators = np.array([". ", ", ", "\n"], dtype=object)[rng.choice(3, size=n, p=[0.7, 0.29, 0.01])]
+    text = _fragments(rng, lang_index) + separators + _fragments(rng, lang_index)
+    third = rng.random(n) < 0.5
+    text[third] = text[third] + ". " + _fragments(rng, lang_index[third])
+    tag = rng.random(n)
+    at = tag < 0.3
+    text[at] = "@" + brand[at] + " " + text[at]
+    hashtag = tag > 0.8
+    text[hashtag] = text[hashtag] + " #" + brand[hashtag]
+    return text
+
+
+def _timestamps(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(posted_at as the CSV writes it, the UTC ISO text the store should hold)."""
+    start = np.datetime64("2023-01-01T00:00:00", "s").astype(np.int64)
+    utc = start + rng.integers(0, 2 * 365 * 86400, n)
+    offset = _OFFSETS[rng.integers(0, len(_OFFSETS), n)]
+    local = np.datetime_as_string((utc + offset * 60).astype("datetime64[s]"), unit="s")
+    utc_text = np.datetime_as_string(utc.astype("datetime64[s]"), unit="s")
+    sign = np.where(offset < 0, "-", "+")
+    hh = np.strings.zfill((np.abs(offset) // 60).astype(str), 2)
+    mm = np.strings.zfill((np.abs(offset) % 60).astype(str), 2)
+    colon = np.strings.add(np.strings.add(np.strings.add(sign, hh), ":"), mm)
+    compact = np.strings.add(np.strings.add(sign, hh), mm)
+    ms = np.strings.zfill(rng.integers(0, 1000, n).astype(str), 3)
+    fmt = rng.choice(4, size=n, p=[0.4, 0.2, 0.25, 0.15])
+    iso_offset = np.strings.add(local, colon)  # 2024-03-05T14:22:10+01:00
+    zulu = np.strings.add(utc_text, "Z")  # 2024-03-05T13:22:10Z
+    spaced = np.strings.add(np.strings.add(np.strings.replace(local, "T", " "), " "), compact)  # 2024-03-05 14:22:10 +0100
+    fraction = np.strings.add(np.strings.add(np.strings.add(local, "."), ms), colon)  # ...T14:22:10.123+01:00
+    written = np.select([fmt == 0, fmt == 1, fmt == 2], [iso_offset, zulu, spaced], fraction)
+    return written.astype(object), utc_text.astype(object)
+
+
+@dataclass(frozen=True)
+class _Authors:
+    handle: np.ndarray
+    name: np.ndarray
+    followers: np.ndarray
+
+
+def _authors(seed: int, rows: int) -> _Authors:
+    """About one author per four mentions; the same author keeps name and audience."""
+    rng = np.random.default_rng([seed, 0])
+    n = max(50, rows // 4)
+    idx = np.arange(n)
+    first, last = _FIRST[idx % len(_FIRST)], _LAST[(idx // len(_FIRST)) % len(_LAST)]
+    handle = np.char.lower((first + "_" + last).astype(str)).astype(object) + idx.astype(str).astype(object)
+    followers = np.minimum(rng.lognormal(5.0, 2.0, n), 50_000_000).astype(np.int64)
+    return _Authors(handle=handle, name=first + " " + last, followers=followers)
+
+
+def mention_chunks(rows: int, seed: int = 7, chunk: int = GEN_CHUNK) -> Iterator[pd.DataFrame]:
+    """Synthetic mentions in chunks: canonical columns as the store should hold them,
+    plus ``posted_at_written`` (the text the CSV carries) and ``author_written``.
+
+    Deterministic for (rows, seed, chunk).
+    """
+    authors = _authors(seed, rows)
+    n_authors = len(authors.handle)
+    for number, begin in enumerate(range(0, rows, chunk)):
+        n = min(chunk, rows - begin)
+        rng = np.random.default_rng([seed, 1, number])
+        # Heavy tail: a few authors write much of the volume.
+        who = np.minimum((n_authors * rng.random(n) ** 3).astype(np.int64), n_authors - 1)
+        platform = _choice(rng, _PLATFORMS, n)
+        brand = _choice(rng, _BRANDS, n)
+        lang_index = rng.choice(len(_LANGS), size=n, p=_LANG_P)
+        written, utc = _timestamps(rng, n)
+        handle = authors.handle[who]
+        at = (platform == "twitter") & (rng.random(n) < 0.3)
+        author_written = handle.copy()
+        author_written[at] = "@" + handle[at]
+        frame = pd.DataFrame(
+            {
+                "mention_id": (np.int64(1_400_000_000_000_000_000) + begin + np.arange(n)).astype(str).astype(object),
+                "platform": platform,
+                "author": handle,
+                "author_written": author_written,
+                "author_name": _blank(rng, authors.name[who], 0.1),
+                "text": _texts(rng, lang_index, brand),
+                "posted_at": utc,
+                "posted_at_written": written,
+                "brand": brand,
+                "likes": pd.array(_blank(rng, rng.geometric(0.15, n) - 1, 0.1), dtype="Int64"),
+                "shares": pd.array(_blank(rng, rng.geometric(0.4, n) - 1, 0.1), dtype="Int64"),
+                "replies": pd.array(_blank(rng, rng.geometric(0.5, n) - 1, 0.1), dtype="Int64"),
+                "author_followers": pd.array(_blank(rng, authors.followers[who], 0.05), dtype="Int64"),
+                "location": _blank(rng, _CITIES[rng.integers(0, len(_CITIES), n)], 0.3),
+                "kind": _choice(rng, _KINDS, n),
+                "lang": _blank(rng, np.array(_LANGS, dtype=object)[lang_index], 0.1),
+            }
+        )
+        yield frame
+
+
+def write_mentions_csv(path: Path, rows: int, seed: int = 7) -> Path:
+    """Write ``rows`` synthetic mentions as a UTF-8 CSV export at ``path``."""
+    path = Path(path)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        for i, frame in enumerate(mention_chunks(rows, seed)):
+            out = frame.drop(columns=["author", "posted_at"]).rename(
+                columns={"author_written": "author", "posted_at_written": "posted_at"}
+            )[CSV_COLUMNS]
+            out.to_csv(f, header=i == 0, index=False, lineterminator="\n")
+    return path
+
+
+def mention_tuples(rows: int, seed: int = 7) -> tuple[list[str], Iterator[list[tuple[Any, ...]]]]:
+    """The mentions of :func:`write_mentions_csv`, parsed: (stored columns, chunks of row tuples).
+
+    Chunks, so that a million rows never sit in memory as Python objects at once.
+    """
+    columns = list(S.STORED_COLUMNS[S.MENTIONS])
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        for frame in mention_chunks(rows, seed):
+            lists: list[list[Any]] = []
+            for c in columns:
+                if c == "import_id":
+                    lists.append([1] * len(frame))
+                elif c not in frame.columns:
+                    lists.append([None] * len(frame))
+                else:
+                    s = frame[c]
+                    lists.append(s.astype(object).where(s.notna(), None).tolist())
+            yield list(zip(*lists, strict=True))
+
+    return columns, chunks()
+
+
+# --- stage: import_mentions -------------------------------------------------------------
+
+
+def _baseline_insert(
+    path: Path, columns: Sequence[str], chunks: Iterable[Sequence[tuple[Any, ...]]]
+) -> tuple[float, float]:
+    """(Wall, CPU) seconds for a plain ``executemany`` of already-built row tuples into a bare table
+    (same columns and types, no key, no index), in one transaction, with the
+    store's journal settings (WAL, synchronous=NORMAL).
+
+    Only ``executemany`` and the commit are timed; building each chunk of
+    tuples between calls is not (the transaction stays open meanwhile).
+    """
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        types = S.STORED_COLUMNS[S.MENTIONS]
+        conn.execute(f"CREATE TABLE bare ({', '.join(f'{chr(34)}{c}{chr(34)} {types[c]}' for c in columns)})")
+        sql = f"INSERT INTO bare VALUES ({', '.join('?' for _ in columns)})"
+        seconds = cpu = 0.0
+        conn.execute("BEGIN")
+        for rows in chunks:
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            conn.executemany(sql, rows)
+            seconds, cpu = seconds + time.perf_counter() - t0, cpu + time.process_time() - cpu0
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        conn.execute("COMMIT")
+        return seconds + time.perf_counter() - t0, cpu + time.process_time() - cpu0
+    finally:
+        conn.close()
+
+
+@stage("import_mentions")
+def bench_import_mentions(context: BenchContext) -> StageResult:
+    """Import a mentions CSV into a fresh database, next to a plain executemany of the same rows."""
+    from scrm.ingest import import_file
+
+    name = "import_mentions"
+    csv_path = context.workdir / "mentions.csv"
+    context.report(name, 0.0, f"writing {context.rows:,} synthetic mentions to {csv_path.name}")
+    write_mentions_csv(csv_path, context.rows, context.seed)
+
+    db_path = context.workdir / "scrm.db"
+    db = store.open_db(db_path)
+    context.report(name, 0.0, "importing")
+    context.peak.reset()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    try:
+        result = import_file(
+            db, csv_path, S.MENTIONS, progress=lambda f, m: context.report(name, f, f"import: {m}")
+        )
+    finally:
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        peak = context.peak.current_peak()
+        db.close()
+    if result.rejected:
+        log.warning("bench import rejected %d rows: %s", result.rejected, result.problems[:3])
+    context.state["db_path"] = db_path
+
+    context.report(name, 1.0, "baseline: executemany of the same rows into a bare table")
+    columns, chunks = mention_tuples(context.rows, context.seed)
+    baseline, baseline_cpu = _baseline_insert(context.workdir / "baseline.db", columns, chunks)
+    return StageResult(
+        stage=name,
+        rows=result.rows_read,
+        seconds=seconds,
+        baseline_seconds=baseline,
+        # CPU seconds tell a slow import from a busy machine.
+        extra={
+            "rejected": result.rejected,
+            "cpu_seconds": round(cpu, 3),
+            "baseline_cpu_seconds": round(baseline_cpu, 3),
+            "peak_rss_mb": round(peak, 1),
+        },
+    )

@@ -1,0 +1,492 @@
+"""The command line: ``python -m scrm COMMAND ...``.
+
+A thin layer in the manner of sqlite-utils' ``cli.py``: it turns arguments
+into calls of the engine, and :class:`~scrm.errors.ScrmError` (plus argparse's
+usage errors) into ONE line ``error: <message>`` on stderr with exit status 2.
+Any other exception is a bug and surfaces with its traceback.
+
+Each command is a :class:`Command` in :data:`COMMANDS`; commands that later
+issues add (``score``, ``sentiment``, ``report``) are appended there, with a
+``_add_<name>`` function for their arguments and a ``_run_<name>`` function
+that returns the exit status.
+
+Engine modules are imported inside the commands so that ``--help`` answers at
+once, without loading pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from scrm import schema as S
+from scrm import store
+from scrm.errors import ConfigError, ScrmError
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from scrm.ingest import ImportResult
+
+log = logging.getLogger(__name__)
+
+PROG = "python -m scrm"
+EXIT_OK = 0
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+SCALES = ("small", "medium", "large")
+
+
+class UsageError(ScrmError):
+    """The command line itself is malformed (unknown option, missing argument)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is an :class:`UsageError` like any other user error.
+
+    argparse would print the whole usage block and exit itself; we want the
+    one ``error:`` line of the contract, and ``main`` to return instead of exit.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}. Run `{self.prog} --help` for usage.")
+
+
+# --- output helpers ------------------------------------------------------------
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _fmt(value: Any) -> str:
+    """Cells of a plain-text table: thousands separators, '-' for missing."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: str = "") -> list[str]:
+    """Lines of an aligned table; numbers right-aligned, text left-aligned."""
+    cells = [[_fmt(v) for v in row] for row in rows]
+    numeric = [
+        bool(rows) and all(isinstance(row[i], int | float) or row[i] is None for row in rows)
+        for i in range(len(headers))
+    ]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
+        return (indent + "  ".join(parts)).rstrip()
+
+    return [line(list(headers)), *(line(r) for r in cells)]
+
+
+class _Progress:
+    """Progress of long work on stderr, as the engine's ``progress(fraction, message)``.
+
+    On a terminal: one line rewritten in place (a bar, the percentage, the
+    message), at most ten times a second. Elsewhere (a pipe, a log file, a
+    test): each new message as a line when ``lines`` is true, else nothing,
+    so scripts do not collect carriage returns.
+    """
+
+    WIDTH = 24
+
+    def __init__(self, *, lines: bool = False) -> None:
+        self.tty = sys.stderr.isatty()
+        self.lines = lines
+        self._message: str | None = None
+        self._drawn_at = 0.0
+        self._drawn = 0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        if self.tty:
+            now = time.monotonic()
+            if now - self._drawn_at >= 0.1 or message != self._message or fraction >= 1.0:
+                filled = int(round(fraction * self.WIDTH))
+                text = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {fraction:4.0%}  {message}"
+                # A line longer than the terminal wraps, and \r would only go back to its last part.
+                text = text[: max(20, shutil.get_terminal_size().columns - 1)]
+                sys.stderr.write("\r" + text.ljust(self._drawn))
+                sys.stderr.flush()
+                self._drawn = max(self._drawn, len(text))
+                self._drawn_at = now
+        elif self.lines and message != self._message:
+            _err(message)
+        self._message = message
+
+    def done(self) -> None:
+        """Clear the in-place line so the report that follows starts clean."""
+        if self.tty and self._drawn:
+            sys.stderr.write("\r" + " " * self._drawn + "\r")
+            sys.stderr.flush()
+            self._drawn = 0
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    value = getattr(args, "db", None)
+    return Path(value) if value else store.default_db_path()
+
+
+# --- demo ------------------------------------------------------------------------
+
+
+def _add_demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same data (default 7)")
+    p.add_argument("--scale", choices=SCALES, default="small", help="dataset size (default small)")
+    p.add_argument(
+        "--replace", action="store_true",
+        help="empty a database that holds imported data and build the demo in it (otherwise refused)",
+    )
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from scrm.demo import build_demo
+
+    path = _db_path(args)
+    db = store.open_db(path)
+    progress = _Progress(lines=True)
+    try:
+        _refuse_to_overwrite(db, path, args.replace)
+        try:
+            summary = build_demo(db, seed=args.seed, scale=args.scale, progress=progress)
+        finally:
+            progress.done()
+    finally:
+        db.close()
+    print(summary.summary())
+    return EXIT_OK
+
+
+def _refuse_to_overwrite(db: sqlite_utils.Database, path: Path, replace: bool) -> None:
+    """Building the demo empties the data tables: never silently over a user's own data."""
+    if replace or store.is_demo(db):
+        return
+    counts = store.counts(db)
+    held = [f"{counts[k]:,} {k}" for k in S.KINDS if counts.get(k)]
+    if held:
+        raise ConfigError(
+            f"{path} holds imported data ({', '.join(held)}), not the demo. Build the demo in another file "
+            f"(python -m scrm --db demo.db demo), or add --replace to empty this one first."
+        )
+
+
+# --- import ----------------------------------------------------------------------
+
+
+def _add_import(p: argparse.ArgumentParser) -> None:
+    # KIND is checked by the engine (scrm.ingest.mapping.entity_of) so its
+    # message lives in one place, not duplicated in argparse `choices`.
+    p.add_argument("kind", metavar="KIND", help=f"what the file holds: {', '.join(S.KINDS)}")
+    p.add_argument("file", metavar="FILE", help="a CSV, XLSX or JSON file")
+    p.add_argument(
+        "--mapping",
+        metavar="PRESET_OR_JSON",
+        help='a preset name, a JSON object of canonical column to header such as \'{"amount": "Total"}\', '
+        "or the path of a .json file holding one (default: columns found by name)",
+    )
+
+
+def _import_lines(result: ImportResult, *, main: bool = True) -> list[str]:
+    """The report of one import part (and its secondary kinds)."""
+    lines: list[str] = []
+    rows: list[tuple[str, int, str]] = []
+    if main:
+        rows.append(("rows read", result.rows_read, ""))
+    rows += [
+        ("loaded (new)", result.new, ""),
+        ("updated", result.updated, ""),
+        ("unchanged", result.unchanged, ""),
+        ("duplicates", result.duplicates, "(same key twice in the file: the last one was kept)" if result.duplicates else ""),
+        (
+            "rejected",
+            result.rejected,
+            "(kept in quarantine with their reasons: see `python -m scrm status` or the Data page)"
+            if result.rejected
+            else "",
+        ),
+    ]
+    width = max(len(label) for label, _, _ in rows)
+    number_width = max(len(f"{n:,}") for _, n, _ in rows)
+    for label, n, comment in rows:
+        lines.append(f"  {label.ljust(width)}  {n:>{number_width},}  {comment}".rstrip())
+    lines.extend(f"  note: {note}" for note in result.notes)
+    lines.extend(f"  quarantined: {problem}" for problem in result.problems)
+    if result.rejected > len(result.problems) > 0:
+        lines.append(f"  ... and {result.rejected - len(result.problems):,} more in quarantine.")
+    for part in result.also:
+        lines.append(f"Also from {part.file_name}: {part.kind} (import {part.import_id})")
+        lines.extend(_import_lines(part, main=False))
+    return lines
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from scrm.ingest import import_file
+    from scrm.ingest.mapping import entity_of
+
+    entity_of(args.kind)  # an unknown kind fails before any database is created
+    path = _db_path(args)
+    existed = path.exists()
+    db = store.open_db(path)
+    progress = _Progress()
+    refused = False
+    try:
+        try:
+            result = import_file(db, args.file, args.kind, mapping=args.mapping, progress=progress)
+        finally:
+            progress.done()
+        print(f"Imported {result.file_name} as {result.kind} (import {result.import_id}) in {result.seconds:.1f} s")
+        for line in _import_lines(result):
+            print(line)
+        kinds = {result.kind, *(part.kind for part in result.also)}
+        if kinds & {S.MENTIONS, S.CUSTOMERS}:
+            from scrm.identity import link_profiles
+
+            try:
+                summary = link_profiles(db, progress=progress)
+            finally:
+                progress.done()
+            print(f"Profiles: {summary.profiles:,}. {summary.summary()}")
+    except ScrmError:
+        refused = True
+        raise
+    finally:
+        db.close()
+        if refused and not existed:
+            _remove_if_empty(path)
+    return EXIT_OK
+
+
+def _remove_if_empty(path: Path) -> None:
+    """Remove a database this command created when the import was refused.
+
+    Otherwise a mistyped file name would leave an empty ``data/scrm.db``, and
+    the app, finding a database, would no longer offer the demo.
+    """
+    try:
+        db = store.open_db(path, create=False)
+    except ScrmError:
+        return
+    try:
+        empty = not any(store.counts(db).values())
+    finally:
+        db.close()
+    if empty:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# --- status ----------------------------------------------------------------------
+
+
+def _add_status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
+
+def status_info(db_path: Path) -> dict[str, Any]:
+    """What ``status --json`` prints: the contract shape
+    ``{"db", "counts", "data_version", "demo", "last_imports"}``."""
+    db = store.open_db(db_path, create=False)
+    try:
+        return {
+            "db": str(db_path),
+            "counts": store.counts(db),
+            "data_version": store.data_version(db),
+            "demo": store.is_demo(db),
+            "last_imports": store.last_imports(db),
+        }
+    finally:
+        db.close()
+
+
+QUARANTINE_SHOWN = 10
+
+
+def _quarantine_sample(db_path: Path) -> list[dict[str, Any]]:
+    db = store.open_db(db_path, create=False)
+    try:
+        return list(
+            db[S.QUARANTINE].rows_where(order_by="quarantine_id desc", limit=QUARANTINE_SHOWN)  # type: ignore[union-attr]
+        )
+    finally:
+        db.close()
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    path = _db_path(args)
+    info = status_info(path)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False))
+        return EXIT_OK
+    print(f"database      {info['db']}")
+    print(f"data version  {info['data_version']:,}")
+    print(f"demo data     {_fmt(info['demo'])}")
+    print()
+    order = list(S.STORED_COLUMNS)
+    counts = sorted(info["counts"].items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    print("\n".join(_table(["table", "rows"], counts)))
+    imports = info["last_imports"]
+    print()
+    if not imports:
+        print("No imports yet: add data with `python -m scrm import KIND FILE` or build the demo with `python -m scrm demo`.")
+    else:
+        print("Last imports (newest first)")
+        rows = [
+            (
+                i["import_id"], i["kind"], i["file_name"], i["rows_read"], i["rows_new"], i["rows_updated"],
+                i["rows_unchanged"], i["rows_duplicate"], i["rows_rejected"], i["finished_at"],
+            )
+            for i in imports
+        ]
+        headers = ["id", "kind", "file", "read", "new", "updated", "unchanged", "duplicates", "rejected", "finished (UTC)"]
+        print("\n".join(_table(headers, rows, indent="  ")))
+    quarantined = info["counts"].get(S.QUARANTINE, 0)
+    if quarantined:
+        from scrm.ingest.pipeline import problem_sentence
+
+        sample = _quarantine_sample(path)
+        print()
+        print(f"Quarantined rows: {quarantined:,} (newest {len(sample)} below; the Data page lists them all)")
+        for q in sample:
+            print(f"  import {q['import_id']}: {problem_sentence(q['file_name'], q['row_number'], q['column'], q['reason'])}")
+    return EXIT_OK
+
+
+# --- bench -----------------------------------------------------------------------
+
+
+def _add_bench(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scale", choices=SCALES, default="small", help="data size (default small: 100,000 mentions)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (on the last line) instead of text")
+    p.add_argument("--keep", action="store_true", help="keep the generated files and databases and print where they are")
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from scrm import bench
+
+    progress = _Progress(lines=True)
+    if args.keep:
+        workdir = Path(tempfile.mkdtemp(prefix="scrm-bench-"))
+        try:
+            result = bench.run_bench(args.scale, workdir, progress)
+        finally:
+            progress.done()
+            _err(f"Files kept in {workdir}")
+    else:
+        with tempfile.TemporaryDirectory(prefix="scrm-bench-") as tmp:
+            try:
+                result = bench.run_bench(args.scale, Path(tmp), progress)
+            finally:
+                progress.done()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for line in bench.format_report(result):
+            print(line)
+    return EXIT_OK
+
+
+# --- the command table -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its name, one-line help, arguments and the function that runs it."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: list[Command] = [
+    Command("demo", "build the demo database (deterministic for a seed)", _add_demo, _run_demo),
+    Command("import", "import a customers, orders, mentions or surveys file", _add_import, _run_import),
+    Command("status", "row counts, data version and the last imports", _add_status, _run_status),
+    Command("bench", "the performance benchmark: one line per stage", _add_bench, _run_bench),
+    # Later issues add here, in this order: score, sentiment, report
+    # (see "The command line" in DESIGN.md for their arguments).
+]
+
+
+def _global_options(p: argparse.ArgumentParser, default: Any) -> None:
+    # The same options on the main parser and on each subcommand, so that
+    # `--db X status` and `status --db X` both work. Subcommands default to
+    # SUPPRESS so that they do not overwrite a value given before the command.
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="the SQLite database (default: $SCRM_DB, else data/scrm.db)",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", default=False if default is None else default,
+        help="log progress details (INFO) to stderr",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m scrm``."""
+    parser = _Parser(
+        prog=PROG,
+        description="scrm: an open, self-hosted Social CRM. Exit status: 0 success, 2 user error.",
+    )
+    _global_options(parser, None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help, description=command.help[0].upper() + command.help[1:] + ".")
+        _global_options(p, argparse.SUPPRESS)
+        command.add_arguments(p)
+        p.set_defaults(run=command.run)
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    level = logging.INFO if verbose else logging.WARNING
+    root = logging.getLogger()
+    if not root.handlers:  # an embedding program (or pytest) may have configured logging already
+        logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("scrm").setLevel(level)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 success, 2 user error).
+
+    >>> main(["status", "--db", "/no/such/dir/x.db"])  # doctest: +SKIP
+    2
+    """
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:  # --help and --version exit through argparse
+            return int(e.code or 0) if not isinstance(e.code, str) else EXIT_USER_ERROR
+        _configure_logging(bool(getattr(args, "verbose", False)))
+        return int(args.run(args))
+    except ScrmError as e:
+        _err(f"error: {_one_line(str(e))}")
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        _err("error: interrupted.")
+        return EXIT_INTERRUPTED
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

@@ -1,0 +1,404 @@
+"""The command line contract (DESIGN.md, "The command line") and the benchmark.
+
+Commands run in-process through ``scrm.cli.main(argv)``; one test runs the
+real ``python -m scrm`` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from scrm import bench, cli, store
+from scrm import schema as S
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TINY_MENTIONS = (
+    "id,platform,author,text,date\n"
+    "m1,twitter,@ana,Great service!,2024-03-05 10:00\n"
+    "m2,twitter,bob,Terrible delivery,2024-03-06 11:30\n"
+    "m3,instagram,carla,Meh,not a date\n"
+    "m1,twitter,@ana,Great service!,2024-03-05 10:00\n"
+)
+
+
+@pytest.fixture
+def mentions_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "mentions.csv"
+    path.write_text(TINY_MENTIONS, encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- the subprocess check ----------------------------------------------------------
+
+
+def test_python_dash_m_scrm_lists_commands_and_fails_cleanly(tmp_path: Path) -> None:
+    helped = subprocess.run(
+        [sys.executable, "-m", "scrm", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert helped.returncode == 0, helped.stderr
+    for command in ("demo", "import", "status", "bench"):
+        assert f"    {command} " in helped.stdout
+
+    missing = tmp_path / "nope.csv"
+    failed = subprocess.run(
+        [sys.executable, "-m", "scrm", "--db", str(tmp_path / "x.db"), "import", "orders", str(missing)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert failed.returncode == 2
+    assert failed.stderr == f"error: {missing} does not exist. Check the path and try again.\n"
+    assert failed.stdout == ""
+
+
+# --- user errors: exit 2 and one `error:` line ---------------------------------------------
+
+
+def test_import_of_a_missing_file_is_one_error_line_and_creates_no_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "scrm.db"
+    missing = tmp_path / "nope.csv"
+    code, out, err = run(capsys, "--db", str(db), "import", "mentions", str(missing))
+    assert (code, out) == (2, "")
+    assert err == f"error: {missing} does not exist. Check the path and try again.\n"
+    assert not db.exists()
+
+
+def test_refused_import_keeps_an_existing_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "scrm.db"
+    store.open_db(db).close()
+    code, _, _ = run(capsys, "--db", str(db), "import", "mentions", str(tmp_path / "nope.csv"))
+    assert code == 2
+    assert db.exists()
+
+
+def test_unknown_kind_is_the_engine_message(capsys: pytest.CaptureFixture[str], mentions_csv: Path) -> None:
+    code, out, err = run(capsys, "--db", str(mentions_csv.parent / "scrm.db"), "import", "tweets", str(mentions_csv))
+    assert (code, out) == (2, "")
+    assert err == "error: Unknown kind 'tweets': use one of customers, orders, mentions, surveys.\n"
+    assert not (mentions_csv.parent / "scrm.db").exists()
+
+
+def test_bad_mapping_json_is_one_error_line(capsys: pytest.CaptureFixture[str], mentions_csv: Path) -> None:
+    code, _, err = run(
+        capsys, "--db", str(mentions_csv.parent / "scrm.db"), "import", "mentions", str(mentions_csv),
+        "--mapping", '{"text": ',
+    )
+    assert code == 2
+    assert re.fullmatch(
+        r"error: The mapping is not valid JSON \(Expecting value at character \d+\)\. "
+        r'Give an object such as \{"amount": "Total", "ordered_at": "Date"\}\.\n',
+        err,
+    )
+
+
+def test_unknown_preset_is_one_error_line(capsys: pytest.CaptureFixture[str], mentions_csv: Path) -> None:
+    code, _, err = run(
+        capsys, "--db", str(mentions_csv.parent / "scrm.db"), "import", "mentions", str(mentions_csv),
+        "--mapping", "no-such-preset",
+    )
+    assert code == 2
+    assert err.startswith("error: Unknown mapping preset 'no-such-preset': use one of ")
+    assert err.count("\n") == 1
+
+
+def test_database_of_a_newer_schema_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "scrm.db"
+    store.open_db(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.close()
+    code, out, err = run(capsys, "--db", str(db), "status")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {db} uses database schema 99, but this scrm reads schema {S.SCHEMA_VERSION} at most. "
+        "Upgrade scrm (pip install -r requirements.txt from a newer release) or point SCRM_DB at another file.\n"
+    )
+
+
+def test_status_without_a_database_says_how_to_make_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "none.db"
+    code, _, err = run(capsys, "status", "--db", str(db))
+    assert code == 2
+    assert err == (
+        f"error: No database at {db}. Build one with `python -m scrm demo` "
+        "or import a file with `python -m scrm import`.\n"
+    )
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["import"], "error: the following arguments are required: KIND, FILE. "
+                     "Run `python -m scrm import --help` for usage.\n"),
+        ([], "error: the following arguments are required: COMMAND. Run `python -m scrm --help` for usage.\n"),
+        (["status", "--frobnicate"], "error: unrecognized arguments: --frobnicate. "
+                                     "Run `python -m scrm --help` for usage.\n"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_error_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err == expected
+
+
+def test_a_bad_choice_names_the_option_and_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "bench", "--scale", "huge")
+    assert code == 2
+    # argparse quotes the choices differently across Python versions
+    assert err.startswith("error: argument --scale: invalid choice: 'huge' (choose from ")
+    assert re.search(r"large'?\)\. Run `python -m scrm bench --help` for usage\.\n$", err)
+    assert err.count("\n") == 1
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "import", "--help")
+    assert code == 0
+    assert "--mapping PRESET_OR_JSON" in out
+
+
+def test_unexpected_exceptions_are_not_hidden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(store, "counts", broken)
+    store.open_db(tmp_path / "scrm.db").close()
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main(["--db", str(tmp_path / "scrm.db"), "status"])
+
+
+# --- import and status ----------------------------------------------------------------------
+
+
+def test_import_prints_what_it_did(capsys: pytest.CaptureFixture[str], mentions_csv: Path) -> None:
+    code, out, err = run(capsys, "--db", str(mentions_csv.parent / "scrm.db"), "import", "mentions", str(mentions_csv))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("Imported mentions.csv as mentions (import 1) in ")
+    assert lines[1:7] == [
+        "  rows read     4",
+        "  loaded (new)  2",
+        "  updated       0",
+        "  unchanged     0",
+        "  duplicates    1  (same key twice in the file: the last one was kept)",
+        "  rejected      1  (kept in quarantine with their reasons: see `python -m scrm status` or the Data page)",
+    ]
+    assert "  quarantined: mentions.csv row 4, column `posted_at`: 'not a date' is not a date." in out
+    assert lines[-1].startswith("Profiles: 2. ")
+
+
+def test_status_json_has_the_contract_shape_and_counts(
+    capsys: pytest.CaptureFixture[str], mentions_csv: Path
+) -> None:
+    db = mentions_csv.parent / "scrm.db"
+    assert run(capsys, "--db", str(db), "import", "mentions", str(mentions_csv))[0] == 0
+    code, out, _ = run(capsys, "--db", str(db), "status", "--json")
+    assert code == 0
+    assert len(out.splitlines()) == 1
+    info = json.loads(out)
+    assert set(info) == {"db", "counts", "data_version", "demo", "last_imports"}
+    assert info["db"] == str(db)
+    assert set(info["counts"]) == {t for t in S.STORED_COLUMNS if t != S.META}
+    assert info["counts"][S.MENTIONS] == 2
+    assert info["counts"][S.QUARANTINE] == 1
+    assert info["counts"][S.IMPORTS] == 1
+    assert info["counts"][S.PROFILES] == 2
+    assert info["demo"] is False
+    assert isinstance(info["data_version"], int) and info["data_version"] >= 1
+    [last] = info["last_imports"]
+    assert (last["kind"], last["file_name"], last["rows_new"], last["rows_rejected"]) == ("mentions", "mentions.csv", 2, 1)
+
+
+def test_status_plain_is_an_aligned_table_with_the_quarantine(
+    capsys: pytest.CaptureFixture[str], mentions_csv: Path
+) -> None:
+    db = mentions_csv.parent / "scrm.db"
+    run(capsys, "--db", str(db), "import", "mentions", str(mentions_csv))
+    code, out, _ = run(capsys, "--db", str(db), "status")
+    assert code == 0
+    assert "demo data     no" in out
+    assert (
+        "table       rows\n"
+        "customers      0\n"
+        "orders         0\n"
+        "mentions       2\n"
+        "surveys        0\n"
+        "profiles       2\n"
+        "links          0\n"
+        "imports        1\n"
+        "quarantine     1\n"
+    ) in out
+    assert "Quarantined rows: 1 (newest 1 below; the Data page lists them all)" in out
+    assert "  import 1: mentions.csv row 4, column `posted_at`: 'not a date' is not a date." in out
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_db_option_works_before_and_after_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+) -> None:
+    db = tmp_path / "chosen.db"
+    store.open_db(db).close()
+    argv = ["--db", str(db), "status", "--json"] if where == "before" else ["status", "--json", "--db", str(db)]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert json.loads(out)["db"] == str(db)
+
+
+def test_db_defaults_to_the_environment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "env.db"
+    store.open_db(db).close()
+    monkeypatch.setenv(store.ENV_DB, str(db))
+    code, out, _ = run(capsys, "status", "--json")
+    assert code == 0
+    assert json.loads(out)["db"] == str(db)
+
+
+ORDERS_CSV = "Ref,When,Total\nA1,2024-03-05,12.50\nA2,2024-03-06,7\n"
+ORDERS_MAPPING = {"order_id": "Ref", "ordered_at": "When", "amount": "Total"}
+
+
+@pytest.mark.parametrize("as_file", [False, True], ids=["json-text", "json-file"])
+def test_import_with_an_explicit_mapping(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, as_file: bool
+) -> None:
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV, encoding="utf-8")
+    mapping = json.dumps(ORDERS_MAPPING)
+    if as_file:
+        (tmp_path / "map.json").write_text(mapping, encoding="utf-8")
+        mapping = str(tmp_path / "map.json")
+    code, out, err = run(
+        capsys, "--db", str(tmp_path / "scrm.db"), "import", "orders", str(tmp_path / "orders.csv"), "--mapping", mapping
+    )
+    assert code == 0, err
+    assert "  loaded (new)  2" in out
+    assert "Profiles:" not in out  # orders do not touch social profiles
+
+
+# --- demo (the command's wiring; scrm.demo has its own tests) ------------------------------------
+
+
+class FakeSummary:
+    def summary(self) -> str:
+        return "Built the demo: 3 customers."
+
+
+@pytest.fixture
+def demo_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
+    """Replace scrm.demo.build_demo by a recorder that reports progress."""
+    calls: list[tuple[int, str]] = []
+
+    def build_demo(db: object, seed: int = 7, scale: str = "small", progress: object = None) -> FakeSummary:
+        calls.append((seed, scale))
+        assert callable(progress)
+        progress(0.5, "Making customers")
+        progress(1.0, "Done")
+        return FakeSummary()
+
+    monkeypatch.setitem(sys.modules, "scrm.demo", types.SimpleNamespace(build_demo=build_demo))
+    return calls
+
+
+def test_demo_passes_options_and_prints_progress_and_summary(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_calls: list[tuple[int, str]]
+) -> None:
+    code, out, err = run(capsys, "demo", "--seed", "3", "--scale", "medium", "--db", str(tmp_path / "d.db"))
+    assert code == 0
+    assert demo_calls == [(3, "medium")]
+    assert out == "Built the demo: 3 customers.\n"
+    assert err == "Making customers\nDone\n"
+
+
+def test_demo_refuses_to_empty_imported_data_unless_told(
+    capsys: pytest.CaptureFixture[str], mentions_csv: Path, demo_calls: list[tuple[int, str]]
+) -> None:
+    db = mentions_csv.parent / "scrm.db"
+    assert run(capsys, "--db", str(db), "import", "mentions", str(mentions_csv))[0] == 0
+    code, out, err = run(capsys, "--db", str(db), "demo")
+    assert (code, out, demo_calls) == (2, "", [])
+    assert err == (
+        f"error: {db} holds imported data (2 mentions), not the demo. Build the demo in another file "
+        "(python -m scrm --db demo.db demo), or add --replace to empty this one first.\n"
+    )
+    assert run(capsys, "--db", str(db), "demo", "--replace")[0] == 0
+    assert demo_calls == [(7, "small")]
+
+
+# --- bench ------------------------------------------------------------------------------------
+
+
+def test_run_bench_returns_the_json_contract(tmp_path: Path) -> None:
+    result = bench.run_bench("small", tmp_path, rows=2000)
+    assert list(result)[:3] == ["scale", "stages", "peak_rss_mb"]
+    assert result["scale"] == "small"
+    [first] = result["stages"]
+    assert {"stage", "rows", "seconds", "rows_per_s", "baseline_seconds"} <= set(first)
+    assert first["stage"] == "import_mentions"
+    assert first["rows"] == 2000
+    assert first["rejected"] == 0
+    assert first["seconds"] > 0 and first["baseline_seconds"] > 0
+    assert first["rows_per_s"] == pytest.approx(2000 / first["seconds"], rel=0.01)
+    assert result["peak_rss_mb"] > 0
+    json.dumps(result)  # serialisable as is
+
+
+def test_bench_command_prints_one_json_object_on_its_last_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(bench.SCALES, "small", 1000)
+    code, out, err = run(capsys, "bench", "--json")
+    assert code == 0, err
+    result = json.loads(out.splitlines()[-1])
+    assert result["scale"] == "small"
+    assert [s["stage"] for s in result["stages"]] == list(bench.STAGES)
+    assert "import_mentions: import" in err  # progress went to stderr, not stdout
+
+
+def test_bench_report_has_one_line_per_stage() -> None:
+    result = {
+        "scale": "large",
+        "stages": [{"stage": "import_mentions", "rows": 1_000_000, "seconds": 12.3, "rows_per_s": 81_300.8,
+                    "baseline_seconds": 6.1}],
+        "peak_rss_mb": 812.4,
+        "peak_rss_children_mb": 0.0,
+    }
+    assert bench.format_report(result) == [
+        "import_mentions  1,000,000 rows  12.3 s  81,301 rows/s  baseline 6.1 s (2.0x)",
+        "peak RSS 812 MB (whole run, data generation included), children 0 MB",
+    ]
+
+
+def test_bench_mentions_import_to_exactly_the_baseline_rows(tmp_path: Path) -> None:
+    """The baseline inserts what the importer stores: the generator's parsed tuples
+    match the imported rows, mixed date formats and `@` handles included."""
+    from scrm.ingest import import_file
+
+    path = bench.write_mentions_csv(tmp_path / "m.csv", 3000, seed=11)
+    db = store.open_db(":memory:")
+    result = import_file(db, path, S.MENTIONS)
+    assert (result.rows_read, result.new, result.rejected) == (3000, 3000, 0)
+    columns, chunks = bench.mention_tuples(3000, seed=11)
+    expected = [row[:-1] for chunk in chunks for row in chunk]  # all but import_id
+    cols = ", ".join(f'"{c}"' for c in columns[:-1])
+    stored = [tuple(r) for r in db.execute(f"SELECT {cols} FROM mentions ORDER BY mention_id").fetchall()]
+    assert stored == sorted(expected)
