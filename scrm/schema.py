@@ -470,7 +470,7 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
 INDEXES: dict[str, list[tuple[str, ...]]] = {
     CUSTOMERS: [("email",), ("account",)],
     ORDERS: [("customer_id",), ("ordered_at",)],
-    MENTIONS: [("posted_at",), ("platform", "author")],
+    MENTIONS: [("posted_at",)],
     SURVEYS: [("customer_id",)],
     LINKS: [("customer_id",)],
     QUARANTINE: [("import_id",)],

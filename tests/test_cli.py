@@ -357,7 +357,8 @@ def test_run_bench_returns_the_json_contract(tmp_path: Path) -> None:
     assert first["rows"] == 2000
     assert first["rejected"] == 0
     assert first["seconds"] > 0 and first["baseline_seconds"] > 0
-    assert first["rows_per_s"] == pytest.approx(2000 / first["seconds"], rel=0.01)
+    # seconds are rounded to the millisecond, so a short run needs some slack
+    assert first["rows_per_s"] == pytest.approx(2000 / first["seconds"], rel=0.001 / first["seconds"] + 0.01)
     assert result["peak_rss_mb"] > 0
     json.dumps(result)  # serialisable as is
 

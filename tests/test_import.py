@@ -210,3 +210,101 @@ def test_an_older_database_is_upgraded_on_open(db_path: Path) -> None:
     assert store.get_meta(db, "schema_version") == "1"
     assert store.counts(db)["customers"] == 0
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of 4 rows, so that a tiny file goes through the threaded writer."""
+    from scrm.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "CHUNK", 4)
+
+
+def test_a_chunked_import_keeps_the_last_row_of_a_repeated_id_across_chunks(fresh_db, small_chunks) -> None:
+    lines = [f"O{i},2024-01-{i + 1:02d},{i}" for i in range(10)] + ["O1,2024-01-30,99"]
+    result = import_file(fresh_db, ("order_id,date,amount\n" + "\n".join(lines)).encode(), "orders", file_name="o.csv")
+    assert (result.new, result.duplicates, result.rejected) == (10, 1, 0)
+    assert fresh_db.execute("SELECT amount FROM orders WHERE order_id = 'O1'").fetchone()[0] == 99.0
+
+
+def test_a_chunked_import_counts_repeated_mentions_without_ids_across_chunks(fresh_db, small_chunks) -> None:
+    lines = [f"ana{i},hola {i},2024-01-01 10:00" for i in range(9)] + ["ana0,hola 0,2024-01-01 10:00"]
+    result = import_file(fresh_db, ("author,text,date\n" + "\n".join(lines)).encode(), "mentions", file_name="m.csv")
+    assert (result.new, result.duplicates) == (9, 1)
+
+
+def test_a_chunked_import_reads_every_chunk_with_the_date_order_of_the_whole_file(fresh_db, small_chunks) -> None:
+    lines = [f"O{i},05/03/2024,1" for i in range(8)] + ["O9,03/25/2024,1"]
+    import_file(fresh_db, ("order_id,date,amount\n" + "\n".join(lines)).encode(), "orders", file_name="o.csv")
+    dates = {r[0] for r in fresh_db.execute("SELECT ordered_at FROM orders")}
+    assert dates == {"2024-05-03T00:00:00", "2024-03-25T00:00:00"}
+
+
+def test_quarantined_rows_of_every_chunk_are_kept(fresh_db, small_chunks) -> None:
+    lines = [f"O{i},2024-01-01,{'x' if i % 3 == 0 else i}" for i in range(10)]
+    result = import_file(fresh_db, ("order_id,date,amount\n" + "\n".join(lines)).encode(), "orders", file_name="o.csv")
+    assert (result.new, result.rejected) == (6, 4)
+    rows = [r[0] for r in fresh_db.execute("SELECT row_number FROM quarantine ORDER BY row_number")]
+    assert rows == [2, 5, 8, 11]
+
+
+def test_a_failure_while_writing_a_later_chunk_leaves_the_database_as_it_was(fresh_db, small_chunks, monkeypatch) -> None:
+    import_file(fresh_db, ORDERS_CSV.encode(), "orders", file_name="ventas.csv")
+    before = snapshot(fresh_db)
+    real = store.upsert_rows
+    calls = {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "upsert_rows", failing)
+    lines = [f"N{i},2024-01-01,{i}" for i in range(10)]
+    with pytest.raises(OSError, match="disk full"):
+        import_file(fresh_db, ("order_id,date,amount\n" + "\n".join(lines)).encode(), "orders", file_name="o.csv")
+    assert snapshot(fresh_db) == before
+
+
+def _orders_file(tmp_path: Path, rows: int = 30) -> Path:
+    lines = [f"O{i},{(i % 28) + 1:02d}/03/2024,{i},C{i % 7}" for i in range(rows)]
+    lines[5] = "O5,31/02/2024,5,C5"  # a bad date
+    lines.append("O1,02/03/2024,99,C1")  # a repeated id: the last wins
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,date,amount,customer\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _all_rows(db: sqlite_utils.Database) -> tuple[list, list]:
+    orders = list(db.execute("SELECT order_id, customer_id, ordered_at, amount FROM orders ORDER BY order_id"))
+    quarantine = list(db.execute("SELECT row_number, column, value, reason FROM quarantine"))
+    return orders, quarantine
+
+
+def test_a_big_file_checked_in_a_worker_process_imports_exactly_as_in_process(tmp_path: Path, monkeypatch) -> None:
+    from scrm.ingest import pipeline
+
+    path = _orders_file(tmp_path)
+    here = store.open_db(tmp_path / "here.db")
+    expected = import_file(here, path, "orders")
+    monkeypatch.setattr(pipeline, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline, "CHUNK", 8)
+    there = store.open_db(tmp_path / "there.db")
+    result = import_file(there, path, "orders")
+    assert (result.new, result.duplicates, result.rejected) == (expected.new, expected.duplicates, expected.rejected) == (29, 1, 1)
+    assert result.problems == expected.problems
+    assert _all_rows(there) == _all_rows(here)
+
+
+def test_a_worker_process_error_reaches_the_caller_and_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+    from scrm.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "WORKER_MIN_BYTES", 0)
+    db = store.open_db(tmp_path / "w.db")
+    path = tmp_path / "sin_importe.csv"
+    path.write_text("Pedido,Cliente\nP1,C1\n", encoding="utf-8")
+    with pytest.raises(MissingColumns) as e:
+        import_file(db, path, "orders")
+    assert str(e.value).startswith("sin_importe.csv cannot be imported as orders: no columns for `ordered_at`")
+    assert store.counts(db)["imports"] == 0

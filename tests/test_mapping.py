@@ -127,3 +127,13 @@ def test_a_malformed_mapping_is_refused_with_an_example(value: str, start: str) 
     with pytest.raises(MappingError) as e:
         M.parse_mapping(value)
     assert str(e.value).startswith(start)
+
+
+def test_an_explicit_empty_header_leaves_a_column_unmapped_even_if_a_synonym_matches() -> None:
+    mapping = M.resolve_mapping(["Pedido", "Fecha", "Importe", "Cliente"], "orders", {"customer_id": ""}, "f.csv")
+    assert "customer_id" not in mapping and mapping["amount"] == "Importe"
+
+
+def test_an_explicit_empty_header_for_a_required_column_still_reports_it_missing() -> None:
+    with pytest.raises(MissingColumns):
+        M.resolve_mapping(["Pedido", "Fecha", "Importe"], "orders", {"amount": ""}, "f.csv")

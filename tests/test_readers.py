@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from scrm.errors import ImportRejected
+from scrm.ingest import readers
 from scrm.ingest.readers import clean_headers, read_table, sha256_of, sniff_delimiter, source_name
 
 
@@ -497,3 +498,37 @@ def test_real_online_retail_gz_is_read(shared_data: Path) -> None:
     df = read_table(shared_data / "online-retail" / "onlineretail.csv.gz")
     assert len(df) == 541909
     assert df.loc[2, "CustomerID"] == "17850.0"
+
+
+@pytest.fixture
+def arrow_for_all(monkeypatch):
+    """Send every file, however small, to the pyarrow fast path first."""
+    monkeypatch.setattr(readers, "ARROW_MIN_BYTES", 0)
+
+
+def test_the_pyarrow_path_reads_the_same_cells_and_row_numbers_as_pandas(arrow_for_all) -> None:
+    data = 'id;text;amount\n1;"hola, ""amigo""\nadiós";12,5\n2;  spaced  ;\n3;é;7\n'.encode()
+    fast = readers.read_table(data, "m.csv")
+    assert isinstance(fast["text"].dtype, pd.StringDtype)
+    assert list(fast.index) == [2, 3, 4]
+    assert fast["text"].tolist() == ['hola, "amigo"\nadiós', "  spaced  ", "é"]
+    assert fast["amount"].isna().tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected_index"),
+    [
+        (b"id,text\n1,a\n\n2,b\n", [2, 4]),  # a blank line: pyarrow would shift the numbers
+        ("id,text\n1,caf\xe9\n".encode("cp1252"), [2]),  # not UTF-8
+    ],
+)
+def test_files_the_pyarrow_path_cannot_number_or_decode_go_to_pandas(arrow_for_all, data, expected_index) -> None:
+    table = readers.read_table(data, "m.csv")
+    assert list(table.index) == expected_index
+
+
+def test_a_too_wide_row_gets_the_pandas_message_on_the_pyarrow_path(arrow_for_all) -> None:
+    data = b"id,text\n" + b"".join(b"%d,x\n" % i for i in range(60)) + b"61,x,extra\n"
+    with pytest.raises(ImportRejected) as e:
+        readers.read_table(data, "m.csv")
+    assert str(e.value).startswith("m.csv row 62: the row has 3 fields but the header has 2.")

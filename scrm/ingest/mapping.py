@@ -138,6 +138,8 @@ def resolve_mapping(
 ) -> dict[str, str]:
     """The final mapping: explicit entries first, synonyms for the rest.
 
+    An explicit ``""`` leaves that column unmapped.
+
     Raises :class:`MappingError` for a key that is not a column of ``kind`` or a
     header the file does not have, and :class:`MissingColumns` naming every
     required column that is still missing with its accepted headers.
@@ -145,8 +147,12 @@ def resolve_mapping(
     entity = entity_of(kind)
     header_list = [str(h) for h in headers]
     mapping: dict[str, str] = {}
+    unmapped: set[str] = set()
     if explicit:
         for canonical, header in explicit.items():
+            if canonical in entity.names and header == "":
+                unmapped.add(canonical)  # "" leaves the column out, even if a synonym matches
+                continue
             if canonical not in entity.names:
                 raise MappingError(
                     f"The mapping names '{canonical}', which is not a column of {kind}. "
@@ -160,7 +166,8 @@ def resolve_mapping(
             mapping[canonical] = header
     taken = set(mapping.values())
     for canonical, header in suggest_mapping([h for h in header_list if h not in taken], kind).items():
-        mapping.setdefault(canonical, header)
+        if canonical not in unmapped:
+            mapping.setdefault(canonical, header)
     missing = [c for c in entity.required if c not in mapping]
     if missing:
         raise MissingColumns(missing_columns_message(file_name, kind, missing, header_list))

@@ -39,6 +39,7 @@ its lines do not split consistently.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -312,6 +313,25 @@ def _decode(raw: bytes, *, whole: bool = False) -> tuple[bytes, str, str]:
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
+def _big_utf8_head(raw: bytes) -> bool:
+    """A file big enough for pyarrow whose head is UTF-8 (BOM or not)."""
+    if len(raw) < ARROW_MIN_BYTES or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(raw[: 2 * _SNIFF_CHARS + 3], final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_head(raw: bytes) -> tuple[bytes, str, str]:
+    """:func:`_decode` for a big UTF-8 file, decoding only its head."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    text = codecs.getincrementaldecoder("utf-8")().decode(raw[: 2 * _SNIFF_CHARS], final=False)
+    return raw, "utf-8", text
+
+
 def _records(text: str, delimiter: str) -> list[list[str]]:
     """The first records of ``text`` split by the csv module (quotes honoured)."""
     truncated = len(text) >= _SNIFF_CHARS
@@ -384,7 +404,11 @@ _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n|[ \t]*\r)+")
 def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame:
     if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _unreadable(name, "it contains NUL bytes, so it is probably not a text file")
-    data, encoding, text = _decode(raw)
+    # A big file is read by pyarrow, which checks UTF-8 itself as it parses:
+    # decoding only its head here saves a pass over the whole file (and its
+    # copy in memory). Should pyarrow refuse it, the full check runs below.
+    checked = not _big_utf8_head(raw)
+    data, encoding, text = _decode(raw) if checked else _decode_head(raw)
     if not text.strip():
         raise _empty(name)
     head = text[:_SNIFF_CHARS]
@@ -419,6 +443,11 @@ def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame
             raise _too_many_fields(name, i + offset, len(record), len(first))
     width = max(len(r) for r in sample)
     headers = clean_headers([*first, *([""] * (width - len(first)))])
+    fast = _read_csv_arrow(data, encoding, delimiter or "\x1f", headers, offset)
+    if fast is not None:
+        return fast
+    if not checked:
+        encoding = _decode(raw)[1]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -456,6 +485,46 @@ def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame
     # (from 0) is record i + 2 whatever line breaks its quoted values hold.
     table.index = pd.RangeIndex(2 + offset, 2 + offset + len(table))
     return table
+
+
+# Files at least this big are read with pyarrow's multi-threaded CSV parser
+# when nothing in them needs the pandas path (about 2x faster at 200 MB).
+ARROW_MIN_BYTES = 4 * 1024 * 1024
+
+
+def _read_csv_arrow(data: bytes, encoding: str, delimiter: str, headers: list[str], offset: int) -> pd.DataFrame | None:
+    """The fast path for big, regular UTF-8 files; None sends the file to pandas.
+
+    pyarrow skips blank lines, which would shift row numbers, so a file with
+    one goes to pandas; so does any file pyarrow refuses (a row of the wrong
+    width, a broken quote), where pandas' error names the row. Cells are
+    pyarrow-backed strings, missing where empty, as on the pandas path.
+    """
+    if encoding != "utf-8" or len(data) < ARROW_MIN_BYTES or b"\n\n" in data or b"\n\r\n" in data:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow comes with streamlit
+        return None
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=headers, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in headers},
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError) as e:
+        log.debug("pyarrow could not read the file (%s); using pandas", e)
+        return None
+    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if pa.types.is_string(t) else None)
+    frame.index = pd.RangeIndex(2 + offset, 2 + offset + len(frame))
+    return frame
 
 
 def _too_many_fields(name: str, row: int, fields: int, width: int) -> ImportRejected:
