@@ -565,7 +565,9 @@ def _name_candidates(
                 if (profile_id, customer_id) in locked:
                     continue
                 place = city_score(city, location) if city and location else 0.0
-                if place == 0.0 and score < NAME_ALONE_MIN_SCORE:
+                # A name alone is evidence only when the profile says nowhere
+                # else: a location that is not the customer's city argues against.
+                if place == 0.0 and (location or score < NAME_ALONE_MIN_SCORE):
                     continue
                 confidence = name_city_confidence(score, place)
                 per_profile[profile_id].append(
@@ -706,7 +708,8 @@ def link_profiles(
     confidence reaches ``threshold`` and no other customer ties with it; every
     other candidate is ``suggested``. Confidences: e-mail 1.0, handle 0.95,
     name and city ``min(0.9, 0.7 * name_score + 0.2 * city_score)`` with
-    name_score >= 0.8, or >= 0.9 when the city does not match
+    name_score >= 0.8, or >= 0.9 when the profile gives no location (a
+    location that is not the customer's city rules the pair out)
     (see :func:`name_city_confidence`). Name matching is a
     fallback: it runs only for profiles that no e-mail or handle matched and
     that no person has linked.
