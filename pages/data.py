@@ -1,0 +1,417 @@
+"""Data: import files, review import history and quarantined rows, start over.
+
+Everything the page decides per file lives in :mod:`scrm.ui.importing`;
+everything it reads comes through the cached loaders in :mod:`scrm.ui`.
+Text from files (names, headers, cells) is shown through dataframes, plain
+widget options or :func:`scrm.ui.escape_markdown`, never as raw markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from scrm import browse, exports, identity, store, ui
+from scrm import schema as S
+from scrm.errors import ScrmError
+from scrm.ingest import Preview, import_file
+from scrm.ui import importing as I
+
+TABS = ("Import files", "Import history", "Quarantine", "Start over")
+PREVIEW_ROWS_SHOWN = 10
+HISTORY_ROWS_SHOWN = 200
+ALL_IMPORTS = 0
+QUARANTINE_ROWS_SHOWN = 5_000
+
+HISTORY_COLUMNS = {
+    "import_id": st.column_config.NumberColumn("Import", format="#%d", width="small"),
+    "finished_at": st.column_config.TextColumn("Finished (UTC)"),
+    "kind": st.column_config.TextColumn("Kind"),
+    "file_name": st.column_config.TextColumn("File", width="medium"),
+    "preset": st.column_config.TextColumn("Preset"),
+    "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
+    "rows_new": st.column_config.NumberColumn("New", format="localized"),
+    "rows_updated": st.column_config.NumberColumn("Updated", format="localized"),
+    "rows_unchanged": st.column_config.NumberColumn("Unchanged", format="localized"),
+    "rows_duplicate": st.column_config.NumberColumn("Duplicates", format="localized"),
+    "rows_rejected": st.column_config.NumberColumn("Quarantined", format="localized"),
+    "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
+}
+QUARANTINE_COLUMNS = {
+    "import_id": st.column_config.NumberColumn("Import", format="#%d", width="small"),
+    "file_name": st.column_config.TextColumn("File"),
+    "kind": st.column_config.TextColumn("Kind"),
+    "row_number": st.column_config.NumberColumn("Row", help="As a spreadsheet numbers it: the header is row 1."),
+    "column": st.column_config.TextColumn("Column"),
+    "value": st.column_config.TextColumn("Value"),
+    "reason": st.column_config.TextColumn("Reason", width="large"),
+}
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024**2:
+        return f"{n / 1024:,.0f} KB"
+    return f"{n / 1024**2:,.1f} MB"
+
+
+def _progress_reporter(bar: Any) -> Callable[[float, str], None]:
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=ui.escape_markdown(message))
+
+    return report
+
+
+def _show_outcome(outcome: dict[str, Any]) -> None:
+    show = st.warning if outcome["level"] == "warning" else st.success
+    body = "  \n".join(ui.escape_markdown(line) for line in [outcome["headline"], *outcome["parts"]])
+    show(body, icon=":material/warning:" if outcome["level"] == "warning" else ":material/check_circle:")
+    for note in outcome["notes"]:
+        st.caption(ui.escape_markdown(note))
+    if outcome["problems"]:
+        with st.expander("First quarantined rows"):
+            for problem in outcome["problems"]:
+                st.text(problem)
+    if outcome["links"]:
+        st.info(ui.escape_markdown(outcome["links"]), icon=":material/link:")
+
+
+def _run_import(db_path: str, file_id: str, file_name: str, data: bytes, kind: str, mapping: Any) -> None:
+    bar = st.progress(0.0, text="Starting the import")
+    report = _progress_reporter(bar)
+    try:
+        with ui.write_lock(db_path), ui.connection(db_path) as db:
+            result = import_file(db, data, kind, file_name=file_name, mapping=mapping, progress=report)
+            outcome = I.describe_result(result)
+            if I.needs_linking(outcome.kinds):
+                outcome.links = identity.link_profiles(db, progress=report).summary()
+    except ScrmError as e:
+        bar.empty()
+        st.error(ui.escape_markdown(e), icon=":material/error:")
+        return
+    st.session_state["data_results"][file_id] = outcome.as_state()
+    st.rerun()
+
+
+def _choose_preset(file_id: str, suggested: str | None) -> str:
+    options = I.preset_options()
+    preset = st.selectbox(
+        "Preset",
+        options,
+        index=options.index(suggested) if suggested in options else 0,
+        format_func=I.preset_label,
+        key=f"data_preset_{file_id}",
+        help="A preset knows the layout of a public dataset or an export format. "
+        "Auto matches the file's headers to scrm's columns by name, in English, Spanish or French.",
+    )
+    description = I.preset_description(preset)
+    if description:
+        recognised = "Recognised export. " if preset == suggested else ""
+        st.caption(recognised + ui.escape_markdown(description))
+    return str(preset)
+
+
+def _choose_kind(file_id: str, preset: str, detected: str | None) -> str | None:
+    fixed = I.preset_kind(preset)
+    default = fixed or detected
+    kind = st.selectbox(
+        "This file holds",
+        list(S.KINDS),
+        index=S.KINDS.index(default) if default in S.KINDS else None,
+        format_func=lambda k: I.KIND_LABELS.get(k, k),
+        placeholder="Choose what this file holds",
+        disabled=fixed is not None,
+        # Per preset: a new preset starts from its own kind, not the last choice.
+        key=f"data_kind_{file_id}_{preset}",
+    )
+    if fixed:
+        st.caption(f"Set by the preset: {I.KIND_LABELS[fixed].lower()}.")
+    elif detected:
+        st.caption(f"Detected from the headers: {I.KIND_LABELS[detected].lower()}.")
+    else:
+        st.caption("The headers do not say what this file holds: choose it above.")
+    return kind
+
+
+def _mapping_form(file_id: str, preset: str, kind: str, preview: Preview) -> tuple[bool, dict[str, str] | None]:
+    """The column select boxes (none with a preset) and the Import button, in one form."""
+    choices: dict[str, str] | None = None
+    with st.form(key=f"data_form_{file_id}_{preset}_{kind}", border=False):
+        if I.preset_kind(preset) is None:
+            st.markdown("**Columns** · pick the file's header for each of scrm's columns (\\* = required)")
+            fields = I.mapping_fields(kind, preview.headers, I.proposed_mapping(preview.headers, kind))
+            grid = st.columns(4)
+            choices = {}
+            for i, field in enumerate(fields):
+                with grid[i % 4]:
+                    choices[field.column] = st.selectbox(
+                        ui.escape_markdown(field.label),
+                        field.options,
+                        index=field.index,
+                        help=field.help,
+                        key=f"data_map_{file_id}_{kind}_{field.column}",
+                    )
+        elif preview.mapping:
+            st.caption(
+                "The preset maps: "
+                + ui.escape_markdown(", ".join(f"{c} ← {h}" for c, h in preview.mapping.items()))
+            )
+        submitted = st.form_submit_button(
+            f"Import as {I.KIND_LABELS[kind].lower()}", type="primary", icon=":material/upload:"
+        )
+    return submitted, choices
+
+
+def _mapping_is_usable(kind: str, choices: dict[str, str] | None, headers: list[str]) -> bool:
+    if choices is None:
+        return True
+    chosen = I.chosen_mapping(choices)
+    missing = I.missing_required(kind, chosen)
+    if missing:
+        st.error(
+            f"Choose a column of the file for {', '.join(missing)}: "
+            f"{'it is' if len(missing) == 1 else 'they are'} required for {kind}.",
+            icon=":material/error:",
+        )
+        return False
+    for header, columns in I.reused_headers(chosen).items():
+        st.warning(
+            ui.escape_markdown(f"'{header}' is used for {', '.join(columns)}; check that this is intended."),
+            icon=":material/warning:",
+        )
+    return True
+
+
+def _file_panel(db_path: str, upload: Any) -> None:
+    """One uploaded file: its name, the outcome of its import, and its settings."""
+    file_id = str(upload.file_id)
+    data = upload.getvalue()
+    with st.container(border=True):
+        st.markdown(f"**{ui.escape_markdown(upload.name)}** · {_size(len(data))}")
+        outcome = st.session_state["data_results"].get(file_id)
+        if outcome:
+            _show_outcome(outcome)
+            # Done: the settings fold away but stay at hand for a re-import.
+            with st.expander("Preview and import settings"):
+                _file_settings(db_path, upload, file_id, data)
+        else:
+            _file_settings(db_path, upload, file_id, data)
+
+
+def _file_settings(db_path: str, upload: Any, file_id: str, data: bytes) -> None:
+    """Preset, kind, preview, column mapping and Import button of one file."""
+    # The first read (no preset) gives the headers and the sample that the
+    # preset suggestion and the kind detection work from. When the standard
+    # reader refuses the file, a preset with its own reader (CDNOW's
+    # space-separated text) may still read it, so the page goes on.
+    first: Preview | None = None
+    first_error: ScrmError | None = None
+    try:
+        first = ui.load_preview(file_id, upload.name, None, data)
+    except ScrmError as e:
+        first_error = e
+    suggested = ui.load_preset_suggestion(file_id, first.sample) if first is not None else None
+
+    left, right = st.columns(2)
+    with left:
+        preset = _choose_preset(file_id, suggested)
+    if preset == I.AUTO:
+        preview = first
+        if preview is None:
+            st.error(ui.escape_markdown(first_error), icon=":material/error:")
+            st.caption("If the file is one of the exports scrm knows, choose its preset above.")
+            return
+    else:
+        try:
+            preview = ui.load_preview(file_id, upload.name, preset, data)
+        except ScrmError as e:
+            st.error(ui.escape_markdown(e), icon=":material/error:")
+            return
+    with right:
+        kind = _choose_kind(file_id, preset, preview.kind)
+
+    st.dataframe(preview.sample.head(PREVIEW_ROWS_SHOWN).rename_axis("Row"), width="stretch")
+    st.caption(f"First rows of {len(preview.headers)} columns, as read from the file.")
+    if kind is None:
+        return
+    submitted, choices = _mapping_form(file_id, preset, kind, preview)
+    if submitted and _mapping_is_usable(kind, choices, preview.headers):
+        _run_import(db_path, file_id, upload.name, data, kind, I.mapping_argument(preset, choices))
+
+
+def _import_tab(db_path: str, version: int) -> None:
+    if ui.load_is_demo(db_path, version):
+        st.info(
+            "This database holds the generated demo data. To keep your own data apart, start with an "
+            "empty database first (Start over tab); otherwise your files are added to the demo.",
+            icon=":material/science:",
+        )
+    uploads = st.file_uploader(
+        "Upload CSV, TSV, Excel or JSON files",
+        type=list(I.ACCEPTED_TYPES),
+        accept_multiple_files=True,
+        key=f"data_upload_{st.session_state['data_round']}",
+        help="Customers, orders, social mentions or NPS survey answers. Gzipped CSV works too. "
+        "A re-import of the same rows adds nothing twice.",
+    )
+    if not uploads:
+        st.caption(
+            "Each file is checked before anything is stored: rows that cannot be read go to the "
+            "quarantine with their row number and reason, the rest is imported in one step."
+        )
+    for upload in uploads or []:
+        _file_panel(db_path, upload)
+
+
+def _history_tab(db_path: str, version: int) -> None:
+    history = ui.load_import_history(db_path, version, HISTORY_ROWS_SHOWN)
+    if history.empty:
+        st.caption("No imports yet.")
+        return
+    shown = "the last" if len(history) == HISTORY_ROWS_SHOWN else "all"
+    st.caption(f"Newest first: {shown} {len(history):,} imports. A preset that yields two kinds records one import per kind.")
+    st.dataframe(history, hide_index=True, column_config=HISTORY_COLUMNS, width="stretch")
+
+
+def _quarantine_tab(db_path: str, version: int) -> None:
+    imports = ui.load_quarantine_imports(db_path, version)
+    if imports.empty:
+        st.caption("No rows in quarantine: every imported row was read.")
+        return
+    per_import = {int(r["import_id"]): int(r["rows"]) for r in imports.to_dict("records")}
+    labels = {
+        int(r["import_id"]): f"#{r['import_id']} · {r['file_name']} ({r['kind']}) · {int(r['rows']):,} rows"
+        for r in imports.to_dict("records")
+    }
+    every, files = sum(per_import.values()), len(per_import)
+    st.caption(
+        f"{every:,} {'row' if every == 1 else 'rows'} from {files:,} {'import' if files == 1 else 'imports'} "
+        f"{'was' if every == 1 else 'were'} set aside, each with its reason. Fix them in the file and import "
+        "it again: rows already stored are left as they are."
+    )
+    # 0 stands for "all imports" (ids start at 1): a None value would show
+    # as an empty select box.
+    options = [ALL_IMPORTS, *labels]
+    if st.session_state["data_quarantine_import"] not in options:
+        st.session_state["data_quarantine_import"] = ALL_IMPORTS
+    choice = st.selectbox(
+        "Import",
+        options,
+        format_func=lambda i: "All imports" if i == ALL_IMPORTS else labels[i],
+        key="data_quarantine_import",
+    )
+    import_id = None if choice == ALL_IMPORTS else int(choice)
+    total = every if import_id is None else per_import[import_id]
+    shown = ui.load_quarantine_rows(db_path, version, import_id, QUARANTINE_ROWS_SHOWN)
+    st.dataframe(shown, hide_index=True, column_config=QUARANTINE_COLUMNS, width="stretch")
+    if total > len(shown):
+        st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the downloads hold all of them.")
+
+    def export(fmt: str) -> Callable[[], bytes]:
+        # Built only when the button is clicked, so a large quarantine does
+        # not cost a CSV on every rerun.
+        def build() -> bytes:
+            with ui.connection(db_path) as db:
+                frame = browse.quarantine_rows(db, import_id=import_id)
+            return exports.to_csv_bytes(frame) if fmt == "csv" else exports.to_xlsx_bytes(frame, "quarantine")
+
+        return build
+
+    stem = "quarantine" if import_id is None else f"quarantine-import-{import_id}"
+    left, right, _ = st.columns([1, 1, 4])
+    with left:
+        st.download_button(
+            "Download CSV", export("csv"), file_name=f"{stem}.csv", mime="text/csv",
+            icon=":material/download:", on_click="ignore", key="data_quarantine_csv",
+        )
+    with right:
+        st.download_button(
+            "Download Excel", export("xlsx"), file_name=f"{stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:", on_click="ignore", key="data_quarantine_xlsx",
+        )
+
+
+def _start_over_tab(db_path: str, version: int) -> None:
+    counts = ui.load_counts(db_path, version)
+    st.markdown(
+        "Replace what this database holds: start empty to import your own files, or load the "
+        "generated demo data to explore scrm."
+    )
+    st.caption(
+        "Rows now: "
+        + ", ".join(f"{table} {n:,}" for table, n in counts.items() if table in (*S.KINDS, S.PROFILES, S.IMPORTS))
+    )
+    round_ = st.session_state["data_round"]
+    confirmed = st.checkbox(
+        "I understand that this deletes every customer, order, mention, survey, profile link, "
+        "import record and quarantined row in this database.",
+        key=f"data_confirm_{round_}",
+    )
+    left, right, _ = st.columns([1, 1, 2])
+    with left:
+        clear = st.button(
+            "Start with an empty database", disabled=not confirmed, icon=":material/delete_sweep:",
+            key=f"data_clear_{round_}",
+        )
+    with right:
+        demo = st.button(
+            "Load demo data", disabled=not confirmed, icon=":material/science:", key=f"data_demo_{round_}"
+        )
+    if clear:
+        with ui.write_lock(db_path), ui.connection(db_path) as db:
+            store.clear_all(db)
+        _after_reset("The database is empty. Import your files on the Import tab.")
+    if demo:
+        try:
+            from scrm.demo import build_demo
+        except ImportError:
+            st.error("The demo dataset is not available in this installation.", icon=":material/error:")
+            return
+        bar = st.progress(0.0, text="Building the demo data")
+        with ui.write_lock(db_path), ui.connection(db_path) as db, store.transaction(db):
+            # One transaction: a failed build leaves the old data in place.
+            store.clear_all(db)
+            build_demo(db, progress=_progress_reporter(bar))
+        _after_reset("The demo data is loaded: see the Overview page.")
+
+
+def _after_reset(message: str) -> None:
+    st.session_state["data_flash"] = message
+    st.session_state["data_results"] = {}
+    # A new round gives the uploader and the confirmation box fresh keys:
+    # empty uploader, unticked box.
+    st.session_state["data_round"] += 1
+    st.rerun()
+
+
+ui.ensure_routed("pages/data.py")
+path = ui.current_db_path()
+version = ui.current_version(path)
+
+st.title("Data")
+st.caption("Import customers, orders, social mentions and survey answers; check what was set aside; start over.")
+if st.session_state["data_flash"]:
+    st.success(st.session_state["data_flash"], icon=":material/check_circle:")
+    st.session_state["data_flash"] = None
+    # After starting over, the next step is an import.
+    st.session_state["data_tab"] = TABS[0]
+
+# Stateful tabs bound to the URL (?data_tab=Quarantine): a link opens the
+# right tab, the tab survives reruns, and only the open tab's content runs.
+tabs = st.tabs(list(TABS), key="data_tab", bind="query-params")
+with tabs[0]:
+    if tabs[0].open:
+        _import_tab(path, version)
+with tabs[1]:
+    if tabs[1].open:
+        _history_tab(path, version)
+with tabs[2]:
+    if tabs[2].open:
+        _quarantine_tab(path, version)
+with tabs[3]:
+    if tabs[3].open:
+        _start_over_tab(path, version)

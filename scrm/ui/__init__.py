@@ -1,0 +1,231 @@
+"""The only Streamlit code inside scrm: cached loaders and small shared widgets.
+
+Cache design
+------------
+Every loader is ``@st.cache_data`` keyed on ``(db_path, data_version, ...filters)``
+and calls one engine function. ``scrm.store.transaction`` bumps the data
+version in the same commit as every write, so after an import, a clear or a
+demo rebuild the next rerun asks for a new key and never sees stale figures;
+nothing has to clear a cache by hand. Old entries age out through
+``max_entries``.
+
+Connections are opened per call (:func:`connection`) and closed at once
+rather than shared through ``st.cache_resource``: sqlite3 connections with
+``check_same_thread=False`` may cross threads but not be used by two at the
+same time, and ``store.transaction`` decides "outer or nested" from the
+connection's ``in_transaction`` flag, so a connection shared by two
+sessions would let one user's import swallow another's write. Opening a
+file costs well under a millisecond, which is noise next to a rerun, and a
+cache hit opens nothing but the version read.
+
+Untrusted text (file names, headers, mention texts) never goes into
+markdown unescaped: see :func:`escape_markdown`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import sqlite_utils
+import streamlit as st
+
+from scrm import browse, store
+from scrm.ingest import Preview, preview_file
+
+# Entries per loader: a few data versions times a few filters is plenty,
+# and it bounds memory on a server that sees many imports.
+_MAX_ENTRIES = 16
+
+
+def current_db_path() -> str:
+    """The database path of this server as an absolute string (the cache key)."""
+    return str(store.default_db_path().resolve())
+
+
+@contextmanager
+def connection(db_path: str) -> Iterator[sqlite_utils.Database]:
+    """An open scrm database for the length of a ``with`` block.
+
+    The file must exist (the app creates or builds it on start); a missing
+    file raises :class:`scrm.errors.ConfigError` with what to do.
+    """
+    db = store.open_db(db_path, create=False)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def current_version(db_path: str | None = None) -> int:
+    """The data version of the database now: the second half of every cache key."""
+    with connection(db_path or current_db_path()) as db:
+        return store.data_version(db)
+
+
+@st.cache_resource(show_spinner=False)
+def write_lock(db_path: str) -> threading.Lock:
+    """One lock per database for the app's long writes (demo build, clear).
+
+    SQLite serialises writers anyway; the lock makes a second session wait
+    for the first to finish instead of failing with "database is locked"
+    after the busy timeout, and keeps two first-start demo builds apart.
+    """
+    return threading.Lock()
+
+
+# --- routing ---------------------------------------------------------------------
+
+ROUTED_KEY = "app_routed"
+NEXT_PAGE_KEY = "app_next_page"
+
+
+def ensure_routed(page_path: str) -> None:
+    """Send a page run that skipped ``app.py`` through it, then back to ``page_path``.
+
+    Streamlit decides per process, on its first script run, whether the app
+    is an old-style ``pages/`` folder app; until ``st.navigation`` has run
+    once, a browser that opens ``/data`` directly after a server start gets
+    ``pages/data.py`` run on its own: no session defaults, no error funnel,
+    no sidebar. ``app.py`` marks every run it routes; a page without the
+    mark asks ``app.py`` to run and to come back here.
+    """
+    if not st.session_state.get(ROUTED_KEY):
+        st.session_state[NEXT_PAGE_KEY] = page_path
+        st.switch_page("app.py")
+
+
+# --- cached loaders ----------------------------------------------------------
+# ``data_version`` is unused in the bodies on purpose: it is part of the key.
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_summary(db_path: str, data_version: int) -> browse.DataSummary:
+    """Counts, revenue and date coverage (:func:`scrm.browse.summarise`)."""
+    with connection(db_path) as db:
+        return browse.summarise(db)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_is_demo(db_path: str, data_version: int) -> bool:
+    """Whether the database holds the demo dataset."""
+    with connection(db_path) as db:
+        return store.is_demo(db)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Counting orders and mentions per week…")
+def load_weekly_activity(db_path: str, data_version: int) -> pd.DataFrame:
+    """Orders and mentions per week (:func:`scrm.browse.weekly_activity`)."""
+    with connection(db_path) as db:
+        return browse.weekly_activity(db)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_import_history(db_path: str, data_version: int, limit: int = 200) -> pd.DataFrame:
+    """The newest imports first (:func:`scrm.browse.import_history`)."""
+    with connection(db_path) as db:
+        return browse.import_history(db, limit=limit)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_quarantine_imports(db_path: str, data_version: int) -> pd.DataFrame:
+    """Imports with quarantined rows (:func:`scrm.browse.quarantine_imports`)."""
+    with connection(db_path) as db:
+        return browse.quarantine_imports(db)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_quarantine_rows(
+    db_path: str, data_version: int, import_id: int | None = None, limit: int | None = None
+) -> pd.DataFrame:
+    """Quarantined rows, optionally of one import (:func:`scrm.browse.quarantine_rows`)."""
+    with connection(db_path) as db:
+        return browse.quarantine_rows(db, import_id=import_id, limit=limit)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_counts(db_path: str, data_version: int) -> dict[str, int]:
+    """Rows per table (:func:`scrm.store.counts`)."""
+    with connection(db_path) as db:
+        return store.counts(db)
+
+
+# Previews are per session (the file is this user's upload) and keyed on the
+# uploader's file id, which is new for every upload, instead of hashing the
+# bytes of a large file on every rerun.
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Reading the file…", scope="session")
+def load_preview(file_id: str, file_name: str, preset: str | None, _data: bytes) -> Preview:
+    """Detected kind, headers, proposed mapping and first rows of an uploaded file."""
+    return preview_file(_data, file_name, mapping=preset)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False, scope="session")
+def load_preset_suggestion(file_id: str, _sample: pd.DataFrame) -> str | None:
+    """The preset that fits an uploaded file (:func:`scrm.ui.importing.suggest_preset`)."""
+    from scrm.ui.importing import suggest_preset
+
+    return suggest_preset(_sample)
+
+
+# --- small shared widgets ----------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])")
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` made inert for Streamlit markdown (labels, captions, progress text).
+
+    Every markdown-significant ASCII punctuation mark gets a backslash, which
+    CommonMark allows before any punctuation; ``:`` and ``[`` are included so
+    emoji short codes, icons and ``:red[...]`` colours cannot be injected.
+    Line breaks become spaces: a label is one line.
+
+    >>> escape_markdown("**x**_y")
+    '\\\\*\\\\*x\\\\*\\\\*\\\\_y'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def format_number(value: float, *, money: bool = False) -> str:
+    """A metric tile's value: exact below a million, then ``1.23M`` (tiles are narrow).
+
+    Money keeps cents below 10,000, where they still mean something.
+
+    >>> format_number(1234), format_number(1_234_567), format_number(14.5, money=True)
+    ('1,234', '1.23M', '14.50')
+    """
+    size = abs(value)
+    if size >= 1e9:
+        return f"{value / 1e9:,.2f}B"
+    if size >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    if money and size < 10_000:
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
+def format_timestamp(value: str | None) -> str:
+    """A stored UTC timestamp as ``2024-03-01 14:05 UTC`` (or "never")."""
+    if not value:
+        return "never"
+    return f"{value[:16].replace('T', ' ')} UTC"
+
+
+def demo_badge(db_path: str, data_version: int) -> None:
+    """Sidebar status: a "Demo data" badge in demo mode, then version and last import."""
+    if load_is_demo(db_path, data_version):
+        st.sidebar.badge(
+            "Demo data",
+            icon=":material/science:",
+            color="orange",
+            help="Generated sample data. Replace it on the Data page (Start over).",
+        )
+    summary = load_summary(db_path, data_version)
+    st.sidebar.caption(
+        f"Data version {data_version} · last import {format_timestamp(summary.last_import_at)}"
+    )
+    st.sidebar.caption(f"Database: {escape_markdown(Path(db_path).name)}")
