@@ -308,3 +308,26 @@ def test_a_worker_process_error_reaches_the_caller_and_changes_nothing(tmp_path:
         import_file(db, path, "orders")
     assert str(e.value).startswith("sin_importe.csv cannot be imported as orders: no columns for `ordered_at`")
     assert store.counts(db)["imports"] == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "orders.csv",
+         "orders.csv is empty: there is nothing to import. Export the data again and check the file has a header row and at least one row."),
+        (b"order_id,date,amount\n", "orders.csv",
+         "orders.csv has a header row but no data rows. Export the data again with its rows."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "orders.csv",
+         "orders.csv could not be read as CSV, Excel or JSON (it is a PNG image). Save it as CSV (UTF-8) or XLSX and try again."),
+        (b"[1, 2, 3]", "orders.json", "orders.json does not look like a table: "),
+        (b'order_id,date,amount\n1,2024-01-01,"5\n', "orders.csv", "orders.csv row 2: "),
+    ],
+)
+def test_a_fatal_file_is_refused_with_one_sentence_and_the_database_is_untouched(fresh_db, data, name, message) -> None:
+    import_file(fresh_db, ORDERS_CSV.encode(), "orders", file_name="ventas.csv")
+    before, version = snapshot(fresh_db), store.data_version(fresh_db)
+    with pytest.raises(ImportRejected) as e:
+        import_file(fresh_db, data, "orders", file_name=name)
+    assert str(e.value).startswith(message)
+    assert "\n" not in str(e.value)
+    assert snapshot(fresh_db) == before and store.data_version(fresh_db) == version
