@@ -408,7 +408,7 @@ def test_profiles_are_linked_again_after_mentions_or_customers(kinds, expected) 
 def test_an_import_result_with_quarantined_rows_reads_as_a_warning() -> None:
     result = ImportResult(
         import_id=4, kind="orders", file_name="o.csv", rows_read=3, new=2, rejected=1, seconds=0.25,
-        notes=["1 orders have no customer and are kept as guest orders."],
+        notes=["1 order has no customer and is kept as a guest order."],
         also=[ImportResult(import_id=5, kind="customers", file_name="o.csv", rows_read=3, new=2)],
     )
     outcome = I.describe_result(result)

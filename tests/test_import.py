@@ -31,7 +31,7 @@ def test_a_spanish_semicolon_csv_with_decimal_comma_is_imported(fresh_db) -> Non
     assert rows["P2"]["amount"] == pytest.approx(1234.56)
     assert rows["P1"]["ordered_at"] == "2024-03-05T00:00:00"
     assert rows["P3"]["customer_id"] is None
-    assert "1 orders have no customer and are kept as guest orders." in result.notes
+    assert "1 order has no customer and is kept as a guest order." in result.notes
 
 
 def test_re_importing_the_same_file_adds_nothing(fresh_db) -> None:

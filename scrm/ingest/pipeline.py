@@ -587,7 +587,11 @@ class _PartWriter:
         self.indexes.__exit__(None, None, None)
         kind, file_name, bad = self.part.kind, self.file_name, self.bad
         if self.guests:
-            self.notes.append(f"{self.guests:,} orders have no customer and are kept as guest orders.")
+            self.notes.append(
+                f"{self.guests:,} order has no customer and is kept as a guest order."
+                if self.guests == 1
+                else f"{self.guests:,} orders have no customer and are kept as guest orders."
+            )
         now = store.utcnow()
         if bad:
             store.insert_rows(
