@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ColumnType = Literal["text", "int", "float", "datetime", "bool"]
 
@@ -25,6 +25,7 @@ LINKS = "links"
 IMPORTS = "imports"
 QUARANTINE = "quarantine"
 META = "meta"
+SENTIMENT = "sentiment"
 
 KINDS: tuple[str, ...] = (CUSTOMERS, ORDERS, MENTIONS, SURVEYS)
 
@@ -453,6 +454,17 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "created_at": "TEXT",
     },
     META: {"key": "TEXT", "value": "TEXT"},
+    # Scores are stored, not recomputed: one row per scored mention (schema 2).
+    SENTIMENT: {
+        "mention_id": "TEXT",
+        "lang": "TEXT",  # en, es, fr, other
+        "score": "REAL",  # in [-1, 1]; NULL when the language is not supported
+        "label": "TEXT",  # positive | neutral | negative | unscored
+        "words": "TEXT",  # JSON list of [word, weight]: what moved the score
+        "model": "TEXT",
+        "model_version": "TEXT",
+        "scored_at": "TEXT",
+    },
 }
 
 PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
@@ -465,6 +477,7 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     IMPORTS: "import_id",
     QUARANTINE: "quarantine_id",
     META: "key",
+    SENTIMENT: "mention_id",
 }
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
@@ -474,6 +487,7 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     SURVEYS: [("customer_id",)],
     LINKS: [("customer_id",)],
     QUARANTINE: [("import_id",)],
+    SENTIMENT: [("label",)],
 }
 
 # Link statuses and the confidence below which a link is only suggested.

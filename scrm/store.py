@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import sqlite_utils
 
 from scrm import schema as S
@@ -56,13 +57,20 @@ def _create_table(db: sqlite_utils.Database, table: str) -> None:
 _PY_TYPES: dict[str, type] = {"TEXT": str, "INTEGER": int, "REAL": float}
 
 
+# The tables of schema 1; later tables come with their own migration.
+_SCHEMA_1 = (S.CUSTOMERS, S.ORDERS, S.MENTIONS, S.SURVEYS, S.PROFILES, S.LINKS, S.IMPORTS, S.QUARANTINE)
+
+
 def _migrate_0_to_1(db: sqlite_utils.Database) -> None:
-    for table in S.STORED_COLUMNS:
-        if table != S.META:
-            _create_table(db, table)
+    for table in _SCHEMA_1:
+        _create_table(db, table)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1]
+def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
+    _create_table(db, S.SENTIMENT)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1, _migrate_1_to_2]
 assert len(MIGRATIONS) == S.SCHEMA_VERSION, "one migration per schema version"
 
 
@@ -335,4 +343,67 @@ def clear_all(db: sqlite_utils.Database) -> None:
         for table in S.STORED_COLUMNS:
             if table != S.META:
                 db.execute(f'DELETE FROM "{table}"')
+        for table in db.table_names():  # derived tables are rebuilt from the data
+            if table not in S.STORED_COLUMNS and not table.startswith("sqlite_"):
+                db.execute(f'DROP TABLE "{table}"')
         db.execute(f"DELETE FROM {S.META} WHERE key IN ('demo', 'demo_story', 'own_brand')")
+
+
+# --- derived tables ------------------------------------------------------------
+
+
+def read_frame(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+    """A query's rows as a DataFrame (parameterised; identifiers come from the schema)."""
+    cursor = db.execute(sql, params or [])
+    columns = [c[0] for c in cursor.description]
+    return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def replace_table(
+    db: sqlite_utils.Database,
+    table: str,
+    frame: pd.DataFrame,
+    *,
+    pk: str | Sequence[str] | None = None,
+    indexes: Sequence[Sequence[str]] = (),
+) -> int:
+    """Replace a DERIVED table (features, segments, roles, ...) with ``frame``, atomically.
+
+    Derived tables are recomputed from the stored data, so they are dropped
+    and rebuilt rather than migrated. Column types follow the frame's dtypes;
+    missing values become NULL. Returns the number of rows written.
+    """
+    types = {c: _sql_type(frame[c]) for c in frame.columns}
+    cols = ", ".join(f'"{c}" {t}' for c, t in types.items())
+    keys = [pk] if isinstance(pk, str) else list(pk or [])
+    key_sql = f", PRIMARY KEY ({', '.join(chr(34) + k + chr(34) for k in keys)})" if keys else ""
+    rows = _frame_rows(frame)
+    with transaction(db):
+        db.execute(f'DROP TABLE IF EXISTS "{table}"')
+        db.execute(f'CREATE TABLE "{table}" ({cols}{key_sql})')
+        if rows:
+            params = ", ".join("?" for _ in frame.columns)
+            db.conn.executemany(f'INSERT INTO "{table}" VALUES ({params})', rows)
+        for i, index in enumerate(indexes):
+            db.execute(f'CREATE INDEX "idx_{table}_{i}" ON "{table}" ({", ".join(chr(34) + c + chr(34) for c in index)})')
+    return len(rows)
+
+
+def _sql_type(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
+        return "INTEGER"
+    if pd.api.types.is_float_dtype(s.dtype):
+        return "REAL"
+    return "TEXT"
+
+
+def _frame_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows of Python values with None for missing ones (what sqlite3 binds)."""
+    columns = []
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        values = s.astype(object).where(s.notna(), None).tolist()
+        columns.append([v.item() if hasattr(v, "item") else v for v in values])
+    return list(zip(*columns, strict=True)) if columns else []

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from scrm import schema as S
 from scrm import store
 from scrm.errors import ImportRejected, MissingColumns, UnknownKind, UnknownPreset
 from scrm.ingest import import_file, preview_file
@@ -197,7 +198,7 @@ def test_the_store_refuses_a_database_from_a_newer_scrm(db_path: Path) -> None:
     with pytest.raises(SchemaTooNew) as e:
         store.open_db(db_path)
     assert str(e.value) == (
-        f"{db_path} uses database schema 99, but this scrm reads schema 1 at most. Upgrade scrm "
+        f"{db_path} uses database schema 99, but this scrm reads schema {S.SCHEMA_VERSION} at most. Upgrade scrm "
         "(pip install -r requirements.txt from a newer release) or point SCRM_DB at another file."
     )
 
@@ -207,7 +208,7 @@ def test_an_older_database_is_upgraded_on_open(db_path: Path) -> None:
     raw["unrelated"].insert({"x": 1})
     raw.close()
     db = store.open_db(db_path)
-    assert store.get_meta(db, "schema_version") == "1"
+    assert store.get_meta(db, "schema_version") == str(S.SCHEMA_VERSION)
     assert store.counts(db)["customers"] == 0
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -331,3 +332,15 @@ def test_a_fatal_file_is_refused_with_one_sentence_and_the_database_is_untouched
     assert str(e.value).startswith(message)
     assert "\n" not in str(e.value)
     assert snapshot(fresh_db) == before and store.data_version(fresh_db) == version
+
+
+def test_a_schema_1_database_gains_the_sentiment_table_and_keeps_its_rows(db_path: Path) -> None:
+    db = store.open_db(db_path)
+    import_file(db, ORDERS_CSV.encode(), "orders", file_name="ventas.csv")
+    db.execute("DROP TABLE sentiment")
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.conn.commit()
+    db.close()
+    db = store.open_db(db_path)
+    assert store.get_meta(db, "schema_version") == "2"
+    assert "sentiment" in db.table_names() and store.counts(db)["orders"] == 3
