@@ -1,0 +1,336 @@
+"""Customer journeys: a stage per customer, the transitions between stages, and feedback by phase.
+
+:func:`refresh` writes three derived tables:
+
+- ``journey`` (customer_id, stage, since, orders, last_order_at): the stage at ``as_of``;
+- ``journey_transitions`` (from_stage, to_stage, customers, transitions, median_days):
+  moves between stages seen in month-end snapshots, how many customers made
+  each, and the median days spent in ``from_stage`` before the move
+  (``from_stage = 'start'`` counts how customers enter the journey);
+- ``feedback_phases`` (source, id, customer_id, phase, at, label): each survey
+  answer and each mention by a linked customer, placed in a phase of the experience.
+
+Touchpoints of a customer: own-brand mentions of the social profiles linked to
+them (links with status ``linked``; brand replies excluded), orders, survey
+answers (by customer id, or by e-mail when the survey has no id). Cases are
+not stored yet; they will join as support touchpoints.
+
+Stage rules, evaluated at a date *t* on touchpoints up to *t*, first that holds:
+
+1. ``lapsed``: ordered before, but no order for more than :data:`LAPSED_DAYS` (365) days.
+2. ``at_risk``: ordered before, and either no order for more than
+   :data:`AT_RISK_FACTOR` (1.5) x their usual gap (the average gap between
+   their orders, (last - first) / (orders - 1), at least :data:`MIN_GAP_DAYS` (30);
+   :data:`DEFAULT_GAP_DAYS` (180) for one-order customers), or negative lately: within :data:`NEGATIVE_DAYS` (90) days, more
+   negative signals (negative mentions, NPS 0-6) than positive ones (positive mentions, NPS 9-10).
+3. ``advocate``: 2+ orders and, within 365 days, a positive mention or an NPS answer of 9-10.
+4. ``repeat``: 2+ orders.
+5. ``first_purchase``: one order.
+6. ``engaged``: no order, but :data:`ENGAGED_MIN_MENTIONS` (2)+ mentions, a reply or DM, or a survey answer.
+7. ``aware``: no order, one mention.
+
+``since`` is the first snapshot of the uninterrupted run of the current stage
+(snapshots: every month end, plus ``as_of``), so it has month precision.
+
+Feedback phases, first that holds: ``support`` (a reply, a DM or a message in a
+thread: ``in_reply_to`` set); ``pre_purchase`` (before the first order);
+``purchase_delivery`` (within :data:`DELIVERY_DAYS` (30) days after an order);
+``lapsed`` (more than 365 days after the last order); ``post_purchase`` (otherwise: use).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from scrm import schema as S
+from scrm import store
+from scrm.roles import (
+    Progress,
+    StageSummary,
+    linked_customers,
+    own_brand,
+    profile_id_sql,
+    resolve_as_of,
+    table_exists,
+)
+
+log = logging.getLogger(__name__)
+
+JOURNEY = "journey"
+JOURNEY_TRANSITIONS = "journey_transitions"
+FEEDBACK_PHASES = "feedback_phases"
+CASES = "cases"
+
+STAGES = ("aware", "engaged", "first_purchase", "repeat", "advocate", "at_risk", "lapsed")
+PHASES = ("pre_purchase", "purchase_delivery", "post_purchase", "support", "lapsed")
+
+LAPSED_DAYS = 365
+AT_RISK_FACTOR = 1.5
+DEFAULT_GAP_DAYS = 180  # a yearly-ish buyer's gap for one-order customers: at risk after 270 days
+# Weekly buyers would flap between repeat and at risk over a fortnight's pause.
+MIN_GAP_DAYS = 30
+NEGATIVE_DAYS = 90
+ADVOCATE_DAYS = 365
+ENGAGED_MIN_MENTIONS = 2
+DELIVERY_DAYS = 30
+MAX_SNAPSHOTS = 60  # five years of month ends is plenty for transitions
+
+def _days(delta: pd.Series) -> pd.Series:
+    """Timedeltas as float days."""
+    return delta.dt.total_seconds() / 86_400.0
+
+
+def _ts(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, errors="coerce", format="ISO8601").astype("datetime64[ns]")
+
+
+def load_touchpoints(db: sqlite_utils.Database, as_of: str) -> dict[str, pd.DataFrame]:
+    """Orders, mentions (of linked customers, own brand) and surveys up to ``as_of``, with parsed times."""
+    orders = store.read_frame(
+        db,
+        f"SELECT customer_id, ordered_at AS at FROM {S.ORDERS} WHERE customer_id IS NOT NULL AND ordered_at <= ?",
+        [as_of],
+    )
+    brand = own_brand(db)
+    own = "AND (m.brand = :brand OR trim(coalesce(m.brand, '')) = '')" if brand else ""
+    mentions = store.read_frame(
+        db,
+        f"SELECT m.mention_id, {profile_id_sql('m')} AS profile_id, m.posted_at AS at, m.kind, m.in_reply_to, "
+        f"coalesce(s.label, 'unscored') AS label FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id "
+        f"WHERE m.posted_at <= :as_of AND coalesce(m.from_brand, 0) = 0 {own}",
+        {"as_of": as_of, "brand": brand},
+    )
+    mentions = mentions.merge(linked_customers(db), on="profile_id", how="inner").drop(columns="profile_id")
+    surveys = store.read_frame(
+        db,
+        f"SELECT s.survey_id, coalesce(s.customer_id, c.customer_id) AS customer_id, s.score, s.answered_at AS at "
+        f"FROM {S.SURVEYS} s LEFT JOIN {S.CUSTOMERS} c ON s.customer_id IS NULL AND s.email IS NOT NULL "
+        "AND lower(trim(c.email)) = lower(trim(s.email)) "
+        "WHERE s.answered_at <= ? AND coalesce(s.customer_id, c.customer_id) IS NOT NULL",
+        [as_of],
+    )
+    if table_exists(db, CASES):
+        log.debug("a cases table exists; cases are not journey touchpoints yet")
+    out = {}
+    for name, frame in (("orders", orders), ("mentions", mentions), ("surveys", surveys)):
+        frame = frame.copy()
+        frame["at"] = _ts(frame["at"])
+        frame["customer_id"] = frame["customer_id"].astype(object)
+        out[name] = frame.dropna(subset=["at"]).reset_index(drop=True)
+    m = out["mentions"]
+    m["support"] = m["kind"].isin(["reply", "dm"]).to_numpy() | m["in_reply_to"].notna().to_numpy()
+    return out
+
+
+def stages_at(t: pd.Timestamp, orders: pd.DataFrame, mentions: pd.DataFrame, surveys: pd.DataFrame) -> pd.Series:
+    """Each customer's stage at ``t`` from touchpoints (columns ``customer_id``, ``at``; mentions
+    add ``label`` and ``support``, surveys ``score``). Customers with no touchpoint by ``t`` are absent.
+
+    Pure: see the module docstring for the rules.
+    """
+    o = orders[orders["at"] <= t]
+    m = mentions[mentions["at"] <= t]
+    s = surveys[surveys["at"] <= t]
+    g = o.groupby("customer_id")["at"].agg(["count", "min", "max"])
+    ids = pd.Index(g.index).union(pd.Index(m["customer_id"].unique())).union(pd.Index(s["customer_id"].unique()))
+    if len(ids) == 0:
+        return pd.Series(dtype=object)
+    g = g.reindex(ids)
+    n_orders = g["count"].fillna(0).to_numpy()
+    days_since = _days(t - g["max"]).to_numpy(dtype=float)
+    gap = np.where(n_orders >= 2, _days(g["max"] - g["min"]).to_numpy(dtype=float) / np.maximum(n_orders - 1, 1), DEFAULT_GAP_DAYS)
+    gap = np.maximum(gap, MIN_GAP_DAYS)
+
+    def recent_count(frame: pd.DataFrame, mask: pd.Series, days: int) -> np.ndarray:
+        hit = frame[mask & (frame["at"] > t - pd.Timedelta(days=days))]
+        return hit.groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
+
+    neg = recent_count(m, m["label"] == "negative", NEGATIVE_DAYS) + recent_count(s, s["score"] <= 6, NEGATIVE_DAYS)
+    pos = recent_count(m, m["label"] == "positive", NEGATIVE_DAYS) + recent_count(s, s["score"] >= 9, NEGATIVE_DAYS)
+    praise = recent_count(m, m["label"] == "positive", ADVOCATE_DAYS) + recent_count(s, s["score"] >= 9, ADVOCATE_DAYS)
+    n_mentions = m.groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
+    n_support = m.loc[m["support"].astype(bool)].groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
+    n_surveys = s.groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
+
+    bought = n_orders >= 1
+    stage = np.select(
+        [
+            bought & (days_since > LAPSED_DAYS),
+            bought & ((days_since > AT_RISK_FACTOR * gap) | (neg > pos)),
+            (n_orders >= 2) & (praise > 0),
+            n_orders >= 2,
+            bought,
+            (n_mentions >= ENGAGED_MIN_MENTIONS) | (n_support > 0) | (n_surveys > 0),
+        ],
+        ["lapsed", "at_risk", "advocate", "repeat", "first_purchase", "engaged"],
+        "aware",
+    )
+    return pd.Series(stage, index=ids, dtype=object)
+
+
+def snapshot_dates(first: pd.Timestamp, as_of: pd.Timestamp) -> list[pd.Timestamp]:
+    """Month ends from ``first``'s month to before ``as_of``, then ``as_of`` (at most :data:`MAX_SNAPSHOTS`)."""
+    ends = pd.date_range(first.to_period("M").to_timestamp(how="end").normalize(), as_of, freq="ME")
+    dates = [d + pd.Timedelta(hours=23, minutes=59, seconds=59) for d in ends]
+    dates = [d for d in dates if d < as_of][-(MAX_SNAPSHOTS - 1) :]
+    return [*dates, as_of]
+
+
+def stage_history(touch: dict[str, pd.DataFrame], dates: list[pd.Timestamp]) -> pd.DataFrame:
+    """Long frame ``customer_id, at, stage``: each customer's stage at each snapshot date."""
+    parts = []
+    for d in dates:
+        st = stages_at(d, touch["orders"], touch["mentions"], touch["surveys"])
+        if len(st):
+            parts.append(pd.DataFrame({"customer_id": st.index.astype(object), "at": d, "stage": st.to_numpy()}))
+    if not parts:
+        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "at": pd.Series(dtype="datetime64[ns]"), "stage": pd.Series(dtype=object)})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _runs(history: pd.DataFrame) -> pd.DataFrame:
+    """Uninterrupted runs of one stage per customer: customer_id, stage, start, next_stage, next_start."""
+    h = history.sort_values(["customer_id", "at"]).reset_index(drop=True)
+    new_run = (h["stage"] != h["stage"].shift()) | (h["customer_id"] != h["customer_id"].shift())
+    runs = h[new_run].reset_index(drop=True)
+    same = runs["customer_id"] == runs["customer_id"].shift(-1)
+    runs["next_stage"] = runs["stage"].shift(-1).where(same)
+    runs["next_start"] = runs["at"].shift(-1).where(same)
+    return runs.rename(columns={"at": "start"})
+
+
+def summarise_history(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(``journey``, ``journey_transitions``) frames from a stage history (pure)."""
+    if history.empty:
+        journey = pd.DataFrame({"customer_id": pd.Series(dtype=object), "stage": pd.Series(dtype=object), "since": pd.Series(dtype=object)})
+        trans = pd.DataFrame(
+            {c: pd.Series(dtype=object if c.endswith("stage") else "float64") for c in ("from_stage", "to_stage", "customers", "transitions", "median_days")}
+        )
+        return journey, trans
+    runs = _runs(history)
+    last = runs.groupby("customer_id").tail(1)
+    journey = pd.DataFrame(
+        {
+            "customer_id": last["customer_id"].astype(object),
+            "stage": last["stage"].astype(object),
+            "since": last["start"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object),
+        }
+    )
+    moves = runs[runs["next_stage"].notna()].copy()
+    moves["days"] = _days(moves["next_start"] - moves["start"])
+    first = runs.groupby("customer_id").head(1)
+    entries = pd.DataFrame({"customer_id": first["customer_id"], "from_stage": "start", "to_stage": first["stage"], "days": np.nan})
+    moves = pd.concat(
+        [entries, moves.rename(columns={"stage": "from_stage", "next_stage": "to_stage"})[["customer_id", "from_stage", "to_stage", "days"]]],
+        ignore_index=True,
+    )
+    trans = (
+        moves.groupby(["from_stage", "to_stage"], as_index=False)
+        .agg(customers=("customer_id", "nunique"), transitions=("customer_id", "size"), median_days=("days", "median"))
+        .sort_values(["transitions", "from_stage", "to_stage"], ascending=[False, True, True])
+        .reset_index(drop=True)
+    )
+    trans["from_stage"] = trans["from_stage"].astype(object)
+    trans["to_stage"] = trans["to_stage"].astype(object)
+    return journey.reset_index(drop=True), trans
+
+
+def place_feedback(touch: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``feedback_phases`` rows: each survey answer and linked mention with its phase (pure; rules above)."""
+    m, s = touch["mentions"], touch["surveys"]
+    survey_label = np.select([s["score"] >= 9, s["score"] >= 7, s["score"].notna()], ["positive", "neutral", "negative"], "unscored")
+    items = pd.concat(
+        [
+            pd.DataFrame({"source": "survey", "id": s["survey_id"].astype(object), "customer_id": s["customer_id"], "at": s["at"],
+                          "label": survey_label, "support": False}),
+            pd.DataFrame({"source": "mention", "id": m["mention_id"].astype(object), "customer_id": m["customer_id"], "at": m["at"],
+                          "label": m["label"].astype(object), "support": m["support"].astype(bool)}),
+        ],
+        ignore_index=True,
+    )
+    if items.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("source", "id", "customer_id", "phase", "at", "label")})
+    orders = touch["orders"].sort_values("at")[["customer_id", "at"]].rename(columns={"at": "order_at"})
+    # merge_asof wants the same dtype on both sides (empty frames come as float, text as str).
+    orders["customer_id"] = orders["customer_id"].astype(object)
+    items["customer_id"] = items["customer_id"].astype(object)
+    orders["order_at"] = orders["order_at"].astype("datetime64[ns]")
+    items["at"] = items["at"].astype("datetime64[ns]")
+    firsts = orders.groupby("customer_id")["order_at"].min().rename("first_order_at")
+    items = items.sort_values("at").reset_index(drop=True)
+    # The latest order at or before each piece of feedback, per customer.
+    placed = pd.merge_asof(
+        items, orders[["customer_id", "order_at"]].sort_values("order_at"), left_on="at", right_on="order_at", by="customer_id", direction="backward"
+    )
+    placed = placed.merge(firsts, left_on="customer_id", right_index=True, how="left")
+    since_order = _days(placed["at"] - placed["order_at"])
+    phase = np.select(
+        [
+            placed["support"].to_numpy(dtype=bool),
+            placed["order_at"].isna().to_numpy(),
+            (since_order <= DELIVERY_DAYS).to_numpy(),
+            (since_order > LAPSED_DAYS).to_numpy(),
+        ],
+        ["support", "pre_purchase", "purchase_delivery", "lapsed"],
+        "post_purchase",
+    )
+    out = pd.DataFrame(
+        {
+            "source": placed["source"].astype(object),
+            "id": placed["id"].astype(object),
+            "customer_id": placed["customer_id"].astype(object),
+            "phase": pd.Series(phase, index=placed.index, dtype=object),
+            "at": placed["at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object),
+            "label": placed["label"].astype(object),
+        }
+    )
+    return out.sort_values(["source", "id"]).reset_index(drop=True)
+
+
+def compute_journey(db: sqlite_utils.Database, *, as_of: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(``journey``, ``journey_transitions``, ``feedback_phases``) for the data up to ``as_of``, not stored."""
+    when = pd.Timestamp(resolve_as_of(db, as_of))
+    touch = load_touchpoints(db, when.strftime("%Y-%m-%dT%H:%M:%S"))
+    starts = [f["at"].min() for f in touch.values() if not f.empty]
+    if not starts:
+        history = stage_history(touch, [])
+    else:
+        history = stage_history(touch, snapshot_dates(min(starts), when))
+    journey, trans = summarise_history(history)
+    o = touch["orders"].groupby("customer_id")["at"].agg(["count", "max"])
+    journey = journey.merge(o, left_on="customer_id", right_index=True, how="left")
+    journey = journey.rename(columns={"count": "orders", "max": "last_order_at"})
+    journey["orders"] = journey["orders"].fillna(0).astype("int64")
+    journey["last_order_at"] = journey["last_order_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
+    return journey.sort_values("customer_id").reset_index(drop=True), trans, place_feedback(touch)
+
+
+def refresh(db: sqlite_utils.Database, *, as_of: str | None = None, progress: Progress | None = None) -> StageSummary:
+    """Recompute and store ``journey``, ``journey_transitions`` and ``feedback_phases``.
+
+    >>> db = store.open_db(":memory:")
+    >>> refresh(db).rows
+    0
+    """
+    started = time.perf_counter()
+    if progress:
+        progress(0.0, "Placing customers on their journey")
+    journey, trans, feedback = compute_journey(db, as_of=as_of)
+    with store.transaction(db):
+        rows = store.replace_table(db, JOURNEY, journey, pk="customer_id", indexes=[("stage",)])
+        store.replace_table(db, JOURNEY_TRANSITIONS, trans)
+        store.replace_table(db, FEEDBACK_PHASES, feedback, indexes=[("customer_id",), ("phase",)])
+    counts = journey["stage"].value_counts()
+    message = (
+        f"Placed {rows:,} customers on their journey ("
+        + ", ".join(f"{int(counts.get(s, 0)):,} {s.replace('_', ' ')}" for s in STAGES)
+        + f"); {len(feedback):,} pieces of feedback placed in a phase."
+    )
+    if progress:
+        progress(1.0, "Journeys placed")
+    return StageSummary("journey", rows, time.perf_counter() - started, message)
