@@ -1,0 +1,226 @@
+"""Sentiment: language detection, one scorer per language, incremental storing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlite_utils
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from scrm import schema as S
+from scrm import sentiment, store
+from scrm.errors import ImportRejected, MissingColumns
+from scrm.sentiment import english, language
+from scrm.sentiment.linear import LinearModel
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Love my new sofa from @velora!! 😍 #happy", "en"),
+        ("Worst delivery ever, still waiting 😡 https://t.co/abc", "en"),
+        ("@velora_es Me encanta la lámpara nueva 😍 #deco", "es"),
+        ("Qué desastre de servicio, nunca más 😤", "es"),
+        ("Trop contente de mon canapé @maisonbrix ! 👍 #déco", "fr"),
+        ("Livraison en retard, service client injoignable 😡", "fr"),
+        ("Das Sofa ist wirklich sehr schön geworden", "other"),
+        ("😍😍😍 #love @velora", "other"),
+        ("", "other"),
+    ],
+)
+def test_language_is_detected_on_short_posts_with_emoji_and_hashtags(text: str, lang: str) -> None:
+    assert language.detect_language(text) == lang
+
+
+def test_detection_ignores_handles_hashtags_urls_and_emoji() -> None:
+    assert language.clean_for_detection("@velora Me encanta 😍 #sofá https://t.co/x") == "Me encanta"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("en", "en"), ("ES", "es"), ("fr-FR", "fr"), ("de", "es"), (None, "es")]
+)
+def test_export_language_is_trusted_only_when_supported(given: str | None, expected: str) -> None:
+    assert language.detect_languages(["Me encanta esta mesa"], [given]) == [expected]
+
+
+def test_unsupported_language_is_unscored_not_scored_in_english() -> None:
+    out = sentiment.score_texts(["Das ist ein wirklich schlechter Service, furchtbar"])
+    row = out.iloc[0]
+    assert (row["lang"], row["label"], row["words"]) == ("other", "unscored", [])
+    assert row["score"] != row["score"]  # NaN: stored as NULL
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "label", "word"),
+    [
+        ("I love this lamp, great quality", "en", "positive", "love"),
+        ("Terrible service, I hate waiting", "en", "negative", "hate"),
+        ("Me encanta, es genial y precioso", "es", "positive", "encanta"),
+        ("Qué asco de servicio, horrible", "es", "negative", "horrible"),
+        ("Merci, super service, je suis ravie", "fr", "positive", "super"),
+        ("Service nul, livraison horrible", "fr", "negative", "horrible"),
+    ],
+)
+def test_each_language_gives_label_and_the_words_that_moved_it(
+    text: str, lang: str, label: str, word: str
+) -> None:
+    row = sentiment.score_texts([text]).iloc[0]
+    assert (row["lang"], row["label"]) == (lang, label)
+    moved = dict((w.lower(), v) for w, v in row["words"])
+    assert word in moved
+    assert (moved[word] > 0) == (label == "positive")
+
+
+def test_scores_are_in_range_and_input_order_is_kept() -> None:
+    texts = ["Awful!", "Me encanta", "Bof.", "I love it", "Awful!", "C'est génial", "Danke schön"]
+    out = sentiment.score_texts(texts)
+    assert out["text"].tolist() == texts
+    assert list(out.columns) == list(sentiment.COLUMNS)
+    scored = out["score"].dropna()
+    assert len(scored) == 6 and scored.between(-1, 1).all()
+    assert out.loc[0, "score"] == out.loc[4, "score"]
+
+
+def test_english_compound_equals_vader() -> None:
+    sia = SentimentIntensityAnalyzer()
+    texts = ["Not bad at all 😀😀", "x😍y I do NOT love it!!!", "kind of ok, but the delivery sucked", "  "]
+    assert [english.vader_score(t)[0] for t in texts] == [sia.polarity_scores(t)["compound"] for t in texts]
+
+
+@pytest.mark.parametrize(("compound", "label"), [(0.05, "positive"), (0.049, "neutral"), (-0.05, "negative")])
+def test_english_labels_use_vaders_thresholds(compound: float, label: str) -> None:
+    assert english.label_for(compound) == label
+
+
+def test_wrong_number_of_languages_is_refused() -> None:
+    with pytest.raises(ValueError, match="2 languages for 1 texts"):
+        sentiment.score_texts(["a"], ["en", "es"])
+
+
+def _add_mentions(db: sqlite_utils.Database, rows: list[tuple[str, str, str | None]]) -> None:
+    store.upsert_rows(
+        db,
+        S.MENTIONS,
+        ("mention_id", "platform", "author", "text", "lang"),
+        [(m, "twitter", "ana", t, lang) for m, t, lang in rows],
+    )
+
+
+def test_scoring_is_incremental_and_reshares_are_scored_once(
+    fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_mentions(
+        fresh_db,
+        [
+            ("m1", "I love this sofa", "en"),
+            ("m2", "I love this sofa", "en"),
+            ("m3", "Me encanta la mesa", None),
+            ("m4", "Das Sofa ist schön und bequem", None),
+        ],
+    )
+    calls: list[int] = []
+    real = sentiment._score_unique
+
+    def counting(texts: list[str], langs: list[str | None]) -> list[sentiment.Row]:
+        calls.append(len(texts))
+        return real(texts, langs)
+
+    monkeypatch.setattr(sentiment, "_score_unique", counting)
+    first = sentiment.score_mentions(fresh_db)
+    assert (first.stage, first.rows, calls) == ("sentiment", 4, [3])
+    rows = {r["mention_id"]: r for r in fresh_db[S.SENTIMENT].rows}
+    assert rows["m1"]["score"] == rows["m2"]["score"] > 0
+    assert (rows["m3"]["lang"], rows["m3"]["model"]) == ("es", "scrm-linear-es")
+    assert (rows["m4"]["label"], rows["m4"]["score"]) == ("unscored", None)
+    assert json.loads(rows["m1"]["words"]) == [["love", 3.2]]
+
+    assert sentiment.score_mentions(fresh_db).rows == 0
+
+    _add_mentions(fresh_db, [("m5", "Service nul", "fr")])
+    assert sentiment.score_mentions(fresh_db).rows == 1
+
+
+def test_a_new_model_version_rescores_its_language(
+    fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_mentions(fresh_db, [("m1", "I love it", "en"), ("m2", "Me encanta", "es")])
+    sentiment.score_mentions(fresh_db)
+    models = dict(sentiment.current_models())
+    models["es"] = ("scrm-linear-es", "2")
+    monkeypatch.setattr(sentiment, "current_models", lambda: models)
+    again = sentiment.score_mentions(fresh_db)
+    assert again.rows == 1
+    assert fresh_db[S.SENTIMENT].get("m2")["model_version"] == "2"
+
+
+def test_a_row_without_model_is_rescored(fresh_db: sqlite_utils.Database) -> None:
+    _add_mentions(fresh_db, [("m1", "I love it", "en")])
+    fresh_db[S.SENTIMENT].insert({"mention_id": "m1", "lang": None, "label": "positive"})
+    assert sentiment.score_mentions(fresh_db).rows == 1
+    assert fresh_db[S.SENTIMENT].get("m1")["model"] == "vader"
+
+
+def test_shipped_models_are_small_json_with_a_version() -> None:
+    for lang in ("es", "fr"):
+        path = sentiment.MODELS_DIR / f"{lang}.json"
+        assert path.stat().st_size < 2_000_000
+        model = LinearModel.load(path)
+        assert (model.lang, model.version) == (lang, "1")
+
+
+def test_sentiment_file_reads_lines_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "texts.txt"
+    path.write_text("I love it\n\nMe encanta\n=cmd|' /C calc'!A0\n", encoding="utf-8")
+    out = sentiment.sentiment_file(path)
+    assert list(out.columns) == ["text", "lang", "score", "label"]
+    assert out["text"].tolist() == ["I love it", "Me encanta", "=cmd|' /C calc'!A0"]
+    csv = sentiment.to_csv(out)
+    assert csv.splitlines()[0] == "text,lang,score,label"
+    assert csv.splitlines()[1] == "I love it,en,0.6369,positive"
+    assert csv.splitlines()[3].startswith("'=cmd")
+
+
+def test_sentiment_file_reads_a_csv_text_column(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,text\n1,Terrible service and I hate waiting\n2,C'est génial\n", encoding="utf-8")
+    out = sentiment.sentiment_file(path)
+    assert out["text"].tolist() == ["Terrible service and I hate waiting", "C'est génial"]
+    assert out["lang"].tolist() == ["en", "fr"]
+
+
+def test_sentiment_file_without_text_column_says_how_to_fix(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,body\n1,hello\n", encoding="utf-8")
+    with pytest.raises(MissingColumns) as err:
+        sentiment.sentiment_file(path)
+    assert str(err.value) == (
+        "t.csv: no `text` column (found `id`, `body`). "
+        "Name the column of texts `text`, or give a plain file with one text per line."
+    )
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ImportRejected, match="nope.txt: file not found"):
+        sentiment.sentiment_file(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_linear_inference_matches_the_training_features(lang: str) -> None:
+    # The reference: scikit-learn's TF-IDF over the analyser the training script uses.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from scrm.sentiment.linear import features
+
+    model = sentiment.linear_model(lang)
+    texts = ["No me gusta NADA!!! 😡 @velora", "C'est pas terrible... #déçue", "", "Bien bien bien, merci"]
+    vec = TfidfVectorizer(
+        analyzer=lambda t: features(t, model.lexicon), sublinear_tf=True, vocabulary=list(model.vocabulary)
+    )
+    vec.fit(texts)
+    vec.idf_ = model.idf
+    logits = vec.transform(texts) @ model.coef + model.intercept
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert np.allclose(model.probabilities(texts), expected, atol=1e-12)
