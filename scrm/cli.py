@@ -5,10 +5,12 @@ into calls of the engine, and :class:`~scrm.errors.ScrmError` (plus argparse's
 usage errors) into ONE line ``error: <message>`` on stderr with exit status 2.
 Any other exception is a bug and surfaces with its traceback.
 
-Each command is a :class:`Command` in :data:`COMMANDS`; commands that later
-issues add (``score``, ``sentiment``, ``report``) are appended there, with a
-``_add_<name>`` function for their arguments and a ``_run_<name>`` function
-that returns the exit status.
+Each command is a :class:`Command` in :data:`COMMANDS`, with a
+``_add_<name>`` function for its arguments and a ``_run_<name>`` function
+that returns the exit status. ``score``, ``sentiment`` and ``report`` call
+the analysis engine (:mod:`scrm.compute`, :mod:`scrm.sentiment`,
+:mod:`scrm.kpis`, :mod:`scrm.value`, ...); an engine module this scrm does
+not have yet is an ``error:`` line, never a traceback.
 
 Engine modules are imported inside the commands so that ``--help`` answers at
 once, without loading pandas.
@@ -77,7 +79,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        # Small figures (probabilities, shares, model parameters) need more than one decimal.
+        return f"{value:.3g}" if abs(value) < 10 else f"{value:,.1f}"
     return str(value)
 
 
@@ -403,6 +406,241 @@ def _run_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- score -------------------------------------------------------------------------
+
+
+def _add_score(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force", action="store_true",
+        help="recompute every derived table even when the data did not change (sentiment stays incremental)",
+    )
+
+
+def _run_score(args: argparse.Namespace) -> int:
+    from scrm.compute import STAGE_NAMES, run_all
+
+    path = _db_path(args)
+    db = store.open_db(path, create=False)
+    progress = _Progress()
+    width = max(len(n) for n in STAGE_NAMES)
+
+    def show(summary: Any) -> None:
+        progress.done()
+        print(summary.line(width), flush=True)
+
+    try:
+        before = store.data_version(db)
+        started = time.perf_counter()
+        try:
+            run_all(db, force=args.force, progress=progress, on_stage=show)
+        finally:
+            progress.done()
+        after = store.data_version(db)
+    finally:
+        db.close()
+    changed = f"data version {before:,} -> {after:,}" if after != before else f"data version {after:,}, nothing new"
+    print(f"Done in {time.perf_counter() - started:.1f} s ({changed}).")
+    return EXIT_OK
+
+
+# --- sentiment ---------------------------------------------------------------------
+
+
+SENTIMENT_COLUMNS = ["text", "lang", "score", "label"]
+
+
+def _add_sentiment(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="texts one per line, or a CSV with a `text` column")
+
+
+def _engine_function(module_name: str, function: str, what: str) -> Callable[..., Any]:
+    """An engine function imported on demand; a ConfigError when this scrm does not have it yet.
+
+    Only the module itself being absent is a user-facing condition: an import
+    error inside it is a bug and surfaces with its traceback.
+    """
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name is None or not (module_name == e.name or module_name.startswith(e.name + ".")):
+            raise
+        module = None
+    fn = getattr(module, function, None)
+    if not callable(fn):
+        raise ConfigError(f"{what} is not available in this scrm ({module_name}.{function} is missing); update scrm.")
+    return fn  # type: ignore[no-any-return]
+
+
+def _run_sentiment(args: argparse.Namespace) -> int:
+    sentiment_file = _engine_function("scrm.sentiment", "sentiment_file", "Sentiment scoring")
+    frame = sentiment_file(Path(args.file))[SENTIMENT_COLUMNS]
+    # The engine's CSV writer (formulas neutralised, as the app's download) when it has one.
+    to_csv = getattr(sys.modules.get("scrm.sentiment"), "to_csv", None)
+    if callable(to_csv):
+        sys.stdout.write(str(to_csv(frame)))
+    else:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return EXIT_OK
+
+
+# --- report ------------------------------------------------------------------------
+
+
+REPORTS = ("kpis", "segments", "advocates", "clv")
+# Derived tables the reports read (written by scrm.segments and scrm.roles).
+SEGMENT_PROFILES = "segment_profiles"
+ROLES = "roles"
+ADVOCATE_ROLES = ("advocate", "ambassador")
+SHOWN_ROWS = 20
+
+
+def _add_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("report", metavar="REPORT", choices=REPORTS, help=f"what to report: {', '.join(REPORTS)}")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument(
+        "--as-of", dest="as_of", metavar="DATE",
+        help="the analysis date YYYY-MM-DD (clv: fit on the data up to it; kpis: the end of the range)",
+    )
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="kpis: first day of the range, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="kpis: last day of the range, YYYY-MM-DD")
+
+
+def _date_option(option: str, value: str | None) -> str | None:
+    from scrm.kpis import parse_date
+
+    return parse_date(value, option)
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON-safe values: numpy scalars as Python numbers, NaN as null."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return [_jsonable(r) for r in frame.astype(object).where(frame.notna(), None).to_dict(orient="records")]
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    as_of = _date_option("--as-of", args.as_of)
+    date_from = _date_option("--from", args.date_from)
+    date_to = _date_option("--to", args.date_to)
+    if args.report != "kpis" and (date_from or date_to):
+        raise UsageError(f"--from and --to apply to `report kpis` only, not to `report {args.report}`.")
+    db = store.open_db(_db_path(args), create=False)
+    try:
+        if args.report == "kpis":
+            return _report_kpis(db, date_from, date_to or as_of, as_json=args.json)
+        if args.report == "clv":
+            return _report_clv(db, as_of, as_json=args.json)
+        if args.report == "segments":
+            if as_of:
+                raise UsageError("report segments shows the segments of the last `score`; --as-of does not apply.")
+            return _report_table(db, SEGMENT_PROFILES, "segment_id", "segments", as_json=args.json)
+        return _report_advocates(db, as_of, as_json=args.json)
+    finally:
+        db.close()
+
+
+def _report_kpis(db: sqlite_utils.Database, date_from: str | None, date_to: str | None, *, as_json: bool) -> int:
+    from scrm.kpis import compute_kpis
+
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"--from {date_from} is after --to {date_to}; swap the dates.")
+    kpis = compute_kpis(db, date_from, date_to)
+    if as_json:
+        print(json.dumps({"kpis": _jsonable(kpis)}, ensure_ascii=False))
+        return EXIT_OK
+    span = f"{date_from or 'first record'} to {date_to or 'last record'}"
+    print(f"KPIs from {span}")
+    rows = [(e["name"], _kpi_value(e), e.get("note") or "") for e in kpis.values()]
+    print("\n".join(_table(["KPI", "value", "note"], rows, indent="  ")))
+    return EXIT_OK
+
+
+def _kpi_value(entry: dict[str, Any]) -> str:
+    value = entry["value"]
+    if value is None:
+        return "-"
+    unit = entry["unit"]
+    if unit == "percent":
+        return f"{value:,.1f} %"
+    if unit == "minutes":
+        return f"{value:,.0f} min"
+    if unit == "currency":
+        return f"{value:,.2f} {entry.get('currency') or ''}".rstrip()
+    if unit == "ratio":
+        return f"{value:,.2f}"
+    return f"{value:,}"
+
+
+def _report_clv(db: sqlite_utils.Database, as_of: str | None, *, as_json: bool) -> int:
+    clv_report = _engine_function("scrm.value", "clv_report", "Customer value")
+    report = _jsonable(clv_report(db, as_of=as_of))
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False))
+        return EXIT_OK
+    model = report.get("model") or {}
+    print("CLV model (time in weeks): " + ", ".join(f"{k} = {_fmt_number(v)}" for k, v in model.items()))
+    customers = sorted(report.get("customers") or [], key=lambda c: -(c.get("clv") or 0))
+    if customers:
+        # The value report's own columns, in its order (frequency, recency, T, monetary value, ...).
+        columns = [c for c in customers[0] if not isinstance(customers[0][c], dict | list)]
+        print(f"Top {min(SHOWN_ROWS, len(customers))} of {len(customers):,} customers by CLV")
+        print("\n".join(_table(columns, [[c.get(k) for k in columns] for c in customers[:SHOWN_ROWS]], indent="  ")))
+    return EXIT_OK
+
+
+def _fmt_number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _read_derived(db: sqlite_utils.Database, table: str, order_by: str, what: str) -> Any:
+    if not db[table].exists():
+        raise ConfigError(f"No {what} yet: run `python -m scrm score` first.")
+    return store.read_frame(db, f'SELECT * FROM "{table}" ORDER BY {order_by}')
+
+
+def _report_table(db: sqlite_utils.Database, table: str, order_by: str, what: str, *, as_json: bool) -> int:
+    frame = _read_derived(db, table, order_by, what)
+    if as_json:
+        print(json.dumps(_records(frame), ensure_ascii=False))
+        return EXIT_OK
+    # JSON columns (a segment's centre) are for machines: --json has them.
+    columns = [c for c in frame.columns if not frame[c].astype(str).str.startswith("{").any()]
+    print("\n".join(_table(columns, frame[columns].astype(object).where(frame[columns].notna(), None).values.tolist())))
+    return EXIT_OK
+
+
+def _report_advocates(db: sqlite_utils.Database, as_of: str | None, *, as_json: bool) -> int:
+    if as_of:
+        compute_roles = _engine_function("scrm.roles", "compute_roles", "Author roles")
+        frame = compute_roles(db, as_of=as_of)
+    else:
+        frame = _read_derived(db, ROLES, "advocate_score DESC", "author roles")
+    frame = frame[frame["role"].isin(ADVOCATE_ROLES)].sort_values("advocate_score", ascending=False)
+    if as_json:
+        print(json.dumps(_records(frame), ensure_ascii=False))
+        return EXIT_OK
+    columns = [c for c in ("profile_id", "customer_id", "role", "relation", "advocate_score", "ambassador_score")
+               if c in frame.columns]
+    print(f"{len(frame):,} advocates (ambassadors included), best first")
+    shown = frame[columns].head(SHOWN_ROWS)
+    print("\n".join(_table(columns, shown.astype(object).where(shown.notna(), None).values.tolist(), indent="  ")))
+    if len(frame) > SHOWN_ROWS:
+        print(f"  ... and {len(frame) - SHOWN_ROWS:,} more (all with --json)")
+    return EXIT_OK
+
+
 # --- the command table -------------------------------------------------------------
 
 
@@ -421,7 +659,9 @@ COMMANDS: list[Command] = [
     Command("import", "import a customers, orders, mentions or surveys file", _add_import, _run_import),
     Command("status", "row counts, data version and the last imports", _add_status, _run_status),
     Command("bench", "the performance benchmark: one line per stage", _add_bench, _run_bench),
-    # Later issues add here, in this order: score, sentiment, report
+    Command("score", "score new mentions and recompute derived tables whose data changed", _add_score, _run_score),
+    Command("sentiment", "score the texts of a file: CSV text,lang,score,label on stdout", _add_sentiment, _run_sentiment),
+    Command("report", "print kpis, segments, advocates or clv (tables, or JSON with --json)", _add_report, _run_report),
     # (see "The command line" in DESIGN.md for their arguments).
 ]
 
@@ -486,6 +726,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("error: interrupted.")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `report ... | head` closed stdout early: not an error. Point stdout at
+        # devnull so the interpreter's final flush does not complain again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _one_line(message: str) -> str:

@@ -671,8 +671,9 @@ def compute_customer_value(
         }
     )
     out["aov"] = (out["revenue"] / out["orders"]).round(2)
-    out["first_order_at"] = summary["first_order_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy()
-    out["last_order_at"] = summary["last_order_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy()
+    # to_datetime: with no orders at all the empty columns are not datetimes yet.
+    out["first_order_at"] = pd.to_datetime(summary["first_order_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy()
+    out["last_order_at"] = pd.to_datetime(summary["last_order_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy()
     for c in ("recency_days", "r_score", "f_score", "m_score", "fm_score"):
         out[c] = rfm[c].to_numpy()
     out["rfm_segment"] = rfm["rfm_segment"].to_numpy()

@@ -13,7 +13,9 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from scrm import bench, cli, store
@@ -51,7 +53,7 @@ def test_python_dash_m_scrm_lists_commands_and_fails_cleanly(tmp_path: Path) -> 
         [sys.executable, "-m", "scrm", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert helped.returncode == 0, helped.stderr
-    for command in ("demo", "import", "status", "bench"):
+    for command in ("demo", "import", "status", "bench", "score", "sentiment", "report"):
         assert f"    {command} " in helped.stdout
 
     missing = tmp_path / "nope.csv"
@@ -348,7 +350,7 @@ def test_demo_refuses_to_empty_imported_data_unless_told(
 
 
 def test_run_bench_returns_the_json_contract(tmp_path: Path) -> None:
-    result = bench.run_bench("small", tmp_path, rows=2000)
+    result = bench.run_bench("small", tmp_path, rows=2000, stages=["import_mentions"])
     assert list(result)[:3] == ["scale", "stages", "peak_rss_mb"]
     assert result["scale"] == "small"
     [first] = result["stages"]
@@ -367,6 +369,7 @@ def test_bench_command_prints_one_json_object_on_its_last_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(bench.SCALES, "small", 1000)
+    _fake_engine(monkeypatch)
     code, out, err = run(capsys, "bench", "--json")
     assert code == 0, err
     result = json.loads(out.splitlines()[-1])
@@ -403,3 +406,268 @@ def test_bench_mentions_import_to_exactly_the_baseline_rows(tmp_path: Path) -> N
     cols = ", ".join(f'"{c}"' for c in columns[:-1])
     stored = [tuple(r) for r in db.execute(f"SELECT {cols} FROM mentions ORDER BY mention_id").fetchall()]
     assert stored == sorted(expected)
+
+
+# --- the compute layer and reports (issue 3) ------------------------------------------------
+
+
+def _fake_engine(monkeypatch: pytest.MonkeyPatch, missing: tuple[str, ...] = ("alerts",)) -> list[str]:
+    """Fast stand-ins for the engine stages (the real ones have their own tests); ``missing`` are not available."""
+    from scrm import compute
+
+    calls: list[str] = []
+
+    def fake(name: str) -> Any:
+        def run(db: Any, *, as_of: str | None = None, progress: Any = None) -> Any:
+            calls.append(name)
+            if progress is not None:
+                progress(0.5, "working")
+            if name != compute.SENTIMENT_STAGE:
+                store.replace_table(db, f"fake_{name}", pd.DataFrame({"x": [1, 2]}))
+            return types.SimpleNamespace(stage=name, rows=2, seconds=0.0, message=f"{name} done")
+
+        return run
+
+    fakes = {name: fake(name) for name in compute.STAGE_NAMES if name not in missing}
+    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    return calls
+
+
+@pytest.fixture
+def kpi_db(db_path: Path) -> Path:
+    db = store.open_db(db_path)
+    store.upsert_rows(
+        db, S.MENTIONS, ["mention_id", "platform", "author", "text", "posted_at", "brand", "likes"],
+        [("m1", "twitter", "ana", "great", "2024-03-01T10:00:00", "Velora", 4),
+         ("m2", "twitter", "bob", "meh", "2024-04-01T10:00:00", "Rival", 0)],
+    )
+    store.upsert_rows(
+        db, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount", "currency"],
+        [("o1", "c1", "2024-03-02T10:00:00", 10.5, "EUR"), ("o2", "c1", "2024-04-02T10:00:00", 20.0, "EUR")],
+    )
+    db.close()
+    return db_path
+
+
+def test_score_prints_each_stage_with_its_time_then_nothing_new(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, kpi_db: Path
+) -> None:
+    calls = _fake_engine(monkeypatch)
+    code, out, err = run(capsys, "--db", str(kpi_db), "score")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == ["sentiment", "value", "topics", "segments", "roles",
+                                                           "journey", "alerts"]
+    assert re.fullmatch(r"value: +\d+\.\d s +2 rows  value done", lines[1])
+    assert lines[6] == "alerts:    not available"
+    assert re.fullmatch(r"Done in \d+\.\d s \(data version \d+ -> \d+\)\.", lines[-1])
+
+    calls.clear()
+    code, out, _ = run(capsys, "--db", str(kpi_db), "score")
+    assert calls == ["sentiment"]
+    assert "value:     up to date (no new data since the last run)" in out.splitlines()
+    assert re.search(r"\(data version \d+, nothing new\)\.$", out.strip())
+
+    calls.clear()
+    assert run(capsys, "--db", str(kpi_db), "score", "--force")[0] == 0
+    assert calls == ["sentiment", "value", "topics", "segments", "roles", "journey"]
+
+
+def test_score_without_a_database_says_how_to_make_one(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
+    code, out, err = run(capsys, "--db", str(db_path), "score")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: No database at {db_path}.")
+    assert not db_path.exists()
+
+
+def test_report_kpis_json_has_the_contract_shape(capsys: pytest.CaptureFixture[str], kpi_db: Path) -> None:
+    code, out, err = run(capsys, "--db", str(kpi_db), "report", "kpis", "--json", "--from", "2024-03-01",
+                         "--to", "2024-03-31")
+    assert code == 0, err
+    result = json.loads(out)
+    assert list(result) == ["kpis"]
+    from scrm.kpis import KPIS
+
+    assert list(result["kpis"]) == [k.key for k in KPIS]
+    assert result["kpis"]["mentions"] == {
+        "value": 1, "unit": "count", "name": "Mentions", "formula": KPIS[0].formula, "higher_is_better": None,
+    }
+    assert result["kpis"]["revenue"]["value"] == 10.5
+    assert result["kpis"]["revenue"]["currency"] == "EUR"
+    assert result["kpis"]["churn_rate"]["note"] == "no customer ordered in the previous period of the same length"
+
+
+def test_report_kpis_as_of_ends_the_range(capsys: pytest.CaptureFixture[str], kpi_db: Path) -> None:
+    code, out, _ = run(capsys, "--db", str(kpi_db), "report", "kpis", "--json", "--as-of", "2024-03-31")
+    assert code == 0
+    assert json.loads(out)["kpis"]["orders"]["value"] == 1
+
+
+def test_report_kpis_plain_is_a_table_with_units(capsys: pytest.CaptureFixture[str], kpi_db: Path) -> None:
+    code, out, _ = run(capsys, "--db", str(kpi_db), "report", "kpis")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "KPIs from first record to last record"
+    assert re.fullmatch(r"  Revenue +30\.50 EUR", lines[[i for i, x in enumerate(lines) if "Revenue" in x][0]])
+    assert any(re.fullmatch(r"  Net sentiment +- +no scored mentions in this range; run `python -m scrm score` first",
+                            line) for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "kpis", "--from", "2024-13-01"], "error: --from '2024-13-01' is not a date; use YYYY-MM-DD.\n"),
+        (["report", "kpis", "--to", "yesterday"], "error: --to 'yesterday' is not a date; use YYYY-MM-DD.\n"),
+        (["report", "clv", "--as-of", "2024-02-30"], "error: --as-of '2024-02-30' is not a date; use YYYY-MM-DD.\n"),
+        (["report", "kpis", "--from", "2024-04-01", "--to", "2024-03-01"],
+         "error: --from 2024-04-01 is after --to 2024-03-01; swap the dates.\n"),
+        (["report", "segments", "--from", "2024-04-01"],
+         "error: --from and --to apply to `report kpis` only, not to `report segments`.\n"),
+        (["report", "segments", "--as-of", "2024-04-01"],
+         "error: report segments shows the segments of the last `score`; --as-of does not apply.\n"),
+        (["report", "segments"], "error: No segments yet: run `python -m scrm score` first.\n"),
+        (["report", "advocates"], "error: No author roles yet: run `python -m scrm score` first.\n"),
+    ],
+)
+def test_report_user_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], kpi_db: Path, argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "--db", str(kpi_db), *argv)
+    assert (code, out, err) == (2, "", message)
+
+
+def test_an_unknown_report_names_the_choices(capsys: pytest.CaptureFixture[str], kpi_db: Path) -> None:
+    code, _, err = run(capsys, "--db", str(kpi_db), "report", "sales")
+    assert code == 2
+    assert err.startswith("error: argument REPORT: invalid choice: 'sales'")
+
+
+def test_report_segments_and_advocates_print_the_derived_tables(
+    capsys: pytest.CaptureFixture[str], kpi_db: Path
+) -> None:
+    db = store.open_db(kpi_db)
+    store.replace_table(db, "segment_profiles", pd.DataFrame(
+        {"segment_id": [2, 1], "size": [5, 7], "description": ["loyal", "new"], "centre": ['{"a": 1}', '{"a": 2}']}
+    ))
+    store.replace_table(db, "roles", pd.DataFrame({
+        "profile_id": ["twitter:ana", "twitter:bob", "twitter:cy"], "customer_id": ["c1", None, None],
+        "role": ["ambassador", "detractor", "advocate"], "advocate_score": [0.9, 0.0, float("nan")],
+    }))
+    db.close()
+    code, out, _ = run(capsys, "--db", str(kpi_db), "report", "segments", "--json")
+    assert code == 0
+    assert json.loads(out) == [
+        {"segment_id": 1, "size": 7, "description": "new", "centre": '{"a": 2}'},
+        {"segment_id": 2, "size": 5, "description": "loyal", "centre": '{"a": 1}'},
+    ]
+    code, out, _ = run(capsys, "--db", str(kpi_db), "report", "segments")
+    assert out.splitlines() == ["segment_id  size  description", "         1     7  new", "         2     5  loyal"]
+    code, out, _ = run(capsys, "--db", str(kpi_db), "report", "advocates", "--json")
+    assert [(a["profile_id"], a["advocate_score"]) for a in json.loads(out)] == [
+        ("twitter:ana", 0.9), ("twitter:cy", None),
+    ]
+    code, out, _ = run(capsys, "--db", str(kpi_db), "report", "advocates")
+    assert out.splitlines()[0] == "2 advocates (ambassadors included), best first"
+
+
+def test_report_clv_json_prints_the_value_report(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, kpi_db: Path
+) -> None:
+    seen: list[str | None] = []
+    value = types.ModuleType("scrm.value")
+
+    def clv_report(db: Any, as_of: str | None = None) -> dict[str, Any]:
+        seen.append(as_of)
+        return {"model": {"r": 0.243, "alpha": float("nan")}, "customers": [{"customer_id": "c1", "clv": 12.5}]}
+
+    value.clv_report = clv_report  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "scrm.value", value)
+    code, out, _ = run(capsys, "--db", str(kpi_db), "report", "clv", "--json", "--as-of", "1997-09-30")
+    assert code == 0
+    assert json.loads(out) == {"model": {"r": 0.243, "alpha": None}, "customers": [{"customer_id": "c1", "clv": 12.5}]}
+    assert seen == ["1997-09-30"]
+    code, out, _ = run(capsys, "--db", str(kpi_db), "report", "clv")
+    assert out.splitlines()[0] == "CLV model (time in weeks): r = 0.243, alpha = None"
+
+
+def test_sentiment_writes_csv_in_input_order(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sentiment = types.ModuleType("scrm.sentiment")
+    seen: list[Path] = []
+
+    def sentiment_file(path: Path) -> pd.DataFrame:
+        seen.append(path)
+        return pd.DataFrame({"text": ["b, quoted \"x\"", "a"], "lang": ["en", "other"], "score": [0.5, None],
+                             "label": ["positive", "unscored"], "words": ["[]", "[]"]})
+
+    sentiment.sentiment_file = sentiment_file  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "scrm.sentiment", sentiment)
+    source = tmp_path / "texts.txt"
+    code, out, _ = run(capsys, "sentiment", str(source))
+    assert code == 0
+    assert seen == [source]
+    assert out == 'text,lang,score,label\n"b, quoted ""x""",en,0.5,positive\na,other,,unscored\n'
+
+
+def test_a_missing_engine_function_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "scrm.sentiment", types.ModuleType("scrm.sentiment"))
+    code, out, err = run(capsys, "sentiment", str(tmp_path / "t.txt"))
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: Sentiment scoring is not available in this scrm (scrm.sentiment.sentiment_file is missing); "
+        "update scrm.\n"
+    )
+
+
+def test_bench_has_a_stage_per_engine_step_and_skips_missing_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert list(bench.STAGES) == ["import_mentions", "sentiment", "value", "topics", "segments", "roles",
+                                  "journey", "alerts", "kpis"]
+    calls = _fake_engine(monkeypatch, missing=("roles",))
+    result = bench.run_bench("small", tmp_path, rows=500, stages=["sentiment", "value", "roles"])
+    sentiment, value, roles = result["stages"]
+    assert calls == ["sentiment", "sentiment", "value"]  # the bench's mentions, then the engine database
+    assert (sentiment["stage"], sentiment["rows"]) == ("sentiment", 2)
+    assert (value["stage"], value["input"], value["rows_written"], value["demo_scale"]) == ("value", "orders", 2, "tiny")
+    assert value["rows"] > 1000  # the tiny demo's orders
+    assert roles == {"stage": "roles", "rows": 0, "seconds": 0.0, "rows_per_s": None, "baseline_seconds": None,
+                     "skipped": "scrm.roles is not available"}
+    assert bench.format_report(result)[2] == "roles      skipped: scrm.roles is not available"
+
+
+def test_sentiment_uses_the_engine_csv_writer_when_there_is_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sentiment = types.ModuleType("scrm.sentiment")
+    sentiment.sentiment_file = lambda path: pd.DataFrame(  # type: ignore[attr-defined]
+        {"text": ["=1+1"], "lang": ["en"], "score": [0.0], "label": ["neutral"]}
+    )
+    sentiment.to_csv = lambda frame: "written by the engine\n"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "scrm.sentiment", sentiment)
+    assert run(capsys, "sentiment", str(tmp_path / "t.txt"))[:2] == (0, "written by the engine\n")
+
+
+def test_sentiment_of_a_real_file_keeps_the_input_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pytest.importorskip("scrm.sentiment")
+    from scrm import sentiment
+
+    if not hasattr(sentiment, "sentiment_file"):
+        pytest.skip("scrm.sentiment has no sentiment_file yet")
+    source = tmp_path / "texts.txt"
+    source.write_text("I love this, great service!\nC'est nul, vraiment horrible.\nEs genial, me encanta.\n",
+                      encoding="utf-8")
+    code, out, err = run(capsys, "sentiment", str(source))
+    assert code == 0, err
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["text", "lang", "score", "label"]
+    assert [r[0] for r in rows[1:]] == [
+        "I love this, great service!", "C'est nul, vraiment horrible.", "Es genial, me encanta.",
+    ]
+    assert rows[1][3] == "positive"  # the other languages' labels are scrm.sentiment's own tests' business

@@ -432,3 +432,12 @@ def test_a_bad_as_of_date_is_refused(bad: str) -> None:
     with pytest.raises(ConfigError) as e:
         value.parse_as_of(bad)
     assert str(e.value) == f"The analysis date '{bad}' is not a date. Use YYYY-MM-DD, for example 2026-10-31."
+
+
+def test_customers_without_any_order_give_an_empty_value_table(fresh_db) -> None:
+    from scrm import store
+    from scrm.value import compute_customer_value
+
+    store.upsert_rows(fresh_db, "customers", ["customer_id", "name"], [("c1", "Ana")])
+    out = compute_customer_value(fresh_db)
+    assert len(out) == 0 and "clv" in out.columns

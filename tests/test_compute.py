@@ -1,0 +1,169 @@
+"""The compute layer: stages in dependency order, recomputed only when the data changed."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlite_utils
+
+from scrm import compute, store
+from scrm import schema as S
+
+Fake = Callable[..., Any]
+
+
+def _fake_stage(name: str, calls: list[str], *, writes: bool = True, rows: int = 3) -> Fake:
+    """A stage that records its call, reports progress and (like the real ones) writes a derived table."""
+
+    def run(db: sqlite_utils.Database, *, as_of: str | None = None, progress: Any = None) -> Any:
+        calls.append(name)
+        if progress is not None:
+            progress(0.5, "half way")
+        if writes:
+            store.replace_table(db, f"fake_{name}", pd.DataFrame({"x": list(range(rows))}))
+        return types.SimpleNamespace(stage=name, rows=rows, seconds=0.0, message=f"{name} did its work")
+
+    return run
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every stage faked except `roles` and `journey`, which are "not available"; sentiment writes nothing."""
+    made: list[str] = []
+    fakes = {
+        name: _fake_stage(name, made, writes=name != compute.SENTIMENT_STAGE)
+        for name in compute.STAGE_NAMES
+        if name not in ("roles", "journey")
+    }
+    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    return made
+
+
+def _mention(db: sqlite_utils.Database, mention_id: str) -> None:
+    store.upsert_rows(
+        db, S.MENTIONS, ["mention_id", "platform", "author", "text", "posted_at"],
+        [(mention_id, "twitter", "ana", "hello", "2024-03-01T10:00:00")],
+    )
+
+
+def test_first_run_runs_every_available_stage_in_dependency_order(
+    fresh_db: sqlite_utils.Database, calls: list[str]
+) -> None:
+    seen: list[str] = []
+    progress: list[tuple[float, str]] = []
+    results = compute.run_all(fresh_db, progress=lambda f, m: progress.append((f, m)), on_stage=lambda s: seen.append(s.stage))
+    assert calls == ["sentiment", "value", "topics", "segments", "alerts"]
+    assert [r.stage for r in results] == list(compute.STAGE_NAMES) == seen
+    assert [r.status for r in results] == ["ran", "ran", "ran", "ran", "skipped", "skipped", "ran"]
+    assert results[1].rows == 3 and results[1].message == "value did its work" and results[1].seconds >= 0
+    assert results[4].message == "not available"
+    assert results[4].line() == "roles:     not available"
+    assert ((1 + 0.5) / 7, "value: half way") in progress
+    assert progress[-1] == (1.0, "done")
+
+
+def test_a_second_run_without_new_data_does_nothing(fresh_db: sqlite_utils.Database, calls: list[str]) -> None:
+    _mention(fresh_db, "m1")
+    compute.run_all(fresh_db)
+    version = store.data_version(fresh_db)
+    calls.clear()
+    results = compute.run_all(fresh_db)
+    assert calls == ["sentiment"]  # incremental by itself: always asked
+    assert [r.status for r in results if r.stage != "sentiment"] == ["up to date", "up to date", "up to date",
+                                                                     "skipped", "skipped", "up to date"]
+    assert results[1].line() == "value:     up to date (no new data since the last run)"
+    assert store.data_version(fresh_db) == version
+    assert store.get_meta(fresh_db, compute.version_key("value")) == str(version)
+
+
+def test_new_data_recomputes_every_derived_stage(fresh_db: sqlite_utils.Database, calls: list[str]) -> None:
+    compute.run_all(fresh_db)
+    _mention(fresh_db, "m2")
+    calls.clear()
+    compute.run_all(fresh_db)
+    assert calls == ["sentiment", "value", "topics", "segments", "alerts"]
+
+
+def test_a_sentiment_write_counts_as_new_data(fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+    fakes = {"sentiment": _fake_stage("sentiment", made), "value": _fake_stage("value", made)}
+    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    compute.run_all(fresh_db)
+    compute.run_all(fresh_db)
+    assert made == ["sentiment", "value", "sentiment", "value"]
+
+
+def test_force_recomputes_without_new_data(fresh_db: sqlite_utils.Database, calls: list[str]) -> None:
+    compute.run_all(fresh_db)
+    calls.clear()
+    compute.run_all(fresh_db, force=True)
+    assert calls == ["sentiment", "value", "topics", "segments", "alerts"]
+
+
+def test_a_stage_that_appears_later_runs_with_those_after_it_only(
+    fresh_db: sqlite_utils.Database, calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compute.run_all(fresh_db)
+    calls.clear()
+    fakes = {name: _fake_stage(name, calls, writes=name != "sentiment") for name in compute.STAGE_NAMES}
+    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    compute.run_all(fresh_db)
+    # alerts comes after roles and journey, whose new tables changed the data it reads.
+    assert calls == ["sentiment", "roles", "journey", "alerts"]
+    calls.clear()
+    compute.run_all(fresh_db)
+    assert calls == ["sentiment"]
+
+
+def test_a_failing_stage_leaves_the_run_to_be_redone(
+    fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+
+    def broken(db: sqlite_utils.Database, **_: Any) -> Any:
+        raise RuntimeError("boom")
+
+    fakes: dict[str, Fake] = {"value": _fake_stage("value", made), "topics": broken}
+    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    with pytest.raises(RuntimeError):
+        compute.run_all(fresh_db)
+    assert store.get_meta(fresh_db, compute.version_key("value")) is None
+    fakes["topics"] = _fake_stage("topics", made)
+    compute.run_all(fresh_db)
+    assert made == ["value", "value", "topics"]
+
+
+def test_stages_limits_the_run(fresh_db: sqlite_utils.Database, calls: list[str]) -> None:
+    results = compute.run_all(fresh_db, stages=("topics", "value"))
+    assert [r.stage for r in results] == ["value", "topics"]
+    assert calls == ["value", "topics"]
+
+
+def test_a_missing_engine_module_is_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compute, "STAGES", (("value", "scrm.no_such_engine_module", "refresh"),))
+    assert compute.stage_function("value") is None
+    with pytest.raises(KeyError):
+        compute.stage_function("nope")
+
+
+def test_a_missing_dependency_inside_an_engine_module_surfaces(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "scrm_fake_engine.py").write_text("import scrm_no_such_dependency\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(compute, "STAGES", (("value", "scrm_fake_engine", "refresh"),))
+    with pytest.raises(ModuleNotFoundError):
+        compute.stage_function("value")
+    sys.modules.pop("scrm_fake_engine", None)
+
+
+def test_a_module_without_the_function_is_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "scrm_fake_half_written", types.ModuleType("scrm_fake_half_written"))
+    monkeypatch.setattr(compute, "STAGES", (("alerts", "scrm_fake_half_written", "refresh"),))
+    assert compute.stage_function("alerts") is None
