@@ -1,9 +1,9 @@
 """scrm: the Streamlit entry point.
 
 Only a router: page config, logging, session defaults, the database (built
-as a demo on first start), the sidebar status, then ``st.navigation`` over
-``pages/`` inside ONE error funnel. Pages render; the engine in ``scrm/``
-does the work.
+as a scored demo on first start), the global sidebar (demo badge, filters,
+privacy switch, status), then ``st.navigation`` over ``pages/`` inside ONE
+error funnel. Pages render; the engine in ``scrm/`` does the work.
 
 Run with ``streamlit run app.py`` (the database is ``$SCRM_DB`` or
 ``data/scrm.db``).
@@ -12,13 +12,19 @@ Run with ``streamlit run app.py`` (the database is ``$SCRM_DB`` or
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import sqlite_utils
 import streamlit as st
 
 from scrm import store, ui
 from scrm.demo import build_demo
 from scrm.errors import ScrmError
+from scrm.ui import filters as ui_filters
+from scrm.ui import privacy as ui_privacy
 
 st.set_page_config(page_title="scrm", page_icon=":material/hub:", layout="wide")
 
@@ -39,44 +45,111 @@ for key, value in SESSION_DEFAULTS.items():
         st.session_state[key] = value.copy() if isinstance(value, dict) else value
 
 
+def _progress_reporter(bar: Any) -> Callable[[float, str], None]:
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=ui.escape_markdown(message))
+
+    return report
+
+
+def _score_demo(db: sqlite_utils.Database) -> bool:
+    """Run the compute layer on the new demo so every page has scores; False if it failed.
+
+    A failure here must not cost the user the demo: the data is kept, the
+    reason goes to the server log, and the pages say what is not computed yet.
+    """
+    from scrm.compute import run_all
+
+    st.write("Scoring sentiment, values, topics, segments, roles, journeys and alerts")
+    bar = st.progress(0.0, text="Starting")
+    started = time.perf_counter()
+    try:
+        run_all(db, progress=_progress_reporter(bar))
+    except Exception:
+        log.exception("computing the scores of the new demo database failed")
+        bar.empty()
+        st.warning(
+            "The demo data is ready, but its scores could not be computed. "
+            "Run `python -m scrm score` to compute them; the details are in the server log.",
+            icon=":material/warning:",
+        )
+        return False
+    log.info("computed the demo's scores in %.1f s", time.perf_counter() - started)
+    return True
+
+
 def _build_demo_on_first_start(path: Path) -> None:
-    """Create the database; on a fresh install fill it with the demo dataset, visibly."""
+    """Create the database; on a fresh install fill it with the scored demo dataset, visibly."""
     with ui.write_lock(str(path.resolve())):
         if path.exists():  # another session built it while this one waited
             return
-        # Build beside the target and move it in place at the end, so a
-        # build cut short never leaves a half-filled database that the next
-        # start would take for a finished one.
+        # Build (and score) beside the target and move it in place at the end,
+        # so a build cut short never leaves a half-filled database that the
+        # next start would take for a finished one.
         partial = path.with_name(path.name + ".building")
         for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             leftover.unlink(missing_ok=True)
         with st.status("Welcome to scrm: building a demo database to explore…", expanded=True) as status:
+            st.write("Generating customers, orders, mentions and surveys")
             bar = st.progress(0.0, text="Starting")
-
-            def report(fraction: float, message: str) -> None:
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=ui.escape_markdown(message))
-
+            started = time.perf_counter()
             db = store.open_db(partial)
             try:
-                build_demo(db, progress=report)
+                build_demo(db, progress=_progress_reporter(bar))
+                log.info("built the demo data in %.1f s", time.perf_counter() - started)
+                scored = _score_demo(db)
             finally:
                 db.close()
             partial.replace(path)
-            status.update(label="Demo database ready", state="complete", expanded=False)
+            status.update(
+                label="Demo database ready" if scored else "Demo database ready, without scores",
+                state="complete" if scored else "error",
+                expanded=not scored,
+            )
         # A file is new at this path: entries cached for an earlier file with
         # the same data version must not be served for it.
         st.cache_data.clear()
-        log.info("built the demo database at %s", path)
+        log.info("built the demo database at %s in %.1f s", path, time.perf_counter() - started)
 
 
-def _sidebar_status() -> None:
+def _sidebar() -> None:
+    """The global sidebar under the page list: demo badge, privacy switch, filters, status."""
     path = ui.current_db_path()
-    ui.demo_badge(path, ui.current_version(path))
+    version = ui.current_version(path)
+    if ui.load_is_demo(path, version):
+        st.sidebar.badge(
+            "Demo data",
+            icon=":material/science:",
+            color="orange",
+            help="Generated sample data. Replace it on the Data page (Start over).",
+        )
+    # The switch above the filters: it must be at hand, unscrolled, before a screen is shared.
+    ui_privacy.privacy_switch()
+    ui_filters.sidebar_filters()
+    st.sidebar.divider()
+    summary = ui.load_summary(path, version)
+    st.sidebar.caption(
+        f"Data version {version} · last import {ui.format_timestamp(summary.last_import_at)}  \n"
+        f"Database: {ui.escape_markdown(Path(path).name)}"
+    )
 
 
+# The page list, in menu order. A page whose file is not there yet (pages are
+# written in parallel) is left out, so the app always starts.
+ROOT = Path(__file__).resolve().parent
+PAGES: list[tuple[str, str, str]] = [
+    ("pages/overview.py", "Overview", ":material/dashboard:"),
+    ("pages/listening.py", "Listening", ":material/forum:"),
+    ("pages/segments.py", "Segments", ":material/donut_small:"),
+    ("pages/customer.py", "Customer 360", ":material/person_search:"),
+    ("pages/journey.py", "Journey", ":material/route:"),
+    ("pages/advocates.py", "Advocates & detractors", ":material/campaign:"),
+    ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
+    ("pages/data.py", "Data", ":material/upload_file:"),
+]
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+    st.Page(file, title=title, icon=icon, default=(i == 0))
+    for i, (file, title, icon) in enumerate(p for p in PAGES if (ROOT / p[0]).is_file())
 ]
 
 # Navigation first, outside the funnel: it cannot fail, and a run that never
@@ -86,7 +159,8 @@ st.session_state[ui.ROUTED_KEY] = True
 # A page opened before the router ever ran comes back through here (see
 # scrm.ui.ensure_routed) and is sent on to where the browser asked to go.
 if next_page := st.session_state.pop(ui.NEXT_PAGE_KEY, None):
-    st.switch_page(next_page)
+    # Keep the link's parameters (filters, mask): switching pages drops them otherwise.
+    st.switch_page(next_page, query_params=st.query_params.to_dict())
 
 # The one error funnel: known errors are a sentence for the user; anything
 # else is a short apology on screen and a traceback in the server log.
@@ -94,7 +168,7 @@ try:
     db_path = store.default_db_path()
     if not db_path.exists():
         _build_demo_on_first_start(db_path)
-    _sidebar_status()
+    _sidebar()
     page.run()
 except ScrmError as e:
     # The sentence quotes file names and cell values: shown escaped, as the CLI prints it.

@@ -345,7 +345,7 @@ def clear_all(db: sqlite_utils.Database) -> None:
                 db.execute(f'DELETE FROM "{table}"')
         for table in db.table_names():  # derived tables are rebuilt from the data
             if table not in S.STORED_COLUMNS and not table.startswith("sqlite_"):
-                db.execute(f'DROP TABLE "{table}"')
+                db.execute(f'DROP TABLE IF EXISTS "{table}"')
         db.execute(f"DELETE FROM {S.META} WHERE key IN ('demo', 'demo_story', 'own_brand')")
 
 

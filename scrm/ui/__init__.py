@@ -96,7 +96,8 @@ def ensure_routed(page_path: str) -> None:
     """
     if not st.session_state.get(ROUTED_KEY):
         st.session_state[NEXT_PAGE_KEY] = page_path
-        st.switch_page("app.py")
+        # The link's filters and mask go along, or a shared link would lose them.
+        st.switch_page("app.py", query_params=st.query_params.to_dict())
 
 
 # --- cached loaders ----------------------------------------------------------

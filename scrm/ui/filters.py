@@ -1,0 +1,424 @@
+"""The global filters in the sidebar, kept in the link so that a URL reproduces the view.
+
+``app.py`` draws them on every run with :func:`sidebar_filters`, before the
+page; pages read the result with :func:`current_filters` (a frozen, hashable
+:class:`scrm.filters.Filters`, ready to be part of a cache key).
+
+The link and the widgets
+------------------------
+- On the first run of a session the widgets are seeded from the address's
+  query parameters (``?from=2026-01-01&to=2026-03-31&brand=Velora&platform=
+  twitter,instagram&lang=en&segment=2``, see :func:`scrm.filters.from_query`).
+  A malformed link shows the :class:`~scrm.errors.ConfigError` sentence as a
+  warning and starts from the defaults; a value the data does not hold (a
+  brand never mentioned, a segment that no longer exists) is dropped with a
+  warning that names it.
+- After that the widgets are the truth, and every run writes them back to the
+  address, touching only the filter parameters: ``mask`` and the pages' own
+  parameters (``data_tab``, ...) stay. Writing on every run, not only on a
+  change, matters because switching pages clears the address.
+- Defaults mean "all": the whole date range of the data, every brand,
+  platform and language, all customers. Defaults are left out of the link,
+  so a link without dates follows the data as it grows.
+
+Widget keys start with ``filters_``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+import streamlit as st
+
+from scrm import schema as S
+from scrm import store, ui
+from scrm.errors import ConfigError
+from scrm.filters import Q_BRAND, Q_FROM, Q_LANG, Q_PLATFORM, Q_SEGMENT, Q_TO, Filters, from_query, to_query
+
+# Widget and state keys.
+KEY_DATES = "filters_dates"
+KEY_BRANDS = "filters_brands"
+KEY_PLATFORMS = "filters_platforms"
+KEY_LANGS = "filters_langs"
+KEY_SEGMENT = "filters_segment"
+KEY_RESET = "filters_reset"
+KEY_CURRENT = "filters_current"  # the Filters of this run, for current_filters()
+KEY_SEEDED = "filters_seeded"  # the widgets were seeded from the link
+KEY_BOUNDS = "filters_bounds"  # the data's (first, last) day when the dates widget was last drawn
+
+# The segment select box's "All customers" (a real option: None would read "Choose an option").
+ALL_SEGMENTS = 0
+
+FILTER_PARAMS: tuple[str, ...] = (Q_FROM, Q_TO, Q_BRAND, Q_PLATFORM, Q_LANG, Q_SEGMENT)
+
+# Same name as scrm.segments.SEGMENT_PROFILES, not imported from there: that
+# module loads scikit-learn, which the sidebar of the first page must not wait for.
+SEGMENT_PROFILES = "segment_profiles"
+
+LANGUAGE_NAMES = {
+    "en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "pl": "Polish", "sv": "Swedish",
+}  # fmt: skip
+PLATFORM_NAMES = {
+    "twitter": "X (Twitter)", "tiktok": "TikTok", "youtube": "YouTube", "linkedin": "LinkedIn",
+    "google_reviews": "Google reviews", "trustpilot": "Trustpilot",
+}  # fmt: skip
+
+NO_SEGMENTS_CAPTION = "Segments appear here once the analysis has run (`python -m scrm score`)."
+NO_DATA_CAPTION = "Filters appear once there is data. Import files on the Data page."
+
+
+# --- what the data offers (no Streamlit here) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices the data offers: its date span and the values seen, most frequent first."""
+
+    first_day: date | None = None
+    last_day: date | None = None
+    brands: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    # (segment_id, description, size), by id; None when segments were never computed.
+    segments: tuple[tuple[int, str, int], ...] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to filter (no dated rows and no mention values)."""
+        return self.first_day is None and not (self.brands or self.platforms or self.langs)
+
+
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _ranked(frame: pd.DataFrame, column: str) -> tuple[str, ...]:
+    counts = frame.groupby(column, dropna=True)["n"].sum()
+    counts = counts[counts.index.astype(str).str.strip() != ""]
+    # Most frequent first (the own brand, the big platforms), then by name.
+    ranked = sorted(counts.items(), key=lambda item: (-int(item[1]), str(item[0])))
+    return tuple(str(value) for value, _ in ranked)
+
+
+def filter_options(db: sqlite_utils.Database) -> FilterOptions:
+    """Date span of mentions and orders, brands, platforms, languages and segments in ``db``.
+
+    Languages are the stored ones and, once sentiment ran, the detected ones
+    (``sentiment.lang``), which the language filter may use.
+    """
+    firsts, lasts = [], []
+    for table, column in ((S.MENTIONS, "posted_at"), (S.ORDERS, "ordered_at")):
+        # One aggregate per query: SQLite answers a lone min() or max() of an
+        # indexed column from the index, but scans the table for both at once.
+        firsts.append(_day(db.execute(f"SELECT min({column}) FROM {table}").fetchone()[0]))
+        lasts.append(_day(db.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]))
+    # One scan for three columns.
+    values = store.read_frame(
+        db, f"SELECT brand, platform, lang, count(*) AS n FROM {S.MENTIONS} GROUP BY brand, platform, lang"
+    )
+    langs = values[["lang", "n"]]
+    tables = set(db.table_names())
+    if S.SENTIMENT in tables:
+        detected = store.read_frame(db, f"SELECT lang, count(*) AS n FROM {S.SENTIMENT} GROUP BY lang")
+        langs = pd.concat([langs, detected], ignore_index=True)
+    segments = None
+    if SEGMENT_PROFILES in tables:
+        rows = db.execute(f"SELECT segment_id, description, size FROM {SEGMENT_PROFILES} ORDER BY segment_id")
+        segments = tuple((int(i), str(d or ""), int(n or 0)) for i, d, n in rows.fetchall())
+    return FilterOptions(
+        first_day=min((d for d in firsts if d), default=None),
+        last_day=max((d for d in lasts if d), default=None),
+        brands=_ranked(values, "brand"),
+        platforms=_ranked(values, "platform"),
+        langs=_ranked(langs, "lang"),
+        segments=segments or None,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_filter_options(db_path: str, data_version: int) -> FilterOptions:
+    """:func:`filter_options`, cached per database and data version."""
+    with ui.connection(db_path) as db:
+        return filter_options(db)
+
+
+# --- labels -----------------------------------------------------------------------------
+
+
+def language_label(code: str) -> str:
+    """``English`` for ``en``; unknown codes as they are."""
+    return LANGUAGE_NAMES.get(code.lower(), code)
+
+
+def platform_label(platform: str) -> str:
+    """``X (Twitter)`` for ``twitter``, ``Google reviews`` for ``google_reviews``."""
+    return PLATFORM_NAMES.get(platform.lower(), platform.replace("_", " ").capitalize())
+
+
+def describe_filters(f: Filters) -> str:
+    """The filters in words, for captions and reports ("All data" when none is set).
+
+    >>> describe_filters(Filters(date_from="2026-01-01", platforms=("twitter",)))
+    'From 2026-01-01 · X (Twitter)'
+    """
+    parts = []
+    if f.date_from and f.date_to:
+        parts.append(f"{f.date_from} to {f.date_to}")
+    elif f.date_from:
+        parts.append(f"From {f.date_from}")
+    elif f.date_to:
+        parts.append(f"Until {f.date_to}")
+    if f.brands:
+        parts.append(", ".join(f.brands))
+    if f.platforms:
+        parts.append(", ".join(platform_label(p) for p in f.platforms))
+    if f.langs:
+        parts.append(", ".join(language_label(c) for c in f.langs))
+    if f.segment is not None:
+        parts.append(f"segment {f.segment}")
+    return " · ".join(parts) or "All data"
+
+
+# --- widgets and the link ---------------------------------------------------------------
+
+
+def _known(values: Sequence[str], allowed: Sequence[str], what: str, warnings: list[str]) -> list[str]:
+    kept = [v for v in values if v in allowed]
+    for value in values:
+        if value not in allowed:
+            warnings.append(
+                f"The link's {what} '{value}' does not occur in the data; it is left out of the filters."
+            )
+    return kept
+
+
+def _seed_from_link(options: FilterOptions) -> list[str]:
+    """Widget state from the address's query parameters; returns warnings to show."""
+    warnings: list[str] = []
+    try:
+        link = from_query(st.query_params.to_dict())
+    except ConfigError as e:
+        warnings.append(f"{e} The filters start from their defaults.")
+        link = Filters()
+    first, last = options.first_day, options.last_day
+    if first is not None and last is not None:
+        start = date.fromisoformat(link.date_from) if link.date_from else first
+        end = date.fromisoformat(link.date_to) if link.date_to else last
+        st.session_state[KEY_DATES] = (start, end)
+        st.session_state[KEY_BOUNDS] = (first, last)
+    st.session_state[KEY_BRANDS] = _known(link.brands, options.brands, "brand", warnings)
+    st.session_state[KEY_PLATFORMS] = _known(link.platforms, options.platforms, "platform", warnings)
+    st.session_state[KEY_LANGS] = _known(link.langs, options.langs, "language", warnings)
+    segment_ids = [s[0] for s in options.segments or ()]
+    if link.segment is not None and link.segment not in segment_ids:
+        warnings.append(
+            f"The link's segment {link.segment} does not exist in this data; showing all customers."
+        )
+        st.session_state[KEY_SEGMENT] = ALL_SEGMENTS
+    else:
+        st.session_state[KEY_SEGMENT] = ALL_SEGMENTS if link.segment is None else link.segment
+    st.session_state[KEY_SEEDED] = True
+    return warnings
+
+
+def _follow_data(options: FilterOptions) -> None:
+    """Keep the dates widget valid and, when it showed all data, showing all of the new data."""
+    first, last = options.first_day, options.last_day
+    if first is None or last is None:
+        return
+    bounds = st.session_state.get(KEY_BOUNDS)
+    value = st.session_state.get(KEY_DATES)
+    if not isinstance(value, tuple) or not value or value == bounds:
+        st.session_state[KEY_DATES] = (first, last)
+    st.session_state[KEY_BOUNDS] = (first, last)
+
+
+def reset_filters() -> None:
+    """Every filter back to "all" (the Reset button's callback; runs before the script)."""
+    bounds = st.session_state.get(KEY_BOUNDS)
+    if bounds:
+        st.session_state[KEY_DATES] = tuple(bounds)
+    st.session_state[KEY_BRANDS] = []
+    st.session_state[KEY_PLATFORMS] = []
+    st.session_state[KEY_LANGS] = []
+    st.session_state[KEY_SEGMENT] = ALL_SEGMENTS
+
+
+def _filters_from_state(options: FilterOptions) -> Filters:
+    date_from = date_to = None
+    value = st.session_state.get(KEY_DATES)
+    if options.first_day is not None and isinstance(value, tuple | list) and value:
+        start = value[0]
+        end = value[1] if len(value) > 1 else None
+        # The data's own first and last day mean "all": left out of the link.
+        date_from = start.isoformat() if start != options.first_day else None
+        date_to = end.isoformat() if end is not None and end != options.last_day else None
+    segment = st.session_state.get(KEY_SEGMENT)
+    return Filters(
+        date_from=date_from,
+        date_to=date_to,
+        brands=tuple(st.session_state.get(KEY_BRANDS) or ()),
+        platforms=tuple(st.session_state.get(KEY_PLATFORMS) or ()),
+        langs=tuple(st.session_state.get(KEY_LANGS) or ()),
+        segment=int(segment) if segment and options.segments else None,
+    )
+
+
+def write_link(f: Filters) -> None:
+    """Put ``f`` in the address's query parameters, leaving every other parameter alone.
+
+    Only the filter keys are set or deleted (not ``from_dict`` over all of
+    them): a page's own parameter may be bound to a widget, and Streamlit
+    refuses to overwrite a bound parameter.
+    """
+    wanted = to_query(f)
+    for key in FILTER_PARAMS:
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+    changed = {k: v for k, v in wanted.items() if st.query_params.get_all(k) != [v]}
+    if changed:
+        st.query_params.update(changed)
+
+
+def _segment_label(segments: dict[int, tuple[str, int]]) -> Any:
+    def label(segment_id: int) -> str:
+        if segment_id == ALL_SEGMENTS:
+            return "All customers"
+        description, size = segments.get(segment_id, ("", 0))
+        # The size goes in a caption below: the sidebar is narrow.
+        return f"{segment_id} · {description}" if description else f"Segment {segment_id}"
+
+    return label
+
+
+def _count_active(f: Filters) -> int:
+    return sum(
+        [f.date_from is not None or f.date_to is not None, bool(f.brands), bool(f.platforms), bool(f.langs),
+         f.segment is not None]
+    )  # fmt: skip
+
+
+def _draw(options: FilterOptions) -> None:
+    first, last = options.first_day, options.last_day
+    if first is not None and last is not None:
+        value = st.session_state.get(KEY_DATES) or (first, last)
+        # A link may ask for days outside the data: widen the bounds rather than refuse it.
+        low = min([first, *[d for d in value if isinstance(d, date)]])
+        high = max([last, *[d for d in value if isinstance(d, date)]])
+        chosen = st.date_input(
+            "Date range",
+            # The default only makes it a range picker: the state (seeded from
+            # the link) decides what it shows.
+            value=(first, last),
+            min_value=low,
+            max_value=high,
+            format="YYYY-MM-DD",
+            key=KEY_DATES,
+            help=f"The data runs from {first:%d %b %Y} to {last:%d %b %Y}. "
+            "Type the dates or pick them in the calendar; both ends are included.",
+        )
+        if isinstance(chosen, tuple) and len(chosen) == 1:
+            st.caption("Pick an end date; until then the range runs to the last day of the data.")
+    if options.brands:
+        st.multiselect(
+            "Brands",
+            options.brands,
+            key=KEY_BRANDS,
+            placeholder="All brands",
+            help="Your brand and the competitors named in the mentions.",
+        )
+    if options.platforms:
+        st.multiselect(
+            "Platforms",
+            options.platforms,
+            key=KEY_PLATFORMS,
+            format_func=platform_label,
+            placeholder="All platforms",
+        )
+    if options.langs:
+        st.multiselect(
+            "Languages",
+            options.langs,
+            key=KEY_LANGS,
+            format_func=language_label,
+            placeholder="All languages",
+            help="The language of each mention, as detected when the mentions were scored.",
+        )
+    if options.segments:
+        by_id = {i: (d, n) for i, d, n in options.segments}
+        st.selectbox(
+            "Customer segment",
+            [ALL_SEGMENTS, *by_id],
+            key=KEY_SEGMENT,
+            format_func=_segment_label(by_id),
+            help="Customers grouped by value and social activity; the Segments page explains each group.",
+        )
+        chosen_segment = st.session_state.get(KEY_SEGMENT)
+        if chosen_segment in by_id:
+            description, size = by_id[chosen_segment]
+            st.caption(f"{size:,} customers: {ui.escape_markdown(description)}.")
+    else:
+        st.caption(NO_SEGMENTS_CAPTION)
+
+
+def sidebar_filters() -> Filters:
+    """Draw the filters in the sidebar, sync them with the link and return them.
+
+    Called by ``app.py`` on every run, before the page. Warnings about the
+    link appear above the page, once.
+    """
+    path = ui.current_db_path()
+    options = load_filter_options(path, ui.current_version(path))
+    if options.is_empty:
+        with st.sidebar:
+            st.caption(NO_DATA_CAPTION)
+        filters = Filters()
+        st.session_state[KEY_CURRENT] = filters
+        return filters
+    warnings = [] if st.session_state.get(KEY_SEEDED) else _seed_from_link(options)
+    _follow_data(options)
+    if st.session_state.get(KEY_SEGMENT) not in [ALL_SEGMENTS, *(s[0] for s in options.segments or ())]:
+        st.session_state[KEY_SEGMENT] = ALL_SEGMENTS  # segments were recomputed or removed
+    for sentence in warnings:
+        st.warning(ui.escape_markdown(sentence), icon=":material/link_off:")
+    with st.sidebar:
+        active = _count_active(_filters_from_state(options))
+        st.markdown(f"**Filters** · {active} active" if active else "**Filters**")
+        _draw(options)
+        st.button(
+            "Reset filters",
+            key=KEY_RESET,
+            on_click=reset_filters,
+            icon=":material/filter_alt_off:",
+            disabled=active == 0,
+            width="stretch",
+            help="Show all dates, brands, platforms, languages and customers again.",
+        )
+    filters = _filters_from_state(options)
+    st.session_state[KEY_CURRENT] = filters
+    write_link(filters)
+    return filters
+
+
+def current_filters() -> Filters:
+    """The global filters of this run, for pages (all data before the sidebar ran).
+
+    >>> current_filters()  # doctest: +SKIP
+    Filters(date_from='2026-01-01', date_to=None, brands=('Velora',), platforms=(), langs=(), segment=None)
+    """
+    value = st.session_state.get(KEY_CURRENT)
+    if isinstance(value, Filters):
+        return value
+    try:
+        return from_query(st.query_params.to_dict())
+    except ConfigError:
+        return Filters()
