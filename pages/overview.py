@@ -1,161 +1,340 @@
-"""Overview: what the database holds today, counted honestly.
+"""Overview: how the brand is doing now against the period before, and what moved.
 
-Row counts, revenue, date coverage and weekly activity. The dashboard with
-KPIs replaces this page once the analytics are built.
+KPI tiles (value, change against the previous period of the same length,
+weekly sparkline, formula in the help), weekly volume and net sentiment by
+brand, the alerts of the period and the topics, authors and segments behind
+the change. The global filters of the sidebar apply; the whole view can be
+downloaded as a self-contained HTML report.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from pathlib import Path
+from typing import Any, Literal
 
+import pandas as pd
 import streamlit as st
 
-from scrm import charts, ui
-from scrm.browse import DataSummary
+from scrm import overview as O
+from scrm import overview_charts, ui
+from scrm.filters import Filters
+from scrm.ui import overview as loaders
+from scrm.ui import privacy as ui_privacy
+from scrm.ui.filters import current_filters
 
-EMPTY_MESSAGE = (
-    "No data yet. Load the demo (python -m scrm demo) or import your files on the Data page."
+EMPTY_MESSAGE = "No data yet. Load the demo (python -m scrm demo) or import your files on the Data page."
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Conversation", O.TILE_KEYS[0:4]),
+    ("Customers", O.TILE_KEYS[4:8]),
+    ("Relationships", O.TILE_KEYS[8:12]),
 )
+DELTA_COLOURS: dict[bool | None, Literal["normal", "inverse", "off"]] = {
+    True: "normal",
+    False: "inverse",
+    None: "off",
+}
+RANK_LABELS = {"volume": "Change in mentions", "sentiment": "Change in net sentiment"}
+MOVER_TITLES = {"topics": "Topic", "authors": "Author", "segments": "Segment"}
+PAGES_DIR = Path(__file__).resolve().parent
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
+def _range_words(periods: O.Periods) -> tuple[str, str]:
+    cur, prev = periods.current, periods.previous
+    assert cur.date_from and cur.date_to and prev.date_from and prev.date_to
+    now = f"{O.format_day(cur.date_from)} – {O.format_day(cur.date_to)}"
+    before = f"{O.format_day(prev.date_from)} – {O.format_day(prev.date_to)}"
+    return now, before
 
 
-def _span(first: str | None, last: str | None) -> str:
-    start, end = _day(first), _day(last)
-    if start is None or end is None:
-        return "no dates"
-    days = (end - start).days + 1
-    if days < 120:
-        length = f"{days:,} days"
-    elif days < 3 * 365:
-        length = f"{days / 30.44:,.0f} months"
+def _filled(values: list[float | None]) -> list[float]:
+    """Weeks without a value (no survey, nothing scored) carry the last known one: a drop to 0 would be invented."""
+    known = [v for v in values if v is not None]
+    out, last = [], known[0] if known else 0.0
+    for v in values:
+        last = v if v is not None else last
+        out.append(last)
+    return out
+
+
+def _tile(row: dict[str, Any], periods: O.Periods) -> None:
+    key, unit = str(row["key"]), str(row["unit"])
+    currency = row["currency"] if isinstance(row["currency"], str) else None
+    label = str(row["name"]) + (f" ({ui.escape_markdown(currency)})" if currency else "")
+    now, before = _range_words(periods)
+    # The label names the currency; the value stays short enough for a narrow tile.
+    value = O.format_value(row["value"], unit, None, key=key, compact=True)
+    # Help is markdown: the currency code comes from imported files, so it is escaped there.
+    safe_currency = ui.escape_markdown(currency) if currency else None
+    exact = O.format_value(row["value"], unit, safe_currency, key=key)
+    lines = [str(row["formula"]), f"**Unit:** {O.unit_words(unit, safe_currency, key=key)}."]
+    note = row["note"] if isinstance(row["note"], str) else None
+    if row["snapshot"]:
+        lines.append(
+            f"**Now:** {exact}, as of the last `python -m scrm score` (not per period, so no change is shown)."
+        )
+        st.metric(
+            label,
+            value,
+            delta="at the last score",
+            delta_color="off",
+            delta_arrow="off",
+            help="\n\n".join([*lines, *([ui.escape_markdown(note)] if note else [])]),
+            border=True,
+        )
+        return
+    previous = O.format_value(row["previous"], unit, safe_currency, key=key)
+    lines.append(f"**This period** ({now}): {exact}. **Previous period** ({before}): {previous}.")
+    if note:
+        lines.append(ui.escape_markdown(note))
+    change = O.format_change(row["change"], row["change_pct"], unit, key=key, compact=True)
+    if change is not None:
+        lines.append(
+            f"**Change:** {O.format_change(row['change'], row['change_pct'], unit, key=key)} against the previous {periods.days} days."
+        )
+    delta: str | int | None = change
+    if change is not None and float(row["change"]) == 0:
+        delta = 0  # a gray "0", not a green arrow
+    spark = (
+        row["spark"] if isinstance(row["spark"], list) and any(v is not None for v in row["spark"]) else None
+    )
+    if spark is not None:
+        lines.append(
+            "The line shows the 7-day values of the last weeks, the newest on the right "
+            "(a week without data repeats the week before)."
+        )
+    st.metric(
+        label,
+        value,
+        delta=delta,
+        delta_color=DELTA_COLOURS.get(row["higher_is_better"], "off"),
+        help="\n\n".join(lines),
+        border=True,
+        chart_data=_filled(spark) if spark else None,
+        chart_type="line",
+    )
+
+
+def _tiles(table: pd.DataFrame, periods: O.Periods) -> None:
+    rows = {str(r["key"]): {str(k): v for k, v in r.items()} for r in table.to_dict("records")}
+    for title, keys in GROUPS:
+        st.markdown(f"**{title}**")
+        for column, key in zip(st.columns(len(keys)), keys, strict=True):
+            with column:
+                _tile(rows[key], periods)
+
+
+def _trends(path: str, version: int, filters: Filters, periods: O.Periods) -> None:
+    start, end = O.trend_range(periods)
+    trends = loaders.load_trends(path, version, filters, start, end)
+    st.subheader("Trends by week")
+    if trends.empty:
+        st.info(
+            "No mentions match these filters in this range. Widen the date range or clear the brand, "
+            "platform or language filter.",
+            icon=":material/filter_alt:",
+        )
+        return
+    own = loaders.load_own_brand(path, version)
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.altair_chart(
+            overview_charts.weekly_trend_chart(trends, "mentions", periods=periods, own_brand=own),
+            width="stretch",
+        )
+    with right:
+        if trends["net_sentiment"].notna().any():
+            st.altair_chart(
+                overview_charts.weekly_trend_chart(trends, "net_sentiment", periods=periods, own_brand=own),
+                width="stretch",
+            )
+        else:
+            st.info(
+                "No mention in this range is scored yet. Run `python -m scrm score` to compute sentiment."
+            )
+    st.caption(
+        "The shaded band is the period the tiles describe. Weeks start on Monday; hollow points are weeks "
+        "the range covers only in part. Net sentiment = % positive − % negative of the scored mentions."
+    )
+
+
+def _alerts(path: str, version: int, filters: Filters, periods: O.Periods) -> None:
+    st.subheader("Alerts in this period")
+    alerts = loaders.load_alerts(path, version, filters, periods)
+    if alerts.empty:
+        st.caption(
+            "No alert in this period for these filters. Alerts are raised when `python -m scrm score` runs."
+        )
     else:
-        length = f"{days / 365.25:,.1f} years"
-    return f"{start.day} {start:%b %Y} to {end.day} {end:%b %Y} ({length})"
+        shown = ui_privacy.masked_frame(alerts, {"top_authors": "text", "top_mention": "text"})
+        st.dataframe(
+            shown[
+                ["severity", "what", "period_start", "period_end", "top_authors", "top_topics", "top_mention"]
+            ],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "severity": st.column_config.TextColumn("Severity", width="small"),
+                "what": st.column_config.TextColumn("Alert", width="large"),
+                "period_start": st.column_config.TextColumn("From", width="small"),
+                "period_end": st.column_config.TextColumn("To", width="small"),
+                "top_authors": st.column_config.TextColumn("Top authors (mentions)"),
+                "top_topics": st.column_config.TextColumn("Top topics (mentions)"),
+                "top_mention": st.column_config.TextColumn("Most-followed mention"),
+            },
+        )
+    if (PAGES_DIR / "alerts.py").exists():
+        st.page_link(
+            "pages/alerts.py", label="All alerts and what drives them", icon=":material/notifications_active:"
+        )
 
 
-def _revenue_tile(summary: DataSummary) -> str | None:
-    """The revenue tile; returns a note to show under the tiles, if any."""
-    if summary.revenue is None and len(summary.currencies) > 1:
-        # Never add currencies up: show the main one and say what is left out.
-        named = [(c, n, total) for c, n, total in summary.revenue_by_currency if c]
-        named = [(ui.escape_markdown(c), n, t) for c, n, t in named]  # currency codes come from files
-        currency, orders, total = named[0]
-        others = "; ".join(f"{t:,.2f} {c} ({n:,} orders)" for c, n, t in named[1:])
-        st.metric(
-            f"Revenue ({currency})",
-            ui.format_number(total, money=True),
-            help=f"{total:,.2f} {currency} from {orders:,} orders in {currency} only. Not added: {others}.",
-            border=True,
+def _movers(path: str, version: int, filters: Filters, periods: O.Periods) -> None:
+    st.subheader("What moved")
+    now, before = _range_words(periods)
+    by = (
+        st.segmented_control(
+            "Rank by",
+            ["volume", "sentiment"],
+            format_func=lambda option: RANK_LABELS[option],
+            key="overview_movers_by",
+            default="volume",
+            help=f"Compares {now} with {before}. Sentiment ranks only those with at least "
+            f"{O.MIN_SCORED_FOR_SENTIMENT} scored mentions in both periods.",
         )
-        others_short = ", ".join(f"{ui.format_number(t, money=True)} {c}" for c, _n, t in named[1:])
-        return f"Revenue counts {currency} orders only; not added: {others_short}."
-    if summary.revenue is None:
-        st.metric("Revenue", "none", help="No order has an amount.", border=True)
-    elif summary.currency:
-        st.metric(
-            f"Revenue ({ui.escape_markdown(summary.currency)})",
-            ui.format_number(summary.revenue, money=True),
-            help=f"Sum of all order amounts ({summary.revenue:,.2f}); returns count negative.",
-            border=True,
-        )
-    else:
-        st.metric(
-            "Revenue",
-            ui.format_number(summary.revenue, money=True),
-            help=f"Sum of all order amounts ({summary.revenue:,.2f}). The imported files name no currency.",
-            border=True,
-        )
-    return None
+        or "volume"
+    )
+    for tab, kind in zip(st.tabs(["Topics", "Authors", "Segments"]), O.MOVER_KINDS, strict=True):
+        with tab:
+            movers = loaders.load_movers(path, version, filters, periods, kind, by)
+            if movers.empty:
+                reason = {
+                    "topics": "Topics are computed by `python -m scrm score`; none changed between the periods, or none exist yet.",
+                    "authors": "No author's mentions changed between the two periods for these filters.",
+                    "segments": "Segments are computed by `python -m scrm score`; their linked authors' mentions did not change, or no segments exist yet.",
+                }[kind]
+                if by == "sentiment":
+                    reason = (
+                        f"Nothing has at least {O.MIN_SCORED_FOR_SENTIMENT} scored mentions in both periods. "
+                        "Rank by change in mentions, or widen the date range."
+                    )
+                st.caption(reason)
+                continue
+            if kind == "authors":
+                movers = ui_privacy.masked_frame(movers, {"label": "handle"})
+            columns = [
+                "label",
+                *(["platform"] if kind == "authors" else []),
+                "now",
+                "before",
+                "change",
+                "change_pct",
+                "net_now",
+                "net_before",
+                "net_change",
+            ]
+            st.dataframe(
+                movers[columns],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "label": st.column_config.TextColumn(MOVER_TITLES[kind], width="large"),
+                    "platform": st.column_config.TextColumn("Platform"),
+                    "now": st.column_config.NumberColumn("Mentions now", format="%d"),
+                    "before": st.column_config.NumberColumn("Mentions before", format="%d"),
+                    "change": st.column_config.NumberColumn("Change", format="%+d"),
+                    "change_pct": st.column_config.NumberColumn("Change %", format="%+.1f %%"),
+                    "net_now": st.column_config.NumberColumn("Net sentiment now", format="%+.1f"),
+                    "net_before": st.column_config.NumberColumn("Net sentiment before", format="%+.1f"),
+                    "net_change": st.column_config.NumberColumn("Net change (pts)", format="%+.1f"),
+                },
+            )
+            if kind == "segments":
+                st.caption(
+                    "Segment figures count the mentions of social profiles linked to the segment's customers."
+                )
 
 
 ui.ensure_routed("pages/overview.py")
 path = ui.current_db_path()
 version = ui.current_version(path)
-summary = ui.load_summary(path, version)
+state = loaders.load_readiness(path, version)
 
 st.title("Overview")
 
-if summary.is_empty:
+if state.is_empty:
     st.info(EMPTY_MESSAGE, icon=":material/inbox:")
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
 else:
     if ui.load_is_demo(path, version):
         st.caption("You are looking at generated demo data. Replace it with your own on the Data page.")
-
-    # Two rows of three: six tiles in a row cut numbers such as "100,000" short.
-    tiles = [*st.columns(3), *st.columns(3)]
-    with tiles[0]:
-        st.metric(
-            "Customers", ui.format_number(summary.customers), help=f"{summary.customers:,} customer records.", border=True
+    filters = current_filters()
+    periods = loaders.load_periods(path, version, filters)
+    if periods is None:
+        st.info(
+            "None of the mentions or orders has a date, so there is no period to describe. "
+            "Import files with dates on the Data page.",
+            icon=":material/event_busy:",
         )
-    with tiles[1]:
-        st.metric(
-            "Orders",
-            ui.format_number(summary.orders),
-            help=f"{summary.orders:,} orders, of which {summary.guest_orders:,} without a customer (guest orders).",
-            border=True,
-        )
-    with tiles[2]:
-        revenue_note = _revenue_tile(summary)
-    with tiles[3]:
-        st.metric(
-            "Mentions",
-            ui.format_number(summary.mentions),
-            help=f"{summary.mentions:,} social posts, replies and reviews.",
-            border=True,
-        )
-    with tiles[4]:
-        st.metric(
-            "Survey answers", ui.format_number(summary.surveys), help=f"{summary.surveys:,} NPS survey responses.", border=True
-        )
-    with tiles[5]:
-        st.metric(
-            "Linked profiles",
-            ui.format_number(summary.linked_profiles),
-            help=(
-                f"Social profiles linked to a customer record, out of {summary.profiles:,} profiles "
-                "found in the mentions."
+        # What is stored, so the page is not blank: customers or surveys without dated activity.
+        for column, (label, count) in zip(
+            st.columns(4),
+            (
+                ("Customers", state.customers),
+                ("Orders", state.orders),
+                ("Mentions", state.mentions),
+                ("Survey answers", state.surveys),
             ),
-            border=True,
-        )
-
-    if revenue_note:
-        st.caption(revenue_note)
-
-    left, right = st.columns([3, 1], gap="large")
-    with left:
-        st.subheader("Activity per week")
-        weekly = ui.load_weekly_activity(path, version)
-        for column, series in zip(st.columns(2), ("Orders", "Mentions"), strict=True):
+            strict=True,
+        ):
             with column:
-                if (weekly["series"] == series).any():
-                    st.altair_chart(charts.weekly_series_chart(weekly, series), width="stretch")
-                else:
-                    st.caption(f"No dated {series.lower()} yet.")
-        if weekly["partial"].any():
-            st.caption("Hollow points are weeks the data covers only in part (it starts or ends mid-week).")
-    with right:
-        st.subheader("Date coverage")
-        st.markdown(f"**Orders**  \n{_span(summary.orders_first, summary.orders_last)}")
-        st.markdown(f"**Mentions**  \n{_span(summary.mentions_first, summary.mentions_last)}")
-        st.markdown(
-            f"**Imports**  \n{summary.imports:,} files, last {ui.format_timestamp(summary.last_import_at)}"
-        )
-        if summary.quarantined:
+                st.metric(label, ui.format_number(count), help=f"{count:,} stored rows.", border=True)
+    else:
+        now, before = _range_words(periods)
+        head, action = st.columns([5, 2], vertical_alignment="center")
+        with head:
+            st.markdown(f"**{now}** ({periods.days} days), compared with {before}")
+            if periods.note:
+                st.caption(periods.note)
+        with action:
+            masked = ui_privacy.masked()
+            st.download_button(
+                "Download report (HTML)",
+                data=lambda: loaders.build_report(path, filters, masked),
+                file_name=f"scrm-report-{periods.current.date_from}-to-{periods.current.date_to}.html",
+                mime="text/html",
+                key="overview_report",
+                icon=":material/download:",
+                on_click="ignore",
+                help="One HTML file with these tiles, trends, alerts, movers and the KPI definitions, for the "
+                "current filters. It opens offline; print it from the browser to get a PDF.",
+            )
+        if state.needs_score:
+            st.warning(O.RUN_SCORE_SENTENCE, icon=":material/calculate:")
+        table = loaders.load_kpis(path, version, filters, periods)
+        if table.attrs.get("segment_note"):
+            st.caption(table.attrs["segment_note"])
+        if filters.segment is not None:
+            st.caption(
+                "The segment filter applies to customer figures (revenue, customers, NPS, CLV, advocates); "
+                "mention figures cover every author."
+            )
+        values = table.set_index("key")["value"]
+        if not values.get("mentions") and not values.get("active_customers") and not values.get("revenue"):
+            st.info(
+                f"No mentions or orders match these filters from {now}. Widen the date range or clear the "
+                "brand, platform or language filter.",
+                icon=":material/filter_alt:",
+            )
+        _tiles(table, periods)
+        quarantined = ui.load_summary(path, version).quarantined
+        if quarantined:
             st.warning(
-                f"{summary.quarantined:,} row was set aside during imports."
-                if summary.quarantined == 1
-                else f"{summary.quarantined:,} rows were set aside during imports.",
+                f"{quarantined:,} row was set aside during imports."
+                if quarantined == 1
+                else f"{quarantined:,} rows were set aside during imports.",
                 icon=":material/report:",
             )
             st.page_link("pages/data.py", label="Review them on the Data page", icon=":material/fact_check:")
-
-    st.caption(
-        "These are counts of the stored rows. Sentiment, segments and KPIs are not computed on this page yet."
-    )
+        _trends(path, version, filters, periods)
+        _alerts(path, version, filters, periods)
+        _movers(path, version, filters, periods)

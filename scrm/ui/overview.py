@@ -1,0 +1,82 @@
+"""Cached loaders of the Overview page (engine: :mod:`scrm.overview`, :mod:`scrm.report`).
+
+Keyed on (db_path, data_version, filters, ...): every write bumps the data
+version, so a new import is never hidden by a cached figure. ``Filters`` is a
+frozen dataclass, hashable, so it can be part of the key as it is.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from scrm import kpis, ui
+from scrm import overview as O
+from scrm.filters import Filters
+
+_MAX_ENTRIES = 16
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_readiness(db_path: str, data_version: int) -> O.Readiness:
+    """Row counts and derived tables present (:func:`scrm.overview.readiness`)."""
+    with ui.connection(db_path) as db:
+        return O.readiness(db)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_periods(db_path: str, data_version: int, filters: Filters) -> O.Periods | None:
+    """The current and previous period (:func:`scrm.overview.resolve_periods`)."""
+    with ui.connection(db_path) as db:
+        return O.resolve_periods(db, filters)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Computing the KPIs of both periods…")
+def load_kpis(db_path: str, data_version: int, filters: Filters, periods: O.Periods) -> pd.DataFrame:
+    """Every KPI now, before and its weekly values (:func:`scrm.overview.kpi_summary`)."""
+    with ui.connection(db_path) as db:
+        return O.kpi_summary(db, filters, periods)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Counting mentions per week…")
+def load_trends(
+    db_path: str, data_version: int, filters: Filters, date_from: str, date_to: str
+) -> pd.DataFrame:
+    """Weekly mentions and net sentiment by brand (:func:`scrm.overview.weekly_trends`)."""
+    with ui.connection(db_path) as db:
+        return O.weekly_trends(db, filters, date_from, date_to)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_movers(
+    db_path: str, data_version: int, filters: Filters, periods: O.Periods, kind: str, by: str
+) -> pd.DataFrame:
+    """Topics, authors or segments that moved most (:func:`scrm.overview.top_movers`)."""
+    with ui.connection(db_path) as db:
+        return O.top_movers(db, filters, periods, kind, by=by)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_alerts(db_path: str, data_version: int, filters: Filters, periods: O.Periods | None) -> pd.DataFrame:
+    """The newest alerts of the current period (:func:`scrm.overview.open_alerts`)."""
+    with ui.connection(db_path) as db:
+        return O.open_alerts(db, filters, periods)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_own_brand(db_path: str, data_version: int) -> str | None:
+    """The own brand (setting, else the most-mentioned brand)."""
+    with ui.connection(db_path) as db:
+        return kpis.own_brand(db)
+
+
+def build_report(db_path: str, filters: Filters, masked: bool) -> str:
+    """The stakeholder report as HTML text, for a deferred download button.
+
+    Not cached and not Streamlit: ``st.download_button`` calls it on its own
+    thread only when the user clicks, so a page run never pays for it.
+    """
+    from scrm.report import build_report_html
+
+    with ui.connection(db_path) as db:
+        return build_report_html(db, filters, masked=masked)
