@@ -1,0 +1,192 @@
+"""Advocates & detractors: who speaks for or against the brand, what they are worth.
+
+Ranked lists per role with the components of each score, a quadrant of CLV
+against influence, detractors ranked by CLV at risk, and an export for an
+advocacy campaign.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from scrm import advocacy as A
+from scrm import ui
+from scrm.ui import segments as U
+from scrm.ui.filters import current_filters
+
+ui.ensure_routed("pages/advocates.py")
+path = ui.current_db_path()
+version = ui.current_version(path)
+filters = current_filters()
+
+st.title("Advocates & detractors")
+
+NUM = st.column_config.NumberColumn
+SCORE_HELP = {
+    "influencer_score": "0.7 reach + 0.3 engagement (0-1).",
+    "advocate_score": "volume x loyalty x (0.6 positive + 0.25 recommend + 0.15 amplification) (0-1).",
+    "ambassador_score": "advocate score x CLV factor (0-1).",
+    "detractor_score": "volume x negative share x (0.4 + 0.6 reach) (0-1).",
+}
+COLUMNS = {
+    "profile_id": None,
+    "platform": st.column_config.TextColumn("Platform"),
+    "handle": st.column_config.TextColumn("Handle"),
+    "display_name": st.column_config.TextColumn("Display name"),
+    "customer_id": st.column_config.TextColumn("Customer"),
+    "name": st.column_config.TextColumn("Customer name"),
+    "email": st.column_config.TextColumn("E-mail"),
+    "consent_marketing": st.column_config.CheckboxColumn("Consent", help="Agreed to marketing (customers.consent_marketing)."),
+    "role": st.column_config.TextColumn("Role"),
+    "relation": st.column_config.TextColumn("Relation", help="prospect, customer (ordered in the last 365 days) or former customer."),
+    **{c: NUM(c.replace("_score", "").capitalize() + " score", help=h, format="%.2f") for c, h in SCORE_HELP.items()},
+    "reach": NUM("Reach", help="log10(1 + followers) / 6, capped at 1: 1,000 followers = 0.5.", format="%.2f"),
+    "engagement": NUM("Engagement", help="Likes + shares + replies per mention, log scale to 10,000.", format="%.2f"),
+    "volume": NUM("Volume", help="n / (n + 5) over own-brand mentions: 15 mentions = 0.75.", format="%.2f"),
+    "loyalty": NUM("Loyalty", help="Share of their brand mentions that name our brand.", format="percent"),
+    "positive_share": NUM("Positive", help="Positive share of their scored own-brand mentions.", format="percent"),
+    "negative_share": NUM("Negative", help="Negative share of their scored own-brand mentions.", format="percent"),
+    "recommend_share": NUM("Recommends", help="Own-brand mentions that recommend the brand.", format="percent"),
+    "amplification": NUM("Amplification", help="Reshares of our content and shares they received, log scale to 50.", format="%.2f"),
+    "clv_factor": NUM("CLV factor", help="1 in CLV decile 10, 0.75 in decile 9, else 0.", format="%.2f"),
+    "clv_decile": NUM("CLV decile", help="10 = top 10 % of customers by CLV.", format="%d"),
+    "own_mentions": NUM("Own-brand mentions", format="%d"),
+    "followers": NUM("Followers", format="%d"),
+    "clv": NUM("CLV (12 mo)", help="Linked customer's expected revenue over the next 12 months.", format="%,.2f"),
+    "clv_at_risk": NUM("CLV at risk", help="CLV x detractor score; the whole CLV when negative lately.", format="%,.2f"),
+    "negative_lately": st.column_config.CheckboxColumn(
+        "Negative lately",
+        help=f"At least {A.LATELY_MIN_MENTIONS} scored own-brand mentions in the last {A.LATELY_DAYS} days "
+        f"(or the filter's dates) averaging {A.LATELY_MAX_SENTIMENT} or below.",
+    ),
+    "recent_mentions": NUM("Recent mentions", format="%d"),
+    "recent_sentiment": NUM("Recent sentiment", help="-1 to 1.", format="%+.2f"),
+    "quadrant": st.column_config.TextColumn("Quadrant"),
+    "rfm_segment": st.column_config.TextColumn("RFM segment"),
+}
+
+
+def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320) -> None:
+    """A table of people (masked when the privacy switch is on) and its downloads (not masked)."""
+    st.dataframe(U.mask(frame), hide_index=True, column_config=COLUMNS, height=height)  # type: ignore[arg-type]
+    U.download_buttons(frame, file_stem, f"advocates_{key}")
+
+
+reason = U.load_advocacy_reason(path, version)
+if reason:
+    st.info(reason, icon=":material/info:")
+    st.stop()
+
+roles = U.load_roles(path, version, filters)
+note = U.filter_note(filters, ("segment", "platforms", "dates"))
+if roles.empty:
+    st.info(
+        "No authors match these filters. Clear the platform or segment filter in the sidebar.",
+        icon=":material/filter_alt_off:",
+    )
+    st.stop()
+
+st.caption(
+    "Scores from `python -m scrm score` over all mentions of the own brand; dates only set the "
+    "\"negative lately\" window." + (f" {note}" if note else "")
+)
+counts = roles["role"].value_counts()
+tiles = st.columns(4)
+for tile, role in zip(tiles, ("ambassador", "advocate", "influencer", "detractor"), strict=True):
+    tile.metric(
+        role.capitalize() + "s",
+        f"{int(counts.get(role, 0)):,}",
+        help=f"Authors whose primary role is {role}. Score: {SCORE_HELP[A.ROLE_SCORES[role]]}",
+        border=True,
+    )
+
+ranked_tab, quadrant_tab, detractor_tab, campaign_tab = st.tabs(
+    ["Ranked by role", "Value × influence", "Detractors by CLV at risk", "Advocacy campaign"]
+)
+
+with ranked_tab:
+    role = st.segmented_control(
+        "Role",
+        ["ambassador", "advocate", "influencer", "detractor"],
+        default="ambassador",
+        format_func=str.capitalize,
+        key="advocates_role",
+    ) or "ambassador"
+    top = A.ranked(roles, role)
+    if top.empty:
+        st.info(f"No {role}s here. Run `python -m scrm score` after importing mentions, or clear the filters.", icon=":material/info:")
+    else:
+        st.caption(f"{len(top):,} {role}s, best {A.ROLE_SCORES[role].replace('_', ' ')} first: {SCORE_HELP[A.ROLE_SCORES[role]]}")
+        show(top, f"{role}s", "ranked")
+
+with quadrant_tab:
+    points, per_quadrant, threshold, spec = U.load_quadrant(path, version, filters)
+    if points.empty:
+        st.info(
+            "No author is linked to a customer with a CLV. Link profiles on the Data page and run `python -m scrm score`.",
+            icon=":material/info:",
+        )
+    else:
+        st.vega_lite_chart(spec, width="stretch")
+        st.caption(
+            f"{len(points):,} authors linked to a valued customer. High value = top 20 % of customers by CLV "
+            f"(CLV ≥ {threshold:,.0f}); high influence = influence score ≥ {A.INFLUENCE_HIGH}. "
+            "Authors without a linked customer have no CLV and are not shown."
+        )
+        st.dataframe(
+            per_quadrant,
+            hide_index=True,
+            column_config={"quadrant": "Quadrant", "profiles": NUM("Authors", format="%d"), "clv": NUM("Total CLV", format="%,.0f")},
+        )
+        names = list(A.QUADRANTS.values())
+        which = st.selectbox("Authors in quadrant", names, key="advocates_quadrant")
+        cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
+                "influencer_score", "clv", "clv_decile", "rfm_segment", "quadrant"]
+        show(points[points["quadrant"] == which][cols].reset_index(drop=True), "quadrant", "quadrant")
+
+with detractor_tab:
+    detractors = U.load_detractors(path, version, filters)
+    if detractors.empty:
+        st.info(
+            "No detractor is linked to a valued customer. That is good news; otherwise link profiles on the Data page "
+            "and run `python -m scrm score`.",
+            icon=":material/sentiment_satisfied:",
+        )
+    else:
+        at_risk = float(detractors["clv_at_risk"].sum())
+        st.metric(
+            "CLV at risk",
+            ui.format_number(at_risk, money=True),
+            help="Sum over linked detractors of CLV x detractor score (the whole CLV when negative lately).",
+        )
+        cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "role", "clv_at_risk", "clv",
+                "detractor_score", "negative_lately", "recent_mentions", "recent_sentiment", "negative_share", "reach", "rfm_segment"]
+        st.caption(
+            f"{len(detractors):,} linked authors with negative own-brand mentions (detractor score above 0), not only "
+            "those whose primary role is detractor: a big customer's few complaints can put more at risk than a "
+            "loud small one."
+        )
+        show(detractors[cols], "detractors-clv-at-risk", "detractors")
+
+with campaign_tab:
+    wanted = st.multiselect(
+        "Roles to invite",
+        ["ambassador", "advocate", "influencer"],
+        default=["ambassador", "advocate"],
+        format_func=str.capitalize,
+        key="advocates_campaign_roles",
+    )
+    consented = st.checkbox(
+        "Consented only",
+        value=True,
+        key="advocates_campaign_consent",
+        help="Keep authors linked to a customer who agreed to marketing (customers.consent_marketing = 1). "
+        "Unlinked authors have no consent on record.",
+    )
+    campaign = A.campaign_list(roles, tuple(wanted), consented_only=consented)
+    if campaign.empty:
+        st.info("Nobody to invite with these choices. Add a role or untick 'Consented only'.", icon=":material/info:")
+    else:
+        st.caption(f"{len(campaign):,} authors, best advocate score first.")
+    show(campaign, "advocacy-campaign", "campaign")

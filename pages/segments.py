@@ -1,0 +1,226 @@
+"""Segments: who the customers are by value, and whom to target.
+
+RFM grid, named RFM segments, purchase frequency classes, clusters and value
+against sentiment (a brush on the chart lists the customers). Every list
+downloads as CSV and XLSX.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from scrm import segment_charts, ui
+from scrm import segment_views as V
+from scrm.ui import segments as U
+from scrm.ui.filters import current_filters
+
+ui.ensure_routed("pages/segments.py")
+path = ui.current_db_path()
+version = ui.current_version(path)
+filters = current_filters()
+
+st.title("Segments")
+
+# Rows drawn in a table; longer lists are complete in their downloads (a table of
+# 20,000 rows costs more to send than the rest of the page and nobody scrolls it).
+DISPLAY_LIMIT = 1000
+MONEY = st.column_config.NumberColumn
+LIST_CONFIG = {
+    "customer_id": st.column_config.TextColumn("Customer"),
+    "name": st.column_config.TextColumn("Name"),
+    "email": st.column_config.TextColumn("E-mail"),
+    "consent_marketing": st.column_config.CheckboxColumn("Consent", help="Agreed to marketing (customers.consent_marketing)."),
+    "rfm_segment": st.column_config.TextColumn("RFM segment"),
+    "r_score": MONEY("R", help="Recency score, 5 = bought most recently.", format="%d"),
+    "f_score": MONEY("F", help="Frequency score, 5 = most orders.", format="%d"),
+    "m_score": MONEY("M", help="Monetary score, 5 = most revenue.", format="%d"),
+    "frequency_class": st.column_config.TextColumn("Frequency class"),
+    "orders": MONEY("Orders", format="%d"),
+    "revenue": MONEY("Revenue", help="All orders up to the analysis date, returns deducted.", format="%,.2f"),
+    "aov": MONEY("Avg order", help="Revenue / orders.", format="%,.2f"),
+    "clv": MONEY("CLV (12 mo)", help="Expected revenue of the next 12 months (BG/NBD x Gamma-Gamma).", format="%,.2f"),
+    "clv_decile": MONEY("CLV decile", help="10 = top 10 % by CLV.", format="%d"),
+    "recency_days": MONEY("Days since last order", format="%d"),
+    "last_order_at": st.column_config.TextColumn("Last order (UTC)"),
+    "segment_id": MONEY("Cluster", format="%d"),
+    "mentions": MONEY("Scored mentions", format="%d"),
+    "avg_sentiment": MONEY("Avg sentiment", help="-1 (negative) to 1 (positive).", format="%+.2f"),
+}
+SUMMARY_CONFIG = {
+    "customers": MONEY("Customers", format="%d"),
+    "share": MONEY("Share", help="Of the customers shown.", format="percent"),
+    "revenue": MONEY("Revenue", format="%,.0f"),
+    "avg_clv": MONEY("Avg CLV (12 mo)", format="%,.0f"),
+    "avg_orders": MONEY("Avg orders", format="%.1f"),
+    "avg_recency_days": MONEY("Avg days since last order", format="%.0f"),
+}
+
+
+def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -> None:
+    """A customer list (``wanted``: :func:`scrm.segment_views.customer_list` filters) with its
+    count, the consent checkbox and the two downloads."""
+    consented = st.checkbox(
+        "Consented only",
+        key=f"segments_{key}_consent",
+        help="Keep customers who agreed to marketing (customers.consent_marketing = 1), for a campaign download.",
+    )
+    shown = V.customer_list(frame, consented_only=consented, **wanted)  # type: ignore[arg-type]
+    more = (
+        f" The table shows the first {DISPLAY_LIMIT:,}; the downloads hold all of them."
+        if len(shown) > DISPLAY_LIMIT
+        else ""
+    )
+    st.caption(f"{len(shown):,} customers, highest CLV first.{more}")
+    st.dataframe(U.mask(shown.head(DISPLAY_LIMIT)), hide_index=True, column_config=LIST_CONFIG, height=300)
+    U.download_buttons(shown, file_stem, f"segments_{key}")
+
+
+reason = U.load_segments_reason(path, version)
+if reason:
+    st.info(reason, icon=":material/info:")
+    st.stop()
+
+values = U.load_customer_values(path, version, filters)
+note = U.filter_note(filters, ("segment", "dates", "platforms", "brands", "langs"))
+if values.empty:
+    st.info(
+        "No customers match these filters. Clear the segment filter in the sidebar.",
+        icon=":material/filter_alt_off:",
+    )
+    st.stop()
+
+as_of = V.analysis_date(values)
+st.caption(
+    f"Scores as of {as_of or 'the last run'} (from `python -m scrm score`); RFM and CLV do not follow the date filter."
+    + (f" {note}" if note else "")
+)
+tiles = st.columns(4)
+tiles[0].metric("Customers", ui.format_number(len(values)), help="Customers with at least one order.", border=True)
+tiles[1].metric(
+    "Revenue",
+    ui.format_number(float(values["revenue"].sum()), money=True),
+    help="Their orders up to the analysis date, returns deducted, as stored (amounts in different currencies are not converted).",
+    border=True,
+)
+tiles[2].metric(
+    "Avg CLV (12 months)",
+    ui.format_number(float(values["clv"].mean()) if values["clv"].notna().any() else 0.0, money=True),
+    help="Expected revenue per customer over the next 12 months.",
+    border=True,
+)
+tiles[3].metric(
+    "Consented",
+    f"{values['consent_marketing'].mean():.0%}",
+    help="Share of these customers who agreed to marketing.",
+    border=True,
+)
+
+summary, classes = U.load_segment_tables(path, version, filters)[1:]
+specs = U.load_segment_charts(path, version, filters)
+rfm_tab, named_tab, freq_tab, cluster_tab, scatter_tab = st.tabs(
+    ["RFM grid", "RFM segments", "Frequency classes", "Clusters", "Value × sentiment"]
+)
+
+with rfm_tab:
+    st.vega_lite_chart(specs["rfm_grid"], width="stretch")
+    st.caption("Customers per recency × frequency score cell (quintiles, 5 = best). Hover a cell for its revenue and average CLV.")
+    left, right = st.columns(2)
+    r = left.selectbox("Recency score", [5, 4, 3, 2, 1], key="segments_r")
+    fs = right.selectbox("Frequency score", [1, 2, 3, 4, 5], index=4, key="segments_f")
+    show_list(values, f"rfm-r{r}-f{fs}", "cell", r_score=r, f_score=fs)
+
+with named_tab:
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.vega_lite_chart(specs["rfm_segments"], width="stretch")
+    with right:
+        st.dataframe(
+            summary,
+            hide_index=True,
+            column_config={"rfm_segment": st.column_config.TextColumn("RFM segment"), **SUMMARY_CONFIG},
+        )
+    names = summary["rfm_segment"].tolist()
+    chosen = st.selectbox("Customers in segment", names, key="segments_rfm_segment")
+    show_list(values, f"rfm-{str(chosen).lower().replace(' ', '-').replace(chr(39), '')}", "rfm", rfm_segment=chosen)
+
+with freq_tab:
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.vega_lite_chart(specs["frequency_classes"], width="stretch")
+    with right:
+        st.dataframe(
+            classes,
+            hide_index=True,
+            column_config={"frequency_class": st.column_config.TextColumn("Frequency class"), **SUMMARY_CONFIG},
+        )
+    st.caption(
+        "one-off: a single purchase day · seasonal: 80 % of purchase days in one 2-month window · "
+        "frequent: median gap ≤ 45 days and bought in the last 90 days · sporadic: everyone else."
+    )
+    klass = st.selectbox("Customers in class", classes["frequency_class"].tolist(), key="segments_class")
+    show_list(values, f"frequency-{klass}", "class", frequency_class=klass)
+
+with cluster_tab:
+    clusters = U.load_cluster_profiles(path, version, filters)
+    if clusters.empty:
+        st.info("Clusters are not computed yet. Run `python -m scrm score`, then reload this page.", icon=":material/info:")
+    else:
+        st.dataframe(
+            clusters,
+            hide_index=True,
+            column_config={
+                "segment_id": MONEY("Cluster", format="%d"),
+                "size": MONEY("Customers", format="%d"),
+                "share": MONEY("Share", format="percent"),
+                "description": st.column_config.TextColumn("In plain words", width="large"),
+                "main_platform": st.column_config.TextColumn("Main platform"),
+                "centre_recency_days": MONEY("Centre: days since order", format="%.0f"),
+                "centre_orders": MONEY("Centre: orders", format="%.1f"),
+                "centre_revenue": MONEY("Centre: revenue", format="%,.0f"),
+                "centre_clv": MONEY("Centre: CLV", format="%,.0f"),
+                "centre_mentions": MONEY("Centre: mentions (90 d)", format="%.1f"),
+                "centre_sentiment": MONEY("Centre: sentiment", format="%+.2f"),
+                "revenue": MONEY("Revenue", format="%,.0f"),
+                "avg_clv": MONEY("Avg CLV", format="%,.0f"),
+            },
+        )
+        st.caption("The centre is the typical member (k-means centre in original units). Filter the whole app by a cluster with the sidebar's segment filter.")
+        ids = clusters["segment_id"].tolist()
+        picked = st.selectbox(
+            "Customers in cluster",
+            ids,
+            format_func=lambda i: f"{i}: {clusters.loc[clusters['segment_id'] == i, 'description'].iloc[0]}",
+            key="segments_cluster",
+        )
+        show_list(values, f"cluster-{picked}", "cluster", segment_id=picked)
+
+with scatter_tab:
+    points = U.load_value_sentiment(path, version, filters)
+    if points.empty:
+        st.info(
+            "No customer with a linked social profile has scored mentions here. Link profiles on the Data page, "
+            "run `python -m scrm score`, or widen the date range and clear the platform, brand and language filters.",
+            icon=":material/info:",
+        )
+    else:
+        st.caption(
+            f"{len(points):,} customers with a linked social profile and scored mentions. "
+            "Drag a box on the chart to list those customers below; double-click to clear."
+        )
+        event = st.vega_lite_chart(
+            specs["value_sentiment"],
+            width="stretch",
+            on_select="rerun",
+            key="segments_scatter",
+        )
+        brush = event.selection.get(segment_charts.VALUE_SENTIMENT_SELECTION) if event else None
+        ranges: dict[str, tuple[float, float]] = {}
+        if brush:
+            if "avg_sentiment" in brush:
+                ranges["avg_sentiment"] = (float(brush["avg_sentiment"][0]), float(brush["avg_sentiment"][-1]))
+            if "clv_plot" in brush:
+                ranges["clv_plot"] = (float(brush["clv_plot"][0]), float(brush["clv_plot"][-1]))
+        chosen_points = V.in_ranges(points.assign(clv_plot=points["clv"].clip(lower=1.0)), ranges) if ranges else points
+        st.markdown("**Selected customers**" if ranges else "**All customers in the chart**")
+        show_list(chosen_points, "value-sentiment", "scatter")

@@ -1,0 +1,188 @@
+"""Cached loaders and small widgets of the Segments and Advocates & detractors pages.
+
+Loaders are keyed on (db_path, data_version, filters) and call one engine
+function each (:mod:`scrm.segment_views`, :mod:`scrm.advocacy`). Tables of
+people go through :func:`mask` (the sidebar's privacy switch); downloads are
+not masked, as the switch's help says: a campaign list needs real addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from scrm import advocacy, exports, segment_charts, segment_views
+from scrm.filters import Filters
+from scrm.ui import connection, escape_markdown
+from scrm.ui import privacy as ui_privacy
+
+_MAX_ENTRIES = 16
+
+# Columns of personal data that the privacy switch masks, with their kind (scrm.privacy).
+PERSONAL_COLUMNS = {"name": "name", "email": "email", "handle": "handle", "display_name": "name"}
+
+
+def mask(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with names, e-mails and handles replaced by stable stand-ins when the
+    sidebar's privacy switch is on (:func:`scrm.ui.privacy.masked_frame`)."""
+    columns = {c: kind for c, kind in PERSONAL_COLUMNS.items() if c in frame.columns}
+    return ui_privacy.masked_frame(frame, columns) if columns else frame
+
+
+def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: str = "Download") -> None:
+    """CSV and XLSX download buttons for ``frame`` (formula cells neutralised).
+
+    The files are built only when clicked (callable data), so a rerun does not
+    pay for an Excel workbook nobody asked for.
+    """
+    left, right = st.columns(2, gap="small", width=420)
+    disabled = frame.empty
+    with left:
+        st.download_button(
+            f"{label} CSV",
+            data=lambda: exports.to_csv_bytes(frame),
+            file_name=f"{file_stem}.csv",
+            mime="text/csv",
+            key=f"{key}_csv",
+            icon=":material/download:",
+            on_click="ignore",
+            disabled=disabled,
+        )
+    with right:
+        st.download_button(
+            f"{label} XLSX",
+            data=lambda: exports.to_xlsx_bytes(frame, sheet_name=file_stem),
+            file_name=f"{file_stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}_xlsx",
+            icon=":material/download:",
+            on_click="ignore",
+            disabled=disabled,
+        )
+
+
+def filter_note(f: Filters, applies: Sequence[str]) -> str | None:
+    """A caption naming the active global filters that this view uses, or None.
+
+    Values come from the link (untrusted): they are escaped for markdown.
+    """
+    parts = []
+    if f.segment is not None and "segment" in applies:
+        parts.append(f"segment {f.segment}")
+    if (f.date_from or f.date_to) and "dates" in applies:
+        parts.append(f"dates {f.date_from or 'start'} to {f.date_to or 'end'}")
+    for name, label, values in (
+        ("platforms", "platforms", f.platforms),
+        ("brands", "brands", f.brands),
+        ("langs", "languages", f.langs),
+    ):
+        if values and name in applies:
+            parts.append(f"{label} " + ", ".join(values))
+    return escape_markdown("Filtered by " + "; ".join(parts) + ".") if parts else None
+
+
+# --- segments ------------------------------------------------------------------
+# ``data_version`` is unused in the bodies on purpose: it is part of the key.
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_segments_reason(db_path: str, data_version: int) -> str | None:
+    """What to do before the Segments page has anything to show (None when ready)."""
+    with connection(db_path) as db:
+        return segment_views.not_ready_reason(db)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Reading customer value…")
+def load_customer_values(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
+    """Valued customers (:func:`scrm.segment_views.customer_values`)."""
+    with connection(db_path) as db:
+        return segment_views.customer_values(db, filters)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_cluster_profiles(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
+    """Clusters with centre and money (:func:`scrm.segment_views.cluster_profiles`)."""
+    with connection(db_path) as db:
+        values = segment_views.customer_values(db, filters)
+        return segment_views.cluster_profiles(db, values, filters)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Averaging the sentiment of customers' mentions…")
+def load_value_sentiment(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
+    """Customers with a CLV and scored mentions (:func:`scrm.segment_views.value_sentiment`)."""
+    with connection(db_path) as db:
+        values = segment_views.customer_values(db, filters)
+        return segment_views.value_sentiment(values, segment_views.customer_sentiment(db, filters))
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_segment_tables(
+    db_path: str, data_version: int, filters: Filters
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The RFM grid, the RFM segment summary and the frequency class summary."""
+    values = load_customer_values(db_path, data_version, filters)
+    return (
+        segment_views.rfm_grid(values),
+        segment_views.rfm_segment_summary(values),
+        segment_views.frequency_class_summary(values),
+    )
+
+
+# Charts are cached as Vega-Lite specs: building and validating an Altair chart
+# costs more than everything else in a warm rerun of these pages.
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_segment_charts(db_path: str, data_version: int, filters: Filters) -> dict[str, dict]:
+    """Vega-Lite specs of the Segments page: ``rfm_grid``, ``rfm_segments``, ``frequency_classes``
+    and, when there are points, ``value_sentiment``."""
+    grid, rfm, classes = load_segment_tables(db_path, data_version, filters)
+    specs = {
+        "rfm_grid": segment_charts.rfm_heatmap(grid).to_dict(),
+        "rfm_segments": segment_charts.summary_bars(rfm, "rfm_segment", "RFM segment").to_dict(),
+        "frequency_classes": segment_charts.summary_bars(classes, "frequency_class", "Frequency class").to_dict(),
+    }
+    points = load_value_sentiment(db_path, data_version, filters)
+    if not points.empty:
+        specs["value_sentiment"] = segment_charts.value_sentiment_scatter(points).to_dict()
+    return specs
+
+
+# --- advocates & detractors -------------------------------------------------------
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_advocacy_reason(db_path: str, data_version: int) -> str | None:
+    """What to do before the Advocates page has anything to show (None when ready)."""
+    with connection(db_path) as db:
+        return advocacy.not_ready_reason(db)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Reading author roles…")
+def load_roles(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
+    """Roles with customer value and consent, notable authors only (:func:`scrm.advocacy.role_table`)."""
+    with connection(db_path) as db:
+        return advocacy.role_table(db, filters, notable_only=True)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Ranking detractors by CLV at risk…")
+def load_detractors(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
+    """Detractors ranked by CLV at risk (:func:`scrm.advocacy.detractors_at_risk`)."""
+    with connection(db_path) as db:
+        roles = advocacy.role_table(db, filters, notable_only=True)
+        return advocacy.detractors_at_risk(roles, advocacy.recent_sentiment(db, filters))
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_quadrant(
+    db_path: str, data_version: int, filters: Filters
+) -> tuple[pd.DataFrame, pd.DataFrame, float, dict]:
+    """Linked authors with their quadrant, authors and CLV per quadrant, the CLV line and
+    the chart's Vega-Lite spec."""
+    points = advocacy.quadrant(load_roles(db_path, data_version, filters))
+    counts = advocacy.quadrant_counts(points)
+    if points.empty:
+        return points, counts, 0.0, {}
+    threshold = segment_charts.clv_threshold(points)
+    spec = segment_charts.quadrant_chart(points, threshold, advocacy.INFLUENCE_HIGH).to_dict()
+    return points, counts, threshold, spec

@@ -1,0 +1,133 @@
+"""The Advocates & detractors page through AppTest, on a tiny scored demo and an empty database.
+
+The page runs on its own (``app_routed`` set, as ``app.py`` would) so that a
+failure surfaces as an exception here instead of the app's apology.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scrm import store
+from scrm.compute import run_all
+from scrm.demo import build_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "advocates.py")
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("advocates") / "demo.db"
+    db = store.open_db(path)
+    try:
+        build_demo(db, scale="tiny")
+        run_all(db)
+    finally:
+        db.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv(store.ENV_DB, str(demo_path))
+    yield demo_path
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "empty.db"
+    store.open_db(path).close()
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    yield path
+
+
+def open_page(**query: str) -> AppTest:
+    """The page after its first run; ``query`` are the link's parameters (global filters)."""
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["app_routed"] = True
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def ranked_caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if re.match(r"[\d,]+ (ambassador|advocate|influencer|detractor)s, best", c.value))
+
+
+def test_the_page_renders_the_scored_demo(demo_db: Path) -> None:
+    at = open_page()
+    assert at.title[0].value == "Advocates & detractors"
+    assert [t.label for t in at.tabs] == ["Ranked by role", "Value × influence", "Detractors by CLV at risk", "Advocacy campaign"]
+    assert [m.label for m in at.metric][:4] == ["Ambassadors", "Advocates", "Influencers", "Detractors"]
+    assert any(m.label == "CLV at risk" for m in at.metric)
+    ranked = at.dataframe[0].value
+    assert len(ranked) > 0 and set(ranked["role"]) == {"ambassador"}
+    assert list(ranked["ambassador_score"]) == sorted(ranked["ambassador_score"], reverse=True)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("Download CSV") == 4 and labels.count("Download XLSX") == 4
+    assert not at.info
+
+
+def test_switching_the_role_changes_the_ranked_list(demo_db: Path) -> None:
+    at = open_page()
+    before = at.dataframe[0].value
+    at = at.button_group(key="advocates_role").set_value("detractor").run()
+    assert not at.exception
+    after = at.dataframe[0].value
+    assert set(after["role"]) == {"detractor"}
+    assert set(after["profile_id"]).isdisjoint(before["profile_id"])
+    assert ranked_caption(at).endswith("volume x negative share x (0.4 + 0.6 reach) (0-1).")
+    assert "negative_share" in after.columns
+
+
+def test_the_campaign_list_respects_the_consent_box(demo_db: Path) -> None:
+    at = open_page()
+    consented = at.dataframe[-1].value
+    assert consented["consent_marketing"].all()
+    at = at.checkbox(key="advocates_campaign_consent").uncheck().run()
+    everyone = at.dataframe[-1].value
+    assert len(everyone) > len(consented)
+    assert set(everyone["role"]) <= {"ambassador", "advocate"}
+
+
+def test_a_platform_filter_matching_nobody_says_what_to_do(demo_db: Path) -> None:
+    at = open_page(platform="myspace")
+    assert [i.value for i in at.info] == ["No authors match these filters. Clear the platform or segment filter in the sidebar."]
+
+
+def test_an_empty_database_says_what_to_do(empty_db: Path) -> None:
+    at = open_page()
+    assert [i.value for i in at.info] == [
+        "No mentions yet. Import mentions on the Data page or load the demo (`python -m scrm demo`), "
+        "then run `python -m scrm score`."
+    ]
+    assert not at.metric and not at.get("download_button")
+
+
+def test_the_privacy_switch_masks_handles_on_screen(demo_db: Path) -> None:
+    shown = open_page(mask="1").dataframe[0].value
+    assert shown["handle"].str.fullmatch(r"@user_[0-9a-f]{6}").all()
+
+
+def test_the_page_renders_inside_the_app_with_its_sidebar(demo_db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/advocates.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Advocates & detractors"
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_a_filter_value_from_the_link_is_shown_as_text(demo_db: Path) -> None:
+    at = open_page(platform="twitter,**[x](javascript:alert(1))**")
+    note = at.caption[0].value
+    assert note.endswith("Filtered by platforms twitter, \\*\\*\\[x\\]\\(javascript\\:alert\\(1\\)\\)\\*\\*\\.")

@@ -1,0 +1,144 @@
+"""The Segments page through AppTest, on a tiny scored demo and on an empty database.
+
+The page runs on its own (``app_routed`` set, as ``app.py`` would) so that a
+failure surfaces as an exception here instead of the app's apology. Not
+covered (browser tests): dragging a box on the value-sentiment chart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scrm import store
+from scrm.compute import run_all
+from scrm.demo import build_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "segments.py")
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("segments") / "demo.db"
+    db = store.open_db(path)
+    try:
+        build_demo(db, scale="tiny")
+        run_all(db)
+    finally:
+        db.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv(store.ENV_DB, str(demo_path))
+    yield demo_path
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "empty.db"
+    store.open_db(path).close()
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    yield path
+
+
+def open_page(**query: str) -> AppTest:
+    """The page after its first run; ``query`` are the link's parameters (global filters)."""
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["app_routed"] = True
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def count_in(caption: str) -> int:
+    match = re.match(r"([\d,]+) customers", caption)
+    assert match, caption
+    return int(match.group(1).replace(",", ""))
+
+
+def list_counts(at: AppTest) -> list[int]:
+    return [count_in(c.value) for c in at.caption if re.match(r"[\d,]+ customers, highest CLV first", c.value)]
+
+
+def test_the_page_renders_the_scored_demo(demo_db: Path) -> None:
+    at = open_page()
+    assert at.title[0].value == "Segments"
+    assert [t.label for t in at.tabs] == ["RFM grid", "RFM segments", "Frequency classes", "Clusters", "Value × sentiment"]
+    assert {m.label for m in at.metric} == {"Customers", "Revenue", "Avg CLV (12 months)", "Consented"}
+    assert next(m.value for m in at.metric if m.label == "Customers") == "600"
+    # Five customer lists (cell, RFM segment, class, cluster, value x sentiment), each downloadable twice.
+    assert len(list_counts(at)) == 5
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("Download CSV") == 5 and labels.count("Download XLSX") == 5
+    assert not at.info
+
+
+def test_choosing_an_rfm_segment_changes_the_customer_list(demo_db: Path) -> None:
+    at = open_page()
+    box = at.selectbox(key="segments_rfm_segment")
+    first, before = box.value, list_counts(at)[1]
+    other = next(o for o in box.options if o != first)
+    at = box.select(other).run()
+    after = list_counts(at)[1]
+    table = at.dataframe[2].value  # grid cell list, RFM summary, then the RFM segment's list
+    assert set(table["rfm_segment"]) == {other}
+    assert after == len(table) != before
+
+
+def test_consented_only_shortens_the_campaign_list(demo_db: Path) -> None:
+    at = open_page()
+    before = list_counts(at)[1]
+    at = at.checkbox(key="segments_rfm_consent").check().run()
+    after = list_counts(at)[1]
+    assert 0 < after < before
+    assert at.dataframe[2].value["consent_marketing"].all()
+
+
+def test_a_segment_filter_matching_nobody_says_what_to_do(demo_db: Path) -> None:
+    at = open_page(segment="99")
+    assert [i.value for i in at.info] == ["No customers match these filters. Clear the segment filter in the sidebar."]
+    assert not at.tabs
+
+
+def test_a_segment_filter_narrows_every_figure(demo_db: Path) -> None:
+    at = open_page(segment="1")
+    customers = int(next(m.value for m in at.metric if m.label == "Customers").replace(",", ""))
+    assert 0 < customers < 600
+    assert "Filtered by segment 1\\." in at.caption[0].value
+
+
+def test_an_empty_database_says_what_to_do(empty_db: Path) -> None:
+    at = open_page()
+    assert [i.value for i in at.info] == [
+        "No orders yet. Import orders on the Data page or load the demo (`python -m scrm demo`), "
+        "then run `python -m scrm score`."
+    ]
+    assert not at.metric and not at.get("download_button")
+
+
+def test_the_privacy_switch_masks_names_on_screen_but_not_in_the_list_underneath(demo_db: Path) -> None:
+    at = open_page(mask="1")
+    shown = at.dataframe[0].value
+    assert shown["name"].dropna().str.fullmatch(r"Customer \d{6}").all()
+    assert shown["email"].dropna().str.endswith("@masked.invalid").all()
+    plain = open_page().dataframe[0].value
+    assert not plain["name"].dropna().str.fullmatch(r"Customer \d{6}").any()
+
+
+def test_the_page_renders_inside_the_app_with_its_sidebar(demo_db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Segments"
+    assert not at.error, [e.value for e in at.error]

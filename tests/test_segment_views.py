@@ -1,0 +1,220 @@
+"""The Segments page's engine reads, on tiny hand-made derived tables."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import sqlite_utils
+
+from scrm import schema as S
+from scrm import segment_views as V
+from scrm import store
+from scrm.filters import Filters
+
+# customer_id, r, f, m, rfm_segment, frequency_class, orders, revenue, clv, decile
+VALUES = [
+    ("A", 5, 5, 5, "Champions", "frequent", 10, 1000.0, 800.0, 10),
+    ("B", 5, 5, 4, "Champions", "frequent", 8, 600.0, 400.0, 9),
+    ("C", 1, 1, 1, "Lost", "one-off", 1, 20.0, 5.0, 1),
+    ("D", 3, 2, 3, "About to Sleep", "sporadic", 2, 100.0, 50.0, 5),
+]
+
+
+def add_values(db: sqlite_utils.Database, rows: list[tuple] = VALUES) -> None:  # type: ignore[type-arg]
+    frame = pd.DataFrame(
+        rows,
+        columns=["customer_id", "r_score", "f_score", "m_score", "rfm_segment", "frequency_class", "orders", "revenue", "clv", "clv_decile"],
+    )
+    frame["aov"] = (frame["revenue"] / frame["orders"]).round(2)
+    frame["recency_days"] = (6 - frame["r_score"]) * 10
+    frame["last_order_at"] = "2026-10-01T10:00:00"
+    frame["as_of"] = "2026-10-31"
+    store.replace_table(db, V.CUSTOMER_VALUE, frame, pk="customer_id")
+
+
+def add_customers(db: sqlite_utils.Database) -> None:
+    store.upsert_rows(
+        db, S.CUSTOMERS, ["customer_id", "name", "email", "consent_marketing"],
+        [("A", "Ann", "ann@x.io", 1), ("B", "Bob", "bob@x.io", 0), ("C", "=cmd()", None, 1)],
+    )
+    store.upsert_rows(db, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount"], [("O1", "A", "2026-10-01T10:00:00", 10.0)])
+
+
+def add_segments(db: sqlite_utils.Database) -> None:
+    store.replace_table(db, V.SEGMENTS, pd.DataFrame({"customer_id": ["A", "B", "C", "D"], "segment_id": [1, 1, 2, 2]}), pk="customer_id")
+    profiles = pd.DataFrame(
+        {
+            "segment_id": [1, 2],
+            "size": [2, 2],
+            "share": [0.5, 0.5],
+            "description": ["top value, recent buyers", "low value, long lapsed"],
+            "main_platform": [None, None],
+            "centre": [json.dumps({"recency_days": 10.0, "orders": 9.0, "clv": 600.0}), json.dumps({"recency_days": 40.0, "orders": 1.5, "clv": 27.5})],
+            "z": ["{}", "{}"],
+        }
+    )
+    store.replace_table(db, V.SEGMENT_PROFILES, profiles, pk="segment_id")
+
+
+@pytest.fixture
+def db(fresh_db: sqlite_utils.Database) -> sqlite_utils.Database:
+    add_customers(fresh_db)
+    add_values(fresh_db)
+    add_segments(fresh_db)
+    return fresh_db
+
+
+def test_an_empty_database_says_to_import_orders(fresh_db: sqlite_utils.Database) -> None:
+    assert V.not_ready_reason(fresh_db) == (
+        "No orders yet. Import orders on the Data page or load the demo (`python -m scrm demo`), "
+        "then run `python -m scrm score`."
+    )
+
+
+def test_orders_without_customer_value_say_to_run_score(fresh_db: sqlite_utils.Database) -> None:
+    add_customers(fresh_db)
+    assert V.not_ready_reason(fresh_db) == (
+        "Customer value is not computed yet. Run `python -m scrm score` to score RFM, CLV and segments, then reload this page."
+    )
+    assert V.customer_values(fresh_db).empty
+
+
+def test_customer_values_join_names_consent_and_cluster(db: sqlite_utils.Database) -> None:
+    assert V.not_ready_reason(db) is None
+    values = V.customer_values(db)
+    assert values["customer_id"].tolist() == ["A", "B", "C", "D"]
+    assert values["name"].tolist() == ["Ann", "Bob", "=cmd()", None]
+    # D has no customer record: no consent on file.
+    assert values["consent_marketing"].tolist() == [True, False, True, False]
+    assert values["segment_id"].tolist() == [1, 1, 2, 2]
+    assert V.analysis_date(values) == "2026-10-31"
+
+
+@pytest.mark.parametrize(("segment", "expected"), [(1, ["A", "B"]), (2, ["C", "D"]), (9, [])])
+def test_the_segment_filter_keeps_one_cluster(db: sqlite_utils.Database, segment: int, expected: list[str]) -> None:
+    assert V.customer_values(db, Filters(segment=segment))["customer_id"].tolist() == expected
+
+
+def test_the_rfm_grid_has_every_cell_with_counts_and_revenue(db: sqlite_utils.Database) -> None:
+    grid = V.rfm_grid(V.customer_values(db)).set_index(["r_score", "f_score"])
+    assert len(grid) == 25
+    assert grid.loc[(5, 5), "customers"] == 2
+    assert grid.loc[(5, 5), "revenue"] == 1600.0
+    assert grid.loc[(5, 5), "avg_clv"] == 600.0  # (800 + 400) / 2
+    assert grid.loc[(5, 5), "share"] == 0.5
+    assert grid.loc[(1, 1), "customers"] == 1
+    assert grid.loc[(4, 4), "customers"] == 0
+    assert grid.loc[(4, 4), "revenue"] == 0.0
+    assert int(grid["customers"].sum()) == 4
+
+
+def test_an_empty_frame_gives_an_empty_grid_of_25_cells() -> None:
+    grid = V.rfm_grid(V._empty_values())
+    assert len(grid) == 25 and int(grid["customers"].sum()) == 0
+
+
+def test_rfm_segments_are_summarised_in_the_documented_order(db: sqlite_utils.Database) -> None:
+    summary = V.rfm_segment_summary(V.customer_values(db))
+    assert summary["rfm_segment"].tolist() == ["Champions", "About to Sleep", "Lost"]
+    champions = summary.iloc[0]
+    assert (champions["customers"], champions["share"], champions["revenue"], champions["avg_clv"]) == (2, 0.5, 1600.0, 600.0)
+    assert champions["avg_orders"] == 9.0
+    assert champions["avg_recency_days"] == 10.0
+
+
+def test_frequency_classes_are_summarised(db: sqlite_utils.Database) -> None:
+    summary = V.frequency_class_summary(V.customer_values(db)).set_index("frequency_class")
+    assert summary.index.tolist() == ["frequent", "sporadic", "one-off"]
+    assert summary.loc["one-off", "customers"] == 1
+    assert summary.loc["sporadic", "avg_clv"] == 50.0
+
+
+def test_cluster_profiles_spell_out_the_centre_and_add_money(db: sqlite_utils.Database) -> None:
+    clusters = V.cluster_profiles(db, V.customer_values(db))
+    assert clusters["description"].tolist() == ["top value, recent buyers", "low value, long lapsed"]
+    assert clusters["centre_orders"].tolist() == [9.0, 1.5]
+    assert clusters["revenue"].tolist() == [1600.0, 120.0]
+    assert clusters["avg_clv"].tolist() == [600.0, 27.5]
+    only = V.cluster_profiles(db, V.customer_values(db, Filters(segment=2)), Filters(segment=2))
+    assert only["segment_id"].tolist() == [2]
+
+
+def test_without_clusters_the_profiles_are_empty(fresh_db: sqlite_utils.Database) -> None:
+    add_values(fresh_db)
+    assert V.cluster_profiles(fresh_db, V.customer_values(fresh_db)).empty
+    # A segment filter without clusters matches nobody rather than everybody.
+    assert V.customer_values(fresh_db, Filters(segment=1)).empty
+
+
+def add_social(db: sqlite_utils.Database) -> None:
+    """A's twitter profile wrote two scored mentions (+0.6, -0.2) and one brand post; B's is only suggested."""
+    cols = ["mention_id", "platform", "author", "text", "posted_at", "brand", "from_brand"]
+    store.upsert_rows(
+        db, S.MENTIONS, cols,
+        [
+            ("m1", "twitter", "@Ann_T", "love it", "2026-09-01T10:00:00", "Velora", 0),
+            ("m2", "twitter", "ann_t", "meh", "2026-10-20T10:00:00", "Velora", 0),
+            ("m3", "twitter", "ann_t", "our post", "2026-10-21T10:00:00", "Velora", 1),
+            ("m4", "twitter", "bob", "great", "2026-10-21T10:00:00", "Velora", 0),
+        ],
+    )
+    store.upsert_rows(
+        db, S.SENTIMENT, ["mention_id", "lang", "score", "label"],
+        [("m1", "en", 0.6, "positive"), ("m2", "en", -0.2, "negative"), ("m3", "en", 0.9, "positive"), ("m4", "en", 0.9, "positive")],
+    )
+    store.upsert_rows(
+        db, S.LINKS, ["profile_id", "customer_id", "method", "confidence", "status"],
+        [("twitter:ann_t", "A", "email", 1.0, S.LINKED), ("twitter:bob", "B", "name_city", 0.6, S.SUGGESTED)],
+    )
+
+
+def test_customer_sentiment_averages_linked_profiles_scored_mentions(db: sqlite_utils.Database) -> None:
+    add_social(db)
+    sentiment = V.customer_sentiment(db)
+    assert sentiment.to_dict("records") == [{"customer_id": "A", "mentions": 2, "avg_sentiment": 0.2}]
+    recent = V.customer_sentiment(db, Filters(date_from="2026-10-01"))
+    assert recent.to_dict("records") == [{"customer_id": "A", "mentions": 1, "avg_sentiment": -0.2}]
+    assert V.customer_sentiment(db, Filters(platforms=("instagram",))).empty
+
+
+def test_value_sentiment_keeps_customers_with_both_and_a_brush_selects(db: sqlite_utils.Database) -> None:
+    add_social(db)
+    points = V.value_sentiment(V.customer_values(db), V.customer_sentiment(db))
+    assert points[["customer_id", "clv", "avg_sentiment"]].values.tolist() == [["A", 800.0, 0.2]]
+    assert len(V.in_ranges(points, {"clv": (700, 900), "avg_sentiment": (0.5, 0.0)})) == 1
+    assert V.in_ranges(points, {"clv": (0, 100)}).empty
+
+
+def test_customer_list_filters_ranks_by_clv_and_respects_consent(db: sqlite_utils.Database) -> None:
+    values = V.customer_values(db)
+    assert V.customer_list(values)["customer_id"].tolist() == ["A", "B", "D", "C"]
+    assert V.customer_list(values, rfm_segment="Champions")["customer_id"].tolist() == ["A", "B"]
+    assert V.customer_list(values, rfm_segment="Champions", consented_only=True)["customer_id"].tolist() == ["A"]
+    assert V.customer_list(values, r_score=5, f_score=5)["customer_id"].tolist() == ["A", "B"]
+    assert V.customer_list(values, segment_id=2)["customer_id"].tolist() == ["D", "C"]
+    assert V.customer_list(values, frequency_class="seasonal").empty
+    assert list(V.customer_list(values).columns) == list(V.LIST_COLUMNS)
+
+
+def test_filtering_never_changes_the_input_frame(db: sqlite_utils.Database) -> None:
+    values = V.customer_values(db)
+    before = values.copy()
+    V.customer_list(values, rfm_segment="Lost", consented_only=True)
+    V.rfm_grid(values)
+    V.rfm_segment_summary(values)
+    pd.testing.assert_frame_equal(values, before)
+
+
+def test_the_charts_carry_counts_revenue_and_the_named_brush(db: sqlite_utils.Database) -> None:
+    from scrm import segment_charts as C
+
+    values = V.customer_values(db)
+    heat = C.rfm_heatmap(V.rfm_grid(values)).to_dict()
+    tooltips = [t["field"] for t in heat["layer"][0]["encoding"]["tooltip"]]
+    assert tooltips == ["r_score", "f_score", "customers", "share", "revenue", "avg_clv"]
+    add_social(db)
+    points = V.value_sentiment(values, V.customer_sentiment(db))
+    scatter = C.value_sentiment_scatter(points).to_dict()
+    assert scatter["params"][0]["name"] == C.VALUE_SENTIMENT_SELECTION
