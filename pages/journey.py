@@ -1,0 +1,174 @@
+"""Journey map: where customers are, how they move, how long they stay, what they say, where they leave.
+
+Reads what ``python -m scrm score`` stored (``journey``, ``journey_transitions``,
+``feedback_phases``). The sidebar's segment filter narrows the funnel, the
+time so far in each stage and the feedback; the date range narrows feedback.
+The flow between stages is stored as totals over all customers, and says so.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from scrm import journey_views as J
+from scrm import ui
+from scrm.filters import Filters
+from scrm.ui import customer as U
+from scrm.ui.filters import current_filters
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def _funnel(path: str, version: int, filters: Filters, segment_label: str | None) -> bool:
+    funnel = U.load_funnel(path, version, filters)
+    total = int(funnel["customers"].sum())
+    if total == 0:
+        which = f"segment {segment_label}" if segment_label else "these filters"
+        st.info(
+            f"No customer of {ui.escape_markdown(which)} has a journey stage. "
+            "Pick another segment or clear the segment filter in the sidebar.",
+            icon=":material/filter_alt_off:",
+        )
+        return False
+    by = dict(zip(funnel["stage"], funnel["customers"], strict=True))
+    on_path = sum(by.get(s, 0) for s in J.FUNNEL_STAGES)
+    leaving = sum(by.get(s, 0) for s in J.EXIT_STAGES)
+    tiles = st.columns(4)
+    tiles[0].metric("Customers with a stage", f"{total:,}", border=True)
+    tiles[1].metric("On the path", _pct(on_path / total), help="Aware to advocate.", border=True)
+    tiles[2].metric(
+        "Repeat or advocate",
+        _pct((by.get("repeat", 0) + by.get("advocate", 0)) / total),
+        help="Customers with two orders or more who are not at risk or lapsed.",
+        border=True,
+    )
+    tiles[3].metric("At risk or lapsed", _pct(leaving / total), help="Overdue for an order, negative lately, or no order for a year.", border=True)
+    st.vega_lite_chart(U.load_funnel_spec(path, version, filters), width="stretch")
+    return True
+
+
+def _flow(path: str, version: int, filtered: bool) -> None:
+    moves = U.load_transitions(path, version)
+    st.subheader("How customers move between stages")
+    if moves.empty:
+        st.info("No moves between stages are stored yet. Run `python -m scrm score` after importing orders.")
+        return
+    st.vega_lite_chart(U.load_flow_spec(path, version), width="stretch")
+    note = " The segment filter does not apply here: moves are stored as totals over all customers." if filtered else ""
+    st.caption(
+        "Each cell counts the customers who moved from the row's stage to the column's stage at least once, "
+        "seen at month ends; \u201c(start)\u201d is the stage a customer entered the journey in." + note
+    )
+
+
+def _drop_offs(drops: pd.DataFrame) -> None:
+    st.subheader("Where customers drop off")
+    if drops.empty:
+        st.info("No customer has moved to at risk or lapsed yet.", icon=":material/check_circle:")
+        return
+    top = drops.iloc[0]
+    days = f" after a median {top['median_days']:,.0f} days" if pd.notna(top["median_days"]) else ""
+    st.markdown(
+        f"The largest drop-off: **{int(top['customers']):,} customers** went from **{top['from_label']}** "
+        f"to **{top['to_label']}**{days}, {_pct(float(top['share']))} of those who left {top['from_label']}."
+    )
+    st.dataframe(
+        drops[["from_label", "to_label", "customers", "share", "median_days"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "from_label": "From stage",
+            "to_label": "To stage",
+            "customers": st.column_config.NumberColumn("Customers", format="localized"),
+            "share": st.column_config.NumberColumn("Share of those leaving the stage", format="percent"),
+            "median_days": st.column_config.NumberColumn("Median days before the move", format="%.0f"),
+        },
+    )
+
+
+def _stage_time(path: str, version: int, filters: Filters) -> None:
+    times = U.load_stage_time(path, version, filters)
+    st.subheader("Time spent per stage")
+    shown = times[(times["customers_moved"] > 0) | (times["customers_now"] > 0)]
+    if shown.empty:
+        st.info("No time per stage yet: no customer has a journey stage.")
+        return
+    st.vega_lite_chart(U.load_stage_time_spec(path, version, filters), width="stretch")
+    st.caption(
+        "Blue: median days customers stayed in a stage before moving on (all customers, weighted by move). "
+        "Orange: median days the customers in a stage now have been there so far (month precision)."
+    )
+
+
+def _feedback(path: str, version: int, filters: Filters) -> None:
+    st.subheader("Sentiment and feedback")
+    by = st.segmented_control(
+        "Group feedback by",
+        options=["phase", "stage"],
+        format_func=lambda key: {"phase": "Phase of the experience", "stage": "Customer's current stage"}[key],
+        default="phase",
+        key="journey_feedback_by",
+    ) or "phase"
+    feedback = U.load_feedback(path, version, filters, by)
+    if feedback.empty:
+        st.info(
+            "No feedback from known customers here: no survey answer and no mention by a linked profile "
+            "matches these filters. Widen the date range or clear the segment filter.",
+            icon=":material/forum:",
+        )
+        return
+    st.vega_lite_chart(U.load_feedback_spec(path, version, filters, by), width="stretch")
+    st.dataframe(
+        feedback[["label", "items", "mentions", "surveys", "negative_share", "avg_sentiment", "nps", "avg_score"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "label": "Phase" if by == "phase" else "Stage",
+            "items": st.column_config.NumberColumn("Feedback", format="localized"),
+            "mentions": st.column_config.NumberColumn("Mentions", format="localized"),
+            "surveys": st.column_config.NumberColumn("Survey answers", format="localized"),
+            "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
+            "avg_sentiment": st.column_config.NumberColumn(
+                "Mean sentiment", help="Mean score of the mentions, -1 (negative) to 1 (positive).", format="%.2f"
+            ),
+            "nps": st.column_config.NumberColumn(
+                "NPS", help="% promoters (9-10) minus % detractors (0-6) of the survey answers.", format="%.0f"
+            ),
+            "avg_score": st.column_config.NumberColumn("Mean survey score (0-10)", format="%.1f"),
+        },
+    )
+
+
+ui.ensure_routed("pages/journey.py")
+db_path = ui.current_db_path()
+data_version = ui.current_version(db_path)
+filters = current_filters()
+
+st.title("Journey map")
+if not U.load_journey_ready(db_path, data_version):
+    st.info(
+        "The customer journey has not been computed yet. Import orders (and mentions or surveys), then run "
+        "`python -m scrm score` to place every customer on the journey.",
+        icon=":material/route:",
+    )
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.stop()
+
+segment_label = None
+if filters.segment is not None:
+    names = U.load_segment_names(db_path, data_version)
+    segment_label = names.get(filters.segment, str(filters.segment))
+    st.caption(f"Segment {ui.escape_markdown(segment_label)} (sidebar filter).")
+
+st.subheader("Customers per stage")
+if _funnel(db_path, data_version, filters, segment_label):
+    _flow(db_path, data_version, filters.segment is not None)
+    left, right = st.columns(2, gap="large")
+    with left:
+        _drop_offs(U.load_drop_offs(db_path, data_version))
+    with right:
+        _stage_time(db_path, data_version, filters)
+    _feedback(db_path, data_version, filters)
