@@ -8,6 +8,8 @@ widget options or :func:`scrm.ui.escape_markdown`, never as raw markdown.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,8 @@ from scrm import schema as S
 from scrm.errors import ScrmError
 from scrm.ingest import Preview, import_file
 from scrm.ui import importing as I
+
+log = logging.getLogger("scrm.pages.data")
 
 TABS = ("Import files", "Import history", "Quarantine", "Start over")
 PREVIEW_ROWS_SHOWN = 10
@@ -92,8 +96,31 @@ def _run_import(db_path: str, file_id: str, file_name: str, data: bytes, kind: s
         bar.empty()
         st.error(ui.escape_markdown(e), icon=":material/error:")
         return
+    # The import is committed; the dashboards need scores for the new rows too.
+    outcome.notes.append(_update_scores(db_path, report))
     st.session_state["data_results"][file_id] = outcome.as_state()
     st.rerun()
+
+
+def _update_scores(db_path: str, report: Callable[[float, str], None]) -> str:
+    """Run the compute layer after a write; a sentence for the user either way.
+
+    A failure here never undoes the import: the rows are stored, and
+    ``python -m scrm score`` (or the next import) computes the scores.
+    """
+    from scrm.compute import run_all
+
+    started = time.perf_counter()
+    try:
+        with ui.write_lock(db_path), ui.connection(db_path) as db:
+            run_all(db, progress=report)
+    except Exception:
+        log.exception("updating the scores after a write failed")
+        return (
+            "The data is stored, but the scores could not be updated; the dashboards show them as before. "
+            "Run `python -m scrm score`; the details are in the server log."
+        )
+    return f"Scores updated in {time.perf_counter() - started:,.0f} s (sentiment, value, themes, segments, roles, journeys, alerts)."
 
 
 def _choose_preset(file_id: str, suggested: str | None) -> str:
@@ -376,7 +403,8 @@ def _start_over_tab(db_path: str, version: int) -> None:
             # One transaction: a failed build leaves the old data in place.
             store.clear_all(db)
             build_demo(db, progress=_progress_reporter(bar))
-        _after_reset("The demo data is loaded: see the Overview page.")
+        note = _update_scores(db_path, _progress_reporter(bar))
+        _after_reset(f"The demo data is loaded: see the Overview page. {note}")
 
 
 def _after_reset(message: str) -> None:

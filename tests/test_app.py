@@ -242,8 +242,22 @@ def test_load_demo_data_replaces_everything_with_the_demo(db_file: Path, monkeyp
     assert {t: n for t, n in store.counts(db).items() if n} == {S.CUSTOMERS: 1}
     assert store.is_demo(db)
     db.close()
-    assert [s.value for s in at.success] == ["The demo data is loaded: see the Overview page."]
+    [message] = [s.value for s in at.success]
+    assert message.startswith("The demo data is loaded: see the Overview page. Scores updated in ")
     assert "Demo data" in sidebar_text(open_app())
+
+
+def test_an_import_on_the_data_page_updates_the_scores(db_file: Path) -> None:
+    at = open_app("pages/data.py")
+    at.file_uploader[0].set_value(  # one mention: the compute layer scores it
+        ("m.csv", b"author,text,date,lang\nana,I love this lamp,2024-03-05 10:00,en\n", "text/csv")
+    ).run()
+    at.button(key=next(b.key for b in at.button if b.label.startswith("Import as"))).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Scores updated in" in c.value for c in at.caption)
+    db = with_db(db_file)
+    assert db.execute("SELECT label FROM sentiment").fetchone()[0] == "positive"
+    db.close()
 
 
 def test_import_history_and_quarantine_show_an_engine_import(db_file: Path) -> None:
