@@ -5,7 +5,10 @@ unit tests. A benchmark is a list of stages run in order; each is a function
 registered with :func:`stage` that takes a :class:`BenchContext` and returns a
 :class:`StageResult`. Later stages (scoring, reports, ...) register the same
 way and may use what earlier ones left in ``context.state`` (for example
-``state["db_path"]``, the database ``import_mentions`` filled).
+``state["db_path"]``, the database ``import_mentions`` filled). The last
+stages, ``page:NAME``, open each dashboard page in a fresh Python process on
+the scored demo database of the scale and time its first run and its warm
+reruns against the design's page budgets.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:  # doctest: +SKIP
@@ -21,9 +24,13 @@ quotes and the odd line break inside texts.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import resource
 import sqlite3
+import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -204,6 +211,9 @@ def format_report(result: dict[str, Any]) -> list[str]:
         if s.get("skipped"):
             lines.append(f"{s['stage'].ljust(width)}  skipped: {s['skipped']}")
             continue
+        if "budget_ms" in s:  # a page: its two budgets, not a throughput
+            lines.append(_page_line(s, width))
+            continue
         line = f"{s['stage'].ljust(width)}  {s['rows']:>{rows_width},} rows  {s['seconds']:.1f} s"
         if s.get("rows_per_s") is not None:
             line += f"  {s['rows_per_s']:,.0f} rows/s"
@@ -222,6 +232,18 @@ def format_report(result: dict[str, Any]) -> list[str]:
         + f"), children {result.get('peak_rss_children_mb', 0):,.0f} MB"
     )
     return lines
+
+
+def _page_line(s: dict[str, Any], width: int) -> str:
+    """``page:overview  warm 120 ms (budget 300)  cold 4.2 s (budget 10)  within budget``"""
+    line = s["stage"].ljust(width)
+    if s.get("warm_ms") is not None:
+        line += f"  warm {s['warm_ms']:,.0f} ms (budget {s['budget_ms']})"
+    if s.get("cold_seconds") is not None:
+        line += f"  cold {s['cold_seconds']:.1f} s (budget {s['cold_budget_s']})"
+    if s.get("error"):
+        return line + f"  error: {s['error']}"
+    return line + ("  within budget" if s.get("within_budget") else "  OVER BUDGET")
 
 
 # --- synthetic mentions ------------------------------------------------------------------
@@ -650,6 +672,7 @@ def _engine_stage(name: str) -> StageFunction:
             t0, cpu0 = time.perf_counter(), time.process_time()
             summary = refresh(db, progress=lambda f, m: context.report(name, f, m))
             seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            context.state.setdefault("engine_done", set()).add(name)
             peak = context.peak.current_peak()
             table = ENGINE_INPUTS[name]
             rows = int(db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
@@ -689,3 +712,225 @@ def bench_kpis(context: BenchContext) -> StageResult:
     finally:
         db.close()
     return StageResult(stage="kpis", rows=rows, seconds=seconds, extra={**prep, "peak_rss_mb": round(peak, 1)})
+
+
+# --- stages: one per dashboard page ----------------------------------------------------------
+# DESIGN.md's budgets: every page's warm rerun under 300 ms on the server, the
+# first page after a cold start under 10 s. Each page is measured in a fresh
+# Python process (cold imports, empty Streamlit caches) that drives the real
+# ``app.py`` through Streamlit's AppTest, routed to the page.
+
+PAGES = ("overview", "listening", "segments", "customer", "journey", "advocates", "alerts", "data")
+PAGE_WARM_BUDGET_MS = 300
+PAGE_COLD_BUDGET_S = 10
+PAGE_WARM_RUNS = 5
+# Generous: an over-budget page must still report its figures rather than a timeout.
+PAGE_TIMEOUT_S = 600
+# The folder holding app.py and pages/ (a setting so that tests can point at a stand-in app).
+APP_ROOT = Path(__file__).resolve().parent.parent
+_PAGE_RESULT = "SCRM_PAGE_RESULT "
+
+# Run in the child with ``python -c``. It imports only streamlit before the
+# timer starts (a server has that loaded before the first browser arrives);
+# pandas, scrm and the page's own imports are part of the cold run, as they
+# are for the first visitor after a restart.
+_PAGE_PROBE = r'''
+import json, resource, statistics, sys, time, traceback
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
+
+class _NavigationPagesManager(PagesManager):
+    # AppTest (Streamlit 1.67) forgets before each run that the app routes with
+    # st.navigation and, as pages/ exists, runs later runs' page files without
+    # app.py; a server decides once per process (see tests/test_shell.py).
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+app_test.PagesManager = _NavigationPagesManager
+app, page, query, warm_runs, timeout = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+out = {}
+
+def problems(at):
+    found = [str(e.value) for e in at.exception]
+    found += ["the page showed an error: " + str(e.value) for e in at.error]
+    return found
+
+try:
+    at = AppTest.from_file(app, default_timeout=timeout)
+    for key, value in query.items():
+        at.query_params[key] = value
+    # Before the first run AppTest names the page by its file name, which is
+    # the url path st.Page gives a file page: the first run lands on the page.
+    at.switch_page(page)
+    t0 = time.perf_counter()
+    at.run()
+    out["cold_seconds"] = time.perf_counter() - t0
+    found = problems(at)
+    warm = []
+    if not found:
+        for _ in range(warm_runs):
+            t0 = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - t0)
+            found = problems(at)
+            if found:
+                break
+    out["warm_seconds"] = warm
+    if found:
+        out["error"] = found[0][:500]
+except Exception as e:
+    out["error"] = (type(e).__name__ + ": " + str(e))[:500]
+    out["traceback"] = traceback.format_exc()[-2000:]
+# VmHWM is this program's own peak; ru_maxrss would include the parent's size at fork.
+try:
+    with open("/proc/self/status") as f:
+        out["peak_rss_mb"] = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+except (OSError, StopIteration):
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+print("SCRM_PAGE_RESULT " + json.dumps(out), flush=True)
+'''
+
+
+def measure_page(
+    page_file: str,
+    db_path: Path,
+    query: dict[str, str] | None = None,
+    *,
+    warm_runs: int = PAGE_WARM_RUNS,
+    app_root: Path | None = None,
+    timeout: float = PAGE_TIMEOUT_S,
+) -> dict[str, Any]:
+    """Open ``page_file`` (relative to the app, e.g. ``pages/overview.py``) in a fresh Python
+    process with ``$SCRM_DB`` = ``db_path``; time its first run, then ``warm_runs`` reruns.
+
+    Returns ``{"cold_seconds", "warm_seconds": [...], "peak_rss_mb"}`` plus ``"error"`` when
+    the page raised, showed an error or the process failed (never raises for those).
+    """
+    root = Path(app_root or APP_ROOT)
+    env = {**os.environ, store.ENV_DB: str(db_path)}
+    # The child imports scrm from the app's folder, whatever the caller's path.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    argv = [sys.executable, "-c", _PAGE_PROBE, str(root / "app.py"), page_file, json.dumps(query or {}),
+            str(warm_runs), str(timeout)]
+    try:
+        done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=timeout + 60)
+    except subprocess.TimeoutExpired:
+        return {"error": f"{page_file} did not finish within {timeout + 60:.0f} s"}
+    lines = [line for line in done.stdout.splitlines() if line.startswith(_PAGE_RESULT)]
+    if not lines:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return {"error": f"{page_file}: the page process ended with code {done.returncode}: {' | '.join(tail)}"[:500]}
+    result: dict[str, Any] = json.loads(lines[-1][len(_PAGE_RESULT):])
+    if "traceback" in result:
+        log.warning("bench %s failed:\n%s", page_file, result.pop("traceback"))
+    cause = _logged_exception(done.stderr) if "error" in result else None
+    if cause and cause.split(": ", 1)[-1] not in result["error"]:
+        # The app's error funnel shows an apology and logs the traceback: name the cause.
+        result["error"] = f"{result['error']} Server log: {cause}"[:1000]
+    return result
+
+
+def _logged_exception(log_text: str) -> str | None:
+    """The last exception line of the last traceback in a server log, e.g. ``ValueError: ...``."""
+    tail = log_text.rsplit("Traceback (most recent call last):", 1)
+    if len(tail) < 2:
+        return None
+    lines = [line for line in tail[1].splitlines() if line and not line.startswith((" ", "\t", "^"))]
+    return lines[0].strip() if lines else None
+
+
+def _pages_db(context: BenchContext) -> tuple[Path, dict[str, Any]]:
+    """The engine database with every compute stage up to date (what the app shows), untimed.
+
+    Builds on :func:`_engine_db` and runs only the compute stages the engine
+    stages of this bench did not run already.
+    """
+    if "pages_db" in context.state:
+        return context.state["pages_db"], {}
+    from scrm.compute import SENTIMENT_STAGE, STAGE_NAMES, run_all
+
+    path, prep = _engine_db(context)
+    missing = tuple(n for n in STAGE_NAMES if n != SENTIMENT_STAGE and n not in context.state.get("engine_done", ()))
+    t0 = time.perf_counter()
+    if missing:
+        db = store.open_db(path)
+        try:
+            run_all(db, stages=missing, progress=lambda f, m: context.report("pages", f, f"scoring: {m}"))
+        finally:
+            db.close()
+    context.state["pages_db"] = path
+    return path, {**prep, "prep_scoring_seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _page_query(page: str, path: Path) -> dict[str, str]:
+    """The link a page is opened with: the customer card needs a customer (the most valuable one)."""
+    if page != "customer":
+        return {}
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for sql in (
+            "SELECT customer_id FROM customer_value ORDER BY clv DESC LIMIT 1",
+            f"SELECT customer_id FROM {S.CUSTOMERS} ORDER BY customer_id LIMIT 1",
+        ):
+            try:
+                row = conn.execute(sql).fetchone()
+            except sqlite3.Error:  # no value table yet: any customer will do
+                continue
+            if row:
+                return {"customer": str(row[0])}
+    finally:
+        conn.close()
+    return {}
+
+
+def _page_stage(page: str) -> StageFunction:
+    def run(context: BenchContext) -> StageResult:
+        name = f"page:{page}"
+        page_file = f"pages/{page}.py"
+        root = Path(context.state.get("app_root", APP_ROOT))
+        if not (root / page_file).is_file():
+            return _skipped(name, f"{page_file} is not there")
+        try:
+            path, prep = _pages_db(context)
+            query = _page_query(page, path)
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                rows = int(conn.execute(f"SELECT count(*) FROM {S.MENTIONS}").fetchone()[0])
+            finally:
+                conn.close()
+        except Exception as e:  # the bench goes on to the next stage
+            log.exception("bench %s: preparing the database failed", name)
+            return StageResult(stage=name, rows=0, seconds=0.0, extra={"rows_per_s": None, "error": str(e)[:500]})
+        context.report(name, 0.0, "cold start, then warm reruns")
+        measured = measure_page(page_file, path, query, app_root=root)
+        warm = measured.get("warm_seconds") or []
+        warm_s = statistics.median(warm) if warm else None
+        cold_s = measured.get("cold_seconds")
+        extra: dict[str, Any] = {
+            "rows_per_s": None,  # a page is not a throughput: see warm_ms and cold_seconds
+            "cold_seconds": None if cold_s is None else round(cold_s, 3),
+            "warm_ms": None if warm_s is None else round(warm_s * 1000, 1),
+            "warm_runs": len(warm),
+            "budget_ms": PAGE_WARM_BUDGET_MS,
+            "cold_budget_s": PAGE_COLD_BUDGET_S,
+            "within_budget": (
+                "error" not in measured and warm_s is not None and cold_s is not None
+                and warm_s * 1000 <= PAGE_WARM_BUDGET_MS and cold_s <= PAGE_COLD_BUDGET_S
+            ),
+            **({"query": query} if query else {}),
+            **prep,
+        }
+        if measured.get("peak_rss_mb") is not None:
+            extra["peak_rss_mb"] = round(measured["peak_rss_mb"], 1)
+        if "error" in measured:
+            extra["error"] = measured["error"]
+        return StageResult(stage=name, rows=rows, seconds=warm_s or 0.0, extra=extra)
+
+    run.__doc__ = f"Open the {page} page after a cold start, then rerun it warm (server-side times)."
+    return run
+
+
+for _page in PAGES:
+    stage(f"page:{_page}")(_page_stage(_page))

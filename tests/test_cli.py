@@ -370,12 +370,14 @@ def test_bench_command_prints_one_json_object_on_its_last_line(
 ) -> None:
     monkeypatch.setitem(bench.SCALES, "small", 1000)
     _fake_engine(monkeypatch)
+    pages = _fake_pages(monkeypatch)
     code, out, err = run(capsys, "bench", "--json")
     assert code == 0, err
     result = json.loads(out.splitlines()[-1])
     assert result["scale"] == "small"
     assert [s["stage"] for s in result["stages"]] == list(bench.STAGES)
     assert "import_mentions: import" in err  # progress went to stderr, not stdout
+    assert [page for page, _ in pages] == [f"pages/{p}.py" for p in bench.PAGES]
 
 
 def test_bench_report_has_one_line_per_stage() -> None:
@@ -626,7 +628,8 @@ def test_bench_has_a_stage_per_engine_step_and_skips_missing_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert list(bench.STAGES) == ["import_mentions", "sentiment", "value", "topics", "segments", "roles",
-                                  "journey", "alerts", "kpis"]
+                                  "journey", "alerts", "kpis", "page:overview", "page:listening", "page:segments",
+                                  "page:customer", "page:journey", "page:advocates", "page:alerts", "page:data"]
     calls = _fake_engine(monkeypatch, missing=("roles",))
     result = bench.run_bench("small", tmp_path, rows=500, stages=["sentiment", "value", "roles"])
     sentiment, value, roles = result["stages"]
@@ -671,3 +674,124 @@ def test_sentiment_of_a_real_file_keeps_the_input_order(capsys: pytest.CaptureFi
         "I love this, great service!", "C'est nul, vraiment horrible.", "Es genial, me encanta.",
     ]
     assert rows[1][3] == "positive"  # the other languages' labels are scrm.sentiment's own tests' business
+
+
+# --- the page stages (issue 4) --------------------------------------------------------------
+
+
+def _fake_pages(
+    monkeypatch: pytest.MonkeyPatch, measured: dict[str, Any] | None = None
+) -> list[tuple[str, dict[str, str]]]:
+    """A stand-in for the page process (the real one is tested on a stand-in app below)."""
+    calls: list[tuple[str, dict[str, str]]] = []
+
+    def fake(page_file: str, db_path: Path, query: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        assert db_path.is_file()
+        calls.append((page_file, query or {}))
+        return dict(measured or {"cold_seconds": 1.0, "warm_seconds": [0.1] * 5, "peak_rss_mb": 200.0})
+
+    monkeypatch.setattr(bench, "measure_page", fake)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("measured", "warm_ms", "cold", "within"),
+    [
+        ({"cold_seconds": 2.5, "warm_seconds": [0.1, 0.5, 0.2, 0.3, 0.25]}, 250.0, 2.5, True),
+        ({"cold_seconds": 2.5, "warm_seconds": [0.4, 0.5, 0.2, 0.31, 0.25]}, 310.0, 2.5, False),
+        ({"cold_seconds": 10.5, "warm_seconds": [0.1] * 5}, 100.0, 10.5, False),
+    ],
+)
+def test_a_page_stage_reports_the_warm_median_and_the_cold_start_against_the_budgets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, measured: dict[str, Any], warm_ms: float, cold: float,
+    within: bool,
+) -> None:
+    _fake_engine(monkeypatch)
+    calls = _fake_pages(monkeypatch, measured)
+    result = bench.run_bench("small", tmp_path, rows=500, stages=["page:overview", "page:customer"])
+    overview, customer = result["stages"]
+    assert overview["stage"] == "page:overview" and overview["rows"] == 10_000  # the tiny demo's mentions
+    assert overview["seconds"] == warm_ms / 1000 and overview["rows_per_s"] is None
+    assert (overview["warm_ms"], overview["cold_seconds"], overview["warm_runs"]) == (warm_ms, cold, 5)
+    assert (overview["budget_ms"], overview["cold_budget_s"], overview["within_budget"]) == (300, 10, within)
+    assert "error" not in overview
+    # the customer card opens on a customer of the database, through the link
+    [(_, first_query), (page, query)] = calls
+    assert (first_query, page) == ({}, "pages/customer.py")
+    db = sqlite3.connect(tmp_path / "engine.db")
+    assert db.execute("SELECT count(*) FROM customers WHERE customer_id = ?", (query["customer"],)).fetchone() == (1,)
+    db.close()
+    line = bench.format_report(result)[0]
+    assert line == (
+        f"page:overview  warm {warm_ms:.0f} ms (budget 300)  cold {cold:.1f} s (budget 10)  "
+        + ("within budget" if within else "OVER BUDGET")
+    )
+
+
+_STAND_IN_APP = """
+import os
+from pathlib import Path
+
+import streamlit as st
+
+with Path(os.environ["SCRM_DB"]).with_name("runs.txt").open("a") as f:
+    f.write("app\\n")
+page = st.navigation([st.Page("pages/overview.py", default=True), st.Page("pages/customer.py")])
+page.run()
+"""
+_FAILING_PAGE = "raise RuntimeError('the overview broke')\n"
+# App and page write one line per run beside the database: proves the routing through app.py
+# on every run, $SCRM_DB and the link.
+_RECORDING_PAGE = """
+import os
+from pathlib import Path
+
+import streamlit as st
+
+seen = Path(os.environ["SCRM_DB"]).with_name("runs.txt")
+with seen.open("a") as f:
+    f.write("customer " + st.query_params.get("customer", "-") + "\\n")
+st.title("Customer")
+"""
+
+
+def test_pages_run_cold_then_warm_in_a_fresh_process_and_a_failing_page_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = tmp_path / "app"
+    (app / "pages").mkdir(parents=True)
+    (app / "app.py").write_text(_STAND_IN_APP, encoding="utf-8")
+    (app / "pages" / "overview.py").write_text(_FAILING_PAGE, encoding="utf-8")
+    (app / "pages" / "customer.py").write_text(_RECORDING_PAGE, encoding="utf-8")
+    monkeypatch.setattr(bench, "APP_ROOT", app)
+    _fake_engine(monkeypatch)
+    result = bench.run_bench(
+        "small", tmp_path, rows=500, stages=["page:overview", "page:customer", "page:alerts", "kpis"]
+    )
+    overview, customer, alerts, kpis = result["stages"]
+    assert overview["error"] == "the overview broke" and overview["within_budget"] is False
+    assert overview["warm_runs"] == 0 and overview["cold_seconds"] > 0
+    assert "error" not in customer, customer
+    assert customer["warm_runs"] == 5 and customer["warm_ms"] > 0 and customer["peak_rss_mb"] > 0
+    runs = (tmp_path / "runs.txt").read_text(encoding="utf-8").splitlines()
+    # the overview's cold run, then the customer's cold run and five warm ones, all through app.py
+    assert runs == ["app"] + ["app", f"customer {customer['query']['customer']}"] * 6
+    assert alerts["skipped"] == "pages/alerts.py is not there"
+    assert kpis["stage"] == "kpis"  # the bench went on
+    assert bench.format_report(result)[0].endswith("  error: the overview broke")
+
+
+@pytest.mark.parametrize(
+    ("log_text", "cause"),
+    [
+        (
+            "INFO started\nTraceback (most recent call last):\n  File \"app.py\", line 1\n    page.run()\n"
+            "    ^^^^^^^^\nValueError: first\nTraceback (most recent call last):\n  File \"x.py\"\n"
+            "altair.utils.data.MaxRowsError: The number of rows (7994) is greater than 5000.\nTry vegafusion\n",
+            "altair.utils.data.MaxRowsError: The number of rows (7994) is greater than 5000.",
+        ),
+        ("INFO nothing went wrong\n", None),
+    ],
+)
+def test_a_page_error_names_the_last_exception_of_the_server_log(log_text: str, cause: str | None) -> None:
+    assert bench._logged_exception(log_text) == cause
