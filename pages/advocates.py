@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from scrm import advocacy as A
-from scrm import ui
+from scrm import segment_charts, ui
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
 
@@ -129,6 +129,8 @@ with quadrant_tab:
         )
     else:
         st.vega_lite_chart(spec, width="stretch")
+        if note := segment_charts.sample_note(len(points)):
+            st.caption(note)
         st.caption(
             f"{len(points):,} authors linked to a valued customer. High value = top 20 % of customers by CLV "
             f"(CLV ≥ {threshold:,.0f}); high influence = influence score ≥ {A.INFLUENCE_HIGH}. "

@@ -214,6 +214,8 @@ with scatter_tab:
             on_select="rerun",
             key="segments_scatter",
         )
+        if note := segment_charts.sample_note(len(points)):
+            st.caption(note)
         brush = event.selection.get(segment_charts.VALUE_SENTIMENT_SELECTION) if event else None
         ranges: dict[str, tuple[float, float]] = {}
         if brush:

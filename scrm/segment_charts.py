@@ -67,10 +67,33 @@ def summary_bars(summary: pd.DataFrame, category: str, title: str, *, height: in
     )
 
 
+# A browser draws a few thousand points well; Altair refuses more than 5,000
+# rows by default. Bigger sets are drawn as a fixed random sample (the lists
+# under the charts always cover every customer).
+MAX_POINTS = 5_000
+
+
+def chart_sample(points: pd.DataFrame, limit: int = MAX_POINTS) -> pd.DataFrame:
+    """At most ``limit`` rows, the same ones on every run (a seeded sample).
+
+    >>> len(chart_sample(pd.DataFrame({"x": range(12_000)})))
+    5000
+    """
+    return points if len(points) <= limit else points.sample(n=limit, random_state=0).sort_index()
+
+
+def sample_note(total: int, limit: int = MAX_POINTS) -> str | None:
+    """The sentence under a chart that shows a sample (None when it shows everything)."""
+    if total <= limit:
+        return None
+    return f"The chart shows a fixed sample of {limit:,} of {total:,} points; the lists cover all of them."
+
+
 def value_sentiment_scatter(points: pd.DataFrame, *, height: int = 380) -> alt.Chart:
     """CLV (log scale) against average sentiment, one point per customer, with a brush
     (interval selection :data:`VALUE_SENTIMENT_SELECTION`) to pick customers."""
     brush = alt.selection_interval(name=VALUE_SENTIMENT_SELECTION, encodings=["x", "y"])
+    points = chart_sample(points)
     data = points[["customer_id", "clv", "avg_sentiment", "mentions", "rfm_segment"]].assign(
         # Log scales cannot show 0: a CLV under 1 is drawn at 1.
         clv_plot=points["clv"].clip(lower=1.0)
@@ -98,6 +121,7 @@ def value_sentiment_scatter(points: pd.DataFrame, *, height: int = 380) -> alt.C
 def quadrant_chart(points: pd.DataFrame, clv_threshold: float, influence_threshold: float, *, height: int = 420) -> alt.LayerChart:
     """Linked authors by influence (x) and CLV (y, log scale), coloured by quadrant, with the
     two threshold lines and the quadrant names in the corners."""
+    points = chart_sample(points)
     data = points[["profile_id", "handle", "platform", "clv", "influencer_score", "quadrant", "role"]].assign(
         clv_plot=points["clv"].clip(lower=1.0)
     )

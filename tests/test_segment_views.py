@@ -218,3 +218,28 @@ def test_the_charts_carry_counts_revenue_and_the_named_brush(db: sqlite_utils.Da
     points = V.value_sentiment(values, V.customer_sentiment(db))
     scatter = C.value_sentiment_scatter(points).to_dict()
     assert scatter["params"][0]["name"] == C.VALUE_SENTIMENT_SELECTION
+
+
+def test_charts_of_more_points_than_altair_takes_are_drawn_from_a_fixed_sample() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from scrm import segment_charts
+
+    rng = np.random.default_rng(1)
+    n = 12_000
+    points = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "clv": rng.lognormal(5, 1, n),
+            "avg_sentiment": rng.uniform(-1, 1, n),
+            "mentions": rng.integers(1, 9, n),
+            "rfm_segment": "Loyal",
+        }
+    )
+    spec = segment_charts.value_sentiment_scatter(points).to_dict()  # raised MaxRowsError before
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) == segment_charts.MAX_POINTS
+    assert rows == next(iter(segment_charts.value_sentiment_scatter(points).to_dict()["datasets"].values()))
+    assert segment_charts.sample_note(n) == "The chart shows a fixed sample of 5,000 of 12,000 points; the lists cover all of them."
+    assert segment_charts.sample_note(100) is None
