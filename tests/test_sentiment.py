@@ -224,3 +224,62 @@ def test_linear_inference_matches_the_training_features(lang: str) -> None:
     logits = vec.transform(texts) @ model.coef + model.intercept
     expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     assert np.allclose(model.probabilities(texts), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no no good",
+        "Not GOOD at all, but the sofa is GREAT 😍😍",
+        "I am not the least bit happy",
+        "at least it was good",
+        "never so good, never this bad",
+        "without doubt good",
+        "the sofa is the shit",
+        "kind of good. kind of",
+        "x😍y 😍 😍z",
+        "Nothing here at all",
+        "It isn't really that nice??? Sort of ok!!!!!",
+    ],
+)
+def test_english_fast_path_equals_vader_on_rules_that_read_neighbours(text: str) -> None:
+    sia = SentimentIntensityAnalyzer()
+    # Twice: the second call reads the memoised valences.
+    assert english.vader_score(text)[0] == english.vader_score(text)[0] == sia.polarity_scores(text)["compound"]
+
+
+def test_a_memoised_valence_is_not_reused_in_another_context() -> None:
+    sia = SentimentIntensityAnalyzer()
+    texts = ["good service", "not good service", "no good service", "GOOD service ok", "very good service"]
+    assert [english.vader_score(t)[0] for t in texts] == [sia.polarity_scores(t)["compound"] for t in texts]
+
+
+def test_parallel_scoring_stores_what_serial_scoring_gives(
+    fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [
+        ("I love this sofa", "en"),
+        ("Me encanta la mesa", "es"),
+        ("Service nul, livraison horrible", "fr"),
+        ("I love this sofa", "en"),
+        ("Das Sofa ist schön und bequem", None),
+        ("Terrible delivery, I hate waiting", "en"),
+        ("Me encanta la mesa", "es"),
+    ]
+    _add_mentions(fresh_db, [(f"m{i}", t, lang) for i, (t, lang) in enumerate(texts)])
+    # Two worker processes, chunks of two distinct texts: mentions of one
+    # text are written when its chunk arrives, whatever the input order.
+    monkeypatch.setattr(sentiment, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(sentiment, "CHUNK", 2)
+    summary = sentiment.score_mentions(fresh_db)
+    assert summary.message == (
+        "Scored 7 mentions (5 distinct texts): 4 positive, 0 neutral, 2 negative, 1 unscored."
+    )
+    expected = sentiment.score_texts([t for t, _ in texts], [lang for _, lang in texts])
+    stored = {r["mention_id"]: r for r in fresh_db[S.SENTIMENT].rows}
+    assert len(stored) == len(texts)
+    for i, row in expected.iterrows():
+        got = stored[f"m{i}"]
+        score = None if row["score"] != row["score"] else round(row["score"], 4)
+        assert (got["lang"], got["score"], got["label"], got["model"]) == (row["lang"], score, row["label"], row["model"])
+        assert json.loads(got["words"]) == row["words"]
