@@ -4,6 +4,7 @@ validation data folder (``$SCRM_SHARED_DATA``, default ``../shared/data``)."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,3 +37,30 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"validation data not found at {SHARED_DATA}; set SCRM_SHARED_DATA to the shared/data folder")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def scored_tiny_demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny demo with every score computed, built ONCE per test session.
+
+    Page tests copy it (:func:`scored_demo_path`) instead of building their own.
+    """
+    from scrm.compute import run_all
+    from scrm.demo import build_demo
+
+    path = tmp_path_factory.mktemp("scored-demo") / "scrm.db"
+    db = store.open_db(path)
+    try:
+        build_demo(db, scale="tiny")
+        run_all(db)
+    finally:
+        db.close()  # the last connection: SQLite folds the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="module")
+def scored_demo_path(scored_tiny_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the scored tiny demo for one test module, which may write to it."""
+    path = tmp_path_factory.mktemp("scored-copy") / "scrm.db"
+    shutil.copyfile(scored_tiny_demo_master, path)
+    return path

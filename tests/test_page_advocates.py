@@ -14,8 +14,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scrm import store
-from scrm.compute import run_all
-from scrm.demo import build_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "advocates.py")
@@ -23,15 +21,8 @@ TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("advocates") / "demo.db"
-    db = store.open_db(path)
-    try:
-        build_demo(db, scale="tiny")
-        run_all(db)
-    finally:
-        db.close()
-    return path
+def demo_path(scored_demo_path: Path) -> Path:
+    return scored_demo_path
 
 
 @pytest.fixture

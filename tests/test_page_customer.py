@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import compute, store
-from scrm.demo import build_demo
+from scrm import store
 from scrm.ui import escape_markdown, format_number
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,13 +39,11 @@ def make_router(folder: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(scored_demo_path: Path) -> Path:
     """A tiny scored demo plus one customer with no order, no profile and a hostile name."""
-    path = tmp_path_factory.mktemp("customer") / "demo.db"
+    path = scored_demo_path
     db = store.open_db(path)
     try:
-        build_demo(db, scale="tiny")
-        compute.run_all(db)
         store.insert_rows(
             db, "customers", ["customer_id", "name", "email", "account"],
             [["QUIET1", HOSTILE_NAME, "quiet@example.org", "Quiet Ltd"], ["QUIET2", "Pat Quiet", None, "quiet ltd"]],

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import compute, store
-from scrm.demo import build_demo
+from scrm import store
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -33,15 +32,8 @@ STAGE_TILE = "Customers with a stage"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("journey") / "demo.db"
-    db = store.open_db(path)
-    try:
-        build_demo(db, scale="tiny")
-        compute.run_all(db)
-    finally:
-        db.close()
-    return path
+def demo_db(scored_demo_path: Path) -> Path:
+    return scored_demo_path
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from streamlit.testing.v1 import AppTest
 from scrm import schema as S
 from scrm import store
 from scrm.compute import run_all
-from scrm.demo import build_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "listening.py")
@@ -28,11 +27,10 @@ HOSTILE = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1)) **bold**"]
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("listening") / "demo.db"
+def demo_path(scored_demo_path: Path) -> Path:
+    path = scored_demo_path
     db = store.open_db(path)
     try:
-        build_demo(db, scale="tiny")
         # Two hostile mentions, newest of all, so the explorer lists them first.
         store.upsert_rows(
             db, S.MENTIONS, ["mention_id", "platform", "author", "text", "posted_at", "brand"],

@@ -49,18 +49,8 @@ def runs_go_through_app_py(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from scrm.compute import run_all
-    from scrm.demo import build_demo
-
-    path = tmp_path_factory.mktemp("shell") / "scrm.db"
-    db = store.open_db(path)
-    try:
-        build_demo(db, scale="tiny")
-        run_all(db)
-    finally:
-        db.close()
-    return path
+def demo_db(scored_demo_path: Path) -> Path:
+    return scored_demo_path
 
 
 @pytest.fixture(scope="module")
