@@ -64,3 +64,28 @@ def scored_demo_path(scored_tiny_demo_master: Path, tmp_path_factory: pytest.Tem
     path = tmp_path_factory.mktemp("scored-copy") / "scrm.db"
     shutil.copyfile(scored_tiny_demo_master, path)
     return path
+
+
+# --- page tests: the app's database is $SCRM_DB --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_path(scored_demo_path: Path) -> Path:
+    """The database a page module's demo tests use (a module may add rows to its own)."""
+    return scored_demo_path
+
+
+@pytest.fixture
+def demo_db(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The scored demo as the app's database."""
+    monkeypatch.setenv(store.ENV_DB, str(demo_path))
+    yield demo_path
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty, migrated database as the app's database."""
+    path = tmp_path / "empty.db"
+    store.open_db(path).close()
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    yield path

@@ -7,9 +7,9 @@ empty database runs inside the app, whose router the page link needs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
+import page_support as support
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -21,17 +21,6 @@ PAGE = str(ROOT / "pages" / "alerts.py")
 TIMEOUT = 60
 
 
-@pytest.fixture(scope="module")
-def demo_path(scored_demo_path: Path) -> Path:
-    return scored_demo_path
-
-
-@pytest.fixture
-def demo_db(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv(store.ENV_DB, str(demo_path))
-    yield demo_path
-
-
 def kinds_in(path: Path) -> dict[str, int]:
     db = store.open_db(path, create=False)
     try:
@@ -41,13 +30,8 @@ def kinds_in(path: Path) -> dict[str, int]:
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state["app_routed"] = True
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    """The page after its first run; ``query`` are the link's parameters (global filters)."""
+    return support.open_page("alerts", **query)
 
 
 def metric(at: AppTest, label: str) -> str:

@@ -9,9 +9,9 @@ tests): the map's tiles, tooltips, clicking a row with the mouse.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
+import page_support as support
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -42,30 +42,8 @@ def demo_path(scored_demo_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def demo_db(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv(store.ENV_DB, str(demo_path))
-    yield demo_path
-
-
-@pytest.fixture
-def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "empty.db"
-    store.open_db(path).close()
-    monkeypatch.setenv(store.ENV_DB, str(path))
-    yield path
-
-
 def open_page(tab: str | None = None, **query: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state["app_routed"] = True
-    if tab:
-        at.query_params["listening_tab"] = tab
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return support.open_page("listening", **({"listening_tab": tab} if tab else {}), **query)
 
 
 def matches(at: AppTest) -> int:

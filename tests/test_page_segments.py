@@ -8,47 +8,18 @@ covered (browser tests): dragging a box on the value-sentiment chart.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+import page_support as support
 from streamlit.testing.v1 import AppTest
 
-from scrm import store
-
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "segments.py")
 TIMEOUT = 60
-
-
-@pytest.fixture(scope="module")
-def demo_path(scored_demo_path: Path) -> Path:
-    return scored_demo_path
-
-
-@pytest.fixture
-def demo_db(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv(store.ENV_DB, str(demo_path))
-    yield demo_path
-
-
-@pytest.fixture
-def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "empty.db"
-    store.open_db(path).close()
-    monkeypatch.setenv(store.ENV_DB, str(path))
-    yield path
 
 
 def open_page(**query: str) -> AppTest:
     """The page after its first run; ``query`` are the link's parameters (global filters)."""
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state["app_routed"] = True
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return support.open_page("segments", **query)
 
 
 def count_in(caption: str) -> int:
