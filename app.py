@@ -145,7 +145,12 @@ PAGES: list[tuple[str, str, str]] = [
     ("pages/journey.py", "Journey", ":material/route:"),
     ("pages/advocates.py", "Advocates & detractors", ":material/campaign:"),
     ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
+    ("pages/queue.py", "Rescue queue", ":material/support_agent:"),
+    ("pages/rules.py", "Workflow rules", ":material/rule:"),
+    ("pages/identity.py", "Identity review", ":material/how_to_reg:"),
+    ("pages/privacy.py", "Privacy requests", ":material/shield_person:"),
     ("pages/data.py", "Data", ":material/upload_file:"),
+    ("pages/settings.py", "Access & audit", ":material/admin_panel_settings:"),
 ]
 pages = [
     st.Page(file, title=title, icon=icon, default=(i == 0))

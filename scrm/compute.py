@@ -8,7 +8,8 @@
    ``journey``, ``alerts`` (each module's ``refresh(db, progress=...)``),
    each only when the data changed since that stage last ran.
 
-"The data changed" is read from the store's data version. Writing derived
+"The data changed" is read from the store's input version (the data version
+less the team's own work on cases and rules, see ``store.input_version``). Writing derived
 tables bumps that version itself, so a stage cannot simply remember the
 version it saw: the next run would always find a newer one. Instead, after a
 run, every stage that is up to date records the version the database has at
@@ -158,7 +159,7 @@ def run_all(
         if (
             name != SENTIMENT_STAGE
             and not force
-            and store.get_meta(db, version_key(name)) == str(store.data_version(db))
+            and store.get_meta(db, version_key(name)) == str(store.input_version(db))
         ):
             done(StageSummary(name, 0, 0.0, "up to date", UP_TO_DATE))
             current.append(name)
@@ -175,7 +176,7 @@ def run_all(
         done(_summary(name, result, seconds))
         current.append(name)
         log.info("compute: %s in %.2f s", name, seconds)
-    ended_version = store.data_version(db)
+    ended_version = store.input_version(db)
     for name in current:
         if name != SENTIMENT_STAGE:
             _record(db, version_key(name), str(ended_version))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ColumnType = Literal["text", "int", "float", "datetime", "bool"]
 
@@ -26,6 +26,14 @@ IMPORTS = "imports"
 QUARANTINE = "quarantine"
 META = "meta"
 SENTIMENT = "sentiment"
+# Schema 3: acting on the data (rules, cases, identity review, audit).
+RULES = "rules"
+RULE_MATCHES = "rule_matches"
+CASES = "cases"
+CASE_EVENTS = "case_events"
+MENTION_TAGS = "mention_tags"
+LINK_REVIEWS = "link_reviews"
+AUDIT_LOG = "audit_log"
 
 KINDS: tuple[str, ...] = (CUSTOMERS, ORDERS, MENTIONS, SURVEYS)
 
@@ -465,6 +473,101 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "model_version": "TEXT",
         "scored_at": "TEXT",
     },
+    # --- schema 3: what the team does with the data ---------------------------------
+    # A workflow rule: a condition (JSON) on mentions or customers and an action.
+    RULES: {
+        "rule_id": "INTEGER",
+        "name": "TEXT",
+        "description": "TEXT",
+        "target": "TEXT",  # mention | customer
+        "conditions": "TEXT",  # JSON object, see scrm.workflows
+        "action": "TEXT",  # open_case | tag | suggest_reply | raise_alert
+        "params": "TEXT",  # JSON object: queue, priority, tag, template, ...
+        "mode": "TEXT",  # automatic | manual (a person confirms)
+        "enabled": "INTEGER",
+        "builtin": "INTEGER",  # shipped with the app
+        "watermark": "TEXT",  # mentions posted up to this time were evaluated
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+        "updated_by": "TEXT",
+    },
+    # What a rule matched and what became of it (applied, proposed to a person, dismissed).
+    RULE_MATCHES: {
+        "match_id": "INTEGER",
+        "rule_id": "INTEGER",
+        "mention_id": "TEXT",
+        "customer_id": "TEXT",
+        "action": "TEXT",
+        "mode": "TEXT",
+        "status": "TEXT",  # applied | proposed | dismissed
+        "case_id": "INTEGER",
+        "detail": "TEXT",
+        "matched_at": "TEXT",
+        "decided_by": "TEXT",
+        "decided_at": "TEXT",
+    },
+    CASES: {
+        "case_id": "INTEGER",
+        "queue": "TEXT",  # rescue | thank-you | support | ...
+        "subject": "TEXT",
+        "customer_id": "TEXT",
+        "mention_id": "TEXT",
+        "profile_id": "TEXT",
+        "rule_id": "INTEGER",
+        "priority": "TEXT",  # high | medium | low
+        "status": "TEXT",  # new | in progress | waiting | resolved
+        "assignee": "TEXT",
+        "opened_at": "TEXT",  # when the customer spoke (the SLA clock starts)
+        "due_at": "TEXT",  # opened_at + the SLA of the priority
+        "first_response_at": "TEXT",
+        "resolved_at": "TEXT",
+        "reply_template": "TEXT",
+        "sentiment_before": "REAL",
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+    },
+    # The history of a case: opened, status, assignee, priority, note.
+    CASE_EVENTS: {
+        "event_id": "INTEGER",
+        "case_id": "INTEGER",
+        "at": "TEXT",
+        "actor": "TEXT",
+        "event": "TEXT",
+        "old": "TEXT",
+        "new": "TEXT",
+        "note": "TEXT",
+    },
+    MENTION_TAGS: {
+        "mention_id": "TEXT",
+        "tag": "TEXT",
+        "rule_id": "INTEGER",
+        "created_at": "TEXT",
+    },
+    # Every decision of the identity review, with what it changed, so it can be undone.
+    LINK_REVIEWS: {
+        "review_id": "INTEGER",
+        "action": "TEXT",  # accept | reject | unlink | link | merge
+        "profile_id": "TEXT",
+        "customer_id": "TEXT",
+        "other_customer_id": "TEXT",  # merge: the record merged into customer_id
+        "before": "TEXT",  # JSON: the rows as they were
+        "after": "TEXT",  # JSON: the rows as the decision left them
+        "note": "TEXT",
+        "actor": "TEXT",
+        "at": "TEXT",
+        "reverted_at": "TEXT",
+        "reverted_by": "TEXT",
+    },
+    # Who did what and when; never the personal data itself.
+    AUDIT_LOG: {
+        "audit_id": "INTEGER",
+        "at": "TEXT",
+        "actor": "TEXT",
+        "role": "TEXT",
+        "action": "TEXT",  # import | export | erase | rule | link | case | settings | purge | login
+        "target": "TEXT",
+        "detail": "TEXT",
+    },
 }
 
 PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
@@ -478,6 +581,13 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     QUARANTINE: "quarantine_id",
     META: "key",
     SENTIMENT: "mention_id",
+    RULES: "rule_id",
+    RULE_MATCHES: "match_id",
+    CASES: "case_id",
+    CASE_EVENTS: "event_id",
+    MENTION_TAGS: ("mention_id", "tag"),
+    LINK_REVIEWS: "review_id",
+    AUDIT_LOG: "audit_id",
 }
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
@@ -488,7 +598,17 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     LINKS: [("customer_id",)],
     QUARANTINE: [("import_id",)],
     SENTIMENT: [("label",)],
+    RULE_MATCHES: [("rule_id", "mention_id", "customer_id"), ("status",)],
+    CASES: [("customer_id",), ("status",), ("mention_id",)],
+    CASE_EVENTS: [("case_id",)],
+    MENTION_TAGS: [("tag",)],
+    LINK_REVIEWS: [("profile_id",)],
+    AUDIT_LOG: [("at",)],
 }
+
+# Tables a team's own work lives in: never rebuilt from the data, kept by
+# "start empty" only as far as they are settings (rules), erased per person.
+SCHEMA_3 = (RULES, RULE_MATCHES, CASES, CASE_EVENTS, MENTION_TAGS, LINK_REVIEWS, AUDIT_LOG)
 
 # Link statuses and the confidence below which a link is only suggested.
 LINKED = "linked"

@@ -70,7 +70,12 @@ def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
     _create_table(db, S.SENTIMENT)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1, _migrate_1_to_2]
+def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
+    for table in S.SCHEMA_3:
+        _create_table(db, table)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3]
 assert len(MIGRATIONS) == S.SCHEMA_VERSION, "one migration per schema version"
 
 
@@ -185,11 +190,25 @@ def data_version(db: sqlite_utils.Database) -> int:
     return int(value) if value is not None else 0
 
 
+def input_version(db: sqlite_utils.Database) -> int:
+    """A number that changes on every write except the team's own work.
+
+    Cases, case notes, rule decisions and the audit log are written with
+    ``transaction(db, work=True)``: they bump the data version (page caches
+    must see them) and count themselves in meta ``work_version``. The
+    difference is the version of the inputs of the derived tables, so
+    closing a case does not make the next ``score`` recompute customer value.
+    """
+    work = get_meta(db, "work_version")
+    return data_version(db) - (int(work) if work is not None else 0)
+
+
 @contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def transaction(db: sqlite_utils.Database, *, work: bool = False) -> Iterator[sqlite_utils.Database]:
     """One atomic write that bumps the data version when it commits a change.
 
-    Nested calls join the outer transaction (as savepoints).
+    Nested calls join the outer transaction (as savepoints). ``work=True``
+    marks the team's own work (see :func:`input_version`).
     """
     outer = not db.conn.in_transaction
     before = db.conn.total_changes
@@ -200,6 +219,11 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             db.execute(
                 f"UPDATE {S.META} SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'"
             )
+            if work:
+                db.execute(
+                    f"INSERT INTO {S.META} (key, value) VALUES ('work_version', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
 
 
 def is_demo(db: sqlite_utils.Database) -> bool:
@@ -337,12 +361,15 @@ def last_imports(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, A
 def clear_all(db: sqlite_utils.Database) -> None:
     """Empty every data table in one transaction (the "start empty" action).
 
-    Settings in ``meta`` stay, except the demo markers.
+    Settings in ``meta``, the workflow rules (their watermarks reset) and the
+    audit log stay; the demo markers go.
     """
+    kept = {S.META, S.RULES, S.AUDIT_LOG}
     with transaction(db):
         for table in S.STORED_COLUMNS:
-            if table != S.META:
+            if table not in kept:
                 db.execute(f'DELETE FROM "{table}"')
+        db.execute(f"UPDATE {S.RULES} SET watermark = NULL")
         for table in db.table_names():  # derived tables are rebuilt from the data
             if table not in S.STORED_COLUMNS and not table.startswith("sqlite_"):
                 db.execute(f'DROP TABLE IF EXISTS "{table}"')

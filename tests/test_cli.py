@@ -239,15 +239,15 @@ def test_status_plain_is_an_aligned_table_with_the_quarantine(
     assert code == 0
     assert "demo data     no" in out
     assert (
-        "table       rows\n"
-        "customers      0\n"
-        "orders         0\n"
-        "mentions       2\n"
-        "surveys        0\n"
-        "profiles       2\n"
-        "links          0\n"
-        "imports        1\n"
-        "quarantine     1\n"
+        "table         rows\n"
+        "customers        0\n"
+        "orders           0\n"
+        "mentions         2\n"
+        "surveys          0\n"
+        "profiles         2\n"
+        "links            0\n"
+        "imports          1\n"
+        "quarantine       1\n"
     ) in out
     assert "Quarantined rows: 1 (newest 1 below; the Data page lists them all)" in out
     assert "  import 1: mentions.csv row 4, column `posted_at`: 'not a date' is not a date." in out
