@@ -245,7 +245,9 @@ def test_linear_inference_matches_the_training_features(lang: str) -> None:
 def test_english_fast_path_equals_vader_on_rules_that_read_neighbours(text: str) -> None:
     sia = SentimentIntensityAnalyzer()
     # Twice: the second call reads the memoised valences.
-    assert english.vader_score(text)[0] == english.vader_score(text)[0] == sia.polarity_scores(text)["compound"]
+    assert (
+        english.vader_score(text)[0] == english.vader_score(text)[0] == sia.polarity_scores(text)["compound"]
+    )
 
 
 def test_a_memoised_valence_is_not_reused_in_another_context() -> None:
@@ -281,5 +283,226 @@ def test_parallel_scoring_stores_what_serial_scoring_gives(
     for i, row in expected.iterrows():
         got = stored[f"m{i}"]
         score = None if row["score"] != row["score"] else round(row["score"], 4)
-        assert (got["lang"], got["score"], got["label"], got["model"]) == (row["lang"], score, row["label"], row["model"])
+        assert (got["lang"], got["score"], got["label"], got["model"]) == (
+            row["lang"],
+            score,
+            row["label"],
+            row["model"],
+        )
         assert json.loads(got["words"]) == row["words"]
+
+
+# --- the fast paths against straightforward reference implementations ----------------------
+
+_RULE_POOL = [
+    "not",
+    "no",
+    "never",
+    "so",
+    "this",
+    "without",
+    "doubt",
+    "least",
+    "at",
+    "very",
+    "kind",
+    "of",
+    "sort",
+    "the",
+    "shit",
+    "bomb",
+    "bad",
+    "ass",
+    "yeah",
+    "right",
+    "but",
+    "good",
+    "GOOD",
+    "great",
+    "hate",
+    "love",
+    "isn't",
+    "don't",
+    "really",
+    "extremely",
+    "barely",
+    "ok",
+    "sofa",
+    "delivery",
+    "nor",
+    "or",
+    "kiss",
+    "death",
+    "to",
+    "die",
+    "for",
+    "beating",
+    "heart",
+    "bus",
+    "stop",
+    ":)",
+    ":(",
+    "!!!",
+    "??",
+    "😍",
+    "lol",
+    "LOL",
+    "Great!",
+    "'good'",
+    "NOT",
+    "fine,",
+    "ok.",
+    "Nope",
+]
+_ES_FR_POOL = [
+    "no",
+    "me",
+    "gusta",
+    "nada",
+    "nunca",
+    "bien",
+    "mal",
+    "genial",
+    "horrible",
+    "encanta",
+    "ni",
+    "pas",
+    "jamais",
+    "super",
+    "nul",
+    "service",
+    "merci",
+    "livraison",
+    "très",
+    "!",
+    "?",
+    "😡",
+    "😍",
+    "@velora",
+    "http://t.co/x",
+    "Génial",
+    "ENCANTAAA",
+    "déçue",
+    "bon",
+    "sans",
+    "plus",
+]
+
+
+def _mixed_texts(n: int, pool: list[str], seed: int) -> list[str]:
+    """Random word salads from ``pool``: every rule word next to every other, in any case."""
+    import random
+
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(pool) for _ in range(rng.randint(0, 14))) for _ in range(n)]
+
+
+def _demo_like_texts(n: int) -> list[tuple[str, str]]:
+    """(text, lang) pairs as the bench generates them (en, es, fr sentences)."""
+    from scrm.bench import mention_chunks
+
+    frame = next(mention_chunks(n, seed=3, chunk=n))
+    langs = [lang if isinstance(lang, str) else "" for lang in frame["lang"].tolist()]
+    return list(zip(frame["text"].tolist(), langs, strict=True))
+
+
+def _reference_vader(text: str) -> tuple[float, list[tuple[str, float]]]:
+    """VADER's polarity_scores, step by step without shortcuts or memo, keeping each word's valence."""
+    from vaderSentiment.vaderSentiment import SentiText
+
+    sia = english.analyzer()[0]  # VADER's own analyser (only its lexicon is shared)
+    no_emoji, prev_space = "", True
+    for ch in text:
+        if ch in sia.emojis:
+            no_emoji += ("" if prev_space else " ") + sia.emojis[ch]
+            prev_space = False
+        else:
+            no_emoji += ch
+            prev_space = ch == " "
+    text = no_emoji.strip()
+    sentitext = SentiText(text)
+    words = sentitext.words_and_emoticons
+    sentiments: list[float] = []
+    for i, item in enumerate(words):
+        if item.lower() in english.BOOSTER_DICT or (
+            i < len(words) - 1 and item.lower() == "kind" and words[i + 1].lower() == "of"
+        ):
+            sentiments.append(0)
+            continue
+        sentiments = sia.sentiment_valence(0, sentitext, item, i, sentiments)
+    sentiments = sia._but_check(words, sentiments)
+    compound = sia.score_valence(sentiments, text)["compound"]
+    return compound, [(w, round(float(s), 3)) for w, s in zip(words, sentiments, strict=False) if s]
+
+
+def test_fast_english_path_equals_reference_vader_with_its_words() -> None:
+    texts = _mixed_texts(2500, _RULE_POOL, seed=11) + [
+        t for t, lang in _demo_like_texts(1500) if lang == "en"
+    ]
+    for text in texts + texts:  # the second pass reads the memoised valences
+        assert english.vader_score(text) == _reference_vader(text), text
+
+
+def _reference_linear(model: LinearModel, text: str) -> tuple[float, str, list[list[object]]]:
+    """One text scored from :func:`analyse` with plain Python: tf-idf, softmax, per-word pushes."""
+    import math
+    from collections import Counter
+
+    from scrm.sentiment.linear import analyse
+
+    per_token = [
+        (tok, [model.vocabulary[f] for f in feats if f in model.vocabulary])
+        for tok, feats in analyse(text, model.lexicon)
+    ]
+    counts = Counter(j for _, ids in per_token for j in ids)
+    tf = {j: (1.0 + math.log(c) if c > 1 else 1.0) * model.idf[j] for j, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in tf.values())) or 1.0
+    x = {j: v / norm for j, v in tf.items()}
+    logits = [model.intercept[k] + sum(v * model.coef[j, k] for j, v in x.items()) for k in range(3)]
+    top = max(logits)
+    exps = [math.exp(v - top) for v in logits]
+    proba = [e / sum(exps) for e in exps]
+    score = proba[2] - proba[0]
+    assert model.threshold is not None
+    label = "positive" if score >= model.threshold else "negative" if score <= -model.threshold else "neutral"
+    words: dict[str, float] = {}
+    for tok, ids in per_token:
+        if ids:
+            words[tok] = words.get(tok, 0.0) + sum(x[j] * model.direction[j] / counts[j] for j in ids)
+    ranked = sorted(words.items(), key=lambda kv: -abs(kv[1]))[:5]
+    return score, label, [[w, round(v, 3)] for w, v in ranked if abs(v) >= 0.001]
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_fast_linear_path_equals_the_reference_on_mixed_texts(lang: str) -> None:
+    model = sentiment.linear_model(lang)
+    texts = _mixed_texts(1500, _ES_FR_POOL, seed=5) + [t for t, _ in _demo_like_texts(1500)]
+    texts += ["", "   ", "!!!", "a\x1eb no me gusta", "pas\x1e bien"]  # the batch separator inside a text
+    scores, labels, words = model.score_lists(texts)
+    for text, score, label, moved in zip(texts, scores, labels, words, strict=True):
+        want_score, want_label, want_words = _reference_linear(model, text)
+        assert abs(score - want_score) < 1e-9, text
+        assert label == want_label or abs(abs(score) - model.threshold) < 1e-9, text  # type: ignore[operator]
+        assert [w for w, _ in moved] == [w for w, _ in want_words], text
+        assert np.allclose([v for _, v in moved], [v for _, v in want_words], rtol=0, atol=1e-9), text
+
+
+def test_words_are_stored_as_the_json_of_the_lists() -> None:
+    rows = sentiment._score_unique(
+        ['Love it!!! 😍 "quoted" \\ back', "Me encanta, genial", "Nul."], ["en", "es", "fr"]
+    )
+    for row, stored in zip(rows, sentiment._stored(rows), strict=True):
+        assert stored[3] == json.dumps(row[3], ensure_ascii=False)
+
+
+def test_linear_scores_do_not_depend_on_the_batch_or_the_token_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scrm.sentiment import linear
+
+    model = LinearModel.load(sentiment.MODELS_DIR / "es.json")  # a fresh table, not the shared model
+    texts = ["Me encanta la mesa nueva", "No me gusta nada, horrible!!!", "", "qwerty asdf zxcv"]
+    together = model.score_lists(texts)
+    monkeypatch.setattr(linear, "_TOKEN_TABLE_MAX", 3)  # the table starts again at every batch
+    one_by_one = [model.score_lists([t]) for t in texts]
+    assert together == tuple(
+        list(x) for x in zip(*[(s[0], lab[0], w[0]) for s, lab, w in one_by_one], strict=True)
+    )

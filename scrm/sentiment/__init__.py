@@ -18,7 +18,8 @@ One interface over one scorer per language:
 valence per word (-4..4) for English; for es/fr the word's contribution to
 the log-odds of positive versus negative.
 
-Identical texts are scored once; big batches use two worker processes, and
+Identical texts are scored once; big batches use two worker processes
+(started, and loading their models, while the texts are read), and
 ``score_mentions`` writes each chunk of scored texts while the workers score
 the next ones.
 """
@@ -33,12 +34,13 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -54,6 +56,8 @@ from scrm.sentiment.language import OTHER, SUPPORTED, detect_languages, normalis
 from scrm.sentiment.linear import LinearModel
 
 log = logging.getLogger(__name__)
+# json's own string escaper (the C one when available), as json.dumps(..., ensure_ascii=False) uses it.
+_escape: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 Progress = Callable[[float, str], None]
 UNSCORED = "unscored"
@@ -63,7 +67,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 # Below this many distinct texts, starting worker processes costs more than it saves.
 PARALLEL_FROM = 50_000
 WORKERS = 2
-CHUNK = 20_000
+CHUNK = 10_000
 
 __all__ = [
     "LABELS",
@@ -144,13 +148,20 @@ def _score_unique_now(texts: Sequence[str], langs: Sequence[str | None]) -> list
         idx = [i for i, code in enumerate(detected) if code == lang]
         if idx:
             name, ver = models[lang]
-            scores = linear_model(lang).score([texts[i] for i in idx])
-            for i, s in zip(idx, scores, strict=True):
-                out[i] = (lang, s.score, s.label, [[w, v] for w, v in s.words], name, ver)
+            scores, labels, words = linear_model(lang).score_lists([texts[i] for i in idx])
+            for i, s, lab, moved in zip(idx, scores, labels, words, strict=True):
+                out[i] = (lang, s, lab, moved, name, ver)
     for i, code in enumerate(detected):
         if code == "en":
-            compound, moved = vader_score(texts[i])
-            out[i] = ("en", compound, label_for(compound), [[w, v] for w, v in moved], EN_MODEL, EN_VERSION)
+            compound, valences = vader_score(texts[i])
+            out[i] = (
+                "en",
+                compound,
+                label_for(compound),
+                [[w, v] for w, v in valences],
+                EN_MODEL,
+                EN_VERSION,
+            )
         elif code not in SUPPORTED:
             name, ver = models[OTHER]
             out[i] = (OTHER, None, UNSCORED, [], name, ver)
@@ -164,10 +175,18 @@ def _score_chunk(args: tuple[list[str], list[str | None]]) -> list[Row]:
 StoredRow = tuple[str, float | None, str, str, str, str]
 
 
+def _words_json(words: list[list[Any]]) -> str:
+    """``json.dumps(words, ensure_ascii=False)`` for a list of ``[word, float]``, without the
+    encoder's generic machinery (same text: the C string escaper json uses, float repr)."""
+    if not words:
+        return "[]"
+    return "[" + ", ".join(f"[{_escape(w)}, {v!r}]" for w, v in words) + "]"
+
+
 def _stored(rows: list[Row]) -> list[StoredRow]:
     """Rows as stored: score rounded to 4 places, words as JSON text."""
     return [
-        (lang, None if score is None else round(score, 4), label, json.dumps(words, ensure_ascii=False), name, ver)
+        (lang, None if score is None else round(score, 4), label, _words_json(words), name, ver)
         for lang, score, label, words, name, ver in rows
     ]
 
@@ -182,16 +201,64 @@ def _distinct(
     texts: Sequence[object], langs: Sequence[object] | None
 ) -> tuple[list[str], list[str | None], list[int]]:
     """Distinct (text, language) pairs and, per input, the index of its pair."""
-    clean = ["" if t is None or (isinstance(t, float) and math.isnan(t)) else str(t) for t in texts]
-    if langs is None:
-        given: list[str | None] = [None] * len(clean)
+    clean: list[str]
+    if set(map(type, texts)) <= {str}:  # the usual case, checked at C speed
+        clean = cast(list[str], list(texts))
     else:
-        # Few distinct tags: normalise each once.
-        tags = {x: normalise_lang(x) for x in set(langs)}
-        given = [tags[x] for x in langs]
-    keys: dict[tuple[str, str | None], int] = {}
-    position = [keys.setdefault(k, len(keys)) for k in zip(clean, given, strict=True)]
-    return [k[0] for k in keys], [k[1] for k in keys], position
+        clean = ["" if t is None or (isinstance(t, float) and math.isnan(t)) else str(t) for t in texts]
+    if not clean:
+        return [], [], []
+    # Normalise each distinct tag once, then number the (text, language)
+    # pairs in order of first appearance with pandas' hash tables (C speed;
+    # the same numbering as a dict filled in input order).
+    tags: dict[object, str | None] = {} if langs is None else {x: normalise_lang(x) for x in set(langs)}
+    lang_values: list[str | None] = sorted(set(tags.values()) | {None}, key=lambda v: v or "")
+    lang_code = {v: i for i, v in enumerate(lang_values)}
+    text_codes, text_values = pd.factorize(np.asarray(clean, dtype=object))
+    if langs is None:
+        pair_codes = text_codes
+    else:
+        code_of = {x: lang_code[v] for x, v in tags.items()}
+        langs_code = np.fromiter(map(code_of.__getitem__, langs), dtype=np.int64, count=len(clean))
+        pair_codes = text_codes.astype(np.int64) * len(lang_values) + langs_code
+    position, pairs = pd.factorize(pair_codes)
+    pairs = np.asarray(pairs, dtype=np.int64)
+    uniq_langs: list[str | None]
+    if langs is None:
+        uniq_texts, uniq_langs = text_values[pairs].tolist(), [None] * len(pairs)
+    else:
+        uniq_texts = text_values[pairs // len(lang_values)].tolist()
+        uniq_langs = [lang_values[c] for c in (pairs % len(lang_values)).tolist()]
+    return uniq_texts, uniq_langs, position.tolist()
+
+
+def _warm_up() -> None:
+    """Load the models in a worker (called while the parent still reads the texts)."""
+    current_models()
+    from scrm.sentiment import english, language
+
+    english.analyzer()
+    language.detect_language("warm up the detector")
+
+
+@contextmanager
+def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Two worker processes when ``items`` texts are worth them, else None.
+
+    Started at once and asked to load the models, so that they are ready
+    when the parent has read and de-duplicated the texts.
+    """
+    if items < PARALLEL_FROM:
+        yield None
+        return
+    # forkserver, not fork: the app calls this from a multi-threaded
+    # Streamlit server, where a forked child can inherit a held lock.
+    with ProcessPoolExecutor(
+        max_workers=WORKERS, mp_context=multiprocessing.get_context("forkserver")
+    ) as pool:
+        for _ in range(WORKERS):
+            pool.submit(_warm_up)
+        yield pool
 
 
 def _scored_chunks(
@@ -200,11 +267,14 @@ def _scored_chunks(
     *,
     stored: bool,
     progress: Progress | None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[tuple[int, list[Any]]]:
     """(offset, rows) for consecutive chunks of distinct texts, in order.
 
     Rows are :data:`Row` or, with ``stored``, :data:`StoredRow`. Lazy: a
     caller can write one chunk while the workers score the next ones.
+    ``pool`` is a running :func:`_worker_pool` (one is started when it is
+    None and there are enough texts).
     """
     n = len(texts)
     chunks = [(texts[i : i + CHUNK], langs[i : i + CHUNK]) for i in range(0, n, CHUNK)]
@@ -219,10 +289,9 @@ def _scored_chunks(
         work: Callable[[tuple[list[str], list[str | None]]], list[Any]] = (
             _score_chunk_stored if stored else _score_chunk
         )
-        # forkserver, not fork: the app calls this from a multi-threaded
-        # Streamlit server, where a forked child can inherit a held lock.
-        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            for k, part in enumerate(pool.map(work, chunks)):
+        with _worker_pool(n) if pool is None else nullcontext(pool) as running:
+            assert running is not None
+            for k, part in enumerate(running.map(work, chunks)):
                 yield k * CHUNK, part
                 report(k)
     else:
@@ -295,32 +364,36 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
     ).fetchall()
     if not todo:
         return StageSummary("sentiment", 0, time.perf_counter() - started, "All mentions already scored.")
-    mention_ids, texts, given = (list(column) for column in zip(*todo, strict=True))
-    del todo
-    uniq_texts, uniq_langs, position = _distinct(texts, given)
-    distinct = len(set(texts) - {None})
-    # Mentions grouped by their distinct text, so that each scored chunk of
-    # distinct texts is written as soon as it arrives (SQLite writes here
-    # while the workers score the next chunks).
-    pos = np.asarray(position, dtype=np.int64)
-    order = np.argsort(pos, kind="stable")
-    bounds = np.searchsorted(pos[order], np.arange(0, len(uniq_texts) + CHUNK, CHUNK)).tolist()
-    order_list = order.tolist()
-    position_of = position
-    now = store.utcnow()
-    counts: dict[str, int] = dict.fromkeys(LABELS, 0)
+    # The workers start and load their models while this process reads and
+    # de-duplicates the texts.
+    with _worker_pool(len(todo)) as pool:
+        # Columns by itemgetter maps: several times faster than zip(*todo) on a million rows.
+        mention_ids, texts, given = (list(map(itemgetter(k), todo)) for k in range(3))
+        del todo
+        uniq_texts, uniq_langs, position = _distinct(texts, given)
+        distinct = len(set(texts) - {None})
+        # Mentions grouped by their distinct text, so that each scored chunk of
+        # distinct texts is written as soon as it arrives (SQLite writes here
+        # while the workers score the next chunks).
+        pos = np.asarray(position, dtype=np.int64)
+        order = np.argsort(pos, kind="stable")
+        bounds = np.searchsorted(pos[order], np.arange(0, len(uniq_texts) + CHUNK, CHUNK)).tolist()
+        order_list = order.tolist()
+        position_of = position
+        now = store.utcnow()
+        counts: dict[str, int] = dict.fromkeys(LABELS, 0)
 
-    def stored_rows() -> Iterator[tuple[Any, ...]]:
-        chunks = _scored_chunks(uniq_texts, uniq_langs, stored=True, progress=progress)
-        for k, (offset, part) in enumerate(chunks):
-            for m in order_list[bounds[k] : bounds[k + 1]]:
-                lang, score, label, words, name, ver = part[position_of[m] - offset]
-                counts[label] += 1
-                yield (mention_ids[m], lang, score, label, words, name, ver, now)
+        def stored_rows() -> Iterator[tuple[Any, ...]]:
+            chunks = _scored_chunks(uniq_texts, uniq_langs, stored=True, progress=progress, pool=pool)
+            for k, (offset, part) in enumerate(chunks):
+                for m in order_list[bounds[k] : bounds[k + 1]]:
+                    row = part[position_of[m] - offset]
+                    counts[row[2]] += 1
+                    yield (mention_ids[m], *row, now)
 
-    columns = ("mention_id", "lang", "score", "label", "words", "model", "model_version", "scored_at")
-    with _gc_paused(), store.transaction(db), store.deferred_indexes(db, S.SENTIMENT, len(mention_ids)):
-        store.upsert_rows(db, S.SENTIMENT, columns, stored_rows(), total=len(mention_ids))
+        columns = ("mention_id", "lang", "score", "label", "words", "model", "model_version", "scored_at")
+        with _gc_paused(), store.transaction(db), store.deferred_indexes(db, S.SENTIMENT, len(mention_ids)):
+            store.upsert_rows(db, S.SENTIMENT, columns, stored_rows(), total=len(mention_ids))
     seconds = time.perf_counter() - started
     message = (
         f"Scored {len(mention_ids):,} mentions ({distinct:,} distinct texts): "

@@ -5,16 +5,28 @@ The compound score is VADER's own: this module repeats the steps of
 every rule) so that it can also return each word's adjusted valence, which
 VADER computes but does not expose. For speed, the emoji step is one
 ``str.translate`` instead of a character loop, a text without any lexicon
-word scores 0 at once, and each lexicon word's valence is memoised on the
-few neighbours VADER's rules read (same values; see :data:`_VALENCE`).
-A test checks the compound equals VADER's.
+word scores 0 at once, only lexicon words are visited, and each lexicon
+word's valence is memoised on what VADER's rules can read of its few
+neighbours (same values; see :data:`_VALENCE`). Tests check the compound
+and the words against VADER's own steps on thousands of texts that put
+every rule word next to every other.
 """
 
 from __future__ import annotations
 
+import string
 from functools import lru_cache
+from itertools import compress
+from typing import cast
 
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText, normalize
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    NEGATE,
+    SPECIAL_CASES,
+    SentimentIntensityAnalyzer,
+    SentiText,
+    normalize,
+)
 
 MODEL = "vader"
 MODEL_VERSION = "3.3.2"
@@ -46,10 +58,50 @@ def _replace_emoji(text: str, table: dict[int, str], emoji: frozenset[str]) -> s
 # Memo of VADER's valence of one lexicon word in its context, per process.
 # VADER's ``sentiment_valence`` for word ``i`` reads only words ``i-3 .. i+2``
 # (negations, boosters, "no", "least", idioms), whether ``i`` is 0, 1, 2 or
-# more (which of those checks run) and the text's ALL-CAPS flag, so that
-# key gives exactly VADER's value; posts repeat phrasings, so most lookups hit.
-_VALENCE: dict[tuple[bool, int, tuple[str, ...]], float] = {}
+# more (which of those checks run) and the text's ALL-CAPS flag. Of a
+# neighbour it reads only: whether it is a lexicon word, whether it contains
+# "n't", and, for the words in :data:`_RULE_WORDS` (boosters, negations, the
+# words of VADER's idioms and of its "no", "never so", "without doubt",
+# "least" rules), the word itself with its case. So the key holds the word
+# itself (with case), and per neighbour that word or those two flags
+# (:func:`_neighbour`): it gives exactly VADER's value, and posts that share a
+# phrasing share a key. A test checks the scores against VADER's own.
+_VALENCE: dict[tuple[object, ...], float] = {}
 _VALENCE_MAX = 400_000
+_RULE_WORDS: frozenset[str] = frozenset(
+    {w for phrase in BOOSTER_DICT for w in phrase.split()}
+    | {w for phrase in SPECIAL_CASES for w in phrase.split()}
+    | set(NEGATE)
+    | {"no", "or", "nor", "never", "so", "this", "without", "doubt", "least", "at", "very", "kind", "of"}
+)
+_NEIGHBOUR: dict[str, object] = {}
+_STRIPPED: dict[str, str] = {}
+_PUNCTUATION = string.punctuation
+
+
+def _stripped(token: str) -> str:
+    """VADER's ``SentiText._strip_punc_if_word``, memoised: the token without leading and
+    trailing punctuation, unless that leaves two characters or fewer (emoticons)."""
+    found = _STRIPPED.get(token)
+    if found is None:
+        stripped = token.strip(_PUNCTUATION)
+        found = stripped if len(stripped) > 2 else token
+        if len(_STRIPPED) >= _VALENCE_MAX:
+            _STRIPPED.clear()
+        _STRIPPED[token] = found
+    return found
+
+
+def _neighbour(word: str, lexicon: dict[str, float]) -> object:
+    """What VADER's rules can read of a neighbouring word (see :data:`_VALENCE`)."""
+    found = _NEIGHBOUR.get(word)
+    if found is None:
+        lower = word.lower()
+        found = word if lower in _RULE_WORDS else (lower in lexicon, "n't" in lower)
+        if len(_NEIGHBOUR) >= _VALENCE_MAX:
+            _NEIGHBOUR.clear()
+        _NEIGHBOUR[word] = found
+    return found
 
 
 def vader_score(text: str) -> tuple[float, list[tuple[str, float]]]:
@@ -58,34 +110,59 @@ def vader_score(text: str) -> tuple[float, list[tuple[str, float]]]:
     text = _replace_emoji(text, table, emoji)
     if not text:
         return 0.0, []
-    sentitext = SentiText(text)
-    words = sentitext.words_and_emoticons
-    lowered = [w.lower() for w in words]
+    # SentiText's words: split on whitespace, punctuation stripped off words
+    # longer than two characters once stripped (VADER's _strip_punc_if_word).
+    raw = text.split()
+    # Per distinct raw word, its stripped form (one C-level dict pass per text).
+    found = list(map(_STRIPPED.get, raw))
+    words: list[str] = [_stripped(w) for w in raw] if None in found else cast(list[str], found)
+    # Lower case in one call: words hold no whitespace, and lower-casing one
+    # word does not depend on the next (a space ends a word for final sigma).
+    lowered = " ".join(words).lower().split(" ")
+    if len(lowered) != len(words):  # pragma: no cover - defensive
+        lowered = list(map(str.lower, words))
     lexicon = sia.lexicon
     # Most words are outside VADER's lexicon and get 0 (VADER appends 0 for
     # them too): a text with no lexicon word at all scores 0 at once.
     if lexicon.keys().isdisjoint(lowered):
         return 0.0, []
-    sentiments: list[float] = []
-    last = len(words) - 1
-    cap_diff = sentitext.is_cap_diff
+    n_words = len(words)
+    n_upper = sum(map(str.isupper, words))
+    cap_diff = 0 < n_words - n_upper < n_words  # VADER's allcap_differential
+    sentiments: list[float] = [0] * n_words
+    last = n_words - 1
     memo = _VALENCE
-    for i, lower in enumerate(lowered):
-        if (
-            lower not in lexicon
-            or lower in BOOSTER_DICT
-            or (lower == "kind" and i < last and lowered[i + 1] == "of")
-        ):
-            sentiments.append(0)
+    known = _NEIGHBOUR.get
+    sentitext: SentiText | None = None
+    # Only lexicon words can get a valence (found at C speed).
+    hits = list(compress(range(n_words), map(lexicon.__contains__, lowered)))
+    for i in hits:
+        lower = lowered[i]
+        if lower in BOOSTER_DICT or (lower == "kind" and i < last and lowered[i + 1] == "of"):
             continue
-        key = (cap_diff, i if i < 3 else 3, tuple(words[i - 3 if i > 3 else 0 : i + 3]))
+        # First the words themselves (cheap to build; repeated phrasings hit).
+        exact = (cap_diff, i if i < 3 else 3, *words[i - 3 if i > 3 else 0 : i + 3])
+        valence = memo.get(exact)
+        if valence is not None:
+            sentiments[i] = valence
+            continue
+        before = tuple(map(known, words[i - 3 if i > 3 else 0 : i]))
+        if None in before:
+            before = tuple([_neighbour(w, lexicon) for w in words[i - 3 if i > 3 else 0 : i]])
+        after = tuple(map(known, words[i + 1 : i + 3]))
+        if None in after:
+            after = tuple([_neighbour(w, lexicon) for w in words[i + 1 : i + 3]])
+        key = (cap_diff, i if i < 3 else 3, words[i], before, after)
         valence = memo.get(key)
         if valence is None:
+            if sentitext is None:
+                sentitext = SentiText(text)
             valence = sia.sentiment_valence(0, sentitext, words[i], i, [])[0]
             if len(memo) >= _VALENCE_MAX:
                 memo.clear()
             memo[key] = valence
-        sentiments.append(valence)
+        memo[exact] = valence
+        sentiments[i] = valence
     if "but" in lowered:
         sentiments = sia._but_check(words, sentiments)
     total = float(sum(sentiments))
@@ -98,7 +175,8 @@ def vader_score(text: str) -> tuple[float, list[tuple[str, float]]]:
     elif total < 0:
         total -= emphasis
     compound = round(normalize(total), 4)
-    moved = [(w, round(float(s), 3)) for w, s in zip(words, sentiments, strict=False) if s]
+    # VADER's "but" rule rescales values in place: non-zero ones stay at lexicon words.
+    moved = [(words[i], round(float(sentiments[i]), 3)) for i in hits if sentiments[i]]
     return compound, moved
 
 

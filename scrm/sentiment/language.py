@@ -65,7 +65,7 @@ def normalise_lang(value: object) -> str | None:
 def detect_language(text: str) -> str:
     """``en``, ``es``, ``fr`` or ``other`` for one text (``other`` when too short to tell)."""
     cleaned = clean_for_detection(text)
-    if sum(c.isalpha() for c in cleaned) < MIN_LETTERS:
+    if sum(map(str.isalpha, cleaned)) < MIN_LETTERS:
         return OTHER
     found = _detector().detect_language_of(cleaned)
     return _CODES.get(found.name, OTHER) if found is not None else OTHER
@@ -73,8 +73,11 @@ def detect_language(text: str) -> str:
 
 def detect_languages(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[str]:
     """The language of each text; a given en/es/fr tag in ``langs`` is trusted."""
-    out: list[str] = []
-    for i, text in enumerate(texts):
-        given = normalise_lang(langs[i]) if langs is not None else None
-        out.append(given if given is not None else detect_language(text))
-    return out
+    if langs is None:
+        return [detect_language(text) for text in texts]
+    # Few distinct tags: normalise each once.
+    tags = {tag: normalise_lang(tag) for tag in set(langs)}
+    return [
+        given if (given := tags[tag]) is not None else detect_language(text)
+        for text, tag in zip(texts, langs, strict=True)
+    ]
