@@ -296,17 +296,10 @@ else:
             if periods.note:
                 st.caption(periods.note)
         with action:
-            masked = ui_privacy.masked()
-            st.download_button(
-                "Download report (HTML)",
-                data=lambda: loaders.build_report(path, filters, masked),
-                file_name=f"scrm-report-{periods.current.date_from}-to-{periods.current.date_to}.html",
-                mime="text/html",
-                key="overview_report",
-                icon=":material/download:",
-                on_click="ignore",
-                help="One HTML file with these tiles, trends, alerts, movers and the KPI definitions, for the "
-                "current filters. It opens offline; print it from the browser to get a PDF.",
+            # Gated (a caption for roles without auth.EXPORT) and recorded in the audit log when clicked.
+            loaders.report_download_button(
+                path, filters, ui_privacy.masked(),
+                f"scrm-report-{periods.current.date_from}-to-{periods.current.date_to}.html",
             )
         if state.needs_score:
             st.warning(O.RUN_SCORE_SENTENCE, icon=":material/calculate:")

@@ -7,11 +7,14 @@ downloads as CSV and XLSX.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from scrm import segment_charts, ui
 from scrm import segment_views as V
+from scrm.filters import Filters
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
 
@@ -37,9 +40,12 @@ LIST_CONFIG = {
     "m_score": MONEY("M", help="Monetary score, 5 = most revenue.", format="%d"),
     "frequency_class": st.column_config.TextColumn("Frequency class"),
     "orders": MONEY("Orders", format="%d"),
-    "revenue": MONEY("Revenue", help="All orders up to the analysis date, returns deducted.", format="%,.2f"),
-    "aov": MONEY("Avg order", help="Revenue / orders.", format="%,.2f"),
-    "clv": MONEY("CLV (12 mo)", help="Expected revenue of the next 12 months (BG/NBD x Gamma-Gamma).", format="%,.2f"),
+    "currency": st.column_config.TextColumn(
+        "Currency", help="Of the customer's orders: revenue, average order and CLV are in it (never converted)."
+    ),
+    "revenue": MONEY("Revenue", help="All orders up to the analysis date, returns deducted, in the row's currency.", format="%,.2f"),
+    "aov": MONEY("Avg order", help="Revenue / orders, in the row's currency.", format="%,.2f"),
+    "clv": MONEY("CLV (12 mo)", help="Expected revenue of the next 12 months (BG/NBD x Gamma-Gamma), in the row's currency.", format="%,.2f"),
     "clv_decile": MONEY("CLV decile", help="10 = top 10 % by CLV.", format="%d"),
     "recency_days": MONEY("Days since last order", format="%d"),
     "last_order_at": st.column_config.TextColumn("Last order (UTC)"),
@@ -50,28 +56,61 @@ LIST_CONFIG = {
 SUMMARY_CONFIG = {
     "customers": MONEY("Customers", format="%d"),
     "share": MONEY("Share", help="Of the customers shown.", format="percent"),
-    "revenue": MONEY("Revenue", format="%,.0f"),
-    "avg_clv": MONEY("Avg CLV (12 mo)", format="%,.0f"),
     "avg_orders": MONEY("Avg orders", format="%.1f"),
     "avg_recency_days": MONEY("Avg days since last order", format="%.0f"),
 }
+MONEY_LABELS = {"revenue": "Revenue", "avg_clv": "Avg CLV (12 mo)"}
+
+
+def money_config(frame: pd.DataFrame) -> dict[str, Any]:
+    """Column settings for the per-currency money columns of a summary (``revenue_EUR`` -> "Revenue (EUR)")."""
+    config: dict[str, Any] = {}
+    for base, label in MONEY_LABELS.items():
+        for column, currency in V.money_columns(frame, base):
+            title = f"{label} ({ui.escape_markdown(currency)})" if currency else label
+            config[column] = MONEY(title, help="Customers whose orders are in this currency; amounts are not converted.", format="%,.0f")
+    return config
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_money(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
+    """Customers, revenue and average CLV per currency (:func:`scrm.segment_views.money_by_currency`)."""
+    return V.money_by_currency(U.load_customer_values(db_path, data_version, filters))
+
+
+def money_text(amount: float | None, currency: str | None) -> str:
+    """``1.23M EUR``; the currency code comes from imported files, so it is escaped."""
+    if amount is None or pd.isna(amount):
+        return "–"
+    text = ui.format_number(float(amount), money=True)
+    return f"{text} {ui.escape_markdown(currency)}" if currency else text
+
+
+CONSENT_LABEL = "Only customers who consented to marketing"
 
 
 def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -> None:
     """A customer list (``wanted``: :func:`scrm.segment_views.customer_list` filters) with its
-    count, the consent checkbox and the two downloads."""
+    count, the consent box (on by default: a list is a campaign list) and the two downloads."""
     consented = st.checkbox(
-        "Consented only",
+        CONSENT_LABEL,
+        value=True,
         key=f"segments_{key}_consent",
-        help="Keep customers who agreed to marketing (customers.consent_marketing = 1), for a campaign download.",
+        help="Keep customers who agreed to marketing (customers.consent_marketing = yes) in the list and its "
+        "downloads. Customers whose consent is unknown count as not consented.",
     )
-    shown = V.customer_list(frame, consented_only=consented, **wanted)  # type: ignore[arg-type]
+    everyone = V.customer_list(frame, **wanted)  # type: ignore[arg-type]
+    shown, left_out = V.consent_split(everyone) if consented else (everyone, 0)
     more = (
         f" The table shows the first {DISPLAY_LIMIT:,}; the downloads hold all of them."
         if len(shown) > DISPLAY_LIMIT
         else ""
     )
-    st.caption(f"{len(shown):,} customers, highest CLV first.{more}")
+    consent_note = (
+        f" {left_out:,} left out: no marketing consent, or consent unknown." if consented else
+        " Customers without marketing consent are included: do not use this list for a campaign."
+    )
+    st.caption(f"{len(shown):,} customers, highest CLV first.{consent_note}{more}")
     st.dataframe(U.mask(shown.head(DISPLAY_LIMIT)), hide_index=True, column_config=LIST_CONFIG, height=300)
     U.download_buttons(shown, file_stem, f"segments_{key}")
 
@@ -95,18 +134,24 @@ st.caption(
     f"Scores as of {as_of or 'the last run'} (from `python -m scrm score`); RFM and CLV do not follow the date filter."
     + (f" {note}" if note else "")
 )
+money = load_money(path, version, filters)
+main = money.iloc[0] if len(money) else None
+main_code = None if main is None or pd.isna(main["currency"]) else str(main["currency"])
+in_main = f" ({ui.escape_markdown(main_code)})" if main_code else ""
 tiles = st.columns(4)
 tiles[0].metric("Customers", ui.format_number(len(values)), help="Customers with at least one order.", border=True)
 tiles[1].metric(
-    "Revenue",
-    ui.format_number(float(values["revenue"].sum()), money=True),
-    help="Their orders up to the analysis date, returns deducted, as stored (amounts in different currencies are not converted).",
+    f"Revenue{in_main}",
+    ui.format_number(float(main["revenue"]) if main is not None else 0.0, money=True),
+    help="Orders up to the analysis date, returns deducted"
+    + (f", of the {main['customers']:,} customers who buy in {ui.escape_markdown(main_code)}" if main is not None and main_code else "")
+    + ". Amounts in other currencies are listed below, never converted or added.",
     border=True,
 )
 tiles[2].metric(
-    "Avg CLV (12 months)",
-    ui.format_number(float(values["clv"].mean()) if values["clv"].notna().any() else 0.0, money=True),
-    help="Expected revenue per customer over the next 12 months.",
+    f"Avg CLV, 12 months{in_main}" if in_main else "Avg CLV (12 months)",
+    ui.format_number(float(main["avg_clv"]) if main is not None and pd.notna(main["avg_clv"]) else 0.0, money=True),
+    help="Expected revenue per customer over the next 12 months, in their currency.",
     border=True,
 )
 tiles[3].metric(
@@ -115,6 +160,16 @@ tiles[3].metric(
     help="Share of these customers who agreed to marketing.",
     border=True,
 )
+if len(money) > 1:
+    others = []
+    for row in money.iloc[1:].to_dict("records"):
+        code = None if pd.isna(row["currency"]) else str(row["currency"])
+        others.append(
+            f"{money_text(row['revenue'], code)} revenue and avg CLV {money_text(row['avg_clv'], code)} "
+            f"from {int(row['customers']):,} customers"
+            + ("" if code else " whose orders name no currency")
+        )
+    st.caption("Other currencies, kept apart (not converted): " + "; ".join(others) + ".")
 
 summary, classes = U.load_segment_tables(path, version, filters)[1:]
 specs = U.load_segment_charts(path, version, filters)
@@ -138,7 +193,7 @@ with named_tab:
         st.dataframe(
             summary,
             hide_index=True,
-            column_config={"rfm_segment": st.column_config.TextColumn("RFM segment"), **SUMMARY_CONFIG},
+            column_config={"rfm_segment": st.column_config.TextColumn("RFM segment"), **SUMMARY_CONFIG, **money_config(summary)},
         )
     names = summary["rfm_segment"].tolist()
     chosen = st.selectbox("Customers in segment", names, key="segments_rfm_segment")
@@ -152,7 +207,7 @@ with freq_tab:
         st.dataframe(
             classes,
             hide_index=True,
-            column_config={"frequency_class": st.column_config.TextColumn("Frequency class"), **SUMMARY_CONFIG},
+            column_config={"frequency_class": st.column_config.TextColumn("Frequency class"), **SUMMARY_CONFIG, **money_config(classes)},
         )
     st.caption(
         "one-off: a single purchase day · seasonal: 80 % of purchase days in one 2-month window · "
@@ -177,12 +232,11 @@ with cluster_tab:
                 "main_platform": st.column_config.TextColumn("Main platform"),
                 "centre_recency_days": MONEY("Centre: days since order", format="%.0f"),
                 "centre_orders": MONEY("Centre: orders", format="%.1f"),
-                "centre_revenue": MONEY("Centre: revenue", format="%,.0f"),
-                "centre_clv": MONEY("Centre: CLV", format="%,.0f"),
+                "centre_revenue": MONEY("Centre: revenue", help="Amounts as stored (currencies not converted).", format="%,.0f"),
+                "centre_clv": MONEY("Centre: CLV", help="Amounts as stored (currencies not converted).", format="%,.0f"),
                 "centre_mentions": MONEY("Centre: mentions (90 d)", format="%.1f"),
                 "centre_sentiment": MONEY("Centre: sentiment", format="%+.2f"),
-                "revenue": MONEY("Revenue", format="%,.0f"),
-                "avg_clv": MONEY("Avg CLV", format="%,.0f"),
+                **money_config(clusters),
             },
         )
         st.caption("The centre is the typical member (k-means centre in original units). Filter the whole app by a cluster with the sidebar's segment filter.")

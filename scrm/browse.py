@@ -7,12 +7,27 @@ the result and share it between sessions. Nothing here writes.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import io
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 import sqlite_utils
 
 from scrm import schema as S
+from scrm import store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Columns of the frames the Data page shows, in display order.
 IMPORT_HISTORY_COLUMNS: tuple[str, ...] = (
@@ -236,3 +251,276 @@ def quarantine_rows(
         params.append(int(limit))
     rows = db.execute(sql, params).fetchall()
     return pd.DataFrame(rows, columns=list(QUARANTINE_COLUMNS))
+
+
+# --- filter options (the sidebar's choices) --------------------------------------------------
+
+# Same name as scrm.segments.SEGMENT_PROFILES, not imported from there: that
+# module loads scikit-learn, which the sidebar of the first page must not wait for.
+SEGMENT_PROFILES = "segment_profiles"
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices the data offers: its date span and the values seen, most frequent first."""
+
+    first_day: date | None = None
+    last_day: date | None = None
+    brands: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    # (segment_id, description, size), by id; None when segments were never computed.
+    segments: tuple[tuple[int, str, int], ...] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to filter (no dated rows and no mention values)."""
+        return self.first_day is None and not (self.brands or self.platforms or self.langs)
+
+
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _ranked(frame: pd.DataFrame, column: str) -> tuple[str, ...]:
+    counts = frame.groupby(column, dropna=True)["n"].sum()
+    counts = counts[counts.index.astype(str).str.strip() != ""]
+    # Most frequent first (the own brand, the big platforms), then by name.
+    ranked = sorted(counts.items(), key=lambda item: (-int(item[1]), str(item[0])))
+    return tuple(str(value) for value, _ in ranked)
+
+
+def filter_options(db: sqlite_utils.Database) -> FilterOptions:
+    """Date span of mentions and orders, brands, platforms, languages and segments in ``db``.
+
+    Languages are the stored ones and, once sentiment ran, the detected ones
+    (``sentiment.lang``), which the language filter may use.
+    """
+    firsts, lasts = [], []
+    for table, column in ((S.MENTIONS, "posted_at"), (S.ORDERS, "ordered_at")):
+        # One aggregate per query: SQLite answers a lone min() or max() of an
+        # indexed column from the index, but scans the table for both at once.
+        firsts.append(_day(db.execute(f"SELECT min({column}) FROM {table}").fetchone()[0]))
+        lasts.append(_day(db.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]))
+    # One scan for three columns.
+    values = store.read_frame(
+        db, f"SELECT brand, platform, lang, count(*) AS n FROM {S.MENTIONS} GROUP BY brand, platform, lang"
+    )
+    langs = values[["lang", "n"]]
+    tables = set(db.table_names())
+    if S.SENTIMENT in tables:
+        detected = store.read_frame(db, f"SELECT lang, count(*) AS n FROM {S.SENTIMENT} GROUP BY lang")
+        langs = pd.concat([langs, detected], ignore_index=True)
+    segments = None
+    if SEGMENT_PROFILES in tables:
+        rows = db.execute(f"SELECT segment_id, description, size FROM {SEGMENT_PROFILES} ORDER BY segment_id")
+        segments = tuple((int(i), str(d or ""), int(n or 0)) for i, d, n in rows.fetchall())
+    return FilterOptions(
+        first_day=min((d for d in firsts if d), default=None),
+        last_day=max((d for d in lasts if d), default=None),
+        brands=_ranked(values, "brand"),
+        platforms=_ranked(values, "platform"),
+        langs=_ranked(langs, "lang"),
+        segments=segments or None,
+    )
+
+
+# --- stored page summaries --------------------------------------------------------------------
+# A page's first run after a server start pays for every query its sidebar and
+# tiles need: at a million mentions, seconds of full scans for a few hundred
+# bytes of answer (the filter choices, the data summary, the Overview's KPI
+# table). Those answers are kept in the derived table ``page_summaries``,
+# one row per name, valid for ONE data version and one version of the code:
+# every write bumps the data version (scrm.store.transaction), so a stored
+# answer is never older than the data it describes, and an upgrade of scrm
+# (new KPIs, changed formulas) never serves an answer the old code computed.
+# ``python -m scrm score`` can fill them (refresh_page_summaries); otherwise
+# the first visitor after a change computes and stores them for the next ones.
+
+PAGE_SUMMARIES = "page_summaries"
+# Rows kept per data version: the default views plus recently used filters.
+MAX_STORED = 200
+
+
+@functools.cache
+def code_version() -> str:
+    """A fingerprint of the engine's source (scrm/*.py): stored answers of other code are ignored."""
+    digest = hashlib.sha1()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def read_stored(db: sqlite_utils.Database, name: str, version: int | None = None) -> bytes | None:
+    """The stored answer ``name`` of the data version now (or ``version``), or None."""
+    version = store.data_version(db) if version is None else version
+    try:
+        row = db.execute(
+            f"SELECT value FROM {PAGE_SUMMARIES} WHERE name = ? AND data_version = ? AND code = ?",
+            [name, version, code_version()],
+        ).fetchone()
+    except sqlite3.OperationalError:  # no such table yet
+        return None
+    return None if row is None else bytes(row[0])
+
+
+def write_stored(db: sqlite_utils.Database, name: str, version: int, value: bytes) -> bool:
+    """Store an answer for ``version`` without bumping the data version; False when it could not.
+
+    A cache write: it never waits for another writer (an import holds the
+    lock: the answer is simply not kept), never joins a caller's transaction,
+    and a read-only database is no error.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        return False  # committing here would commit the caller's half-done work
+    timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {PAGE_SUMMARIES} (name TEXT PRIMARY KEY, data_version INTEGER NOT NULL, "
+            "code TEXT NOT NULL, computed_at TEXT NOT NULL, value BLOB NOT NULL)"
+        )
+        conn.execute("BEGIN IMMEDIATE")  # the version check and the write in one transaction
+        try:
+            if store.data_version(db) != version:
+                conn.rollback()
+                return False  # the data changed while the answer was computed
+            conn.execute(
+                f"DELETE FROM {PAGE_SUMMARIES} WHERE data_version != ? OR code != ?", [version, code_version()]
+            )
+            conn.execute(
+                f"INSERT INTO {PAGE_SUMMARIES} (name, data_version, code, computed_at, value) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET data_version = excluded.data_version, code = excluded.code, "
+                "computed_at = excluded.computed_at, value = excluded.value",
+                [name, version, code_version(), store.utcnow(), sqlite3.Binary(value)],
+            )
+            conn.execute(
+                f"DELETE FROM {PAGE_SUMMARIES} WHERE name NOT IN "
+                f"(SELECT name FROM {PAGE_SUMMARIES} ORDER BY computed_at DESC, rowid DESC LIMIT ?)",
+                [MAX_STORED],
+            )
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        return True
+    except sqlite3.Error as e:
+        log.info("page summary %s not stored: %s", name, e)
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+
+def stored(
+    db: sqlite_utils.Database,
+    name: str,
+    compute: Callable[[], T],
+    encode: Callable[[T], bytes],
+    decode: Callable[[bytes], T],
+) -> T:
+    """``compute()``, or its answer stored for this data version and code (then stored if new)."""
+    version = store.data_version(db)
+    raw = read_stored(db, name, version)
+    if raw is not None:
+        try:
+            return decode(raw)
+        except (ValueError, TypeError, KeyError) as e:  # a damaged row: compute again
+            log.info("page summary %s unreadable, computing it again: %s", name, e)
+    value = compute()
+    write_stored(db, name, version, encode(value))
+    return value
+
+
+# Codecs: JSON for the small dataclasses, Parquet (pyarrow, a dependency) for frames,
+# which keeps every dtype (nullable Int64/Float64, strings, lists) as it was.
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def encode_json(value: object) -> bytes:
+    """A dataclass (or plain data) as JSON bytes."""
+    data = dataclasses.asdict(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else value
+    return json.dumps(data, default=_json_default, allow_nan=True).encode()
+
+
+def _tuples(value: Any) -> Any:
+    # attrs hold lists of tuples (the spark windows); JSON gives lists of lists.
+    return [tuple(v) if isinstance(v, list) else v for v in value] if isinstance(value, list) else value
+
+
+def encode_frame(frame: pd.DataFrame) -> bytes:
+    """A DataFrame (with its ``attrs``) as Parquet bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"scrm_attrs"] = json.dumps(frame.attrs, default=_json_default, allow_nan=True).encode()
+    out = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), out)
+    return out.getvalue()
+
+
+def decode_frame(raw: bytes) -> pd.DataFrame:
+    """The DataFrame of :func:`encode_frame` (lists inside ``attrs`` lists come back as tuples)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(raw))
+    frame = table.to_pandas()
+    attrs = json.loads((table.schema.metadata or {}).get(b"scrm_attrs", b"{}"))
+    frame.attrs = {k: _tuples(v) for k, v in attrs.items()}
+    return frame
+
+
+def _decode_summary(raw: bytes) -> DataSummary:
+    data = json.loads(raw)
+    data["currencies"] = tuple(data["currencies"])
+    data["revenue_by_currency"] = tuple(tuple(r) for r in data["revenue_by_currency"])
+    return DataSummary(**data)
+
+
+def _decode_options(raw: bytes) -> FilterOptions:
+    data = json.loads(raw)
+    segments = data["segments"]
+    return FilterOptions(
+        first_day=_day(data["first_day"]),
+        last_day=_day(data["last_day"]),
+        brands=tuple(data["brands"]),
+        platforms=tuple(data["platforms"]),
+        langs=tuple(data["langs"]),
+        segments=None if segments is None else tuple((int(i), str(d), int(n)) for i, d, n in segments),
+    )
+
+
+def stored_summary(db: sqlite_utils.Database) -> DataSummary:
+    """:func:`summarise`, stored per data version (see :func:`stored`)."""
+    return stored(db, "data_summary", lambda: summarise(db), encode_json, _decode_summary)
+
+
+def stored_filter_options(db: sqlite_utils.Database) -> FilterOptions:
+    """:func:`filter_options`, stored per data version (see :func:`stored`)."""
+    return stored(db, "filter_options", lambda: filter_options(db), encode_json, _decode_options)
+
+
+def encode_records(frame: pd.DataFrame) -> bytes:
+    """A frame built from a list of dicts (lists in cells, mixed objects) as JSON records,
+    with its ``attrs``; Parquet would turn lists into arrays and None into NaN inside them."""
+    payload = {"columns": list(frame.columns), "records": frame.to_dict("records"), "attrs": frame.attrs}
+    return json.dumps(payload, default=_json_default, allow_nan=True).encode()
+
+
+def decode_records(raw: bytes) -> pd.DataFrame:
+    """The frame of :func:`encode_records`, rebuilt the way it was built: from its records."""
+    payload = json.loads(raw)
+    frame = pd.DataFrame(payload["records"], columns=payload["columns"])
+    frame.attrs = {k: _tuples(v) for k, v in payload["attrs"].items()}
+    return frame

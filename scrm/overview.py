@@ -2,7 +2,11 @@
 
 Pure read functions of ``db`` and a :class:`~scrm.filters.Filters`; each
 returns a small DataFrame or a frozen dataclass that a cached loader can keep
-and share between sessions. Nothing here writes, and nothing imports Streamlit.
+and share between sessions. Nothing imports Streamlit. The ``stored_*``
+variants keep their answers in the derived table ``page_summaries`` for the
+data version (:func:`scrm.browse.stored`), so the first page after a server
+start reads a few kilobytes instead of scanning a million mentions;
+:func:`refresh_page_summaries` fills them for the default view at score time.
 
 The comparison
 --------------
@@ -39,7 +43,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from scrm import kpis, store
+from scrm import browse, kpis, store
 from scrm import schema as S
 from scrm.filters import Filters, mentions_where
 
@@ -810,6 +814,8 @@ def format_value(
         return f"{text} {currency}" if currency else text
     if unit == "minutes":
         return f"{v:,.0f} min"
+    if unit == "hours":
+        return f"{v:,.1f} h"
     if unit == "ratio":
         return f"{v:,.2f}"
     return _compact(v) if compact else f"{v:,.0f}"
@@ -832,6 +838,8 @@ def format_change(
         text = f"{c:+,.2f}"
     elif unit == "minutes":
         text = f"{c:+,.0f} min"
+    elif unit == "hours":
+        text = f"{c:+,.1f} h"
     elif unit == "currency":
         text = ("+" if c >= 0 else "-") + (
             _compact(abs(c), 2 if abs(c) < 10_000 else 0) if compact else f"{abs(c):,.2f}"
@@ -853,4 +861,105 @@ def unit_words(unit: str, currency: str | None = None, *, key: str = "") -> str:
         return "points (-100 to 100)" if key in POINTS_KEYS else "percent"
     if unit == "currency":
         return f"{currency} (shop currency)" if currency else "shop currency"
-    return {"count": "count", "minutes": "minutes", "ratio": "ratio"}.get(unit, unit)
+    return {"count": "count", "minutes": "minutes", "hours": "hours", "ratio": "ratio"}.get(unit, unit)
+
+
+# --- stored answers (scrm.browse.stored) ------------------------------------------------------
+
+
+def _stored_name(kind: str, *parts: object) -> str:
+    """A stable name for one answer: its kind and its arguments as JSON."""
+    plain = [dataclasses.asdict(p) if dataclasses.is_dataclass(p) and not isinstance(p, type) else p for p in parts]
+    return f"overview:{kind}:" + json.dumps(plain, sort_keys=True, default=str)
+
+
+def stored_kpi_summary(db: sqlite_utils.Database, f: Filters, periods: Periods) -> pd.DataFrame:
+    """:func:`kpi_summary` (every KPI, tiles' sparklines), stored per data version."""
+    return browse.stored(
+        db, _stored_name("kpis", f, periods), lambda: kpi_summary(db, f, periods),
+        browse.encode_records, browse.decode_records,
+    )  # fmt: skip
+
+
+def stored_weekly_trends(db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str) -> pd.DataFrame:
+    """:func:`weekly_trends`, stored per data version."""
+    return browse.stored(
+        db, _stored_name("trends", f, date_from, date_to), lambda: weekly_trends(db, f, date_from, date_to),
+        browse.encode_frame, browse.decode_frame,
+    )  # fmt: skip
+
+
+def stored_top_movers(
+    db: sqlite_utils.Database, f: Filters, periods: Periods, kind: str, *, by: str = "volume"
+) -> pd.DataFrame:
+    """:func:`top_movers`, stored per data version."""
+    return browse.stored(
+        db, _stored_name("movers", f, periods, kind, by), lambda: top_movers(db, f, periods, kind, by=by),
+        browse.encode_frame, browse.decode_frame,
+    )  # fmt: skip
+
+
+def _decode_filters(data: dict[str, Any]) -> Filters:
+    return Filters(
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        brands=tuple(data["brands"]),
+        platforms=tuple(data["platforms"]),
+        langs=tuple(data["langs"]),
+        segment=data["segment"],
+    )
+
+
+def _decode_periods(raw: bytes) -> Periods | None:
+    data = json.loads(raw)
+    if data is None:
+        return None
+    return Periods(
+        _decode_filters(data["current"]), _decode_filters(data["previous"]), bool(data["assumed"]), data["note"]
+    )
+
+
+def stored_periods(db: sqlite_utils.Database, f: Filters) -> Periods | None:
+    """:func:`resolve_periods`, stored per data version: without dates it needs the last day of
+    data, a scan of every mention (seconds when the file is not in the disk cache)."""
+    return browse.stored(db, _stored_name("periods", f), lambda: resolve_periods(db, f), browse.encode_json, _decode_periods)
+
+
+def _decode_readiness(raw: bytes) -> Readiness:
+    data = json.loads(raw)
+    return Readiness(**{**data, "derived": tuple(data["derived"])})
+
+
+def stored_readiness(db: sqlite_utils.Database) -> Readiness:
+    """:func:`readiness`, stored per data version (it counts the rows of every table)."""
+    return browse.stored(db, "overview:readiness", lambda: readiness(db), browse.encode_json, _decode_readiness)
+
+
+def refresh_page_summaries(db: sqlite_utils.Database) -> list[str]:
+    """Compute and store what the first page after a server start needs, for the data as it is
+    now: the sidebar's filter choices, the data summary, each customer's currency and
+    sentiment (Segments) and the Overview's default view (no filter: KPIs, trends and movers by volume). Call it after the last write of
+    ``python -m scrm score`` (a later write makes the answers stale; they are then
+    recomputed on the first visit). Returns the names stored.
+    """
+    from scrm.segment_views import customer_sentiment, stored_customer_currencies
+
+    browse.stored_filter_options(db)
+    browse.stored_summary(db)
+    stored_customer_currencies(db)  # the Segments page: money per currency,
+    customer_sentiment(db, Filters())  # and value against sentiment
+    stored_readiness(db)
+    f = Filters()
+    periods = stored_periods(db, f)
+    if periods is not None:
+        stored_kpi_summary(db, f, periods)
+        stored_weekly_trends(db, f, *trend_range(periods))
+        for kind in MOVER_KINDS:
+            stored_top_movers(db, f, periods, kind)
+    try:
+        rows = db.execute(
+            f"SELECT name FROM {browse.PAGE_SUMMARIES} WHERE data_version = ? ORDER BY name", [store.data_version(db)]
+        ).fetchall()
+    except Exception:  # the table could not be created (read-only database)
+        return []
+    return [str(r[0]) for r in rows]

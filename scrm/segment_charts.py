@@ -11,11 +11,21 @@ import altair as alt
 import pandas as pd
 
 from scrm.advocacy import CLV_HIGH_DECILE, QUADRANTS
+from scrm.segment_views import money_columns
 
 VALUE_SENTIMENT_SELECTION = "value_sentiment_pick"
 BAR_COLOUR = "#0072B2"
 # Okabe-Ito: colour-blind-safe, one colour per quadrant.
 QUADRANT_COLOURS = dict(zip(QUADRANTS.values(), ("#009E73", "#0072B2", "#E69F00", "#999999"), strict=True))
+
+
+def money_tooltips(frame: pd.DataFrame) -> list[alt.Tooltip]:
+    """Revenue and average CLV tooltips, one per currency column of ``frame``, titled with the code."""
+    tips = []
+    for base, title in (("revenue", "Revenue"), ("avg_clv", "Average CLV (12 months)")):
+        for column, currency in money_columns(frame, base):
+            tips.append(alt.Tooltip(f"{column}:Q", title=f"{title}, {currency}" if currency else title, format=",.0f"))
+    return tips
 
 
 def rfm_heatmap(grid: pd.DataFrame, *, height: int = 300) -> alt.LayerChart:
@@ -30,8 +40,7 @@ def rfm_heatmap(grid: pd.DataFrame, *, height: int = 300) -> alt.LayerChart:
         alt.Tooltip("f_score:O", title="Frequency score"),
         alt.Tooltip("customers:Q", title="Customers", format=","),
         alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
-        alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
-        alt.Tooltip("avg_clv:Q", title="Average CLV (12 months)", format=",.0f"),
+        *money_tooltips(grid),
     ]
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("customers:Q", title="Customers", scale=alt.Scale(scheme="blues")), tooltip=tooltip
@@ -59,8 +68,7 @@ def summary_bars(summary: pd.DataFrame, category: str, title: str, *, height: in
                 alt.Tooltip(f"{category}:N", title=title),
                 alt.Tooltip("customers:Q", title="Customers", format=","),
                 alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
-                alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
-                alt.Tooltip("avg_clv:Q", title="Average CLV (12 months)", format=",.0f"),
+                *money_tooltips(summary),
             ],
         )
         .properties(height=height or max(120, 30 * len(summary)))
@@ -94,7 +102,8 @@ def value_sentiment_scatter(points: pd.DataFrame, *, height: int = 380) -> alt.C
     (interval selection :data:`VALUE_SENTIMENT_SELECTION`) to pick customers."""
     brush = alt.selection_interval(name=VALUE_SENTIMENT_SELECTION, encodings=["x", "y"])
     points = chart_sample(points)
-    data = points[["customer_id", "clv", "avg_sentiment", "mentions", "rfm_segment"]].assign(
+    columns = ["customer_id", "clv", "avg_sentiment", "mentions", "rfm_segment"]
+    data = points[columns + (["currency"] if "currency" in points else [])].assign(
         # Log scales cannot show 0: a CLV under 1 is drawn at 1.
         clv_plot=points["clv"].clip(lower=1.0)
     )
@@ -108,6 +117,7 @@ def value_sentiment_scatter(points: pd.DataFrame, *, height: int = 380) -> alt.C
             tooltip=[
                 alt.Tooltip("customer_id:N", title="Customer"),
                 alt.Tooltip("clv:Q", title="CLV", format=",.0f"),
+                *([alt.Tooltip("currency:N", title="Currency")] if "currency" in data else []),
                 alt.Tooltip("avg_sentiment:Q", title="Average sentiment", format="+.2f"),
                 alt.Tooltip("mentions:Q", title="Scored mentions", format=","),
                 alt.Tooltip("rfm_segment:N", title="RFM segment"),

@@ -36,7 +36,8 @@ def test_the_page_renders_the_scored_demo(demo_db: Path) -> None:
     at = open_page()
     assert at.title[0].value == "Segments"
     assert [t.label for t in at.tabs] == ["RFM grid", "RFM segments", "Frequency classes", "Clusters", "Value × sentiment"]
-    assert {m.label for m in at.metric} == {"Customers", "Revenue", "Avg CLV (12 months)", "Consented"}
+    # The demo sells in EUR (most customers) and GBP: the tiles name the main currency.
+    assert {m.label for m in at.metric} == {"Customers", "Revenue (EUR)", "Avg CLV, 12 months (EUR)", "Consented"}
     assert next(m.value for m in at.metric if m.label == "Customers") == "600"
     # Five customer lists (cell, RFM segment, class, cluster, value x sentiment), each downloadable twice.
     assert len(list_counts(at)) == 5
@@ -57,13 +58,23 @@ def test_choosing_an_rfm_segment_changes_the_customer_list(demo_db: Path) -> Non
     assert after == len(table) != before
 
 
-def test_consented_only_shortens_the_campaign_list(demo_db: Path) -> None:
+def list_captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption if re.match(r"[\d,]+ customers, highest CLV first", c.value)]
+
+
+def test_lists_keep_only_consenting_customers_by_default_and_say_how_many_were_left_out(demo_db: Path) -> None:
     at = open_page()
-    before = list_counts(at)[1]
-    at = at.checkbox(key="segments_rfm_consent").check().run()
-    after = list_counts(at)[1]
-    assert 0 < after < before
+    caption = list_captions(at)[1]
+    consenting = count_in(caption)
     assert at.dataframe[2].value["consent_marketing"].all()
+    left = re.search(r" ([\d,]+) left out: no marketing consent, or consent unknown\.", caption)
+    assert left, caption
+    at = at.checkbox(key="segments_rfm_consent").uncheck().run()
+    caption = list_captions(at)[1]
+    everyone = count_in(caption)
+    assert 0 < consenting < everyone == consenting + int(left.group(1).replace(",", ""))
+    assert not at.dataframe[2].value["consent_marketing"].all()
+    assert "do not use this list for a campaign" in caption
 
 
 def test_a_segment_filter_matching_nobody_says_what_to_do(demo_db: Path) -> None:
@@ -104,3 +115,27 @@ def test_the_page_renders_inside_the_app_with_its_sidebar(demo_db: Path) -> None
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Segments"
     assert not at.error, [e.value for e in at.error]
+
+
+def test_revenue_is_shown_per_currency_never_added(demo_db: Path) -> None:
+    from scrm import segment_views as V
+    from scrm import store
+
+    db = store.open_db(demo_db, create=False)
+    try:
+        money = V.money_by_currency(V.customer_values(db)).set_index("currency")
+    finally:
+        db.close()
+    assert list(money.index) == ["EUR", "GBP"]
+    at = open_page()
+    tile = next(m.value for m in at.metric if m.label == "Revenue (EUR)")
+    from scrm import ui
+
+    assert tile == ui.format_number(float(money.loc["EUR", "revenue"]), money=True)
+    other = next(c.value for c in at.caption if c.value.startswith("Other currencies"))
+    assert f"from {int(money.loc['GBP', 'customers']):,} customers" in other and "GBP" in other
+    summary = at.dataframe[1].value  # the RFM segments' summary
+    assert {"revenue_EUR", "revenue_GBP", "avg_clv_EUR", "avg_clv_GBP"} <= set(summary.columns)
+    assert "revenue" not in summary.columns
+    listed = at.dataframe[0].value
+    assert set(listed["currency"]) <= {"EUR", "GBP"}

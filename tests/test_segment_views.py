@@ -85,7 +85,7 @@ def test_customer_values_join_names_consent_and_cluster(db: sqlite_utils.Databas
     assert V.not_ready_reason(db) is None
     values = V.customer_values(db)
     assert values["customer_id"].tolist() == ["A", "B", "C", "D"]
-    assert values["name"].tolist() == ["Ann", "Bob", "=cmd()", None]
+    assert values["name"].tolist()[:3] == ["Ann", "Bob", "=cmd()"] and pd.isna(values["name"].iloc[3])
     # D has no customer record: no consent on file.
     assert values["consent_marketing"].tolist() == [True, False, True, False]
     assert values["segment_id"].tolist() == [1, 1, 2, 2]
@@ -243,3 +243,123 @@ def test_charts_of_more_points_than_altair_takes_are_drawn_from_a_fixed_sample()
     assert rows == next(iter(segment_charts.value_sentiment_scatter(points).to_dict()["datasets"].values()))
     assert segment_charts.sample_note(n) == "The chart shows a fixed sample of 5,000 of 12,000 points; the lists cover all of them."
     assert segment_charts.sample_note(100) is None
+
+
+# --- currencies: money is never added across currencies ------------------------------------
+
+
+def add_currencies(db: sqlite_utils.Database) -> None:
+    """A and B pay in EUR, C in GBP (lower case and padded in the file), D in both."""
+    store.upsert_rows(
+        db, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount", "currency"],
+        [
+            ("O1", "A", "2026-10-01T10:00:00", 10.0, "EUR"),
+            ("O2", "B", "2026-10-01T10:00:00", 10.0, "EUR"),
+            ("O3", "C", "2026-10-01T10:00:00", 10.0, " gbp "),
+            ("O4", "D", "2026-10-01T10:00:00", 10.0, "GBP"),
+            ("O5", "D", "2026-10-02T10:00:00", 10.0, "EUR"),
+            ("O6", None, "2026-10-02T10:00:00", 10.0, "USD"),
+        ],
+    )
+
+
+def test_each_customer_carries_the_currency_of_their_orders(db: sqlite_utils.Database) -> None:
+    add_currencies(db)
+    values = V.customer_values(db)
+    assert values["currency"].tolist() == ["EUR", "EUR", "GBP", "EUR+GBP"]
+    assert V.currencies(values) == ("EUR", "EUR+GBP", "GBP")
+    listed = V.customer_list(values)
+    assert listed.columns.get_loc("currency") == listed.columns.get_loc("revenue") - 1
+
+
+def test_customers_whose_orders_name_no_currency_have_none(db: sqlite_utils.Database) -> None:
+    values = V.customer_values(db)
+    assert values["currency"].isna().all()
+    assert V.currencies(values) == (None,)
+
+
+def test_summaries_give_revenue_and_clv_per_currency_never_added(db: sqlite_utils.Database) -> None:
+    add_currencies(db)
+    values = V.customer_values(db)
+    summary = V.rfm_segment_summary(values).set_index("rfm_segment")
+    assert list(summary.columns) == [
+        "customers", "share", "revenue_EUR", "avg_clv_EUR", "revenue_EUR+GBP", "avg_clv_EUR+GBP",
+        "revenue_GBP", "avg_clv_GBP", "avg_orders", "avg_recency_days",
+    ]  # fmt: skip
+    assert summary.loc["Champions", "revenue_EUR"] == 1600.0  # A and B
+    assert summary.loc["Champions", "revenue_GBP"] == 0.0
+    assert pd.isna(summary.loc["Champions", "avg_clv_GBP"])
+    assert summary.loc["Lost", "revenue_GBP"] == 20.0  # C
+    assert summary.loc["About to Sleep", "revenue_EUR+GBP"] == 100.0  # D, apart from both
+    grid = V.rfm_grid(values).set_index(["r_score", "f_score"])
+    assert (grid.loc[(5, 5), "revenue_EUR"], grid.loc[(5, 5), "revenue_GBP"]) == (1600.0, 0.0)
+    assert grid.loc[(1, 1), "avg_clv_GBP"] == 5.0
+    clusters = V.cluster_profiles(db, values)
+    assert clusters["revenue_EUR"].tolist() == [1600.0, 0.0]
+    assert clusters["revenue_GBP"].tolist() == [0.0, 20.0]
+    assert "revenue" not in clusters.columns
+
+
+def test_money_by_currency_puts_the_main_currency_first(db: sqlite_utils.Database) -> None:
+    add_currencies(db)
+    money = V.money_by_currency(V.customer_values(db))
+    assert money.to_dict("records") == [
+        {"currency": "EUR", "customers": 2, "revenue": 1600.0, "avg_clv": 600.0},
+        {"currency": "EUR+GBP", "customers": 1, "revenue": 100.0, "avg_clv": 50.0},
+        {"currency": "GBP", "customers": 1, "revenue": 20.0, "avg_clv": 5.0},
+    ]
+    assert V.money_columns(V.rfm_grid(V.customer_values(db)), "revenue") == [
+        ("revenue_EUR", "EUR"), ("revenue_EUR+GBP", "EUR+GBP"), ("revenue_GBP", "GBP"),
+    ]  # fmt: skip
+
+
+def test_chart_tooltips_name_the_currency_of_each_amount(db: sqlite_utils.Database) -> None:
+    from scrm import segment_charts as C
+
+    add_currencies(db)
+    values = V.customer_values(db)
+    bars = C.summary_bars(V.rfm_segment_summary(values), "rfm_segment", "RFM segment").to_dict()
+    titles = [t["title"] for t in bars["encoding"]["tooltip"]]
+    assert "Revenue, EUR" in titles and "Revenue, GBP" in titles and "Average CLV (12 months), GBP" in titles
+    assert "Revenue" not in titles
+
+
+def test_consent_split_keeps_only_consent_and_counts_unknown_as_not_consented() -> None:
+    frame = pd.DataFrame(
+        {"customer_id": ["A", "B", "C", "D"], "consent_marketing": pd.Series([True, pd.NA, False, True], dtype="boolean")}
+    )
+    kept, left_out = V.consent_split(frame)
+    assert kept["customer_id"].tolist() == ["A", "D"] and left_out == 2
+    assert frame["customer_id"].tolist() == ["A", "B", "C", "D"]  # the input is not changed
+
+
+def test_consent_split_of_a_list_without_the_column_keeps_nobody() -> None:
+    kept, left_out = V.consent_split(pd.DataFrame({"customer_id": ["A", "B"]}))
+    assert kept.empty and left_out == 2
+
+
+def test_customer_values_of_a_file_are_reused_per_data_version_and_handed_out_as_copies(tmp_path) -> None:
+    db = store.open_db(tmp_path / "scrm.db")
+    try:
+        add_customers(db)
+        add_values(db)
+        first = V.customer_values(db)
+        first.loc[0, "name"] = "changed by a caller"
+        again = V.customer_values(db)
+        assert again.loc[0, "name"] == "Ann"
+        store.upsert_rows(db, S.CUSTOMERS, ["customer_id", "name"], [("A", "Anna")])
+        assert V.customer_values(db).loc[0, "name"] == "Anna"
+    finally:
+        db.close()
+
+
+def test_customer_sentiment_is_stored_and_follows_new_data(db: sqlite_utils.Database) -> None:
+    add_social(db)
+    assert V.customer_sentiment(db).equals(V.compute_customer_sentiment(db))
+    assert V.customer_sentiment(db)["mentions"].tolist() == [2]
+    store.upsert_rows(db, S.SENTIMENT, ["mention_id", "lang", "score", "label"], [("m4", "en", 0.1, "positive")])
+    store.upsert_rows(
+        db, S.LINKS, ["profile_id", "customer_id", "method", "confidence", "status"],
+        [("twitter:bob", "B", "name_city", 0.6, S.LINKED)],
+    )  # fmt: skip
+    assert V.customer_sentiment(db)["customer_id"].tolist() == ["A", "B"]

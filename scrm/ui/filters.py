@@ -27,16 +27,13 @@ Widget keys start with ``filters_``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pandas as pd
-import sqlite_utils
 import streamlit as st
 
-from scrm import schema as S
-from scrm import store, ui
+from scrm import browse, ui
+from scrm.browse import SEGMENT_PROFILES, FilterOptions, filter_options  # noqa: F401 (re-exported)
 from scrm.errors import ConfigError
 from scrm.filters import Q_BRAND, Q_FROM, Q_LANG, Q_PLATFORM, Q_SEGMENT, Q_TO, Filters, from_query, to_query
 
@@ -56,10 +53,6 @@ ALL_SEGMENTS = 0
 
 FILTER_PARAMS: tuple[str, ...] = (Q_FROM, Q_TO, Q_BRAND, Q_PLATFORM, Q_LANG, Q_SEGMENT)
 
-# Same name as scrm.segments.SEGMENT_PROFILES, not imported from there: that
-# module loads scikit-learn, which the sidebar of the first page must not wait for.
-SEGMENT_PROFILES = "segment_profiles"
-
 LANGUAGE_NAMES = {
     "en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
     "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "pl": "Polish", "sv": "Swedish",
@@ -73,82 +66,18 @@ NO_SEGMENTS_CAPTION = "Segments appear here once the analysis has run (`python -
 NO_DATA_CAPTION = "Filters appear once there is data. Import files on the Data page."
 
 
-# --- what the data offers (no Streamlit here) ------------------------------------------
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    """The choices the data offers: its date span and the values seen, most frequent first."""
-
-    first_day: date | None = None
-    last_day: date | None = None
-    brands: tuple[str, ...] = ()
-    platforms: tuple[str, ...] = ()
-    langs: tuple[str, ...] = ()
-    # (segment_id, description, size), by id; None when segments were never computed.
-    segments: tuple[tuple[int, str, int], ...] | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        """True when there is nothing to filter (no dated rows and no mention values)."""
-        return self.first_day is None and not (self.brands or self.platforms or self.langs)
-
-
-def _day(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def _ranked(frame: pd.DataFrame, column: str) -> tuple[str, ...]:
-    counts = frame.groupby(column, dropna=True)["n"].sum()
-    counts = counts[counts.index.astype(str).str.strip() != ""]
-    # Most frequent first (the own brand, the big platforms), then by name.
-    ranked = sorted(counts.items(), key=lambda item: (-int(item[1]), str(item[0])))
-    return tuple(str(value) for value, _ in ranked)
-
-
-def filter_options(db: sqlite_utils.Database) -> FilterOptions:
-    """Date span of mentions and orders, brands, platforms, languages and segments in ``db``.
-
-    Languages are the stored ones and, once sentiment ran, the detected ones
-    (``sentiment.lang``), which the language filter may use.
-    """
-    firsts, lasts = [], []
-    for table, column in ((S.MENTIONS, "posted_at"), (S.ORDERS, "ordered_at")):
-        # One aggregate per query: SQLite answers a lone min() or max() of an
-        # indexed column from the index, but scans the table for both at once.
-        firsts.append(_day(db.execute(f"SELECT min({column}) FROM {table}").fetchone()[0]))
-        lasts.append(_day(db.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]))
-    # One scan for three columns.
-    values = store.read_frame(
-        db, f"SELECT brand, platform, lang, count(*) AS n FROM {S.MENTIONS} GROUP BY brand, platform, lang"
-    )
-    langs = values[["lang", "n"]]
-    tables = set(db.table_names())
-    if S.SENTIMENT in tables:
-        detected = store.read_frame(db, f"SELECT lang, count(*) AS n FROM {S.SENTIMENT} GROUP BY lang")
-        langs = pd.concat([langs, detected], ignore_index=True)
-    segments = None
-    if SEGMENT_PROFILES in tables:
-        rows = db.execute(f"SELECT segment_id, description, size FROM {SEGMENT_PROFILES} ORDER BY segment_id")
-        segments = tuple((int(i), str(d or ""), int(n or 0)) for i, d, n in rows.fetchall())
-    return FilterOptions(
-        first_day=min((d for d in firsts if d), default=None),
-        last_day=max((d for d in lasts if d), default=None),
-        brands=_ranked(values, "brand"),
-        platforms=_ranked(values, "platform"),
-        langs=_ranked(langs, "lang"),
-        segments=segments or None,
-    )
+# --- what the data offers (engine: scrm.browse) -----------------------------------------
+# FilterOptions, filter_options and SEGMENT_PROFILES live in scrm.browse (no
+# Streamlit), where ``python -m scrm score`` can store them; re-exported here.
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def load_filter_options(db_path: str, data_version: int) -> FilterOptions:
     """:func:`filter_options`, cached per database and data version."""
     with ui.connection(db_path) as db:
-        return filter_options(db)
+        # Stored per data version: at a million mentions the scans cost seconds
+        # on every server start (see scrm.browse.stored).
+        return browse.stored_filter_options(db)
 
 
 # --- labels -----------------------------------------------------------------------------

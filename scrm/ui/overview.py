@@ -1,7 +1,10 @@
 """Cached loaders of the Overview page (engine: :mod:`scrm.overview`, :mod:`scrm.report`).
 
 Keyed on (db_path, data_version, filters, ...): every write bumps the data
-version, so a new import is never hidden by a cached figure. ``Filters`` is a
+version, so a new import is never hidden by a cached figure. The slow ones
+read through the ``stored_*`` functions of :mod:`scrm.overview`, which keep
+their answers in the database for the data version: a server restart does
+not make the next visitor wait for them again. ``Filters`` is a
 frozen dataclass, hashable, so it can be part of the key as it is.
 """
 
@@ -21,21 +24,21 @@ _MAX_ENTRIES = 16
 def load_readiness(db_path: str, data_version: int) -> O.Readiness:
     """Row counts and derived tables present (:func:`scrm.overview.readiness`)."""
     with ui.connection(db_path) as db:
-        return O.readiness(db)
+        return O.stored_readiness(db)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_periods(db_path: str, data_version: int, filters: Filters) -> O.Periods | None:
     """The current and previous period (:func:`scrm.overview.resolve_periods`)."""
     with ui.connection(db_path) as db:
-        return O.resolve_periods(db, filters)
+        return O.stored_periods(db, filters)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Computing the KPIs of both periods…")
 def load_kpis(db_path: str, data_version: int, filters: Filters, periods: O.Periods) -> pd.DataFrame:
     """Every KPI now, before and its weekly values (:func:`scrm.overview.kpi_summary`)."""
     with ui.connection(db_path) as db:
-        return O.kpi_summary(db, filters, periods)
+        return O.stored_kpi_summary(db, filters, periods)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Counting mentions per week…")
@@ -44,7 +47,7 @@ def load_trends(
 ) -> pd.DataFrame:
     """Weekly mentions and net sentiment by brand (:func:`scrm.overview.weekly_trends`)."""
     with ui.connection(db_path) as db:
-        return O.weekly_trends(db, filters, date_from, date_to)
+        return O.stored_weekly_trends(db, filters, date_from, date_to)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
@@ -53,7 +56,7 @@ def load_movers(
 ) -> pd.DataFrame:
     """Topics, authors or segments that moved most (:func:`scrm.overview.top_movers`)."""
     with ui.connection(db_path) as db:
-        return O.top_movers(db, filters, periods, kind, by=by)
+        return O.stored_top_movers(db, filters, periods, kind, by=by)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
@@ -80,3 +83,26 @@ def build_report(db_path: str, filters: Filters, masked: bool) -> str:
 
     with ui.connection(db_path) as db:
         return build_report_html(db, filters, masked=masked)
+
+
+def report_download_button(db_path: str, filters: Filters, masked: bool, file_name: str) -> None:
+    """The Overview's "Download report (HTML)" button, or a caption for roles without ``auth.EXPORT``.
+
+    The report is built only when clicked (see :func:`build_report`); the
+    click goes to the audit log with the file name and whether names were masked.
+    """
+    from scrm.ui import auth as access
+
+    if not access.export_allowed():
+        return
+    st.download_button(
+        "Download report (HTML)",
+        data=lambda: build_report(db_path, filters, masked),
+        file_name=file_name,
+        mime="text/html",
+        key="overview_report",
+        icon=":material/download:",
+        help="One HTML file with these tiles, trends, alerts, movers and the KPI definitions, for the "
+        "current filters. It opens offline; print it from the browser to get a PDF.",
+        **access.export_kwargs(file_name, report="overview", masked=masked),
+    )
