@@ -1,9 +1,10 @@
 """scrm: the Streamlit entry point.
 
-Only a router: page config, logging, session defaults, the database (built
-as a scored demo on first start), the global sidebar (demo badge, filters,
-privacy switch, status), then ``st.navigation`` over ``pages/`` inside ONE
-error funnel. Pages render; the engine in ``scrm/`` does the work.
+Only a router: page config, logging, session defaults, the sign-in gate
+(when a team turned access control on), the database (built as a scored demo
+on first start), the global sidebar (account, demo badge, filters, privacy
+switch, status), then ``st.navigation`` over the pages the user's role may
+see, inside ONE error funnel. Pages render; the engine in ``scrm/`` does the work.
 
 Run with ``streamlit run app.py`` (the database is ``$SCRM_DB`` or
 ``data/scrm.db``).
@@ -20,9 +21,10 @@ from typing import Any
 import sqlite_utils
 import streamlit as st
 
-from scrm import store, ui
+from scrm import auth, store, ui
 from scrm.demo import build_demo
 from scrm.errors import ScrmError
+from scrm.ui import auth as access
 from scrm.ui import filters as ui_filters
 from scrm.ui import privacy as ui_privacy
 
@@ -114,6 +116,7 @@ def _build_demo_on_first_start(path: Path) -> None:
 
 def _sidebar() -> None:
     """The global sidebar under the page list: demo badge, privacy switch, filters, status."""
+    access.sidebar_account()
     path = ui.current_db_path()
     version = ui.current_version(path)
     if ui.load_is_demo(path, version):
@@ -145,21 +148,57 @@ PAGES: list[tuple[str, str, str]] = [
     ("pages/journey.py", "Journey", ":material/route:"),
     ("pages/advocates.py", "Advocates & detractors", ":material/campaign:"),
     ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
-    ("pages/queue.py", "Rescue queue", ":material/support_agent:"),
+    ("pages/cases.py", "Rescue queue", ":material/support_agent:"),
     ("pages/rules.py", "Workflow rules", ":material/rule:"),
     ("pages/identity.py", "Identity review", ":material/how_to_reg:"),
     ("pages/privacy.py", "Privacy requests", ":material/shield_person:"),
     ("pages/data.py", "Data", ":material/upload_file:"),
     ("pages/settings.py", "Access & audit", ":material/admin_panel_settings:"),
 ]
-pages = [
-    st.Page(file, title=title, icon=icon, default=(i == 0))
-    for i, (file, title, icon) in enumerate(p for p in PAGES if (ROOT / p[0]).is_file())
-]
+present = [p for p in PAGES if (ROOT / p[0]).is_file()]
+# The menu's sections: what the team reads, what it acts on, and the admin pages.
+SECTIONS: dict[str, str] = {
+    "pages/cases.py": "Act",
+    "pages/rules.py": "Act",
+    "pages/identity.py": "Act",
+    "pages/privacy.py": "Act",
+    "pages/data.py": "Data & access",
+    "pages/settings.py": "Data & access",
+}
+
+# Access control (off unless .streamlit/secrets.toml has an [access] section):
+# a visitor who has not signed in gets only the sign-in form, whatever the
+# address asked for; a broken configuration shows what to fix and lets nobody
+# in. The pages stay registered (hidden, never run) so that a link to one of
+# them shows the form without a "page not found", and that page after sign-in.
+if not access.gate():
+    st.navigation(
+        [
+            st.Page(access.sign_in_page, title="Sign in", icon=":material/login:", url_path="sign-in", default=True),
+            *(st.Page(file, title=title, icon=icon, visibility="hidden") for file, title, icon in present),
+        ],
+        position="hidden",
+    )
+    st.session_state[ui.ROUTED_KEY] = True
+    access.sign_in_page()
+    st.stop()
+
+# A page the role may not open is left out of the menu but stays registered,
+# hidden: links to it (an empty page's "Go to the Data page") still resolve,
+# and opening it by its address shows the refusal below instead of the page.
+user_role = access.role()
+refused = [p for p in present if not auth.can(user_role, auth.page_permission(p[0]))]
+menu: dict[str, list[Any]] = {}
+for i, (file, title, icon) in enumerate(p for p in present if p not in refused):
+    menu.setdefault(SECTIONS.get(file, "Insight"), []).append(st.Page(file, title=title, icon=icon, default=(i == 0)))
+hidden = {file: st.Page(file, title=title, icon=icon, visibility="hidden") for file, title, icon in refused}
+refused_by_path = {hidden_page.url_path: file for file, hidden_page in hidden.items()}
+# Hidden pages are in no menu; they go with the first section to stay registered.
+next(iter(menu.values())).extend(hidden.values())
 
 # Navigation first, outside the funnel: it cannot fail, and a run that never
 # calls st.navigation would fall back to listing pages/ on its own.
-page = st.navigation(pages)
+page = st.navigation(menu, expanded=True)
 st.session_state[ui.ROUTED_KEY] = True
 # A page opened before the router ever ran comes back through here (see
 # scrm.ui.ensure_routed) and is sent on to where the browser asked to go.
@@ -173,8 +212,14 @@ try:
     db_path = store.default_db_path()
     if not db_path.exists():
         _build_demo_on_first_start(db_path)
+    access.record_pending_sign_in()
     _sidebar()
-    page.run()
+    if page.url_path in refused_by_path:
+        # Refused here, whatever the page itself checks: fail closed.
+        needed = auth.page_permission(refused_by_path[page.url_path])
+        st.error(auth.page_refusal(user_role or None, page.title, needed), icon=":material/lock:")
+    else:
+        page.run()
 except ScrmError as e:
     # The sentence quotes file names and cell values: shown escaped, as the CLI prints it.
     st.error(ui.escape_markdown(e), icon=":material/error:")

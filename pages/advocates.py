@@ -11,7 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from scrm import advocacy as A
-from scrm import segment_charts, ui
+from scrm import auth, segment_charts, ui
+from scrm import segment_views as V
+from scrm.ui import auth as access
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
 
@@ -67,9 +69,32 @@ COLUMNS = {
 }
 
 
-def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320) -> None:
-    """A table of people (masked when the privacy switch is on) and its downloads (not masked)."""
+CONSENT_LABEL = "Only customers who consented to marketing"
+CONSENT_HELP = (
+    "Keep authors linked to a customer who agreed to marketing (customers.consent_marketing = yes). "
+    "Unlinked authors and customers whose consent is unknown count as not consented."
+)
+
+
+def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, consent_box: bool = True) -> None:
+    """A table of people (masked when the privacy switch is on) and its downloads (not masked).
+
+    The downloads are campaign material: with ``consent_box`` a box (on by
+    default) keeps only people who consented to marketing in them and says
+    how many it left out; the table above still shows everyone.
+    """
     st.dataframe(U.mask(frame), hide_index=True, column_config=COLUMNS, height=height)  # type: ignore[arg-type]
+    if consent_box and access.can(auth.EXPORT):
+        only = st.checkbox(CONSENT_LABEL, value=True, key=f"advocates_{key}_consent", help=CONSENT_HELP)
+        if only:
+            kept, left_out = V.consent_split(frame)
+            st.caption(
+                f"Downloads: the {len(kept):,} who consented to marketing; {left_out:,} left out "
+                "(no consent, consent unknown, or no linked customer)."
+            )
+            frame = kept
+        else:
+            st.caption("Downloads: everyone in the table, with or without marketing consent. Not for a campaign.")
     U.download_buttons(frame, file_stem, f"advocates_{key}")
 
 
@@ -162,7 +187,8 @@ with detractor_tab:
             ui.format_number(at_risk, money=True),
             help="Sum over linked detractors of CLV x detractor score (the whole CLV when negative lately).",
         )
-        cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "role", "clv_at_risk", "clv",
+        cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
+                "clv_at_risk", "clv",
                 "detractor_score", "negative_lately", "recent_mentions", "recent_sentiment", "negative_share", "reach", "rfm_segment"]
         st.caption(
             f"{len(detractors):,} linked authors with negative own-brand mentions (detractor score above 0), not only "
@@ -179,16 +205,17 @@ with campaign_tab:
         format_func=str.capitalize,
         key="advocates_campaign_roles",
     )
-    consented = st.checkbox(
-        "Consented only",
-        value=True,
-        key="advocates_campaign_consent",
-        help="Keep authors linked to a customer who agreed to marketing (customers.consent_marketing = 1). "
-        "Unlinked authors have no consent on record.",
-    )
-    campaign = A.campaign_list(roles, tuple(wanted), consented_only=consented)
+    consented = st.checkbox(CONSENT_LABEL, value=True, key="advocates_campaign_consent", help=CONSENT_HELP)
+    everyone = A.campaign_list(roles, tuple(wanted))
+    campaign, left_out = V.consent_split(everyone) if consented else (everyone, 0)
     if campaign.empty:
-        st.info("Nobody to invite with these choices. Add a role or untick 'Consented only'.", icon=":material/info:")
+        st.info(
+            f"Nobody to invite with these choices. Add a role or untick '{CONSENT_LABEL}'.", icon=":material/info:"
+        )
     else:
-        st.caption(f"{len(campaign):,} authors, best advocate score first.")
-    show(campaign, "advocacy-campaign", "campaign")
+        st.caption(
+            f"{len(campaign):,} authors, best advocate score first."
+            + (f" {left_out:,} left out: no marketing consent, consent unknown, or no linked customer." if consented
+               else " Authors without marketing consent are included: do not use this list for a campaign.")
+        )
+    show(campaign, "advocacy-campaign", "campaign", consent_box=False)

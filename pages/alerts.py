@@ -8,6 +8,7 @@ writes (:mod:`scrm.alerts`); this page only reads it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -28,6 +29,7 @@ NO_ALERTS = "No alert was raised on these data: no spike in volume or negative s
 NO_MATCH = "No alert matches these filters. Clear the kind, brand or platform filter above, or widen the sidebar's date range."
 PAGE_SIZE = 20
 SEVERITY = {"high": ("High", "red", ":material/priority_high:"), "medium": ("Medium", "orange", ":material/warning:")}
+RULE_KIND = "rule"  # alerts raised by workflow rules (scrm.workflows.RULE_ALERT)
 SCOPES = {"brand": "all platforms", "platform": "platform", "topic": "theme", "customer": "customer"}
 
 
@@ -50,6 +52,8 @@ def _present(value: Any) -> Any:
 def _title(alert: dict[str, Any]) -> str:
     """The expander label: severity, kind, where, when (untrusted parts escaped)."""
     severity = SEVERITY.get(str(alert["severity"]), (str(alert["severity"]).title(), "gray", ""))[0]
+    if alert["kind"] == RULE_KIND:  # raised by a workflow rule (scrm.workflows): named by the rule
+        return f"{severity} · Workflow rule “{ui.escape_markdown(_rule_name(alert))}” · {_day(alert['period_start'])}"
     kind = L.ALERT_KIND_NAMES.get(str(alert["kind"]), str(alert["kind"]))
     where = [str(alert["brand"]) if _present(alert["brand"]) else "all brands"]
     if alert["scope"] == "platform" and _present(alert["platform"]):
@@ -63,7 +67,20 @@ def _title(alert: dict[str, Any]) -> str:
     return f"{severity} · {kind} · {ui.escape_markdown(' '.join(where))} · {when}"
 
 
+def _rule_name(alert: dict[str, Any]) -> str:
+    try:
+        rule = json.loads(str(alert.get("drivers") or "{}")).get("rule") or {}
+    except (TypeError, ValueError, AttributeError):
+        rule = {}
+    return str(rule.get("name") or "a rule") if isinstance(rule, dict) else "a rule"
+
+
 def _explain(alert: dict[str, Any]) -> str:
+    if alert["kind"] == RULE_KIND:
+        return (
+            f"The workflow rule “{_rule_name(alert)}” matched {_count(alert['total'], 'mention')} that day. "
+            "Change the rule on the Workflow rules page."
+        )
     if alert["kind"] == "vip_detractor":
         return (
             f"A customer in the top 10% by lifetime value wrote {_count(alert['total'], 'negative mention')} "
@@ -81,12 +98,19 @@ def _show_alert(path: str, version: int, alert: dict[str, Any]) -> None:
     label, colour, _ = SEVERITY.get(str(alert["severity"]), (str(alert["severity"]), "gray", ""))
     st.badge(f"{label} severity", color=colour)  # type: ignore[arg-type]
     st.markdown(ui.escape_markdown(_explain(alert)))
+    if alert["kind"] == RULE_KIND:
+        _drivers(alert)
+        return
     series = loaders.load_alert_series(path, version, int(alert["alert_id"]), alert)
     per_day = "Negative per day" if alert["kind"] != "volume" else "Mentions per day"
     st.altair_chart(
         charts.alert_series_chart(series, threshold=_present(alert["threshold"]), baseline=_present(alert["baseline"]), title=per_day),
         width="stretch",
     )
+    _drivers(alert)
+
+
+def _drivers(alert: dict[str, Any]) -> None:
     drivers = L.alert_drivers(alert["drivers"])
     mentions, authors, topics = drivers["mentions"], drivers["authors"], drivers["topics"]
     if mentions.empty and authors.empty and topics.empty:

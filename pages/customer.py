@@ -17,6 +17,7 @@ import streamlit as st
 from scrm import customer360 as C
 from scrm import customer_charts as charts
 from scrm import exports, ui
+from scrm.ui import auth as access
 from scrm.ui import customer as U
 from scrm.ui import escape_markdown as esc
 from scrm.ui import privacy as P
@@ -298,15 +299,18 @@ def _timeline(timeline: pd.DataFrame, filtered: bool, customer_id: str) -> None:
             "score": st.column_config.NumberColumn("Score", help="Mentions: -1 to 1. Surveys: NPS 0-10.", format="%.2f"),
         },
     )
-    st.download_button(
-        "Download the timeline (CSV)",
-        data=exports.to_csv_bytes(timeline),
-        file_name=f"timeline-{re.sub(r'[^A-Za-z0-9_-]', '_', customer_id)}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="customer_timeline_csv",
-        help="All rows, unmasked; cells that start like a formula are neutralised.",
-    )
+    if access.export_allowed():
+        file_name = f"timeline-{re.sub(r'[^A-Za-z0-9_-]', '_', customer_id)}.csv"
+        st.download_button(
+            "Download the timeline (CSV)",
+            data=exports.to_csv_bytes(timeline),
+            file_name=file_name,
+            mime="text/csv",
+            icon=":material/download:",
+            key="customer_timeline_csv",
+            help="All rows, unmasked; cells that start like a formula are neutralised.",
+            **access.export_kwargs(file_name, rows=len(timeline)),
+        )
 
 
 def _account(path: str, version: int, account: str, customer_id: str) -> None:

@@ -4,6 +4,11 @@ Everything the page decides per file lives in :mod:`scrm.ui.importing`;
 everything it reads comes through the cached loaders in :mod:`scrm.ui`.
 Text from files (names, headers, cells) is shown through dataframes, plain
 widget options or :func:`scrm.ui.escape_markdown`, never as raw markdown.
+
+Access: the page needs the analyst role (it shows quarantined rows, raw
+cells of the files); importing and starting over need ``auth.IMPORT`` (admin),
+the quarantine downloads ``auth.EXPORT``. Imports and resets go to the audit
+log with their counts, never with the rows.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from typing import Any
 
 import streamlit as st
 
-from scrm import browse, exports, identity, store, ui
+from scrm import audit, auth, browse, exports, identity, store, ui
 from scrm import schema as S
 from scrm.errors import ScrmError
 from scrm.ingest import Preview, import_file
+from scrm.ui import auth as access
 from scrm.ui import importing as I
 
 log = logging.getLogger("scrm.pages.data")
@@ -84,11 +90,16 @@ def _show_outcome(outcome: dict[str, Any]) -> None:
 
 
 def _run_import(db_path: str, file_id: str, file_name: str, data: bytes, kind: str, mapping: Any) -> None:
+    access.require(auth.IMPORT)  # the form is hidden from other roles; this refuses a forged submit too
     bar = st.progress(0.0, text="Starting the import")
     report = _progress_reporter(bar)
     try:
         with ui.write_lock(db_path), ui.connection(db_path) as db:
             result = import_file(db, data, kind, file_name=file_name, mapping=mapping, progress=report)
+            audit.record(
+                db, audit.IMPORT, actor=access.actor(), role=access.role(), target=file_name,
+                detail=I.audit_detail(result),
+            )
             outcome = I.describe_result(result)
             if I.needs_linking(outcome.kinds):
                 outcome.links = identity.link_profiles(db, progress=report).summary()
@@ -270,6 +281,9 @@ def _file_settings(db_path: str, upload: Any, file_id: str, data: bytes) -> None
 
 
 def _import_tab(db_path: str, version: int) -> None:
+    if not access.can(auth.IMPORT):
+        st.info(auth.refusal(access.role(), auth.IMPORT), icon=":material/lock:")
+        return
     if ui.load_is_demo(db_path, version):
         st.info(
             "This database holds the generated demo data. To keep your own data apart, start with an "
@@ -348,21 +362,28 @@ def _quarantine_tab(db_path: str, version: int) -> None:
         return build
 
     stem = "quarantine" if import_id is None else f"quarantine-import-{import_id}"
+    if not access.export_allowed():
+        return
     left, right, _ = st.columns([1, 1, 4])
     with left:
         st.download_button(
             "Download CSV", export("csv"), file_name=f"{stem}.csv", mime="text/csv",
-            icon=":material/download:", on_click="ignore", key="data_quarantine_csv",
+            icon=":material/download:", key="data_quarantine_csv",
+            **access.export_kwargs(f"{stem}.csv", rows=total),
         )
     with right:
         st.download_button(
             "Download Excel", export("xlsx"), file_name=f"{stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:", on_click="ignore", key="data_quarantine_xlsx",
+            icon=":material/download:", key="data_quarantine_xlsx",
+            **access.export_kwargs(f"{stem}.xlsx", rows=total),
         )
 
 
 def _start_over_tab(db_path: str, version: int) -> None:
+    if not access.can(auth.IMPORT):
+        st.info(auth.refusal(access.role(), auth.IMPORT), icon=":material/lock:")
+        return
     counts = ui.load_counts(db_path, version)
     st.markdown(
         "Replace what this database holds: start empty to import your own files, or load the "
@@ -389,10 +410,13 @@ def _start_over_tab(db_path: str, version: int) -> None:
             "Load demo data", disabled=not confirmed, icon=":material/science:", key=f"data_demo_{round_}"
         )
     if clear:
-        with ui.write_lock(db_path), ui.connection(db_path) as db:
+        access.require(auth.IMPORT)
+        with ui.write_lock(db_path), ui.connection(db_path) as db, store.transaction(db):
             store.clear_all(db)
+            _record_reset(db, "start empty", counts)
         _after_reset("The database is empty. Import your files on the Import tab.")
     if demo:
+        access.require(auth.IMPORT)
         try:
             from scrm.demo import build_demo
         except ImportError:
@@ -403,8 +427,18 @@ def _start_over_tab(db_path: str, version: int) -> None:
             # One transaction: a failed build leaves the old data in place.
             store.clear_all(db)
             build_demo(db, progress=_progress_reporter(bar))
+            _record_reset(db, "load demo", counts)
         note = _update_scores(db_path, _progress_reporter(bar))
         _after_reset(f"The demo data is loaded: see the Overview page. {note}")
+
+
+def _record_reset(db: Any, what: str, counts: dict[str, int]) -> None:
+    """The reset in the audit log, with the rows it removed per table (counts only)."""
+    removed = {table: n for table, n in counts.items() if table in (*S.KINDS, S.PROFILES) and n}
+    audit.record(
+        db, audit.IMPORT, actor=access.actor(), role=access.role(), target=what,
+        detail={"removed": removed},
+    )
 
 
 def _after_reset(message: str) -> None:
@@ -417,6 +451,7 @@ def _after_reset(message: str) -> None:
 
 
 ui.ensure_routed("pages/data.py")
+access.require(auth.page_permission("pages/data.py"), page="Data")
 path = ui.current_db_path()
 version = ui.current_version(path)
 

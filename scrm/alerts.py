@@ -212,6 +212,12 @@ def _drivers(db: sqlite_utils.Database, hits: pd.DataFrame, topic_labels: dict[s
     return {"mentions": _records(mentions), "authors": authors, "topics": topics}
 
 
+def alert_drivers(db: sqlite_utils.Database, hits: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The drivers of an alert raised elsewhere (workflow rules) over ``hits``: rows with
+    mention_id, platform, author, followers and topic_id, as :func:`load_mentions` gives them."""
+    return _drivers(db, hits, _topic_labels(db))
+
+
 def _topic_labels(db: sqlite_utils.Database) -> dict[str, str]:
     if not table_exists(db, TOPICS):
         return {}

@@ -53,12 +53,14 @@ def record(
     ``detail`` is a short sentence or a JSON-able dict (counts, changed
     fields); never put erased names, e-mails or texts in it. Written in its
     own transaction unless the caller already holds one, so an action and its
-    log entry commit together.
+    log entry commit together. It does not bump the data version: a sign-in
+    or a download must not invalidate every cached page (the audit log's own
+    page reads it uncached).
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; use one of {', '.join(ACTIONS)}")
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if isinstance(detail, dict) else detail
-    with store.transaction(db, work=True):
+    with db.atomic():
         cursor = db.execute(
             f"INSERT INTO {S.AUDIT_LOG} (at, actor, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
             [at or store.utcnow(), actor, role, action, target, text],

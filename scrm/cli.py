@@ -255,6 +255,7 @@ def _run_import(args: argparse.Namespace) -> int:
             result = import_file(db, args.file, args.kind, mapping=args.mapping, progress=progress)
         finally:
             progress.done()
+        _audit_import(db, result)
         print(f"Imported {result.file_name} as {result.kind} (import {result.import_id}) in {result.seconds:.1f} s")
         for line in _import_lines(result):
             print(line)
@@ -275,6 +276,27 @@ def _run_import(args: argparse.Namespace) -> int:
         if refused and not existed:
             _remove_if_empty(path)
     return EXIT_OK
+
+
+def _audit_import(db: sqlite_utils.Database, result: ImportResult) -> None:
+    """The import in the audit log: file name, id and counts per kind, never a row."""
+    from scrm import audit
+
+    parts = [result, *result.also]
+    audit.record(
+        db, audit.IMPORT, actor=audit.CLI, target=str(result.file_name),
+        detail={
+            "import_id": int(result.import_id),
+            "rows_read": int(result.rows_read),
+            "kinds": {
+                p.kind: {
+                    "new": int(p.new), "updated": int(p.updated), "unchanged": int(p.unchanged),
+                    "duplicates": int(p.duplicates), "quarantined": int(p.rejected),
+                }
+                for p in parts
+            },
+        },
+    )
 
 
 def _remove_if_empty(path: Path) -> None:
@@ -379,6 +401,10 @@ def _add_bench(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", choices=SCALES, default="small", help="data size (default small: 100,000 mentions)")
     p.add_argument("--json", action="store_true", help="print one JSON object (on the last line) instead of text")
     p.add_argument("--keep", action="store_true", help="keep the generated files and databases and print where they are")
+    p.add_argument(
+        "--stages", nargs="+", metavar="STAGE",
+        help="run only these stages (e.g. sentiment page:overview); default: every stage",
+    )
 
 
 def _run_bench(args: argparse.Namespace) -> int:
@@ -388,14 +414,14 @@ def _run_bench(args: argparse.Namespace) -> int:
     if args.keep:
         workdir = Path(tempfile.mkdtemp(prefix="scrm-bench-"))
         try:
-            result = bench.run_bench(args.scale, workdir, progress)
+            result = bench.run_bench(args.scale, workdir, progress, stages=args.stages)
         finally:
             progress.done()
             _err(f"Files kept in {workdir}")
     else:
         with tempfile.TemporaryDirectory(prefix="scrm-bench-") as tmp:
             try:
-                result = bench.run_bench(args.scale, Path(tmp), progress)
+                result = bench.run_bench(args.scale, Path(tmp), progress, stages=args.stages)
             finally:
                 progress.done()
     if args.json:
@@ -431,6 +457,7 @@ def _run_score(args: argparse.Namespace) -> int:
     try:
         before = store.data_version(db)
         started = time.perf_counter()
+        _retention_purge(db)
         try:
             run_all(db, force=args.force, progress=progress, on_stage=show)
         finally:
@@ -440,6 +467,121 @@ def _run_score(args: argparse.Namespace) -> int:
         db.close()
     changed = f"data version {before:,} -> {after:,}" if after != before else f"data version {after:,}, nothing new"
     print(f"Done in {time.perf_counter() - started:.1f} s ({changed}).")
+    return EXIT_OK
+
+
+def _retention_purge(db: sqlite_utils.Database) -> None:
+    """Apply the retention setting (meta ``retention_months``) before scoring, when one is set."""
+    from scrm import audit, gdpr
+
+    months = gdpr.retention_months(db)
+    if months is None or gdpr.count_mentions_older_than(db, months) == 0:
+        return
+    summary = gdpr.purge(db, months, actor=audit.CLI)
+    print(
+        f"retention: {summary.mentions:,} mentions older than {months} months (posted before {summary.cutoff} UTC) purged",
+        flush=True,
+    )
+
+
+# --- privacy requests -----------------------------------------------------------------
+
+
+def _add_export_person(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--customer", metavar="ID", required=True, help="the customer's id (as in the customers file)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON to FILE instead of stdout")
+
+
+def _run_export_person(args: argparse.Namespace) -> int:
+    from scrm import audit, gdpr
+
+    db = store.open_db(_db_path(args), create=False)
+    try:
+        text = gdpr.export_person_json(db, args.customer, actor=audit.CLI)
+    finally:
+        db.close()
+    if args.out:
+        out = Path(args.out)
+        try:
+            out.write_text(text + "\n", encoding="utf-8")
+        except OSError as e:
+            raise ConfigError(f"Cannot write {out} ({e.strerror}); choose a writable path with --out.") from e
+        _err(f"Wrote everything held about customer {args.customer} to {out} ({len(text):,} characters).")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def _add_erase(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--customer", metavar="ID", required=True, help="the customer's id (as in the customers file)")
+    p.add_argument("--yes", action="store_true", help="really erase (without it: show what would be erased)")
+
+
+def _count_lines(counts: dict[str, int], indent: str = "  ") -> list[str]:
+    if not counts:
+        return [f"{indent}(none)"]
+    return _table(["table", "rows"], sorted(counts.items()), indent=indent)
+
+
+def _run_erase(args: argparse.Namespace) -> int:
+    from scrm import audit, gdpr
+
+    db = store.open_db(_db_path(args), create=False)
+    try:
+        if not args.yes:
+            preview = gdpr.preview_erasure(db, args.customer)
+            print(f"Erasing customer {args.customer} would delete {preview.total_deleted:,} rows:")
+            print("\n".join(_count_lines(preview.deleted)))
+            print(f"and replace their name, e-mail or handles by {gdpr.ERASED} in {preview.total_swept:,} other rows:")
+            print("\n".join(_count_lines(preview.swept)))
+            raise UsageError(
+                f"Nothing was erased. Add --yes to erase customer {args.customer}: "
+                f"python -m scrm erase --customer {args.customer} --yes"
+            )
+        summary = gdpr.erase_person(db, args.customer, actor=audit.CLI)
+    finally:
+        db.close()
+    print(f"Erased customer {args.customer}: {summary.total_deleted:,} rows deleted:")
+    print("\n".join(_count_lines(summary.deleted)))
+    print(f"Their name, e-mail or handles replaced by {gdpr.ERASED} in {summary.total_swept:,} other rows.")
+    print(f"Audit reference: {summary.reference} (note it with the request; the log keeps no erased value).")
+    if not summary.checkpointed:
+        _err("note: another program had the database open, so the file was not compacted; run the erasure again later.")
+    return EXIT_OK
+
+
+def _add_purge(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--months", metavar="N",
+        help="delete mentions posted more than N months ago (default: the retention setting)",
+    )
+    p.add_argument("--yes", action="store_true", help="really delete (without it: show how many would go)")
+
+
+def _run_purge(args: argparse.Namespace) -> int:
+    from scrm import audit, gdpr
+
+    db = store.open_db(_db_path(args), create=False)
+    try:
+        months = gdpr.check_months(args.months) if args.months is not None else gdpr.retention_months(db)
+        if months is None:
+            raise UsageError(
+                "No retention is set. Give --months N (e.g. --months 24), or set the retention on the "
+                "Privacy requests page."
+            )
+        cutoff = gdpr.retention_cutoff(months)
+        if not args.yes:
+            n = gdpr.count_mentions_older_than(db, months)
+            print(f"{n:,} mentions were posted more than {months} months ago (before {cutoff} UTC).")
+            raise UsageError(f"Nothing was deleted. Add --yes to delete them: python -m scrm purge --months {months} --yes")
+        summary = gdpr.purge(db, months, actor=audit.CLI)
+    finally:
+        db.close()
+    print(f"Purged {summary.mentions:,} mentions posted before {summary.cutoff} UTC ({months} months).")
+    if summary.deleted:
+        print("\n".join(_count_lines(summary.deleted)))
+    if summary.cases_detached:
+        print(f"{summary.cases_detached:,} cases keep their record without the mention.")
     return EXIT_OK
 
 
@@ -574,6 +716,8 @@ def _kpi_value(entry: dict[str, Any]) -> str:
     unit = entry["unit"]
     if unit == "percent":
         return f"{value:,.1f} %"
+    if unit == "hours":
+        return f"{value:,.1f} h"
     if unit == "minutes":
         return f"{value:,.0f} min"
     if unit == "currency":
@@ -654,6 +798,28 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
+def _add_hash_password(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--stdin", action="store_true",
+        help="read the password from the first line of standard input (scripts) instead of asking twice",
+    )
+
+
+def _run_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from scrm import auth
+
+    if args.stdin:
+        first, second = sys.stdin.readline().rstrip("\r\n"), None
+    else:
+        first = getpass.getpass("New password: ")
+        second = getpass.getpass("The same password again: ")
+    # Raises auth.PasswordRejected (a ScrmError): empty, mistyped, shorter than 8 characters.
+    print(auth.hash_new_password(first, second))
+    return EXIT_OK
+
+
 COMMANDS: list[Command] = [
     Command("demo", "build the demo database (deterministic for a seed)", _add_demo, _run_demo),
     Command("import", "import a customers, orders, mentions or surveys file", _add_import, _run_import),
@@ -662,6 +828,16 @@ COMMANDS: list[Command] = [
     Command("score", "score new mentions and recompute derived tables whose data changed", _add_score, _run_score),
     Command("sentiment", "score the texts of a file: CSV text,lang,score,label on stdout", _add_sentiment, _run_sentiment),
     Command("report", "print kpis, segments, advocates or clv (tables, or JSON with --json)", _add_report, _run_report),
+    Command(
+        "export-person", "everything held about one customer as JSON (a privacy request)",
+        _add_export_person, _run_export_person,
+    ),
+    Command("erase", "erase one customer from every table (needs --yes)", _add_erase, _run_erase),
+    Command("purge", "delete mentions older than the retention period (needs --yes)", _add_purge, _run_purge),
+    Command(
+        "hash-password", "print a password hash for a user in .streamlit/secrets.toml",
+        _add_hash_password, _run_hash_password,
+    ),
     # (see "The command line" in DESIGN.md for their arguments).
 ]
 

@@ -7,6 +7,11 @@
 2. the derived stages ``value``, ``topics``, ``segments``, ``roles``,
    ``journey``, ``alerts`` (each module's ``refresh(db, progress=...)``),
    each only when the data changed since that stage last ran.
+3. ``workflows`` (``scrm.workflows.refresh``): the workflow rules act on the
+   mentions posted since their last run. It runs with the derived stages
+   when the data changed, and also when a rule was created, changed or
+   turned on (saving a rule forgets the stage's recorded version), so a new
+   rule acts on the next ``score`` without recomputing everything else.
 
 "The data changed" is read from the store's input version (the data version
 less the team's own work on cases and rules, see ``store.input_version``). Writing derived
@@ -57,6 +62,7 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("roles", "scrm.roles", "refresh"),
     ("journey", "scrm.journey", "refresh"),
     ("alerts", "scrm.alerts", "refresh"),
+    ("workflows", "scrm.workflows", "refresh"),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in STAGES)
 
@@ -180,5 +186,12 @@ def run_all(
     for name in current:
         if name != SENTIMENT_STAGE:
             _record(db, version_key(name), str(ended_version))
+    # The first page after a server start reads these instead of scanning every mention.
+    from scrm.overview import refresh_page_summaries
+
+    try:
+        refresh_page_summaries(db)
+    except Exception:  # a cache: never fail the score over it
+        log.exception("compute: storing the page summaries failed")
     report(1.0, "done")
     return results

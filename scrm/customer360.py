@@ -32,7 +32,7 @@ import sqlite_utils
 from scrm import schema as S
 from scrm import store
 from scrm.filters import Filters, mentions_where
-from scrm.journey import CASES, JOURNEY
+from scrm.journey import JOURNEY
 from scrm.roles import ROLES, profile_id_sql, resolve_as_of, table_exists
 from scrm.value import CUSTOMER_VALUE
 
@@ -299,7 +299,7 @@ def customer_timeline(db: sqlite_utils.Database, customer_id: str, filters: Filt
         )
     )
 
-    if table_exists(db, CASES):
+    if table_exists(db, S.CASES):  # schema 3; an older file opened read-only may lack it
         parts.append(_case_rows(db, customer_id, f))
 
     frames = [p.reindex(columns=TIMELINE_COLUMNS) for p in parts if not p.empty]
@@ -314,25 +314,17 @@ def customer_timeline(db: sqlite_utils.Database, customer_id: str, filters: Filt
 
 
 def _case_rows(db: sqlite_utils.Database, customer_id: str, f: Filters) -> pd.DataFrame:
-    # The cases table is not part of the schema yet (issue 5); read it by the
-    # names it is most likely to use, and skip it when they are not there.
-    columns = set(db[CASES].columns_dict) if hasattr(db[CASES], "columns_dict") else set()
-    if "customer_id" not in columns:
-        return pd.DataFrame()
-    at = next((c for c in ("opened_at", "created_at", "at") if c in columns), None)
-    if at is None:
-        return pd.DataFrame()
-    key = next((c for c in ("case_id", "id") if c in columns), "rowid")
-    title = next((c for c in ("subject", "title", "summary") if c in columns), None)
-    status = "status" if "status" in columns else None
-    where, params = _date_clauses(f"c.{at}", f)
-    title_sql = f"'Case: ' || coalesce(c.{title}, '')" if title else "'Case'"
-    status_sql = f"c.{status}" if status else "NULL"
+    """The customer's cases at their opening time: subject as title; queue, priority, status and assignee as detail."""
+    where, params = _date_clauses("c.opened_at", f)
     return store.read_frame(
         db,
-        f"""SELECT c.{at} AS at, 'case' AS kind, CAST(c.{key} AS TEXT) AS item_id, {title_sql} AS title,
-                   {status_sql} AS detail, NULL AS amount, NULL AS sentiment, NULL AS score
-              FROM {CASES} c WHERE c.customer_id = ? AND c.{at} IS NOT NULL AND {where}""",
+        f"""SELECT c.opened_at AS at, 'case' AS kind, CAST(c.case_id AS TEXT) AS item_id,
+                   'Case: ' || coalesce(c.subject, '') AS title, NULL AS author,
+                   coalesce(c.queue, 'no') || ' queue · ' || coalesce(c.priority, 'no') || ' priority · '
+                       || coalesce(c.status, 'new')
+                       || CASE WHEN coalesce(c.assignee, '') != '' THEN ' · ' || c.assignee ELSE '' END AS detail,
+                   NULL AS amount, NULL AS sentiment, NULL AS score
+              FROM {S.CASES} c WHERE c.customer_id = ? AND c.opened_at IS NOT NULL AND {where}""",
         [customer_id, *params],
     )
 

@@ -34,7 +34,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -44,9 +44,12 @@ from scrm import schema as S
 from scrm import store
 from scrm.errors import ConfigError
 
+if TYPE_CHECKING:
+    from scrm.cases import CaseKPIs
+
 log = logging.getLogger(__name__)
 
-Unit = Literal["count", "percent", "minutes", "currency", "ratio"]
+Unit = Literal["count", "percent", "minutes", "hours", "currency", "ratio"]
 
 # Derived tables this module reads (written by the engine modules of issue 3).
 CUSTOMER_VALUE = "customer_value"
@@ -97,6 +100,9 @@ class KPIContext:
     roles: pd.DataFrame | None
     own_brand: str | None
     currency: str | None
+    # Cases with what their KPIs need (scrm.cases.case_frame), and the time "breached" is judged at.
+    cases: pd.DataFrame | None = None
+    now: str | None = None
 
 
 @dataclass(frozen=True)
@@ -358,6 +364,25 @@ def _social_linked_revenue_share(c: KPIContext) -> Result:
     return Result(r.value, r.note or note)
 
 
+# --- cases (issue 5) -------------------------------------------------------------------------
+
+
+def _case_summary(c: KPIContext) -> CaseKPIs:
+    """The case KPIs of the context's range: cases opened in it, breached as of ``c.now``."""
+    from scrm import cases  # late: scrm.cases is the team's work, not an input of the analysis
+
+    frame = c.cases if c.cases is not None else pd.DataFrame({k: pd.Series(dtype=object) for k in cases.KPI_FRAME_COLUMNS})
+    return cases.summarise_cases(frame, c.date_from, c.date_to, c.now)
+
+
+def _case_kpi(field_name: str, note_key: str) -> Callable[[KPIContext], Result]:
+    def compute(c: KPIContext) -> Result:
+        summary = _case_summary(c)
+        return Result(getattr(summary, field_name), summary.notes.get(note_key))
+
+    return compute
+
+
 # --- the dictionary ---------------------------------------------------------------------------
 
 KPIS: tuple[KPI, ...] = (
@@ -433,6 +458,30 @@ KPIS: tuple[KPI, ...] = (
     KPI("social_linked_revenue_share", "Social-linked revenue share",
         "Revenue in the range of customers with a linked social profile ÷ revenue in the range × 100.",
         "percent", True, _social_linked_revenue_share),
+    KPI("open_cases", "Open cases",
+        "Cases opened in the range (by workflow rules or by people) that are not resolved now.",
+        "count", None, _case_kpi("open_cases", "open_cases")),
+    KPI("sla_breached", "SLA breached",
+        "Cases opened in the range that missed their deadline (opening time + the SLA hours of their priority): "
+        "still open after it, or resolved after it.",
+        "count", False, _case_kpi("breached", "sla_breached")),
+    KPI("first_response_hours", "Median time to first response",
+        "Median over the cases opened in the range of the hours from the opening (when the customer spoke) to "
+        "the first action on the case by a person (status, assignee, priority or note; automatic rule work "
+        "does not count).",
+        "hours", False, _case_kpi("first_response_hours", "first_response_hours")),
+    KPI("resolution_hours", "Median time to resolution",
+        "Median over the resolved cases opened in the range of the hours from the opening to the resolution.",
+        "hours", False, _case_kpi("resolution_hours", "resolution_hours")),
+    KPI("rescued_customers", "Rescued customers",
+        "Customers with a resolved rescue case opened in the range whose mean sentiment over their mentions in "
+        "the 90 days after the resolution is higher than before the case (the score of the mention that opened "
+        "it, else their mean sentiment in the 90 days before opening).",
+        "count", True, _case_kpi("rescued_customers", "rescued_customers")),
+    KPI("rescue_rate", "Rescue rate",
+        "Rescued customers ÷ customers with a resolved rescue case opened in the range who have a sentiment "
+        "before and a scored mention in the 90 days after the resolution × 100.",
+        "percent", True, _case_kpi("rescue_rate", "rescue_rate")),
 )
 
 KPI_BY_KEY: dict[str, KPI] = {k.key: k for k in KPIS}
@@ -575,7 +624,18 @@ def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_t
         roles=roles,
         own_brand=own_brand(db),
         currency=shop_currency(db),
+        cases=_case_frame(db),
+        now=store.utcnow(),
     )
+
+
+def _case_frame(db: sqlite_utils.Database) -> pd.DataFrame | None:
+    """Cases for the case KPIs (None before the cases table exists); cheap when there are none."""
+    if not _has_table(db, S.CASES) or store.is_empty(db, S.CASES):
+        return None
+    from scrm import cases
+
+    return cases.case_frame(db)
 
 
 def _read_columns(

@@ -551,8 +551,10 @@ def communication_modes(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
 
 # --- alerts ---------------------------------------------------------------------------
 
-ALERT_KINDS = ("volume", "negative", "vip_detractor")
-ALERT_KIND_NAMES = {"volume": "Volume spike", "negative": "Negative spike", "vip_detractor": "VIP detractor"}
+ALERT_KINDS = ("volume", "negative", "vip_detractor", "rule")
+ALERT_KIND_NAMES = {
+    "volume": "Volume spike", "negative": "Negative spike", "vip_detractor": "VIP detractor", "rule": "Workflow rule",
+}
 
 
 def alerts_feed(

@@ -217,7 +217,10 @@ def test_start_empty_needs_the_confirmation_and_empties_the_database(db_file: Pa
     at.button(key="data_clear_0").click().run()
     assert not at.exception
     db = with_db(db_file)
-    assert set(store.counts(db).values()) == {0}
+    counts = store.counts(db)
+    # The audit log stays and records the reset itself.
+    assert counts.pop(S.AUDIT_LOG) == 1
+    assert set(counts.values()) == {0}
     db.close()
     assert [s.value for s in at.success] == ["The database is empty. Import your files on the Import tab."]
     assert at.session_state["data_tab"] == "Import files"
@@ -239,8 +242,12 @@ def test_load_demo_data_replaces_everything_with_the_demo(db_file: Path, monkeyp
     at.button(key="data_demo_0").click().run()
     assert not at.exception, [e.value for e in at.exception]
     db = with_db(db_file)
-    assert {t: n for t, n in store.counts(db).items() if n} == {S.CUSTOMERS: 1}
+    # The workflow rules and the audit log are the team's own work: a reset keeps them.
+    kept = (S.RULES, S.AUDIT_LOG)
+    assert {t: n for t, n in store.counts(db).items() if n and t not in kept} == {S.CUSTOMERS: 1}
     assert store.is_demo(db)
+    resets = db.execute(f"SELECT actor, action, target FROM {S.AUDIT_LOG} WHERE target = 'load demo'").fetchall()
+    assert resets == [("local", "import", "load demo")]
     db.close()
     [message] = [s.value for s in at.success]
     assert message.startswith("The demo data is loaded: see the Overview page. Scores updated in ")

@@ -40,10 +40,17 @@ PAGES = [
     ("journey", "Journey", "Journey map"),
     ("advocates", "Advocates & detractors", "Advocates & detractors"),
     ("alerts", "Alerts", "Alerts"),
+    ("cases", "Rescue queue", "Rescue queue"),
+    ("rules", "Workflow rules", "Workflow rules"),
+    ("identity", "Identity review", "Identity review"),
+    ("privacy", "Privacy requests", "Privacy requests"),
     ("data", "Data", "Data"),
+    ("settings", "Access & audit", "Access & audit"),
 ]
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
 CUSTOMERS_CAPTION = re.compile(r"^([\d,]+) customers, highest CLV first\.")
+# Campaign lists keep only customers who consented to marketing, and say how many they left out.
+LEFT_OUT = re.compile(r"([\d,]+) left out: no marketing consent")
 PEOPLE_CAPTION = re.compile(r"^([\d,]+) mentions written by people")
 NO_ACTIVE_DOM = {'img[src="x"]': 0, "[onerror]": 0, 'a[href^="javascript:"]': 0}
 
@@ -95,6 +102,12 @@ def count_in(texts: list[str], pattern: re.Pattern[str]) -> int:
     found = [int(m.group(1).replace(",", "")) for t in texts if (m := pattern.match(t))]
     assert len(found) == 1, texts
     return found[0]
+
+
+def left_out(texts: list[str]) -> int:
+    """How many customers a consent-filtered list says it left out (0 when it says nothing)."""
+    found = [int(m.group(1).replace(",", "")) for t in texts if (m := LEFT_OUT.search(t))]
+    return found[0] if found else 0
 
 
 def brush_right_half(page: Any, site: B.Site) -> tuple[Any, int, int]:
@@ -154,19 +167,22 @@ def test_a_box_on_the_value_sentiment_scatter_lists_the_customers_inside_it(tab:
     panel, total, highlighted = brush_right_half(tab, site)
     assert 0 < highlighted < total, (highlighted, total)
     expect(panel.get_by_text("All customers in the chart", exact=True)).to_have_count(0)
-    # The list below the chart holds exactly the points the box highlights.
-    assert count_in(captions(panel), CUSTOMERS_CAPTION) == highlighted
+    # The list below the chart holds exactly the points the box highlights
+    # (those who consented to marketing; the caption counts the others).
+    texts = captions(panel)
+    assert count_in(texts, CUSTOMERS_CAPTION) + left_out(texts) == highlighted
 
 
 def test_the_selected_customers_download_as_csv_with_the_list_header(tab: Any, site: B.Site) -> None:
     panel, _, highlighted = brush_right_half(tab, site)
+    listed = count_in(captions(panel), CUSTOMERS_CAPTION)
     with tab.expect_download() as arrival:
         panel.get_by_role("button", name="Download CSV").click()
     download = arrival.value
     assert download.suggested_filename == "value-sentiment.csv"
     lines = Path(download.path()).read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0] == ",".join([*LIST_COLUMNS, "mentions", "avg_sentiment"])
-    assert len(lines) - 1 == highlighted
+    assert 0 < len(lines) - 1 == listed <= highlighted
 
 
 def test_a_link_with_filters_reproduces_the_view(tab: Any, site: B.Site) -> None:

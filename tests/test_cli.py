@@ -53,8 +53,8 @@ def test_python_dash_m_scrm_lists_commands_and_fails_cleanly(tmp_path: Path) -> 
         [sys.executable, "-m", "scrm", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert helped.returncode == 0, helped.stderr
-    for command in ("demo", "import", "status", "bench", "score", "sentiment", "report"):
-        assert f"    {command} " in helped.stdout
+    for command in ("demo", "import", "status", "bench", "score", "sentiment", "report", "export-person", "erase", "purge"):
+        assert re.search(rf"^    {command}\s", helped.stdout, re.MULTILINE), command
 
     missing = tmp_path / "nope.csv"
     failed = subprocess.run(
@@ -459,7 +459,7 @@ def test_score_prints_each_stage_with_its_time_then_nothing_new(
     assert code == 0, err
     lines = out.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == ["sentiment", "value", "topics", "segments", "roles",
-                                                           "journey", "alerts"]
+                                                           "journey", "alerts", "workflows"]
     assert re.fullmatch(r"value: +\d+\.\d s +2 rows  value done", lines[1])
     assert lines[6] == "alerts:    not available"
     assert re.fullmatch(r"Done in \d+\.\d s \(data version \d+ -> \d+\)\.", lines[-1])
@@ -472,7 +472,7 @@ def test_score_prints_each_stage_with_its_time_then_nothing_new(
 
     calls.clear()
     assert run(capsys, "--db", str(kpi_db), "score", "--force")[0] == 0
-    assert calls == ["sentiment", "value", "topics", "segments", "roles", "journey"]
+    assert calls == ["sentiment", "value", "topics", "segments", "roles", "journey", "workflows"]
 
 
 def test_score_without_a_database_says_how_to_make_one(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
@@ -628,8 +628,10 @@ def test_bench_has_a_stage_per_engine_step_and_skips_missing_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert list(bench.STAGES) == ["import_mentions", "sentiment", "value", "topics", "segments", "roles",
-                                  "journey", "alerts", "kpis", "page:overview", "page:listening", "page:segments",
-                                  "page:customer", "page:journey", "page:advocates", "page:alerts", "page:data"]
+                                  "journey", "alerts", "workflows", "kpis", "page:overview", "page:listening",
+                                  "page:segments", "page:customer", "page:journey", "page:advocates", "page:alerts",
+                                  "page:cases", "page:rules", "page:identity", "page:privacy", "page:data",
+                                  "page:settings"]
     calls = _fake_engine(monkeypatch, missing=("roles",))
     result = bench.run_bench("small", tmp_path, rows=500, stages=["sentiment", "value", "roles"])
     sentiment, value, roles = result["stages"]
@@ -795,3 +797,163 @@ def test_pages_run_cold_then_warm_in_a_fresh_process_and_a_failing_page_is_repor
 )
 def test_a_page_error_names_the_last_exception_of_the_server_log(log_text: str, cause: str | None) -> None:
     assert bench._logged_exception(log_text) == cause
+
+
+# --- privacy requests: export-person, erase, purge, and the audit of imports ----------------
+
+
+@pytest.fixture
+def person_db(db_path: Path) -> Path:
+    """Two customers; ana posted twice (one post in 2020), bob once and mentions @ana_r."""
+    from scrm.identity import link_profiles
+
+    db = store.open_db(db_path)
+    store.upsert_rows(
+        db, S.CUSTOMERS, ["customer_id", "name", "email", "twitter"],
+        [("c1", "Ana Ruiz", "ana@example.com", "ana_r"), ("c2", "Bo Li", "bo@example.com", None)],
+    )
+    store.upsert_rows(
+        db, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount"],
+        [("o1", "c1", "2024-03-02T10:00:00", 10.5), ("o2", "c2", "2024-04-02T10:00:00", 20.0)],
+    )
+    store.upsert_rows(
+        db, S.MENTIONS, ["mention_id", "platform", "author", "text", "posted_at"],
+        [("m1", "twitter", "ana_r", "Love the sofa", "2020-01-05T10:00:00"),
+         ("m2", "twitter", "ana_r", "Still love it", "2099-01-05T10:00:00"),
+         ("m3", "twitter", "bob", "Same as @ana_r", "2099-01-06T10:00:00")],
+    )
+    link_profiles(db)
+    db.close()
+    return db_path
+
+
+def _audit(path: Path) -> list[tuple[str, str, str]]:
+    db = store.open_db(path, create=False)
+    try:
+        return [tuple(r) for r in db.execute("SELECT actor, action, target FROM audit_log ORDER BY audit_id")]
+    finally:
+        db.close()
+
+
+def _count(path: Path, table: str) -> int:
+    db = store.open_db(path, create=False)
+    try:
+        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_export_person_prints_the_json_and_is_audited(capsys: pytest.CaptureFixture[str], person_db: Path) -> None:
+    code, out, err = run(capsys, "--db", str(person_db), "export-person", "--customer", "c1")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["format"] == "scrm-person-export/1" and data["customer"]["name"] == "Ana Ruiz"
+    assert [o["order_id"] for o in data["orders"]] == ["o1"]
+    assert [m["mention_id"] for m in data["mentions"]] == ["m1", "m2"]
+    assert _audit(person_db) == [("cli", "export", "customer:c1")]
+
+
+def test_export_person_writes_a_file_with_out(
+    capsys: pytest.CaptureFixture[str], person_db: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "ana.json"
+    code, out, err = run(capsys, "--db", str(person_db), "export-person", "--customer", "c1", "--out", str(target))
+    assert (code, out) == (0, "")
+    assert err.startswith(f"Wrote everything held about customer c1 to {target} (")
+    assert json.loads(target.read_text(encoding="utf-8"))["customer"]["customer_id"] == "c1"
+
+
+@pytest.mark.parametrize("command", [["export-person"], ["erase"], ["erase", "--yes"]])
+def test_an_unknown_customer_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], person_db: Path, command: list[str]
+) -> None:
+    code, out, err = run(capsys, "--db", str(person_db), *command, "--customer", "c404")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: No customer has the id 'c404'. Find the id on the Customer 360 or Privacy requests page "
+        "(search by name or e-mail), then try again.\n"
+    )
+
+
+def test_erase_without_yes_shows_what_would_go_and_erases_nothing(
+    capsys: pytest.CaptureFixture[str], person_db: Path
+) -> None:
+    code, out, err = run(capsys, "--db", str(person_db), "erase", "--customer", "c1")
+    assert code == 2
+    assert err == "error: Nothing was erased. Add --yes to erase customer c1: python -m scrm erase --customer c1 --yes\n"
+    assert out.splitlines()[0] == "Erasing customer c1 would delete 6 rows:"
+    assert "  mentions      2" in out.splitlines()
+    assert "and replace their name, e-mail or handles by [erased] in 1 other rows:" in out
+    assert (_count(person_db, "customers"), _count(person_db, "mentions")) == (2, 3)
+    assert _audit(person_db) == []
+
+
+def test_erase_with_yes_erases_and_prints_the_reference(capsys: pytest.CaptureFixture[str], person_db: Path) -> None:
+    code, out, err = run(capsys, "--db", str(person_db), "erase", "--customer", "c1", "--yes")
+    assert code == 0, err
+    assert out.splitlines()[0] == "Erased customer c1: 6 rows deleted:"
+    reference = re.search(r"Audit reference: (erasure-[0-9a-f]{12}) ", out)
+    assert reference is not None
+    assert _audit(person_db) == [("cli", "erase", reference.group(1))]
+    assert (_count(person_db, "customers"), _count(person_db, "mentions"), _count(person_db, "orders")) == (1, 1, 1)
+
+
+def test_purge_counts_equal_an_independent_count(capsys: pytest.CaptureFixture[str], person_db: Path) -> None:
+    code, out, err = run(capsys, "--db", str(person_db), "purge", "--months", "12")
+    assert code == 2 and out.startswith("1 mentions were posted more than 12 months ago (before ")
+    assert err == "error: Nothing was deleted. Add --yes to delete them: python -m scrm purge --months 12 --yes\n"
+    assert _count(person_db, "mentions") == 3
+    code, out, err = run(capsys, "--db", str(person_db), "purge", "--months", "12", "--yes")
+    assert code == 0, err
+    assert out.startswith("Purged 1 mentions posted before ")
+    assert _count(person_db, "mentions") == 2
+    assert _audit(person_db) == [("cli", "purge", "mentions")]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "No retention is set. Give --months N (e.g. --months 24), or set the retention on the Privacy requests page."),
+        (["--months", "0"], "Retention must be a whole number of months, 1 or more (got '0'). For example: 24."),
+    ],
+)
+def test_purge_user_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], person_db: Path, argv: list[str], message: str
+) -> None:
+    assert run(capsys, "--db", str(person_db), "purge", *argv) == (2, "", f"error: {message}\n")
+
+
+def test_score_applies_the_retention_setting_first(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, person_db: Path
+) -> None:
+    from scrm import gdpr
+
+    _fake_engine(monkeypatch)
+    db = store.open_db(person_db)
+    gdpr.set_retention_months(db, 24, actor="ana")
+    db.close()
+    code, out, err = run(capsys, "--db", str(person_db), "score")
+    assert code == 0, err
+    assert re.fullmatch(
+        r"retention: 1 mentions older than 24 months \(posted before \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d UTC\) purged",
+        out.splitlines()[0],
+    )
+    assert _count(person_db, "mentions") == 2
+    code, out, _ = run(capsys, "--db", str(person_db), "score")
+    assert not out.startswith("retention:")  # nothing old left: no line, no audit entry
+    assert [a for a in _audit(person_db) if a[1] == "purge"] == [("cli", "purge", "mentions")]
+
+
+def test_import_is_recorded_in_the_audit_log(capsys: pytest.CaptureFixture[str], mentions_csv: Path) -> None:
+    path = mentions_csv.parent / "scrm.db"
+    assert run(capsys, "--db", str(path), "import", "mentions", str(mentions_csv))[0] == 0
+    db = store.open_db(path, create=False)
+    try:
+        actor, action, target, detail = db.execute("SELECT actor, action, target, detail FROM audit_log").fetchone()
+    finally:
+        db.close()
+    assert (actor, action, target) == ("cli", "import", "mentions.csv")
+    assert json.loads(detail) == {
+        "import_id": 1, "rows_read": 4,
+        "kinds": {"mentions": {"new": 2, "updated": 0, "unchanged": 0, "duplicates": 1, "quarantined": 1}},
+    }

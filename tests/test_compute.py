@@ -58,13 +58,13 @@ def test_first_run_runs_every_available_stage_in_dependency_order(
     seen: list[str] = []
     progress: list[tuple[float, str]] = []
     results = compute.run_all(fresh_db, progress=lambda f, m: progress.append((f, m)), on_stage=lambda s: seen.append(s.stage))
-    assert calls == ["sentiment", "value", "topics", "segments", "alerts"]
+    assert calls == ["sentiment", "value", "topics", "segments", "alerts", "workflows"]
     assert [r.stage for r in results] == list(compute.STAGE_NAMES) == seen
-    assert [r.status for r in results] == ["ran", "ran", "ran", "ran", "skipped", "skipped", "ran"]
+    assert [r.status for r in results] == ["ran", "ran", "ran", "ran", "skipped", "skipped", "ran", "ran"]
     assert results[1].rows == 3 and results[1].message == "value did its work" and results[1].seconds >= 0
     assert results[4].message == "not available"
     assert results[4].line() == "roles:     not available"
-    assert ((1 + 0.5) / 7, "value: half way") in progress
+    assert ((1 + 0.5) / 8, "value: half way") in progress
     assert progress[-1] == (1.0, "done")
 
 
@@ -76,7 +76,7 @@ def test_a_second_run_without_new_data_does_nothing(fresh_db: sqlite_utils.Datab
     results = compute.run_all(fresh_db)
     assert calls == ["sentiment"]  # incremental by itself: always asked
     assert [r.status for r in results if r.stage != "sentiment"] == ["up to date", "up to date", "up to date",
-                                                                     "skipped", "skipped", "up to date"]
+                                                                     "skipped", "skipped", "up to date", "up to date"]
     assert results[1].line() == "value:     up to date (no new data since the last run)"
     assert store.data_version(fresh_db) == version
     assert store.get_meta(fresh_db, compute.version_key("value")) == str(version)
@@ -87,7 +87,7 @@ def test_new_data_recomputes_every_derived_stage(fresh_db: sqlite_utils.Database
     _mention(fresh_db, "m2")
     calls.clear()
     compute.run_all(fresh_db)
-    assert calls == ["sentiment", "value", "topics", "segments", "alerts"]
+    assert calls == ["sentiment", "value", "topics", "segments", "alerts", "workflows"]
 
 
 def test_a_sentiment_write_counts_as_new_data(fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,7 +103,7 @@ def test_force_recomputes_without_new_data(fresh_db: sqlite_utils.Database, call
     compute.run_all(fresh_db)
     calls.clear()
     compute.run_all(fresh_db, force=True)
-    assert calls == ["sentiment", "value", "topics", "segments", "alerts"]
+    assert calls == ["sentiment", "value", "topics", "segments", "alerts", "workflows"]
 
 
 def test_a_stage_that_appears_later_runs_with_those_after_it_only(
@@ -115,7 +115,7 @@ def test_a_stage_that_appears_later_runs_with_those_after_it_only(
     monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
     compute.run_all(fresh_db)
     # alerts comes after roles and journey, whose new tables changed the data it reads.
-    assert calls == ["sentiment", "roles", "journey", "alerts"]
+    assert calls == ["sentiment", "roles", "journey", "alerts", "workflows"]
     calls.clear()
     compute.run_all(fresh_db)
     assert calls == ["sentiment"]
@@ -167,3 +167,23 @@ def test_a_module_without_the_function_is_not_available(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "scrm_fake_half_written", types.ModuleType("scrm_fake_half_written"))
     monkeypatch.setattr(compute, "STAGES", (("alerts", "scrm_fake_half_written", "refresh"),))
     assert compute.stage_function("alerts") is None
+
+
+def test_workflows_run_last_after_the_alerts_they_add_to() -> None:
+    assert compute.STAGES[-1] == ("workflows", "scrm.workflows", "refresh")
+    assert compute.STAGE_NAMES.index("workflows") == compute.STAGE_NAMES.index("alerts") + 1
+
+
+def test_a_changed_rule_runs_only_the_workflows_stage_on_the_next_score(
+    fresh_db: sqlite_utils.Database, calls: list[str]
+) -> None:
+    from scrm import workflows
+
+    compute.run_all(fresh_db)
+    calls.clear()
+    workflows.save_rule(fresh_db, workflows.Rule("New rule"), actor="admin1")
+    compute.run_all(fresh_db)
+    assert calls == ["sentiment", "workflows"]
+    calls.clear()
+    compute.run_all(fresh_db)
+    assert calls == ["sentiment"]

@@ -157,13 +157,17 @@ def test_timeline_of_a_customer_with_nothing_is_empty_with_its_columns(people: s
     assert timeline.empty and list(timeline.columns) == C.TIMELINE_COLUMNS
 
 
-def test_timeline_includes_cases_when_the_table_exists(people: sqlite_utils.Database) -> None:
-    people["cases"].insert_all(
-        [{"case_id": 7, "customer_id": "C4", "opened_at": "2024-01-10T00:00:00", "subject": "Broken", "status": "open"}]
-    )
-    timeline = C.customer_timeline(people, "C4")
-    assert list(zip(timeline["kind"], timeline["title"], timeline["detail"], strict=True)) == [
-        ("case", "Case: Broken", "open")
+def test_timeline_shows_cases_with_queue_priority_status_and_assignee(people: sqlite_utils.Database) -> None:
+    from scrm import cases
+
+    case_id = cases.open_case(people, queue=cases.RESCUE, subject="Broken", priority="high", customer_id="C4",
+                              opened_at="2024-01-10T00:00:00")  # fmt: skip
+    cases.open_case(people, queue=cases.SUPPORT, subject="Outside", priority="low", customer_id="C4",
+                    opened_at="2024-03-10T00:00:00")  # fmt: skip
+    cases.assign(people, case_id, "Lucie", actor="maria")
+    timeline = C.customer_timeline(people, "C4", Filters(date_to="2024-02-01"))
+    assert list(zip(timeline["kind"], timeline["item_id"], timeline["title"], timeline["detail"], strict=True)) == [
+        ("case", str(case_id), "Case: Broken", "rescue queue · high priority · new · Lucie")
     ]
 
 

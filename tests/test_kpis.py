@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import kpis, store
+from scrm import cases, kpis, store
 from scrm import schema as S
 from scrm.errors import ConfigError
 
@@ -140,14 +140,18 @@ EXPECTED_MARCH: dict[str, float | int] = {
 }
 
 
+# The case KPIs of issue 5 come after the others (see test_case_kpis_apply_the_range_to_case_opening).
+CASE_KEYS = ("open_cases", "sla_breached", "first_response_hours", "resolution_hours", "rescued_customers", "rescue_rate")
+
+
 def test_the_dictionary_has_every_key_of_the_issue_once() -> None:
-    assert [k.key for k in kpis.KPIS] == list(EXPECTED_MARCH)
+    assert [k.key for k in kpis.KPIS] == [*EXPECTED_MARCH, *CASE_KEYS]
     assert len(kpis.KPI_BY_KEY) == len(kpis.KPIS)
 
 
 @pytest.mark.parametrize("kpi", kpis.KPIS, ids=lambda k: k.key)
 def test_every_kpi_is_documented_with_a_known_unit(kpi: kpis.KPI) -> None:
-    assert kpi.unit in ("count", "percent", "minutes", "currency", "ratio")
+    assert kpi.unit in ("count", "percent", "minutes", "hours", "currency", "ratio")
     assert kpi.name and kpi.formula.endswith(".")
 
 
@@ -205,6 +209,8 @@ def test_an_open_start_counts_churn_against_the_period_before(db: sqlite_utils.D
         ("detractors", 0, "author roles are not computed yet; run `python -m scrm score` first"),
         ("median_first_response_minutes", None,
          "no own brand: set one on the Settings page or import mentions with a brand"),
+        *[(key, 0 if key in ("open_cases", "sla_breached", "rescued_customers") else None, cases.NO_CASES)
+          for key in CASE_KEYS],
     ],
 )
 def test_an_empty_database_gives_none_or_zero_with_a_note(
@@ -241,5 +247,31 @@ def test_bad_ranges_are_refused_with_a_fix(
 def test_definitions_list_every_kpi_for_the_help() -> None:
     table = kpis.definitions()
     assert list(table.columns) == ["key", "name", "formula", "unit", "higher_is_better"]
-    assert table["key"].tolist() == list(EXPECTED_MARCH)
+    assert table["key"].tolist() == [*EXPECTED_MARCH, *CASE_KEYS]
     assert table.loc[table["key"] == "churn_rate", "higher_is_better"].item() is False
+
+
+def test_case_kpis_apply_the_range_to_case_opening(db: sqlite_utils.Database) -> None:
+    """K1 rescue high (c1, on m2 at -0.5): opened 03-02 10:00, assigned 12:00 (2 h), resolved 13:00 (3 h),
+    deadline 14:00 met; c1 (twitter:ana) writes m9 (+0.2) on 03-15: rescued. K2 support low opened 03-20,
+    untouched (deadline 03-23: breached). K3 rescue medium opened 04-02: outside March."""
+    store.upsert_rows(db, S.MENTIONS, MENTION_COLUMNS,
+                      [("m9", "twitter", "ana", "t", "2024-03-15T10:00:00", "Velora", "post", 0, 0, 0, 300, 0, None)])
+    store.upsert_rows(db, S.SENTIMENT, ["mention_id", "lang", "score", "label"], [("m9", "en", 0.2, "positive")])
+    k1 = cases.open_case(db, queue=cases.RESCUE, subject="K1", priority="high", customer_id="c1", mention_id="m2",
+                         opened_at="2024-03-02T10:00:00")
+    cases.assign(db, k1, "Ana", actor="maria", at="2024-03-02T12:00:00")
+    cases.set_status(db, k1, "resolved", actor="maria", at="2024-03-02T13:00:00")
+    cases.open_case(db, queue=cases.SUPPORT, subject="K2", priority="low", opened_at="2024-03-20T00:00:00")
+    cases.open_case(db, queue=cases.RESCUE, subject="K3", priority="medium", opened_at="2024-04-02T00:00:00")
+    march = kpis.compute_kpis(db, *MARCH)
+    assert {k: march[k]["value"] for k in CASE_KEYS} == {
+        "open_cases": 1, "sla_breached": 1, "first_response_hours": 2.0, "resolution_hours": 3.0,
+        "rescued_customers": 1, "rescue_rate": 100.0,
+    }
+    assert march["first_response_hours"]["unit"] == "hours" and "note" not in march["rescue_rate"]
+    everything = kpis.compute_kpis(db)
+    assert (everything["open_cases"]["value"], everything["sla_breached"]["value"]) == (2, 2)
+    april = kpis.compute_kpis(db, "2024-04-01", "2024-04-30")
+    assert april["rescued_customers"]["note"] == "no rescue case opened in this range is resolved yet"
+    assert kpis.compute_kpis(db, "2024-05-01", "2024-05-31")["open_cases"]["note"] == "no case was opened in this range"

@@ -93,3 +93,43 @@ def test_a_filter_value_from_the_link_is_shown_as_text(demo_db: Path) -> None:
     at = open_page(platform="twitter,**[x](javascript:alert(1))**")
     note = at.caption[0].value
     assert note.endswith("Filtered by platforms twitter, \\*\\*\\[x\\]\\(javascript\\:alert\\(1\\)\\)\\*\\*\\.")
+
+
+def download_note(at: AppTest, key: str) -> str:
+    """The caption under the consent box ``key`` (the next caption after it on the page)."""
+    box = at.checkbox(key=key)
+    assert box.label == "Only customers who consented to marketing" and box.value is True
+    return next(c.value for c in at.caption if c.value.startswith("Downloads: "))
+
+
+def test_downloads_keep_only_consenting_people_by_default_and_say_how_many_were_left_out(demo_db: Path) -> None:
+    at = open_page()
+    table = at.dataframe[0].value
+    assert "consent_marketing" in table.columns
+    note = download_note(at, "advocates_ranked_consent")
+    match = re.fullmatch(
+        r"Downloads: the ([\d,]+) who consented to marketing; ([\d,]+) left out "
+        r"\(no consent, consent unknown, or no linked customer\)\.",
+        note,
+    )
+    assert match, note
+    kept, left_out = (int(g.replace(",", "")) for g in match.groups())
+    assert kept == int(table["consent_marketing"].sum()) and kept + left_out == len(table)
+    at = at.checkbox(key="advocates_ranked_consent").uncheck().run()
+    assert not at.exception
+    assert "Downloads: everyone in the table, with or without marketing consent. Not for a campaign." in [
+        c.value for c in at.caption
+    ]
+
+
+def test_every_people_table_carries_the_consent_column(demo_db: Path) -> None:
+    at = open_page()
+    people = [d.value for d in at.dataframe if "profile_id" in d.value.columns]
+    assert len(people) == 4  # ranked, quadrant, detractors, campaign
+    assert all("consent_marketing" in frame.columns for frame in people)
+
+
+def test_the_campaign_caption_says_how_many_were_left_out(demo_db: Path) -> None:
+    at = open_page()
+    caption = next(c.value for c in at.caption if re.match(r"[\d,]+ authors, best advocate score first\.", c.value))
+    assert re.search(r" [\d,]+ left out: no marketing consent, consent unknown, or no linked customer\.$", caption)

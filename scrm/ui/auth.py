@@ -1,20 +1,120 @@
-"""Who is signed in, and the checks pages make before showing or doing something.
+"""Who is signed in, the sign-in page, and the checks pages make before showing or doing something.
 
-A first version: access control off means everyone is :data:`scrm.auth.LOCAL_USER`
-(admin). The sign-in gate and the configuration reading come on top of this API.
+Access control is off until ``.streamlit/secrets.toml`` has an ``[access]``
+section: then everyone is :data:`scrm.auth.LOCAL_USER` (admin) and nothing
+about signing in shows. The rules (modes, roles, passwords) are pure
+functions in :mod:`scrm.auth`; this module only reads ``st.secrets``,
+``st.user`` and the session, and draws.
+
+A configuration the app cannot apply safely lets nobody in and says on
+screen what to fix (fail closed).
+
+Pages use :func:`require` (refuse and stop), :func:`can` (hide a button),
+:func:`export_allowed` and :func:`record_export` (download buttons) and
+:func:`actor`/:func:`role` (the audit log).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-from scrm import auth
+from scrm import audit, auth, ui
+from scrm.errors import ConfigError, ScrmError
+
+log = logging.getLogger(__name__)
+
+USER_KEY = "scrm_user"  # the signed-in auth.User (password mode)
+FAILURES_KEY = "auth_failures"  # wrong sign-in tries in a row in this session
+LAST_FAILURE_KEY = "auth_last_failure"  # time.time() of the last wrong try
+LOGIN_PENDING_KEY = "auth_login_pending"  # a sign-in not written to the audit log yet
+LOGIN_SEEN_KEY = "auth_login_seen"  # OIDC: this session's sign-in is already recorded
+
+WRONG_CREDENTIALS = "The user name or password is not right. Check both and try again."
+
+
+# --- configuration -------------------------------------------------------------------
+
+
+def _secrets_files() -> list[str]:
+    try:
+        from streamlit import config as st_config
+
+        return [str(p) for p in st_config.get_option("secrets.files")]
+    except Exception:  # noqa: BLE001 - only used to tell "no file" from "unreadable file"
+        return [str(Path.home() / ".streamlit" / "secrets.toml"), str(Path.cwd() / ".streamlit" / "secrets.toml")]
+
+
+def _read_secrets() -> dict[str, Any]:
+    """``st.secrets`` as a plain dict; {} when there is no secrets file at all."""
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError as e:  # StreamlitSecretNotFoundError: missing OR unparseable
+        # A file that exists but cannot be read may hold an [access] section:
+        # treating it as "no configuration" would open the app to everyone.
+        existing = [f for f in _secrets_files() if Path(f).is_file()]
+        if existing:
+            log.error("cannot read %s: %s", existing[0], e)
+            raise ConfigError(
+                f"{auth.SECRETS_FILE} cannot be read: check its TOML syntax (the server log names the line). "
+                "Until this is fixed nobody can sign in."
+            ) from e
+        return {}
+
+
+def config() -> auth.AccessConfig:
+    """The access settings in effect; raises :class:`ConfigError` when they cannot be applied."""
+    return auth.parse_config(_read_secrets())
+
+
+def config_problem() -> str | None:
+    """The sentence saying what to fix in secrets.toml, or None when the configuration is usable."""
+    try:
+        config()
+    except ConfigError as e:
+        return str(e)
+    return None
+
+
+def _claims() -> dict[str, Any]:
+    """What the identity provider said about the visitor (``st.user``), as a plain dict."""
+    try:
+        return dict(st.user.to_dict())
+    except Exception:  # noqa: BLE001 - no runtime or no [auth]: nobody signed in through OIDC
+        return {}
+
+
+# --- who is signed in ------------------------------------------------------------------
 
 
 def current_user() -> auth.User:
-    """The signed-in user, or the local admin when access control is off."""
-    user = st.session_state.get("scrm_user")
-    return user if isinstance(user, auth.User) else auth.LOCAL_USER
+    """The signed-in user, the local admin when access control is off, else :data:`auth.ANONYMOUS`.
+
+    The role is looked up in the configuration on every run, so a removed
+    user or a changed role takes effect at once.
+    """
+    try:
+        cfg = config()
+    except ConfigError:
+        return auth.ANONYMOUS
+    stored = st.session_state.get(USER_KEY)
+    if not cfg.enabled:
+        # Nothing signs in while access is off; a User put in the session
+        # (tests of role checks) still counts.
+        return stored if isinstance(stored, auth.User) else auth.LOCAL_USER
+    if cfg.mode == auth.OIDC:
+        user, _reason = auth.oidc_user(cfg, _claims())
+        return user or auth.ANONYMOUS
+    name = stored.name if isinstance(stored, auth.User) else None
+    return auth.password_user(cfg, name) or auth.ANONYMOUS
 
 
 def actor() -> str:
@@ -23,7 +123,7 @@ def actor() -> str:
 
 
 def role() -> str:
-    """The current user's role."""
+    """The current user's role ("" for a visitor who has not signed in)."""
     return current_user().role
 
 
@@ -32,8 +132,237 @@ def can(permission: str) -> bool:
     return auth.can(role(), permission)
 
 
-def require(permission: str) -> None:
-    """Stop the page with a sentence saying what is refused and how to get it, unless allowed."""
+def require(permission: str, *, page: str | None = None) -> None:
+    """Stop the page with a sentence saying what is refused and how to get it, unless allowed.
+
+    ``page`` (the page's title) words the refusal for the whole page rather
+    than for one action.
+    """
     if not can(permission):
-        st.error(auth.refusal(role(), permission), icon=":material/lock:")
+        held = role() or None
+        sentence = auth.page_refusal(held, page, permission) if page else auth.refusal(held, permission)
+        st.error(sentence, icon=":material/lock:")
         st.stop()
+
+
+def signed_in() -> bool:
+    """True when the visitor may see the app: access off, or signed in with a role."""
+    return current_user() is not auth.ANONYMOUS
+
+
+def gate() -> bool:
+    """True when the app may show its pages; False when only the sign-in page may run.
+
+    An OIDC sign-in is noted here, once per session, for the audit log.
+    """
+    if not signed_in():
+        return False
+    cfg_mode = _mode()
+    if cfg_mode == auth.OIDC and not st.session_state.get(LOGIN_SEEN_KEY):
+        st.session_state[LOGIN_SEEN_KEY] = True
+        st.session_state[LOGIN_PENDING_KEY] = auth.OIDC
+    return True
+
+
+def _mode() -> str:
+    try:
+        return config().mode
+    except ConfigError:
+        return auth.OFF
+
+
+def record_pending_sign_in() -> None:
+    """Write this session's sign-in to the audit log once the database exists (app.py calls it)."""
+    mode = st.session_state.get(LOGIN_PENDING_KEY)
+    if not mode:
+        return
+    st.session_state[LOGIN_PENDING_KEY] = None
+    user = current_user()
+    _record(audit.LOGIN, user, target=user.name, detail={"mode": mode, "result": "signed in"})
+
+
+def _record(action: str, user: auth.User, *, target: str = "", detail: str | dict[str, Any] = "") -> None:
+    """One audit entry in the app's database; a failure to log is logged, never a crash of the page."""
+    try:
+        path = ui.current_db_path()
+        if not Path(path).is_file():  # first start: no database to write to yet
+            log.warning("no database yet for the %s entry of the audit log (%s)", action, detail)
+            return
+        with ui.connection(path) as db:
+            audit.record(db, action, actor=user.name, role=user.role or None, target=target, detail=detail)
+    except ScrmError:
+        log.exception("could not write the %s entry of the audit log", action)
+
+
+# --- the sign-in page ------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _failures_by_name() -> tuple[threading.Lock, dict[str, tuple[int, float]]]:
+    """Wrong tries per user name across sessions: a new browser tab does not reset them."""
+    return threading.Lock(), {}
+
+
+_MAX_TRACKED_NAMES = 1000
+
+
+def _name_wait(name: str, now: float) -> float:
+    lock, failures = _failures_by_name()
+    with lock:
+        count, last = failures.get(name.strip().lower(), (0, 0.0))
+    return auth.seconds_to_wait(count, last, now)
+
+
+def _note_name_result(name: str, ok: bool, now: float) -> None:
+    lock, failures = _failures_by_name()
+    key = name.strip().lower()
+    with lock:
+        if ok:
+            failures.pop(key, None)
+            return
+        if key not in failures and len(failures) >= _MAX_TRACKED_NAMES:
+            failures.pop(next(iter(failures)))  # the oldest entry: memory stays bounded
+        count, _last = failures.get(key, (0, 0.0))
+        failures[key] = (count + 1, now)
+
+
+def sign_in_page() -> None:
+    """The one page an anonymous visitor gets: the sign-in form, or what to fix in the configuration."""
+    st.title("Sign in to scrm")
+    problem = config_problem()
+    if problem:
+        st.error(ui.escape_markdown(problem), icon=":material/key_off:")
+        return
+    cfg = config()
+    if cfg.mode == auth.OIDC:
+        _oidc_sign_in(cfg)
+    else:
+        _password_sign_in(cfg)
+
+
+def _password_sign_in(cfg: auth.AccessConfig) -> None:
+    now = time.time()
+    wait = auth.seconds_to_wait(
+        int(st.session_state.get(FAILURES_KEY, 0)), float(st.session_state.get(LAST_FAILURE_KEY, 0.0)), now
+    )
+    st.caption("This scrm is shared by a team: sign in with the user name and password your admin gave you.")
+    # clear_on_submit: the password does not stay in the widget (nor in the session) after a try.
+    with st.form("auth_sign_in", clear_on_submit=True, enter_to_submit=True, width=420):
+        name = st.text_input("User name", key="auth_name", autocomplete="username")
+        password = st.text_input("Password", type="password", key="auth_password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
+    if not submitted:
+        return
+    wait = max(wait, _name_wait(name, now))
+    if wait > 0:
+        st.error(f"Too many wrong tries. Wait {math.ceil(wait)} s, then sign in again.", icon=":material/timer:")
+        return
+    user = auth.authenticate(cfg, name, password)
+    if user is None:
+        # Slows guessing down; the form stays keyboard-friendly for a typo.
+        time.sleep(auth.FAILURE_DELAY_SECONDS)
+        failures = int(st.session_state.get(FAILURES_KEY, 0)) + 1
+        st.session_state[FAILURES_KEY] = failures
+        st.session_state[LAST_FAILURE_KEY] = time.time()
+        _note_name_result(name, ok=False, now=time.time())
+        st.error(WRONG_CREDENTIALS, icon=":material/error:")
+        if failures == auth.MAX_FAILURES:
+            _record_lockout()
+        return
+    st.session_state[USER_KEY] = user
+    st.session_state[FAILURES_KEY] = 0
+    st.session_state[LOGIN_PENDING_KEY] = auth.PASSWORD
+    _note_name_result(name, ok=True, now=time.time())
+    st.rerun()
+
+
+def _record_lockout() -> None:
+    """Log that a session hit the limit of wrong tries (without the names it tried)."""
+    _record(
+        audit.LOGIN, auth.ANONYMOUS,
+        detail=f"{auth.MAX_FAILURES} wrong sign-in tries in a row; sign-in paused for {auth.LOCKOUT_SECONDS:.0f} s",
+    )
+
+
+AUTHLIB_MISSING = (
+    'Sign-in through your identity provider needs the Authlib package: run pip install "Authlib>=1.3.2" '
+    "on the server, then restart scrm."
+)
+
+
+def _authlib_installed() -> bool:
+    return importlib.util.find_spec("authlib") is not None
+
+
+def _oidc_sign_in(cfg: auth.AccessConfig) -> None:
+    claims = _claims()
+    if not claims.get("is_logged_in") and not _authlib_installed():
+        # st.login would fail on the click with a traceback; say it before.
+        st.error(AUTHLIB_MISSING, icon=":material/key_off:")
+        return
+    args = (cfg.provider,) if cfg.provider else ()
+    if claims.get("is_logged_in"):
+        _user, reason = auth.oidc_user(cfg, claims)
+        st.error(reason, icon=":material/lock:")
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="auth_oidc_sign_out")
+        return
+    st.caption("This scrm is shared by a team: sign in with your organisation's account.")
+    st.button(
+        "Sign in with your organisation's account", on_click=st.login, args=args, type="primary",
+        icon=":material/login:", key="auth_oidc_sign_in",
+    )
+
+
+# --- the sidebar -----------------------------------------------------------------------
+
+
+def _sign_out() -> None:
+    st.session_state[USER_KEY] = None
+    st.session_state[LOGIN_SEEN_KEY] = False
+
+
+def sidebar_account() -> None:
+    """"Signed in as NAME (role)" and a sign-out button; nothing when access control is off."""
+    mode = _mode()
+    if mode == auth.OFF:
+        return
+    user = current_user()
+    st.sidebar.caption(f"Signed in as **{ui.escape_markdown(user.name)}** ({user.role})")
+    if mode == auth.OIDC:
+        st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:", key="auth_sign_out")
+    else:
+        st.sidebar.button("Sign out", on_click=_sign_out, icon=":material/logout:", key="auth_sign_out")
+
+
+# --- downloads -------------------------------------------------------------------------
+
+NO_EXPORT_CAPTION = "Downloads need the analyst or admin role; ask an admin if you need this data."
+
+
+def export_allowed(container: Any = None) -> bool:
+    """True when the current user may download; otherwise a one-line caption in its place."""
+    if can(auth.EXPORT):
+        return True
+    (container or st).caption(NO_EXPORT_CAPTION)
+    return False
+
+
+def record_export(file_name: str, detail: dict[str, Any] | None = None) -> None:
+    """A download button's ``on_click``: the export goes to the audit log (file name, counts; no contents)."""
+    _record(audit.EXPORT, current_user(), target=file_name, detail=detail or {})
+
+
+def export_kwargs(file_name: str, **detail: Any) -> dict[str, Any]:
+    """``on_click``/``args``/``kwargs`` for ``st.download_button`` that record the export when clicked."""
+    return {"on_click": record_export, "args": (file_name,), "kwargs": {"detail": detail}}
+
+
+# --- the audit log -----------------------------------------------------------------------
+
+
+def load_audit_log(
+    db_path: str, data_version: int, actions: tuple[str, ...], actor: str | None, limit: int
+) -> pd.DataFrame:
+    """The newest audit entries (:func:`scrm.audit.read_log`), read fresh: entries do not bump the data version."""
+    with ui.connection(db_path) as db:
+        return audit.read_log(db, actions=actions or None, actor=actor, limit=limit)

@@ -224,3 +224,26 @@ def describe_result(result: Any) -> ImportOutcome:
         problems=problems,
         kinds=[p.kind for p in parts_all],
     )
+
+
+def audit_detail(result: Any) -> dict[str, Any]:
+    """What the audit log keeps of an import: its id, kind and counts per kind, never a row.
+
+    The file name is the log entry's target; the rows themselves stay out of
+    the log, so erasing a person later leaves nothing of them here.
+    """
+    parts = [result, *getattr(result, "also", [])]
+    return {
+        "import_id": int(result.import_id),
+        "rows_read": int(result.rows_read),
+        "kinds": {
+            p.kind: {
+                "new": int(p.new),
+                "updated": int(p.updated),
+                "unchanged": int(p.unchanged),
+                "duplicates": int(p.duplicates),
+                "quarantined": int(p.rejected),
+            }
+            for p in parts
+        },
+    }

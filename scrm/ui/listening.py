@@ -138,16 +138,23 @@ def load_options(db_path: str, data_version: int) -> tuple[list[str], list[str]]
 def download_buttons(frame: pd.DataFrame, file_stem: str, key: str) -> None:
     """CSV and Excel download buttons for ``frame`` (formula cells neutralised by :mod:`scrm.exports`).
 
-    The files are built only when clicked (callable data) and the click does
-    not rerun the page: a rerun must not pay for a workbook nobody asked for.
+    The files are built only when clicked (callable data). Roles without
+    ``auth.EXPORT`` get a one-line caption instead; a click is recorded in the
+    audit log (file name and row count).
     """
+    from scrm.ui import auth as access
+
+    if not access.export_allowed():
+        return
     left, right = st.columns(2)
     left.download_button(
         "Download CSV", lambda: exports.to_csv_bytes(frame), f"{file_stem}.csv", "text/csv",
-        key=f"{key}_csv", icon=":material/download:", on_click="ignore", width="stretch", disabled=frame.empty,
+        key=f"{key}_csv", icon=":material/download:", width="stretch", disabled=frame.empty,
+        **access.export_kwargs(f"{file_stem}.csv", rows=len(frame)),
     )
     right.download_button(
         "Download Excel", lambda: exports.to_xlsx_bytes(frame, file_stem), f"{file_stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx", icon=":material/download:", on_click="ignore", width="stretch", disabled=frame.empty,
+        key=f"{key}_xlsx", icon=":material/download:", width="stretch", disabled=frame.empty,
+        **access.export_kwargs(f"{file_stem}.xlsx", rows=len(frame)),
     )

@@ -35,8 +35,13 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: st
     """CSV and XLSX download buttons for ``frame`` (formula cells neutralised).
 
     The files are built only when clicked (callable data), so a rerun does not
-    pay for an Excel workbook nobody asked for.
+    pay for an Excel workbook nobody asked for. Roles without ``auth.EXPORT``
+    get a one-line caption instead; a click is recorded in the audit log.
     """
+    from scrm.ui import auth as access
+
+    if not access.export_allowed():
+        return
     left, right = st.columns(2, gap="small", width=420)
     disabled = frame.empty
     with left:
@@ -47,8 +52,8 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: st
             mime="text/csv",
             key=f"{key}_csv",
             icon=":material/download:",
-            on_click="ignore",
             disabled=disabled,
+            **access.export_kwargs(f"{file_stem}.csv", rows=len(frame)),
         )
     with right:
         st.download_button(
@@ -58,8 +63,8 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: st
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}_xlsx",
             icon=":material/download:",
-            on_click="ignore",
             disabled=disabled,
+            **access.export_kwargs(f"{file_stem}.xlsx", rows=len(frame)),
         )
 
 

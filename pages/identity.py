@@ -1,0 +1,422 @@
+"""Identity review: a person confirms the links between social profiles and customers.
+
+The machine links a profile to a customer when an e-mail, a handle or a name
+in the same city makes it clear, and only suggests the pair when it is not
+sure. Here an analyst accepts or rejects suggestions, links a profile to
+another customer, unlinks a wrong link, merges two customer records of one
+person, and undoes any of it from the history. Every decision is recorded
+(:mod:`scrm.identity_review`) and in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from scrm import auth, ui
+from scrm import identity_review as R
+from scrm import schema as S
+from scrm.errors import ScrmError
+from scrm.ui import auth as access
+from scrm.ui import escape_markdown as esc
+from scrm.ui import identity as L
+from scrm.ui import privacy as P
+
+EMPTY_QUEUE = (
+    "No links wait for review. Suggestions appear after an import of mentions when a profile "
+    "resembles a customer but the match is not certain."
+)
+EMPTY_LINKED = (
+    "No profile is linked to a customer yet. Links appear after an import of mentions whose authors' "
+    "e-mails, handles or names match customers, or when you accept a suggestion."
+)
+EMPTY_HISTORY = (
+    "No decision yet. Accept, reject, link, unlink or merge on the other tabs; every decision "
+    "appears here and can be undone."
+)
+NO_SEARCH_MATCH = "No customer matches that search. Try part of the name, the e-mail or a handle."
+SCORE_NOTE = (
+    "Segments, roles and alerts use the links as of the last scoring: run `python -m scrm score` "
+    "(or import a file on the Data page) after a round of decisions."
+)
+TABS = ("To review", "Linked", "Merge customers", "History")
+HISTORY_PAGE = 20
+FLASH_KEY = "identity_flash"
+
+QUEUE_COLUMNS: dict[str, Any] = {
+    "confidence": st.column_config.ProgressColumn("Confidence", format="percent", min_value=0.0, max_value=1.0),
+    "method_label": "Method",
+    "platform": "Platform",
+    "handle": "Handle",
+    "display_name": "Display name",
+    "location": "Profile location",
+    "mentions": st.column_config.NumberColumn("Mentions (count)", format="localized"),
+    "customer_id": "Customer id",
+    "customer_name": "Customer name",
+    "city": "Customer city",
+    "orders": st.column_config.NumberColumn("Orders (count)", format="localized"),
+    "other_count": st.column_config.NumberColumn("Other candidates (count)", format="localized"),
+    "confirmed_by": "Confirmed by",
+}
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (not isinstance(value, str) and pd.isna(value)) and str(value).strip() != ""
+
+
+def _text(value: Any) -> str:
+    return str(value) if _present(value) else "—"
+
+
+def _number(value: Any, unit: str) -> str:
+    """``1 order``, ``3 orders``: ``unit`` is the singular."""
+    if not _present(value):
+        return "—"
+    return f"{int(value):,} {unit}" + ("" if int(value) == 1 else "s")
+
+
+def _act(path: str, decide: Callable[..., R.Decision], *args: Any, profile_id: str | None = None) -> None:
+    """Make one decision as the signed-in user; a flash sentence on success, the refusal on failure."""
+    try:
+        with ui.connection(path) as db:
+            decision = decide(db, *args, access.actor(), role=access.role())
+    except ScrmError as e:
+        message = str(e)
+        if profile_id:
+            message = message.replace(profile_id, L.masked_profile_id(profile_id))
+        st.error(esc(message), icon=":material/error:")
+        return
+    message = decision.message
+    if profile_id:
+        message = message.replace(profile_id, L.masked_profile_id(profile_id))
+    st.session_state[FLASH_KEY] = message
+    st.rerun()
+
+
+def _fields(rows: list[tuple[str, str]]) -> None:
+    """A two-column table of labelled values (untrusted text stays text in a dataframe)."""
+    st.dataframe(
+        pd.DataFrame(rows, columns=["Field", "Value"]),
+        hide_index=True,
+        width="stretch",
+        column_config={"Field": st.column_config.TextColumn("Field", width="small")},
+    )
+
+
+def _profile_fields(profile: dict[str, Any] | None, profile_id: str) -> list[tuple[str, str]]:
+    if profile is None:
+        return [("Profile", L.masked_profile_id(profile_id)), ("Note", "No mention of this profile is left.")]
+    return [
+        ("Platform", _text(profile["platform"])),
+        ("Handle", _text(P.mask_value(profile["handle"], "handle"))),
+        ("Display name", _text(P.mask_value(profile["display_name"], "name"))),
+        ("Location", _text(profile["location"])),
+        ("E-mail given", _text(P.mask_value(profile["email"], "email"))),
+        ("Followers", _number(profile["followers"], "follower")),
+        ("Mentions", _number(profile["mentions"], "mention")),
+        ("First seen (UTC)", _text(profile["first_seen"]).replace("T", " ")),
+        ("Last seen (UTC)", _text(profile["last_seen"]).replace("T", " ")),
+    ]
+
+
+def _customer_fields(customer: dict[str, Any] | None, customer_id: str) -> list[tuple[str, str]]:
+    if customer is None:
+        return [("Customer id", customer_id), ("Note", "This customer record no longer exists.")]
+    return [
+        ("Customer id", customer_id),
+        ("Name", _text(P.mask_value(customer["name"], "name"))),
+        ("City", _text(customer["city"])),
+        ("Country", _text(customer["country"])),
+        ("E-mail", _text(P.mask_value(customer["email"], "email"))),
+        ("Orders", _number(customer["orders"], "order")),
+        ("Revenue", f"{customer['revenue']:,.2f} (sum of order amounts)"),
+        ("Survey answers", _number(customer["surveys"], "answer")),
+        ("Linked profiles", _number(customer["linked_profiles"], "profile")),
+    ]
+
+
+def _side_by_side(path: str, version: int, profile_id: str, customer_id: str) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Social profile**")
+        _fields(_profile_fields(L.load_profile(path, version, profile_id), profile_id))
+    with right:
+        st.markdown("**Customer**")
+        _fields(_customer_fields(L.load_customer(path, version, customer_id), customer_id))
+        st.page_link(
+            "pages/customer.py", label=f"Open customer {customer_id} in Customer 360",
+            icon=":material/person_search:", query_params={"customer": customer_id},
+        )  # fmt: skip
+
+
+def _evidence(row: dict[str, Any]) -> None:
+    confidence = float(row["confidence"] or 0)
+    c1, c2 = st.columns([1, 3])
+    c1.metric("Confidence", f"{confidence:.0%}", border=True,
+              help="How sure the matching is, from 0% to 100%: e-mail 100%, handle 95%, name and city 63-90%. "
+                   "85% or more links automatically when no other customer ties.")  # fmt: skip
+    with c2:
+        st.markdown(f"**Evidence** ({esc(row['method_label'])}): {esc(L.masked_evidence(row['evidence']))}")
+        if int(row["other_count"] or 0):
+            st.caption(
+                f"Other candidates for this profile: {esc(row['others'])}. "
+                "Accepting this customer rejects them: a profile is one person."
+            )
+
+
+FIELD_LABELS = {
+    "customer_id": "Customer id",
+    "email": "E-mail",
+    "created_at": "Customer since (UTC)",
+    "consent_marketing": "Marketing consent (1 = yes)",
+    "orders": "Orders (count)",
+    "revenue": "Revenue (sum of order amounts)",
+    "surveys": "Survey answers (count)",
+    "cases": "Cases (count)",
+    "linked_profiles": "Linked profiles (count)",
+    **{p: f"{p.title()} handle" for p in S.HANDLE_PLATFORMS},
+}
+
+
+def _masked_field(field: str, value: str, personal: dict[str, str]) -> str:
+    """One cell of the merge preview, masked when the switch is on (the phone is hidden)."""
+    if not value:
+        return "—"
+    if field == "phone" and P.masked():
+        return "(hidden while masking)"
+    return _text(P.mask_value(value, personal[field]) if field in personal else value)
+
+
+def _pick_customer(path: str, version: int, label: str, key: str) -> str | None:
+    """A search box and a pick list of customers; the picked id or None."""
+    text = st.text_input(label, key=f"{key}_search", placeholder="Name, e-mail, handle or customer id")
+    if not text.strip():
+        return None
+    found = L.load_search(path, version, text.strip())
+    exact = L.load_customer(path, version, text.strip())
+    options: list[str] = ([text.strip()] if exact is not None else []) + [
+        str(c) for c in found["customer_id"] if str(c) != text.strip()
+    ]
+    if not options:
+        st.info(NO_SEARCH_MATCH, icon=":material/search_off:")
+        return None
+    names = dict(zip(found["customer_id"].astype(str), found["name"], strict=True))
+    cities = dict(zip(found["customer_id"].astype(str), found["city"], strict=True))
+    if exact is not None:
+        names[text.strip()], cities[text.strip()] = exact["name"], exact["city"]
+
+    def label_of(customer_id: str) -> str:
+        name = P.mask_value(names.get(customer_id), "name")
+        parts = [customer_id, _text(name), _text(cities.get(customer_id))]
+        return " · ".join(parts)
+
+    choice = st.selectbox("Customer", options, format_func=label_of, key=f"{key}_pick")
+    return str(choice) if choice else None
+
+
+# --- tabs ---------------------------------------------------------------------------------
+
+
+def _to_review(path: str, version: int, total: int) -> None:
+    queue = L.load_queue(path, version, S.SUGGESTED)
+    if queue.empty:
+        st.info(EMPTY_QUEUE, icon=":material/task_alt:")
+        return
+    if total > len(queue):
+        st.caption(f"The {len(queue):,} most confident of {total:,} suggestions, most confident first.")
+    else:
+        st.caption(f"{total:,} suggestions, most confident first. Pick a row to see it side by side.")
+    cols = ["confidence", "method_label", "platform", "handle", "display_name", "location", "mentions",
+            "customer_id", "customer_name", "city", "orders", "other_count"]  # fmt: skip
+    event = st.dataframe(
+        L.masked_queue(queue)[cols], hide_index=True, on_select="rerun", selection_mode="single-row",
+        key=f"identity_queue_{version}", column_config=QUEUE_COLUMNS, height=300,
+    )  # fmt: skip
+    rows = list(event.selection.rows) if event is not None else []
+    i = rows[0] if rows and rows[0] < len(queue) else 0
+    row = {str(k): v for k, v in queue.iloc[i].to_dict().items()}
+    profile_id, customer_id = str(row["profile_id"]), str(row["customer_id"])
+    st.subheader(f"Is {esc(L.masked_profile_id(profile_id))} customer {esc(customer_id)}?", anchor=False)
+    _evidence(row)
+    _side_by_side(path, version, profile_id, customer_id)
+    b1, b2, _ = st.columns([1, 1, 3])
+    if b1.button("Accept", type="primary", icon=":material/check:", key="identity_accept", width="stretch"):
+        _act(path, R.accept, profile_id, customer_id, profile_id=profile_id)
+    if b2.button("Reject", icon=":material/close:", key="identity_reject", width="stretch"):
+        _act(path, R.reject, profile_id, customer_id, profile_id=profile_id)
+    with st.expander("Not this customer? Link the profile to another one", icon=":material/person_add:"):
+        other = _pick_customer(path, version, "Search customers", "identity_other")
+        if other and st.button(f"Link the profile to customer {esc(other)}", key="identity_link_other"):
+            _act(path, R.link, profile_id, other, profile_id=profile_id)
+
+
+def _linked(path: str, version: int, total: int) -> None:
+    linked = L.load_queue(path, version, S.LINKED, 100_000)
+    if linked.empty:
+        st.info(EMPTY_LINKED, icon=":material/link_off:")
+        return
+    needle = st.text_input("Filter by customer id or handle", key="identity_linked_filter").strip().casefold()
+    if needle:
+        hit = linked["customer_id"].astype(str).str.casefold().str.contains(needle, regex=False) | linked[
+            "profile_id"
+        ].astype(str).str.casefold().str.contains(needle, regex=False)
+        linked = linked[hit].reset_index(drop=True)
+        if linked.empty:
+            st.info("No link matches that filter. Clear it to see every link.", icon=":material/filter_alt_off:")
+            return
+    st.caption(f"{len(linked):,} of {total:,} linked pairs. Pick a row to unlink it.")
+    cols = ["confidence", "method_label", "platform", "handle", "display_name", "customer_id", "customer_name",
+            "city", "orders", "confirmed_by"]  # fmt: skip
+    event = st.dataframe(
+        L.masked_queue(linked)[cols], hide_index=True, on_select="rerun", selection_mode="single-row",
+        key=f"identity_linked_{version}", column_config=QUEUE_COLUMNS, height=300,
+    )  # fmt: skip
+    rows = list(event.selection.rows) if event is not None else []
+    if not rows or rows[0] >= len(linked):
+        return
+    row = {str(k): v for k, v in linked.iloc[rows[0]].to_dict().items()}
+    profile_id, customer_id = str(row["profile_id"]), str(row["customer_id"])
+    _evidence(row)
+    _side_by_side(path, version, profile_id, customer_id)
+    st.caption("Unlinking marks the pair rejected, so a later import does not link it again. You can undo it in History.")
+    if st.button(f"Unlink {esc(L.masked_profile_id(profile_id))} from {esc(customer_id)}", icon=":material/link_off:",
+                 key="identity_unlink"):  # fmt: skip
+        _act(path, R.unlink, profile_id, customer_id, profile_id=profile_id)
+
+
+def _merge(path: str, version: int) -> None:
+    st.caption(
+        "Two customer records of one person: orders, survey answers, profile links and cases of the second "
+        "move to the first, its empty fields are filled from the second, and the second record is removed."
+    )
+    left, right = st.columns(2)
+    with left:
+        keep = _pick_customer(path, version, "Keep this record", "identity_keep")
+    with right:
+        other = _pick_customer(path, version, "Merge this record into it", "identity_merge")
+    if not keep or not other:
+        st.info("Search and pick the two records above to compare them.", icon=":material/compare_arrows:")
+        return
+    if keep == other:
+        st.warning("Pick two different records: both boxes hold the same customer.", icon=":material/warning:")
+        return
+    try:
+        preview = L.load_merge_preview(path, version, keep, other)
+    except ScrmError as e:
+        st.error(esc(e), icon=":material/error:")
+        return
+    personal = {"name": "name", "email": "email", **{p: "handle" for p in S.HANDLE_PLATFORMS}}
+    shown = preview.copy()
+    for column in ("keep", "merge", "result"):
+        shown[column] = [
+            _masked_field(f, v, personal) for f, v in zip(preview["field"], preview[column], strict=True)
+        ]
+    shown["field"] = [FIELD_LABELS.get(f, f.replace("_", " ").capitalize()) for f in preview["field"]]
+    config: dict[str, Any] = {
+        "field": "Field", "keep": f"Keep: {keep}", "merge": f"Merge: {other}",
+        "result": "After the merge",
+    }  # fmt: skip
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=35 * (len(shown) + 1) + 3)
+    with st.form("identity_merge_form"):
+        sure = st.checkbox(f"I checked: {esc(keep)} and {esc(other)} are the same person", key="identity_merge_sure")
+        go = st.form_submit_button("Merge the second record into the first", type="primary", icon=":material/merge:")
+    if go:
+        if not sure:
+            st.warning("Tick the box to confirm that both records are the same person.", icon=":material/warning:")
+        else:
+            _act(path, R.merge, keep, other)
+
+
+def _history(path: str, version: int) -> None:
+    hist = L.load_history(path, version, 1000)
+    if hist.empty:
+        st.info(EMPTY_HISTORY, icon=":material/history:")
+        return
+    st.caption(
+        "Newest first. Undo puts back exactly the rows a decision changed; a decision whose rows a later "
+        "decision changed again is undone after that one."
+    )
+    pages = max(1, -(-len(hist) // HISTORY_PAGE))
+    page = 1
+    if pages > 1:
+        page = int(
+            st.columns([1, 3])[0].number_input(
+                f"Page (of {pages}, {HISTORY_PAGE} decisions each)", 1, pages, 1, key="identity_history_page"
+            )
+        )
+    for row in hist.iloc[(page - 1) * HISTORY_PAGE : page * HISTORY_PAGE].to_dict("records"):
+        review_id = int(row["review_id"])
+        what = (
+            f"customer {row['other_customer_id']} into {row['customer_id']}"
+            if row["action"] == R.MERGE
+            else f"profile {L.masked_profile_id(row['profile_id'])} · customer {row['customer_id']}"
+        )
+        with st.container(border=True):
+            text, button = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(
+                f"**{review_id}** · {esc(str(row['at']).replace('T', ' '))} UTC · {esc(row['actor'])} "
+                f"{esc(row['action_label'])}: {esc(what)}"
+            )
+            if _present(row["reverted_at"]):
+                text.caption(f"Undone at {esc(str(row['reverted_at']).replace('T', ' '))} UTC by {esc(row['reverted_by'])}.")
+            elif row["can_undo"]:
+                if button.button("Undo", key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch"):
+                    _act(path, R.undo, review_id)
+            else:
+                later = str(row["blocked_by"])
+                noun = "decisions" if "," in later else "decision"
+                text.caption(f"Undo the later {noun} {esc(later)} first: {'they' if ',' in later else 'it'} changed the same rows.")
+                button.button(
+                    "Undo", key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch", disabled=True,
+                    help=f"Undo the later decisions {row['blocked_by']} first: they changed the same rows.",
+                )  # fmt: skip
+
+
+# --- page -------------------------------------------------------------------------------------
+
+ui.ensure_routed("pages/identity.py")
+st.title("Identity review")
+st.caption(
+    "Confirm or correct the links between social profiles and customers. "
+    "Every decision is recorded and can be undone in the History tab."
+)
+access.require(auth.IDENTITY, page="Identity review")
+path = ui.current_db_path()
+version = ui.current_version(path)
+
+if flash := st.session_state.pop(FLASH_KEY, None):
+    st.success(esc(flash), icon=":material/check_circle:")
+
+counts = L.load_counts(path, version)
+def _pairs(n: int) -> str:
+    return f"{n:,} pair" + ("" if n == 1 else "s")
+
+
+m = st.columns(4)
+m[0].metric("To review", _pairs(counts[S.SUGGESTED]), border=True,
+            help="Suggested profile-customer pairs the matching was not sure of.")  # fmt: skip
+m[1].metric("Linked", _pairs(counts[S.LINKED]), border=True,
+            help="Profile-customer pairs the analysis treats as one person.")  # fmt: skip
+m[2].metric("Rejected", _pairs(counts[S.REJECTED]), border=True,
+            help="Pairs a person turned down; never suggested again.")  # fmt: skip
+m[3].metric("Decisions", f"{counts['reviews']:,}", border=True,
+            help=f"Decisions made in this review, {counts['undone']:,} of them undone.")  # fmt: skip
+if counts["reviews"]:
+    st.caption(SCORE_NOTE)
+
+tabs = st.tabs(list(TABS), key="identity_tab", on_change="rerun")
+with tabs[0]:
+    if tabs[0].open is not False:
+        _to_review(path, version, counts[S.SUGGESTED])
+with tabs[1]:
+    if tabs[1].open:
+        _linked(path, version, counts[S.LINKED])
+with tabs[2]:
+    if tabs[2].open:
+        _merge(path, version)
+with tabs[3]:
+    if tabs[3].open:
+        _history(path, version)

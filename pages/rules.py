@@ -1,0 +1,309 @@
+"""Workflow rules: what happens when a mention arrives, automatically or after a person decides.
+
+The rules list (conditions and action in words, matches so far), a form to
+write or change a rule with a preview of what it would have matched, and the
+proposals of manual rules waiting for a person. Rules live in the database
+and run on every `python -m scrm score` (:mod:`scrm.workflows`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from scrm import auth, ui
+from scrm import schema as S
+from scrm import workflows as W
+from scrm.errors import ScrmError
+from scrm.ui import auth as access
+from scrm.ui import workflows as loaders
+from scrm.ui.privacy import masked_frame
+
+FLASH_KEY = "rules_flash"
+NEW = 0  # the "new rule" choice of the editor
+NO_RULES = "No rules yet. Write one with the form below; it acts on the next `python -m scrm score`."
+NO_RULES_VIEWER = "No rules yet. An admin writes them on this page."
+NO_MENTIONS = (
+    "No mentions yet, so the rules have nothing to act on. Import a mentions file on the Data page "
+    "(or load the demo data there); the rules run when the data is scored."
+)
+NO_PROPOSALS = (
+    "Nothing waits for a person. Manual rules propose their matches here after `python -m scrm score`; "
+    "automatic rules act by themselves."
+)
+LOOKBACK_NOTE = (
+    f"Each rule looks at the mentions posted since its last run, and never further back than "
+    f"{W.LOOKBACK_DAYS} days before the newest mention: a new rule does not flood the queues with old history. "
+    "A rule acts at most once per mention, and a changed rule acts on the mentions that arrive from then on; "
+    "a rule on customers opens no second case while its case for that customer is open."
+)
+TARGET_NAMES = {W.MENTION: "Mentions", W.CUSTOMER: "Customers (one match per customer)"}
+ACTION_NAMES = {
+    W.OPEN_CASE: "Open a case", W.TAG: "Tag the mention", W.SUGGEST_REPLY: "Suggest a reply", W.RAISE_ALERT: "Raise an alert",
+}
+MODE_NAMES = {W.AUTOMATIC: "Automatic (applied during scoring)", W.MANUAL: "Manual (a person approves or dismisses)"}
+
+
+def _flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(ui.escape_markdown(message), icon=":material/check_circle:")
+
+
+def _rules_table(table: pd.DataFrame) -> None:
+    shown = table.assign(mode=table["mode"].str.title().astype(object))
+    st.dataframe(
+        shown[["name", "when", "then", "mode", "enabled", "matches", "proposed", "cases"]],
+        hide_index=True,
+        column_config={
+            "name": st.column_config.TextColumn("Rule", width="medium"),
+            "when": st.column_config.TextColumn("When", width="large"),
+            "then": st.column_config.TextColumn("Then", width="medium"),
+            "mode": "Mode",
+            "enabled": st.column_config.CheckboxColumn("On"),
+            "matches": st.column_config.NumberColumn("Matches so far (count)", format="localized"),
+            "proposed": st.column_config.NumberColumn("Waiting for a person (count)", format="localized"),
+            "cases": st.column_config.NumberColumn("Cases (count)", format="localized"),
+        },
+    )
+
+
+def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
+    """Enable/disable and delete (after a confirmation) one rule."""
+    if not rules:
+        return
+    by_id = {int(r.rule_id or 0): r for r in rules}
+    choice = st.selectbox(
+        "Rule to turn on, off or delete", list(by_id), key="rules_manage",
+        format_func=lambda i: f"{by_id[i].name} ({'on' if by_id[i].enabled else 'off'})",
+    )
+    rule = by_id[int(choice)]
+    row = table[table["rule_id"] == int(choice)]
+    if not row.empty:  # the table cuts long texts: the chosen rule in full
+        st.markdown(
+            f"**When** {ui.escape_markdown(row['when'].iloc[0])} **then** {ui.escape_markdown(row['then'].iloc[0])}. "
+            f"{ui.escape_markdown(rule.description)}"
+        )
+    left, right = st.columns(2)
+    with left:
+        label = "Turn off" if rule.enabled else "Turn on"
+        if st.button(label, key="rules_toggle", icon=":material/toggle_on:"):
+            with ui.connection(path) as db:
+                W.set_enabled(db, int(choice), not rule.enabled, actor=access.actor(), role=access.role())
+            st.session_state[FLASH_KEY] = f"Rule “{rule.name}” is {'off' if rule.enabled else 'on'}."
+            st.rerun()
+    with right:
+        sure = st.checkbox(
+            f"Yes, delete “{rule.name}”", key=f"rules_confirm_{choice}",
+            help="Deleting a rule keeps the cases, tags and decisions it made; its pending proposals go. "
+            "A deleted default rule does not come back.",
+        )
+        if st.button("Delete rule", key="rules_delete", icon=":material/delete:", disabled=not sure, type="primary"):
+            with ui.connection(path) as db:
+                W.delete_rule(db, int(choice), actor=access.actor(), role=access.role())
+            st.session_state[FLASH_KEY] = f"Rule “{rule.name}” is deleted."
+            st.rerun()
+
+
+def _form(path: str, version: int, rules: list[W.Rule]) -> None:
+    """Write a new rule or change one: st.form (Enter submits), Preview and Save buttons."""
+    options = loaders.load_options(path, version)
+    topics: dict[str, str] = options["topics"]  # type: ignore[assignment]
+    by_id = {int(r.rule_id or 0): r for r in rules}
+    picked = st.selectbox(
+        "Rule to edit", [NEW, *by_id], key="rules_edit",
+        format_func=lambda i: "A new rule" if i == NEW else by_id[i].name,
+    )
+    rule = by_id.get(int(picked), W.Rule(name=""))
+    c, p = dict(rule.conditions), dict(rule.params)
+    k = f"rules_f{picked}_"  # widget keys per edited rule, so picking another refills the form
+
+    def known(values: list[str], chosen: Any) -> list[str]:
+        return list(dict.fromkeys([*values, *(chosen or [])]))
+
+    with st.form(f"rules_form_{picked}"):
+        name = st.text_input("Name", value=rule.name, key=k + "name", placeholder="Negative mention from a top customer")
+        description = st.text_input("Why (optional)", value=rule.description, key=k + "description")
+        target = st.radio("Looks at", list(W.TARGETS), index=list(W.TARGETS).index(rule.target),
+                          format_func=TARGET_NAMES.__getitem__, horizontal=True, key=k + "target")
+        st.markdown("**When** (every condition left empty is ignored; those filled must all hold)")
+        a, b, d = st.columns(3)
+        sentiment = a.multiselect("Sentiment", list(W.SENTIMENT_LABELS), default=c.get("sentiment", []), key=k + "sentiment")
+        score = a.slider("Sentiment score (from -1 to 1)", -1.0, 1.0, (float(c.get("score_min", -1.0)), float(c.get("score_max", 1.0))),
+                         step=0.05, key=k + "score")
+        langs = a.multiselect("Languages", known(options["langs"], c.get("langs")), default=c.get("langs", []), key=k + "langs")  # type: ignore[arg-type]
+        roles = b.multiselect("Author role", list(W.ROLE_CHOICES), default=c.get("roles", []), key=k + "roles")
+        decile = b.selectbox("CLV decile at least (10 = top 10%)", [0, *range(1, 11)],
+                             index=int(c.get("clv_decile_min", 0)), format_func=lambda d: "Any" if d == 0 else str(d), key=k + "decile")
+        segments = b.multiselect("RFM segment", known(options["rfm_segments"], c.get("rfm_segments")),  # type: ignore[arg-type]
+                                 default=c.get("rfm_segments", []), key=k + "segments")
+        followers = b.number_input("Author's followers at least", 0, value=int(c.get("min_followers", 0)), step=100, key=k + "followers")
+        chosen_topics = d.multiselect("Themes", known(list(topics), c.get("topics")), default=c.get("topics", []),
+                                      format_func=lambda t: topics.get(t, t), key=k + "topics")
+        platforms = d.multiselect("Platforms", known(options["platforms"], c.get("platforms")), default=c.get("platforms", []),  # type: ignore[arg-type]
+                                  key=k + "platforms")
+        kinds = d.multiselect("Kind of mention", list(S.MENTION_KINDS), default=c.get("kinds", []), key=k + "kinds")
+        visibility = d.selectbox("Visibility", ["", *S.VISIBILITIES], index=["", *S.VISIBILITIES].index(c.get("visibility", "")),
+                                 format_func=lambda v: v.title() or "Any", key=k + "visibility")
+        keywords = st.text_input("Keywords (any of them, comma-separated, whole words, case does not matter)",
+                                 value=", ".join(c.get("keywords", [])), key=k + "keywords", placeholder="refund, broken, ayuda")
+        e, f = st.columns(2)
+        own = e.checkbox("Only mentions of the own brand", value=bool(c.get("own_brand")), key=k + "own")
+        no_brand = f.checkbox("Leave out the brand's own posts", value=bool(c.get("exclude_brand_posts", True)), key=k + "nobrand")
+        st.markdown("**Then**")
+        g, h = st.columns(2)
+        action = g.selectbox("Action", list(W.ACTIONS), index=list(W.ACTIONS).index(rule.action),
+                             format_func=ACTION_NAMES.__getitem__, key=k + "action")
+        mode = h.radio("Mode", list(W.MODES), index=list(W.MODES).index(rule.mode), format_func=MODE_NAMES.__getitem__, key=k + "mode")
+        st.caption("Fill in what the chosen action needs; the other boxes are ignored.")
+        i, j, m = st.columns(3)
+        queue = i.selectbox("Queue (open a case)", [W.RESCUE, W.THANK_YOU, W.SUPPORT],
+                            index=[W.RESCUE, W.THANK_YOU, W.SUPPORT].index(p.get("queue", W.RESCUE))
+                            if p.get("queue", W.RESCUE) in (W.RESCUE, W.THANK_YOU, W.SUPPORT) else 0, key=k + "queue")
+        priority = j.selectbox("Priority (case or reply)", list(W.PRIORITIES),
+                               index=list(W.PRIORITIES).index(p.get("priority", "medium")), key=k + "priority")
+        severity = m.selectbox("Severity (alert)", list(W.SEVERITIES), index=list(W.SEVERITIES).index(p.get("severity", "medium")),
+                               key=k + "severity")
+        subject = i.text_input("Case subject", value=p.get("subject", ""), key=k + "subject", placeholder="the rule's name")
+        tag = j.text_input("Tag (tag the mention)", value=p.get("tag", ""), key=k + "tag", placeholder="support")
+        template = st.text_area("Reply template (suggest a reply)", value=p.get("template", ""), key=k + "template")
+        enabled = st.checkbox("Rule is on", value=rule.enabled, key=k + "enabled")
+        left, right = st.columns(2)
+        previewed = left.form_submit_button("Preview", icon=":material/visibility:")
+        saved = right.form_submit_button("Save rule", type="primary", icon=":material/save:")
+    if not (previewed or saved):
+        return
+    conditions: dict[str, Any] = {
+        "sentiment": sentiment, "langs": langs, "roles": roles, "rfm_segments": segments, "topics": chosen_topics,
+        "platforms": platforms, "kinds": kinds, "visibility": visibility or None,
+        "keywords": [w.strip() for w in keywords.split(",") if w.strip()],
+        "own_brand": own, "exclude_brand_posts": no_brand,
+    }
+    if decile:
+        conditions["clv_decile_min"] = int(decile)
+    if followers:
+        conditions["min_followers"] = int(followers)
+    if score[0] > -1.0:
+        conditions["score_min"] = round(float(score[0]), 2)
+    if score[1] < 1.0:
+        conditions["score_max"] = round(float(score[1]), 2)
+    params = {
+        W.OPEN_CASE: {"queue": queue, "priority": priority, "subject": subject},
+        W.TAG: {"tag": tag},
+        W.SUGGEST_REPLY: {"template": template, "priority": priority, "subject": subject},
+        W.RAISE_ALERT: {"severity": severity},
+    }[action]
+    draft = W.Rule(
+        name=name, target=target, conditions=conditions, action=action, params=params, mode=mode, enabled=enabled,
+        description=description, rule_id=None if picked == NEW else int(picked), builtin=rule.builtin,
+    )
+    try:
+        draft = W.validate(draft)
+    except ScrmError as e:
+        st.error(ui.escape_markdown(str(e)), icon=":material/error:")
+        return
+    result = loaders.load_preview(path, version, loaders.rule_key(draft), draft)
+    if saved:
+        access.require(auth.RULES)  # the form is hidden from other roles; this refuses a forged submit too
+        with ui.connection(path) as db:
+            W.save_rule(db, draft, actor=access.actor(), role=access.role())
+        st.session_state[FLASH_KEY] = (
+            f"Saved “{draft.name}”. {result.sentence()} It acts on the next `python -m scrm score`."
+        )
+        for key in [key for key in st.session_state if str(key).startswith(k)]:
+            del st.session_state[key]  # an empty form for the next rule, the stored values for an edited one
+        st.rerun()
+    _show_preview(result)
+
+
+def _show_preview(result: W.Preview) -> None:
+    st.info(ui.escape_markdown(result.sentence()), icon=":material/visibility:")
+    if result.total == 0:
+        return
+    chart = result.weekly.rename(columns={"week": "Week starting", "matches": f"Matched {result.unit} per week"})
+    st.bar_chart(chart, x="Week starting", y=f"Matched {result.unit} per week", height=200)
+    st.caption(f"The newest matches (at most {W.SAMPLE_ROWS})")
+    sample = masked_frame(result.sample, {"author": "handle", "text": "text"})
+    st.dataframe(
+        sample[["posted_at", "platform", "author", "label", "customer_id", "text"]], hide_index=True,
+        column_config={
+            "posted_at": "Posted (UTC)", "platform": "Platform", "author": "Author", "label": "Sentiment",
+            "customer_id": "Customer", "text": st.column_config.TextColumn("Text", width="large"),
+        },
+    )
+
+
+def _proposals(path: str, version: int) -> None:
+    st.subheader("Needs a person")
+    pending = loaders.load_proposals(path, version)
+    if pending.empty:
+        st.info(NO_PROPOSALS, icon=":material/task_alt:")
+        return
+    st.caption(f"{len(pending):,} matches of manual rules wait for a decision, oldest first.")
+    shown = masked_frame(pending, {"author": "handle", "text": "text"})
+    st.dataframe(
+        shown[["match_id", "rule", "posted_at", "platform", "author", "label", "customer_id", "text"]], hide_index=True,
+        column_config={
+            "match_id": st.column_config.NumberColumn("Match", format="%d"), "rule": "Rule", "posted_at": "Posted (UTC)",
+            "platform": "Platform", "author": "Author", "label": "Sentiment", "customer_id": "Customer",
+            "text": st.column_config.TextColumn("Text", width="large"),
+        },
+    )
+    if not access.can(auth.CASES):
+        st.caption(auth.refusal(access.role(), auth.CASES))
+        return
+    labels = {
+        int(m): f"Match {int(m)} · {rule} · {platform} · {str(posted)[:10]}"
+        for m, rule, platform, posted in zip(pending["match_id"], pending["rule"], pending["platform"], pending["posted_at"], strict=True)
+    }
+    with st.form("rules_decide"):
+        match_id = st.selectbox("Proposal", list(labels), format_func=labels.__getitem__, key="rules_decide_pick")
+        left, right = st.columns(2)
+        approve = left.form_submit_button("Approve", type="primary", icon=":material/check:")
+        dismiss = right.form_submit_button("Dismiss", icon=":material/close:")
+    if approve or dismiss:
+        access.require(auth.CASES)
+        try:
+            with ui.connection(path) as db:
+                case_id = W.decide(db, int(match_id), bool(approve), access.actor(), role=access.role())
+        except ScrmError as e:
+            st.error(ui.escape_markdown(str(e)), icon=":material/error:")
+            return
+        done = f"Approved match {match_id}" + (f": case {case_id} is open in the queue." if case_id else ".")
+        st.session_state[FLASH_KEY] = done if approve else f"Dismissed match {match_id}."
+        st.rerun()
+
+
+ui.ensure_routed("pages/rules.py")
+path = ui.current_db_path()
+loaders.install_defaults(path)  # once per database; the write moves the data version
+version = ui.current_version(path)
+
+st.title("Workflow rules")
+st.caption(
+    "What happens when a mention arrives: automatic rules act during `python -m scrm score`, "
+    "manual rules wait for a person under “Needs a person”."
+)
+_flash()
+if not loaders.load_has_mentions(path, version):
+    st.info(NO_MENTIONS, icon=":material/inbox:")
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+
+rules = loaders.load_rules(path, version)
+table = loaders.load_rule_table(path, version)
+can_edit = access.can(auth.RULES)
+st.subheader("Rules")
+if table.empty:
+    st.info(NO_RULES if can_edit else NO_RULES_VIEWER, icon=":material/rule:")
+else:
+    _rules_table(table)
+st.caption(LOOKBACK_NOTE)
+if can_edit:
+    _manage(path, rules, table)
+    st.subheader("Write or change a rule")
+    _form(path, version, rules)
+else:
+    st.caption(auth.refusal(access.role(), auth.RULES))
+_proposals(path, version)

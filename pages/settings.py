@@ -1,0 +1,183 @@
+"""Access & audit (admins only): who may do what, how to add people, and the audit log.
+
+The access settings live in ``.streamlit/secrets.toml`` (see the README); this
+page shows the mode in effect and the configured people with their roles,
+never a password hash, and helps an admin make a hash for a new user. The
+audit log (:mod:`scrm.audit`) is filterable and downloads as a formula-safe CSV.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from scrm import audit, auth, exports, ui
+from scrm.errors import ConfigError
+from scrm.ui import auth as access
+from scrm.ui import privacy as ui_privacy
+
+TITLE = "Access & audit"
+LOG_ROWS = 1000
+EVERYONE = "Everyone"
+# Who acts without signing in: shown as they are, even when names are masked.
+SYSTEM_ACTORS = frozenset({audit.LOCAL, audit.CLI, audit.RULES_ACTOR, auth.ANONYMOUS.name})
+
+MODE_SENTENCES = {
+    auth.OFF: (
+        "Access control is off: everyone who opens this address is the local admin and nobody signs in. "
+        "To let a team sign in with roles, add an [access] section to .streamlit/secrets.toml "
+        "(see “Add a person” below and the README)."
+    ),
+    auth.PASSWORD: "People sign in with a user name and a password; the users, their roles and password "
+    "hashes are in .streamlit/secrets.toml.",
+    auth.OIDC: "People sign in through your identity provider (OpenID Connect, configured in the [auth] "
+    "section of .streamlit/secrets.toml); their role comes from their e-mail in [access.roles].",
+}
+LOG_COLUMNS = {
+    "audit_id": st.column_config.NumberColumn("Entry", format="#%d", width="small"),
+    "at": st.column_config.TextColumn("When (UTC)"),
+    "actor": st.column_config.TextColumn("Who"),
+    "role": st.column_config.TextColumn("Role"),
+    "action": st.column_config.TextColumn("Action"),
+    "target": st.column_config.TextColumn("Target"),
+    "detail": st.column_config.TextColumn("Details", width="large"),
+}
+
+
+def _mask_people(values: pd.Series) -> pd.Series:
+    """User names and e-mails replaced by stand-ins when the privacy switch is on."""
+    if not ui_privacy.masked():
+        return values
+    return values.map(
+        lambda v: v if v is None or v in SYSTEM_ACTORS else ui_privacy.mask_value(str(v), "email" if "@" in str(v) else "name")
+    )
+
+
+def _access_section() -> None:
+    st.subheader("Access")
+    try:
+        cfg = access.config()
+    except ConfigError as e:  # not reached in practice: nobody gets here with a broken configuration
+        st.error(ui.escape_markdown(e), icon=":material/key_off:")
+        return
+    st.info(MODE_SENTENCES[cfg.mode], icon=":material/admin_panel_settings:")
+    user = access.current_user()
+    shown_name = _mask_people(pd.Series([user.name], dtype=object)).iloc[0]
+    st.markdown(f"You are **{ui.escape_markdown(shown_name)}**, role **{user.role}**.")
+    if cfg.enabled:
+        people = pd.DataFrame(cfg.user_roles(), columns=["person", "role"], dtype=object)
+        people["person"] = _mask_people(people["person"])
+        label = "User" if cfg.mode == auth.PASSWORD else "E-mail"
+        st.dataframe(
+            people, hide_index=True, width=520,
+            column_config={"person": st.column_config.TextColumn(label), "role": st.column_config.TextColumn("Role")},
+        )
+        if cfg.mode == auth.OIDC:
+            others = "nobody else" if cfg.default_role == auth.NO_ACCESS else f"the {cfg.default_role} role"
+            domains = ", ".join(cfg.allowed_domains) if cfg.allowed_domains else "any domain"
+            st.caption(
+                ui.escape_markdown(f"Everyone else who signs in gets {others}; allowed e-mail domains: {domains}.")
+            )
+        st.caption("Password hashes are never shown. A change to secrets.toml applies at the next click, without a restart.")
+    _roles_table()
+    _add_person(cfg)
+
+
+def _roles_table() -> None:
+    rows = [
+        {"What": auth.PERMISSION_NAMES[p].capitalize(), **{r: "✓" if auth.can(r, p) else "" for r in auth.ROLES}}
+        for p in auth.PERMISSIONS
+    ]
+    st.markdown("**What each role can do**")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width=520)
+
+
+def _add_person(cfg: auth.AccessConfig) -> None:
+    with st.expander("Add a person", icon=":material/person_add:"):
+        st.markdown(
+            "**With passwords** (mode = \"password\"): make a hash of the new person's password, on the server "
+            "with `python -m scrm hash-password` or with the form below, then add their section to "
+            "`.streamlit/secrets.toml`:"
+        )
+        st.code(
+            '[access]\nmode = "password"\n\n[access.users.ana]\nrole = "analyst"   # viewer, analyst or admin\n'
+            'password_hash = "scrypt$16384$8$1$..."',
+            language="toml",
+        )
+        st.markdown(
+            "**With your identity provider** (mode = \"oidc\"): add their e-mail and role under `[access.roles]`:"
+        )
+        st.code('[access.roles]\n"ana@example.com" = "analyst"', language="toml")
+        _hash_form()
+
+
+def _hash_form() -> None:
+    st.markdown("**Make a password hash**")
+    # The password is not kept: the form clears on submit and only the hash is shown.
+    with st.form("settings_hash", clear_on_submit=True, width=420):
+        first = st.text_input("New password", type="password", key="settings_hash_1", autocomplete="new-password")
+        second = st.text_input("The same password again", type="password", key="settings_hash_2", autocomplete="new-password")
+        made = st.form_submit_button("Make the hash", icon=":material/key:")
+    if not made:
+        return
+    try:
+        line = f'password_hash = "{auth.hash_new_password(first, second)}"'
+    except auth.PasswordRejected as e:
+        st.error(str(e), icon=":material/error:")
+        return
+    st.caption("Copy this line into the person's section of .streamlit/secrets.toml:")
+    st.code(line, language="toml")
+
+
+def _audit_section(path: str, version: int) -> None:
+    st.subheader("Audit log")
+    st.caption(
+        "Who imported, downloaded, erased or purged data, changed a workflow rule, an identity link or a case, "
+        "and who signed in: by name or identifier, never with the personal data itself."
+    )
+    everything = access.load_audit_log(path, version, (), None, LOG_ROWS)
+    if everything.empty:
+        st.info(
+            "No entries yet. Imports, downloads, erasures, rule, link and case changes and sign-ins appear here "
+            "as they happen.",
+            icon=":material/history:",
+        )
+        return
+    left, right = st.columns(2)
+    with left:
+        actions = st.multiselect(
+            "Actions", list(audit.ACTIONS), key="settings_actions", placeholder="All actions",
+            format_func=str.capitalize,
+        )
+    actors = sorted(str(a) for a in everything["actor"].dropna().unique())
+    with right:
+        actor = st.selectbox(
+            "Who", [EVERYONE, *actors], key="settings_actor",
+            format_func=lambda a: a if a == EVERYONE else str(_mask_people(pd.Series([a], dtype=object)).iloc[0]),
+        )
+    chosen_actor = None if actor == EVERYONE else str(actor)
+    log = access.load_audit_log(path, version, tuple(actions), chosen_actor, LOG_ROWS)
+    if log.empty:
+        st.caption("No entry matches these filters. Choose other actions or Everyone.")
+        return
+    shown = log.assign(actor=_mask_people(log["actor"].astype(object)))
+    st.dataframe(shown, hide_index=True, column_config=LOG_COLUMNS, width="stretch")
+    limit_note = f"the last {LOG_ROWS:,}" if len(log) == LOG_ROWS else f"all {len(log):,}"
+    st.caption(f"Newest first: {limit_note} matching entries.")
+    if access.export_allowed():
+        st.download_button(
+            "Download CSV", lambda: exports.to_csv_bytes(log), file_name="audit-log.csv", mime="text/csv",
+            icon=":material/download:", key="settings_audit_csv",
+            **access.export_kwargs("audit-log.csv", rows=len(log)),
+        )
+
+
+ui.ensure_routed("pages/settings.py")
+access.require(auth.page_permission("pages/settings.py"), page=TITLE)
+db_path = ui.current_db_path()
+data_version = ui.current_version(db_path)
+
+st.title(TITLE)
+st.caption("Who may do what in this scrm, how to add a person, and the log of what was done.")
+_access_section()
+_audit_section(db_path, data_version)

@@ -1,0 +1,112 @@
+"""Cached loaders and the masking of evidence for the Identity review page.
+
+Every loader is keyed on ``(db_path, data_version, ...)`` and calls one
+engine function of :mod:`scrm.identity_review` (see :mod:`scrm.ui` for the
+cache design). A decision is a write, so it bumps the data version and the
+next rerun reads fresh rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from scrm import customer360
+from scrm import identity_review as R
+from scrm.ui import connection
+from scrm.ui import privacy as P
+
+_MAX_ENTRIES = 16
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_queue(db_path: str, data_version: int, status: str, limit: int = R.QUEUE_LIMIT) -> pd.DataFrame:
+    """Pairs of one status with their evidence (:func:`scrm.identity_review.review_queue`)."""
+    with connection(db_path) as db:
+        return R.review_queue(db, status=status, limit=limit)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_counts(db_path: str, data_version: int) -> dict[str, int]:
+    """Links per status and decisions made (:func:`scrm.identity_review.status_counts`)."""
+    with connection(db_path) as db:
+        return R.status_counts(db)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_history(db_path: str, data_version: int, limit: int = 200) -> pd.DataFrame:
+    """The newest decisions with whether each can be undone (:func:`scrm.identity_review.history`)."""
+    with connection(db_path) as db:
+        return R.history(db, limit=limit)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def load_profile(db_path: str, data_version: int, profile_id: str) -> dict[str, Any] | None:
+    """One profile (:func:`scrm.identity_review.profile_card`)."""
+    with connection(db_path) as db:
+        return R.profile_card(db, profile_id)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def load_customer(db_path: str, data_version: int, customer_id: str) -> dict[str, Any] | None:
+    """One customer with counts (:func:`scrm.identity_review.customer_card`)."""
+    with connection(db_path) as db:
+        return R.customer_card(db, customer_id)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def load_search(db_path: str, data_version: int, text: str, limit: int = 20) -> pd.DataFrame:
+    """Customers whose name, e-mail or handle contains ``text`` (:func:`scrm.customer360.search_customers`)."""
+    with connection(db_path) as db:
+        return customer360.search_customers(db, text, limit)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_merge_preview(db_path: str, data_version: int, keep_id: str, merge_id: str) -> pd.DataFrame:
+    """Two customer records side by side (:func:`scrm.identity_review.merge_preview`)."""
+    with connection(db_path) as db:
+        return R.merge_preview(db, keep_id, merge_id)
+
+
+# --- masking ---------------------------------------------------------------------------
+
+# The personal columns of a queue frame and their kinds for scrm.ui.privacy.
+QUEUE_PERSONAL: dict[str, str] = {
+    "handle": "handle",
+    "display_name": "name",
+    "customer_name": "name",
+    "email": "email",
+}
+
+
+def _replace(value: str, kind: str) -> str:
+    return P.mask_value(value, kind) or value
+
+
+def masked_evidence(evidence: str | None) -> str:
+    """The evidence sentence, with its names, e-mail or handle masked when the switch is on."""
+    if not P.masked():
+        return evidence or ""
+    return R.rewrite_evidence(evidence, _replace)
+
+
+def masked_queue(frame: pd.DataFrame) -> pd.DataFrame:
+    """A queue frame with names, e-mails, handles and the evidence masked when the switch is on."""
+    if not P.masked() or frame.empty:
+        return frame
+    out = P.masked_frame(frame, QUEUE_PERSONAL)
+    out["evidence"] = [masked_evidence(e) for e in frame["evidence"]]
+    out["profile_id"] = [masked_profile_id(p) for p in frame["profile_id"]]
+    return out
+
+
+def masked_profile_id(profile_id: str | None) -> str:
+    """``platform:handle`` with the handle masked when the switch is on."""
+    if not profile_id:
+        return ""
+    if not P.masked():
+        return profile_id
+    platform, _, handle = profile_id.partition(":")
+    return f"{platform}:{(P.mask_value(handle, 'handle') or handle).lstrip('@')}"

@@ -1,0 +1,163 @@
+"""The Access & audit page through AppTest: the access mode, the people and roles (never a
+hash), the hash maker, the audit log with its filters and its recorded download; refused
+below admin.
+
+The page runs on its own (``app_routed`` set, as ``app.py`` would); the secrets reach it
+through ``AppTest.secrets``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scrm import audit, auth, store
+from scrm.ui import auth as access
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "settings.py")
+TIMEOUT = 60
+ADMIN_HASH = auth.hash_password("admin-secret-3")
+SECRETS: dict[str, Any] = {
+    "access": {
+        "mode": "password",
+        "users": {
+            "ada": {"role": "admin", "password_hash": ADMIN_HASH},
+            "vera": {"role": "viewer", "password_hash": ADMIN_HASH},
+        },
+    }
+}
+
+
+@pytest.fixture
+def log_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database whose audit log holds an import, an export and an erasure."""
+    path = tmp_path / "scrm.db"
+    db = store.open_db(path)
+    try:
+        audit.record(db, audit.IMPORT, actor="ada", role="admin", target="orders.csv", detail={"rows_read": 3}, at="2026-01-01T10:00:00")
+        audit.record(db, audit.EXPORT, actor="anton", role="analyst", target="alerts.csv", detail={"rows": 2}, at="2026-01-02T10:00:00")
+        audit.record(db, audit.ERASE, actor=audit.CLI, target="customer C7", detail="erased", at="2026-01-03T10:00:00")
+    finally:
+        db.close()
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    return path
+
+
+def open_page(secrets: dict[str, Any] | None = None, user: auth.User | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.secrets.update(secrets or {})
+    at.session_state["app_routed"] = True
+    if user is not None:
+        at.session_state[access.USER_KEY] = user
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def log_frame(at: AppTest) -> Any:
+    return next(d.value for d in at.dataframe if "action" in d.value.columns)
+
+
+def every_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "code", "error") for e in at.get(kind)]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_with_access_off_the_local_admin_sees_the_page_and_how_to_turn_access_on(log_db: Path) -> None:
+    at = open_page()
+    assert at.title[0].value == "Access & audit"
+    assert at.info[0].value.startswith("Access control is off: everyone who opens this address is the local admin")
+    assert "You are **local**, role **admin**." in [m.value for m in at.markdown]
+
+
+def test_the_configured_people_are_listed_with_their_roles_and_never_a_hash(log_db: Path) -> None:
+    at = open_page(SECRETS, auth.User("ada", "admin"))
+    people = next(d.value for d in at.dataframe if "person" in d.value.columns)
+    assert people.values.tolist() == [["ada", "admin"], ["vera", "viewer"]]
+    assert at.info[0].value.startswith("People sign in with a user name and a password")
+    assert "scrypt$" not in every_text(at).replace("scrypt$16384$8$1$...", "")
+
+
+def test_the_audit_log_lists_every_entry_newest_first(log_db: Path) -> None:
+    at = open_page()
+    log = log_frame(at)
+    assert log["action"].tolist() == ["erase", "export", "import"]
+    assert log["actor"].tolist() == ["cli", "anton", "ada"]
+    assert "Newest first: all 3 matching entries." in [c.value for c in at.caption]
+
+
+def test_the_audit_log_filters_by_action_and_by_actor(log_db: Path) -> None:
+    at = open_page()
+    at.multiselect(key="settings_actions").set_value(["import", "export"]).run()
+    assert log_frame(at)["action"].tolist() == ["export", "import"]
+    at.selectbox(key="settings_actor").set_value("ada").run()
+    assert log_frame(at)["target"].tolist() == ["orders.csv"]
+    at.multiselect(key="settings_actions").set_value(["erase"]).run()
+    assert "No entry matches these filters. Choose other actions or Everyone." in [c.value for c in at.caption]
+
+
+def test_downloading_the_audit_log_is_itself_recorded(log_db: Path) -> None:
+    at = open_page(SECRETS, auth.User("ada", "admin"))
+    [button] = at.get("download_button")
+    assert button.proto.label == "Download CSV"  # type: ignore[attr-defined]
+    button.click().run()  # type: ignore[attr-defined]
+    db = store.open_db(log_db, create=False)
+    try:
+        newest = audit.read_log(db, limit=1).iloc[0]
+    finally:
+        db.close()
+    assert (newest["actor"], newest["role"], newest["action"], newest["target"]) == ("ada", "admin", "export", "audit-log.csv")
+    assert json.loads(newest["detail"]) == {"rows": 3}
+
+
+def test_an_empty_audit_log_says_what_will_appear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "empty.db"
+    store.open_db(path).close()
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    at = open_page()
+    assert at.info[-1].value.startswith("No entries yet.")
+    assert not at.get("download_button")
+
+
+def test_the_hash_form_makes_a_hash_that_verifies_and_keeps_no_password(log_db: Path) -> None:
+    at = open_page()
+    at.text_input(key="settings_hash_1").input("a new long password")
+    at.text_input(key="settings_hash_2").input("a new long password")
+    next(b for b in at.button if b.label == "Make the hash").click().run()
+    [line] = [c.value for c in at.code if c.value.startswith("password_hash")]
+    stored = line.split('"')[1]
+    assert auth.verify_password("a new long password", stored)
+    assert "a new long password" not in every_text(at)
+
+
+def test_the_hash_form_refuses_two_different_passwords(log_db: Path) -> None:
+    at = open_page()
+    at.text_input(key="settings_hash_1").input("a new long password")
+    at.text_input(key="settings_hash_2").input("a new long pasword")
+    next(b for b in at.button if b.label == "Make the hash").click().run()
+    assert [e.value for e in at.error] == ["The two passwords differ. Type the same password twice."]
+
+
+@pytest.mark.parametrize("role", [auth.VIEWER, auth.ANALYST])
+def test_the_page_is_refused_below_admin(log_db: Path, role: str) -> None:
+    secrets = {"access": {"mode": "password", "users": {"sam": {"role": role, "password_hash": ADMIN_HASH}}}}
+    at = open_page(secrets, auth.User("sam", role))
+    assert [e.value for e in at.error] == [
+        f"The Access & audit page is not open to your role ({role}): it needs the admin role. "
+        "Ask an admin to give it to you in the access settings."
+    ]
+    assert not at.title and not at.dataframe
+
+
+def test_a_visitor_who_has_not_signed_in_is_refused(log_db: Path) -> None:
+    at = open_page(SECRETS)
+    assert [e.value for e in at.error] == [
+        "The Access & audit page is not open to your role (none): it needs the admin role. "
+        "Ask an admin to give it to you in the access settings."
+    ]
