@@ -4,6 +4,8 @@ Reads what ``python -m scrm score`` stored (``journey``, ``journey_transitions``
 ``feedback_phases``). The sidebar's segment filter narrows the funnel, the
 time so far in each stage and the feedback; the date range narrows feedback.
 The flow between stages is stored as totals over all customers, and says so.
+Cases show as touchpoints: per stage (customers with a case, open rescue
+cases, recoveries after a rescue) and, for support cases, per feedback phase.
 """
 
 from __future__ import annotations
@@ -47,7 +49,47 @@ def _funnel(path: str, version: int, filters: Filters, segment_label: str | None
     )
     tiles[3].metric("At risk or lapsed", _pct(leaving / total), help="Overdue for an order, negative lately, or no order for a year.", border=True)
     st.vega_lite_chart(U.load_funnel_spec(path, version, filters), width="stretch")
+    _cases(funnel)
     return True
+
+
+def _cases(funnel: pd.DataFrame) -> None:
+    """Case touchpoints per stage: who has cases, open rescue cases, recoveries after a rescue."""
+    if "with_cases" not in funnel or int(funnel["with_cases"].sum()) == 0:
+        st.caption(
+            "No customer on the journey has a case yet. Cases the workflow rules open count from the next "
+            "`python -m scrm score` that recomputes the journeys (after new data, or with `--force`)."
+        )
+        return
+    open_rescue = int(funnel["open_rescue_cases"].sum())
+    recovered = int(funnel["recovered"].sum())
+    with st.expander(
+        f"Cases per stage: {int(funnel['with_cases'].sum()):,} customers with a case, "
+        f"{open_rescue:,} open rescue cases, {recovered:,} customers recovered after a rescue"
+    ):
+        shown = funnel[(funnel["with_cases"] > 0) | (funnel["open_rescue_cases"] > 0)]
+        st.dataframe(
+            shown[["label", "customers", "with_cases", "open_rescue_cases", "recovered"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "label": "Stage",
+                "customers": st.column_config.NumberColumn("Customers", format="localized"),
+                "with_cases": st.column_config.NumberColumn("Customers with a case", format="localized"),
+                "open_rescue_cases": st.column_config.NumberColumn(
+                    "Open rescue cases", help="An open rescue case keeps a customer at risk until it is resolved.", format="localized"
+                ),
+                "recovered": st.column_config.NumberColumn(
+                    "Recovered after a rescue",
+                    help="Customers who ordered, praised the brand or gave 9-10 after their last rescue case was resolved.",
+                    format="localized",
+                ),
+            },
+        )
+        st.caption(
+            "Cases as they were when the journeys were last computed (`python -m scrm score`): "
+            "closing a case shows here after the next score with new data, or `score --force`."
+        )
 
 
 def _flow(path: str, version: int, filtered: bool) -> None:
@@ -122,7 +164,7 @@ def _feedback(path: str, version: int, filters: Filters) -> None:
         return
     st.vega_lite_chart(U.load_feedback_spec(path, version, filters, by), width="stretch")
     st.dataframe(
-        feedback[["label", "items", "mentions", "surveys", "negative_share", "avg_sentiment", "nps", "avg_score"]],
+        feedback[["label", "items", "mentions", "surveys", "cases", "negative_share", "avg_sentiment", "nps", "avg_score"]],
         hide_index=True,
         width="stretch",
         column_config={
@@ -130,6 +172,9 @@ def _feedback(path: str, version: int, filters: Filters) -> None:
             "items": st.column_config.NumberColumn("Feedback", format="localized"),
             "mentions": st.column_config.NumberColumn("Mentions", format="localized"),
             "surveys": st.column_config.NumberColumn("Survey answers", format="localized"),
+            "cases": st.column_config.NumberColumn(
+                "Support cases", help="Requests for help the team handled; their tone is that of their mention.", format="localized"
+            ),
             "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
             "avg_sentiment": st.column_config.NumberColumn(
                 "Mean sentiment", help="Mean score of the mentions, -1 (negative) to 1 (positive).", format="%.2f"

@@ -5,13 +5,16 @@
 1. ``sentiment`` (``scrm.sentiment.score_mentions``), always: it is
    incremental by itself and scores only new texts or texts whose model changed.
 2. the derived stages ``value``, ``topics``, ``segments``, ``roles``,
-   ``journey``, ``alerts`` (each module's ``refresh(db, progress=...)``),
-   each only when the data changed since that stage last ran.
+   ``alerts`` (each module's ``refresh(db, progress=...)``), each only when
+   the data changed since that stage last ran.
 3. ``workflows`` (``scrm.workflows.refresh``): the workflow rules act on the
-   mentions posted since their last run. It runs with the derived stages
-   when the data changed, and also when a rule was created, changed or
-   turned on (saving a rule forgets the stage's recorded version), so a new
-   rule acts on the next ``score`` without recomputing everything else.
+   recent mentions. It runs with the derived stages when the data changed,
+   and also when a rule was created, changed or turned on (saving a rule
+   forgets the stage's recorded version), so a new rule acts on the next
+   ``score`` without recomputing everything else.
+4. ``journey`` last: cases are journey touchpoints, so it reads the cases the
+   rules opened in the same run, and it is also recomputed when the team's
+   work changed the cases (count or last update), which other stages ignore.
 
 "The data changed" is read from the store's input version (the data version
 less the team's own work on cases and rules, see ``store.input_version``). Writing derived
@@ -53,16 +56,17 @@ SKIPPED = "skipped"
 
 SENTIMENT_STAGE = "sentiment"
 # (stage, module, function) in dependency order: value feeds segments, roles
-# and alerts; topics feed segments and alerts; roles feed journeys.
+# and alerts; topics feed segments and alerts; roles feed rules and journeys;
+# rules open the cases journeys read.
 STAGES: tuple[tuple[str, str, str], ...] = (
     (SENTIMENT_STAGE, "scrm.sentiment", "score_mentions"),
     ("value", "scrm.value", "refresh"),
     ("topics", "scrm.topics", "refresh"),
     ("segments", "scrm.segments", "refresh"),
     ("roles", "scrm.roles", "refresh"),
-    ("journey", "scrm.journey", "refresh"),
     ("alerts", "scrm.alerts", "refresh"),
     ("workflows", "scrm.workflows", "refresh"),
+    ("journey", "scrm.journey", "refresh"),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in STAGES)
 
@@ -106,6 +110,22 @@ def stage_function(stage: str) -> Callable[..., Any] | None:
             fn = getattr(module, function, None)
             return fn if callable(fn) else None
     raise KeyError(stage)
+
+
+# Stages that also read the team's own work (cases), which does not move the
+# input version: they are up to date only while the cases are unchanged too.
+READS_CASES = frozenset({"journey"})
+
+
+def _state(db: sqlite_utils.Database, stage: str, version: int) -> str:
+    """What a stage being up to date is recorded as: the input version, plus the cases' state for some."""
+    if stage not in READS_CASES or S.CASES not in db.table_names():
+        return str(version)
+    # Every change to a case writes one case event: their count moves with every edit.
+    count, events, updated = db.execute(
+        f"SELECT count(*), (SELECT count(*) FROM {S.CASE_EVENTS}), max(updated_at) FROM {S.CASES}"
+    ).fetchone()
+    return f"{version}:cases {count} {events} {updated or ''}".rstrip()
 
 
 def _record(db: sqlite_utils.Database, key: str, value: str) -> None:
@@ -165,7 +185,7 @@ def run_all(
         if (
             name != SENTIMENT_STAGE
             and not force
-            and store.get_meta(db, version_key(name)) == str(store.input_version(db))
+            and store.get_meta(db, version_key(name)) == _state(db, name, store.input_version(db))
         ):
             done(StageSummary(name, 0, 0.0, "up to date", UP_TO_DATE))
             current.append(name)
@@ -185,7 +205,7 @@ def run_all(
     ended_version = store.input_version(db)
     for name in current:
         if name != SENTIMENT_STAGE:
-            _record(db, version_key(name), str(ended_version))
+            _record(db, version_key(name), _state(db, name, ended_version))
     # The first page after a server start reads these instead of scanning every mention.
     from scrm.overview import refresh_page_summaries
 

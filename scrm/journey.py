@@ -12,30 +12,56 @@
 
 Touchpoints of a customer: own-brand mentions of the social profiles linked to
 them (links with status ``linked``; brand replies excluded), orders, survey
-answers (by customer id, or by e-mail when the survey has no id). Cases are
-not stored yet; they will join as support touchpoints.
+answers (by customer id, or by e-mail when the survey has no id), and cases
+(:mod:`scrm.cases`: the case's customer, else the customer linked to its
+profile; a case counts from ``opened_at``, and as resolved from
+``resolved_at`` while its status is ``resolved``).
+
+Cases are written by the ``workflows`` stage, which runs *after* ``journey``
+in ``python -m scrm score``, and by the team's work on the queue, which does
+not make ``score`` recompute the derived tables (``store.input_version``). So
+a journey sees the cases as they were when it was last computed: cases the
+rules open in a run count from the next run that recomputes the journeys
+(the next ``score`` after new data, or ``score --force``).
 
 Stage rules, evaluated at a date *t* on touchpoints up to *t*, first that holds:
 
 1. ``lapsed``: ordered before, but no order for more than :data:`LAPSED_DAYS` (365) days.
-2. ``at_risk``: ordered before, and either no order for more than
+2. ``at_risk``: ordered before, and either
+   a rescue case open at *t* (opened, not yet resolved: it keeps the customer
+   at risk until the team resolves it), or no order for more than
    :data:`AT_RISK_FACTOR` (1.5) x their usual gap (the average gap between
    their orders, (last - first) / (orders - 1), at least :data:`MIN_GAP_DAYS` (30);
    :data:`DEFAULT_GAP_DAYS` (180) for one-order customers), or negative lately: within :data:`NEGATIVE_DAYS` (90) days, more
    negative signals (negative mentions, NPS 0-6) than positive ones (positive mentions, NPS 9-10).
-3. ``advocate``: 2+ orders and, within 365 days, a positive mention or an NPS answer of 9-10.
+   **Recovery**: once a rescue case is resolved and the customer then orders
+   again, mentions the brand positively or answers a survey with 9-10, the
+   negative signals up to that resolution no longer count (the complaint was
+   dealt with and the customer came back); without such a sign after the
+   resolution, the ordinary rules apply to the complaint.
+3. ``advocate``: 2+ orders and, within 365 days, a positive mention, an NPS
+   answer of 9-10, or a thank-you case (the team thanking them for praise).
 4. ``repeat``: 2+ orders.
 5. ``first_purchase``: one order.
-6. ``engaged``: no order, but :data:`ENGAGED_MIN_MENTIONS` (2)+ mentions, a reply or DM, or a survey answer.
+6. ``engaged``: no order, but :data:`ENGAGED_MIN_MENTIONS` (2)+ mentions, a reply or DM, a survey answer, or a case.
 7. ``aware``: no order, one mention.
 
 ``since`` is the first snapshot of the uninterrupted run of the current stage
 (snapshots: every month end, plus ``as_of``), so it has month precision.
+``journey`` also holds, at ``as_of``, ``cases`` (cases opened so far, any
+queue), ``open_rescue_cases`` and ``recovered_at`` (the first sign of recovery
+after the latest resolved rescue case, else empty).
 
 Feedback phases, first that holds: ``support`` (a reply, a DM or a message in a
 thread: ``in_reply_to`` set); ``pre_purchase`` (before the first order);
 ``purchase_delivery`` (within :data:`DELIVERY_DAYS` (30) days after an order);
 ``lapsed`` (more than 365 days after the last order); ``post_purchase`` (otherwise: use).
+Support cases are feedback too (``source = 'case'``, ``id`` the case id,
+``at`` when it was opened, ``label`` the sentiment of the mention that opened
+it), placed by the same rules as that mention: ``support`` when it came as a
+reply, a DM or in a thread, else by when it happened relative to the orders
+(a request for help during delivery is ``purchase_delivery``). Rescue and
+thank-you cases act on stages instead; their mentions are feedback already.
 """
 
 from __future__ import annotations
@@ -49,6 +75,7 @@ import sqlite_utils
 
 from scrm import schema as S
 from scrm import store
+from scrm.cases import RESCUE, RESOLVED, SUPPORT, THANK_YOU
 from scrm.roles import (
     Progress,
     StageSummary,
@@ -64,7 +91,7 @@ log = logging.getLogger(__name__)
 JOURNEY = "journey"
 JOURNEY_TRANSITIONS = "journey_transitions"
 FEEDBACK_PHASES = "feedback_phases"
-CASES = "cases"
+CASES = S.CASES
 
 STAGES = ("aware", "engaged", "first_purchase", "repeat", "advocate", "at_risk", "lapsed")
 PHASES = ("pre_purchase", "purchase_delivery", "post_purchase", "support", "lapsed")
@@ -79,6 +106,7 @@ ADVOCATE_DAYS = 365
 ENGAGED_MIN_MENTIONS = 2
 DELIVERY_DAYS = 30
 MAX_SNAPSHOTS = 60  # five years of month ends is plenty for transitions
+CASE_COLUMNS = ("case_id", "customer_id", "queue", "at", "resolved_at", "label", "support")
 
 def _days(delta: pd.Series) -> pd.Series:
     """Timedeltas as float days."""
@@ -89,8 +117,54 @@ def _ts(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce", format="ISO8601").astype("datetime64[ns]")
 
 
+def _empty_cases() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_COLUMNS})
+    frame["at"] = frame["at"].astype("datetime64[ns]")
+    frame["resolved_at"] = frame["resolved_at"].astype("datetime64[ns]")
+    frame["support"] = frame["support"].astype(bool)
+    return frame
+
+
+def load_cases(db: sqlite_utils.Database, as_of: str, linked: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Cases opened up to ``as_of`` with a customer: columns :data:`CASE_COLUMNS`, times parsed.
+
+    The customer is the case's own, else the one linked to the case's profile
+    (``linked``: ``profile_id -> customer_id``). ``resolved_at`` is kept only
+    while the case is resolved; ``label`` and ``support`` describe the mention
+    that opened the case (its sentiment label; a reply, DM or thread message).
+    """
+    if not table_exists(db, CASES):
+        return _empty_cases()
+    frame = store.read_frame(
+        db,
+        f"SELECT c.case_id, c.customer_id, c.profile_id, c.queue, c.opened_at AS at, "
+        f"CASE WHEN c.status = :resolved THEN c.resolved_at END AS resolved_at, "
+        f"coalesce(s.label, 'unscored') AS label, "
+        f"coalesce(m.kind IN ('reply', 'dm') OR m.in_reply_to IS NOT NULL, 0) AS support "
+        f"FROM {CASES} c LEFT JOIN {S.MENTIONS} m ON m.mention_id = c.mention_id "
+        f"LEFT JOIN {S.SENTIMENT} s ON s.mention_id = c.mention_id "
+        f"WHERE c.opened_at <= :as_of",
+        {"as_of": as_of, "resolved": RESOLVED},
+    )
+    if frame.empty:
+        return _empty_cases()
+    if linked is None:
+        linked = linked_customers(db)
+    by_profile = linked.set_index("profile_id")["customer_id"]
+    frame["customer_id"] = frame["customer_id"].astype(object)
+    missing = frame["customer_id"].isna()
+    frame.loc[missing, "customer_id"] = frame.loc[missing, "profile_id"].map(by_profile)
+    frame = frame.dropna(subset=["customer_id"])
+    frame["at"] = _ts(frame["at"])
+    frame["resolved_at"] = _ts(frame["resolved_at"])
+    frame["support"] = frame["support"].fillna(0).astype(bool)
+    frame["label"] = frame["label"].astype(object)
+    frame["queue"] = frame["queue"].astype(object)
+    return frame.dropna(subset=["at"])[list(CASE_COLUMNS)].reset_index(drop=True)
+
+
 def load_touchpoints(db: sqlite_utils.Database, as_of: str) -> dict[str, pd.DataFrame]:
-    """Orders, mentions (of linked customers, own brand) and surveys up to ``as_of``, with parsed times."""
+    """Orders, mentions (of linked customers, own brand), surveys and cases up to ``as_of``, with parsed times."""
     orders = store.read_frame(
         db,
         f"SELECT customer_id, ordered_at AS at FROM {S.ORDERS} WHERE customer_id IS NOT NULL AND ordered_at <= ?",
@@ -105,7 +179,8 @@ def load_touchpoints(db: sqlite_utils.Database, as_of: str) -> dict[str, pd.Data
         f"WHERE m.posted_at <= :as_of AND coalesce(m.from_brand, 0) = 0 {own}",
         {"as_of": as_of, "brand": brand},
     )
-    mentions = mentions.merge(linked_customers(db), on="profile_id", how="inner").drop(columns="profile_id")
+    linked = linked_customers(db)
+    mentions = mentions.merge(linked, on="profile_id", how="inner").drop(columns="profile_id")
     surveys = store.read_frame(
         db,
         f"SELECT s.survey_id, coalesce(s.customer_id, c.customer_id) AS customer_id, s.score, s.answered_at AS at "
@@ -114,8 +189,6 @@ def load_touchpoints(db: sqlite_utils.Database, as_of: str) -> dict[str, pd.Data
         "WHERE s.answered_at <= ? AND coalesce(s.customer_id, c.customer_id) IS NOT NULL",
         [as_of],
     )
-    if table_exists(db, CASES):
-        log.debug("a cases table exists; cases are not journey touchpoints yet")
     out = {}
     for name, frame in (("orders", orders), ("mentions", mentions), ("surveys", surveys)):
         frame = frame.copy()
@@ -124,20 +197,64 @@ def load_touchpoints(db: sqlite_utils.Database, as_of: str) -> dict[str, pd.Data
         out[name] = frame.dropna(subset=["at"]).reset_index(drop=True)
     m = out["mentions"]
     m["support"] = m["kind"].isin(["reply", "dm"]).to_numpy() | m["in_reply_to"].notna().to_numpy()
+    out["cases"] = load_cases(db, as_of, linked)
     return out
 
 
-def stages_at(t: pd.Timestamp, orders: pd.DataFrame, mentions: pd.DataFrame, surveys: pd.DataFrame) -> pd.Series:
+def rescue_state(
+    t: pd.Timestamp,
+    ids: pd.Index,
+    orders: pd.DataFrame,
+    mentions: pd.DataFrame,
+    surveys: pd.DataFrame,
+    cases: pd.DataFrame,
+) -> pd.DataFrame:
+    """Rescue cases of customers ``ids`` at ``t`` (touchpoints already cut at ``t``; pure).
+
+    Columns: ``open_rescue`` (rescue cases opened and not resolved by ``t``),
+    ``resolved_at`` (the latest resolution of a rescue case by ``t``, NaT
+    without one) and ``recovered_at`` (the first order, positive mention or
+    NPS 9-10 after that resolution, NaT without one).
+    """
+    rescue = cases[cases["queue"] == RESCUE]
+    resolved = rescue["resolved_at"].notna().to_numpy() & (rescue["resolved_at"] <= t).to_numpy()
+    open_rescue = rescue[~resolved].groupby("customer_id").size().reindex(ids, fill_value=0)
+    last = rescue[resolved].groupby("customer_id")["resolved_at"].max().reindex(ids)
+    recovered = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    if last.notna().any():
+        signs = [
+            orders[["customer_id", "at"]],
+            mentions.loc[mentions["label"] == "positive", ["customer_id", "at"]],
+            surveys.loc[surveys["score"] >= 9, ["customer_id", "at"]],
+        ]
+        after = pd.concat(signs, ignore_index=True)
+        after = after[after["at"] > after["customer_id"].map(last)]
+        if not after.empty:
+            recovered = after.groupby("customer_id")["at"].min().reindex(ids).astype("datetime64[ns]")
+    return pd.DataFrame({"open_rescue": open_rescue.to_numpy(), "resolved_at": last.to_numpy(), "recovered_at": recovered.to_numpy()}, index=ids)
+
+
+def stages_at(
+    t: pd.Timestamp,
+    orders: pd.DataFrame,
+    mentions: pd.DataFrame,
+    surveys: pd.DataFrame,
+    cases: pd.DataFrame | None = None,
+) -> pd.Series:
     """Each customer's stage at ``t`` from touchpoints (columns ``customer_id``, ``at``; mentions
-    add ``label`` and ``support``, surveys ``score``). Customers with no touchpoint by ``t`` are absent.
+    add ``label`` and ``support``, surveys ``score``, cases ``queue`` and ``resolved_at``).
+    Customers with no touchpoint by ``t`` are absent.
 
     Pure: see the module docstring for the rules.
     """
     o = orders[orders["at"] <= t]
     m = mentions[mentions["at"] <= t]
     s = surveys[surveys["at"] <= t]
+    c = _empty_cases() if cases is None else cases[cases["at"] <= t]
     g = o.groupby("customer_id")["at"].agg(["count", "min", "max"])
     ids = pd.Index(g.index).union(pd.Index(m["customer_id"].unique())).union(pd.Index(s["customer_id"].unique()))
+    if not c.empty:
+        ids = ids.union(pd.Index(c["customer_id"].unique()))
     if len(ids) == 0:
         return pd.Series(dtype=object)
     g = g.reindex(ids)
@@ -150,22 +267,43 @@ def stages_at(t: pd.Timestamp, orders: pd.DataFrame, mentions: pd.DataFrame, sur
         hit = frame[mask & (frame["at"] > t - pd.Timedelta(days=days))]
         return hit.groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
 
-    neg = recent_count(m, m["label"] == "negative", NEGATIVE_DAYS) + recent_count(s, s["score"] <= 6, NEGATIVE_DAYS)
-    pos = recent_count(m, m["label"] == "positive", NEGATIVE_DAYS) + recent_count(s, s["score"] >= 9, NEGATIVE_DAYS)
+    open_rescue = np.zeros(len(ids), dtype=int)
+    negative_from = None
+    if not c.empty:
+        rescue = rescue_state(t, ids, o, m, s, c)
+        open_rescue = rescue["open_rescue"].to_numpy()
+        # A recovered customer's complaints up to the resolution no longer count.
+        forgiven = rescue["resolved_at"].where(rescue["recovered_at"].notna())
+        if forgiven.notna().any():
+            negative_from = forgiven.dropna()
+
+    def lately(frame: pd.DataFrame, mask: pd.Series) -> np.ndarray:
+        if negative_from is None:
+            return recent_count(frame, mask, NEGATIVE_DAYS)
+        hit = frame[mask & (frame["at"] > t - pd.Timedelta(days=NEGATIVE_DAYS))]
+        cut = hit["customer_id"].map(negative_from)
+        hit = hit[cut.isna().to_numpy() | (hit["at"] > cut).to_numpy()]
+        return hit.groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
+
+    neg = lately(m, m["label"] == "negative") + lately(s, s["score"] <= 6)
+    pos = lately(m, m["label"] == "positive") + lately(s, s["score"] >= 9)
     praise = recent_count(m, m["label"] == "positive", ADVOCATE_DAYS) + recent_count(s, s["score"] >= 9, ADVOCATE_DAYS)
+    if not c.empty:
+        praise = praise + recent_count(c, c["queue"] == THANK_YOU, ADVOCATE_DAYS)
     n_mentions = m.groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
     n_support = m.loc[m["support"].astype(bool)].groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
     n_surveys = s.groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
+    n_cases = c.groupby("customer_id").size().reindex(ids, fill_value=0).to_numpy()
 
     bought = n_orders >= 1
     stage = np.select(
         [
             bought & (days_since > LAPSED_DAYS),
-            bought & ((days_since > AT_RISK_FACTOR * gap) | (neg > pos)),
+            bought & ((open_rescue > 0) | (days_since > AT_RISK_FACTOR * gap) | (neg > pos)),
             (n_orders >= 2) & (praise > 0),
             n_orders >= 2,
             bought,
-            (n_mentions >= ENGAGED_MIN_MENTIONS) | (n_support > 0) | (n_surveys > 0),
+            (n_mentions >= ENGAGED_MIN_MENTIONS) | (n_support > 0) | (n_surveys > 0) | (n_cases > 0),
         ],
         ["lapsed", "at_risk", "advocate", "repeat", "first_purchase", "engaged"],
         "aware",
@@ -185,7 +323,7 @@ def stage_history(touch: dict[str, pd.DataFrame], dates: list[pd.Timestamp]) -> 
     """Long frame ``customer_id, at, stage``: each customer's stage at each snapshot date."""
     parts = []
     for d in dates:
-        st = stages_at(d, touch["orders"], touch["mentions"], touch["surveys"])
+        st = stages_at(d, touch["orders"], touch["mentions"], touch["surveys"], touch.get("cases"))
         if len(st):
             parts.append(pd.DataFrame({"customer_id": st.index.astype(object), "at": d, "stage": st.to_numpy()}))
     if not parts:
@@ -241,18 +379,23 @@ def summarise_history(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def place_feedback(touch: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """``feedback_phases`` rows: each survey answer and linked mention with its phase (pure; rules above)."""
+    """``feedback_phases`` rows: each survey answer, linked mention and support case with its phase (pure; rules above)."""
     m, s = touch["mentions"], touch["surveys"]
+    c = touch.get("cases")
+    c = _empty_cases() if c is None else c[c["queue"] == SUPPORT]
     survey_label = np.select([s["score"] >= 9, s["score"] >= 7, s["score"].notna()], ["positive", "neutral", "negative"], "unscored")
-    items = pd.concat(
-        [
-            pd.DataFrame({"source": "survey", "id": s["survey_id"].astype(object), "customer_id": s["customer_id"], "at": s["at"],
-                          "label": survey_label, "support": False}),
-            pd.DataFrame({"source": "mention", "id": m["mention_id"].astype(object), "customer_id": m["customer_id"], "at": m["at"],
-                          "label": m["label"].astype(object), "support": m["support"].astype(bool)}),
-        ],
-        ignore_index=True,
-    )
+    parts = [
+        pd.DataFrame({"source": "survey", "id": s["survey_id"].astype(object), "customer_id": s["customer_id"], "at": s["at"],
+                      "label": survey_label, "support": False}),
+        pd.DataFrame({"source": "mention", "id": m["mention_id"].astype(object), "customer_id": m["customer_id"], "at": m["at"],
+                      "label": m["label"].astype(object), "support": m["support"].astype(bool)}),
+    ]
+    if not c.empty:
+        parts.append(
+            pd.DataFrame({"source": "case", "id": c["case_id"].astype("int64").astype(str).astype(object), "customer_id": c["customer_id"],
+                          "at": c["at"], "label": c["label"].astype(object), "support": c["support"].astype(bool)})
+        )
+    items = pd.concat(parts, ignore_index=True)
     if items.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ("source", "id", "customer_id", "phase", "at", "label")})
     orders = touch["orders"].sort_values("at")[["customer_id", "at"]].rename(columns={"at": "order_at"})
@@ -292,6 +435,26 @@ def place_feedback(touch: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values(["source", "id"]).reset_index(drop=True)
 
 
+def case_summary(t: pd.Timestamp, touch: dict[str, pd.DataFrame], ids: pd.Index) -> pd.DataFrame:
+    """``cases``, ``open_rescue_cases`` and ``recovered_at`` of customers ``ids`` at ``t`` (pure; index ``ids``)."""
+    c = touch.get("cases")
+    c = _empty_cases() if c is None else c[c["at"] <= t]
+    counts = c.groupby("customer_id").size().reindex(ids, fill_value=0).astype("int64")
+    if c.empty:
+        state = pd.DataFrame({"open_rescue": 0, "recovered_at": pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")}, index=ids)
+    else:
+        cut = {k: f[f["at"] <= t] for k, f in touch.items() if k != "cases"}
+        state = rescue_state(t, ids, cut["orders"], cut["mentions"], cut["surveys"], c)
+    return pd.DataFrame(
+        {
+            "cases": counts.to_numpy(),
+            "open_rescue_cases": state["open_rescue"].to_numpy(dtype="int64"),
+            "recovered_at": pd.Series(state["recovered_at"].to_numpy(), dtype="datetime64[ns]").dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object).to_numpy(),
+        },
+        index=ids,
+    )
+
+
 def compute_journey(db: sqlite_utils.Database, *, as_of: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(``journey``, ``journey_transitions``, ``feedback_phases``) for the data up to ``as_of``, not stored."""
     when = pd.Timestamp(resolve_as_of(db, as_of))
@@ -307,6 +470,7 @@ def compute_journey(db: sqlite_utils.Database, *, as_of: str | None = None) -> t
     journey = journey.rename(columns={"count": "orders", "max": "last_order_at"})
     journey["orders"] = journey["orders"].fillna(0).astype("int64")
     journey["last_order_at"] = journey["last_order_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
+    journey = journey.join(case_summary(when, touch, pd.Index(journey["customer_id"])), on="customer_id")
     return journey.sort_values("customer_id").reset_index(drop=True), trans, place_feedback(touch)
 
 
@@ -329,7 +493,9 @@ def refresh(db: sqlite_utils.Database, *, as_of: str | None = None, progress: Pr
     message = (
         f"Placed {rows:,} customers on their journey ("
         + ", ".join(f"{int(counts.get(s, 0)):,} {s.replace('_', ' ')}" for s in STAGES)
-        + f"); {len(feedback):,} pieces of feedback placed in a phase."
+        + f"); {len(feedback):,} pieces of feedback placed in a phase"
+        + (f"; {int((journey['cases'] > 0).sum()):,} customers with cases, {int(journey['recovered_at'].notna().sum()):,} recovered after a rescue."
+           if len(journey) and "cases" in journey else ".")
     )
     if progress:
         progress(1.0, "Journeys placed")

@@ -12,6 +12,15 @@ Filters: the segment filter narrows customers (``journey``,
 the time per stage and the drop-offs cannot follow the segment filter;
 :func:`stage_time` offers the time spent *so far* in the current stage,
 which does.
+
+Cases (:mod:`scrm.cases`) show in two places: the funnel counts, per stage,
+the customers with a case, their open rescue cases and the customers who
+recovered after a rescue (``journey`` columns ``cases``,
+``open_rescue_cases``, ``recovered_at``; zeros for a journey stored before
+cases counted); feedback counts support cases per phase (``cases``). A
+support case's tone is that of the mention that opened it, which is feedback
+already: cases add to ``items`` but not to the positive / neutral / negative
+counts, so no complaint is counted twice.
 """
 
 from __future__ import annotations
@@ -63,23 +72,34 @@ def stage_funnel(db: sqlite_utils.Database, filters: Filters | None = None) -> p
     """Customers per current stage, every stage in journey order (zeros kept).
 
     Columns: stage, label, customers, share (of all customers shown), group
-    (``path`` for aware..advocate, ``exit`` for at_risk and lapsed), order.
+    (``path`` for aware..advocate, ``exit`` for at_risk and lapsed), order,
+    with_cases (customers with at least one case), open_rescue_cases (rescue
+    cases not resolved yet), recovered (customers whose latest resolved
+    rescue case was followed by an order or praise).
     """
-    columns = ["stage", "label", "customers", "share", "group", "order"]
+    columns = ["stage", "label", "customers", "share", "group", "order", "with_cases", "open_rescue_cases", "recovered"]
     if not table_exists(db, JOURNEY):
         return _empty(columns)
     where, params = segment_where(filters or Filters(), "j.customer_id")
-    counts = store.read_frame(
-        db, f"SELECT j.stage, count(*) AS customers FROM {JOURNEY} j WHERE {where} GROUP BY j.stage", params
+    stored = {r[1] for r in db.execute(f'PRAGMA table_info("{JOURNEY}")').fetchall()}
+    case_sql = (
+        ", sum(j.cases > 0) AS with_cases, sum(j.open_rescue_cases) AS open_rescue_cases, "
+        "count(j.recovered_at) AS recovered"
+        if {"cases", "open_rescue_cases", "recovered_at"} <= stored
+        else ", 0 AS with_cases, 0 AS open_rescue_cases, 0 AS recovered"
     )
-    by_stage = dict(zip(counts["stage"], counts["customers"], strict=True)) if not counts.empty else {}
+    counts = store.read_frame(
+        db, f"SELECT j.stage, count(*) AS customers{case_sql} FROM {JOURNEY} j WHERE {where} GROUP BY j.stage", params
+    )
+    by_stage = counts.set_index("stage").to_dict("index") if not counts.empty else {}
     rows = [
         {
             "stage": stage,
             "label": STAGE_LABELS[stage],
-            "customers": int(by_stage.get(stage, 0)),
+            "customers": int(by_stage.get(stage, {}).get("customers", 0)),
             "group": "path" if stage in FUNNEL_STAGES else "exit",
             "order": i,
+            **{k: int(by_stage.get(stage, {}).get(k) or 0) for k in ("with_cases", "open_rescue_cases", "recovered")},
         }
         for i, stage in enumerate(STAGES)
     ]
@@ -194,13 +214,15 @@ def feedback_by(db: sqlite_utils.Database, filters: Filters | None = None, *, by
 
     ``by="phase"`` groups by the phase the feedback was given in
     (``feedback_phases.phase``); ``by="stage"`` by the customer's current
-    journey stage. Columns: key, label, items, mentions, surveys, positive,
-    neutral, negative, negative_share, avg_sentiment (mean mention score in
+    journey stage. Columns: key, label, items (mentions, survey answers and
+    support cases), mentions, surveys, cases, positive, neutral, negative
+    (mentions and survey answers: a case's tone is its mention's),
+    negative_share (of those), avg_sentiment (mean mention score in
     [-1, 1]), nps (promoters % - detractors % of the survey answers, None
     without answers), avg_score (mean survey score 0-10).
     """
     columns = [
-        "key", "label", "items", "mentions", "surveys", "positive", "neutral", "negative",
+        "key", "label", "items", "mentions", "surveys", "cases", "positive", "neutral", "negative",
         "negative_share", "avg_sentiment", "nps", "avg_score",
     ]
     if not table_exists(db, FEEDBACK_PHASES):
@@ -227,7 +249,8 @@ def feedback_by(db: sqlite_utils.Database, filters: Filters | None = None, *, by
         if part.empty:
             continue
         nps = part["nps_score"].dropna()
-        counts = part["label"].value_counts()
+        voiced = part[part["source"] != "case"]
+        counts = voiced["label"].value_counts()
         rows.append(
             {
                 "key": key,
@@ -235,8 +258,9 @@ def feedback_by(db: sqlite_utils.Database, filters: Filters | None = None, *, by
                 "items": len(part),
                 "mentions": int((part["source"] == "mention").sum()),
                 "surveys": int((part["source"] == "survey").sum()),
+                "cases": int((part["source"] == "case").sum()),
                 **{label: int(counts.get(label, 0)) for label in LABELS},
-                "negative_share": float(counts.get("negative", 0)) / len(part),
+                "negative_share": float(counts.get("negative", 0)) / len(voiced) if len(voiced) else None,
                 "avg_sentiment": float(part["sentiment_score"].mean()) if part["sentiment_score"].notna().any() else None,
                 "nps": float(((nps >= 9).mean() - (nps <= 6).mean()) * 100) if len(nps) else None,
                 "avg_score": float(nps.mean()) if len(nps) else None,

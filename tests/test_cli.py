@@ -459,9 +459,9 @@ def test_score_prints_each_stage_with_its_time_then_nothing_new(
     assert code == 0, err
     lines = out.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == ["sentiment", "value", "topics", "segments", "roles",
-                                                           "journey", "alerts", "workflows"]
+                                                           "alerts", "workflows", "journey"]
     assert re.fullmatch(r"value: +\d+\.\d s +2 rows  value done", lines[1])
-    assert lines[6] == "alerts:    not available"
+    assert lines[5] == "alerts:    not available"
     assert re.fullmatch(r"Done in \d+\.\d s \(data version \d+ -> \d+\)\.", lines[-1])
 
     calls.clear()
@@ -472,7 +472,7 @@ def test_score_prints_each_stage_with_its_time_then_nothing_new(
 
     calls.clear()
     assert run(capsys, "--db", str(kpi_db), "score", "--force")[0] == 0
-    assert calls == ["sentiment", "value", "topics", "segments", "roles", "journey", "workflows"]
+    assert calls == ["sentiment", "value", "topics", "segments", "roles", "workflows", "journey"]
 
 
 def test_score_without_a_database_says_how_to_make_one(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:

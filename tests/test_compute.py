@@ -60,7 +60,7 @@ def test_first_run_runs_every_available_stage_in_dependency_order(
     results = compute.run_all(fresh_db, progress=lambda f, m: progress.append((f, m)), on_stage=lambda s: seen.append(s.stage))
     assert calls == ["sentiment", "value", "topics", "segments", "alerts", "workflows"]
     assert [r.stage for r in results] == list(compute.STAGE_NAMES) == seen
-    assert [r.status for r in results] == ["ran", "ran", "ran", "ran", "skipped", "skipped", "ran", "ran"]
+    assert [r.status for r in results] == ["ran", "ran", "ran", "ran", "skipped", "ran", "ran", "skipped"]
     assert results[1].rows == 3 and results[1].message == "value did its work" and results[1].seconds >= 0
     assert results[4].message == "not available"
     assert results[4].line() == "roles:     not available"
@@ -76,7 +76,7 @@ def test_a_second_run_without_new_data_does_nothing(fresh_db: sqlite_utils.Datab
     results = compute.run_all(fresh_db)
     assert calls == ["sentiment"]  # incremental by itself: always asked
     assert [r.status for r in results if r.stage != "sentiment"] == ["up to date", "up to date", "up to date",
-                                                                     "skipped", "skipped", "up to date", "up to date"]
+                                                                     "skipped", "up to date", "up to date", "skipped"]
     assert results[1].line() == "value:     up to date (no new data since the last run)"
     assert store.data_version(fresh_db) == version
     assert store.get_meta(fresh_db, compute.version_key("value")) == str(version)
@@ -114,8 +114,8 @@ def test_a_stage_that_appears_later_runs_with_those_after_it_only(
     fakes = {name: _fake_stage(name, calls, writes=name != "sentiment") for name in compute.STAGE_NAMES}
     monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
     compute.run_all(fresh_db)
-    # alerts comes after roles and journey, whose new tables changed the data it reads.
-    assert calls == ["sentiment", "roles", "journey", "alerts", "workflows"]
+    # Those after roles run again: roles' new tables changed the data they read.
+    assert calls == ["sentiment", "roles", "alerts", "workflows", "journey"]
     calls.clear()
     compute.run_all(fresh_db)
     assert calls == ["sentiment"]
@@ -169,8 +169,8 @@ def test_a_module_without_the_function_is_not_available(monkeypatch: pytest.Monk
     assert compute.stage_function("alerts") is None
 
 
-def test_workflows_run_last_after_the_alerts_they_add_to() -> None:
-    assert compute.STAGES[-1] == ("workflows", "scrm.workflows", "refresh")
+def test_workflows_run_after_the_alerts_they_add_to_and_before_the_journeys_that_read_their_cases() -> None:
+    assert compute.STAGES[-1] == ("journey", "scrm.journey", "refresh")
     assert compute.STAGE_NAMES.index("workflows") == compute.STAGE_NAMES.index("alerts") + 1
 
 
@@ -184,6 +184,26 @@ def test_a_changed_rule_runs_only_the_workflows_stage_on_the_next_score(
     workflows.save_rule(fresh_db, workflows.Rule("New rule"), actor="admin1")
     compute.run_all(fresh_db)
     assert calls == ["sentiment", "workflows"]
+    calls.clear()
+    compute.run_all(fresh_db)
+    assert calls == ["sentiment"]
+
+
+def test_journeys_are_recomputed_when_the_team_works_on_cases(fresh_db: sqlite_utils.Database, calls: list[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from scrm import cases
+
+    fakes = {name: _fake_stage(name, calls, writes=name != "sentiment") for name in compute.STAGE_NAMES}
+    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    compute.run_all(fresh_db)
+    case_id = cases.open_case(fresh_db, queue=cases.RESCUE, subject="Call back", priority="high", actor="ana")
+    calls.clear()
+    compute.run_all(fresh_db)
+    assert calls == ["sentiment", "journey"]  # a case is the team's work: only journeys read it
+    cases.set_status(fresh_db, case_id, "resolved", actor="ana")
+    calls.clear()
+    compute.run_all(fresh_db)
+    assert calls == ["sentiment", "journey"]
     calls.clear()
     compute.run_all(fresh_db)
     assert calls == ["sentiment"]

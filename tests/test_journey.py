@@ -18,9 +18,22 @@ def frames(
     orders: list[str] = (),  # type: ignore[assignment]
     mentions: list[tuple[str, str, bool]] = (),  # type: ignore[assignment]
     surveys: list[tuple[str, int]] = (),  # type: ignore[assignment]
+    cases: list[tuple[str, str, str | None]] = (),  # type: ignore[assignment]
 ) -> dict[str, pd.DataFrame]:
-    """Touchpoints of one customer C1: order times, mentions (time, label, support), surveys (time, score)."""
+    """Touchpoints of one customer C1: order times, mentions (time, label, support), surveys (time, score),
+    cases (queue, opened, resolved or None; opened by a negative mention that is not a reply)."""
     return {
+        "cases": pd.DataFrame(
+            {
+                "case_id": list(range(1, len(cases) + 1)),
+                "customer_id": ["C1"] * len(cases),
+                "queue": [c[0] for c in cases],
+                "at": pd.to_datetime([c[1] for c in cases]),
+                "resolved_at": pd.to_datetime([c[2] for c in cases]),
+                "label": ["negative"] * len(cases),
+                "support": [False] * len(cases),
+            }
+        ),
         "orders": pd.DataFrame({"customer_id": ["C1"] * len(orders), "at": pd.to_datetime(list(orders))}),
         "mentions": pd.DataFrame(
             {
@@ -67,6 +80,68 @@ def frames(
 def test_stage_follows_the_documented_rules(touch: dict[str, Any], stage: str) -> None:
     f = frames(**touch)
     assert journey.stages_at(T, f["orders"], f["mentions"], f["surveys"]).to_dict() == {"C1": stage}
+    assert journey.stages_at(T, f["orders"], f["mentions"], f["surveys"], f["cases"]).to_dict() == {"C1": stage}
+
+
+# A repeat buyer (orders 36 days apart, last 41 days ago: not overdue) who complained twice before a rescue case.
+COMPLAINT = {
+    "orders": ["2026-08-15", "2026-09-20"],
+    "mentions": [("2026-09-25", "negative", False), ("2026-09-26", "negative", False)],
+}
+RESOLVED_RESCUE = ("rescue", "2026-09-26", "2026-09-27")
+OPEN_RESCUE = ("rescue", "2026-09-26", None)
+
+
+@pytest.mark.parametrize(
+    ("orders", "mentions", "cases", "stage"),
+    [
+        # An open rescue case keeps a buyer at risk, even with a new order.
+        (["2026-10-05"], [], [OPEN_RESCUE], "at_risk"),
+        # Resolved, but no sign of recovery yet: the complaints still count.
+        ([], [], [RESOLVED_RESCUE], "at_risk"),
+        # Recovery: an order or praise after the resolution; the complaints before it no longer count.
+        (["2026-10-05"], [], [RESOLVED_RESCUE], "repeat"),
+        ([], [("2026-10-10", "positive", False)], [RESOLVED_RESCUE], "advocate"),
+        # Without the rescue case, two complaints outweigh one positive mention.
+        ([], [("2026-10-10", "positive", False)], [], "at_risk"),
+        # A recovered customer who complains again after the resolution is at risk again.
+        (["2026-10-05"], [("2026-10-20", "negative", False)], [RESOLVED_RESCUE], "at_risk"),
+        # A resolution after the as-of date is not one yet.
+        (["2026-10-05"], [], [("rescue", "2026-09-26", "2026-11-02")], "at_risk"),
+        # After the recovery, a thank-you case is praise.
+        (["2026-10-05"], [], [RESOLVED_RESCUE, ("thank-you", "2026-10-20", None)], "advocate"),
+    ],
+)
+def test_rescue_cases_hold_customers_at_risk_until_resolved_and_recovered(
+    orders: list[str], mentions: list[tuple[str, str, bool]], cases: list[tuple[str, str, str | None]], stage: str
+) -> None:
+    f = frames(orders=[*COMPLAINT["orders"], *orders], mentions=[*COMPLAINT["mentions"], *mentions], cases=cases)
+    assert journey.stages_at(T, f["orders"], f["mentions"], f["surveys"], f["cases"]).to_dict() == {"C1": stage}
+
+
+@pytest.mark.parametrize(("resolved", "stage"), [(None, "at_risk"), ("2026-06-02", "first_purchase")])
+def test_an_open_rescue_case_keeps_a_customer_at_risk_without_any_recent_complaint(resolved: str | None, stage: str) -> None:
+    f = frames(orders=["2026-10-01"], cases=[("rescue", "2026-06-01", resolved)])
+    assert journey.stages_at(T, f["orders"], f["mentions"], f["surveys"], f["cases"]).to_dict() == {"C1": stage}
+
+
+@pytest.mark.parametrize(
+    ("queue", "stage"), [("thank-you", "advocate"), ("support", "repeat"), ("rescue", "at_risk")]
+)
+def test_a_thank_you_case_makes_a_repeat_buyer_an_advocate(queue: str, stage: str) -> None:
+    f = frames(orders=["2026-08-15", "2026-09-20"], cases=[(queue, "2026-10-01", None)])
+    assert journey.stages_at(T, f["orders"], f["mentions"], f["surveys"], f["cases"]).to_dict() == {"C1": stage}
+
+
+def test_a_case_engages_a_customer_who_has_not_ordered_and_later_cases_do_not_count() -> None:
+    f = frames(mentions=[("2026-10-01", "neutral", False)], cases=[("support", "2026-10-02", None)])
+    assert journey.stages_at(T, f["orders"], f["mentions"], f["surveys"], f["cases"]).to_dict() == {"C1": "engaged"}
+    early = pd.Timestamp("2026-10-01T23:59:59")
+    assert journey.stages_at(early, f["orders"], f["mentions"], f["surveys"], f["cases"]).to_dict() == {"C1": "aware"}
+    only_case = frames(cases=[("support", "2026-10-02", None)])
+    assert journey.stages_at(T, only_case["orders"], only_case["mentions"], only_case["surveys"], only_case["cases"]).to_dict() == {
+        "C1": "engaged"
+    }
 
 
 def test_touchpoints_after_the_date_do_not_count() -> None:
@@ -109,6 +184,23 @@ def test_transitions_count_customers_and_median_days_in_the_stage() -> None:
 def test_feedback_is_placed_in_the_phase_where_it_happened(orders: list[str], mention: tuple[str, str, bool], phase: str) -> None:
     placed = journey.place_feedback(frames(orders=orders, mentions=[mention]))
     assert placed[["source", "id", "customer_id", "phase", "label"]].values.tolist() == [["mention", "M0", "C1", phase, mention[1]]]
+
+
+@pytest.mark.parametrize(
+    ("orders", "support", "phase"),
+    [
+        ([], False, "pre_purchase"),
+        (["2026-06-01"], False, "purchase_delivery"),
+        (["2026-03-01"], False, "post_purchase"),
+        (["2026-06-01"], True, "support"),
+    ],
+)
+def test_support_cases_are_feedback_placed_in_the_phase_where_they_happened(orders: list[str], support: bool, phase: str) -> None:
+    touch = frames(orders=orders, cases=[("support", "2026-06-10", None), ("rescue", "2026-06-10", None), ("thank-you", "2026-06-10", None)])
+    touch["cases"]["support"] = support
+    placed = journey.place_feedback(touch)
+    # Rescue and thank-you cases act on stages; their mentions are the feedback.
+    assert placed[["source", "id", "customer_id", "phase", "label"]].values.tolist() == [["case", "1", "C1", phase, "negative"]]
 
 
 def test_survey_answers_are_feedback_labelled_by_nps_class() -> None:
@@ -162,3 +254,40 @@ def test_refresh_on_an_empty_database_writes_empty_tables(fresh_db: sqlite_utils
     summary = journey.refresh(fresh_db)
     assert summary.rows == 0
     assert {journey.JOURNEY, journey.JOURNEY_TRANSITIONS, journey.FEEDBACK_PHASES} <= set(fresh_db.table_names())
+
+
+def test_refresh_reads_cases_by_their_customer_or_the_customer_linked_to_their_profile(fresh_db: sqlite_utils.Database) -> None:
+    store.set_meta(fresh_db, "own_brand", "Velora")
+    store.upsert_rows(fresh_db, S.CUSTOMERS, ["customer_id", "email"], [("C1", "ana@example.com"), ("C2", "bo@example.com")])
+    store.upsert_rows(
+        fresh_db, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount"],
+        [("O1", "C1", "2026-08-15T10:00:00", 50.0), ("O2", "C1", "2026-09-20T10:00:00", 70.0), ("O3", "C2", "2026-10-01T10:00:00", 20.0),
+         ("O4", "C1", "2026-10-05T10:00:00", 30.0)],
+    )
+    store.upsert_rows(
+        fresh_db, S.MENTIONS, ["mention_id", "platform", "author", "text", "posted_at", "brand", "from_brand", "in_reply_to"],
+        [
+            ("M1", "twitter", "ana", "broken again", "2026-09-25T10:00:00", "Velora", 0, None),
+            ("M2", "twitter", "bo", "@velora_help where is my order?", "2026-10-02T10:00:00", "Velora", 0, None),
+            ("M3", "twitter", "cy", "help!", "2026-10-03T10:00:00", "Velora", 0, None),
+        ],
+    )
+    store.upsert_rows(fresh_db, S.SENTIMENT, ["mention_id", "lang", "score", "label"], [("M1", "en", -0.8, "negative"), ("M2", "en", 0.0, "neutral")])
+    store.upsert_rows(fresh_db, S.LINKS, ["profile_id", "customer_id", "method", "confidence", "status"], [("twitter:bo", "C2", "email", 1.0, S.LINKED)])
+    store.upsert_rows(
+        fresh_db, S.CASES, ["case_id", "queue", "customer_id", "profile_id", "mention_id", "status", "opened_at", "resolved_at"],
+        [
+            (1, "rescue", "C1", "twitter:ana", "M1", "resolved", "2026-09-25T10:00:00", "2026-09-26T10:00:00"),
+            (2, "support", None, "twitter:bo", "M2", "new", "2026-10-02T10:00:00", None),  # customer through the link
+            (3, "support", None, "twitter:cy", "M3", "new", "2026-10-03T10:00:00", None),  # nobody known: not a touchpoint
+            (4, "rescue", "C2", "twitter:bo", "M2", "new", "2026-11-05T10:00:00", None),  # after the as-of date
+        ],
+    )
+
+    journey.refresh(fresh_db, as_of="2026-10-31")
+
+    rows = fresh_db.execute(f"SELECT customer_id, stage, cases, open_rescue_cases, recovered_at FROM {journey.JOURNEY} ORDER BY customer_id").fetchall()
+    # C1's mention is not linked (no link for twitter:ana), but the case names C1: the order after the resolution is a recovery.
+    assert rows == [("C1", "repeat", 1, 0, "2026-10-05T10:00:00"), ("C2", "first_purchase", 1, 0, None)]
+    cases = fresh_db.execute(f"SELECT source, id, customer_id, phase, label FROM {journey.FEEDBACK_PHASES} WHERE source = 'case'").fetchall()
+    assert cases == [("case", "2", "C2", "purchase_delivery", "neutral")]

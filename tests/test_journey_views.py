@@ -139,3 +139,39 @@ def test_reads_before_scoring_are_empty_frames(fresh_db: sqlite_utils.Database) 
 
 def test_segment_names_number_the_descriptions(journeys: sqlite_utils.Database) -> None:
     assert J.segment_names(journeys) == {1: "1: loyal buyers", 2: "2: others"}
+
+
+def test_funnel_counts_case_touchpoints_per_stage_and_zeros_for_older_journeys(journeys: sqlite_utils.Database) -> None:
+    assert J.stage_funnel(journeys)[["with_cases", "open_rescue_cases", "recovered"]].sum().tolist() == [0, 0, 0]
+    store.replace_table(
+        journeys,
+        "journey",
+        pd.DataFrame(
+            {
+                "customer_id": ["A", "B", "C"],
+                "stage": ["repeat", "repeat", "at_risk"],
+                "since": ["2024-05-31T23:59:59"] * 3,
+                "cases": [2, 0, 3],
+                "open_rescue_cases": [0, 0, 2],
+                "recovered_at": ["2024-06-01T10:00:00", None, None],
+            }
+        ),
+    )
+    funnel = J.stage_funnel(journeys).set_index("stage")
+    assert funnel.loc["repeat", ["customers", "with_cases", "open_rescue_cases", "recovered"]].tolist() == [2, 1, 0, 1]
+    assert funnel.loc["at_risk", ["customers", "with_cases", "open_rescue_cases", "recovered"]].tolist() == [1, 1, 2, 0]
+    assert J.stage_funnel(journeys, Filters(segment=2))["open_rescue_cases"].sum() == 2
+
+
+def test_support_cases_count_as_feedback_without_counting_their_mention_twice(journeys: sqlite_utils.Database) -> None:
+    store.insert_rows(
+        journeys, "feedback_phases", ["source", "id", "customer_id", "phase", "at", "label"],
+        [["case", "7", "C", "support", "2024-06-01T00:00:00", "negative"], ["case", "8", "A", "pre_purchase", "2024-01-01T00:00:00", "neutral"]],
+    )
+    by_phase = J.feedback_by(journeys).set_index("key")
+    support = by_phase.loc["support"]
+    # M2 (negative) opened case 7: one negative piece of voice, one case.
+    assert (support["items"], support["mentions"], support["cases"], support["negative"], support["negative_share"]) == (2, 1, 1, 1, 1.0)
+    only_cases = by_phase.loc["pre_purchase"]
+    assert (only_cases["items"], only_cases["cases"], only_cases["neutral"]) == (1, 1, 0)
+    assert only_cases["negative_share"] is None or math.isnan(only_cases["negative_share"])
