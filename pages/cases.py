@@ -31,6 +31,7 @@ PERSONAL = {"Customer": "name", "Author": "handle", "Mention": "text"}
 ALL, UNASSIGNED = "All", "Unassigned"
 OPEN_STATUSES = [s for s in cases.STATUSES if s != cases.RESOLVED]
 FLASH = "queue_flash"
+NOTE_ROUND = "queue_note_round"  # bumped after a save: the note box starts empty again
 
 
 def _hours_text(hours: float) -> str:
@@ -107,7 +108,10 @@ def _tiles(summary: cases.CaseKPIs, range_text: str) -> None:
         f"; rescue measured on {summary.rescue_measured:,} customers who wrote again after their case"
         if summary.rescue_measured else ""
     )  # fmt: skip
-    st.caption(f"Cases opened {range_text}: {summary.cases:,}{measured}. Hover a tile for its formula.")
+    st.caption(
+        f"Cases opened {range_text}: {summary.cases:,}{measured}. SLA breached counts the open and the resolved "
+        "cases that missed their deadline. Hover a tile for its formula."
+    )
 
 
 def _select_case(key: str, ids: list[int]) -> None:
@@ -118,7 +122,7 @@ def _select_case(key: str, ids: list[int]) -> None:
 
 
 def _filters(frame: pd.DataFrame) -> pd.DataFrame:
-    c1, c2, c3, c4, c5 = st.columns([1, 2, 1.5, 1, 1], vertical_alignment="bottom")
+    c1, c2, c3, c4, c5 = st.columns([1, 2.3, 1.4, 1, 1.3], vertical_alignment="bottom")
     queues = sorted(set(frame["queue"].dropna().astype(str)) | set(cases.QUEUES))
     queue = c1.selectbox("Queue", [ALL, *queues], key="queue_queue")
     statuses = c2.multiselect("Status", list(cases.STATUSES), default=OPEN_STATUSES, key="queue_statuses",
@@ -145,28 +149,37 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _save(case_id: int, case: dict[str, Any], status: str, assignee: str, priority: str, note: str) -> None:
-    actor = access.actor()
+    # Who and in which role: both go to the audit log.
+    actor, role = access.actor(), access.role()
     changed: list[str] = []
     try:
         with ui.connection(loaders_path) as db, store.transaction(db, work=True):
             # One transaction: the form's changes land together or not at all.
-            if priority != case["priority"] and cases.set_priority(db, case_id, priority, actor=actor):
+            if priority != case["priority"] and cases.set_priority(db, case_id, priority, actor=actor, role=role):
                 changed.append("priority")
             if (assignee.strip() or None) != (case["assignee"] or None) and cases.assign(
-                db, case_id, assignee, actor=actor
+                db, case_id, assignee, actor=actor, role=role
             ):
                 changed.append("assignee")
-            if note.strip() and cases.add_note(db, case_id, note, actor=actor):
+            if note.strip() and cases.add_note(db, case_id, note, actor=actor, role=role):
                 changed.append("note")
-            if status != case["status"] and cases.set_status(db, case_id, status, actor=actor):
+            if status != case["status"] and cases.set_status(db, case_id, status, actor=actor, role=role):
                 changed.append("status")
     except ScrmError as e:
         st.error(str(e), icon=":material/error:")
         return
+    # The note is saved: a new key gives an empty box, so a second Save does not add it twice.
+    st.session_state[NOTE_ROUND] = st.session_state.get(NOTE_ROUND, 0) + 1
     st.session_state[FLASH] = (
         f"Case {case_id}: saved {', '.join(changed)}." if changed else f"Case {case_id}: nothing changed."
     )
     st.rerun()
+
+
+def _note_key(case_id: int) -> str:
+    # A new key after each save gives an empty box (a widget's value cannot be reset once it is drawn).
+    round_ = int(st.session_state.get(NOTE_ROUND, 0))
+    return f"queue_note_{case_id}" + (f"_{round_}" if round_ else "")
 
 
 def _form(case_id: int, row: pd.Series, names: list[str]) -> None:
@@ -183,7 +196,7 @@ def _form(case_id: int, row: pd.Series, names: list[str]) -> None:
                                 index=list(cases.PRIORITIES).index(case["priority"] or "medium"),
                                 key=f"queue_priority_{case_id}",
                                 help="The deadline moves to the opening time plus this priority's SLA.")  # fmt: skip
-        note = st.text_area("Add a note", key=f"queue_note_{case_id}", max_chars=cases.MAX_NOTE,
+        note = st.text_area("Add a note", key=_note_key(case_id), max_chars=cases.MAX_NOTE,
                             placeholder="What was done or agreed (no need to repeat the customer's details).")  # fmt: skip
         if st.form_submit_button("Save", type="primary", icon=":material/save:"):
             _save(case_id, case, status, assignee, priority, note)
@@ -217,7 +230,7 @@ def _details(case_id: int, frame: pd.DataFrame, names: list[str]) -> None:
         st.markdown("**Customer**")
         if pd.notna(row["customer_id"]) and row["customer_id"]:
             name = P.mask_value(str(row["customer_name"] or row["customer_id"]), "name")
-            st.page_link("pages/customer.py", label=f"Open {name} in Customer 360", icon=":material/person_search:",
+            st.page_link("pages/customer.py", label=f"Open {esc(name or '')} in Customer 360", icon=":material/person_search:",
                          query_params={"customer": str(row["customer_id"])})  # fmt: skip
         else:
             st.caption("Not linked to a customer: the author's profile is not confirmed (see Identity review).")
@@ -249,7 +262,7 @@ def _sla_settings() -> None:
                     with ui.connection(loaders_path) as db:
                         for p, hours in values.items():
                             if float(hours) != float(sla[p]):
-                                cases.set_sla_hours(db, p, hours, access.actor())
+                                cases.set_sla_hours(db, p, hours, access.actor(), role=access.role())
                 except ScrmError as e:
                     st.error(str(e), icon=":material/error:")
                 else:

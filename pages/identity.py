@@ -132,7 +132,8 @@ def _customer_fields(customer: dict[str, Any] | None, customer_id: str) -> list[
         ("Country", _text(customer["country"])),
         ("E-mail", _text(P.mask_value(customer["email"], "email"))),
         ("Orders", _number(customer["orders"], "order")),
-        ("Revenue", f"{customer['revenue']:,.2f} (sum of order amounts)"),
+        ("Revenue" + (f" ({customer['currency']})" if customer.get("currency") else ""),
+         f"{customer['revenue']:,.2f} (sum of order amounts" + (", not converted)" if "+" in str(customer.get("currency")) else ")")),
         ("Survey answers", _number(customer["surveys"], "answer")),
         ("Linked profiles", _number(customer["linked_profiles"], "profile")),
     ]
@@ -147,7 +148,7 @@ def _side_by_side(path: str, version: int, profile_id: str, customer_id: str) ->
         st.markdown("**Customer**")
         _fields(_customer_fields(L.load_customer(path, version, customer_id), customer_id))
         st.page_link(
-            "pages/customer.py", label=f"Open customer {customer_id} in Customer 360",
+            "pages/customer.py", label=f"Open customer {esc(customer_id)} in Customer 360",
             icon=":material/person_search:", query_params={"customer": customer_id},
         )  # fmt: skip
 

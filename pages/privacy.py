@@ -26,18 +26,38 @@ PICK_KEY = "privacy_pick"
 QUERY_KEY = "privacy_query"
 FLASH_KEY = "privacy_flash"
 RESET_KEY = "privacy_reset"
+RETENTION_FLASH = "privacy_retention_flash"
 COUNTS_CONFIG: dict[str, Any] = {
     "table": st.column_config.TextColumn("Table"),
+    "about": st.column_config.TextColumn("What it holds"),
     "rows": st.column_config.NumberColumn("Rows (count)", format="localized"),
 }
+# The tables in words: a privacy officer answering a request need not know the schema.
+TABLE_WORDS = {
+    "customers": "the customer record", "orders": "orders", "surveys": "survey answers",
+    "mentions": "social posts by them", "profiles": "their social profiles", "links": "profile-customer links",
+    "sentiment": "sentiment scores of their posts", "mention_topics": "themes of their posts",
+    "mention_tags": "tags on their posts", "rule_matches": "workflow rule matches", "cases": "cases",
+    "case_events": "case history and notes", "link_reviews": "identity review decisions",
+    "customer_value": "value scores (CLV, RFM)", "segments": "segment membership", "roles": "advocate/detractor role",
+    "journey": "journey stage", "journey_transitions": "journey history", "feedback_phases": "feedback by journey phase",
+    "alerts": "alerts about them",
+}  # fmt: skip
 NO_MATCH = (
-    "No customer's id, name, e-mail or handle contains “{text}”. Check the spelling, or search a shorter part of it."
+    "No customer's id, name, e-mail or handle contains “{text}”. Check the spelling, type a customer id in full "
+    "(ids match only whole), or search a shorter part of a name, e-mail or handle."
 )
 START = "Type a customer id, or a few letters of a name, an e-mail or a social handle, to find the person the request is about."
 
 
 def _count_frame(counts: dict[str, int]) -> pd.DataFrame:
-    return pd.DataFrame({"table": list(counts), "rows": [int(n) for n in counts.values()]})
+    return pd.DataFrame(
+        {
+            "table": list(counts),
+            "about": [TABLE_WORDS.get(t, "derived scores") for t in counts],
+            "rows": [int(n) for n in counts.values()],
+        }
+    )
 
 
 def _rows(n: int) -> str:
@@ -187,7 +207,14 @@ def _retention(path: str, version: int) -> None:
     if saved:
         with ui.connection(path) as db:
             gdpr.set_retention_months(db, int(months) or None, actor=access.actor(), role=access.role())
+        st.session_state[RETENTION_FLASH] = (
+            f"Retention saved: mentions are kept for {int(months)} months. Older ones go at the next "
+            "`python -m scrm score` or with Purge now below."
+            if months else "Retention saved: every mention is kept."
+        )
         st.rerun()
+    if message := st.session_state.pop(RETENTION_FLASH, None):
+        st.success(message, icon=":material/check_circle:")
     if not current:
         return
     n, cutoff = L.load_purge_preview(path, version, int(current), store.utcnow()[:10])

@@ -8,16 +8,19 @@ and run on every `python -m scrm score` (:mod:`scrm.workflows`).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from scrm import auth, ui
 from scrm import schema as S
 from scrm import workflows as W
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
+from scrm.ui import escape_markdown as esc
 from scrm.ui import workflows as loaders
 from scrm.ui.privacy import masked_frame
 
@@ -34,10 +37,10 @@ NO_PROPOSALS = (
     "automatic rules act by themselves."
 )
 LOOKBACK_NOTE = (
-    f"Each rule looks at the mentions posted since its last run, and never further back than "
-    f"{W.LOOKBACK_DAYS} days before the newest mention: a new rule does not flood the queues with old history. "
-    "A rule acts at most once per mention, and a changed rule acts on the mentions that arrive from then on; "
-    "a rule on customers opens no second case while its case for that customer is open."
+    f"Each rule looks at the mentions of the last {W.LOOKBACK_DAYS} days before the newest mention: a new or "
+    "changed rule does not flood the queues with old history, and a mention imported late is still seen. "
+    "A rule acts at most once per mention; a rule on customers opens no second case while its case for that "
+    "customer is open."
 )
 TARGET_NAMES = {W.MENTION: "Mentions", W.CUSTOMER: "Customers (one match per customer)"}
 ACTION_NAMES = {
@@ -47,9 +50,16 @@ MODE_NAMES = {W.AUTOMATIC: "Automatic (applied during scoring)", W.MANUAL: "Manu
 
 
 def _flash() -> None:
-    message = st.session_state.pop(FLASH_KEY, None)
+    # The message is markdown whose untrusted parts (rule names) were escaped when it was written;
+    # an approval that opened a case links to it in the queue.
+    message, case_id = st.session_state.pop(FLASH_KEY, (None, None))
     if message:
-        st.success(ui.escape_markdown(message), icon=":material/check_circle:")
+        st.success(message, icon=":material/check_circle:")
+    if case_id:
+        # Outside the app's menu (the page run on its own, a test) there is no queue to link to.
+        with contextlib.suppress(StreamlitPageNotFoundError):
+            st.page_link("pages/cases.py", label=f"Open case {case_id} in the Rescue queue",
+                         icon=":material/support_agent:", query_params={"case": str(case_id)})  # fmt: skip
 
 
 def _rules_table(table: pd.DataFrame) -> None:
@@ -57,16 +67,21 @@ def _rules_table(table: pd.DataFrame) -> None:
     st.dataframe(
         shown[["name", "when", "then", "mode", "enabled", "matches", "proposed", "cases"]],
         hide_index=True,
+        width="stretch",
+        # Widths that keep the counts in view on a laptop screen: the chosen rule is shown in full below.
         column_config={
-            "name": st.column_config.TextColumn("Rule", width="medium"),
-            "when": st.column_config.TextColumn("When", width="large"),
-            "then": st.column_config.TextColumn("Then", width="medium"),
-            "mode": "Mode",
-            "enabled": st.column_config.CheckboxColumn("On"),
-            "matches": st.column_config.NumberColumn("Matches so far (count)", format="localized"),
-            "proposed": st.column_config.NumberColumn("Waiting for a person (count)", format="localized"),
-            "cases": st.column_config.NumberColumn("Cases (count)", format="localized"),
-        },
+            "name": st.column_config.TextColumn("Rule", width=175),
+            "when": st.column_config.TextColumn("When", width=220),
+            "then": st.column_config.TextColumn("Then", width=170),
+            "mode": st.column_config.TextColumn("Mode", width=80),
+            "enabled": st.column_config.CheckboxColumn("On", width=40),
+            "matches": st.column_config.NumberColumn("Matches", format="localized", width=70,
+                                                     help="Matches so far (count of mentions or customers)."),
+            "proposed": st.column_config.NumberColumn("Waiting", format="localized", width=70,
+                                                      help="Matches waiting for a person to approve or dismiss (count)."),
+            "cases": st.column_config.NumberColumn("Cases", format="localized", width=60,
+                                                   help="Cases the rule opened or joined (count)."),
+        },  # fmt: skip
     )
 
 
@@ -92,7 +107,7 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
         if st.button(label, key="rules_toggle", icon=":material/toggle_on:"):
             with ui.connection(path) as db:
                 W.set_enabled(db, int(choice), not rule.enabled, actor=access.actor(), role=access.role())
-            st.session_state[FLASH_KEY] = f"Rule “{rule.name}” is {'off' if rule.enabled else 'on'}."
+            st.session_state[FLASH_KEY] = (f"Rule “{esc(rule.name)}” is {'off' if rule.enabled else 'on'}.", None)
             st.rerun()
     with right:
         sure = st.checkbox(
@@ -103,13 +118,13 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
         if st.button("Delete rule", key="rules_delete", icon=":material/delete:", disabled=not sure, type="primary"):
             with ui.connection(path) as db:
                 W.delete_rule(db, int(choice), actor=access.actor(), role=access.role())
-            st.session_state[FLASH_KEY] = f"Rule “{rule.name}” is deleted."
+            st.session_state[FLASH_KEY] = (f"Rule “{esc(rule.name)}” is deleted.", None)
             st.rerun()
 
 
 def _form(path: str, version: int, rules: list[W.Rule]) -> None:
     """Write a new rule or change one: st.form (Enter submits), Preview and Save buttons."""
-    options = loaders.load_options(path, version)
+    options = loaders.load_options(path, loaders.input_version(path))
     topics: dict[str, str] = options["topics"]  # type: ignore[assignment]
     by_id = {int(r.rule_id or 0): r for r in rules}
     picked = st.selectbox(
@@ -210,7 +225,8 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         with ui.connection(path) as db:
             W.save_rule(db, draft, actor=access.actor(), role=access.role())
         st.session_state[FLASH_KEY] = (
-            f"Saved “{draft.name}”. {result.sentence()} It acts on the next `python -m scrm score`."
+            f"Saved “{esc(draft.name)}”. {esc(result.sentence())} It acts on the next `python -m scrm score`.",
+            None,
         )
         for key in [key for key in st.session_state if str(key).startswith(k)]:
             del st.session_state[key]  # an empty form for the next rule, the stored values for an edited one
@@ -222,15 +238,17 @@ def _show_preview(result: W.Preview) -> None:
     st.info(ui.escape_markdown(result.sentence()), icon=":material/visibility:")
     if result.total == 0:
         return
-    chart = result.weekly.rename(columns={"week": "Week starting", "matches": f"Matched {result.unit} per week"})
-    st.bar_chart(chart, x="Week starting", y=f"Matched {result.unit} per week", height=200)
+    # A short axis title: a long one is cut off beside a 240 px chart.
+    y = f"{result.unit.capitalize()} per week"
+    chart = result.weekly.rename(columns={"week": "Week starting", "matches": y})
+    st.bar_chart(chart, x="Week starting", y=y, height=240)
     st.caption(f"The newest matches (at most {W.SAMPLE_ROWS})")
-    sample = masked_frame(result.sample, {"author": "handle", "text": "text"})
+    sample = masked_frame(result.sample, {"author": "handle", "customer": "name", "text": "text"})
     st.dataframe(
-        sample[["posted_at", "platform", "author", "label", "customer_id", "text"]], hide_index=True,
+        sample[["posted_at", "platform", "author", "label", "customer", "text"]], hide_index=True,
         column_config={
             "posted_at": "Posted (UTC)", "platform": "Platform", "author": "Author", "label": "Sentiment",
-            "customer_id": "Customer", "text": st.column_config.TextColumn("Text", width="large"),
+            "customer": "Customer", "text": st.column_config.TextColumn("Text", width="large"),
         },
     )
 
@@ -242,12 +260,12 @@ def _proposals(path: str, version: int) -> None:
         st.info(NO_PROPOSALS, icon=":material/task_alt:")
         return
     st.caption(f"{len(pending):,} matches of manual rules wait for a decision, oldest first.")
-    shown = masked_frame(pending, {"author": "handle", "text": "text"})
+    shown = masked_frame(pending, {"author": "handle", "customer": "name", "text": "text"})
     st.dataframe(
-        shown[["match_id", "rule", "posted_at", "platform", "author", "label", "customer_id", "text"]], hide_index=True,
+        shown[["match_id", "rule", "posted_at", "platform", "author", "label", "customer", "text"]], hide_index=True,
         column_config={
             "match_id": st.column_config.NumberColumn("Match", format="%d"), "rule": "Rule", "posted_at": "Posted (UTC)",
-            "platform": "Platform", "author": "Author", "label": "Sentiment", "customer_id": "Customer",
+            "platform": "Platform", "author": "Author", "label": "Sentiment", "customer": "Customer",
             "text": st.column_config.TextColumn("Text", width="large"),
         },
     )
@@ -272,7 +290,7 @@ def _proposals(path: str, version: int) -> None:
             st.error(ui.escape_markdown(str(e)), icon=":material/error:")
             return
         done = f"Approved match {match_id}" + (f": case {case_id} is open in the queue." if case_id else ".")
-        st.session_state[FLASH_KEY] = done if approve else f"Dismissed match {match_id}."
+        st.session_state[FLASH_KEY] = (done, case_id) if approve else (f"Dismissed match {match_id}.", None)
         st.rerun()
 
 

@@ -8,6 +8,8 @@ audit log (:mod:`scrm.audit`) is filterable and downloads as a formula-safe CSV.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -42,6 +44,33 @@ LOG_COLUMNS = {
     "target": st.column_config.TextColumn("Target"),
     "detail": st.column_config.TextColumn("Details", width="large"),
 }
+
+
+def readable_detail(detail: object) -> object:
+    """An entry's JSON detail as words for the table: ``rows: 3 · what: person export``.
+
+    Nested counts read ``deleted: orders 34, customers 1``; a detail that is not JSON stays as it is.
+    The download keeps the JSON, for machines.
+    """
+    if not isinstance(detail, str) or not detail.startswith("{"):
+        return detail
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return detail
+
+    def word(value: object) -> str:
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {word(v)}" for k, v in value.items()) or "none"
+        if isinstance(value, list):
+            return ", ".join(word(v) for v in value) or "none"
+        if value is None:
+            return "—"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    return " · ".join(f"{str(k).replace('_', ' ')}: {word(v)}" for k, v in data.items()) if isinstance(data, dict) else detail
 
 
 def _mask_people(values: pd.Series) -> pd.Series:
@@ -160,7 +189,9 @@ def _audit_section(path: str, version: int) -> None:
     if log.empty:
         st.caption("No entry matches these filters. Choose other actions or Everyone.")
         return
-    shown = log.assign(actor=_mask_people(log["actor"].astype(object)))
+    shown = log.assign(
+        actor=_mask_people(log["actor"].astype(object)), detail=log["detail"].astype(object).map(readable_detail)
+    )
     st.dataframe(shown, hide_index=True, column_config=LOG_COLUMNS, width="stretch")
     limit_note = f"the last {LOG_ROWS:,}" if len(log) == LOG_ROWS else f"all {len(log):,}"
     st.caption(f"Newest first: {limit_note} matching entries.")

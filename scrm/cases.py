@@ -133,7 +133,9 @@ def _check_priority(priority: str) -> str:
     return priority
 
 
-def set_sla_hours(db: sqlite_utils.Database, priority: str, hours: float | str, actor: str) -> float:
+def set_sla_hours(
+    db: sqlite_utils.Database, priority: str, hours: float | str, actor: str, *, role: str | None = None
+) -> float:
     """Set the SLA of ``priority`` to ``hours`` and move the deadlines of its open cases.
 
     Resolved cases keep the deadline they were worked against. Returns the hours stored.
@@ -161,7 +163,7 @@ def set_sla_hours(db: sqlite_utils.Database, priority: str, hours: float | str, 
         for case_id, opened_at in open_cases:
             db.execute(f"UPDATE {S.CASES} SET due_at = ? WHERE case_id = ?", [_plus_hours(opened_at, value), case_id])
         audit.record(
-            db, audit.SETTINGS, actor=actor, target=SLA_META.format(priority),
+            db, audit.SETTINGS, actor=actor, role=role, target=SLA_META.format(priority),
             detail={"old": old, "new": value, "open_cases_moved": len(open_cases)},
         )  # fmt: skip
     return value
@@ -243,6 +245,7 @@ def open_case(
     opened_at: str | None = None,
     reply_template: str | None = None,
     actor: str = audit.RULES_ACTOR,
+    role: str | None = None,
 ) -> int:
     """Open a case with status ``new`` and the deadline of its priority's SLA; return its id.
 
@@ -272,7 +275,7 @@ def open_case(
         if actor != audit.RULES_ACTOR:
             # Cases the rules open are recorded as rule matches; a person's opening is audited.
             _first_response(db, case_id, opened)
-            audit.record(db, audit.CASE, actor=actor, target=f"case {case_id}",
+            audit.record(db, audit.CASE, actor=actor, role=role, target=f"case {case_id}",
                          detail={"event": OPENED, "queue": queue.strip(), "priority": priority})  # fmt: skip
     return case_id
 
@@ -321,6 +324,7 @@ def _change(
     note: str | None = None,
     record: bool = True,
     extra: dict[str, Any] | None = None,
+    role: str | None = None,
 ) -> bool:
     """Write one event (and the column it changes); False when nothing changes."""
     when = _check_time(at, "at")
@@ -342,42 +346,45 @@ def _change(
             detail: dict[str, Any] = {"event": event}
             if event != NOTE:  # values of status, priority and assignee (team names), never note texts
                 detail.update(old=old, new=new)
-            audit.record(db, audit.CASE, actor=actor, target=f"case {case_id}", detail=detail)
+            audit.record(db, audit.CASE, actor=actor, role=role, target=f"case {case_id}", detail=detail)
     return True
 
 
 def set_status(
-    db: sqlite_utils.Database, case_id: int, status: str, *, actor: str, at: str | None = None, record: bool = True
+    db: sqlite_utils.Database, case_id: int, status: str, *, actor: str, at: str | None = None, record: bool = True,
+    role: str | None = None,
 ) -> bool:
     """Move a case to ``status``; resolving stamps ``resolved_at``, reopening clears it. False when unchanged."""
     if status not in STATUSES:
         raise CaseError(f"Status '{status}' is not known; use one of {', '.join(STATUSES)}.")
     when = _check_time(at, "at")
     extra: dict[str, Any] = {"resolved_at": when if status == RESOLVED else None}
-    return _change(db, case_id, STATUS, "status", status, actor=actor, at=when, record=record, extra=extra)
+    return _change(db, case_id, STATUS, "status", status, actor=actor, at=when, record=record, extra=extra, role=role)
 
 
 def assign(
     db: sqlite_utils.Database, case_id: int, assignee: str | None, *, actor: str, at: str | None = None,
-    record: bool = True,
+    record: bool = True, role: str | None = None,
 ) -> bool:
     """Give the case to ``assignee`` (None or blank: nobody). False when unchanged."""
     name = (assignee or "").strip() or None
-    return _change(db, case_id, ASSIGNEE, "assignee", name, actor=actor, at=at, record=record)
+    return _change(db, case_id, ASSIGNEE, "assignee", name, actor=actor, at=at, record=record, role=role)
 
 
 def set_priority(
-    db: sqlite_utils.Database, case_id: int, priority: str, *, actor: str, at: str | None = None, record: bool = True
+    db: sqlite_utils.Database, case_id: int, priority: str, *, actor: str, at: str | None = None, record: bool = True,
+    role: str | None = None,
 ) -> bool:
     """Change the priority; the deadline moves to the opening time plus the new priority's SLA."""
     _check_priority(priority)
     case = _case(db, case_id)
     extra = {"due_at": _plus_hours(case["opened_at"], sla_hours(db)[priority])} if case["opened_at"] else {}
-    return _change(db, case_id, PRIORITY, "priority", priority, actor=actor, at=at, record=record, extra=extra)
+    return _change(db, case_id, PRIORITY, "priority", priority, actor=actor, at=at, record=record, extra=extra, role=role)
 
 
 def add_note(
-    db: sqlite_utils.Database, case_id: int, note: str, *, actor: str, at: str | None = None, record: bool = True
+    db: sqlite_utils.Database, case_id: int, note: str, *, actor: str, at: str | None = None, record: bool = True,
+    role: str | None = None,
 ) -> bool:
     """Add a note to the case's history (notes stay out of the audit log)."""
     text = (note or "").strip()
@@ -385,7 +392,7 @@ def add_note(
         raise CaseError("The note is empty; write what was done or agreed, then save.")
     if len(text) > MAX_NOTE:
         raise CaseError(f"The note has {len(text):,} characters; keep it under {MAX_NOTE:,} (link a document instead).")
-    return _change(db, case_id, NOTE, None, None, actor=actor, at=at, note=text, record=record)
+    return _change(db, case_id, NOTE, None, None, actor=actor, at=at, note=text, record=record, role=role)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -479,9 +479,14 @@ HELP_TEMPLATE = (
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
         "Negative mention from a top-CLV-decile customer",
-        conditions={"sentiment": ["negative"], "clv_decile_min": 10, "own_brand": True, "exclude_brand_posts": True},
+        # score_max: a clear complaint, not a mildly negative score (the Spanish and
+        # French models label some hesitant or excited posts slightly negative).
+        conditions={
+            "sentiment": ["negative"], "score_max": -0.3, "clv_decile_min": 10, "own_brand": True,
+            "exclude_brand_posts": True,
+        },
         action=OPEN_CASE, params={"queue": RESCUE, "priority": "high", "subject": "Rescue a top customer who complained"},
-        description="A valuable customer is unhappy: rescue them before they leave.",
+        description="A valuable customer is clearly unhappy (score -0.3 or lower): rescue them before they leave.",
     ),
     Rule(
         "Positive mention from an advocate or ambassador",
@@ -722,7 +727,7 @@ class _Counts:
 
 def _apply(
     db: sqlite_utils.Database, rule: Rule, hit: Mapping[str, Any], open_cases: dict[tuple[int, str], int],
-    counts: _Counts, actor: str, tag_rows: list[tuple[Any, ...]] | None = None,
+    counts: _Counts, actor: str, tag_rows: list[tuple[Any, ...]] | None = None, role: str | None = None,
 ) -> tuple[int | None, str]:
     """Do ``rule``'s action for one matched row; returns (case_id, detail).
 
@@ -744,7 +749,7 @@ def _apply(
             db, queue=queue, subject=str(p.get("subject") or rule.name), priority=str(p.get("priority", "medium")),
             customer_id=customer_id, mention_id=mention_id, profile_id=profile_id, rule_id=rule.rule_id,
             opened_at=hit.get("posted_at") or None,
-            reply_template=p.get("template") if rule.action == SUGGEST_REPLY else None, actor=actor,
+            reply_template=p.get("template") if rule.action == SUGGEST_REPLY else None, actor=actor, role=role,
         )
         if key is not None:
             open_cases[key] = case_id
@@ -930,7 +935,7 @@ def decide(db: sqlite_utils.Database, match_id: int, approve: bool, actor: str, 
                 ).fetchone()
                 if found is not None:
                     hit |= {"posted_at": found[0], "profile_id": found[1]}
-            case_id, detail = _apply(db, rule, hit, _open_cases(db), _Counts(), actor)
+            case_id, detail = _apply(db, rule, hit, _open_cases(db), _Counts(), actor, role=role)
             new_status = APPLIED
         else:
             detail, new_status = "dismissed by a person", DISMISSED

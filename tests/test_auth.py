@@ -357,7 +357,9 @@ def menu(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, str]]]:
     original = streamlit.navigation
 
     def recording(pages: Any, **kwargs: Any) -> Any:
-        runs.append([(p.title, p.visibility) for p in pages])
+        # A dict is the menu in sections: its pages in order.
+        flat = [p for section in pages.values() for p in section] if isinstance(pages, dict) else list(pages)
+        runs.append([(p.title, p.visibility) for p in flat])
         return original(pages, **kwargs)
 
     monkeypatch.setattr(streamlit, "navigation", recording)

@@ -167,6 +167,17 @@ def test_people_changes_are_audited_by_case_without_note_texts(people: sqlite_ut
     assert "Ana" not in log.to_string() and "example.org" not in log.to_string()
 
 
+def test_people_changes_are_audited_with_the_role_of_the_person(people: sqlite_utils.Database) -> None:
+    case_id = cases.open_case(people, queue=cases.RESCUE, subject="x", priority="low", actor=PERSON, role="analyst")
+    cases.assign(people, case_id, "Lea", actor=PERSON, role="analyst")
+    cases.set_priority(people, case_id, "high", actor=PERSON, role="analyst")
+    cases.add_note(people, case_id, "Called back.", actor=PERSON, role="analyst")
+    cases.set_status(people, case_id, "waiting", actor=PERSON, role="analyst")
+    cases.set_sla_hours(people, "high", 6, PERSON, role="admin")
+    log = audit.read_log(people)
+    assert log["role"].tolist() == ["admin", *["analyst"] * 5]
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [

@@ -41,7 +41,10 @@ def test_the_page_lists_the_default_rules_on_the_demo(demo_db: Path) -> None:
     names = listed_names(at)
     assert names[: len(W.DEFAULT_RULES)] == [r.name for r in W.DEFAULT_RULES]
     when = at.dataframe[0].value["when"].tolist()
-    assert when[0] == "negative mentions of the own brand by customers in CLV decile 10 (not the brand's own posts)"
+    assert when[0] == (
+        "negative mentions of the own brand with a sentiment score from -1.00 to -0.30 "
+        "by customers in CLV decile 10 (not the brand's own posts)"
+    )
     assert at.button(key="rules_toggle").label == "Turn off"
     assert any(str(W.LOOKBACK_DAYS) in c.value for c in at.caption)
 

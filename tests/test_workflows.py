@@ -266,6 +266,7 @@ def test_a_manual_rule_proposes_and_a_person_approves(db: sqlite_utils.Database)
     assert W.proposals(db).empty
     log = audit.read_log(db, actions=(audit.CASE,))
     assert log[["actor", "role", "target"]].values.tolist()[0] == ["maria", "analyst", f"rule match {match_id}"]
+    assert log[["actor", "role", "target"]].values.tolist()[1] == ["maria", "analyst", f"case {case_id}"]  # the opening too
     with pytest.raises(RuleError) as e:
         W.decide(db, match_id, False, "maria")
     assert str(e.value) == f"Rule match {match_id} was already applied. Reload the page to see the current proposals."

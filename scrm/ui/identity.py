@@ -15,6 +15,7 @@ import streamlit as st
 
 from scrm import customer360
 from scrm import identity_review as R
+from scrm import schema as S
 from scrm.ui import connection
 from scrm.ui import privacy as P
 
@@ -51,9 +52,19 @@ def load_profile(db_path: str, data_version: int, profile_id: str) -> dict[str, 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def load_customer(db_path: str, data_version: int, customer_id: str) -> dict[str, Any] | None:
-    """One customer with counts (:func:`scrm.identity_review.customer_card`)."""
+    """One customer with counts (:func:`scrm.identity_review.customer_card`) and the shop's ``currency``."""
     with connection(db_path) as db:
-        return R.customer_card(db, customer_id)
+        card = R.customer_card(db, customer_id)
+        if card is not None:
+            # The revenue is a sum of this customer's order amounts: the page names their currency
+            # (shops sell in several; None when the orders name none).
+            found = db.execute(
+                f"SELECT DISTINCT upper(trim(currency)) FROM {S.ORDERS} WHERE customer_id = ? "
+                "AND currency IS NOT NULL AND trim(currency) != '' ORDER BY 1",
+                [customer_id],
+            ).fetchall()
+            card = {**card, "currency": " + ".join(str(r[0]) for r in found) or None}
+        return card
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
