@@ -96,10 +96,10 @@ def _tiles(summary: cases.CaseKPIs, range_text: str) -> None:
 
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric("Open cases", _number(summary.open_cases), help=help_of("open_cases"), border=True)
-    c2.metric("SLA breached (cases)", _number(summary.breached), help=help_of("sla_breached"), border=True)
-    c3.metric("Median first response", _number(summary.first_response_hours, " h"),
+    c2.metric("Past deadline", _number(summary.breached), help=help_of("sla_breached"), border=True)
+    c3.metric("First response", _number(summary.first_response_hours, " h"),
               help=help_of("first_response_hours"), border=True)  # fmt: skip
-    c4.metric("Median resolution", _number(summary.resolution_hours, " h"), help=help_of("resolution_hours"),
+    c4.metric("Resolution", _number(summary.resolution_hours, " h"), help=help_of("resolution_hours"),
               border=True)  # fmt: skip
     rate = "" if summary.rescue_rate is None else f" ({summary.rescue_rate:.0f} %)"
     c5.metric("Rescued (rate)", f"{summary.rescued_customers:,}{rate}",
@@ -109,8 +109,8 @@ def _tiles(summary: cases.CaseKPIs, range_text: str) -> None:
         if summary.rescue_measured else ""
     )  # fmt: skip
     st.caption(
-        f"Cases opened {range_text}: {summary.cases:,}{measured}. SLA breached counts the open and the resolved "
-        "cases that missed their deadline. Hover a tile for its formula."
+        f"Cases opened {range_text}: {summary.cases:,}{measured}. Past deadline counts the open and the resolved "
+        "cases that missed their SLA; first response and resolution are medians in hours. Hover a tile for its formula."
     )
 
 
