@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import auth, cases, store
+from scrm import auth, cases, store, workflows
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -188,3 +188,28 @@ def test_an_empty_database_says_how_cases_are_opened(tmp_path: Path, empty_db: P
         "No cases yet. Cases are opened by workflow rules on every `python -m scrm score`; see Workflow rules."
     ]
     assert not at.dataframe
+
+
+def test_a_case_the_default_rules_opened_on_the_demo_is_on_the_queue_and_the_customers_timeline(
+    tmp_path: Path, demo_db: Path
+) -> None:
+    from scrm import customer360
+
+    db = store.open_db(demo_db, create=False)
+    try:
+        # Opened by `score` (the fixture's scored demo), not by this module: a rule case with a customer.
+        case_id, customer_id, rule = db.execute(
+            """SELECT c.case_id, c.customer_id, r.name FROM cases c JOIN rules r ON r.rule_id = c.rule_id
+                WHERE c.customer_id IS NOT NULL AND r.builtin = 1 ORDER BY c.case_id LIMIT 1"""
+        ).fetchone()
+        timeline = customer360.customer_timeline(db, customer_id)
+    finally:
+        db.close()
+    assert rule in [r.name for r in workflows.DEFAULT_RULES]
+    on_timeline = timeline[(timeline["kind"] == "case") & (timeline["item_id"] == str(case_id))]
+    assert len(on_timeline) == 1
+    at = open_page(tmp_path)
+    at.multiselect(key="queue_statuses").set_value(list(cases.STATUSES)).run()
+    assert case_id in at.dataframe[0].value["Case"].tolist()
+    at = open_page(tmp_path / "again", case=case_id)
+    assert at.subheader[0].value.startswith(f"Case {case_id}: ")
