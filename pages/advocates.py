@@ -53,10 +53,20 @@ COLUMNS = {
     "amplification": NUM("Amplification", help="Reshares of our content and shares they received, log scale to 50.", format="%.2f"),
     "clv_factor": NUM("CLV factor", help="1 in CLV decile 10, 0.75 in decile 9, else 0.", format="%.2f"),
     "clv_decile": NUM("CLV decile", help="10 = top 10 % of customers by CLV.", format="%d"),
+    "currency_clv_decile": NUM(
+        "CLV decile", help="10 = top 10 % by CLV of the customers who pay in the same currency.", format="%d"
+    ),
     "own_mentions": NUM("Own-brand mentions", format="%d"),
     "followers": NUM("Followers", format="%d"),
-    "clv": NUM("CLV (12 mo)", help="Linked customer's expected revenue over the next 12 months.", format="%,.2f"),
-    "clv_at_risk": NUM("CLV at risk", help="CLV x detractor score; the whole CLV when negative lately.", format="%,.2f"),
+    "clv": NUM(
+        "CLV (12 mo)", help="Linked customer's expected revenue over the next 12 months, in the row's currency.", format="%,.2f"
+    ),
+    "clv_at_risk": NUM(
+        "CLV at risk", help="CLV x detractor score; the whole CLV when negative lately. In the row's currency.", format="%,.2f"
+    ),
+    "currency": st.column_config.TextColumn(
+        "Currency", help="Of the linked customer's orders: CLV is in it (never converted). EUR+GBP = several currencies."
+    ),
     "negative_lately": st.column_config.CheckboxColumn(
         "Negative lately",
         help=f"At least {A.LATELY_MIN_MENTIONS} scored own-brand mentions in the last {A.LATELY_DAYS} days "
@@ -83,6 +93,8 @@ def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, co
     default) keeps only people who consented to marketing in them and says
     how many it left out; the table above still shows everyone.
     """
+    if not has_currency and "currency" in frame:
+        frame = frame.drop(columns="currency")  # orders name no currency: nothing to show
     st.dataframe(U.mask(frame), hide_index=True, column_config=COLUMNS, height=height)  # type: ignore[arg-type]
     if consent_box and access.can(auth.EXPORT):
         only = st.checkbox(CONSENT_LABEL, value=True, key=f"advocates_{key}_consent", help=CONSENT_HELP)
@@ -98,12 +110,26 @@ def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, co
     U.download_buttons(frame, file_stem, f"advocates_{key}")
 
 
+def in_currency(code: str | None) -> str:
+    """`` (EUR)`` after a label; nothing when the data has no currency at all."""
+    if code:
+        return f" ({ui.escape_markdown(code)})"
+    return " (no currency)" if has_currency else ""
+
+
+def amount_text(amount: float, code: str | None) -> str:
+    """``12,345 EUR``: a sum in one currency (the code comes from imported files: escaped)."""
+    text = ui.format_number(amount, money=True)
+    return f"{text} {ui.escape_markdown(code)}" if code else (f"{text} (no currency)" if has_currency else text)
+
+
 reason = U.load_advocacy_reason(path, version)
 if reason:
     st.info(reason, icon=":material/info:")
     st.stop()
 
 roles = U.load_roles(path, version, filters)
+has_currency = A.has_currency(roles)
 note = U.filter_note(filters, ("segment", "platforms", "dates"))
 if roles.empty:
     st.info(
@@ -146,30 +172,65 @@ with ranked_tab:
         show(top, f"{role}s", "ranked")
 
 with quadrant_tab:
-    points, per_quadrant, threshold, spec = U.load_quadrant(path, version, filters)
+    points = A.quadrant(roles)
     if points.empty:
         st.info(
             "No author is linked to a customer with a CLV. Link profiles on the Data page and run `python -m scrm score`.",
             icon=":material/info:",
         )
     else:
+        thresholds = A.value_thresholds(points)
+        codes = [None if pd.isna(c) else str(c) for c in thresholds["currency"]]
+        # CLVs in different currencies do not share an axis: one chart per currency.
+        shown_code = codes[0]
+        if len(codes) > 1:
+            shown_code = st.segmented_control(
+                "Currency of the chart",
+                codes,
+                default=codes[0],
+                format_func=lambda c: c or "no currency",
+                key="advocates_quadrant_currency",
+            ) or codes[0]
+        point_codes = points["currency"].astype(object).where(points["currency"].notna(), "")
+        chart_points = points[(point_codes == (shown_code or "")).to_numpy()]
+        line = thresholds[thresholds["currency"].fillna("") == (shown_code or "")]["clv_high_from"]
+        threshold = float(line.iloc[0]) if len(line) and pd.notna(line.iloc[0]) else float(chart_points["clv"].max())
+        spec = segment_charts.quadrant_chart(chart_points, threshold, A.INFLUENCE_HIGH).to_dict()
         st.vega_lite_chart(spec, width="stretch")
-        if note := segment_charts.sample_note(len(points)):
+        if has_currency:
+            st.caption(
+                f"Chart: the {len(chart_points):,} authors whose customers pay in "
+                + (f"{ui.escape_markdown(shown_code)}, CLV in {ui.escape_markdown(shown_code)}" if shown_code else "no named currency")
+                + (". Other currencies: pick one above; amounts are never converted." if len(codes) > 1 else ".")
+            )
+        if note := segment_charts.sample_note(len(chart_points)):
             st.caption(note)
+        cuts = "; ".join(
+            f"≥ {v:,.0f}" + (f" {ui.escape_markdown(c)}" if c else " with no currency" if has_currency else "")
+            for v, c in zip(thresholds["clv_high_from"], codes, strict=True)
+            if pd.notna(v)
+        )
         st.caption(
-            f"{len(points):,} authors linked to a valued customer. High value = top 20 % of customers by CLV "
-            f"(CLV ≥ {threshold:,.0f}); high influence = influence score ≥ {A.INFLUENCE_HIGH}. "
+            f"{len(points):,} authors linked to a valued customer. High value = top 20 % of customers by CLV"
+            + (" within their currency, each currency apart" if has_currency else "")
+            + (f" (CLV {cuts})" if cuts else "")
+            + f"; high influence = influence score ≥ {A.INFLUENCE_HIGH}. "
             "Authors without a linked customer have no CLV and are not shown."
         )
+        per_quadrant = A.quadrant_counts(points)
+        money = {
+            column: NUM(f"Total CLV{in_currency(code)}", help="Not converted between currencies.", format="%,.0f")
+            for column, code in V.money_columns(per_quadrant, "clv")
+        }
         st.dataframe(
             per_quadrant,
             hide_index=True,
-            column_config={"quadrant": "Quadrant", "profiles": NUM("Authors", format="%d"), "clv": NUM("Total CLV", format="%,.0f")},
+            column_config={"quadrant": "Quadrant", "profiles": NUM("Authors", format="%d"), **money},
         )
         names = list(A.QUADRANTS.values())
         which = st.selectbox("Authors in quadrant", names, key="advocates_quadrant")
         cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
-                "influencer_score", "clv", "clv_decile", "rfm_segment", "quadrant"]
+                "influencer_score", "clv", "currency", "currency_clv_decile", "rfm_segment", "quadrant"]
         show(points[points["quadrant"] == which][cols].reset_index(drop=True), "quadrant", "quadrant")
 
 with detractor_tab:
@@ -181,14 +242,27 @@ with detractor_tab:
             icon=":material/sentiment_satisfied:",
         )
     else:
-        at_risk = float(detractors["clv_at_risk"].sum())
-        st.metric(
-            "CLV at risk",
-            ui.format_number(at_risk, money=True),
-            help="Sum over linked detractors of CLV x detractor score (the whole CLV when negative lately).",
-        )
+        sums = A.at_risk_by_currency(detractors)
+        tiles = st.columns(4)
+        rows = sums.to_dict("records")
+        for tile, row in zip(tiles, rows, strict=False):
+            code = None if pd.isna(row["currency"]) else str(row["currency"])
+            tile.metric(
+                f"CLV at risk{in_currency(code)}",
+                ui.format_number(float(row["clv_at_risk"]), money=True),
+                help=f"Sum over the {int(row['authors']):,} linked detractors"
+                + (f" whose customers pay in {ui.escape_markdown(code)}" if code else "")
+                + " of CLV x detractor score (the whole CLV when negative lately)."
+                + (" Never converted or added to other currencies." if has_currency else ""),
+                border=True,
+            )
+        if len(rows) > len(tiles):
+            more = "; ".join(
+                amount_text(float(r["clv_at_risk"]), None if pd.isna(r["currency"]) else str(r["currency"])) for r in rows[len(tiles):]
+            )
+            st.caption(f"CLV at risk in other currencies, kept apart: {more}.")
         cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
-                "clv_at_risk", "clv",
+                "clv_at_risk", "clv", "currency",
                 "detractor_score", "negative_lately", "recent_mentions", "recent_sentiment", "negative_share", "reach", "rfm_segment"]
         st.caption(
             f"{len(detractors):,} linked authors with negative own-brand mentions (detractor score above 0), not only "

@@ -5,8 +5,10 @@ and their components; this module joins the linked customer's value
 (``customer_value.clv``), name, e-mail and marketing consent, and ranks.
 
 - **Quadrant**: linked profiles placed by CLV against ``influencer_score``.
-  High CLV = CLV decile 9 or 10 (the top 20 % of customers, the same cut the
-  ambassador score uses); high influence = ``influencer_score`` >=
+  High CLV = CLV decile 9 or 10 *within the customer's currency* (the top
+  20 % of the customers who pay in it; the ambassador score's CLV factor,
+  from :mod:`scrm.roles`, still takes deciles over all customers);
+  high influence = ``influencer_score`` >=
   :data:`INFLUENCE_HIGH` (about 5,000-10,000 followers with ordinary
   engagement).
 - **CLV at risk** of a detractor = the linked customer's CLV x
@@ -14,6 +16,14 @@ and their components; this module joins the linked customer's value
   at least :data:`LATELY_MIN_MENTIONS` scored mentions of the own brand in the
   :data:`LATELY_DAYS` days up to the latest mention (or in the filter's date
   range) with an average score at or below :data:`LATELY_MAX_SENTIMENT`.
+
+Money is never added across currencies. Each linked author carries the
+currency of their customer's orders (column ``currency``, derived by
+:func:`scrm.segment_views.stored_customer_currencies`: ``EUR+GBP`` for a
+customer who paid in several, None when the orders name none), and every
+total comes per currency: :func:`quadrant_counts` has one ``clv_<CODE>``
+column per currency, :func:`at_risk_by_currency` one row per currency. A
+database whose orders name no currency keeps the plain ``clv`` column.
 
 Filters: platforms select profiles, ``segment`` keeps profiles linked to a
 customer of that cluster, and a date range sets the "lately" window. Scores
@@ -32,7 +42,14 @@ import sqlite_utils
 from scrm import schema as S
 from scrm import store
 from scrm.filters import Filters, segment_where
-from scrm.segment_views import CUSTOMER_VALUE, SEGMENTS, table_exists
+from scrm.segment_views import (
+    CUSTOMER_VALUE,
+    SEGMENTS,
+    currencies,
+    money_column,
+    stored_customer_currencies,
+    table_exists,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +105,16 @@ def role_table(db: sqlite_utils.Database, f: Filters | None = None, *, notable_o
     """``roles`` with the profile's display name and the linked customer's name, e-mail,
     consent, CLV, CLV decile and RFM segment; filtered by platform and segment.
 
+    Also the customer's ``currency`` (None without one), ``currency_clv_decile``
+    (the CLV decile among the customers of that currency) and ``clv_high_from``
+    (the lowest CLV of that currency's top 20 %: where high value starts).
+
     ``notable_only`` keeps authors with a role or a linked customer: everything
     the page lists (on the demo 900 of 40,000 rows; the rest are one-off posters).
     """
     f = f or Filters()
     if not table_exists(db, ROLES):
-        return pd.DataFrame({c: [] for c in (*_IDENTITY, "role", "relation", "clv", *ROLE_SCORES.values())})
+        return pd.DataFrame({c: [] for c in (*_IDENTITY, "role", "relation", "clv", "currency", *ROLE_SCORES.values())})
     has_value = table_exists(db, CUSTOMER_VALUE)
     value_cols = "cv.clv, cv.rfm_segment" if has_value else "NULL AS clv, NULL AS rfm_segment"
     value_join = f"LEFT JOIN {CUSTOMER_VALUE} cv ON cv.customer_id = r.customer_id" if has_value else ""
@@ -126,20 +147,68 @@ def role_table(db: sqlite_utils.Database, f: Filters | None = None, *, notable_o
     frame["consent_marketing"] = pd.to_numeric(frame["consent_marketing"], errors="coerce").fillna(0).astype(bool)
     frame["clv"] = pd.to_numeric(frame["clv"], errors="coerce").astype("float64")
     frame["clv_decile"] = pd.to_numeric(frame["clv_decile"], errors="coerce").astype("Int64")
-    return frame
+    return _with_currency(db, frame)
+
+
+def _with_currency(db: sqlite_utils.Database, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the customer's ``currency``, ``currency_clv_decile`` and ``clv_high_from``.
+
+    The deciles are taken over every valued customer of the same currency (not
+    only the linked ones, and not cut by the filters), like ``clv_decile`` over
+    all customers: with one currency (or none) they are the stored deciles.
+    """
+    out = frame.assign(currency=None, currency_clv_decile=frame["clv_decile"], clv_high_from=np.nan)
+    out["currency"] = out["currency"].astype(object)
+    out["clv_high_from"] = out["clv_high_from"].astype("float64")
+    if frame.empty or not table_exists(db, CUSTOMER_VALUE):
+        return out
+    values = store.read_frame(db, f"SELECT customer_id, clv, clv_decile FROM {CUSTOMER_VALUE} WHERE clv IS NOT NULL")
+    if values.empty:
+        return out
+    values["customer_id"] = values["customer_id"].astype(str).astype(object)
+    values["clv"] = pd.to_numeric(values["clv"], errors="coerce").astype("float64")
+    codes = stored_customer_currencies(db) if table_exists(db, S.ORDERS) else pd.Series(dtype=object)
+    values["currency"] = values["customer_id"].map(codes).astype(object)
+    key = values["currency"].where(values["currency"].notna(), "")
+    if key.nunique() > 1:
+        values["decile"] = values.groupby(key.to_numpy())["clv"].transform(_deciles)
+    else:
+        values["decile"] = pd.to_numeric(values["clv_decile"], errors="coerce")
+    high = values[values["decile"] >= CLV_HIGH_DECILE]
+    high_from = high.groupby(key[high.index].to_numpy())["clv"].min()
+    values["high_from"] = key.map(high_from).astype("float64")
+    by_id = values.set_index("customer_id")
+    linked = out["customer_id"].where(out["customer_id"].notna(), "").astype(str).to_numpy()
+    found = by_id.reindex(linked)
+    currency = pd.Series(found["currency"].to_numpy(dtype=object), index=out.index, dtype=object)
+    out["currency"] = currency.where(currency.notna(), None)
+    out["currency_clv_decile"] = pd.array(found["decile"].to_numpy(dtype="float64", na_value=np.nan), dtype="Float64").astype("Int64")
+    out["clv_high_from"] = found["high_from"].to_numpy(dtype="float64", na_value=np.nan)
+    return out
+
+
+def _deciles(clv: pd.Series) -> pd.Series:
+    """Deciles 1-10 of ``clv`` by rank, ties by position: :mod:`scrm.value`'s ``clv_decile`` method."""
+    ranks = clv.rank(method="first")
+    return pd.Series(np.floor((ranks - 1) * 10 / len(clv)) + 1, index=clv.index)
+
+
+def has_currency(frame: pd.DataFrame) -> bool:
+    """Whether any row of ``frame`` names a currency (else amounts are shown without one)."""
+    return "currency" in frame and bool(frame["currency"].notna().any())
 
 
 def ranked(roles: pd.DataFrame, role: str, *, limit: int | None = None, consented_only: bool = False) -> pd.DataFrame:
     """Profiles whose primary role is ``role``, best score first, with the score's components.
 
     Columns: identity (handle, platform, name, ...), the role's score, its
-    components (:data:`COMPONENTS`), followers, relation and CLV.
+    components (:data:`COMPONENTS`), followers, relation, CLV and its currency.
     """
     score = ROLE_SCORES[role]
     part = roles[roles["role"] == role]
     if consented_only:
         part = part[part["consent_marketing"]]
-    columns = list(dict.fromkeys([*_IDENTITY, "role", score, *COMPONENTS[role], "followers", "relation", "clv"]))
+    columns = list(dict.fromkeys([*_IDENTITY, "role", score, *COMPONENTS[role], "followers", "relation", "clv", "currency"]))
     out = part.sort_values([score, "profile_id"], ascending=[False, True])[columns]
     return (out.head(limit) if limit else out).reset_index(drop=True)
 
@@ -147,26 +216,76 @@ def ranked(roles: pd.DataFrame, role: str, *, limit: int | None = None, consente
 def quadrant(roles: pd.DataFrame, *, influence_high: float = INFLUENCE_HIGH, clv_high_decile: int = CLV_HIGH_DECILE) -> pd.DataFrame:
     """Linked profiles with a CLV, each with its ``quadrant`` label (:data:`QUADRANTS`).
 
+    High value = ``currency_clv_decile`` (the decile within the customer's
+    currency, :func:`role_table`) >= ``clv_high_decile``; a frame without it
+    uses ``clv_decile``.
+
     >>> df = pd.DataFrame({"profile_id": ["a", "b"], "clv": [900.0, 20.0], "clv_decile": [10, 2],
     ...                    "influencer_score": [0.8, 0.1]})
     >>> quadrant(df)["quadrant"].tolist()
     ['Champions to activate', 'Low priority']
     """
     part = roles.dropna(subset=["clv"]).copy()
-    high_value = pd.to_numeric(part["clv_decile"], errors="coerce").fillna(0) >= clv_high_decile
+    decile = part["currency_clv_decile"] if "currency_clv_decile" in part else part["clv_decile"]
+    high_value = pd.to_numeric(decile, errors="coerce").fillna(0) >= clv_high_decile
     high_influence = part["influencer_score"].astype(float) >= influence_high
     part["quadrant"] = [QUADRANTS[(bool(v), bool(i))] for v, i in zip(high_value, high_influence, strict=True)]
     return part.sort_values(["clv", "profile_id"], ascending=[False, True]).reset_index(drop=True)
 
 
+def _currency_key(frame: pd.DataFrame) -> pd.Series:
+    """Each row's currency, "" for none (a groupby key that keeps them)."""
+    if "currency" not in frame:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame["currency"].astype(object).where(frame["currency"].notna(), "")
+
+
 def quadrant_counts(points: pd.DataFrame) -> pd.DataFrame:
-    """Profiles and total CLV per quadrant, in :data:`QUADRANTS` order (empty quadrants as 0)."""
+    """Profiles and total CLV per quadrant, in :data:`QUADRANTS` order (empty quadrants as 0).
+
+    The total comes per currency, one column each (``clv_EUR``, ``clv_GBP``,
+    main currency first; :func:`scrm.segment_views.money_column`); customers
+    whose orders name no currency are summed in the plain ``clv`` column.
+
+    >>> points = pd.DataFrame({"profile_id": ["a", "b", "c"], "quadrant": ["Low priority"] * 3,
+    ...                        "clv": [10.0, 20.0, 5.0], "currency": ["EUR", "EUR", "GBP"]})
+    >>> quadrant_counts(points).iloc[3].to_dict()
+    {'quadrant': 'Low priority', 'profiles': 3, 'clv_EUR': 30.0, 'clv_GBP': 5.0}
+    """
     names = list(QUADRANTS.values())
-    grouped = points.groupby("quadrant").agg(profiles=("profile_id", "size"), clv=("clv", "sum")) if not points.empty else None
     out = pd.DataFrame({"quadrant": names})
-    out["profiles"] = [int(grouped["profiles"].get(n, 0)) if grouped is not None else 0 for n in names]
-    out["clv"] = [round(float(grouped["clv"].get(n, 0.0)), 2) if grouped is not None else 0.0 for n in names]
+    if points.empty:
+        out["profiles"], out["clv"] = 0, 0.0
+        return out
+    out["profiles"] = points.groupby("quadrant").size().reindex(names, fill_value=0).astype("int64").to_numpy()
+    key = _currency_key(points)
+    for code in currencies(points.assign(currency=key.where(key != "", None))) or (None,):
+        members = points[(key == (code or "")).to_numpy()]
+        total = members.groupby("quadrant")["clv"].sum().reindex(names, fill_value=0.0)
+        out[money_column("clv", code)] = total.astype(float).round(2).to_numpy()
     return out
+
+
+def value_thresholds(points: pd.DataFrame, *, clv_high_decile: int = CLV_HIGH_DECILE) -> pd.DataFrame:
+    """Where high value starts, per currency: ``currency`` (None: orders without one) and ``clv_high_from``.
+
+    From :func:`role_table`'s ``clv_high_from`` (the lowest CLV in the top 20 %
+    of all customers of that currency); without that column, the lowest CLV
+    among the high-value ``points`` (NaN when none is high). Main currency first.
+    """
+    key = _currency_key(points)
+    codes = currencies(points.assign(currency=key.where(key != "", None)))
+    rows = []
+    for code in codes:
+        members = points[(key == (code or "")).to_numpy()]
+        if "clv_high_from" in members and members["clv_high_from"].notna().any():
+            start = float(members["clv_high_from"].dropna().iloc[0])
+        else:
+            decile = members["currency_clv_decile"] if "currency_clv_decile" in members else members["clv_decile"]
+            high = members[pd.to_numeric(decile, errors="coerce").fillna(0).to_numpy() >= clv_high_decile]["clv"]
+            start = float(high.min()) if len(high) else float("nan")
+        rows.append({"currency": code, "clv_high_from": round(start, 2)})
+    return pd.DataFrame(rows, columns=["currency", "clv_high_from"])
 
 
 def lately_window(db: sqlite_utils.Database, f: Filters | None = None, days: int = LATELY_DAYS) -> tuple[str, str] | None:
@@ -236,11 +355,38 @@ def detractors_at_risk(roles: pd.DataFrame, recent: pd.DataFrame) -> pd.DataFram
     return out.sort_values(["clv_at_risk", "profile_id"], ascending=[False, True]).reset_index(drop=True)
 
 
+def at_risk_by_currency(detractors: pd.DataFrame) -> pd.DataFrame:
+    """CLV at risk summed per currency (never across them), main currency first.
+
+    Columns: currency (None for orders without one), authors, clv_at_risk, clv.
+
+    >>> d = pd.DataFrame({"clv_at_risk": [100.0, 50.0, 7.5], "clv": [100.0, 500.0, 15.0],
+    ...                   "currency": ["GBP", "GBP", "EUR"]})
+    >>> at_risk_by_currency(d).values.tolist()
+    [['GBP', 2, 150.0, 600.0], ['EUR', 1, 7.5, 15.0]]
+    """
+    columns = ["currency", "authors", "clv_at_risk", "clv"]
+    key = _currency_key(detractors)
+    codes = currencies(detractors.assign(currency=key.where(key != "", None)))
+    rows = []
+    for code in codes:
+        members = detractors[(key == (code or "")).to_numpy()]
+        rows.append(
+            {
+                "currency": code,
+                "authors": len(members),
+                "clv_at_risk": round(float(members["clv_at_risk"].sum()), 2),
+                "clv": round(float(members["clv"].sum()), 2),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
 def campaign_list(roles: pd.DataFrame, roles_wanted: tuple[str, ...], *, consented_only: bool = False) -> pd.DataFrame:
     """Profiles to invite to an advocacy campaign: primary role in ``roles_wanted``, best
     advocate score first; ``consented_only`` keeps linked customers with marketing consent."""
     part = roles[roles["role"].isin(roles_wanted)]
     if consented_only:
         part = part[part["consent_marketing"]]
-    columns = [*_IDENTITY, "role", "relation", "advocate_score", "ambassador_score", "influencer_score", "followers", "clv"]
+    columns = [*_IDENTITY, "role", "relation", "advocate_score", "ambassador_score", "influencer_score", "followers", "clv", "currency"]
     return part.sort_values(["advocate_score", "profile_id"], ascending=[False, True])[columns].reset_index(drop=True)

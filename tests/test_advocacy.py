@@ -173,3 +173,94 @@ def test_the_campaign_list_takes_the_chosen_roles_and_consent(db: sqlite_utils.D
     assert A.campaign_list(roles, ("ambassador", "advocate"))["profile_id"].tolist() == ["twitter:ann", "twitter:cat", "instagram:bea"]
     assert A.campaign_list(roles, ("ambassador", "advocate"), consented_only=True)["profile_id"].tolist() == ["twitter:ann", "instagram:bea"]
     assert A.campaign_list(roles, ()).empty
+
+
+# --- two currencies ------------------------------------------------------------------
+# Valued customers per currency, with customers nobody's profile links to (X, Y): the
+# "top 20 %" is taken over all customers of a currency, not only the linked ones.
+# EUR by CLV: B 40, F 100, X1 300, X2 500, A 2000 -> deciles 1, 3, 5, 7, 9 (rank method of scrm.value).
+# GBP by CLV: E 10, Y1 50, Y2 80, D 1000, Y3 1200 -> deciles 1, 3, 5, 7, 9.
+# The stored deciles (over both currencies mixed) call D's 1,000 GBP decile 9: high value.
+CURRENCY_OF = {"A": "EUR", "B": "EUR", "F": "eur ", "X1": "EUR", "X2": "EUR", "D": "GBP", "E": "GBP", "Y1": "GBP", "Y2": "GBP", "Y3": "GBP"}
+MORE_VALUES = [("X1", 300.0, 6), ("X2", 500.0, 7), ("Y1", 50.0, 3), ("Y2", 80.0, 4), ("Y3", 1200.0, 10)]
+
+
+@pytest.fixture
+def two_currencies(db: sqlite_utils.Database) -> sqlite_utils.Database:
+    values = [(c, clv, d, "Loyal") for c, clv, d, _ in CUSTOMERS] + [(c, clv, d, "Loyal") for c, clv, d in MORE_VALUES]
+    store.replace_table(
+        db, A.CUSTOMER_VALUE, pd.DataFrame(values, columns=["customer_id", "clv", "clv_decile", "rfm_segment"]), pk="customer_id"
+    )
+    store.upsert_rows(
+        db, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount", "currency"],
+        [(f"o-{c}", c, "2026-09-01T10:00:00", 10.0, code) for c, code in CURRENCY_OF.items()],
+    )
+    return db
+
+
+def test_each_linked_author_carries_the_currency_of_their_customer(two_currencies: sqlite_utils.Database) -> None:
+    roles = A.role_table(two_currencies).set_index("profile_id")
+    assert roles["currency"].to_dict() == {
+        "twitter:ann": "EUR", "instagram:bea": "EUR", "twitter:cat": None, "twitter:dan": "GBP", "twitter:eve": "GBP",
+        "twitter:fay": "EUR",  # "eur " in the order, read as the Segments page reads it
+    }
+    deciles = roles["currency_clv_decile"]
+    assert deciles.isna().to_dict()["twitter:cat"]  # no linked customer
+    assert deciles.dropna().astype(int).to_dict() == {
+        "twitter:ann": 9, "instagram:bea": 1, "twitter:dan": 7, "twitter:eve": 1, "twitter:fay": 3,
+    }
+    assert A.has_currency(roles) is True
+    assert set(A.ranked(A.role_table(two_currencies), "detractor").columns) >= {"clv", "currency"}
+    assert A.campaign_list(A.role_table(two_currencies), ("ambassador",))[["clv", "currency"]].values.tolist() == [[2000.0, "EUR"]]
+
+
+def test_a_customer_paying_in_two_currencies_gets_the_joined_code(two_currencies: sqlite_utils.Database) -> None:
+    store.upsert_rows(two_currencies, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount", "currency"],
+                      [("o-F2", "F", "2026-09-02T10:00:00", 5.0, "GBP")])
+    assert A.role_table(two_currencies).set_index("profile_id").loc["twitter:fay", "currency"] == "EUR+GBP"
+
+
+def test_high_value_is_the_top_20_percent_within_each_currency(two_currencies: sqlite_utils.Database) -> None:
+    points = A.quadrant(A.role_table(two_currencies)).set_index("profile_id")
+    assert points["quadrant"].to_dict() == {
+        "twitter:ann": "Champions to activate",  # 2,000 EUR: EUR decile 9
+        "twitter:dan": "Low priority",  # 1,000 GBP: GBP decile 7 (below Y3's 1,200 GBP), influence 0.3
+        "twitter:fay": "Low priority",
+        "instagram:bea": "Low priority",
+        "twitter:eve": "Loud, low value: nurture",
+    }
+    thresholds = A.value_thresholds(points.reset_index())
+    assert thresholds.values.tolist() == [["EUR", 2000.0], ["GBP", 1200.0]]
+
+
+def test_total_clv_per_quadrant_is_summed_per_currency(two_currencies: sqlite_utils.Database) -> None:
+    counts = A.quadrant_counts(A.quadrant(A.role_table(two_currencies)))
+    assert list(counts.columns) == ["quadrant", "profiles", "clv_EUR", "clv_GBP"]  # EUR first: 3 authors against 2
+    assert counts.set_index("quadrant").to_dict("index") == {
+        "Champions to activate": {"profiles": 1, "clv_EUR": 2000.0, "clv_GBP": 0.0},
+        "Valuable, quiet: reward": {"profiles": 0, "clv_EUR": 0.0, "clv_GBP": 0.0},
+        "Loud, low value: nurture": {"profiles": 1, "clv_EUR": 0.0, "clv_GBP": 10.0},
+        "Low priority": {"profiles": 3, "clv_EUR": 140.0, "clv_GBP": 1000.0},  # bea 40 + fay 100 EUR; dan 1,000 GBP
+    }
+
+
+def test_clv_at_risk_is_summed_per_currency(two_currencies: sqlite_utils.Database) -> None:
+    add_recent_mentions(two_currencies)
+    at_risk = A.detractors_at_risk(A.role_table(two_currencies), A.recent_sentiment(two_currencies))
+    assert at_risk[["profile_id", "clv_at_risk", "currency"]].values.tolist() == [
+        ["twitter:dan", 1000.0, "GBP"], ["twitter:fay", 10.0, "EUR"], ["twitter:eve", 4.0, "GBP"],
+    ]
+    # GBP: dan 1,000 (negative lately: all of it) + eve 10 x 0.4 = 1,004 of 1,010 CLV; EUR: fay 100 x 0.1 = 10.
+    assert A.at_risk_by_currency(at_risk).values.tolist() == [["GBP", 2, 1004.0, 1010.0], ["EUR", 1, 10.0, 100.0]]
+
+
+def test_a_database_without_currencies_keeps_plain_totals(db: sqlite_utils.Database) -> None:
+    add_recent_mentions(db)
+    roles = A.role_table(db)
+    assert A.has_currency(roles) is False
+    assert roles["currency"].isna().all()
+    counts = A.quadrant_counts(A.quadrant(roles))
+    assert list(counts.columns) == ["quadrant", "profiles", "clv"]
+    assert A.value_thresholds(A.quadrant(roles)).values.tolist() == [[None, 1000.0]]  # stored deciles: dan's 1,000 is decile 9
+    at_risk = A.at_risk_by_currency(A.detractors_at_risk(roles, A.recent_sentiment(db)))
+    assert at_risk.values.tolist() == [[None, 3, 1014.0, 1110.0]]

@@ -7,10 +7,15 @@ failure surfaces as an exception here instead of the app's apology.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import page_support as support
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from scrm import schema as S
+from scrm import store
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -30,7 +35,7 @@ def test_the_page_renders_the_scored_demo(demo_db: Path) -> None:
     assert at.title[0].value == "Advocates & detractors"
     assert [t.label for t in at.tabs] == ["Ranked by role", "Value × influence", "Detractors by CLV at risk", "Advocacy campaign"]
     assert [m.label for m in at.metric][:4] == ["Ambassadors", "Advocates", "Influencers", "Detractors"]
-    assert any(m.label == "CLV at risk" for m in at.metric)
+    assert [m.label for m in at.metric][4:] == ["CLV at risk (EUR)", "CLV at risk (GBP)"]
     ranked = at.dataframe[0].value
     assert len(ranked) > 0 and set(ranked["role"]) == {"ambassador"}
     assert list(ranked["ambassador_score"]) == sorted(ranked["ambassador_score"], reverse=True)
@@ -133,3 +138,49 @@ def test_the_campaign_caption_says_how_many_were_left_out(demo_db: Path) -> None
     at = open_page()
     caption = next(c.value for c in at.caption if re.match(r"[\d,]+ authors, best advocate score first\.", c.value))
     assert re.search(r" [\d,]+ left out: no marketing consent, consent unknown, or no linked customer\.$", caption)
+
+
+def test_money_is_shown_per_currency_on_the_demo_with_euro_and_pound_customers(demo_db: Path) -> None:
+    from scrm import ui
+
+    at = open_page()
+    detractors = next(d.value for d in at.dataframe if "clv_at_risk" in d.value.columns)
+    columns = list(detractors.columns)
+    assert columns[columns.index("clv") + 1] == "currency"
+    assert set(detractors["currency"].dropna()) == {"EUR", "GBP"}
+    # One "CLV at risk" tile per currency, each the sum of its own rows (never added across).
+    tiles = {m.label: m.value for m in at.metric if m.label.startswith("CLV at risk")}
+    assert tiles == {
+        f"CLV at risk ({code})": ui.format_number(float(detractors.loc[detractors["currency"] == code, "clv_at_risk"].sum()), money=True)
+        for code in ("EUR", "GBP")
+    }
+    per_quadrant = next(d.value for d in at.dataframe if "profiles" in d.value.columns)
+    assert list(per_quadrant.columns) == ["quadrant", "profiles", "clv_EUR", "clv_GBP"]
+    people = [d.value for d in at.dataframe if "profile_id" in d.value.columns]
+    assert all(list(p.columns)[list(p.columns).index("clv") + 1] == "currency" for p in people)
+    caption = next(c.value for c in at.caption if "High value = top 20 %" in c.value)
+    assert re.search(r"within their currency, each currency apart \(CLV ≥ [\d,]+ EUR; ≥ [\d,]+ GBP\)", caption), caption
+    assert any(c.value.startswith("Chart: the ") and "pay in EUR, CLV in EUR" in c.value for c in at.caption)
+    at = at.button_group(key="advocates_quadrant_currency").set_value("GBP").run()
+    assert not at.exception
+    assert any(c.value.startswith("Chart: the ") and "pay in GBP, CLV in GBP" in c.value for c in at.caption)
+
+
+def test_a_database_whose_orders_name_no_currency_shows_no_currency(
+    scored_demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "no-currency.db"
+    shutil.copyfile(scored_demo_path, path)
+    db = store.open_db(path)
+    with store.transaction(db):  # bumps the data version: nothing stored for the old data is reused
+        db.execute(f"UPDATE {S.ORDERS} SET currency = NULL")
+    db.close()
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    at = open_page()
+    assert [m.label for m in at.metric][4:] == ["CLV at risk"]
+    per_quadrant = next(d.value for d in at.dataframe if "profiles" in d.value.columns)
+    assert list(per_quadrant.columns) == ["quadrant", "profiles", "clv"]
+    assert all("currency" not in d.value.columns for d in at.dataframe)
+    caption = next(c.value for c in at.caption if "High value = top 20 %" in c.value)
+    assert re.search(r"High value = top 20 % of customers by CLV \(CLV ≥ [\d,]+\); high influence", caption), caption
+    assert not at.get("button_group") or all(b.proto.label != "Currency of the chart" for b in at.get("button_group"))

@@ -176,18 +176,3 @@ def load_detractors(db_path: str, data_version: int, filters: Filters) -> pd.Dat
     with connection(db_path) as db:
         roles = advocacy.role_table(db, filters, notable_only=True)
         return advocacy.detractors_at_risk(roles, advocacy.recent_sentiment(db, filters))
-
-
-@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
-def load_quadrant(
-    db_path: str, data_version: int, filters: Filters
-) -> tuple[pd.DataFrame, pd.DataFrame, float, dict]:
-    """Linked authors with their quadrant, authors and CLV per quadrant, the CLV line and
-    the chart's Vega-Lite spec."""
-    points = advocacy.quadrant(load_roles(db_path, data_version, filters))
-    counts = advocacy.quadrant_counts(points)
-    if points.empty:
-        return points, counts, 0.0, {}
-    threshold = segment_charts.clv_threshold(points)
-    spec = segment_charts.quadrant_chart(points, threshold, advocacy.INFLUENCE_HIGH).to_dict()
-    return points, counts, threshold, spec
