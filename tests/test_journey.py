@@ -291,3 +291,69 @@ def test_refresh_reads_cases_by_their_customer_or_the_customer_linked_to_their_p
     assert rows == [("C1", "repeat", 1, 0, "2026-10-05T10:00:00"), ("C2", "first_purchase", 1, 0, None)]
     cases = fresh_db.execute(f"SELECT source, id, customer_id, phase, label FROM {journey.FEEDBACK_PHASES} WHERE source = 'case'").fetchall()
     assert cases == [("case", "2", "C2", "purchase_delivery", "neutral")]
+
+
+def _as_customer(touch: dict[str, pd.DataFrame], customer_id: str) -> dict[str, pd.DataFrame]:
+    return {k: f.assign(customer_id=customer_id) for k, f in touch.items()}
+
+
+# Four customers whose stages depend on each other's neighbours in time: a recovered complaint (A), an open
+# rescue case (B), a thank-you case (C) and a prospect who only talks (D, first alphabetically last in time).
+CROWD = {
+    "A": frames(orders=["2026-08-15", "2026-09-20", "2026-10-05"], mentions=[("2026-09-25", "negative", False)], cases=[RESOLVED_RESCUE]),
+    "B": frames(orders=["2026-03-01", "2026-09-30"], mentions=[("2026-10-06", "positive", False)], cases=[("rescue", "2026-10-01", None)]),
+    "C": frames(orders=["2025-12-01", "2026-06-01"], cases=[("thank-you", "2026-06-20", None)], surveys=[("2026-07-01", 4)]),
+    "0D": frames(mentions=[("2026-05-01", "neutral", False), ("2026-10-30", "neutral", True)]),
+}
+
+
+@pytest.mark.parametrize("when", ["2026-06-30T23:59:59", "2026-09-26T12:00:00", "2026-09-30T23:59:59", "2026-10-31T23:59:59"])
+def test_stages_of_many_customers_at_once_are_the_stages_of_each_alone(when: str) -> None:
+    t = pd.Timestamp(when)
+    alone = {}
+    for cid, touch in CROWD.items():
+        own = _as_customer(touch, cid)
+        alone.update(journey.stages_at(t, own["orders"], own["mentions"], own["surveys"], own["cases"]).to_dict())
+    # Interleave the customers' rows so that no kind of touchpoint is sorted by customer or by time.
+    crowd = {k: pd.concat([_as_customer(t_, c)[k] for c, t_ in CROWD.items()], ignore_index=True).iloc[::-1] for k in CROWD["A"]}
+    together = journey.stages_at(t, crowd["orders"], crowd["mentions"], crowd["surveys"], crowd["cases"])
+    assert together.to_dict() == alone
+    assert list(together.index) == sorted(alone)
+    history = journey.stage_history(crowd, [t])
+    assert dict(zip(history["customer_id"], history["stage"], strict=True)) == alone
+
+
+def test_the_crowd_reaches_the_documented_stages() -> None:
+    crowd = {k: pd.concat([_as_customer(t_, c)[k] for c, t_ in CROWD.items()], ignore_index=True) for k in CROWD["A"]}
+    assert journey.stages_at(T, crowd["orders"], crowd["mentions"], crowd["surveys"], crowd["cases"]).to_dict() == {
+        "0D": "engaged",  # two mentions, one a reply
+        "A": "repeat",  # the order after the resolution forgives the complaint; no praise
+        "B": "at_risk",  # the open rescue case outweighs the praise
+        "C": "advocate",  # the thank-you case is praise; the 0-6 answer is older than 90 days
+    }
+    state = journey.rescue_state(T, pd.Index(["A", "B", "C", "Z"]), crowd["orders"], crowd["mentions"], crowd["surveys"], crowd["cases"])
+    assert state["open_rescue"].tolist() == [0, 1, 0, 0]
+    assert state["resolved_at"].tolist()[0] == pd.Timestamp("2026-09-27")
+    assert state["recovered_at"].tolist()[0] == pd.Timestamp("2026-10-05")
+    assert state["recovered_at"].isna().tolist() == [False, True, True, True]
+
+
+@pytest.mark.parametrize("email_only", [True, False])
+def test_a_survey_without_customer_id_belongs_to_every_customer_with_its_email(fresh_db: sqlite_utils.Database, email_only: bool) -> None:
+    store.upsert_rows(
+        fresh_db, S.CUSTOMERS, ["customer_id", "email"],
+        [("C1", "ana@example.com"), ("C2", " ANA@example.com"), ("C3", "bo@example.com"), ("C4", None)],
+    )
+    answers = [
+        ("S1", "C3", "ana@example.com", 9, "2026-10-01T10:00:00"),  # its own customer id wins over the e-mail
+        ("S2", None, "Ana@Example.com ", 3, "2026-10-02T10:00:00"),  # two customers share the e-mail: one row each
+        ("S3", None, "nobody@example.com", 5, "2026-10-03T10:00:00"),  # names nobody
+        ("S4", None, None, 7, "2026-10-04T10:00:00"),  # names nobody
+        ("S5", "C1", None, 10, "2026-11-05T10:00:00"),  # after the date
+    ]
+    if not email_only:
+        answers = [a for a in answers if a[1] is not None]
+    store.upsert_rows(fresh_db, S.SURVEYS, ["survey_id", "customer_id", "email", "score", "answered_at"], answers)
+    got = journey.load_surveys(fresh_db, "2026-10-31T23:59:59")
+    expected = [["S1", "C3", 9, "2026-10-01T10:00:00"]] + ([["S2", "C1", 3, "2026-10-02T10:00:00"], ["S2", "C2", 3, "2026-10-02T10:00:00"]] if email_only else [])
+    assert got[["survey_id", "customer_id", "score", "at"]].values.tolist() == expected
