@@ -597,16 +597,23 @@ def bench_sentiment(context: BenchContext) -> StageResult:
     db = store.open_db(_mentions_db(context))
     try:
         context.peak.reset()
+        # The load average before and after: the two scoring workers need both
+        # cores, so texts/s on a machine busy with other work says little.
+        load_before = os.getloadavg()[0]
         t0, cpu0 = time.perf_counter(), time.process_time()
         summary = score(db, progress=lambda f, m: context.report(name, f, m))
         seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        load_after = os.getloadavg()[0]
         peak = context.peak.current_peak()
         rows = int(getattr(summary, "rows", 0) or 0) or context.rows
     finally:
         db.close()
     return StageResult(
         stage=name, rows=rows, seconds=seconds,
-        extra={"cpu_seconds": round(cpu, 3), "peak_rss_mb": round(peak, 1)},
+        extra={
+            "cpu_seconds": round(cpu, 3), "peak_rss_mb": round(peak, 1),
+            "load_avg_1m": [round(load_before, 2), round(load_after, 2)],
+        },
     )
 
 

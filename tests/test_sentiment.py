@@ -256,8 +256,9 @@ def test_a_memoised_valence_is_not_reused_in_another_context() -> None:
     assert [english.vader_score(t)[0] for t in texts] == [sia.polarity_scores(t)["compound"] for t in texts]
 
 
+@pytest.mark.parametrize(("parallel_from", "chunk"), [(2, 2), (8, 4)])
 def test_parallel_scoring_stores_what_serial_scoring_gives(
-    fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+    fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch, parallel_from: int, chunk: int
 ) -> None:
     texts = [
         ("I love this sofa", "en"),
@@ -267,15 +268,18 @@ def test_parallel_scoring_stores_what_serial_scoring_gives(
         ("Das Sofa ist schön und bequem", None),
         ("Terrible delivery, I hate waiting", "en"),
         ("Me encanta la mesa", "es"),
+        ("Me encanta la mesa", None),
+        ("Terrible delivery, I hate waiting", "en"),
     ]
     _add_mentions(fresh_db, [(f"m{i}", t, lang) for i, (t, lang) in enumerate(texts)])
-    # Two worker processes, chunks of two distinct texts: mentions of one
-    # text are written when its chunk arrives, whatever the input order.
-    monkeypatch.setattr(sentiment, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(sentiment, "CHUNK", 2)
+    # Two worker processes, small chunks: a text repeated in its own chunk or
+    # in a later one is scored once and copied; the same text with another
+    # language tag is scored on its own.
+    monkeypatch.setattr(sentiment, "PARALLEL_FROM", parallel_from)
+    monkeypatch.setattr(sentiment, "CHUNK", chunk)
     summary = sentiment.score_mentions(fresh_db)
     assert summary.message == (
-        "Scored 7 mentions (5 distinct texts): 4 positive, 0 neutral, 2 negative, 1 unscored."
+        "Scored 9 mentions (5 distinct texts): 5 positive, 0 neutral, 3 negative, 1 unscored."
     )
     expected = sentiment.score_texts([t for t, _ in texts], [lang for _, lang in texts])
     stored = {r["mention_id"]: r for r in fresh_db[S.SENTIMENT].rows}
@@ -502,7 +506,30 @@ def test_linear_scores_do_not_depend_on_the_batch_or_the_token_table(monkeypatch
     texts = ["Me encanta la mesa nueva", "No me gusta nada, horrible!!!", "", "qwerty asdf zxcv"]
     together = model.score_lists(texts)
     monkeypatch.setattr(linear, "_TOKEN_TABLE_MAX", 3)  # the table starts again at every batch
+    monkeypatch.setattr(linear, "_SLICE", 3)  # and the numpy steps work on slices of three texts
     one_by_one = [model.score_lists([t]) for t in texts]
     assert together == tuple(
         list(x) for x in zip(*[(s[0], lab[0], w[0]) for s, lab, w in one_by_one], strict=True)
     )
+
+
+def test_emoji_are_replaced_as_a_translation_table_would() -> None:
+    import random
+
+    _, table, emoji = english.analyzer()
+    rng = random.Random(3)
+    pool = sorted(emoji) + list("ab c\u00aa\u00ab\u2122\u2600\u200d\ufe0f\U0001f9ff\U0001fa70 ")
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 25))) for _ in range(3000)]
+    for text in texts:
+        assert english._replace_emoji(text, table, emoji) == text.translate(table).strip(), text
+
+
+def test_vectorised_rounding_of_word_weights_equals_round() -> None:
+    from scrm.sentiment.linear import _round3
+
+    rng = np.random.default_rng(1)
+    ties = (rng.integers(-100_000, 100_000, 50_000) + 0.5) / 1000.0  # decimal halves, as floats
+    values = np.concatenate(
+        [rng.normal(0, 2, 100_000), ties, np.nextafter(ties, 10), np.nextafter(ties, -10), [0.0, -0.0004]]
+    )
+    assert _round3(values) == [round(v, 3) for v in values.tolist()]

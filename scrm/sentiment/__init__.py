@@ -18,10 +18,11 @@ One interface over one scorer per language:
 valence per word (-4..4) for English; for es/fr the word's contribution to
 the log-odds of positive versus negative.
 
-Identical texts are scored once; big batches use two worker processes
-(started, and loading their models, while the texts are read), and
-``score_mentions`` writes each chunk of scored texts while the workers score
-the next ones.
+Identical texts are scored once. Big batches use two worker processes:
+``score_mentions`` starts them (they load their models) as soon as it has
+read enough mentions, sends each chunk of mentions with new texts as it is
+read, and writes the rows they return, ready to insert, while they score
+the next chunks; it only reads, de-duplicates and writes.
 """
 
 from __future__ import annotations
@@ -32,12 +33,15 @@ import logging
 import math
 import multiprocessing
 import time
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
@@ -356,52 +360,194 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
     # language. The test runs in SQLite so a re-run reads no texts at all.
     current = " OR ".join("(s.lang = ? AND s.model = ? AND s.model_version = ?)" for _ in models)
     params = [value for lang, (name, ver) in models.items() for value in (lang, name, ver)]
-    todo = db.execute(
+    cursor = db.execute(
         f"SELECT m.mention_id, m.text, m.lang "
         f"FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id "
         f"WHERE s.mention_id IS NULL OR NOT COALESCE({current}, 0)",
         params,
-    ).fetchall()
-    if not todo:
+    )
+    # A first batch tells whether worker processes are worth it; if so they
+    # start at once and load their models while the rest is read.
+    first = cursor.fetchmany(PARALLEL_FROM)
+    if not first:
         return StageSummary("sentiment", 0, time.perf_counter() - started, "All mentions already scored.")
-    # The workers start and load their models while this process reads and
-    # de-duplicates the texts.
-    with _worker_pool(len(todo)) as pool:
-        # Columns by itemgetter maps: several times faster than zip(*todo) on a million rows.
-        mention_ids, texts, given = (list(map(itemgetter(k), todo)) for k in range(3))
-        del todo
-        uniq_texts, uniq_langs, position = _distinct(texts, given)
-        distinct = len(set(texts) - {None})
-        # Mentions grouped by their distinct text, so that each scored chunk of
-        # distinct texts is written as soon as it arrives (SQLite writes here
-        # while the workers score the next chunks).
-        pos = np.asarray(position, dtype=np.int64)
-        order = np.argsort(pos, kind="stable")
-        bounds = np.searchsorted(pos[order], np.arange(0, len(uniq_texts) + CHUNK, CHUNK)).tolist()
-        order_list = order.tolist()
-        position_of = position
-        now = store.utcnow()
-        counts: dict[str, int] = dict.fromkeys(LABELS, 0)
-
-        def stored_rows() -> Iterator[tuple[Any, ...]]:
-            chunks = _scored_chunks(uniq_texts, uniq_langs, stored=True, progress=progress, pool=pool)
-            for k, (offset, part) in enumerate(chunks):
-                for m in order_list[bounds[k] : bounds[k + 1]]:
-                    row = part[position_of[m] - offset]
-                    counts[row[2]] += 1
-                    yield (mention_ids[m], *row, now)
-
-        columns = ("mention_id", "lang", "score", "label", "words", "model", "model_version", "scored_at")
-        with _gc_paused(), store.transaction(db), store.deferred_indexes(db, S.SENTIMENT, len(mention_ids)):
-            store.upsert_rows(db, S.SENTIMENT, columns, stored_rows(), total=len(mention_ids))
+    fresh = store.is_empty(db, S.SENTIMENT)
+    if len(first) < PARALLEL_FROM:
+        total, distinct, counts = _score_mentions_here(db, first, fresh, progress)
+    else:
+        total, distinct, counts = _score_mentions_in_workers(db, first, cursor, fresh, progress)
     seconds = time.perf_counter() - started
     message = (
-        f"Scored {len(mention_ids):,} mentions ({distinct:,} distinct texts): "
+        f"Scored {total:,} mentions ({distinct:,} distinct texts): "
         + ", ".join(f"{counts.get(lab, 0):,} {lab}" for lab in LABELS)
         + "."
     )
     log.info("sentiment: %s in %.1f s", message, seconds)
-    return StageSummary("sentiment", len(mention_ids), seconds, message)
+    return StageSummary("sentiment", total, seconds, message)
+
+
+_COLUMNS = ("mention_id", "lang", "score", "label", "words", "model", "model_version", "scored_at")
+
+
+def _write(db: sqlite_utils.Database, rows: Iterator[tuple[Any, ...]], total: int, fresh: bool) -> None:
+    """Write sentiment rows in one transaction (plain INSERTs when the table was empty)."""
+    with _gc_paused(), store.transaction(db), store.deferred_indexes(db, S.SENTIMENT, total):
+        store.upsert_rows(db, S.SENTIMENT, _COLUMNS, rows, total=total, fresh=fresh)
+
+
+def _score_mentions_here(
+    db: sqlite_utils.Database, todo: list[tuple[Any, ...]], fresh: bool, progress: Progress | None
+) -> tuple[int, int, dict[str, int]]:
+    """Score a few mentions in this process: (mentions, distinct texts, count per label)."""
+    # Columns by itemgetter maps: several times faster than zip(*todo).
+    mention_ids, texts, given = (list(map(itemgetter(k), todo)) for k in range(3))
+    uniq_texts, uniq_langs, position = _distinct(texts, given)
+    distinct = len(set(texts) - {None})
+    # Mentions grouped by their distinct text, so that each scored chunk of
+    # distinct texts is written as soon as it arrives.
+    pos = np.asarray(position, dtype=np.int64)
+    order = np.argsort(pos, kind="stable")
+    bounds = np.searchsorted(pos[order], np.arange(0, len(uniq_texts) + CHUNK, CHUNK)).tolist()
+    order_list = order.tolist()
+    now = store.utcnow()
+    counts: dict[str, int] = dict.fromkeys(LABELS, 0)
+
+    def stored_rows() -> Iterator[tuple[Any, ...]]:
+        chunks = _scored_chunks(uniq_texts, uniq_langs, stored=True, progress=progress)
+        for k, (offset, part) in enumerate(chunks):
+            for m in order_list[bounds[k] : bounds[k + 1]]:
+                row = part[position[m] - offset]
+                counts[row[2]] += 1
+                yield (mention_ids[m], *row, now)
+
+    _write(db, stored_rows(), len(mention_ids), fresh)
+    return len(mention_ids), distinct, counts
+
+
+def _score_mention_chunk(
+    args: tuple[list[Any], list[str], list[Any], str],
+) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+    """In a worker: the sentiment rows, ready to insert, of a chunk of mentions, and the count per
+    label (the parent sends each (text, language) once)."""
+    mention_ids, texts, given, now = args
+    with _gc_paused():
+        uniq_texts, uniq_langs, position = _distinct(texts, given)
+        scored = _score_unique_now(uniq_texts, uniq_langs)
+        rows = [
+            (
+                mention_id,
+                lang,
+                None if score is None else round(score, 4),
+                label,
+                _words_json(words),
+                name,
+                ver,
+                now,
+            )
+            for mention_id, (lang, score, label, words, name, ver) in zip(
+                mention_ids, map(scored.__getitem__, position), strict=True
+            )
+        ]
+        return rows, dict(Counter(map(itemgetter(3), rows)))
+
+
+def _score_mentions_in_workers(
+    db: sqlite_utils.Database,
+    first: list[tuple[Any, ...]],
+    cursor: Any,
+    fresh: bool,
+    progress: Progress | None,
+) -> tuple[int, int, dict[str, int]]:
+    """Score many mentions in worker processes: (mentions, distinct texts, count per label).
+
+    This process only reads, de-duplicates and writes. Each chunk of
+    mentions read goes to the workers at once (they score while the rest
+    is read); a mention whose (text, language) was already sent is not
+    sent again: its row is copied from the first one's. Workers return
+    rows ready to insert, written in order while they score the next chunks.
+    """
+    now = store.utcnow()
+    # Mentions sent to the workers are numbered in sending order. ``seen``:
+    # text -> number of the first mention sent with it, whose language tag is
+    # in ``sent_given``; the same text with another tag is looked up in
+    # ``tagged`` by (text, tag). Keys are the texts themselves (no tuples):
+    # the usual chunk, all new texts, is checked and added at C speed.
+    seen: dict[Any, int] = {}
+    tagged: dict[tuple[Any, Any], int] = {}
+    sent_given: list[Any] = []
+    starts: list[int] = []  # number of the first mention sent in each chunk
+    # Per chunk: (mention_id, chunk, position) of the sent mention whose row it copies.
+    copies: list[list[tuple[Any, int, int]]] = []
+    wanted: dict[int, set[int]] = {}  # chunk -> positions of rows to keep for copies
+    with _worker_pool(PARALLEL_FROM) as pool:
+        assert pool is not None
+        futures: list[Future[tuple[list[tuple[Any, ...]], dict[str, int]]] | None] = []
+        total = 0
+        rows = first
+        while rows:
+            for begin in range(0, len(rows), CHUNK):
+                piece = rows[begin : begin + CHUNK]
+                total += len(piece)
+                base = len(sent_given)
+                starts.append(base)
+                mention_ids, texts, given = (list(map(itemgetter(j), piece)) for j in range(3))
+                mine: list[tuple[Any, int, int]] = []
+                if seen.keys().isdisjoint(texts) and len(dict.fromkeys(texts)) == len(texts):
+                    seen.update(zip(texts, range(base, base + len(texts)), strict=True))
+                    sent_given.extend(given)
+                else:
+                    send_ids: list[Any] = []
+                    send_texts: list[str] = []
+                    for mention_id, text, tag in zip(mention_ids, texts, given, strict=True):
+                        at = seen.get(text)
+                        if at is None:
+                            seen[text] = len(sent_given)
+                        elif sent_given[at] != tag:
+                            at = tagged.get((text, tag))
+                            if at is None:
+                                tagged[(text, tag)] = len(sent_given)
+                        if at is None:
+                            sent_given.append(tag)
+                            send_ids.append(mention_id)
+                            send_texts.append(text)
+                        else:
+                            c = bisect_right(starts, at) - 1  # the last chunk starting there sent it
+                            mine.append((mention_id, c, at - starts[c]))
+                            wanted.setdefault(c, set()).add(at - starts[c])
+                    mention_ids, texts, given = send_ids, send_texts, sent_given[base:]
+                copies.append(mine)
+                futures.append(pool.submit(_score_mention_chunk, (mention_ids, texts, given, now)))
+            if progress is not None:
+                progress(0.0, f"Read {total:,} mentions to score")
+            rows = cursor.fetchmany(CHUNK * 4)
+        distinct = len(seen) - (None in seen)
+        counts: dict[str, int] = dict.fromkeys(LABELS, 0)
+
+        def chunks() -> Iterator[list[tuple[Any, ...]]]:
+            kept: dict[tuple[int, int], tuple[Any, ...]] = {}  # rows that later copies need
+            written = 0
+            for k in range(len(futures)):
+                # Taken out of the list: a written chunk's rows are not kept in memory.
+                future, futures[k] = futures[k], None
+                assert future is not None
+                part, part_counts = future.result()
+                del future
+                for label, n in part_counts.items():
+                    counts[label] += n
+                for j in wanted.pop(k, ()):
+                    kept[k, j] = part[j]
+                yield part
+                if copies[k]:
+                    copied = [(mention_id, *kept[c, j][1:]) for mention_id, c, j in copies[k]]
+                    for row in copied:
+                        counts[row[3]] += 1
+                    yield copied
+                written += len(part) + len(copies[k])
+                if progress is not None:
+                    progress(written / total, f"Scored {written:,} of {total:,} mentions")
+
+        _write(db, chain.from_iterable(chunks()), total, fresh)
+    return total, distinct, counts
 
 
 def sentiment_file(path: str | Path) -> pd.DataFrame:

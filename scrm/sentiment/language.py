@@ -65,7 +65,8 @@ def normalise_lang(value: object) -> str | None:
 def detect_language(text: str) -> str:
     """``en``, ``es``, ``fr`` or ``other`` for one text (``other`` when too short to tell)."""
     cleaned = clean_for_detection(text)
-    if sum(map(str.isalpha, cleaned)) < MIN_LETTERS:
+    # Enough letters in the first few characters spares counting them all.
+    if sum(map(str.isalpha, cleaned[:8])) < MIN_LETTERS and sum(map(str.isalpha, cleaned)) < MIN_LETTERS:
         return OTHER
     found = _detector().detect_language_of(cleaned)
     return _CODES.get(found.name, OTHER) if found is not None else OTHER
