@@ -533,3 +533,26 @@ def test_vectorised_rounding_of_word_weights_equals_round() -> None:
         [rng.normal(0, 2, 100_000), ties, np.nextafter(ties, 10), np.nextafter(ties, -10), [0.0, -0.0004]]
     )
     assert _round3(values) == [round(v, 3) for v in values.tolist()]
+
+
+def test_worker_processes_never_run_a_streamlit_style_main_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Streamlit runs app.py as a __main__ module without an import name; multiprocessing
+    # would execute that file again in every worker (a first start would build the demo twice).
+    import sys
+    import types
+
+    from scrm import sentiment as sentiment_package
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "app_like.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('the app ran in a worker')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    with sentiment_package._worker_pool(sentiment_package.PARALLEL_FROM) as pool:
+        assert pool is not None
+        assert pool.submit(sentiment_package._warm_up).result(timeout=120) is None
+    assert sys.modules["__main__"] is fake_main
+    assert not marker.exists()

@@ -32,7 +32,9 @@ import json
 import logging
 import math
 import multiprocessing
+import sys
 import time
+import types
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -260,9 +262,35 @@ def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
     with ProcessPoolExecutor(
         max_workers=WORKERS, mp_context=multiprocessing.get_context("forkserver")
     ) as pool:
-        for _ in range(WORKERS):
-            pool.submit(_warm_up)
+        # Every worker is started here (one per warm-up), while the main
+        # script is hidden: no later submit starts another.
+        with _main_script_hidden():
+            for _ in range(WORKERS):
+                pool.submit(_warm_up)
         yield pool
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Keep new worker processes from running the program's main script again.
+
+    multiprocessing "prepares" a worker by executing the parent's ``__main__``
+    file when that module has no import name. Streamlit runs ``app.py`` (and
+    each page) as such a ``__main__``: a worker would run the whole app, which
+    on a first start builds the demo and starts workers of its own. The
+    workers need nothing from ``__main__`` (their functions live in this
+    package), so a bare stand-in takes its place while they start. Programs
+    started with ``python -m`` or pytest keep theirs: they have an import name.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _scored_chunks(
