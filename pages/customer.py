@@ -16,7 +16,7 @@ import streamlit as st
 
 from scrm import customer360 as C
 from scrm import customer_charts as charts
-from scrm import exports, ui
+from scrm import exports, journey_views, ui
 from scrm.ui import auth as access
 from scrm.ui import customer as U
 from scrm.ui import escape_markdown as esc
@@ -25,15 +25,7 @@ from scrm.ui.filters import current_filters
 
 CUSTOMER_PARAM = "customer"
 PERSONAL = {"name": "name", "email": "email"}
-STAGE_NAMES = {
-    "aware": "Aware",
-    "engaged": "Engaged",
-    "first_purchase": "First purchase",
-    "repeat": "Repeat",
-    "advocate": "Advocate",
-    "at_risk": "At risk",
-    "lapsed": "Lapsed",
-}
+STAGE_NAMES = journey_views.STAGE_LABELS  # the Journey page's names for the stages
 STAGE_COLOURS = {"at_risk": "orange", "lapsed": "red", "advocate": "green"}
 ROLE_COLOURS = {"ambassador": "violet", "advocate": "green", "detractor": "red", "influencer": "blue"}
 

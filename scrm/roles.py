@@ -54,7 +54,6 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -62,6 +61,7 @@ import sqlite_utils
 
 from scrm import schema as S
 from scrm import store
+from scrm.compute import StageSummary  # one summary type for every stage
 from scrm.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -110,14 +110,6 @@ _NOT_RECOMMEND = re.compile(
 )
 
 
-@dataclass
-class StageSummary:
-    """What one engine step wrote: its name, rows, time taken and a sentence for people."""
-
-    stage: str
-    rows: int
-    seconds: float
-    message: str
 
 
 # --- helpers shared by roles, journey and alerts ---------------------------------------

@@ -45,7 +45,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -59,6 +58,7 @@ from threadpoolctl import threadpool_limits
 
 from scrm import schema as S
 from scrm import store
+from scrm.compute import StageSummary  # one summary type for every stage
 from scrm.errors import ScrmError
 
 log = logging.getLogger(__name__)
@@ -97,14 +97,6 @@ class NotEnoughCustomers(ScrmError):
     """There are too few customers with features to form segments."""
 
 
-@dataclass
-class StageSummary:
-    """What a compute stage did (the compute layer reads these four fields)."""
-
-    stage: str
-    rows: int
-    seconds: float
-    message: str
 
 
 # --- the model ----------------------------------------------------------------------

@@ -60,6 +60,7 @@ from threadpoolctl import threadpool_limits
 
 from scrm import schema as S
 from scrm import store
+from scrm.compute import StageSummary  # one summary type for every stage
 
 log = logging.getLogger(__name__)
 
@@ -364,14 +365,6 @@ def choose_topic_count(n_docs: int, maximum: int = DEFAULT_TOPICS) -> int:
 # --- refresh ------------------------------------------------------------------------
 
 
-@dataclass
-class StageSummary:
-    """What a compute stage did (the compute layer reads these four fields)."""
-
-    stage: str
-    rows: int
-    seconds: float
-    message: str
 
 
 def _tables(db: sqlite_utils.Database) -> set[str]:

@@ -48,6 +48,7 @@ from scipy import optimize, special
 
 from scrm import schema as S
 from scrm import store
+from scrm.compute import StageSummary  # one summary type for every stage
 from scrm.errors import ConfigError, ScrmError
 
 log = logging.getLogger(__name__)
@@ -120,14 +121,6 @@ class NotEnoughData(ScrmError):
     """There are too few customers or repeat purchases to fit a CLV model."""
 
 
-@dataclass
-class StageSummary:
-    """What a compute stage did (read by the compute layer)."""
-
-    stage: str
-    rows: int
-    seconds: float
-    message: str
 
 
 # --- dates and the purchase summary -----------------------------------------------------------

@@ -40,7 +40,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain
@@ -54,6 +53,7 @@ import sqlite_utils
 
 from scrm import schema as S
 from scrm import store
+from scrm.compute import StageSummary  # one summary type for every stage
 from scrm.errors import ImportRejected, MissingColumns
 from scrm.sentiment.english import MODEL as EN_MODEL
 from scrm.sentiment.english import MODEL_VERSION as EN_VERSION
@@ -86,14 +86,6 @@ __all__ = [
 ]
 
 
-@dataclass
-class StageSummary:
-    """What one compute stage did (read by the compute layer)."""
-
-    stage: str
-    rows: int
-    seconds: float
-    message: str
 
 
 @cache
