@@ -305,7 +305,11 @@ if listed.empty:
 else:
     table = _table(listed, now)
     ids = [int(i) for i in listed["case_id"]]
-    st.caption(f"{len(listed):,} of {len(everything):,} cases; open ones by deadline first. Select a row to open it.")
+    # The list is the team's work: an open case stays on it whatever the sidebar dates, which only the tiles follow.
+    dated = " (of any date: the sidebar dates apply to the tiles above)" if filters.date_from or filters.date_to else ""
+    st.caption(
+        f"{len(listed):,} of {len(everything):,} cases{dated}; open ones by deadline first. Select a row to open it."
+    )
     # Breached deadlines in red: the sign says it without colour, the colour makes it stand out.
     styled = P.masked_frame(table, PERSONAL).style.map(
         lambda v: "color: #d62728; font-weight: 600" if str(v).startswith("⚠") else "", subset=["Deadline"]
