@@ -367,16 +367,16 @@ def _quarantine_tab(db_path: str, version: int) -> None:
     left, right, _ = st.columns([1, 1, 4])
     with left:
         st.download_button(
-            "Download CSV", export("csv"), file_name=f"{stem}.csv", mime="text/csv",
+            "Download CSV", access.audited(export("csv"), f"{stem}.csv", rows=total), file_name=f"{stem}.csv", mime="text/csv",
             icon=":material/download:", key="data_quarantine_csv",
-            **access.export_kwargs(f"{stem}.csv", rows=total),
+            on_click="ignore",
         )
     with right:
         st.download_button(
-            "Download Excel", export("xlsx"), file_name=f"{stem}.xlsx",
+            "Download Excel", access.audited(export("xlsx"), f"{stem}.xlsx", rows=total), file_name=f"{stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:", key="data_quarantine_xlsx",
-            **access.export_kwargs(f"{stem}.xlsx", rows=total),
+            on_click="ignore",
         )
 
 

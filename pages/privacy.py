@@ -116,11 +116,12 @@ def _export(path: str, version: int, customer_id: str) -> None:
     text, counts = L.load_export(path, version, customer_id)
     file_name = f"person-{customer_id}.json"
     st.download_button(
-        "Download everything (JSON)", text.encode("utf-8"), file_name=file_name, mime="application/json",
+        "Download everything (JSON)", access.audited(text.encode("utf-8"), file_name, what="person export", **counts),
+        file_name=file_name, mime="application/json",
         icon=":material/download:", key="privacy_export",
         help="The customer record, linked profiles, mentions with sentiment, orders, survey answers, cases "
         "and every derived row, in the format scrm-person-export/1. The download is recorded in the audit log.",
-        **access.export_kwargs(file_name, what="person export", **counts),
+        on_click="ignore",
     )
 
 

@@ -197,9 +197,10 @@ def _audit_section(path: str, version: int) -> None:
     st.caption(f"Newest first: {limit_note} matching entries.")
     if access.export_allowed():
         st.download_button(
-            "Download CSV", lambda: exports.to_csv_bytes(log), file_name="audit-log.csv", mime="text/csv",
+            "Download CSV", access.audited(lambda: exports.to_csv_bytes(log), "audit-log.csv", rows=len(log)),
+            file_name="audit-log.csv", mime="text/csv",
             icon=":material/download:", key="settings_audit_csv",
-            **access.export_kwargs("audit-log.csv", rows=len(log)),
+            on_click="ignore",
         )
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -89,3 +90,23 @@ def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     store.open_db(path).close()
     monkeypatch.setenv(store.ENV_DB, str(path))
     yield path
+
+
+@pytest.fixture
+def fetches(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What a browser's fetch of each download button's file runs, by file name.
+
+    Downloads are recorded in the audit log when the file is fetched
+    (:func:`scrm.ui.auth.audited`), which AppTest cannot do: a test calls the fetch itself.
+    """
+    from scrm.ui import auth as access
+
+    made: dict[str, Any] = {}
+    original = access.audited
+
+    def recording(data: Any, file_name: str, **detail: Any) -> Any:
+        made[file_name] = original(data, file_name, **detail)
+        return made[file_name]
+
+    monkeypatch.setattr(access, "audited", recording)
+    return made

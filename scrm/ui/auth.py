@@ -10,7 +10,7 @@ A configuration the app cannot apply safely lets nobody in and says on
 screen what to fix (fail closed).
 
 Pages use :func:`require` (refuse and stop), :func:`can` (hide a button),
-:func:`export_allowed` and :func:`record_export` (download buttons) and
+:func:`export_allowed` and :func:`audited` (download buttons) and
 :func:`actor`/:func:`role` (the audit log).
 """
 
@@ -21,6 +21,8 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -181,10 +183,12 @@ def record_pending_sign_in() -> None:
     _record(audit.LOGIN, user, target=user.name, detail={"mode": mode, "result": "signed in"})
 
 
-def _record(action: str, user: auth.User, *, target: str = "", detail: str | dict[str, Any] = "") -> None:
+def _record(
+    action: str, user: auth.User, *, target: str = "", detail: str | dict[str, Any] = "", path: str | None = None
+) -> None:
     """One audit entry in the app's database; a failure to log is logged, never a crash of the page."""
     try:
-        path = ui.current_db_path()
+        path = path or ui.current_db_path()
         if not Path(path).is_file():  # first start: no database to write to yet
             log.warning("no database yet for the %s entry of the audit log (%s)", action, detail)
             return
@@ -347,14 +351,22 @@ def export_allowed(container: Any = None) -> bool:
     return False
 
 
-def record_export(file_name: str, detail: dict[str, Any] | None = None) -> None:
-    """A download button's ``on_click``: the export goes to the audit log (file name, counts; no contents)."""
-    _record(audit.EXPORT, current_user(), target=file_name, detail=detail or {})
+def audited(data: Any, file_name: str, **detail: Any) -> Callable[[], Any]:
+    """A download button's ``data`` that records the export when the browser fetches the file.
+
+    Recorded at fetch time rather than by an ``on_click`` callback: a callback
+    reruns the page, and the rerun can retire the file before the browser has
+    fetched it, so the download is lost. Use with ``on_click="ignore"``. Who is
+    downloading and from which database are read now, while the page runs:
+    the fetch itself runs outside the page's session. ``data`` may be the
+    content or a function that builds it (then built only when fetched).
+    """
+    return partial(_fetch_and_record, ui.current_db_path(), current_user(), data, file_name, detail)
 
 
-def export_kwargs(file_name: str, **detail: Any) -> dict[str, Any]:
-    """``on_click``/``args``/``kwargs`` for ``st.download_button`` that record the export when clicked."""
-    return {"on_click": record_export, "args": (file_name,), "kwargs": {"detail": detail}}
+def _fetch_and_record(path: str, user: auth.User, data: Any, file_name: str, detail: dict[str, Any]) -> Any:
+    _record(audit.EXPORT, user, target=file_name, detail=detail, path=path)
+    return data() if callable(data) else data
 
 
 # --- the audit log -----------------------------------------------------------------------

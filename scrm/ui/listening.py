@@ -148,13 +148,17 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str) -> None:
         return
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV", lambda: exports.to_csv_bytes(frame), f"{file_stem}.csv", "text/csv",
+        "Download CSV",
+        access.audited(lambda: exports.to_csv_bytes(frame), f"{file_stem}.csv", rows=len(frame)),
+        f"{file_stem}.csv", "text/csv",
         key=f"{key}_csv", icon=":material/download:", width="stretch", disabled=frame.empty,
-        **access.export_kwargs(f"{file_stem}.csv", rows=len(frame)),
+        on_click="ignore",
     )
     right.download_button(
-        "Download Excel", lambda: exports.to_xlsx_bytes(frame, file_stem), f"{file_stem}.xlsx",
+        "Download Excel",
+        access.audited(lambda: exports.to_xlsx_bytes(frame, file_stem), f"{file_stem}.xlsx", rows=len(frame)),
+        f"{file_stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx", icon=":material/download:", width="stretch", disabled=frame.empty,
-        **access.export_kwargs(f"{file_stem}.xlsx", rows=len(frame)),
+        on_click="ignore",
     )

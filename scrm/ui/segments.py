@@ -47,24 +47,26 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: st
     with left:
         st.download_button(
             f"{label} CSV",
-            data=lambda: exports.to_csv_bytes(frame),
+            data=access.audited(lambda: exports.to_csv_bytes(frame), f"{file_stem}.csv", rows=len(frame)),
             file_name=f"{file_stem}.csv",
             mime="text/csv",
             key=f"{key}_csv",
             icon=":material/download:",
             disabled=disabled,
-            **access.export_kwargs(f"{file_stem}.csv", rows=len(frame)),
+            on_click="ignore",
         )
     with right:
         st.download_button(
             f"{label} XLSX",
-            data=lambda: exports.to_xlsx_bytes(frame, sheet_name=file_stem),
+            data=access.audited(
+                lambda: exports.to_xlsx_bytes(frame, sheet_name=file_stem), f"{file_stem}.xlsx", rows=len(frame)
+            ),
             file_name=f"{file_stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}_xlsx",
             icon=":material/download:",
             disabled=disabled,
-            **access.export_kwargs(f"{file_stem}.xlsx", rows=len(frame)),
+            on_click="ignore",
         )
 
 
