@@ -21,12 +21,13 @@ from typing import Any
 import sqlite_utils
 import streamlit as st
 
-from scrm import auth, store, ui
+from scrm import auth, ui
+from scrm.db import store
 from scrm.demo import build_demo
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import filters as ui_filters
-from scrm.ui import privacy as ui_privacy
+from scrm.ui import masking as ui_privacy
 
 st.set_page_config(page_title="scrm", page_icon=":material/hub:", layout="wide")
 

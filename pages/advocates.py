@@ -10,12 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from scrm import advocacy as A
-from scrm import auth, segment_charts, ui
-from scrm import segment_views as V
+from scrm import auth, ui
+from scrm.charts import segments as segment_charts
 from scrm.ui import auth as access
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
+from scrm.views import advocates as A
+from scrm.views import segments as V
 
 ui.ensure_routed("pages/advocates.py")
 path = ui.current_db_path()

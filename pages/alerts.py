@@ -3,7 +3,7 @@
 Each alert opens on what drives it (the mentions that carried furthest, the
 authors and the themes behind it) and the daily series around its period.
 The feed comes from the ``alerts`` table that ``python -m scrm score``
-writes (:mod:`scrm.alerts`); this page only reads it.
+writes (:mod:`scrm.analysis.alerts`); this page only reads it.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import listening as L
-from scrm import listening_charts as charts
 from scrm import ui
-from scrm.filters import Filters
+from scrm.charts import listening as charts
+from scrm.db.filters import Filters
 from scrm.ui import listening as loaders
 from scrm.ui.filters import current_filters, platform_label
-from scrm.ui.privacy import masked_frame
+from scrm.ui.masking import masked_frame
+from scrm.views import listening as L
 
 NOT_COMPUTED = (
     "Alerts are not computed yet. Run `python -m scrm score` (after importing mentions), then reload this page."
@@ -29,7 +29,7 @@ NO_ALERTS = "No alert was raised on these data: no spike in volume or negative s
 NO_MATCH = "No alert matches these filters. Clear the kind, brand or platform filter above, or widen the sidebar's date range."
 PAGE_SIZE = 20
 SEVERITY = {"high": ("High", "red", ":material/priority_high:"), "medium": ("Medium", "orange", ":material/warning:")}
-RULE_KIND = "rule"  # alerts raised by workflow rules (scrm.workflows.RULE_ALERT)
+RULE_KIND = "rule"  # alerts raised by workflow rules (scrm.act.rules.RULE_ALERT)
 SCOPES = {"brand": "all platforms", "platform": "platform", "topic": "theme", "customer": "customer"}
 
 
@@ -52,7 +52,7 @@ def _present(value: Any) -> Any:
 def _title(alert: dict[str, Any]) -> str:
     """The expander label: severity, kind, where, when (untrusted parts escaped)."""
     severity = SEVERITY.get(str(alert["severity"]), (str(alert["severity"]).title(), "gray", ""))[0]
-    if alert["kind"] == RULE_KIND:  # raised by a workflow rule (scrm.workflows): named by the rule
+    if alert["kind"] == RULE_KIND:  # raised by a workflow rule (scrm.act.rules): named by the rule
         return f"{severity} · Workflow rule “{ui.escape_markdown(_rule_name(alert))}” · {_day(alert['period_start'])}"
     kind = L.ALERT_KIND_NAMES.get(str(alert["kind"]), str(alert["kind"]))
     where = [str(alert["brand"]) if _present(alert["brand"]) else "all brands"]

@@ -15,14 +15,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import auth, cases, kpis, store, ui
+from scrm import auth, ui
+from scrm.act import cases
+from scrm.db import store
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import cases as loaders
 from scrm.ui import escape_markdown as esc
-from scrm.ui import privacy as P
+from scrm.ui import masking as P
 from scrm.ui.filters import current_filters
 from scrm.ui.segments import download_buttons
+from scrm.views import kpis
 
 CASE_PARAM = "case"
 EMPTY = "No cases yet. Cases are opened by workflow rules on every `python -m scrm score`; see Workflow rules."

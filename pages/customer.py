@@ -14,14 +14,16 @@ import re
 import pandas as pd
 import streamlit as st
 
-from scrm import customer360 as C
-from scrm import customer_charts as charts
-from scrm import exports, journey_views, ui
+from scrm import ui
+from scrm.charts import customer as charts
+from scrm.export import files as exports
 from scrm.ui import auth as access
 from scrm.ui import customer as U
 from scrm.ui import escape_markdown as esc
-from scrm.ui import privacy as P
+from scrm.ui import masking as P
 from scrm.ui.filters import current_filters
+from scrm.views import customer as C
+from scrm.views import journey as journey_views
 
 CUSTOMER_PARAM = "customer"
 PERSONAL = {"name": "name", "email": "email"}

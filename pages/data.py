@@ -1,6 +1,6 @@
 """Data: import files, review import history and quarantined rows, start over.
 
-Everything the page decides per file lives in :mod:`scrm.ui.importing`;
+Everything the page decides per file lives in :mod:`scrm.ui.data`;
 everything it reads comes through the cached loaders in :mod:`scrm.ui`.
 Text from files (names, headers, cells) is shown through dataframes, plain
 widget options or :func:`scrm.ui.escape_markdown`, never as raw markdown.
@@ -20,12 +20,16 @@ from typing import Any
 
 import streamlit as st
 
-from scrm import audit, auth, browse, exports, identity, store, ui
-from scrm import schema as S
+from scrm import auth, ui
+from scrm.analysis import identity
+from scrm.db import audit, store
+from scrm.db import schema as S
 from scrm.errors import ScrmError
+from scrm.export import files as exports
 from scrm.ingest import Preview, import_file
 from scrm.ui import auth as access
-from scrm.ui import importing as I
+from scrm.ui import data as I
+from scrm.views import data as browse
 
 log = logging.getLogger("scrm.pages.data")
 

@@ -5,7 +5,7 @@ in the same city makes it clear, and only suggests the pair when it is not
 sure. Here an analyst accepts or rejects suggestions, links a profile to
 another customer, unlinks a wrong link, merges two customer records of one
 person, and undoes any of it from the history. Every decision is recorded
-(:mod:`scrm.identity_review`) and in the audit log.
+(:mod:`scrm.act.review`) and in the audit log.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import pandas as pd
 import streamlit as st
 
 from scrm import auth, ui
-from scrm import identity_review as R
-from scrm import schema as S
+from scrm.act import review as R
+from scrm.db import schema as S
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import escape_markdown as esc
 from scrm.ui import identity as L
-from scrm.ui import privacy as P
+from scrm.ui import masking as P
 
 EMPTY_QUEUE = (
     "No links wait for review. Suggestions appear after an import of mentions when a profile "

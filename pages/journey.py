@@ -13,11 +13,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from scrm import journey_views as J
 from scrm import ui
-from scrm.filters import Filters
+from scrm.db.filters import Filters
 from scrm.ui import customer as U
 from scrm.ui.filters import current_filters
+from scrm.views import journey as J
 
 
 def _pct(x: float) -> str:

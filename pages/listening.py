@@ -2,7 +2,7 @@
 
 Volume and net sentiment over time, share of voice, themes, top authors,
 places, communication modes and a searchable mention explorer. Every figure
-comes from ``scrm.listening`` / ``scrm.search`` through the cached loaders of
+comes from ``scrm.views.listening`` / ``scrm.db.search`` through the cached loaders of
 ``scrm.ui.listening``; the sidebar's global filters apply to all of it.
 """
 
@@ -13,13 +13,13 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from scrm import listening_charts as charts
 from scrm import ui
-from scrm.filters import Filters
-from scrm.listening import AuthorRank, GroupBy, Period
+from scrm.charts import listening as charts
+from scrm.db.filters import Filters
 from scrm.ui import listening as loaders
 from scrm.ui.filters import current_filters, platform_label
-from scrm.ui.privacy import mask_value, masked_frame
+from scrm.ui.masking import mask_value, masked_frame
+from scrm.views.listening import AuthorRank, GroupBy, Period
 
 NO_MENTIONS = "No mentions yet. Import a mentions file on the Data page, or load the demo data there."
 NO_MATCH = "No mentions match these filters. Widen the date range or clear the brand, platform or language filter in the sidebar."

@@ -15,12 +15,13 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
-from scrm import overview as O
-from scrm import overview_charts, ui
-from scrm.filters import Filters
+from scrm import ui
+from scrm.charts import overview as overview_charts
+from scrm.db.filters import Filters
+from scrm.ui import masking as ui_privacy
 from scrm.ui import overview as loaders
-from scrm.ui import privacy as ui_privacy
 from scrm.ui.filters import current_filters
+from scrm.views import overview as O
 
 EMPTY_MESSAGE = "No data yet. Load the demo (python -m scrm demo) or import your files on the Data page."
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -4,7 +4,7 @@ A request quotes a name, an e-mail, a handle or a customer id: the search
 finds the customer. The page lists how many rows each table holds about
 them, offers everything as one JSON file (the right of access) and, for an
 admin, erases them after the customer id is typed again (the right to
-erasure). The engine is :mod:`scrm.gdpr`; every export, erasure, purge and
+erasure). The engine is :mod:`scrm.privacy.requests`; every export, erasure, purge and
 change of setting goes to the audit log, without the person's data.
 """
 
@@ -15,12 +15,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import auth, gdpr, store, ui
+from scrm import auth, ui
+from scrm.db import store
 from scrm.errors import ScrmError
+from scrm.privacy import requests as gdpr
 from scrm.ui import auth as access
 from scrm.ui import escape_markdown as esc
-from scrm.ui import gdpr as L
-from scrm.ui import privacy as P
+from scrm.ui import masking as P
+from scrm.ui import privacy as L
 
 PICK_KEY = "privacy_pick"
 QUERY_KEY = "privacy_query"

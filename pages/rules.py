@@ -3,7 +3,7 @@
 The rules list (conditions and action in words, matches so far), a form to
 write or change a rule with a preview of what it would have matched, and the
 proposals of manual rules waiting for a person. Rules live in the database
-and run on every `python -m scrm score` (:mod:`scrm.workflows`).
+and run on every `python -m scrm score` (:mod:`scrm.act.rules`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from scrm import auth, ui
-from scrm import schema as S
-from scrm import workflows as W
+from scrm.act import rules as W
+from scrm.db import schema as S
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import escape_markdown as esc
-from scrm.ui import workflows as loaders
-from scrm.ui.privacy import masked_frame
+from scrm.ui import rules as loaders
+from scrm.ui.masking import masked_frame
 
 FLASH_KEY = "rules_flash"
 NEW = 0  # the "new rule" choice of the editor

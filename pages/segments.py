@@ -12,11 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import segment_charts, ui
-from scrm import segment_views as V
-from scrm.filters import Filters
+from scrm import ui
+from scrm.charts import segments as segment_charts
+from scrm.db.filters import Filters
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
+from scrm.views import segments as V
 
 ui.ensure_routed("pages/segments.py")
 path = ui.current_db_path()
@@ -74,7 +75,7 @@ def money_config(frame: pd.DataFrame) -> dict[str, Any]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def load_money(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """Customers, revenue and average CLV per currency (:func:`scrm.segment_views.money_by_currency`)."""
+    """Customers, revenue and average CLV per currency (:func:`scrm.views.segments.money_by_currency`)."""
     return V.money_by_currency(U.load_customer_values(db_path, data_version, filters))
 
 
@@ -90,7 +91,7 @@ CONSENT_LABEL = "Only customers who consented to marketing"
 
 
 def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -> None:
-    """A customer list (``wanted``: :func:`scrm.segment_views.customer_list` filters) with its
+    """A customer list (``wanted``: :func:`scrm.views.segments.customer_list` filters) with its
     count, the consent box (on by default: a list is a campaign list) and the two downloads."""
     consented = st.checkbox(
         CONSENT_LABEL,

@@ -3,7 +3,7 @@
 The access settings live in ``.streamlit/secrets.toml`` (see the README); this
 page shows the mode in effect and the configured people with their roles,
 never a password hash, and helps an admin make a hash for a new user. The
-audit log (:mod:`scrm.audit`) is filterable and downloads as a formula-safe CSV.
+audit log (:mod:`scrm.db.audit`) is filterable and downloads as a formula-safe CSV.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from scrm import audit, auth, exports, ui
+from scrm import auth, ui
+from scrm.db import audit
 from scrm.errors import ConfigError
+from scrm.export import files as exports
 from scrm.ui import auth as access
-from scrm.ui import privacy as ui_privacy
+from scrm.ui import masking as ui_privacy
 
 TITLE = "Access & audit"
 LOG_ROWS = 1000

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python scripts/train_sentiment.py            # writes scrm/sentiment/models/{es,fr}.json
+    python scripts/train_sentiment.py            # writes scrm/analysis/sentiment/models/{es,fr}.json
     python scripts/train_sentiment.py --check    # retrains and fails if the committed files differ
 
 Data: the labelled tweets in ``$SCRM_SHARED_DATA`` (default ``../shared/data``),
@@ -10,7 +10,7 @@ folders ``tweets-spanish`` and ``tweets-french`` (InterTASS 2017 and the
 French set of the XLM-T sentiment benchmark; 1,839 training and 324
 validation tweets each, labels 0 negative, 1 neutral, 2 positive).
 
-Method (see ``scrm/sentiment/linear.py`` for the features):
+Method (see ``scrm/analysis/sentiment/linear.py`` for the features):
 
 1. TF-IDF (sublinear tf, l2) over word, word-pair, character 2-5-gram and
    lexicon features that occur in at least 2 training tweets;
@@ -22,7 +22,7 @@ Method (see ``scrm/sentiment/linear.py`` for the features):
 3. pruning: keep the ``KEEP`` features with the largest coefficients and refit
    on that vocabulary, so the exported model is exactly the model evaluated;
 4. export JSON with coefficients rounded to 6 significant digits, then load
-   it back with :class:`scrm.sentiment.linear.LinearModel` and print the
+   it back with :class:`scrm.analysis.sentiment.linear.LinearModel` and print the
    validation macro-F1 of the exported file.
 
 Everything is deterministic (lbfgs, fixed folds), so a rerun rewrites the same
@@ -47,7 +47,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scrm.sentiment.linear import FORMAT, LEXICON, LinearModel, features  # noqa: E402
+from scrm.analysis.sentiment.linear import FORMAT, LEXICON, LinearModel, features  # noqa: E402
 
 FOLDERS = {"es": "tweets-spanish", "fr": "tweets-french"}
 NAMES = {"es": "scrm-linear-es", "fr": "scrm-linear-fr"}

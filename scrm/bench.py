@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scrm import schema as S
-from scrm import store
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -592,7 +592,7 @@ def bench_sentiment(context: BenchContext) -> StageResult:
     name = "sentiment"
     score = stage_function(SENTIMENT_STAGE)
     if score is None:
-        return _skipped(name, "scrm.sentiment is not available")
+        return _skipped(name, "scrm.analysis.sentiment is not available")
     context.report(name, 0.0, "preparing the mentions")
     db = store.open_db(_mentions_db(context))
     try:
@@ -667,11 +667,12 @@ def _engine_db(context: BenchContext) -> tuple[Path, dict[str, Any]]:
 
 def _engine_stage(name: str) -> StageFunction:
     def run(context: BenchContext) -> StageResult:
-        from scrm.compute import stage_function
+        from scrm.compute import STAGES, stage_function
 
         refresh = stage_function(name)
         if refresh is None:
-            return _skipped(name, f"scrm.{name} is not available")
+            module = next(module for stage, module, _ in STAGES if stage == name)
+            return _skipped(name, f"{module} is not available")
         path, prep = _engine_db(context)
         db = store.open_db(path)
         try:
@@ -704,7 +705,7 @@ for _name in ENGINE_STAGES:
 @stage("kpis")
 def bench_kpis(context: BenchContext) -> StageResult:
     """Compute the KPI dictionary over the whole engine database (what `report kpis` and the app do)."""
-    from scrm.kpis import compute_kpis
+    from scrm.views.kpis import compute_kpis
 
     path, prep = _engine_db(context)
     db = store.open_db(path)
@@ -814,7 +815,7 @@ def _pages_db(context: BenchContext) -> tuple[Path, dict[str, Any]]:
         scored = time.perf_counter()
         # What ``python -m scrm score`` leaves for the first visitor: the stored page
         # summaries of the data version (a no-op when run_all stored them already).
-        from scrm.overview import refresh_page_summaries
+        from scrm.views.overview import refresh_page_summaries
 
         context.report("pages", 1.0, "storing the page summaries")
         refresh_page_summaries(db)

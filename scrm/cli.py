@@ -8,8 +8,8 @@ Any other exception is a bug and surfaces with its traceback.
 Each command is a :class:`Command` in :data:`COMMANDS`, with a
 ``_add_<name>`` function for its arguments and a ``_run_<name>`` function
 that returns the exit status. ``score``, ``sentiment`` and ``report`` call
-the analysis engine (:mod:`scrm.compute`, :mod:`scrm.sentiment`,
-:mod:`scrm.kpis`, :mod:`scrm.value`, ...); an engine module this scrm does
+the analysis engine (:mod:`scrm.compute`, :mod:`scrm.analysis.sentiment`,
+:mod:`scrm.views.kpis`, :mod:`scrm.analysis.value`, ...); an engine module this scrm does
 not have yet is an ``error:`` line, never a traceback.
 
 Engine modules are imported inside the commands so that ``--help`` answers at
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from scrm import schema as S
-from scrm import store
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ConfigError, ScrmError
 
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ def _run_import(args: argparse.Namespace) -> int:
             print(line)
         kinds = {result.kind, *(part.kind for part in result.also)}
         if kinds & {S.MENTIONS, S.CUSTOMERS}:
-            from scrm.identity import link_profiles
+            from scrm.analysis.identity import link_profiles
 
             try:
                 summary = link_profiles(db, progress=progress)
@@ -280,7 +280,7 @@ def _run_import(args: argparse.Namespace) -> int:
 
 def _audit_import(db: sqlite_utils.Database, result: ImportResult) -> None:
     """The import in the audit log: file name, id and counts per kind, never a row."""
-    from scrm import audit
+    from scrm.db import audit
 
     parts = [result, *result.also]
     audit.record(
@@ -472,7 +472,8 @@ def _run_score(args: argparse.Namespace) -> int:
 
 def _retention_purge(db: sqlite_utils.Database) -> None:
     """Apply the retention setting (meta ``retention_months``) before scoring, when one is set."""
-    from scrm import audit, gdpr
+    from scrm.db import audit
+    from scrm.privacy import requests as gdpr
 
     months = gdpr.retention_months(db)
     if months is None or gdpr.count_mentions_older_than(db, months) == 0:
@@ -493,7 +494,8 @@ def _add_export_person(p: argparse.ArgumentParser) -> None:
 
 
 def _run_export_person(args: argparse.Namespace) -> int:
-    from scrm import audit, gdpr
+    from scrm.db import audit
+    from scrm.privacy import requests as gdpr
 
     db = store.open_db(_db_path(args), create=False)
     try:
@@ -524,7 +526,8 @@ def _count_lines(counts: dict[str, int], indent: str = "  ") -> list[str]:
 
 
 def _run_erase(args: argparse.Namespace) -> int:
-    from scrm import audit, gdpr
+    from scrm.db import audit
+    from scrm.privacy import requests as gdpr
 
     db = store.open_db(_db_path(args), create=False)
     try:
@@ -559,7 +562,8 @@ def _add_purge(p: argparse.ArgumentParser) -> None:
 
 
 def _run_purge(args: argparse.Namespace) -> int:
-    from scrm import audit, gdpr
+    from scrm.db import audit
+    from scrm.privacy import requests as gdpr
 
     db = store.open_db(_db_path(args), create=False)
     try:
@@ -616,10 +620,10 @@ def _engine_function(module_name: str, function: str, what: str) -> Callable[...
 
 
 def _run_sentiment(args: argparse.Namespace) -> int:
-    sentiment_file = _engine_function("scrm.sentiment", "sentiment_file", "Sentiment scoring")
+    sentiment_file = _engine_function("scrm.analysis.sentiment", "sentiment_file", "Sentiment scoring")
     frame = sentiment_file(Path(args.file))[SENTIMENT_COLUMNS]
     # The engine's CSV writer (formulas neutralised, as the app's download) when it has one.
-    to_csv = getattr(sys.modules.get("scrm.sentiment"), "to_csv", None)
+    to_csv = getattr(sys.modules.get("scrm.analysis.sentiment"), "to_csv", None)
     if callable(to_csv):
         sys.stdout.write(str(to_csv(frame)))
     else:
@@ -631,7 +635,7 @@ def _run_sentiment(args: argparse.Namespace) -> int:
 
 
 REPORTS = ("kpis", "segments", "advocates", "clv")
-# Derived tables the reports read (written by scrm.segments and scrm.roles).
+# Derived tables the reports read (written by scrm.analysis.segments and scrm.analysis.roles).
 SEGMENT_PROFILES = "segment_profiles"
 ROLES = "roles"
 ADVOCATE_ROLES = ("advocate", "ambassador")
@@ -650,7 +654,7 @@ def _add_report(p: argparse.ArgumentParser) -> None:
 
 
 def _date_option(option: str, value: str | None) -> str | None:
-    from scrm.kpis import parse_date
+    from scrm.views.kpis import parse_date
 
     return parse_date(value, option)
 
@@ -694,7 +698,7 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _report_kpis(db: sqlite_utils.Database, date_from: str | None, date_to: str | None, *, as_json: bool) -> int:
-    from scrm.kpis import compute_kpis
+    from scrm.views.kpis import compute_kpis
 
     if date_from and date_to and date_from > date_to:
         raise UsageError(f"--from {date_from} is after --to {date_to}; swap the dates.")
@@ -728,7 +732,7 @@ def _kpi_value(entry: dict[str, Any]) -> str:
 
 
 def _report_clv(db: sqlite_utils.Database, as_of: str | None, *, as_json: bool) -> int:
-    clv_report = _engine_function("scrm.value", "clv_report", "Customer value")
+    clv_report = _engine_function("scrm.analysis.value", "clv_report", "Customer value")
     report = _jsonable(clv_report(db, as_of=as_of))
     if as_json:
         print(json.dumps(report, ensure_ascii=False))
@@ -767,7 +771,7 @@ def _report_table(db: sqlite_utils.Database, table: str, order_by: str, what: st
 
 def _report_advocates(db: sqlite_utils.Database, as_of: str | None, *, as_json: bool) -> int:
     if as_of:
-        compute_roles = _engine_function("scrm.roles", "compute_roles", "Author roles")
+        compute_roles = _engine_function("scrm.analysis.roles", "compute_roles", "Author roles")
         frame = compute_roles(db, as_of=as_of)
     else:
         frame = _read_derived(db, ROLES, "advocate_score DESC", "author roles")

@@ -2,12 +2,12 @@
 
 :func:`run_all` runs the stages in dependency order:
 
-1. ``sentiment`` (``scrm.sentiment.score_mentions``), always: it is
+1. ``sentiment`` (``scrm.analysis.sentiment.score_mentions``), always: it is
    incremental by itself and scores only new texts or texts whose model changed.
 2. the derived stages ``value``, ``topics``, ``segments``, ``roles``,
    ``alerts`` (each module's ``refresh(db, progress=...)``), each only when
    the data changed since that stage last ran.
-3. ``workflows`` (``scrm.workflows.refresh``): the workflow rules act on the
+3. ``workflows`` (``scrm.act.rules.refresh``): the workflow rules act on the
    recent mentions. It runs with the derived stages when the data changed,
    and also when a rule was created, changed or turned on (saving a rule
    forgets the stage's recorded version), so a new rule acts on the next
@@ -42,8 +42,8 @@ from typing import Any
 
 import sqlite_utils
 
-from scrm import schema as S
-from scrm import store
+from scrm.db import schema as S
+from scrm.db import store
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,14 @@ SENTIMENT_STAGE = "sentiment"
 # and alerts; topics feed segments and alerts; roles feed rules and journeys;
 # rules open the cases journeys read.
 STAGES: tuple[tuple[str, str, str], ...] = (
-    (SENTIMENT_STAGE, "scrm.sentiment", "score_mentions"),
-    ("value", "scrm.value", "refresh"),
-    ("topics", "scrm.topics", "refresh"),
-    ("segments", "scrm.segments", "refresh"),
-    ("roles", "scrm.roles", "refresh"),
-    ("alerts", "scrm.alerts", "refresh"),
-    ("workflows", "scrm.workflows", "refresh"),
-    ("journey", "scrm.journey", "refresh"),
+    (SENTIMENT_STAGE, "scrm.analysis.sentiment", "score_mentions"),
+    ("value", "scrm.analysis.value", "refresh"),
+    ("topics", "scrm.analysis.topics", "refresh"),
+    ("segments", "scrm.analysis.segments", "refresh"),
+    ("roles", "scrm.analysis.roles", "refresh"),
+    ("alerts", "scrm.analysis.alerts", "refresh"),
+    ("workflows", "scrm.act.rules", "refresh"),
+    ("journey", "scrm.analysis.journey", "refresh"),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in STAGES)
 
@@ -207,7 +207,7 @@ def run_all(
         if name != SENTIMENT_STAGE:
             _record(db, version_key(name), _state(db, name, ended_version))
     # The first page after a server start reads these instead of scanning every mention.
-    from scrm.overview import refresh_page_summaries
+    from scrm.views.overview import refresh_page_summaries
 
     try:
         refresh_page_summaries(db)

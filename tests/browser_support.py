@@ -77,8 +77,9 @@ class Site:
 
 def build_database(path: Path) -> Site:
     """The tiny demo plus the hostile mentions, all scored; a Site without url."""
-    from scrm import compute, demo, store
-    from scrm import schema as S
+    from scrm import compute, demo
+    from scrm.db import schema as S
+    from scrm.db import store
 
     db = store.open_db(path)
     try:

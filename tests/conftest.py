@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from scrm import store
+from scrm.db import store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SCRM_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import advocacy as A
-from scrm import schema as S
-from scrm import store
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
+from scrm.views import advocates as A
 
 ROLE_COLUMNS = [
     "profile_id", "platform", "handle", "customer_id", "influencer_score", "advocate_score", "ambassador_score",
@@ -178,7 +178,7 @@ def test_the_campaign_list_takes_the_chosen_roles_and_consent(db: sqlite_utils.D
 # --- two currencies ------------------------------------------------------------------
 # Valued customers per currency, with customers nobody's profile links to (X, Y): the
 # "top 20 %" is taken over all customers of a currency, not only the linked ones.
-# EUR by CLV: B 40, F 100, X1 300, X2 500, A 2000 -> deciles 1, 3, 5, 7, 9 (rank method of scrm.value).
+# EUR by CLV: B 40, F 100, X1 300, X2 500, A 2000 -> deciles 1, 3, 5, 7, 9 (rank method of scrm.analysis.value).
 # GBP by CLV: E 10, Y1 50, Y2 80, D 1000, Y3 1200 -> deciles 1, 3, 5, 7, 9.
 # The stored deciles (over both currencies mixed) call D's 1,000 GBP decile 9: high value.
 CURRENCY_OF = {"A": "EUR", "B": "EUR", "F": "eur ", "X1": "EUR", "X2": "EUR", "D": "GBP", "E": "GBP", "Y1": "GBP", "Y2": "GBP", "Y3": "GBP"}

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import alerts, store
-from scrm import schema as S
+from scrm.analysis import alerts
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ConfigError
 
 DAYS = [str(d.date()) for d in pd.date_range("2026-06-01", periods=90)]

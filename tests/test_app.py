@@ -19,11 +19,11 @@ import pytest
 import sqlite_utils
 from streamlit.testing.v1 import AppTest
 
-from scrm import schema as S
-from scrm import store
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.ingest.pipeline import ImportResult
+from scrm.ui import data as I
 from scrm.ui import escape_markdown, format_timestamp
-from scrm.ui import importing as I
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -135,7 +135,7 @@ def test_a_database_path_that_is_a_folder_shows_the_engine_sentence(tmp_path: Pa
 
 
 def test_an_unexpected_error_is_a_short_sentence_and_a_logged_traceback(db_file: Path, monkeypatch, caplog) -> None:
-    from scrm import browse
+    from scrm.views import data as browse
 
     def broken(db: sqlite_utils.Database) -> None:
         raise RuntimeError("internal detail")
@@ -354,7 +354,7 @@ def test_an_upload_without_a_required_column_asks_for_it(db_file: Path) -> None:
     db.close()
 
 
-# --- per-file decisions (scrm.ui.importing) -----------------------------------------------
+# --- per-file decisions (scrm.ui.data) -----------------------------------------------
 
 
 def test_mapping_fields_put_required_columns_first_with_the_proposal_selected() -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from scrm import bench, store
-from scrm import schema as S
+from scrm import bench
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.ingest import import_file
 
 ROOT = Path(__file__).resolve().parent.parent

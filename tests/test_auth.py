@@ -18,7 +18,8 @@ import streamlit
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
-from scrm import audit, auth, store
+from scrm import auth
+from scrm.db import audit, store
 from scrm.errors import ConfigError
 from scrm.ui import auth as access
 

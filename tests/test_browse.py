@@ -4,8 +4,10 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import browse, charts, store
-from scrm import schema as S
+from scrm.charts import data as charts
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.views import data as browse
 
 
 def add_orders(db: sqlite_utils.Database, rows: list[tuple[str, str | None, str, float, str | None]]) -> None:

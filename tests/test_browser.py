@@ -25,9 +25,10 @@ if (_reason := B.skip_reason()) is not None:
 
 from playwright.sync_api import expect  # noqa: E402
 
-from scrm import listening, store  # noqa: E402
-from scrm.filters import Filters  # noqa: E402
-from scrm.segment_views import LIST_COLUMNS  # noqa: E402
+from scrm.db import store  # noqa: E402
+from scrm.db.filters import Filters  # noqa: E402
+from scrm.views import listening  # noqa: E402
+from scrm.views.segments import LIST_COLUMNS  # noqa: E402
 
 expect.set_options(timeout=B.UI_TIMEOUT_MS)
 

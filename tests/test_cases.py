@@ -23,10 +23,11 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import audit, cases, store
-from scrm import schema as S
-from scrm.customer360 import customer_timeline
+from scrm.act import cases
+from scrm.db import audit, store
+from scrm.db import schema as S
 from scrm.errors import NotFound
+from scrm.views.customer import customer_timeline
 
 NOW = "2024-06-30T00:00:00"
 PERSON = "maria"

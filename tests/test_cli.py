@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from scrm import bench, cli, store
-from scrm import schema as S
+from scrm import bench, cli
+from scrm.db import schema as S
+from scrm.db import store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -488,7 +489,7 @@ def test_report_kpis_json_has_the_contract_shape(capsys: pytest.CaptureFixture[s
     assert code == 0, err
     result = json.loads(out)
     assert list(result) == ["kpis"]
-    from scrm.kpis import KPIS
+    from scrm.views.kpis import KPIS
 
     assert list(result["kpis"]) == [k.key for k in KPIS]
     assert result["kpis"]["mentions"] == {
@@ -576,14 +577,14 @@ def test_report_clv_json_prints_the_value_report(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, kpi_db: Path
 ) -> None:
     seen: list[str | None] = []
-    value = types.ModuleType("scrm.value")
+    value = types.ModuleType("scrm.analysis.value")
 
     def clv_report(db: Any, as_of: str | None = None) -> dict[str, Any]:
         seen.append(as_of)
         return {"model": {"r": 0.243, "alpha": float("nan")}, "customers": [{"customer_id": "c1", "clv": 12.5}]}
 
     value.clv_report = clv_report  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "scrm.value", value)
+    monkeypatch.setitem(sys.modules, "scrm.analysis.value", value)
     code, out, _ = run(capsys, "--db", str(kpi_db), "report", "clv", "--json", "--as-of", "1997-09-30")
     assert code == 0
     assert json.loads(out) == {"model": {"r": 0.243, "alpha": None}, "customers": [{"customer_id": "c1", "clv": 12.5}]}
@@ -595,7 +596,7 @@ def test_report_clv_json_prints_the_value_report(
 def test_sentiment_writes_csv_in_input_order(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    sentiment = types.ModuleType("scrm.sentiment")
+    sentiment = types.ModuleType("scrm.analysis.sentiment")
     seen: list[Path] = []
 
     def sentiment_file(path: Path) -> pd.DataFrame:
@@ -604,7 +605,7 @@ def test_sentiment_writes_csv_in_input_order(
                              "label": ["positive", "unscored"], "words": ["[]", "[]"]})
 
     sentiment.sentiment_file = sentiment_file  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "scrm.sentiment", sentiment)
+    monkeypatch.setitem(sys.modules, "scrm.analysis.sentiment", sentiment)
     source = tmp_path / "texts.txt"
     code, out, _ = run(capsys, "sentiment", str(source))
     assert code == 0
@@ -615,11 +616,11 @@ def test_sentiment_writes_csv_in_input_order(
 def test_a_missing_engine_function_is_one_error_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "scrm.sentiment", types.ModuleType("scrm.sentiment"))
+    monkeypatch.setitem(sys.modules, "scrm.analysis.sentiment", types.ModuleType("scrm.analysis.sentiment"))
     code, out, err = run(capsys, "sentiment", str(tmp_path / "t.txt"))
     assert (code, out) == (2, "")
     assert err == (
-        "error: Sentiment scoring is not available in this scrm (scrm.sentiment.sentiment_file is missing); "
+        "error: Sentiment scoring is not available in this scrm (scrm.analysis.sentiment.sentiment_file is missing); "
         "update scrm.\n"
     )
 
@@ -640,28 +641,28 @@ def test_bench_has_a_stage_per_engine_step_and_skips_missing_ones(
     assert (value["stage"], value["input"], value["rows_written"], value["demo_scale"]) == ("value", "orders", 2, "tiny")
     assert value["rows"] > 1000  # the tiny demo's orders
     assert roles == {"stage": "roles", "rows": 0, "seconds": 0.0, "rows_per_s": None, "baseline_seconds": None,
-                     "skipped": "scrm.roles is not available"}
-    assert bench.format_report(result)[2] == "roles      skipped: scrm.roles is not available"
+                     "skipped": "scrm.analysis.roles is not available"}
+    assert bench.format_report(result)[2] == "roles      skipped: scrm.analysis.roles is not available"
 
 
 def test_sentiment_uses_the_engine_csv_writer_when_there_is_one(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    sentiment = types.ModuleType("scrm.sentiment")
+    sentiment = types.ModuleType("scrm.analysis.sentiment")
     sentiment.sentiment_file = lambda path: pd.DataFrame(  # type: ignore[attr-defined]
         {"text": ["=1+1"], "lang": ["en"], "score": [0.0], "label": ["neutral"]}
     )
     sentiment.to_csv = lambda frame: "written by the engine\n"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "scrm.sentiment", sentiment)
+    monkeypatch.setitem(sys.modules, "scrm.analysis.sentiment", sentiment)
     assert run(capsys, "sentiment", str(tmp_path / "t.txt"))[:2] == (0, "written by the engine\n")
 
 
 def test_sentiment_of_a_real_file_keeps_the_input_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    pytest.importorskip("scrm.sentiment")
-    from scrm import sentiment
+    pytest.importorskip("scrm.analysis.sentiment")
+    from scrm.analysis import sentiment
 
     if not hasattr(sentiment, "sentiment_file"):
-        pytest.skip("scrm.sentiment has no sentiment_file yet")
+        pytest.skip("scrm.analysis.sentiment has no sentiment_file yet")
     source = tmp_path / "texts.txt"
     source.write_text("I love this, great service!\nC'est nul, vraiment horrible.\nEs genial, me encanta.\n",
                       encoding="utf-8")
@@ -675,7 +676,7 @@ def test_sentiment_of_a_real_file_keeps_the_input_order(capsys: pytest.CaptureFi
     assert [r[0] for r in rows[1:]] == [
         "I love this, great service!", "C'est nul, vraiment horrible.", "Es genial, me encanta.",
     ]
-    assert rows[1][3] == "positive"  # the other languages' labels are scrm.sentiment's own tests' business
+    assert rows[1][3] == "positive"  # the other languages' labels are scrm.analysis.sentiment's own tests' business
 
 
 # --- the page stages (issue 4) --------------------------------------------------------------
@@ -805,7 +806,7 @@ def test_a_page_error_names_the_last_exception_of_the_server_log(log_text: str, 
 @pytest.fixture
 def person_db(db_path: Path) -> Path:
     """Two customers; ana posted twice (one post in 2020), bob once and mentions @ana_r."""
-    from scrm.identity import link_profiles
+    from scrm.analysis.identity import link_profiles
 
     db = store.open_db(db_path)
     store.upsert_rows(
@@ -926,7 +927,7 @@ def test_purge_user_errors_are_one_line(
 def test_score_applies_the_retention_setting_first(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, person_db: Path
 ) -> None:
-    from scrm import gdpr
+    from scrm.privacy import requests as gdpr
 
     _fake_engine(monkeypatch)
     db = store.open_db(person_db)

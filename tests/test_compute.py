@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import compute, store
-from scrm import schema as S
+from scrm import compute
+from scrm.db import schema as S
+from scrm.db import store
 
 Fake = Callable[..., Any]
 
@@ -170,14 +171,14 @@ def test_a_module_without_the_function_is_not_available(monkeypatch: pytest.Monk
 
 
 def test_workflows_run_after_the_alerts_they_add_to_and_before_the_journeys_that_read_their_cases() -> None:
-    assert compute.STAGES[-1] == ("journey", "scrm.journey", "refresh")
+    assert compute.STAGES[-1] == ("journey", "scrm.analysis.journey", "refresh")
     assert compute.STAGE_NAMES.index("workflows") == compute.STAGE_NAMES.index("alerts") + 1
 
 
 def test_a_changed_rule_runs_only_the_workflows_stage_on_the_next_score(
     fresh_db: sqlite_utils.Database, calls: list[str]
 ) -> None:
-    from scrm import workflows
+    from scrm.act import rules as workflows
 
     compute.run_all(fresh_db)
     calls.clear()
@@ -191,7 +192,7 @@ def test_a_changed_rule_runs_only_the_workflows_stage_on_the_next_score(
 
 def test_journeys_are_recomputed_when_the_team_works_on_cases(fresh_db: sqlite_utils.Database, calls: list[str],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from scrm import cases
+    from scrm.act import cases
 
     fakes = {name: _fake_stage(name, calls, writes=name != "sentiment") for name in compute.STAGE_NAMES}
     monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import customer360 as C
-from scrm import schema as S
-from scrm import store
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
+from scrm.views import customer as C
 
 
 def _customers(db: sqlite_utils.Database, rows: list[dict]) -> None:
@@ -158,7 +158,7 @@ def test_timeline_of_a_customer_with_nothing_is_empty_with_its_columns(people: s
 
 
 def test_timeline_shows_cases_with_queue_priority_status_and_assignee(people: sqlite_utils.Database) -> None:
-    from scrm import cases
+    from scrm.act import cases
 
     case_id = cases.open_case(people, queue=cases.RESCUE, subject="Broken", priority="high", customer_id="C4",
                               opened_at="2024-01-10T00:00:00")  # fmt: skip

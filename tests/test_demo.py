@@ -22,11 +22,13 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from scrm import demo, demo_text, store
-from scrm import schema as S
+from scrm import demo
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.demo import text as demo_text
 from scrm.errors import ConfigError
 
-HAS_IDENTITY = importlib.util.find_spec("scrm.identity") is not None
+HAS_IDENTITY = importlib.util.find_spec("scrm.analysis.identity") is not None
 
 SMALL_TARGETS = {S.CUSTOMERS: 5_000, S.ORDERS: 50_000, S.MENTIONS: 100_000, S.SURVEYS: 1_500}
 
@@ -635,7 +637,7 @@ def test_planted_profiles_carry_the_evidence_for_their_link(small_db: sqlite_uti
         assert location is None or customers[e["customer_id"]][3] not in location
 
 
-@pytest.mark.skipif(not HAS_IDENTITY, reason="scrm.identity is not there yet: profile linking is not built")
+@pytest.mark.skipif(not HAS_IDENTITY, reason="scrm.analysis.identity is not there yet: profile linking is not built")
 def test_identity_links_the_planted_profiles_and_not_the_namesakes(small_db: sqlite_utils.Database) -> None:
     story = _story(small_db)["identity"]
     linked = {

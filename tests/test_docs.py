@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scrm import cli, schema
+from scrm import cli
+from scrm.db import schema
 from scrm.ingest.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scrm.exports import neutralise_cell, neutralise_formulas, to_csv_bytes, to_xlsx_bytes
+from scrm.export.files import neutralise_cell, neutralise_formulas, to_csv_bytes, to_xlsx_bytes
 
 
 @pytest.mark.parametrize(

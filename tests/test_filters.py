@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from scrm import store
+from scrm.db import store
+from scrm.db.filters import Filters, from_query, mentions_where, orders_where, segment_where, to_query
 from scrm.errors import ConfigError
-from scrm.filters import Filters, from_query, mentions_where, orders_where, segment_where, to_query
 
 
 def test_filters_survive_a_round_trip_through_a_link() -> None:

@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from scrm import audit, gdpr, search, store
-from scrm import schema as S
+from scrm.db import audit, search, store
+from scrm.db import schema as S
 from scrm.errors import ConfigError, NotFound
+from scrm.privacy import requests as gdpr
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def every_value(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
 
 def plant_copies(db: sqlite_utils.Database, person: dict[str, Any], mention_id: str) -> dict[str, Any]:
     """The person's values where only the sweep can find them; returns ids of what was planted."""
-    from scrm import cases
+    from scrm.act import cases
 
     handle = person["handles"][0]
     case_id = cases.open_case(
@@ -244,7 +245,7 @@ def mention(db: sqlite_utils.Database, mention_id: str, author: str, text: str, 
 
 
 def test_namesakes_longer_handles_and_longer_words_are_not_erased(fresh_db: sqlite_utils.Database) -> None:
-    from scrm.identity import link_profiles
+    from scrm.analysis.identity import link_profiles
 
     customer(fresh_db, "C1", "Ana Ruiz", "ana@example.com", twitter="@ana_r")
     customer(fresh_db, "C2", "Ana Ruiz", "other@example.com")
@@ -266,7 +267,7 @@ def test_json_objects_that_are_the_persons_rows_leave_their_lists(fresh_db: sqli
     drivers = {"mentions": [{"mention_id": "M1", "text": "Broken sofa"}, {"mention_id": "M2", "text": "Fine sofa"}]}
     fresh_db.execute("CREATE TABLE alerts_like (alert_id INTEGER, drivers TEXT)")
     fresh_db.execute("INSERT INTO alerts_like VALUES (1, ?)", [json.dumps(drivers)])
-    from scrm.identity import link_profiles
+    from scrm.analysis.identity import link_profiles
 
     link_profiles(fresh_db)
     gdpr.erase_person(fresh_db, "C1", actor="ana", compact=False)
@@ -302,7 +303,7 @@ def test_derived_tables_added_later_are_exported_and_erased(fresh_db: sqlite_uti
 
 
 def test_export_holds_the_persons_orders_mentions_survey_and_cases(demo: sqlite_utils.Database) -> None:
-    from scrm import cases
+    from scrm.act import cases
 
     person = pick_customer(demo)
     mentions = person_mentions(demo, person["customer_id"])
@@ -360,7 +361,7 @@ def test_retention_must_be_whole_months(months: object) -> None:
 
 
 def test_purge_deletes_exactly_the_old_mentions_and_what_hangs_on_them(demo: sqlite_utils.Database) -> None:
-    from scrm import cases
+    from scrm.act import cases
 
     latest = demo.execute("SELECT max(posted_at) FROM mentions").fetchone()[0]
     now = latest  # "now" at the newest mention: a deterministic cutoff
@@ -398,7 +399,7 @@ def test_the_retention_setting_is_stored_and_audited(fresh_db: sqlite_utils.Data
 
 
 def test_a_namesakes_confirmed_profile_keeps_its_name(fresh_db: sqlite_utils.Database) -> None:
-    from scrm.identity import link_profiles
+    from scrm.analysis.identity import link_profiles
 
     customer(fresh_db, "C1", "Ana Ruiz", "ana@example.com", twitter="ana_r")
     customer(fresh_db, "C2", "Ana Ruiz", "ruiz@example.com", instagram="anaruiz_bcn")

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from scrm import identity, store
-from scrm import schema as S
+from scrm.analysis import identity
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ConfigError, NotFound
 
 MENTION_COLS = [

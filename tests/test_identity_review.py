@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from scrm import audit, identity, store
-from scrm import identity_review as R
-from scrm import schema as S
+from scrm.act import review as R
+from scrm.analysis import identity
+from scrm.db import audit, store
+from scrm.db import schema as S
 from scrm.errors import NotFound
 
 ANA = "twitter:anag"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from scrm import schema as S
-from scrm import store
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ImportRejected, MissingColumns, UnknownKind, UnknownPreset
 from scrm.ingest import import_file, preview_file
 

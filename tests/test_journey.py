@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import journey, store
-from scrm import schema as S
+from scrm.analysis import journey
+from scrm.db import schema as S
+from scrm.db import store
 
 T = pd.Timestamp("2026-10-31T23:59:59")
 

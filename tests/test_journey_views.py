@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import journey_views as J
-from scrm import schema as S
-from scrm import store
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
+from scrm.views import journey as J
 
 
 @pytest.fixture

@@ -23,9 +23,11 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import cases, kpis, store
-from scrm import schema as S
+from scrm.act import cases
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ConfigError
+from scrm.views import kpis
 
 MARCH = ("2024-03-01", "2024-03-31")
 

@@ -1,4 +1,4 @@
-"""Listening reads (scrm.listening): volume, sentiment, share of voice, themes, authors, places, modes, alerts."""
+"""Listening reads (scrm.views.listening): volume, sentiment, share of voice, themes, authors, places, modes, alerts."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import listening as L
-from scrm import schema as S
-from scrm import store
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
+from scrm.views import listening as L
 
 COLUMNS = ["mention_id", "platform", "author", "text", "posted_at", "brand", "kind", "visibility", "from_brand",
            "location", "author_followers", "in_reply_to"]  # fmt: skip

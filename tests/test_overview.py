@@ -1,4 +1,4 @@
-"""The Overview's engine reads (scrm.overview) on a hand-made week of mentions.
+"""The Overview's engine reads (scrm.views.overview) on a hand-made week of mentions.
 
 The fixture: own brand Velora, a competitor Rival; the previous period is
 1-7 March 2026, the current one 8-14 March 2026.
@@ -22,10 +22,10 @@ import json
 import pytest
 import sqlite_utils
 
-from scrm import overview as O
-from scrm import schema as S
-from scrm import store
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
+from scrm.views import overview as O
 
 MENTION_COLUMNS = [
     "mention_id",

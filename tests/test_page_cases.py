@@ -4,7 +4,7 @@ working a case through the form, and a viewer who may only read.
 The page runs under a minimal router in ``tmp_path`` (``pages/`` linked in)
 rather than ``app.py``: the case card links to Customer 360, and page links
 need a router. Besides the cases the demo's workflow rules opened on ``score``, the
-module opens its own with ``scrm.cases.open_case`` and finds them by subject.
+module opens its own with ``scrm.act.cases.open_case`` and finds them by subject.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import auth, cases, store, workflows
+from scrm import auth
+from scrm.act import cases
+from scrm.act import rules as workflows
+from scrm.db import store
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -193,7 +196,7 @@ def test_an_empty_database_says_how_cases_are_opened(tmp_path: Path, empty_db: P
 def test_a_case_the_default_rules_opened_on_the_demo_is_on_the_queue_and_the_customers_timeline(
     tmp_path: Path, demo_db: Path
 ) -> None:
-    from scrm import customer360
+    from scrm.views import customer as customer360
 
     db = store.open_db(demo_db, create=False)
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import store
+from scrm.db import store
 from scrm.ui import escape_markdown, format_number
 
 ROOT = Path(__file__).resolve().parent.parent

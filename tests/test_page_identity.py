@@ -12,9 +12,10 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from scrm import auth, store, ui
-from scrm import identity_review as R
-from scrm import schema as S
+from scrm import auth, ui
+from scrm.act import review as R
+from scrm.db import schema as S
+from scrm.db import store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

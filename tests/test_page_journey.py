@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import store
+from scrm.db import store
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60

@@ -15,9 +15,9 @@ import page_support as support
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import schema as S
-from scrm import store
 from scrm.compute import run_all
+from scrm.db import schema as S
+from scrm.db import store
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "listening.py")

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import compute, kpis, store
-from scrm import overview as O
+from scrm import compute
+from scrm.db import store
+from scrm.views import kpis
+from scrm.views import overview as O
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -155,7 +157,7 @@ def test_a_filter_that_matches_nothing_is_a_sentence(scored_demo: Path, use_db) 
 
 
 def test_customers_without_dated_activity_show_the_stored_counts(tmp_path: Path, use_db) -> None:  # type: ignore[no-untyped-def]
-    from scrm import schema as S
+    from scrm.db import schema as S
 
     path = tmp_path / "scrm.db"
     db = store.open_db(path)

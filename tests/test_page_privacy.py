@@ -15,7 +15,9 @@ import page_support as support
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import auth, gdpr, store
+from scrm import auth
+from scrm.db import store
+from scrm.privacy import requests as gdpr
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "privacy.py")

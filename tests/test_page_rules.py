@@ -8,8 +8,9 @@ import page_support as support
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import audit, auth, store
-from scrm import workflows as W
+from scrm import auth
+from scrm.act import rules as W
+from scrm.db import audit, store
 
 
 def open_page(user: auth.User | None = None) -> AppTest:

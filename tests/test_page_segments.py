@@ -118,8 +118,8 @@ def test_the_page_renders_inside_the_app_with_its_sidebar(demo_db: Path) -> None
 
 
 def test_revenue_is_shown_per_currency_never_added(demo_db: Path) -> None:
-    from scrm import segment_views as V
-    from scrm import store
+    from scrm.db import store
+    from scrm.views import segments as V
 
     db = store.open_db(demo_db, create=False)
     try:

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import audit, auth, store
+from scrm import auth
+from scrm.db import audit, store
 from scrm.ui import auth as access
 
 ROOT = Path(__file__).resolve().parent.parent

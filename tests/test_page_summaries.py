@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import browse, store
-from scrm import overview as O
-from scrm import schema as S
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
+from scrm.views import data as browse
+from scrm.views import overview as O
 
 
 class Counter:
@@ -169,7 +170,7 @@ def test_no_data_means_no_periods_also_when_stored(file_db: sqlite_utils.Databas
 
 
 def test_the_stored_customer_currencies_equal_the_computed_ones(demo: sqlite_utils.Database) -> None:
-    from scrm import segment_views as V
+    from scrm.views import segments as V
 
     expected = V.customer_currencies(demo)
     for _ in range(2):

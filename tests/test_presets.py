@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scrm import store
+from scrm.db import store
 from scrm.errors import ImportRejected, MissingColumns
 from scrm.ingest import import_file
 from scrm.ingest.presets import PRESETS, Preset

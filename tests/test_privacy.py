@@ -1,4 +1,4 @@
-"""Pseudonyms for screen sharing (scrm.privacy) and the helpers pages call (scrm.ui.privacy)."""
+"""Pseudonyms for screen sharing (scrm.privacy.masking) and the helpers pages call (scrm.ui.masking)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import privacy, store
+from scrm.db import store
+from scrm.privacy import masking as privacy
 
 SALT = "a-test-salt"
 PERSONAL = [
@@ -128,12 +129,12 @@ def test_calls_without_a_salt_use_the_registered_one() -> None:
         privacy.use_salt(None)
 
 
-# --- the page helpers (scrm.ui.privacy) through a page we control ----------------------------
+# --- the page helpers (scrm.ui.masking) through a page we control ----------------------------
 
 PROBE = """
 import pandas as pd
 import streamlit as st
-from scrm.ui import privacy
+from scrm.ui import masking as privacy
 
 privacy.privacy_switch()
 frame = pd.DataFrame({"name": ["Chloé Collins"], "author": ["@chloecollins"], "orders": [4]})

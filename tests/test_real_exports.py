@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 import sqlite_utils
 
-from scrm import store
+from scrm.db import store
 from scrm.ingest import ImportResult, import_file
 
 pytestmark = pytest.mark.slow

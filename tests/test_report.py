@@ -1,4 +1,4 @@
-"""The stakeholder report (scrm.report): one self-contained, escaped HTML file."""
+"""The stakeholder report (scrm.export.report): one self-contained, escaped HTML file."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import re
 import pytest
 import sqlite_utils
 
-from scrm import kpis, store
-from scrm import schema as S
-from scrm.filters import Filters
-from scrm.report import build_report_html, svg_line_chart
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
+from scrm.export.report import build_report_html, svg_line_chart
+from scrm.views import kpis
 from tests.test_overview import CURRENT, HOSTILE, add_week
 
 # Anything that would make the browser fetch from elsewhere when the file is opened.

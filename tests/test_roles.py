@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import roles, store
-from scrm import schema as S
+from scrm.analysis import roles
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ConfigError
 
 MENTION_COLS = [
@@ -34,7 +35,7 @@ def add_mentions(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
             sent.append((row["mention_id"], "en", {"positive": 0.8, "negative": -0.8}.get(row["label"], 0.0), row["label"]))
     store.upsert_rows(db, S.MENTIONS, MENTION_COLS, full)
     store.upsert_rows(db, S.SENTIMENT, ["mention_id", "lang", "score", "label"], sent)
-    # Profiles as scrm.identity builds them: one per platform and lower-cased handle.
+    # Profiles as scrm.analysis.identity builds them: one per platform and lower-cased handle.
     frame = pd.DataFrame(full, columns=MENTION_COLS)
     frame["profile_id"] = frame["platform"] + ":" + frame["author"].str.lower()
     prof = frame.groupby("profile_id").agg(platform=("platform", "first"), handle=("author", "first"), followers=("author_followers", "max"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scrm import identity
+from scrm.analysis import identity
 from scrm.ingest import import_file
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"

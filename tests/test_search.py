@@ -1,4 +1,4 @@
-"""Full-text search over mentions (scrm.search): the safe query, the index and its refreshes, the results."""
+"""Full-text search over mentions (scrm.db.search): the safe query, the index and its refreshes, the results."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import pytest
 import sqlite_utils
 
-from scrm import schema as S
-from scrm import search, store
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import search, store
+from scrm.db.filters import Filters
 
 MENTION_COLUMNS = ["mention_id", "platform", "author", "text", "posted_at", "brand", "kind", "import_id"]
 MENTIONS = [

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import schema as S
-from scrm import segment_views as V
-from scrm import store
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
+from scrm.views import segments as V
 
 # customer_id, r, f, m, rfm_segment, frequency_class, orders, revenue, clv, decile
 VALUES = [
@@ -208,7 +208,7 @@ def test_filtering_never_changes_the_input_frame(db: sqlite_utils.Database) -> N
 
 
 def test_the_charts_carry_counts_revenue_and_the_named_brush(db: sqlite_utils.Database) -> None:
-    from scrm import segment_charts as C
+    from scrm.charts import segments as C
 
     values = V.customer_values(db)
     heat = C.rfm_heatmap(V.rfm_grid(values)).to_dict()
@@ -224,7 +224,7 @@ def test_charts_of_more_points_than_altair_takes_are_drawn_from_a_fixed_sample()
     import numpy as np
     import pandas as pd
 
-    from scrm import segment_charts
+    from scrm.charts import segments as segment_charts
 
     rng = np.random.default_rng(1)
     n = 12_000
@@ -314,7 +314,7 @@ def test_money_by_currency_puts_the_main_currency_first(db: sqlite_utils.Databas
 
 
 def test_chart_tooltips_name_the_currency_of_each_amount(db: sqlite_utils.Database) -> None:
-    from scrm import segment_charts as C
+    from scrm.charts import segments as C
 
     add_currencies(db)
     values = V.customer_values(db)

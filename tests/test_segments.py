@@ -8,8 +8,9 @@ import pytest
 import sqlite_utils
 from sklearn.exceptions import NotFittedError
 
-from scrm import schema as S
-from scrm import segments, store
+from scrm.analysis import segments
+from scrm.db import schema as S
+from scrm.db import store
 
 
 def blobs(sizes: tuple[int, ...] = (60, 40, 20), seed: int = 0) -> pd.DataFrame:
@@ -127,7 +128,7 @@ def test_the_main_platform_of_most_members_replaces_active_on_social(
 
 
 def add_value(db: sqlite_utils.Database, frame: pd.DataFrame) -> None:
-    """What scrm.value writes (only the columns segments read, plus one it ignores)."""
+    """What scrm.analysis.value writes (only the columns segments read, plus one it ignores)."""
     value = frame.reset_index().assign(clv=lambda f: f["revenue"] * 0.5, r_score=3)
     store.replace_table(db, segments.CUSTOMER_VALUE, value, pk="customer_id")
 

@@ -10,11 +10,12 @@ import pytest
 import sqlite_utils
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from scrm import schema as S
-from scrm import sentiment, store
+from scrm.analysis import sentiment
+from scrm.analysis.sentiment import english, language
+from scrm.analysis.sentiment.linear import LinearModel
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ImportRejected, MissingColumns
-from scrm.sentiment import english, language
-from scrm.sentiment.linear import LinearModel
 
 
 @pytest.mark.parametrize(
@@ -212,7 +213,7 @@ def test_linear_inference_matches_the_training_features(lang: str) -> None:
     # The reference: scikit-learn's TF-IDF over the analyser the training script uses.
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from scrm.sentiment.linear import features
+    from scrm.analysis.sentiment.linear import features
 
     model = sentiment.linear_model(lang)
     texts = ["No me gusta NADA!!! 😡 @velora", "C'est pas terrible... #déçue", "", "Bien bien bien, merci"]
@@ -452,7 +453,7 @@ def _reference_linear(model: LinearModel, text: str) -> tuple[float, str, list[l
     import math
     from collections import Counter
 
-    from scrm.sentiment.linear import analyse
+    from scrm.analysis.sentiment.linear import analyse
 
     per_token = [
         (tok, [model.vocabulary[f] for f in feats if f in model.vocabulary])
@@ -500,7 +501,7 @@ def test_words_are_stored_as_the_json_of_the_lists() -> None:
 
 
 def test_linear_scores_do_not_depend_on_the_batch_or_the_token_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    from scrm.sentiment import linear
+    from scrm.analysis.sentiment import linear
 
     model = LinearModel.load(sentiment.MODELS_DIR / "es.json")  # a fresh table, not the shared model
     texts = ["Me encanta la mesa nueva", "No me gusta nada, horrible!!!", "", "qwerty asdf zxcv"]
@@ -525,7 +526,7 @@ def test_emoji_are_replaced_as_a_translation_table_would() -> None:
 
 
 def test_vectorised_rounding_of_word_weights_equals_round() -> None:
-    from scrm.sentiment.linear import _round3
+    from scrm.analysis.sentiment.linear import _round3
 
     rng = np.random.default_rng(1)
     ties = (rng.integers(-100_000, 100_000, 50_000) + 0.5) / 1000.0  # decimal halves, as floats
@@ -543,7 +544,7 @@ def test_worker_processes_never_run_a_streamlit_style_main_script(
     import sys
     import types
 
-    from scrm import sentiment as sentiment_package
+    from scrm.analysis import sentiment as sentiment_package
 
     marker = tmp_path / "ran"
     script = tmp_path / "app_like.py"

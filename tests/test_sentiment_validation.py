@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from scrm import sentiment
-from scrm.sentiment.english import label_for, vader_score
+from scrm.analysis import sentiment
+from scrm.analysis.sentiment.english import label_for, vader_score
 
 # Validation macro-F1 of the shipped models (printed by scripts/train_sentiment.py).
 ACHIEVED = {"es": 0.597, "fr": 0.622}

@@ -18,9 +18,9 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
-from scrm import schema as S
-from scrm import store
-from scrm.filters import Filters
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters
 from scrm.ui import filters as F
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,7 @@ def test_an_empty_database_offers_nothing_to_filter(fresh_db) -> None:
 
 
 def test_the_segment_table_name_is_the_one_scrm_segments_writes() -> None:
-    from scrm.segments import SEGMENT_PROFILES
+    from scrm.analysis.segments import SEGMENT_PROFILES
 
     assert F.SEGMENT_PROFILES == SEGMENT_PROFILES
 

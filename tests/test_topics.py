@@ -9,8 +9,10 @@ import pytest
 import sqlite_utils
 from sklearn.exceptions import NotFittedError
 
-from scrm import demo, store, topics
-from scrm import schema as S
+from scrm import demo
+from scrm.analysis import topics
+from scrm.db import schema as S
+from scrm.db import store
 
 COMPLAINT = [
     "my order is late again, delivery never came",

@@ -1,4 +1,4 @@
-"""RFM, purchase frequency classes and CLV (scrm.value) on tiny hand-made data."""
+"""RFM, purchase frequency classes and CLV (scrm.analysis.value) on tiny hand-made data."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import schema as S
-from scrm import store, value
+from scrm.analysis import value
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ConfigError
 
 
@@ -435,8 +436,8 @@ def test_a_bad_as_of_date_is_refused(bad: str) -> None:
 
 
 def test_customers_without_any_order_give_an_empty_value_table(fresh_db) -> None:
-    from scrm import store
-    from scrm.value import compute_customer_value
+    from scrm.analysis.value import compute_customer_value
+    from scrm.db import store
 
     store.upsert_rows(fresh_db, "customers", ["customer_id", "name"], [("c1", "Ana")])
     out = compute_customer_value(fresh_db)

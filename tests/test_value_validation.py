@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import schema as S
-from scrm import store, value
+from scrm.analysis import value
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.ingest import import_file
 
 CALIBRATION_END = "1997-09-30"  # 39 weeks from 1997-01-01

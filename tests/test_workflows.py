@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
-from scrm import audit, cases, store
-from scrm import schema as S
-from scrm import workflows as W
+from scrm.act import cases
+from scrm.act import rules as W
+from scrm.act.rules import Rule, RuleError
+from scrm.db import audit, store
+from scrm.db import schema as S
 from scrm.errors import NotFound
-from scrm.workflows import Rule, RuleError
 
 NEWEST = "2026-03-10T12:00:00"
 MENTION_COLUMNS = ["mention_id", "platform", "author", "text", "posted_at", "lang", "kind", "visibility", "brand",
@@ -241,7 +242,7 @@ def test_a_raise_alert_rule_adds_a_rule_alert_per_day_to_the_alerts_feed(db: sql
 
 
 def test_rule_alerts_survive_the_alerts_stage_rebuilding_its_table(db: sqlite_utils.Database) -> None:
-    from scrm import alerts
+    from scrm.analysis import alerts
 
     save(db, Rule("Loud", conditions={"sentiment": ["negative"]}, action=W.RAISE_ALERT))
     W.refresh(db)

@@ -2,7 +2,7 @@
 
 Headers are compared after :func:`normalise_header` (lower case, accents and
 punctuation folded, camelCase split), first against the canonical names, then
-against the synonyms in :mod:`scrm.schema` (English, Spanish, French).
+against the synonyms in :mod:`scrm.db.schema` (English, Spanish, French).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from scrm import schema as S
+from scrm.db import schema as S
 from scrm.errors import MappingError, MissingColumns, UnknownKind
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from scrm import schema as S
-from scrm import store
+from scrm.db import schema as S
+from scrm.db import store
 from scrm.errors import ImportRejected, UnknownPreset
 from scrm.ingest import mapping as M
 from scrm.ingest import values as V

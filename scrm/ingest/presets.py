@@ -1,7 +1,7 @@
 """Presets: ready-made imports of well-known exports.
 
 A preset turns one export format into canonical frames (column names from
-:mod:`scrm.schema`), so ``import_file(db, path, "orders", mapping="online-retail")``
+:mod:`scrm.db.schema`), so ``import_file(db, path, "orders", mapping="online-retail")``
 needs no column boxes. Its ``read`` returns the raw table (text cells, index =
 row number as the file shows it) and its ``transform`` returns
 ``{kind: frame}`` with the preset's main kind first; each frame's index is the
@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scrm import schema as S
+from scrm.db import schema as S
 from scrm.errors import ImportRejected, MissingColumns
 from scrm.ingest.mapping import normalise_header
 
@@ -48,7 +48,7 @@ Source = str | Path | bytes
 Reader = Callable[[Source, str | None], pd.DataFrame]
 Transform = Callable[[pd.DataFrame], dict[str, pd.DataFrame]]
 
-# Stored timestamp format (see scrm.store.utcnow).
+# Stored timestamp format (see scrm.db.store.utcnow).
 ISO = "%Y-%m-%dT%H:%M:%S"
 # Key of DataFrame.attrs where our readers leave the file name, so that a
 # transform (which only receives the frame) can name the file in its errors.

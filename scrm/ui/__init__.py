@@ -3,7 +3,7 @@
 Cache design
 ------------
 Every loader is ``@st.cache_data`` keyed on ``(db_path, data_version, ...filters)``
-and calls one engine function. ``scrm.store.transaction`` bumps the data
+and calls one engine function. ``scrm.db.store.transaction`` bumps the data
 version in the same commit as every write, so after an import, a clear or a
 demo rebuild the next rerun asks for a new key and never sees stale figures;
 nothing has to clear a cache by hand. Old entries age out through
@@ -34,8 +34,9 @@ import pandas as pd
 import sqlite_utils
 import streamlit as st
 
-from scrm import browse, store
+from scrm.db import store
 from scrm.ingest import Preview, preview_file
+from scrm.views import data as browse
 
 # Entries per loader: a few data versions times a few filters is plenty,
 # and it bounds memory on a server that sees many imports.
@@ -106,7 +107,7 @@ def ensure_routed(page_path: str) -> None:
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_summary(db_path: str, data_version: int) -> browse.DataSummary:
-    """Counts, revenue and date coverage (:func:`scrm.browse.summarise`), stored per data
+    """Counts, revenue and date coverage (:func:`scrm.views.data.summarise`), stored per data
     version (every page's sidebar shows it: seconds of scans at a million rows)."""
     with connection(db_path) as db:
         return browse.stored_summary(db)
@@ -121,21 +122,21 @@ def load_is_demo(db_path: str, data_version: int) -> bool:
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Counting orders and mentions per week…")
 def load_weekly_activity(db_path: str, data_version: int) -> pd.DataFrame:
-    """Orders and mentions per week (:func:`scrm.browse.weekly_activity`)."""
+    """Orders and mentions per week (:func:`scrm.views.data.weekly_activity`)."""
     with connection(db_path) as db:
         return browse.weekly_activity(db)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_import_history(db_path: str, data_version: int, limit: int = 200) -> pd.DataFrame:
-    """The newest imports first (:func:`scrm.browse.import_history`)."""
+    """The newest imports first (:func:`scrm.views.data.import_history`)."""
     with connection(db_path) as db:
         return browse.import_history(db, limit=limit)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_quarantine_imports(db_path: str, data_version: int) -> pd.DataFrame:
-    """Imports with quarantined rows (:func:`scrm.browse.quarantine_imports`)."""
+    """Imports with quarantined rows (:func:`scrm.views.data.quarantine_imports`)."""
     with connection(db_path) as db:
         return browse.quarantine_imports(db)
 
@@ -144,14 +145,14 @@ def load_quarantine_imports(db_path: str, data_version: int) -> pd.DataFrame:
 def load_quarantine_rows(
     db_path: str, data_version: int, import_id: int | None = None, limit: int | None = None
 ) -> pd.DataFrame:
-    """Quarantined rows, optionally of one import (:func:`scrm.browse.quarantine_rows`)."""
+    """Quarantined rows, optionally of one import (:func:`scrm.views.data.quarantine_rows`)."""
     with connection(db_path) as db:
         return browse.quarantine_rows(db, import_id=import_id, limit=limit)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_counts(db_path: str, data_version: int) -> dict[str, int]:
-    """Rows per table (:func:`scrm.store.counts`)."""
+    """Rows per table (:func:`scrm.db.store.counts`)."""
     with connection(db_path) as db:
         return store.counts(db)
 
@@ -167,8 +168,8 @@ def load_preview(file_id: str, file_name: str, preset: str | None, _data: bytes)
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False, scope="session")
 def load_preset_suggestion(file_id: str, _sample: pd.DataFrame) -> str | None:
-    """The preset that fits an uploaded file (:func:`scrm.ui.importing.suggest_preset`)."""
-    from scrm.ui.importing import suggest_preset
+    """The preset that fits an uploaded file (:func:`scrm.ui.data.suggest_preset`)."""
+    from scrm.ui.data import suggest_preset
 
     return suggest_preset(_sample)
 

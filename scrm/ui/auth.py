@@ -29,7 +29,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import audit, auth, ui
+from scrm import auth, ui
+from scrm.db import audit
 from scrm.errors import ConfigError, ScrmError
 
 log = logging.getLogger(__name__)
@@ -375,6 +376,6 @@ def _fetch_and_record(path: str, user: auth.User, data: Any, file_name: str, det
 def load_audit_log(
     db_path: str, data_version: int, actions: tuple[str, ...], actor: str | None, limit: int
 ) -> pd.DataFrame:
-    """The newest audit entries (:func:`scrm.audit.read_log`), read fresh: entries do not bump the data version."""
+    """The newest audit entries (:func:`scrm.db.audit.read_log`), read fresh: entries do not bump the data version."""
     with ui.connection(db_path) as db:
         return audit.read_log(db, actions=actions or None, actor=actor, limit=limit)

@@ -2,13 +2,13 @@
 
 ``app.py`` draws them on every run with :func:`sidebar_filters`, before the
 page; pages read the result with :func:`current_filters` (a frozen, hashable
-:class:`scrm.filters.Filters`, ready to be part of a cache key).
+:class:`scrm.db.filters.Filters`, ready to be part of a cache key).
 
 The link and the widgets
 ------------------------
 - On the first run of a session the widgets are seeded from the address's
   query parameters (``?from=2026-01-01&to=2026-03-31&brand=Velora&platform=
-  twitter,instagram&lang=en&segment=2``, see :func:`scrm.filters.from_query`).
+  twitter,instagram&lang=en&segment=2``, see :func:`scrm.db.filters.from_query`).
   A malformed link shows the :class:`~scrm.errors.ConfigError` sentence as a
   warning and starts from the defaults; a value the data does not hold (a
   brand never mentioned, a segment that no longer exists) is dropped with a
@@ -32,10 +32,21 @@ from typing import Any
 
 import streamlit as st
 
-from scrm import browse, ui
-from scrm.browse import SEGMENT_PROFILES, FilterOptions, filter_options  # noqa: F401 (re-exported)
+from scrm import ui
+from scrm.db.filters import (
+    Q_BRAND,
+    Q_FROM,
+    Q_LANG,
+    Q_PLATFORM,
+    Q_SEGMENT,
+    Q_TO,
+    Filters,
+    from_query,
+    to_query,
+)
 from scrm.errors import ConfigError
-from scrm.filters import Q_BRAND, Q_FROM, Q_LANG, Q_PLATFORM, Q_SEGMENT, Q_TO, Filters, from_query, to_query
+from scrm.views import data as browse
+from scrm.views.data import SEGMENT_PROFILES, FilterOptions, filter_options  # noqa: F401 (re-exported)
 
 # Widget and state keys.
 KEY_DATES = "filters_dates"
@@ -66,8 +77,8 @@ NO_SEGMENTS_CAPTION = "Segments appear here once the analysis has run (`python -
 NO_DATA_CAPTION = "Filters appear once there is data. Import files on the Data page."
 
 
-# --- what the data offers (engine: scrm.browse) -----------------------------------------
-# FilterOptions, filter_options and SEGMENT_PROFILES live in scrm.browse (no
+# --- what the data offers (engine: scrm.views.data) -----------------------------------------
+# FilterOptions, filter_options and SEGMENT_PROFILES live in scrm.views.data (no
 # Streamlit), where ``python -m scrm score`` can store them; re-exported here.
 
 
@@ -76,7 +87,7 @@ def load_filter_options(db_path: str, data_version: int) -> FilterOptions:
     """:func:`filter_options`, cached per database and data version."""
     with ui.connection(db_path) as db:
         # Stored per data version: at a million mentions the scans cost seconds
-        # on every server start (see scrm.browse.stored).
+        # on every server start (see scrm.views.data.stored).
         return browse.stored_filter_options(db)
 
 

@@ -1,7 +1,7 @@
 """Cached loaders and the masking of evidence for the Identity review page.
 
 Every loader is keyed on ``(db_path, data_version, ...)`` and calls one
-engine function of :mod:`scrm.identity_review` (see :mod:`scrm.ui` for the
+engine function of :mod:`scrm.act.review` (see :mod:`scrm.ui` for the
 cache design). A decision is a write, so it bumps the data version and the
 next rerun reads fresh rows.
 """
@@ -13,46 +13,46 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import customer360
-from scrm import identity_review as R
-from scrm import schema as S
+from scrm.act import review as R
+from scrm.db import schema as S
 from scrm.ui import connection
-from scrm.ui import privacy as P
+from scrm.ui import masking as P
+from scrm.views import customer as customer360
 
 _MAX_ENTRIES = 16
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_queue(db_path: str, data_version: int, status: str, limit: int = R.QUEUE_LIMIT) -> pd.DataFrame:
-    """Pairs of one status with their evidence (:func:`scrm.identity_review.review_queue`)."""
+    """Pairs of one status with their evidence (:func:`scrm.act.review.review_queue`)."""
     with connection(db_path) as db:
         return R.review_queue(db, status=status, limit=limit)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_counts(db_path: str, data_version: int) -> dict[str, int]:
-    """Links per status and decisions made (:func:`scrm.identity_review.status_counts`)."""
+    """Links per status and decisions made (:func:`scrm.act.review.status_counts`)."""
     with connection(db_path) as db:
         return R.status_counts(db)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_history(db_path: str, data_version: int, limit: int = 200) -> pd.DataFrame:
-    """The newest decisions with whether each can be undone (:func:`scrm.identity_review.history`)."""
+    """The newest decisions with whether each can be undone (:func:`scrm.act.review.history`)."""
     with connection(db_path) as db:
         return R.history(db, limit=limit)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def load_profile(db_path: str, data_version: int, profile_id: str) -> dict[str, Any] | None:
-    """One profile (:func:`scrm.identity_review.profile_card`)."""
+    """One profile (:func:`scrm.act.review.profile_card`)."""
     with connection(db_path) as db:
         return R.profile_card(db, profile_id)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def load_customer(db_path: str, data_version: int, customer_id: str) -> dict[str, Any] | None:
-    """One customer with counts (:func:`scrm.identity_review.customer_card`) and the shop's ``currency``."""
+    """One customer with counts (:func:`scrm.act.review.customer_card`) and the shop's ``currency``."""
     with connection(db_path) as db:
         card = R.customer_card(db, customer_id)
         if card is not None:
@@ -69,21 +69,21 @@ def load_customer(db_path: str, data_version: int, customer_id: str) -> dict[str
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def load_search(db_path: str, data_version: int, text: str, limit: int = 20) -> pd.DataFrame:
-    """Customers whose name, e-mail or handle contains ``text`` (:func:`scrm.customer360.search_customers`)."""
+    """Customers whose name, e-mail or handle contains ``text`` (:func:`scrm.views.customer.search_customers`)."""
     with connection(db_path) as db:
         return customer360.search_customers(db, text, limit)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_merge_preview(db_path: str, data_version: int, keep_id: str, merge_id: str) -> pd.DataFrame:
-    """Two customer records side by side (:func:`scrm.identity_review.merge_preview`)."""
+    """Two customer records side by side (:func:`scrm.act.review.merge_preview`)."""
     with connection(db_path) as db:
         return R.merge_preview(db, keep_id, merge_id)
 
 
 # --- masking ---------------------------------------------------------------------------
 
-# The personal columns of a queue frame and their kinds for scrm.ui.privacy.
+# The personal columns of a queue frame and their kinds for scrm.ui.masking.
 QUEUE_PERSONAL: dict[str, str] = {
     "handle": "handle",
     "display_name": "name",

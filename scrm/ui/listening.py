@@ -1,7 +1,7 @@
 """Cached loaders of the Listening and Alerts pages (keyed on database path, data version and filters).
 
 Each loader opens the database, calls one engine function of
-:mod:`scrm.listening` or :mod:`scrm.search` and returns its frame; the
+:mod:`scrm.views.listening` or :mod:`scrm.db.search` and returns its frame; the
 data version in every key means a new import is seen on the next rerun
 (see :mod:`scrm.ui`). The global filters come from :mod:`scrm.ui.filters`
 and are part of every key (``Filters`` is frozen and hashable).
@@ -14,9 +14,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import exports, listening, search
-from scrm.filters import Filters
+from scrm.db import search
+from scrm.db.filters import Filters
+from scrm.export import files as exports
 from scrm.ui import connection, write_lock
+from scrm.views import listening
 
 _MAX_ENTRIES = 16
 # Searches vary more than filters do: keep more of them, they are small.
@@ -39,21 +41,21 @@ def load_mention_count(db_path: str, data_version: int) -> int:
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Counting mentions per period…")
 def load_volume(db_path: str, data_version: int, filters: Filters, by: listening.GroupBy, period: listening.Period) -> pd.DataFrame:
-    """:func:`scrm.listening.volume_over_time`."""
+    """:func:`scrm.views.listening.volume_over_time`."""
     with connection(db_path) as db:
         return listening.volume_over_time(db, filters, by=by, period=period)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_share_of_voice(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """:func:`scrm.listening.share_of_voice`."""
+    """:func:`scrm.views.listening.share_of_voice`."""
     with connection(db_path) as db:
         return listening.share_of_voice(db, filters)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_topics(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """:func:`scrm.listening.topic_summary`."""
+    """:func:`scrm.views.listening.topic_summary`."""
     with connection(db_path) as db:
         return listening.topic_summary(db, filters)
 
@@ -62,21 +64,21 @@ def load_topics(db_path: str, data_version: int, filters: Filters) -> pd.DataFra
 def load_top_authors(
     db_path: str, data_version: int, filters: Filters, limit: int = 25, rank_by: listening.AuthorRank = "mentions"
 ) -> pd.DataFrame:
-    """:func:`scrm.listening.top_authors`."""
+    """:func:`scrm.views.listening.top_authors`."""
     with connection(db_path) as db:
         return listening.top_authors(db, filters, limit=limit, rank_by=rank_by)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_places(db_path: str, data_version: int, filters: Filters) -> listening.PlacesSummary:
-    """:func:`scrm.listening.mention_places`."""
+    """:func:`scrm.views.listening.mention_places`."""
     with connection(db_path) as db:
         return listening.mention_places(db, filters)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_modes(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """:func:`scrm.listening.communication_modes`."""
+    """:func:`scrm.views.listening.communication_modes`."""
     with connection(db_path) as db:
         return listening.communication_modes(db, filters)
 
@@ -91,7 +93,7 @@ def load_search(
     kinds: tuple[str, ...] = (),
     limit: int = search.DEFAULT_LIMIT,
 ) -> search.SearchResult:
-    """:func:`scrm.search.search_mentions`; the first search after new data refreshes the index."""
+    """:func:`scrm.db.search.search_mentions`; the first search after new data refreshes the index."""
     with connection(db_path) as db:
         if search.to_fts_query(query) is not None:
             # The index refresh writes: one session at a time, like the app's other writes.
@@ -102,7 +104,7 @@ def load_search(
 
 @st.cache_data(max_entries=_MAX_SEARCHES, show_spinner=False)
 def load_mention(db_path: str, data_version: int, mention_id: str) -> dict[str, Any] | None:
-    """:func:`scrm.search.mention_detail`."""
+    """:func:`scrm.db.search.mention_detail`."""
     with connection(db_path) as db:
         return search.mention_detail(db, mention_id)
 
@@ -116,27 +118,27 @@ def load_alerts(
     brands: tuple[str, ...] = (),
     platforms: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """:func:`scrm.listening.alerts_feed`."""
+    """:func:`scrm.views.listening.alerts_feed`."""
     with connection(db_path) as db:
         return listening.alerts_feed(db, filters, kinds=kinds, brands=brands, platforms=platforms)
 
 
 @st.cache_data(max_entries=_MAX_SEARCHES, show_spinner=False)
 def load_alert_series(db_path: str, data_version: int, alert_id: int, _alert: dict[str, Any]) -> pd.DataFrame:
-    """:func:`scrm.listening.alert_series` of one alert (keyed on its id)."""
+    """:func:`scrm.views.listening.alert_series` of one alert (keyed on its id)."""
     with connection(db_path) as db:
         return listening.alert_series(db, _alert)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_options(db_path: str, data_version: int) -> tuple[list[str], list[str]]:
-    """Brands and platforms of the mentions (:func:`scrm.listening.brand_and_platform_options`)."""
+    """Brands and platforms of the mentions (:func:`scrm.views.listening.brand_and_platform_options`)."""
     with connection(db_path) as db:
         return listening.brand_and_platform_options(db)
 
 
 def download_buttons(frame: pd.DataFrame, file_stem: str, key: str) -> None:
-    """CSV and Excel download buttons for ``frame`` (formula cells neutralised by :mod:`scrm.exports`).
+    """CSV and Excel download buttons for ``frame`` (formula cells neutralised by :mod:`scrm.export.files`).
 
     The files are built only when clicked (callable data). Roles without
     ``auth.EXPORT`` get a one-line caption instead; a click is recorded in the

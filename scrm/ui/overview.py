@@ -1,8 +1,8 @@
-"""Cached loaders of the Overview page (engine: :mod:`scrm.overview`, :mod:`scrm.report`).
+"""Cached loaders of the Overview page (engine: :mod:`scrm.views.overview`, :mod:`scrm.export.report`).
 
 Keyed on (db_path, data_version, filters, ...): every write bumps the data
 version, so a new import is never hidden by a cached figure. The slow ones
-read through the ``stored_*`` functions of :mod:`scrm.overview`, which keep
+read through the ``stored_*`` functions of :mod:`scrm.views.overview`, which keep
 their answers in the database for the data version: a server restart does
 not make the next visitor wait for them again. ``Filters`` is a
 frozen dataclass, hashable, so it can be part of the key as it is.
@@ -13,30 +13,31 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from scrm import kpis, ui
-from scrm import overview as O
-from scrm.filters import Filters
+from scrm import ui
+from scrm.db.filters import Filters
+from scrm.views import kpis
+from scrm.views import overview as O
 
 _MAX_ENTRIES = 16
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_readiness(db_path: str, data_version: int) -> O.Readiness:
-    """Row counts and derived tables present (:func:`scrm.overview.readiness`)."""
+    """Row counts and derived tables present (:func:`scrm.views.overview.readiness`)."""
     with ui.connection(db_path) as db:
         return O.stored_readiness(db)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_periods(db_path: str, data_version: int, filters: Filters) -> O.Periods | None:
-    """The current and previous period (:func:`scrm.overview.resolve_periods`)."""
+    """The current and previous period (:func:`scrm.views.overview.resolve_periods`)."""
     with ui.connection(db_path) as db:
         return O.stored_periods(db, filters)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Computing the KPIs of both periods…")
 def load_kpis(db_path: str, data_version: int, filters: Filters, periods: O.Periods) -> pd.DataFrame:
-    """Every KPI now, before and its weekly values (:func:`scrm.overview.kpi_summary`)."""
+    """Every KPI now, before and its weekly values (:func:`scrm.views.overview.kpi_summary`)."""
     with ui.connection(db_path) as db:
         return O.stored_kpi_summary(db, filters, periods)
 
@@ -45,7 +46,7 @@ def load_kpis(db_path: str, data_version: int, filters: Filters, periods: O.Peri
 def load_trends(
     db_path: str, data_version: int, filters: Filters, date_from: str, date_to: str
 ) -> pd.DataFrame:
-    """Weekly mentions and net sentiment by brand (:func:`scrm.overview.weekly_trends`)."""
+    """Weekly mentions and net sentiment by brand (:func:`scrm.views.overview.weekly_trends`)."""
     with ui.connection(db_path) as db:
         return O.stored_weekly_trends(db, filters, date_from, date_to)
 
@@ -54,14 +55,14 @@ def load_trends(
 def load_movers(
     db_path: str, data_version: int, filters: Filters, periods: O.Periods, kind: str, by: str
 ) -> pd.DataFrame:
-    """Topics, authors or segments that moved most (:func:`scrm.overview.top_movers`)."""
+    """Topics, authors or segments that moved most (:func:`scrm.views.overview.top_movers`)."""
     with ui.connection(db_path) as db:
         return O.stored_top_movers(db, filters, periods, kind, by=by)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_alerts(db_path: str, data_version: int, filters: Filters, periods: O.Periods | None) -> pd.DataFrame:
-    """The newest alerts of the current period (:func:`scrm.overview.open_alerts`)."""
+    """The newest alerts of the current period (:func:`scrm.views.overview.open_alerts`)."""
     with ui.connection(db_path) as db:
         return O.open_alerts(db, filters, periods)
 
@@ -79,7 +80,7 @@ def build_report(db_path: str, filters: Filters, masked: bool) -> str:
     Not cached and not Streamlit: ``st.download_button`` calls it on its own
     thread only when the user clicks, so a page run never pays for it.
     """
-    from scrm.report import build_report_html
+    from scrm.export.report import build_report_html
 
     with ui.connection(db_path) as db:
         return build_report_html(db, filters, masked=masked)

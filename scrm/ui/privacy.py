@@ -1,100 +1,67 @@
-"""The privacy switch: "Mask names for screen sharing", and helpers that obey it.
+"""Cached loaders of the Privacy requests page, keyed on ``(db_path, data_version, ...)``.
 
-The switch lives in the sidebar (drawn by ``app.py`` through
-:func:`privacy_switch`); its state is in the session (``privacy_mask``) and
-in the link (``?mask=1``), so a link copied while masking opens masked.
-
-Pages never decide themselves whether to mask. They show personal data
-through:
-
-- :func:`show_frame` instead of ``st.dataframe`` (same keyword arguments,
-  same return value, so ``on_select`` works);
-- :func:`masked_frame` for a frame that feeds a chart or a download label;
-- :func:`mask_value` for one value in a card, a caption or a select box label.
-
-``columns`` maps a column to its kind: ``"name"``, ``"email"``, ``"handle"``
-or ``"text"`` (handles and e-mails inside a post). The pseudonyms themselves
-come from :mod:`scrm.privacy`.
+Each calls one engine function of :mod:`scrm.privacy.requests`. Writes (an erasure, a
+purge, a setting, an export's audit entry) bump the data version, so the page
+shows fresh counts on the rerun that follows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
-from scrm import privacy, ui
+from scrm.privacy import requests as gdpr
+from scrm.ui import connection
+from scrm.views import customer as customer360
 
-MASK_KEY = "privacy_mask"
-MASK_PARAM = "mask"
-SWITCH_LABEL = "Mask names for screen sharing"
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def load_salt(db_path: str) -> str:
-    """The database's pseudonym salt (read, or created on first use, once per server)."""
-    with ui.connection(db_path) as db:
-        return privacy.privacy_salt(db)
+_MAX_ENTRIES = 16
 
 
-def _current_salt() -> str:
-    salt = load_salt(ui.current_db_path())
-    # Pages that call scrm.privacy.mask_frame(df, columns) without a salt get
-    # this database's too: one server serves one database (SCRM_DB).
-    privacy.use_salt(salt)
-    return salt
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_search(db_path: str, data_version: int, text: str) -> pd.DataFrame:
+    """Customers matching ``text`` by id, name, e-mail or handle (:func:`scrm.privacy.requests.find_customers`)."""
+    with connection(db_path) as db:
+        return gdpr.find_customers(db, text)
 
 
-def masked() -> bool:
-    """True when names, e-mails and handles must be masked on this screen."""
-    if MASK_KEY in st.session_state:
-        return bool(st.session_state[MASK_KEY])
-    return st.query_params.get(MASK_PARAM) == "1"
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_identity(db_path: str, data_version: int, customer_id: str) -> customer360.Identity | None:
+    """The customer record (:func:`scrm.views.customer.customer_identity`)."""
+    with connection(db_path) as db:
+        return customer360.customer_identity(db, customer_id)
 
 
-def privacy_switch() -> bool:
-    """The sidebar toggle; seeds itself from ``?mask=1`` and keeps the link in step."""
-    if MASK_KEY not in st.session_state:
-        st.session_state[MASK_KEY] = st.query_params.get(MASK_PARAM) == "1"
-    on = st.sidebar.toggle(
-        SWITCH_LABEL,
-        key=MASK_KEY,
-        help='Shows stand-ins such as "Customer 482193" and "@user_9f2a3c" instead of names, '
-        "e-mails and handles, on every page and in links copied from the address bar. "
-        "Downloads are not masked.",
-    )
-    # Written on every run, not only on change: switching pages clears the
-    # address's parameters, and the link must keep saying "masked".
-    if on and st.query_params.get(MASK_PARAM) != "1":
-        st.query_params[MASK_PARAM] = "1"
-    elif not on and MASK_PARAM in st.query_params:
-        del st.query_params[MASK_PARAM]
-    if on:
-        _current_salt()
-        st.sidebar.caption("Names, e-mails and handles are replaced by stable stand-ins.")
-    return bool(on)
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Counting what is held about this person…")
+def load_held(db_path: str, data_version: int, customer_id: str) -> dict[str, int]:
+    """Rows held per table (:func:`scrm.privacy.requests.held_counts`)."""
+    with connection(db_path) as db:
+        return gdpr.held_counts(db, customer_id)
 
 
-def masked_frame(df: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
-    """``df`` with ``columns`` (column -> kind) masked when the switch is on, else ``df`` itself."""
-    if not masked():
-        return df
-    return privacy.mask_frame(df, columns, salt=_current_salt())
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Looking for the person's name, e-mail and handles elsewhere…")
+def load_preview(db_path: str, data_version: int, customer_id: str) -> gdpr.ErasureSummary:
+    """What an erasure would delete and sweep (:func:`scrm.privacy.requests.preview_erasure`)."""
+    with connection(db_path) as db:
+        return gdpr.preview_erasure(db, customer_id)
 
 
-def show_frame(df: pd.DataFrame, columns: Mapping[str, str], **st_dataframe_kwargs: Any) -> Any:
-    """``st.dataframe(df, **kwargs)`` with the personal ``columns`` masked when the switch is on.
+@st.cache_data(max_entries=4, show_spinner="Collecting everything about this person…")
+def load_export(db_path: str, data_version: int, customer_id: str) -> tuple[str, dict[str, int]]:
+    """The export as JSON text and its counts (:func:`scrm.privacy.requests.export_person`); not audited here."""
+    with connection(db_path) as db:
+        data = gdpr.export_person(db, customer_id)
+    return gdpr.to_json(data), gdpr.export_counts(data)
 
-    Returns what ``st.dataframe`` returns (the selection state with ``on_select``).
-    Row positions are unchanged, so a selection's row numbers index ``df``.
-    """
-    return st.dataframe(masked_frame(df, columns), **st_dataframe_kwargs)
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_retention(db_path: str, data_version: int) -> int | None:
+    """The retention setting in months (:func:`scrm.privacy.requests.retention_months`)."""
+    with connection(db_path) as db:
+        return gdpr.retention_months(db)
 
 
-def mask_value(value: str | None, kind: str) -> str | None:
-    """One personal value, masked when the switch is on (None stays None)."""
-    if value is None or not masked() or not str(value).strip():
-        return value
-    return privacy.pseudonym(str(value), kind, salt=_current_salt())
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_purge_preview(db_path: str, data_version: int, months: int, day: str) -> tuple[int, str]:
+    """Mentions a purge at ``months`` would delete today (``day`` keys the cache) and the cutoff."""
+    with connection(db_path) as db:
+        return gdpr.count_mentions_older_than(db, months), gdpr.retention_cutoff(months)

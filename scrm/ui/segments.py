@@ -1,7 +1,7 @@
 """Cached loaders and small widgets of the Segments and Advocates & detractors pages.
 
 Loaders are keyed on (db_path, data_version, filters) and call one engine
-function each (:mod:`scrm.segment_views`, :mod:`scrm.advocacy`). Tables of
+function each (:mod:`scrm.views.segments`, :mod:`scrm.views.advocates`). Tables of
 people go through :func:`mask` (the sidebar's privacy switch); downloads are
 not masked, as the switch's help says: a campaign list needs real addresses.
 """
@@ -13,20 +13,23 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from scrm import advocacy, exports, segment_charts, segment_views
-from scrm.filters import Filters
+from scrm.charts import segments as segment_charts
+from scrm.db.filters import Filters
+from scrm.export import files as exports
 from scrm.ui import connection, escape_markdown
-from scrm.ui import privacy as ui_privacy
+from scrm.ui import masking as ui_privacy
+from scrm.views import advocates as advocacy
+from scrm.views import segments as segment_views
 
 _MAX_ENTRIES = 16
 
-# Columns of personal data that the privacy switch masks, with their kind (scrm.privacy).
+# Columns of personal data that the privacy switch masks, with their kind (scrm.privacy.masking).
 PERSONAL_COLUMNS = {"name": "name", "email": "email", "handle": "handle", "display_name": "name"}
 
 
 def mask(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with names, e-mails and handles replaced by stable stand-ins when the
-    sidebar's privacy switch is on (:func:`scrm.ui.privacy.masked_frame`)."""
+    sidebar's privacy switch is on (:func:`scrm.ui.masking.masked_frame`)."""
     columns = {c: kind for c, kind in PERSONAL_COLUMNS.items() if c in frame.columns}
     return ui_privacy.masked_frame(frame, columns) if columns else frame
 
@@ -103,14 +106,14 @@ def load_segments_reason(db_path: str, data_version: int) -> str | None:
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Reading customer value…")
 def load_customer_values(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """Valued customers (:func:`scrm.segment_views.customer_values`)."""
+    """Valued customers (:func:`scrm.views.segments.customer_values`)."""
     with connection(db_path) as db:
         return segment_views.customer_values(db, filters)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_cluster_profiles(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """Clusters with centre and money (:func:`scrm.segment_views.cluster_profiles`)."""
+    """Clusters with centre and money (:func:`scrm.views.segments.cluster_profiles`)."""
     with connection(db_path) as db:
         values = segment_views.customer_values(db, filters)
         return segment_views.cluster_profiles(db, values, filters)
@@ -118,7 +121,7 @@ def load_cluster_profiles(db_path: str, data_version: int, filters: Filters) -> 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Averaging the sentiment of customers' mentions…")
 def load_value_sentiment(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """Customers with a CLV and scored mentions (:func:`scrm.segment_views.value_sentiment`)."""
+    """Customers with a CLV and scored mentions (:func:`scrm.views.segments.value_sentiment`)."""
     with connection(db_path) as db:
         values = segment_views.customer_values(db, filters)
         return segment_views.value_sentiment(values, segment_views.customer_sentiment(db, filters))
@@ -167,14 +170,14 @@ def load_advocacy_reason(db_path: str, data_version: int) -> str | None:
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Reading author roles…")
 def load_roles(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """Roles with customer value and consent, notable authors only (:func:`scrm.advocacy.role_table`)."""
+    """Roles with customer value and consent, notable authors only (:func:`scrm.views.advocates.role_table`)."""
     with connection(db_path) as db:
         return advocacy.role_table(db, filters, notable_only=True)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Ranking detractors by CLV at risk…")
 def load_detractors(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
-    """Detractors ranked by CLV at risk (:func:`scrm.advocacy.detractors_at_risk`)."""
+    """Detractors ranked by CLV at risk (:func:`scrm.views.advocates.detractors_at_risk`)."""
     with connection(db_path) as db:
         roles = advocacy.role_table(db, filters, notable_only=True)
         return advocacy.detractors_at_risk(roles, advocacy.recent_sentiment(db, filters))

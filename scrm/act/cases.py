@@ -1,0 +1,755 @@
+"""Cases: the team's work on what the workflow rules found, with deadlines and history.
+
+A case belongs to a queue (the rescue queue for unhappy valuable customers,
+a thank-you queue for advocates, support), has a priority whose SLA sets its
+deadline, a status, an assignee, notes, and links to the mention and the
+customer behind it. Every change is a ``case_events`` row (who, when, old and
+new value), so a case's history and the KPIs come from the same record:
+
+- **first response**: the first event by a person (any actor but
+  :data:`scrm.db.audit.RULES_ACTOR`) sets ``first_response_at``;
+- **resolution**: moving to ``resolved`` sets ``resolved_at``; reopening clears it;
+- **breached**: not resolved and past the deadline, or resolved after it;
+- **rescued**: a resolved rescue case whose customer's mean sentiment in the
+  :data:`AFTER_DAYS` days after the resolution is higher than before the case
+  (the score of the mention that opened it, else their mean sentiment in the
+  :data:`BEFORE_DAYS` days before opening).
+
+Writes are the team's own work (``store.transaction(db, work=True)``): they
+never force a recompute of the derived tables. People's changes are recorded
+in the audit log by case id, event and values of status, priority and
+assignee (team members' names), never notes or the customer's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from scrm.db import audit, store
+from scrm.db import schema as S
+from scrm.errors import NotFound, ScrmError
+
+log = logging.getLogger(__name__)
+
+PRIORITIES: tuple[str, ...] = ("high", "medium", "low")
+STATUSES: tuple[str, ...] = ("new", "in progress", "waiting", "resolved")
+NEW, IN_PROGRESS, WAITING, RESOLVED = STATUSES
+
+RESCUE = "rescue"
+THANK_YOU = "thank-you"
+SUPPORT = "support"
+QUEUES: tuple[str, ...] = (RESCUE, THANK_YOU, SUPPORT)
+
+# Hours from the customer's message to the deadline, per priority, until a
+# team sets its own (meta keys ``sla_hours_<priority>``).
+DEFAULT_SLA_HOURS: dict[str, float] = {"high": 4.0, "medium": 24.0, "low": 72.0}
+SLA_META = "sla_hours_{}"
+MAX_SLA_HOURS = 24.0 * 365
+MIN_SLA_HOURS = 0.5
+# Sentiment windows of the rescue KPI: three months either side is long
+# enough for an occasional poster to speak again, short enough to be about the case.
+BEFORE_DAYS = 90
+AFTER_DAYS = 90
+MAX_NOTE = 2000
+
+# Event names in case_events.
+OPENED, STATUS, ASSIGNEE, PRIORITY, NOTE = "opened", "status", "assignee", "priority", "note"
+
+DEMO_FLAG = "demo_casework"
+DEMO_TEAM: tuple[str, ...] = ("Ana", "Marc", "Lucie")
+# Cases opened in the last days before the demo's "today" are left for the
+# team to pick up: the queue always has fresh work in it.
+DEMO_UNTOUCHED_DAYS = 3
+
+_TS = "%Y-%m-%dT%H:%M:%S"
+
+CASE_COLUMNS = [
+    "case_id", "queue", "priority", "status", "assignee", "subject", "customer_id", "customer_name",
+    "mention_id", "platform", "author", "mention_text", "rule_id", "opened_at", "due_at", "first_response_at",
+    "resolved_at", "reply_template", "breached", "hours_left",
+]  # fmt: skip
+
+
+class CaseError(ScrmError):
+    """A case action has a value the case cannot take (unknown status, priority, empty note)."""
+
+
+# --- time helpers --------------------------------------------------------------------
+
+
+def _parse(ts: str) -> dt.datetime:
+    return dt.datetime.strptime(str(ts)[:19], _TS)
+
+
+def _fmt(moment: dt.datetime) -> str:
+    return moment.strftime(_TS)
+
+
+def _plus_hours(ts: str, hours: float) -> str:
+    return _fmt(_parse(ts) + dt.timedelta(hours=hours))
+
+
+def _check_time(value: str | None, label: str) -> str:
+    if value is None:
+        return store.utcnow()
+    try:
+        return _fmt(_parse(value))
+    except ValueError:
+        raise CaseError(f"{label} '{value}' is not a time; use YYYY-MM-DDTHH:MM:SS (UTC).") from None
+
+
+# --- SLA -----------------------------------------------------------------------------
+
+
+def sla_hours(db: sqlite_utils.Database) -> dict[str, float]:
+    """Hours to the deadline per priority: the team's settings, else :data:`DEFAULT_SLA_HOURS`.
+
+    >>> sla_hours(store.open_db(":memory:"))
+    {'high': 4.0, 'medium': 24.0, 'low': 72.0}
+    """
+    out = dict(DEFAULT_SLA_HOURS)
+    for priority in PRIORITIES:
+        value = store.get_meta(db, SLA_META.format(priority))
+        if value is not None:
+            try:
+                out[priority] = float(value)
+            except ValueError:
+                log.warning("ignoring the unreadable SLA setting %s=%r", SLA_META.format(priority), value)
+    return out
+
+
+def _check_priority(priority: str) -> str:
+    if priority not in PRIORITIES:
+        raise CaseError(f"Priority '{priority}' is not known; use one of {', '.join(PRIORITIES)}.")
+    return priority
+
+
+def set_sla_hours(
+    db: sqlite_utils.Database, priority: str, hours: float | str, actor: str, *, role: str | None = None
+) -> float:
+    """Set the SLA of ``priority`` to ``hours`` and move the deadlines of its open cases.
+
+    Resolved cases keep the deadline they were worked against. Returns the hours stored.
+    """
+    _check_priority(priority)
+    try:
+        value = float(str(hours).strip().replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if not (MIN_SLA_HOURS <= value <= MAX_SLA_HOURS):
+        raise CaseError(
+            f"The SLA for {priority} priority must be a number of hours between {MIN_SLA_HOURS:g} and "
+            f"{MAX_SLA_HOURS:g} (a year); '{hours}' is not. Type a number such as 8."
+        )
+    old = sla_hours(db)[priority]
+    with store.transaction(db, work=True):
+        db.execute(
+            f"INSERT INTO {S.META} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [SLA_META.format(priority), repr(value)],
+        )
+        open_cases = db.execute(
+            f"SELECT case_id, opened_at FROM {S.CASES} WHERE priority = ? AND status != ? AND opened_at IS NOT NULL",
+            [priority, RESOLVED],
+        ).fetchall()
+        for case_id, opened_at in open_cases:
+            db.execute(f"UPDATE {S.CASES} SET due_at = ? WHERE case_id = ?", [_plus_hours(opened_at, value), case_id])
+        audit.record(
+            db, audit.SETTINGS, actor=actor, role=role, target=SLA_META.format(priority),
+            detail={"old": old, "new": value, "open_cases_moved": len(open_cases)},
+        )  # fmt: skip
+    return value
+
+
+# --- opening ---------------------------------------------------------------------------
+
+
+def _mention_score(db: sqlite_utils.Database, mention_id: str | None) -> float | None:
+    if not mention_id:
+        return None
+    row = db.execute(f"SELECT score FROM {S.SENTIMENT} WHERE mention_id = ?", [mention_id]).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def _profile_id_sql(alias: str) -> str:
+    # As scrm.analysis.identity builds profile ids (scrm.analysis.roles.profile_id_sql); spelled
+    # here to keep this module free of the analysis modules' imports.
+    return f"coalesce(nullif(lower(trim({alias}.platform)), ''), 'other') || ':' || lower(ltrim(trim({alias}.author), '@'))"
+
+
+def customer_scores(
+    db: sqlite_utils.Database, customer_ids: list[str], start: str | None = None, end: str | None = None
+) -> pd.DataFrame:
+    """Scored mentions of the customers' confirmed profiles: customer_id, posted_at, score.
+
+    Mentions reach a customer through ``links`` with status ``linked``; brand
+    accounts' own posts are left out. ``start``/``end`` bound ``posted_at``
+    (inclusive) so the date index keeps the scan small.
+    """
+    columns = ["customer_id", "posted_at", "score"]
+    ids = sorted({str(c) for c in customer_ids if c is not None and str(c) != ""})
+    if not ids:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    marks = ", ".join("?" for _ in ids)
+    clauses, params = ["s.score IS NOT NULL", "coalesce(m.from_brand, 0) != 1", "m.posted_at IS NOT NULL"], []
+    if start:
+        clauses.append("m.posted_at >= ?")
+        params.append(start)
+    if end:
+        clauses.append("m.posted_at <= ?")
+        params.append(end)
+    frame = store.read_frame(
+        db,
+        f"""WITH p AS (SELECT profile_id, customer_id FROM {S.LINKS} WHERE status = ? AND customer_id IN ({marks}))
+            SELECT p.customer_id, m.posted_at, s.score
+              FROM {S.MENTIONS} m
+              JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
+              JOIN p ON p.profile_id = {_profile_id_sql('m')}
+             WHERE {' AND '.join(clauses)}
+             ORDER BY p.customer_id, m.posted_at""",
+        [S.LINKED, *ids, *params],
+    )
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    return frame
+
+
+def _mean_before(db: sqlite_utils.Database, customer_id: str | None, opened_at: str) -> float | None:
+    if not customer_id:
+        return None
+    start = _fmt(_parse(opened_at) - dt.timedelta(days=BEFORE_DAYS))
+    scores = customer_scores(db, [customer_id], start, opened_at)
+    scores = scores[scores["posted_at"] < opened_at] if not scores.empty else scores
+    return None if scores.empty else float(scores["score"].mean())
+
+
+def open_case(
+    db: sqlite_utils.Database,
+    *,
+    queue: str,
+    subject: str,
+    priority: str,
+    customer_id: str | None = None,
+    mention_id: str | None = None,
+    profile_id: str | None = None,
+    rule_id: int | None = None,
+    opened_at: str | None = None,
+    reply_template: str | None = None,
+    actor: str = audit.RULES_ACTOR,
+    role: str | None = None,
+) -> int:
+    """Open a case with status ``new`` and the deadline of its priority's SLA; return its id.
+
+    ``opened_at`` is when the customer spoke (default now): the SLA clock
+    starts there. ``sentiment_before`` keeps the score of ``mention_id``, or
+    the customer's mean sentiment in the 90 days before, for the rescue KPI.
+    """
+    if not str(queue or "").strip():
+        raise CaseError("A case needs a queue, such as rescue, thank-you or support.")
+    _check_priority(priority)
+    opened = _check_time(opened_at, "opened_at")
+    now = store.utcnow()
+    due = _plus_hours(opened, sla_hours(db)[priority])
+    before = _mention_score(db, mention_id)
+    if before is None:
+        before = _mean_before(db, customer_id, opened)
+    with store.transaction(db, work=True):
+        cursor = db.execute(
+            f"""INSERT INTO {S.CASES} (queue, subject, customer_id, mention_id, profile_id, rule_id, priority, status,
+                    opened_at, due_at, reply_template, sentiment_before, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [queue.strip(), subject, customer_id, mention_id, profile_id, rule_id, priority, NEW, opened, due,
+             reply_template, before, now, now],
+        )  # fmt: skip
+        case_id = int(cursor.lastrowid or 0)
+        _event(db, case_id, OPENED, None, NEW, None, actor, opened)
+        if actor != audit.RULES_ACTOR:
+            # Cases the rules open are recorded as rule matches; a person's opening is audited.
+            _first_response(db, case_id, opened)
+            audit.record(db, audit.CASE, actor=actor, role=role, target=f"case {case_id}",
+                         detail={"event": OPENED, "queue": queue.strip(), "priority": priority})  # fmt: skip
+    return case_id
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+
+def _event(
+    db: sqlite_utils.Database, case_id: int, event: str, old: str | None, new: str | None, note: str | None,
+    actor: str, at: str,
+) -> None:
+    db.execute(
+        f"INSERT INTO {S.CASE_EVENTS} (case_id, at, actor, event, old, new, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [case_id, at, actor, event, old, new, note],
+    )
+
+
+def _first_response(db: sqlite_utils.Database, case_id: int, at: str) -> None:
+    db.execute(
+        f"UPDATE {S.CASES} SET first_response_at = ? WHERE case_id = ? AND first_response_at IS NULL", [at, case_id]
+    )
+
+
+def _case(db: sqlite_utils.Database, case_id: int) -> dict[str, Any]:
+    cursor = db.execute(f"SELECT * FROM {S.CASES} WHERE case_id = ?", [int(case_id)])
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"Case {case_id} does not exist (it may have been erased). Pick a case from the Rescue queue list.")
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+def get_case(db: sqlite_utils.Database, case_id: int) -> dict[str, Any]:
+    """The stored row of one case; :class:`scrm.errors.NotFound` when there is none."""
+    return _case(db, case_id)
+
+
+def _change(
+    db: sqlite_utils.Database,
+    case_id: int,
+    event: str,
+    column: str | None,
+    new: str | None,
+    *,
+    actor: str,
+    at: str | None,
+    note: str | None = None,
+    record: bool = True,
+    extra: dict[str, Any] | None = None,
+    role: str | None = None,
+) -> bool:
+    """Write one event (and the column it changes); False when nothing changes."""
+    when = _check_time(at, "at")
+    with store.transaction(db, work=True):
+        case = _case(db, case_id)
+        old = None if column is None else case[column]
+        if column is not None and (old or None) == (new or None):
+            return False
+        sets = dict(extra or {})
+        if column is not None:
+            sets[column] = new
+        sets["updated_at"] = when
+        assignments = ", ".join(f'"{c}" = ?' for c in sets)
+        db.execute(f"UPDATE {S.CASES} SET {assignments} WHERE case_id = ?", [*sets.values(), int(case_id)])
+        _event(db, int(case_id), event, old, new, note, actor, when)
+        if actor != audit.RULES_ACTOR:
+            _first_response(db, int(case_id), when)
+        if record:
+            detail: dict[str, Any] = {"event": event}
+            if event != NOTE:  # values of status, priority and assignee (team names), never note texts
+                detail.update(old=old, new=new)
+            audit.record(db, audit.CASE, actor=actor, role=role, target=f"case {case_id}", detail=detail)
+    return True
+
+
+def set_status(
+    db: sqlite_utils.Database, case_id: int, status: str, *, actor: str, at: str | None = None, record: bool = True,
+    role: str | None = None,
+) -> bool:
+    """Move a case to ``status``; resolving stamps ``resolved_at``, reopening clears it. False when unchanged."""
+    if status not in STATUSES:
+        raise CaseError(f"Status '{status}' is not known; use one of {', '.join(STATUSES)}.")
+    when = _check_time(at, "at")
+    extra: dict[str, Any] = {"resolved_at": when if status == RESOLVED else None}
+    return _change(db, case_id, STATUS, "status", status, actor=actor, at=when, record=record, extra=extra, role=role)
+
+
+def assign(
+    db: sqlite_utils.Database, case_id: int, assignee: str | None, *, actor: str, at: str | None = None,
+    record: bool = True, role: str | None = None,
+) -> bool:
+    """Give the case to ``assignee`` (None or blank: nobody). False when unchanged."""
+    name = (assignee or "").strip() or None
+    return _change(db, case_id, ASSIGNEE, "assignee", name, actor=actor, at=at, record=record, role=role)
+
+
+def set_priority(
+    db: sqlite_utils.Database, case_id: int, priority: str, *, actor: str, at: str | None = None, record: bool = True,
+    role: str | None = None,
+) -> bool:
+    """Change the priority; the deadline moves to the opening time plus the new priority's SLA."""
+    _check_priority(priority)
+    case = _case(db, case_id)
+    extra = {"due_at": _plus_hours(case["opened_at"], sla_hours(db)[priority])} if case["opened_at"] else {}
+    return _change(db, case_id, PRIORITY, "priority", priority, actor=actor, at=at, record=record, extra=extra, role=role)
+
+
+def add_note(
+    db: sqlite_utils.Database, case_id: int, note: str, *, actor: str, at: str | None = None, record: bool = True,
+    role: str | None = None,
+) -> bool:
+    """Add a note to the case's history (notes stay out of the audit log)."""
+    text = (note or "").strip()
+    if not text:
+        raise CaseError("The note is empty; write what was done or agreed, then save.")
+    if len(text) > MAX_NOTE:
+        raise CaseError(f"The note has {len(text):,} characters; keep it under {MAX_NOTE:,} (link a document instead).")
+    return _change(db, case_id, NOTE, None, None, actor=actor, at=at, note=text, record=record, role=role)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _hours(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    a = pd.to_datetime(later, format="ISO8601", errors="coerce")
+    b = pd.to_datetime(earlier, format="ISO8601", errors="coerce")
+    return pd.Series(((a - b).dt.total_seconds() / 3600.0).to_numpy(dtype="float64"), index=later.index)
+
+
+def breached_mask(frame: pd.DataFrame, now: str) -> pd.Series:
+    """True for cases past their deadline: open after ``due_at``, or resolved after it."""
+    due = frame["due_at"].astype(object).where(frame["due_at"].notna(), None)
+    resolved = frame["resolved_at"].astype(object).where(frame["resolved_at"].notna(), None)
+    is_resolved = frame["status"].astype(object) == RESOLVED
+    out = []
+    for d, r, done in zip(due, resolved, is_resolved, strict=True):
+        if d is None:
+            out.append(False)
+        elif done:
+            out.append(r is not None and str(r) > str(d))
+        else:
+            out.append(now > str(d))
+    return pd.Series(out, index=frame.index, dtype=bool)
+
+
+def list_cases(
+    db: sqlite_utils.Database,
+    *,
+    queue: str | None = None,
+    statuses: tuple[str, ...] | list[str] | None = None,
+    assignee: str | None = None,
+    now: str | None = None,
+) -> pd.DataFrame:
+    """Cases with their customer's name and the mention behind them, open ones by deadline first.
+
+    ``assignee=""`` lists the unassigned cases. Columns: :data:`CASE_COLUMNS`;
+    ``breached`` as of ``now`` (default: now), ``hours_left`` to the deadline
+    of open cases (negative once breached; empty for resolved cases).
+    """
+    when = _check_time(now, "now")
+    clauses, params = ["1"], []
+    if queue:
+        clauses.append("c.queue = ?")
+        params.append(queue)
+    if statuses:
+        clauses.append(f"c.status IN ({', '.join('?' for _ in statuses)})")
+        params.extend(statuses)
+    if assignee is not None:
+        if assignee == "":
+            clauses.append("coalesce(c.assignee, '') = ''")
+        else:
+            clauses.append("c.assignee = ?")
+            params.append(assignee)
+    frame = store.read_frame(
+        db,
+        f"""SELECT c.case_id, c.queue, c.priority, c.status, c.assignee, c.subject, c.customer_id,
+                   cu.name AS customer_name, c.mention_id, m.platform, m.author, m.text AS mention_text, c.rule_id,
+                   c.opened_at, c.due_at, c.first_response_at, c.resolved_at, c.reply_template
+              FROM {S.CASES} c
+              LEFT JOIN {S.CUSTOMERS} cu ON cu.customer_id = c.customer_id
+              LEFT JOIN {S.MENTIONS} m ON m.mention_id = c.mention_id
+             WHERE {' AND '.join(clauses)}
+             ORDER BY c.status = ?, CASE WHEN c.status = ? THEN NULL ELSE c.due_at END, c.resolved_at DESC,
+                      c.case_id""",
+        [*params, RESOLVED, RESOLVED],
+    )
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "breached" else object) for c in CASE_COLUMNS})
+    frame["breached"] = breached_mask(frame, when)
+    now_col = pd.Series(when, index=frame.index)
+    hours_left = _hours(frame["due_at"], now_col)
+    frame["hours_left"] = hours_left.where(frame["status"] != RESOLVED).round(1)
+    return frame.reindex(columns=CASE_COLUMNS).reset_index(drop=True)
+
+
+def case_history(db: sqlite_utils.Database, case_id: int) -> pd.DataFrame:
+    """The events of one case, oldest first: event_id, at, actor, event, old, new, note."""
+    columns = ["event_id", "at", "actor", "event", "old", "new", "note"]
+    frame = store.read_frame(
+        db,
+        f"SELECT {', '.join(columns)} FROM {S.CASE_EVENTS} WHERE case_id = ? ORDER BY at, event_id",
+        [int(case_id)],
+    )
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def assignees(db: sqlite_utils.Database) -> list[str]:
+    """Everyone a case was ever given to, by name."""
+    return [str(r[0]) for r in db.execute(
+        f"SELECT DISTINCT assignee FROM {S.CASES} WHERE coalesce(assignee, '') != '' ORDER BY assignee"
+    ).fetchall()]  # fmt: skip
+
+
+# --- KPIs -----------------------------------------------------------------------------------------
+
+
+KPI_FRAME_COLUMNS = [
+    "case_id", "queue", "customer_id", "status", "opened_at", "due_at", "first_response_at", "resolved_at",
+    "sentiment_before", "sentiment_after", "after_mentions",
+]  # fmt: skip
+
+
+def case_frame(db: sqlite_utils.Database) -> pd.DataFrame:
+    """Every case with what its KPIs need, the rescue sentiment before and after included.
+
+    For resolved rescue cases with a customer: ``sentiment_before`` (stored
+    at opening; else the triggering mention's score now; else the customer's
+    mean over the 90 days before opening), ``sentiment_after`` (the
+    customer's mean over the 90 days after resolution) and ``after_mentions``
+    (how many scored mentions that mean rests on). Columns: :data:`KPI_FRAME_COLUMNS`.
+    """
+    frame = store.read_frame(
+        db,
+        f"""SELECT c.case_id, c.queue, c.customer_id, c.status, c.opened_at, c.due_at, c.first_response_at,
+                   c.resolved_at, coalesce(c.sentiment_before, s.score) AS sentiment_before
+              FROM {S.CASES} c LEFT JOIN {S.SENTIMENT} s ON s.mention_id = c.mention_id
+             ORDER BY c.case_id""",
+    )
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in KPI_FRAME_COLUMNS})
+    frame["sentiment_before"] = pd.to_numeric(frame["sentiment_before"], errors="coerce")
+    frame["sentiment_after"] = np.nan
+    frame["after_mentions"] = 0
+    rescue = frame[
+        (frame["queue"] == RESCUE) & (frame["status"] == RESOLVED) & frame["resolved_at"].notna()
+        & frame["customer_id"].notna() & frame["opened_at"].notna()
+    ]  # fmt: skip
+    if rescue.empty:
+        return frame
+    start = _fmt(_parse(str(rescue["opened_at"].min())) - dt.timedelta(days=BEFORE_DAYS))
+    end = _fmt(_parse(str(rescue["resolved_at"].max())) + dt.timedelta(days=AFTER_DAYS))
+    scores = customer_scores(db, rescue["customer_id"].astype(str).tolist(), start, end)
+    by_customer = {cid: g for cid, g in scores.groupby("customer_id")} if not scores.empty else {}
+    for i, case in rescue.iterrows():
+        own = by_customer.get(str(case["customer_id"]))
+        if own is None:
+            continue
+        resolved = str(case["resolved_at"])
+        after_end = _fmt(_parse(resolved) + dt.timedelta(days=AFTER_DAYS))
+        after = own[(own["posted_at"] > resolved) & (own["posted_at"] <= after_end)]["score"]
+        frame.loc[i, "after_mentions"] = len(after)
+        if len(after):
+            frame.loc[i, "sentiment_after"] = float(after.mean())
+        if pd.isna(case["sentiment_before"]):
+            opened = str(case["opened_at"])
+            before_start = _fmt(_parse(opened) - dt.timedelta(days=BEFORE_DAYS))
+            before = own[(own["posted_at"] >= before_start) & (own["posted_at"] < opened)]["score"]
+            if len(before):
+                frame.loc[i, "sentiment_before"] = float(before.mean())
+    return frame
+
+
+@dataclass(frozen=True)
+class CaseKPIs:
+    """The case KPIs of a range of opening dates (None where nothing can be measured)."""
+
+    cases: int
+    open_cases: int
+    breached: int
+    first_response_hours: float | None
+    resolution_hours: float | None
+    rescue_resolved: int  # resolved rescue cases with a customer
+    rescue_measured: int  # customers with a resolved rescue case with sentiment before and after
+    rescued_customers: int
+    rescue_rate: float | None  # percent
+    notes: dict[str, str]
+
+
+NO_CASES = "no cases yet: workflow rules open them on every `python -m scrm score`"
+
+
+def summarise_cases(
+    frame: pd.DataFrame, date_from: str | None = None, date_to: str | None = None, now: str | None = None
+) -> CaseKPIs:
+    """The KPIs of the cases of :func:`case_frame` opened in the inclusive day range (pure)."""
+    when = now or store.utcnow()
+    cases = frame
+    if not cases.empty:
+        opened = cases["opened_at"].astype(object).where(cases["opened_at"].notna(), "")
+        inside = pd.Series(True, index=cases.index)
+        if date_from:
+            inside &= opened >= date_from
+        if date_to:
+            inside &= opened < (dt.date.fromisoformat(date_to[:10]) + dt.timedelta(days=1)).isoformat()
+        cases = cases[inside.astype(bool)]
+    notes: dict[str, str] = {}
+    if cases.empty:
+        note = NO_CASES if frame.empty else "no case was opened in this range"
+        notes = {k: note for k in ("open_cases", "sla_breached", "first_response_hours", "resolution_hours",
+                                   "rescued_customers", "rescue_rate")}  # fmt: skip
+        return CaseKPIs(0, 0, 0, None, None, 0, 0, 0, None, notes)
+    resolved = cases["status"] == RESOLVED
+    first = _hours(cases["first_response_at"], cases["opened_at"]).dropna()
+    resolution = _hours(cases["resolved_at"], cases["opened_at"])[resolved].dropna()
+    if first.empty:
+        notes["first_response_hours"] = "no case in this range has had a response from a person yet"
+    if resolution.empty:
+        notes["resolution_hours"] = "no case opened in this range is resolved yet"
+    rescue = cases[(cases["queue"] == RESCUE) & resolved & cases["customer_id"].notna()]
+    measured = rescue[rescue["sentiment_before"].notna() & rescue["sentiment_after"].notna()]
+    better = measured[measured["sentiment_after"] > measured["sentiment_before"]]
+    measured_customers = int(measured["customer_id"].nunique())
+    rescued = int(better["customer_id"].nunique())
+    if rescue.empty:
+        notes["rescued_customers"] = notes["rescue_rate"] = "no rescue case opened in this range is resolved yet"
+    elif measured.empty:
+        notes["rescued_customers"] = notes["rescue_rate"] = (
+            f"none of the {len(rescue):,} resolved rescue cases' customers wrote a scored mention in the "
+            f"{AFTER_DAYS} days after the resolution, so no rescue can be measured yet"
+        )
+    elif len(measured) < len(rescue):
+        notes["rescued_customers"] = notes["rescue_rate"] = (
+            f"measured on the {len(measured):,} of {len(rescue):,} resolved rescue cases whose customer "
+            f"wrote again within {AFTER_DAYS} days"
+        )
+    rate = round(100.0 * rescued / measured_customers, 4) if measured_customers else None
+    return CaseKPIs(
+        cases=len(cases),
+        open_cases=int((~resolved).sum()),
+        breached=int(breached_mask(cases, when).sum()),
+        first_response_hours=None if first.empty else round(float(first.median()), 2),
+        resolution_hours=None if resolution.empty else round(float(resolution.median()), 2),
+        rescue_resolved=len(rescue),
+        rescue_measured=measured_customers,
+        rescued_customers=rescued,
+        rescue_rate=rate,
+        notes=notes,
+    )
+
+
+def case_kpis(
+    db: sqlite_utils.Database, date_from: str | None = None, date_to: str | None = None, now: str | None = None
+) -> CaseKPIs:
+    """Open and breached cases, median hours to first response and to resolution, rescued customers.
+
+    Over the cases opened in the inclusive day range (None: open end);
+    ``breached`` as of ``now`` (default now). See :func:`summarise_cases`.
+    """
+    return summarise_cases(case_frame(db), date_from, date_to, _check_time(now, "now"))
+
+
+# --- the demo's past casework ------------------------------------------------------------------------
+
+DEMO_NOTES: dict[str, tuple[str, ...]] = {
+    "start": (
+        "Replied publicly and asked for a DM with the order number.",
+        "Acknowledged the message and opened a ticket with logistics.",
+        "Apologised and offered a call back.",
+        "Asked for photos of the item to check the issue.",
+    ),
+    "wait": (
+        "Waiting for the customer's reply.",
+        "Replacement requested from the warehouse; waiting for tracking.",
+        "Refund submitted; waiting for the payment provider.",
+    ),
+    "resolve": (
+        "Replacement delivered; customer confirmed it is fine.",
+        "Refund completed and confirmed by the customer.",
+        "Issue explained and a voucher sent; customer satisfied.",
+        "Delivery rescheduled; customer thanked the team.",
+    ),
+    "thanks": (
+        "Thanked the customer publicly.",
+        "Sent a thank-you message and a discount code.",
+    ),
+}
+
+
+def _demo_anchor(db: sqlite_utils.Database) -> str:
+    story = store.get_meta(db, "demo_story")
+    if story:
+        try:
+            anchor = json.loads(story).get("anchor")
+            if anchor:
+                return _fmt(_parse(str(anchor)))
+        except (ValueError, AttributeError):
+            pass
+    from scrm.demo import ANCHOR  # the demo's fixed "today"; imported late, only demos need it
+
+    return ANCHOR
+
+
+def demo_casework(db: sqlite_utils.Database, seed: int = 7) -> int:
+    """Simulate the demo team's past work on the cases the rules opened; return the cases worked.
+
+    Demo databases only (``store.is_demo``), once (meta flag ``demo_casework``):
+    cases opened more than :data:`DEMO_UNTOUCHED_DAYS` days before the demo's
+    "today" get an assignee from :data:`DEMO_TEAM`, a first response (mostly
+    within the SLA, some late), short neutral notes, and an outcome (most
+    resolved, some waiting or in progress, a few never touched and so
+    breached). Nothing is written into the mentions: whether a rescue worked
+    comes from what the demo's customers really posted afterwards. The same
+    seed and cases give the same history.
+    """
+    if not store.is_demo(db) or store.get_meta(db, DEMO_FLAG) == "1":
+        return 0
+    anchor = _demo_anchor(db)
+    cutoff = _fmt(_parse(anchor) - dt.timedelta(days=DEMO_UNTOUCHED_DAYS))
+    rows = db.execute(
+        f"""SELECT case_id, queue, priority, opened_at, due_at FROM {S.CASES}
+             WHERE status = ? AND first_response_at IS NULL AND opened_at < ? ORDER BY case_id""",
+        [NEW, cutoff],
+    ).fetchall()
+    if not rows:
+        return 0
+    sla = sla_hours(db)
+    worked = 0
+    end = _parse(anchor)
+    with store.transaction(db, work=True):
+        for case_id, queue, priority, opened_at, _due in rows:
+            rng = random.Random(f"{seed}:{case_id}")
+            roll = rng.random()
+            if roll < 0.06:
+                continue  # never picked up: stays new and breached
+            opened = _parse(opened_at)
+            hours = sla.get(priority, DEFAULT_SLA_HOURS["medium"])
+            # The deadline is for the resolution: most are answered early and
+            # closed within it, some responses and resolutions come late.
+            first = hours * (rng.uniform(1.1, 2.5) if rng.random() < 0.06 else rng.uniform(0.03, 0.3))
+            done = max(first + 0.2, hours * (rng.uniform(1.1, 4.0) if rng.random() < 0.1 else rng.uniform(0.35, 0.95)))
+            who = DEMO_TEAM[rng.randrange(len(DEMO_TEAM))]
+            thanks = queue == THANK_YOU
+            t = opened + dt.timedelta(hours=first)
+            steps: list[tuple[dt.datetime, str, str | None]] = [
+                (t, ASSIGNEE, who),
+                (t, STATUS, IN_PROGRESS),
+                (t, NOTE, rng.choice(DEMO_NOTES["thanks" if thanks else "start"])),
+            ]
+            outcome = rng.random()
+            if not thanks and outcome < 0.3:  # waited on the customer or a supplier on the way
+                steps += [(opened + dt.timedelta(hours=(first + done) / 2), STATUS, WAITING),
+                          (opened + dt.timedelta(hours=(first + done) / 2), NOTE, rng.choice(DEMO_NOTES["wait"]))]
+            if thanks or outcome < 0.86:
+                t = opened + dt.timedelta(hours=done)
+                steps += [(t, NOTE, rng.choice(DEMO_NOTES["thanks" if thanks else "resolve"])), (t, STATUS, RESOLVED)]
+            elif outcome < 0.93 and not any(e == STATUS and v == WAITING for _, e, v in steps):
+                t = opened + dt.timedelta(hours=done)
+                steps += [(t, STATUS, WAITING), (t, NOTE, rng.choice(DEMO_NOTES["wait"]))]
+            for moment, event, value in steps:
+                if moment >= end:
+                    break
+                at = _fmt(moment)
+                if event == ASSIGNEE:
+                    assign(db, case_id, value, actor=who, at=at, record=False)
+                elif event == STATUS:
+                    set_status(db, case_id, str(value), actor=who, at=at, record=False)
+                else:
+                    add_note(db, case_id, str(value), actor=who, at=at, record=False)
+            worked += 1
+        db.execute(
+            f"INSERT INTO {S.META} (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = '1'", [DEMO_FLAG]
+        )
+        audit.record(db, audit.CASE, actor="demo", target="demo casework",
+                     detail={"event": "simulated", "cases": worked, "seed": seed}, at=anchor)  # fmt: skip
+    log.info("simulated the demo team's work on %d cases", worked)
+    return worked

@@ -1,0 +1,1043 @@
+"""Workflow rules: what happens when a mention arrives, automatically or after a person decides.
+
+A rule (table ``rules``) has a **target** (``mention`` or ``customer``),
+**conditions** (a JSON object, every key optional, all of them must hold) and
+one **action**, and is **automatic** (applied during ``python -m scrm score``)
+or **manual** (proposed; a person approves or dismisses it with :func:`decide`).
+
+Conditions (keys of :data:`CONDITIONS`):
+
+- ``sentiment``: labels (positive, neutral, negative, unscored) of table ``sentiment``;
+  ``score_min`` / ``score_max``: the sentiment score range (-1 to 1);
+- ``langs``: languages (the detected one, else the mention's own ``lang``);
+- ``roles``: the author's primary role in table ``roles`` (influencer, advocate,
+  ambassador, detractor);
+- ``clv_decile_min``: the linked customer's CLV decile (table ``customer_value``, 10 = top);
+- ``rfm_segments``: the linked customer's RFM segment;
+- ``topics``: theme ids of table ``mention_topics`` (``en-2``...);
+- ``platforms``, ``kinds`` (post, reply, share, review, dm, forum), ``visibility``
+  (public or private; a mention without one counts as public);
+- ``keywords``: any of them, case-insensitive, as whole words ("help" does not match "helpful");
+- ``min_followers``: the author's followers at least this;
+- ``own_brand``: only mentions of the own brand (meta ``own_brand``; a mention naming no brand counts);
+- ``exclude_brand_posts``: leave out what the brand's own accounts wrote (``from_brand``).
+
+Customer conditions (CLV decile, RFM segment) need the author's profile to be
+linked to a customer (``links`` with status ``linked``); an unlinked author
+never meets them.
+
+Actions (:data:`ACTIONS`) and their parameters:
+
+- ``open_case`` (queue, priority, subject): a case through :func:`scrm.act.cases.open_case`,
+  opened at the mention's ``posted_at`` (the SLA clock starts when the customer spoke);
+  while the rule's earlier case for the same customer (or, unlinked, the same
+  profile) is still open, a new match joins that case instead of opening another;
+- ``tag`` (tag): a row in ``mention_tags`` (mention rules only);
+- ``suggest_reply`` (template, priority): a case in the support queue carrying the reply template;
+- ``raise_alert`` (severity): one alert of kind ``rule`` per rule and day in the
+  ``alerts`` table, shown on the Alerts page.
+
+Runs (:func:`refresh`, the compute stage ``workflows``): each enabled mention
+rule looks at the mentions of the last :data:`LOOKBACK_DAYS` (30) days before
+the newest mention, so a new rule does not flood the queues with years of
+history while a mention imported late is still seen; a (rule, mention) pair
+acts once (``rule_matches``). A customer rule looks at the customers who
+wrote a mention meeting its mention conditions in that window and records one
+match per customer; it skips a customer while the rule's earlier proposal for
+them is pending or its case is open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from scrm.act import cases
+from scrm.analysis.roles import StageSummary, linked_customers, own_brand, profile_id_sql, table_exists
+from scrm.db import audit, store
+from scrm.db import schema as S
+from scrm.errors import NotFound, ScrmError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+STAGE = "workflows"
+# A rule's first run (and any run after a long pause) looks back this far from the newest mention.
+LOOKBACK_DAYS = 30
+PREVIEW_DAYS = 90
+SAMPLE_ROWS = 10
+
+MENTION, CUSTOMER = "mention", "customer"
+TARGETS: tuple[str, ...] = (MENTION, CUSTOMER)
+OPEN_CASE, TAG, SUGGEST_REPLY, RAISE_ALERT = "open_case", "tag", "suggest_reply", "raise_alert"
+ACTIONS: tuple[str, ...] = (OPEN_CASE, TAG, SUGGEST_REPLY, RAISE_ALERT)
+AUTOMATIC, MANUAL = "automatic", "manual"
+MODES: tuple[str, ...] = (AUTOMATIC, MANUAL)
+APPLIED, PROPOSED, DISMISSED = "applied", "proposed", "dismissed"
+
+SENTIMENT_LABELS: tuple[str, ...] = ("positive", "neutral", "negative", "unscored")
+ROLE_CHOICES: tuple[str, ...] = ("influencer", "advocate", "ambassador", "detractor")
+SEVERITIES: tuple[str, ...] = ("high", "medium")
+PRIORITIES: tuple[str, ...] = cases.PRIORITIES
+RESCUE, THANK_YOU, SUPPORT = cases.RESCUE, cases.THANK_YOU, cases.SUPPORT
+RESOLVED = cases.RESOLVED
+RULE_ALERT = "rule"
+
+ROLES_TABLE = "roles"
+CUSTOMER_VALUE = "customer_value"
+MENTION_TOPICS = "mention_topics"
+ALERTS = "alerts"
+DEFAULTS_KEY = "workflow_default_rules"  # meta: the default rules were installed once
+
+LIST_CONDITIONS = ("sentiment", "langs", "roles", "rfm_segments", "topics", "platforms", "keywords", "kinds")
+BOOL_CONDITIONS = ("own_brand", "exclude_brand_posts")
+CONDITIONS: tuple[str, ...] = (
+    "sentiment", "score_min", "score_max", "langs", "roles", "clv_decile_min", "rfm_segments", "topics",
+    "platforms", "keywords", "visibility", "kinds", "min_followers", "own_brand", "exclude_brand_posts",
+)
+
+ACTION_PARAMS: dict[str, tuple[str, ...]] = {
+    OPEN_CASE: ("queue", "priority", "subject"),
+    TAG: ("tag",),
+    SUGGEST_REPLY: ("template", "priority", "subject"),
+    RAISE_ALERT: ("severity",),
+}
+
+
+class RuleError(ScrmError):
+    """A workflow rule is not valid, or a decision cannot be made."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A workflow rule as stored in ``rules`` (conditions and params as dicts)."""
+
+    name: str
+    target: str = MENTION
+    conditions: Mapping[str, Any] = field(default_factory=dict)
+    action: str = OPEN_CASE
+    params: Mapping[str, Any] = field(default_factory=dict)
+    mode: str = AUTOMATIC
+    enabled: bool = True
+    description: str = ""
+    builtin: bool = False
+    rule_id: int | None = None
+    watermark: str | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a rule would have matched in the last ``days`` days of data (no writes)."""
+
+    total: int
+    unit: str  # "mentions" | "customers"
+    days: int
+    since: str | None
+    until: str | None
+    weekly: pd.DataFrame  # week (Monday, ISO date), matches
+    sample: pd.DataFrame  # mention_id, posted_at, platform, author, label, customer_id, text
+
+    def sentence(self) -> str:
+        """``Would have matched 37 mentions in the last 90 days.``"""
+        if self.until is None:
+            return "No mentions yet, so there is nothing to preview. Import mentions on the Data page first."
+        noun = self.unit if self.total != 1 else self.unit[:-1]
+        return f"Would have matched {self.total:,} {noun} in the last {self.days} days of data."
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _label(rule_name: str) -> str:
+    return f"Rule “{rule_name}”" if rule_name else "The rule"
+
+
+def _strings(name: str, field_name: str, value: Any, example: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise RuleError(f"{_label(name)}, condition `{field_name}`: give a list of texts, such as {example}.")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _choices(name: str, field_name: str, values: list[str], allowed: tuple[str, ...], what: str, lower: bool = True) -> list[str]:
+    out = []
+    for v in values:
+        key = v.lower() if lower else v
+        if key not in allowed:
+            raise RuleError(f"{_label(name)}, condition `{field_name}`: '{v}' is not {what}. Use {_or(allowed)}.")
+        out.append(key)
+    return out
+
+
+def _or(values: tuple[str, ...] | list[str]) -> str:
+    items = list(values)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _number(name: str, field_name: str, value: Any, low: float, high: float, hint: str, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or (integer and float(value) != int(value)):
+        raise RuleError(f"{_label(name)}, condition `{field_name}`: '{value}' is not a {'whole ' if integer else ''}number. {hint}")
+    if not low <= float(value) <= high:
+        raise RuleError(f"{_label(name)}, condition `{field_name}`: {value} is outside {low:g} to {high:g}. {hint}")
+    return float(value)
+
+
+def validate(rule: Rule) -> Rule:
+    """``rule`` checked and normalised (lists lower-cased and de-duplicated, empty conditions dropped).
+
+    Raises :class:`RuleError` with a sentence naming the field and how to fix it.
+
+    >>> validate(Rule("x", conditions={"sentiment": "negative"})).conditions
+    {'sentiment': ['negative']}
+    """
+    name = str(rule.name or "").strip()
+    if not name:
+        raise RuleError("The rule has no name. Give it a short name, such as “Negative mention from a top customer”.")
+    if rule.target not in TARGETS:
+        raise RuleError(f"{_label(name)}, field `target`: '{rule.target}' is not a target. Use mention or customer.")
+    if rule.mode not in MODES:
+        raise RuleError(f"{_label(name)}, field `mode`: '{rule.mode}' is not a mode. Use automatic or manual.")
+    if not isinstance(rule.conditions, Mapping):
+        raise RuleError(f"{_label(name)}, field `conditions`: give an object such as {{\"sentiment\": [\"negative\"]}}.")
+    conditions: dict[str, Any] = {}
+    for key, value in rule.conditions.items():
+        if key not in CONDITIONS:
+            raise RuleError(f"{_label(name)}, conditions: `{key}` is not a condition. Use {_or(CONDITIONS)}.")
+        if value is None or value == [] or value == "":
+            continue
+        if key == "sentiment":
+            conditions[key] = _choices(name, key, _strings(name, key, value, '["negative"]'), SENTIMENT_LABELS, "a sentiment label")
+        elif key in ("score_min", "score_max"):
+            conditions[key] = _number(name, key, value, -1, 1, "Use a sentiment score from -1 (most negative) to 1 (most positive).")
+        elif key == "roles":
+            conditions[key] = _choices(name, key, _strings(name, key, value, '["detractor"]'), ROLE_CHOICES, "an author role")
+        elif key == "clv_decile_min":
+            conditions[key] = int(_number(name, key, value, 1, 10, "Use a whole number from 1 to 10 (10 = the top 10% by lifetime value).", integer=True))
+        elif key == "rfm_segments":
+            from scrm.analysis.value import RFM_SEGMENTS
+
+            conditions[key] = _choices(name, key, _strings(name, key, value, '["At Risk"]'), RFM_SEGMENTS, "an RFM segment", lower=False)
+        elif key == "kinds":
+            conditions[key] = _choices(name, key, _strings(name, key, value, '["review"]'), S.MENTION_KINDS, "a kind of mention")
+        elif key == "visibility":
+            if not isinstance(value, str) or value.strip().lower() not in S.VISIBILITIES:
+                raise RuleError(f"{_label(name)}, condition `visibility`: '{value}' is not a visibility. Use public or private.")
+            conditions[key] = value.strip().lower()
+        elif key == "min_followers":
+            conditions[key] = int(_number(name, key, value, 0, 1e12, "Use a whole number of followers, such as 1000.", integer=True))
+        elif key in BOOL_CONDITIONS:
+            if not isinstance(value, bool):
+                raise RuleError(f"{_label(name)}, condition `{key}`: '{value}' is not true or false. Use true or false.")
+            if value:
+                conditions[key] = True
+        elif key == "keywords":
+            conditions[key] = list(dict.fromkeys(k.lower() for k in _strings(name, key, value, '["refund", "broken"]')))
+        elif key == "topics":
+            conditions[key] = list(dict.fromkeys(_strings(name, key, value, '["en-2"]')))
+        else:  # langs, platforms: compared lower-cased
+            conditions[key] = list(dict.fromkeys(v.lower() for v in _strings(name, key, value, '["en", "es"]')))
+        if isinstance(conditions.get(key), list) and not conditions[key]:
+            del conditions[key]
+    if "score_min" in conditions and "score_max" in conditions and conditions["score_min"] > conditions["score_max"]:
+        raise RuleError(
+            f"{_label(name)}, condition `score_min`: {conditions['score_min']:g} is above `score_max` "
+            f"({conditions['score_max']:g}). Swap them or widen the range."
+        )
+    if rule.action not in ACTIONS:
+        raise RuleError(f"{_label(name)}, field `action`: '{rule.action}' is not an action. Use {_or(ACTIONS)}.")
+    if rule.action == TAG and rule.target != MENTION:
+        raise RuleError(f"{_label(name)}, field `action`: tag works on mentions only. Set the target to mention, or choose another action.")
+    params = _params(name, rule.action, rule.params)
+    return replace(
+        rule, name=name, conditions=conditions, params=params, description=str(rule.description or "").strip(),
+        enabled=bool(rule.enabled), builtin=bool(rule.builtin),
+    )
+
+
+def _params(name: str, action: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(given, Mapping):
+        raise RuleError(f"{_label(name)}, field `params`: give an object such as {{\"priority\": \"high\"}}.")
+    allowed = ACTION_PARAMS[action]
+    params: dict[str, Any] = {}
+    for key, value in given.items():
+        if key not in allowed:
+            raise RuleError(f"{_label(name)}, action {action}, parameter `{key}`: not a parameter of {action}. Use {_or(allowed)}.")
+        text = "" if value is None else str(value).strip()
+        if text:
+            params[key] = text
+    if "priority" in allowed:
+        priority = params.get("priority", "medium").lower()
+        if priority not in PRIORITIES:
+            raise RuleError(f"{_label(name)}, action {action}, parameter `priority`: '{params['priority']}' is not a priority. Use high, medium or low.")
+        params["priority"] = priority
+    if action == OPEN_CASE:
+        params["queue"] = params.get("queue", RESCUE).lower()
+        params.setdefault("subject", name)
+    elif action == SUGGEST_REPLY:
+        if not params.get("template"):
+            raise RuleError(f"{_label(name)}, action suggest_reply, parameter `template`: the reply template is empty. Write the reply to suggest.")
+        params.setdefault("subject", name)
+    elif action == TAG:
+        tag = params.get("tag", "").lower()
+        if not tag:
+            raise RuleError(f"{_label(name)}, action tag, parameter `tag`: the tag is empty. Give the tag to write, such as support.")
+        params["tag"] = tag
+    elif action == RAISE_ALERT:
+        severity = params.get("severity", "medium").lower()
+        if severity not in SEVERITIES:
+            raise RuleError(f"{_label(name)}, action raise_alert, parameter `severity`: '{params['severity']}' is not a severity. Use high or medium.")
+        params["severity"] = severity
+    return params
+
+
+# --- describing a rule in words ---------------------------------------------------------------
+
+
+def _plural(word: str) -> str:
+    return word + "s"
+
+
+def describe(rule: Rule, topic_labels: Mapping[str, str] | None = None) -> str:
+    """The conditions in words: ``negative mentions of the own brand by customers in CLV decile 10``."""
+    c = rule.conditions
+    labels = topic_labels or {}
+    head: list[str] = []
+    if c.get("sentiment"):
+        head.append(_or(list(c["sentiment"])))
+    if c.get("visibility"):
+        head.append(str(c["visibility"]))
+    noun = "mentions"
+    if c.get("kinds"):
+        noun = _or([_plural(k) for k in c["kinds"]])
+    parts = [" ".join([*head, noun])]
+    if c.get("own_brand"):
+        parts.append("of the own brand")
+    if c.get("langs"):
+        parts.append(f"in {_or(list(c['langs']))}")
+    if c.get("platforms"):
+        parts.append(f"on {_or(list(c['platforms']))}")
+    if c.get("topics"):
+        parts.append("about " + _or([f"“{labels.get(t, t)}”" for t in c["topics"]]))
+    if c.get("keywords"):
+        parts.append("containing " + _or([f"“{k}”" for k in c["keywords"]]))
+    if "score_min" in c or "score_max" in c:
+        parts.append(f"with a sentiment score from {c.get('score_min', -1):+.2f} to {c.get('score_max', 1):+.2f}")
+    authors: list[str] = []
+    if c.get("roles"):
+        authors.append(_or([_plural(r) for r in c["roles"]]))
+    if "min_followers" in c:
+        authors.append(f"authors with at least {int(c['min_followers']):,} followers")
+    customers: list[str] = []
+    if "clv_decile_min" in c:
+        d = int(c["clv_decile_min"])
+        customers.append(f"CLV decile {d}" if d == 10 else f"CLV deciles {d}-10")
+    if c.get("rfm_segments"):
+        customers.append(f"RFM segment {_or(list(c['rfm_segments']))}")
+    tail = "(not the brand's own posts)" if c.get("exclude_brand_posts") else ""
+    if rule.target == CUSTOMER:
+        who = "customers" + (" in " + " and ".join(customers) if customers else "")
+        as_author = f"as {' and '.join(authors)}" if authors else ""
+        return " ".join(p for p in [who, "who wrote", *parts, as_author, tail] if p)
+    by = [*authors, *(["customers in " + " and ".join(customers)] if customers else [])]
+    return " ".join(p for p in [*parts, ("by " + " and ".join(by)) if by else "", tail] if p)
+
+
+def topic_labels(db: sqlite_utils.Database) -> dict[str, str]:
+    """Theme id -> label (table ``topics``), for describing rules and filling the form."""
+    if not table_exists(db, "topics"):
+        return {}
+    cols = {r[1] for r in db.execute('PRAGMA table_info("topics")').fetchall()}
+    if not {"topic_id", "label"} <= cols:
+        return {}
+    return {str(t): str(label) for t, label in db.execute('SELECT topic_id, label FROM "topics"').fetchall()}
+
+
+def describe_action(rule: Rule) -> str:
+    """The action in words: ``open a high-priority case in the rescue queue``."""
+    p = rule.params
+    if rule.action == OPEN_CASE:
+        text = f"open a {p.get('priority', 'medium')}-priority case in the {p.get('queue', RESCUE)} queue"
+    elif rule.action == TAG:
+        text = f"tag the mention “{p.get('tag', '')}”"
+    elif rule.action == SUGGEST_REPLY:
+        text = f"suggest a reply (a {p.get('priority', 'medium')}-priority case in the support queue)"
+    else:
+        text = f"raise a {p.get('severity', 'medium')}-severity alert"
+    return text if rule.mode == AUTOMATIC else f"propose to {text} (a person decides)"
+
+
+# --- the stored rules -------------------------------------------------------------------------
+
+
+def _from_row(row: Mapping[str, Any]) -> Rule:
+    def load(text: Any) -> dict[str, Any]:
+        try:
+            value = json.loads(text) if text else {}
+        except (TypeError, ValueError):
+            value = {}
+        return value if isinstance(value, dict) else {}
+
+    return Rule(
+        name=str(row["name"] or ""), target=str(row["target"] or MENTION), conditions=load(row["conditions"]),
+        action=str(row["action"] or ""), params=load(row["params"]), mode=str(row["mode"] or AUTOMATIC),
+        enabled=bool(row["enabled"]), description=str(row["description"] or ""), builtin=bool(row["builtin"]),
+        rule_id=int(row["rule_id"]), watermark=row["watermark"],
+    )
+
+
+def list_rules(db: sqlite_utils.Database, *, enabled_only: bool = False) -> list[Rule]:
+    """The stored rules by id (disabled ones too unless ``enabled_only``)."""
+    where = "WHERE enabled = 1" if enabled_only else ""
+    cursor = db.execute(f"SELECT * FROM {S.RULES} {where} ORDER BY rule_id")
+    names = [c[0] for c in cursor.description]
+    return [_from_row(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
+
+
+def get_rule(db: sqlite_utils.Database, rule_id: int) -> Rule:
+    """One stored rule; :class:`scrm.errors.NotFound` when it does not exist."""
+    for rule in list_rules(db):
+        if rule.rule_id == int(rule_id):
+            return rule
+    raise NotFound(f"There is no rule {rule_id}. Reload the rules page to see the current rules.")
+
+
+def _invalidate_stage(db: sqlite_utils.Database) -> None:
+    """Make the next ``score`` run the workflows stage although no data changed (a rule did)."""
+    db.execute(f"DELETE FROM {S.META} WHERE key = ?", [f"computed_{STAGE}_version"])
+
+
+def save_rule(db: sqlite_utils.Database, rule: Rule, *, actor: str, role: str | None = None) -> int:
+    """Insert (``rule_id`` None) or update a rule after :func:`validate`; returns its id. Audited."""
+    rule = validate(rule)
+    now = store.utcnow()
+    values = {
+        "name": rule.name, "description": rule.description, "target": rule.target,
+        "conditions": json.dumps(dict(rule.conditions), ensure_ascii=False, sort_keys=True),
+        "action": rule.action, "params": json.dumps(dict(rule.params), ensure_ascii=False, sort_keys=True),
+        "mode": rule.mode, "enabled": int(rule.enabled), "updated_at": now, "updated_by": actor,
+    }
+    with store.transaction(db, work=True):
+        if rule.rule_id is None:
+            values |= {"builtin": int(rule.builtin), "created_at": now, "watermark": None}
+            cols = list(values)
+            cursor = db.execute(
+                f"INSERT INTO {S.RULES} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", [values[c] for c in cols]
+            )
+            rule_id = int(cursor.lastrowid or 0)
+            what = "created"
+        else:
+            get_rule(db, rule.rule_id)
+            db.execute(
+                f"UPDATE {S.RULES} SET {', '.join(f'{c} = ?' for c in values)} WHERE rule_id = ?",
+                [*values.values(), rule.rule_id],
+            )
+            rule_id, what = rule.rule_id, "changed"
+        _invalidate_stage(db)
+        audit.record(db, audit.RULE, actor=actor, role=role, target=f"rule {rule_id}",
+                     detail={"what": what, "action": rule.action, "mode": rule.mode, "enabled": rule.enabled})
+    return rule_id
+
+
+def set_enabled(db: sqlite_utils.Database, rule_id: int, enabled: bool, *, actor: str, role: str | None = None) -> None:
+    """Turn a rule on or off. Audited."""
+    get_rule(db, rule_id)
+    with store.transaction(db, work=True):
+        db.execute(f"UPDATE {S.RULES} SET enabled = ?, updated_at = ?, updated_by = ? WHERE rule_id = ?",
+                   [int(enabled), store.utcnow(), actor, int(rule_id)])
+        _invalidate_stage(db)
+        audit.record(db, audit.RULE, actor=actor, role=role, target=f"rule {rule_id}",
+                     detail={"what": "enabled" if enabled else "disabled"})
+
+
+def delete_rule(db: sqlite_utils.Database, rule_id: int, *, actor: str, role: str | None = None) -> None:
+    """Delete a rule and its pending proposals; what it already did (cases, tags, decided matches) stays. Audited."""
+    get_rule(db, rule_id)
+    with store.transaction(db, work=True):
+        db.execute(f"DELETE FROM {S.RULES} WHERE rule_id = ?", [int(rule_id)])
+        db.execute(f"DELETE FROM {S.RULE_MATCHES} WHERE rule_id = ? AND status = ?", [int(rule_id), PROPOSED])
+        audit.record(db, audit.RULE, actor=actor, role=role, target=f"rule {rule_id}", detail={"what": "deleted"})
+
+
+HELP_KEYWORDS = (
+    "help", "refund", "broken", "not working", "doesn't work", "ayuda", "reembolso", "roto", "no funciona",
+    "aide", "remboursement", "cassé", "ne marche pas",
+)
+HELP_TEMPLATE = (
+    "Hi, sorry to hear that. We want to sort this out: please send us a direct message with your order "
+    "number and we will get back to you today."
+)
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "Negative mention from a top-CLV-decile customer",
+        # score_max: a clear complaint, not a mildly negative score (the Spanish and
+        # French models label some hesitant or excited posts slightly negative).
+        conditions={
+            "sentiment": ["negative"], "score_max": -0.3, "clv_decile_min": 10, "own_brand": True,
+            "exclude_brand_posts": True,
+        },
+        action=OPEN_CASE, params={"queue": RESCUE, "priority": "high", "subject": "Rescue a top customer who complained"},
+        description="A valuable customer is clearly unhappy (score -0.3 or lower): rescue them before they leave.",
+    ),
+    Rule(
+        "Positive mention from an advocate or ambassador",
+        conditions={"sentiment": ["positive"], "roles": ["advocate", "ambassador"], "own_brand": True, "exclude_brand_posts": True},
+        action=OPEN_CASE, params={"queue": THANK_YOU, "priority": "low", "subject": "Thank an advocate"},
+        description="People who speak well of the brand deserve a thank-you.",
+    ),
+    Rule(
+        "Detractor with reach posting negatively",
+        conditions={"sentiment": ["negative"], "roles": ["detractor"], "min_followers": 1000, "own_brand": True,
+                    "exclude_brand_posts": True},
+        action=OPEN_CASE, params={"queue": RESCUE, "priority": "medium", "subject": "Answer a detractor with reach"},
+        mode=MANUAL, description="A loud critic: a person decides whether to engage.",
+    ),
+    Rule(
+        "Mention asking for help: tag support",
+        conditions={"keywords": list(HELP_KEYWORDS), "exclude_brand_posts": True},
+        action=TAG, params={"tag": "support"},
+        description="Marks requests for help so they can be found and counted.",
+    ),
+    Rule(
+        "Mention asking for help: suggest a reply",
+        conditions={"keywords": list(HELP_KEYWORDS), "sentiment": ["negative", "neutral"], "own_brand": True,
+                    "exclude_brand_posts": True, "visibility": "public"},
+        action=SUGGEST_REPLY, params={"template": HELP_TEMPLATE, "priority": "medium", "subject": "Reply to a request for help"},
+        description="Public requests for help get a support case with a reply to start from.",
+    ),
+    Rule(
+        "Influencer posting negatively about the brand",
+        conditions={"sentiment": ["negative"], "roles": ["influencer"], "own_brand": True, "exclude_brand_posts": True},
+        action=RAISE_ALERT, params={"severity": "high"},
+        description="A negative post that carries far: the team should know today.",
+    ),
+)
+
+
+def ensure_default_rules(db: sqlite_utils.Database) -> int:
+    """Install :data:`DEFAULT_RULES` once (meta flag: a deleted default stays deleted); returns how many were added."""
+    if store.get_meta(db, DEFAULTS_KEY) == "1":
+        return 0
+    with store.transaction(db, work=True):
+        for rule in DEFAULT_RULES:
+            save_rule(db, replace(rule, builtin=True), actor=audit.RULES_ACTOR)
+        db.execute(
+            f"INSERT INTO {S.META} (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [DEFAULTS_KEY],
+        )
+    return len(DEFAULT_RULES)
+
+
+# --- evaluation -------------------------------------------------------------------------------
+
+
+def newest_mention(db: sqlite_utils.Database) -> str | None:
+    """``posted_at`` of the newest mention (None without mentions)."""
+    row = db.execute(f"SELECT max(posted_at) FROM {S.MENTIONS}").fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def _shift(stamp: str, days: int) -> str:
+    return (pd.Timestamp(stamp) - pd.Timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def load_context(db: sqlite_utils.Database, since: str, until: str | None = None) -> pd.DataFrame:
+    """Every mention posted after ``since`` (up to ``until``) with what rules read, in one frame.
+
+    Columns: mention_id, platform, author, text, posted_at, lang, label, score,
+    kind, visibility, from_brand, brand, followers, profile_id, topic_id,
+    customer_id, role, clv_decile, rfm_segment.
+    """
+    topic = "t.topic_id" if table_exists(db, MENTION_TOPICS) else "NULL"
+    topic_join = f'LEFT JOIN "{MENTION_TOPICS}" t ON t.mention_id = m.mention_id' if topic != "NULL" else ""
+    clauses, params = ["m.posted_at > ?"], [since]
+    if until is not None:
+        clauses.append("m.posted_at <= ?")
+        params.append(until)
+    frame = store.read_frame(
+        db,
+        f"""SELECT m.mention_id, coalesce(nullif(lower(trim(m.platform)), ''), 'other') AS platform, m.author, m.text,
+            m.posted_at, lower(coalesce(nullif(s.lang, 'other'), nullif(trim(m.lang), ''), s.lang, '')) AS lang,
+            coalesce(s.label, 'unscored') AS label, s.score AS score, lower(trim(coalesce(m.kind, ''))) AS kind,
+            lower(coalesce(nullif(trim(m.visibility), ''), 'public')) AS visibility, coalesce(m.from_brand, 0) AS from_brand,
+            coalesce(m.brand, '') AS brand, coalesce(m.author_followers, 0) AS followers,
+            {profile_id_sql('m')} AS profile_id, {topic} AS topic_id
+        FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id {topic_join}
+        WHERE {' AND '.join(clauses)}""",
+        params,
+    )
+    if frame.empty:
+        frame = pd.DataFrame(columns=[*frame.columns, "customer_id", "role", "clv_decile", "rfm_segment"])
+        return frame.astype({"score": float, "followers": float, "clv_decile": float})
+    frame = frame.merge(linked_customers(db), on="profile_id", how="left")
+    if table_exists(db, ROLES_TABLE):
+        roles = store.read_frame(db, f'SELECT profile_id, role FROM "{ROLES_TABLE}"')
+        frame = frame.merge(roles, on="profile_id", how="left")
+    else:
+        frame["role"] = None
+    value_cols = {r[1] for r in db.execute(f'PRAGMA table_info("{CUSTOMER_VALUE}")').fetchall()}
+    if {"customer_id", "clv_decile", "rfm_segment"} <= value_cols:
+        value = store.read_frame(db, f'SELECT customer_id, clv_decile, rfm_segment FROM "{CUSTOMER_VALUE}"')
+        frame = frame.merge(value, on="customer_id", how="left")
+    else:
+        frame["clv_decile"], frame["rfm_segment"] = float("nan"), None
+    frame["clv_decile"] = pd.to_numeric(frame["clv_decile"], errors="coerce").astype(float)
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
+    frame["followers"] = pd.to_numeric(frame["followers"], errors="coerce").fillna(0).astype(float)
+    return frame
+
+
+def keyword_pattern(keywords: list[str] | tuple[str, ...]) -> str:
+    """A regex matching any keyword as whole words (letters or digits may not touch it on either side).
+
+    >>> bool(re.search(keyword_pattern(["help"]), "helpful", re.IGNORECASE))
+    False
+    """
+    return r"(?<!\w)(?:" + "|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True)) + r")(?!\w)"
+
+
+def match_mask(frame: pd.DataFrame, conditions: Mapping[str, Any], brand: str | None = None) -> pd.Series:
+    """True for the rows of a :func:`load_context` frame that meet every condition. Pure, vectorised."""
+    mask = pd.Series(True, index=frame.index)
+    c = conditions
+
+    def isin(column: str, values: Any) -> pd.Series:
+        return frame[column].astype(object).isin(list(values))
+
+    if c.get("sentiment"):
+        mask &= isin("label", c["sentiment"])
+    if "score_min" in c:
+        mask &= frame["score"] >= float(c["score_min"])
+    if "score_max" in c:
+        mask &= frame["score"] <= float(c["score_max"])
+    if c.get("langs"):
+        mask &= isin("lang", c["langs"])
+    if c.get("roles"):
+        mask &= isin("role", c["roles"])
+    if "clv_decile_min" in c:
+        mask &= frame["clv_decile"] >= int(c["clv_decile_min"])
+    if c.get("rfm_segments"):
+        mask &= isin("rfm_segment", c["rfm_segments"])
+    if c.get("topics"):
+        mask &= isin("topic_id", c["topics"])
+    if c.get("platforms"):
+        mask &= isin("platform", c["platforms"])
+    if c.get("visibility"):
+        mask &= frame["visibility"].astype(object) == c["visibility"]
+    if c.get("kinds"):
+        mask &= isin("kind", c["kinds"])
+    if "min_followers" in c:
+        mask &= frame["followers"] >= int(c["min_followers"])
+    if c.get("exclude_brand_posts"):
+        mask &= pd.to_numeric(frame["from_brand"], errors="coerce").fillna(0).astype(int) == 0
+    if c.get("own_brand") and brand:
+        mask &= frame["brand"].astype(object).isin([brand, ""])
+    if c.get("keywords") and mask.any():
+        texts = frame.loc[mask, "text"].astype(object).fillna("").astype(str)
+        hit = texts.str.contains(keyword_pattern(list(c["keywords"])), flags=re.IGNORECASE, regex=True)
+        mask.loc[mask] = hit.to_numpy(dtype=bool)
+    return mask.fillna(False).astype(bool)
+
+
+def _hits(frame: pd.DataFrame, rule: Rule, brand: str | None) -> pd.DataFrame:
+    """The rows a rule matches; for a customer rule one row per customer (their latest matching mention)."""
+    hits = frame[match_mask(frame, rule.conditions, brand)]
+    if rule.target == CUSTOMER:
+        hits = hits[hits["customer_id"].notna()]
+        hits = hits.sort_values(["posted_at", "mention_id"]).drop_duplicates("customer_id", keep="last")
+    return hits
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+
+def preview(db: sqlite_utils.Database, rule: Rule, days: int = PREVIEW_DAYS) -> Preview:
+    """How many mentions (customers for a customer rule) ``rule`` would have matched in the last ``days`` days. No writes."""
+    rule = validate(rule)
+    unit = "customers" if rule.target == CUSTOMER else "mentions"
+    until = newest_mention(db)
+    empty_weekly = pd.DataFrame({"week": pd.Series(dtype=object), "matches": pd.Series(dtype="int64")})
+    sample_cols = ["mention_id", "posted_at", "platform", "author", "label", "customer_id", "text"]
+    if until is None:
+        return Preview(0, unit, days, None, None, empty_weekly, pd.DataFrame(columns=sample_cols))
+    since = _shift(until, days)
+    frame = load_context(db, since, until)
+    hits = frame[match_mask(frame, rule.conditions, own_brand(db))]
+    if rule.target == CUSTOMER:
+        hits = hits[hits["customer_id"].notna()]
+    weeks = pd.to_datetime(hits["posted_at"]).dt.to_period("W-SUN").dt.start_time.dt.strftime("%Y-%m-%d")
+    if rule.target == CUSTOMER:
+        weekly = hits.assign(week=weeks).groupby("week")["customer_id"].nunique()
+        total = int(hits["customer_id"].nunique())
+    else:
+        weekly = weeks.value_counts()
+        total = len(hits)
+    weekly_frame = (
+        pd.DataFrame({"week": weekly.index.astype(str), "matches": weekly.to_numpy(dtype="int64")}).sort_values("week")
+        if len(weekly) else empty_weekly
+    )
+    sample = hits.sort_values(["posted_at", "mention_id"], ascending=False).head(SAMPLE_ROWS)[sample_cols]
+    return Preview(total, unit, days, since, until, weekly_frame.reset_index(drop=True), sample.reset_index(drop=True))
+
+
+# --- applying actions -------------------------------------------------------------------------
+
+
+def _case_owner(customer_id: Any, profile_id: Any) -> str | None:
+    if isinstance(customer_id, str) and customer_id:
+        return f"c:{customer_id}"
+    if isinstance(profile_id, str) and profile_id:
+        return f"p:{profile_id}"
+    return None
+
+
+def _open_cases(db: sqlite_utils.Database) -> dict[tuple[int, str], int]:
+    """(rule_id, owner) -> the newest open case the rule opened for that customer (or profile)."""
+    rows = db.execute(
+        f"SELECT rule_id, customer_id, profile_id, case_id FROM {S.CASES} "
+        f"WHERE rule_id IS NOT NULL AND coalesce(status, '') <> ? ORDER BY case_id",
+        [RESOLVED],
+    ).fetchall()
+    out: dict[tuple[int, str], int] = {}
+    for rule_id, customer_id, profile_id, case_id in rows:
+        owner = _case_owner(customer_id, profile_id)
+        if owner is not None:
+            out[(int(rule_id), owner)] = int(case_id)
+    return out
+
+
+@dataclass
+class _Counts:
+    matches: int = 0
+    cases: int = 0
+    joined: int = 0
+    tags: int = 0
+    proposals: int = 0
+    alerts: int = 0
+
+
+def _apply(
+    db: sqlite_utils.Database, rule: Rule, hit: Mapping[str, Any], open_cases: dict[tuple[int, str], int],
+    counts: _Counts, actor: str, tag_rows: list[tuple[Any, ...]] | None = None, role: str | None = None,
+) -> tuple[int | None, str]:
+    """Do ``rule``'s action for one matched row; returns (case_id, detail).
+
+    Tags go to ``tag_rows`` when given (written in one batch by the caller), else at once.
+    """
+    assert rule.rule_id is not None
+    p = rule.params
+    customer_id = hit.get("customer_id") if isinstance(hit.get("customer_id"), str) else None
+    profile_id = hit.get("profile_id") if isinstance(hit.get("profile_id"), str) else None
+    mention_id = hit.get("mention_id") if isinstance(hit.get("mention_id"), str) else None
+    if rule.action in (OPEN_CASE, SUGGEST_REPLY):
+        owner = _case_owner(customer_id, profile_id)
+        key = (rule.rule_id, owner) if owner is not None else None
+        if key is not None and key in open_cases:
+            counts.joined += 1
+            return open_cases[key], "joined the open case"
+        queue = p.get("queue", RESCUE) if rule.action == OPEN_CASE else SUPPORT
+        case_id = cases.open_case(
+            db, queue=queue, subject=str(p.get("subject") or rule.name), priority=str(p.get("priority", "medium")),
+            customer_id=customer_id, mention_id=mention_id, profile_id=profile_id, rule_id=rule.rule_id,
+            opened_at=hit.get("posted_at") or None,
+            reply_template=p.get("template") if rule.action == SUGGEST_REPLY else None, actor=actor, role=role,
+        )
+        if key is not None:
+            open_cases[key] = case_id
+        counts.cases += 1
+        return case_id, f"opened case {case_id}"
+    if rule.action == TAG:
+        if mention_id is not None:
+            row = (mention_id, p["tag"], rule.rule_id, store.utcnow())
+            if tag_rows is None:
+                _write_tags(db, [row])
+            else:
+                tag_rows.append(row)
+            counts.tags += 1
+        return None, f"tagged {p['tag']}"
+    counts.alerts += 1
+    return None, f"raised a {p.get('severity', 'medium')} alert"
+
+
+def _write_tags(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
+    db.conn.executemany(
+        f"INSERT INTO {S.MENTION_TAGS} (mention_id, tag, rule_id, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(mention_id, tag) DO NOTHING",
+        rows,
+    )
+
+
+def _match_row(rule: Rule, hit: Mapping[str, Any], status: str, case_id: int | None, detail: str, now: str) -> tuple[Any, ...]:
+    customer_id = hit.get("customer_id") if isinstance(hit.get("customer_id"), str) else None
+    return (rule.rule_id, hit.get("mention_id"), customer_id, rule.action, rule.mode, status, case_id, detail, now)
+
+
+def _write_matches(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
+    db.conn.executemany(
+        f"""INSERT INTO {S.RULE_MATCHES} (rule_id, mention_id, customer_id, action, mode, status, case_id, detail, matched_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        rows,
+    )
+
+
+def _seen(db: sqlite_utils.Database) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
+    """(rule, mention) pairs already evaluated, and (rule, customer) pairs blocked by a pending proposal or open case."""
+    rows = db.execute(
+        f"""SELECT r.rule_id, r.mention_id, r.customer_id, r.status, c.status FROM {S.RULE_MATCHES} r
+            LEFT JOIN {S.CASES} c ON c.case_id = r.case_id"""
+    ).fetchall()
+    mentions: set[tuple[int, str]] = set()
+    customers: set[tuple[int, str]] = set()
+    for rule_id, mention_id, customer_id, status, case_status in rows:
+        if mention_id is not None:
+            mentions.add((int(rule_id), str(mention_id)))
+        pending = status == PROPOSED or (status == APPLIED and case_status is not None and case_status != RESOLVED)
+        if customer_id is not None and pending:
+            customers.add((int(rule_id), str(customer_id)))
+    return mentions, customers
+
+
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
+
+
+def refresh(db: sqlite_utils.Database, progress: Progress | None = None) -> StageSummary:
+    """Run every enabled rule on the mentions posted since its watermark (the compute stage ``workflows``).
+
+    Automatic rules act and record ``applied`` matches; manual rules record
+    ``proposed`` ones for a person. Ends by refreshing the rule alerts and, on
+    the demo, by simulating the team's past casework (:func:`scrm.act.cases.demo_casework`).
+
+    >>> db = store.open_db(":memory:")
+    >>> refresh(db).message
+    'No mentions yet: the rules have nothing to look at.'
+    """
+    started = time.perf_counter()
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "Reading the rules")
+    ensure_default_rules(db)
+    rules = list_rules(db, enabled_only=True)
+    newest = newest_mention(db)
+    counts = _Counts()
+    if newest is None:
+        message = "No mentions yet: the rules have nothing to look at."
+    elif not rules:
+        message = "No rule is enabled. Turn rules on, or write one, on the Workflow rules page."
+    else:
+        floor = _shift(newest, LOOKBACK_DAYS)
+        # Mention rules look at the whole window every run: a mention imported
+        # late (a review export that lags a week) is still evaluated, and the
+        # (rule, mention) pairs already in rule_matches are skipped. Customer
+        # rules start at their watermark, so a resolved case is not reopened
+        # by the same old mentions.
+        starts = {
+            r.rule_id: floor if r.target != CUSTOMER else max(r.watermark or floor, floor) for r in rules
+        }
+        todo = [r for r in rules if starts[r.rule_id] < newest]
+        if todo:
+            report(0.1, "Reading the new mentions")
+            context = load_context(db, min(starts[r.rule_id] for r in todo), newest)
+            brand = own_brand(db)
+            seen_mentions, blocked = _seen(db)
+            open_cases = _open_cases(db)
+            now = store.utcnow()
+            with store.transaction(db):
+                for i, rule in enumerate(todo):
+                    assert rule.rule_id is not None
+                    report(0.2 + 0.7 * i / len(todo), f"Rule {i + 1} of {len(todo)}")
+                    part = context[context["posted_at"].astype(str) > starts[rule.rule_id]]
+                    hits = _hits(part, rule, brand)
+                    match_rows: list[tuple[Any, ...]] = []
+                    tag_rows: list[tuple[Any, ...]] = []
+                    for raw in hits.to_dict("records"):
+                        hit = {str(k): v for k, v in raw.items()}
+                        if (rule.rule_id, str(hit["mention_id"])) in seen_mentions:
+                            continue
+                        if rule.target == CUSTOMER and (rule.rule_id, str(hit["customer_id"])) in blocked:
+                            continue
+                        counts.matches += 1
+                        if rule.mode == MANUAL:
+                            counts.proposals += 1
+                            match_rows.append(_match_row(rule, hit, PROPOSED, None, "proposed", now))
+                        else:
+                            case_id, detail = _apply(db, rule, hit, open_cases, counts, audit.RULES_ACTOR, tag_rows)
+                            match_rows.append(_match_row(rule, hit, APPLIED, case_id, detail, now))
+                        if rule.target == CUSTOMER:
+                            blocked.add((rule.rule_id, str(hit["customer_id"])))
+                    _write_matches(db, match_rows)
+                    _write_tags(db, tag_rows)
+                    db.execute(
+                        f"UPDATE {S.RULES} SET watermark = ? WHERE rule_id = ? AND watermark IS NOT ?",
+                        [newest, rule.rule_id, newest],
+                    )
+        message = (
+            f"{_n(len(rules), 'rule')} matched {_n(counts.matches, 'time')}: opened {_n(counts.cases, 'case')}"
+            + (f" ({_n(counts.joined, 'match', 'matches')} joined an open case)" if counts.joined else "")
+            + f", tagged {_n(counts.tags, 'mention')}, raised {_n(counts.alerts, 'alert')}, "
+            f"proposed {_n(counts.proposals, 'match', 'matches')} for a person to decide."
+        )
+    report(0.9, "Refreshing the rule alerts")
+    sync_rule_alerts(db)
+    if store.is_demo(db):
+        report(0.95, "Simulating the team's past casework on the demo")
+        cases.demo_casework(db)
+    report(1.0, "Rules done")
+    log.info("workflows: %s", message)
+    return StageSummary(STAGE, counts.matches, time.perf_counter() - started, message)
+
+
+# --- people's decisions -----------------------------------------------------------------------
+
+
+def proposals(db: sqlite_utils.Database, limit: int = 500) -> pd.DataFrame:
+    """Pending proposals, oldest mention first: match_id, rule_id, rule, action, mention_id,
+    posted_at, platform, author, text, label, customer_id."""
+    return store.read_frame(
+        db,
+        f"""SELECT r.match_id, r.rule_id, coalesce(u.name, 'rule ' || r.rule_id) AS rule, r.action, r.mention_id,
+            m.posted_at, coalesce(nullif(lower(trim(m.platform)), ''), 'other') AS platform, m.author, m.text,
+            coalesce(s.label, 'unscored') AS label, r.customer_id
+        FROM {S.RULE_MATCHES} r LEFT JOIN {S.RULES} u ON u.rule_id = r.rule_id
+        LEFT JOIN {S.MENTIONS} m ON m.mention_id = r.mention_id
+        LEFT JOIN {S.SENTIMENT} s ON s.mention_id = r.mention_id
+        WHERE r.status = ? ORDER BY m.posted_at, r.match_id LIMIT ?""",
+        [PROPOSED, int(limit)],
+    )
+
+
+def decide(db: sqlite_utils.Database, match_id: int, approve: bool, actor: str, *, role: str | None = None) -> int | None:
+    """Approve (apply the rule's action now) or dismiss a proposed match; returns the case id, if any. Audited."""
+    row = db.execute(
+        f"SELECT rule_id, mention_id, customer_id, status FROM {S.RULE_MATCHES} WHERE match_id = ?", [int(match_id)]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"There is no rule match {match_id}. Reload the page to see the current proposals.")
+    rule_id, mention_id, customer_id, status = row
+    if status != PROPOSED:
+        raise RuleError(f"Rule match {match_id} was already {status}. Reload the page to see the current proposals.")
+    case_id: int | None = None
+    with store.transaction(db, work=True):
+        if approve:
+            rule = get_rule(db, int(rule_id))
+            hit: dict[str, Any] = {"mention_id": mention_id, "customer_id": customer_id}
+            if mention_id is not None:
+                found = db.execute(
+                    f"SELECT posted_at, {profile_id_sql()} FROM {S.MENTIONS} WHERE mention_id = ?", [mention_id]
+                ).fetchone()
+                if found is not None:
+                    hit |= {"posted_at": found[0], "profile_id": found[1]}
+            case_id, detail = _apply(db, rule, hit, _open_cases(db), _Counts(), actor, role=role)
+            new_status = APPLIED
+        else:
+            detail, new_status = "dismissed by a person", DISMISSED
+        db.execute(
+            f"UPDATE {S.RULE_MATCHES} SET status = ?, case_id = ?, detail = ?, decided_by = ?, decided_at = ? WHERE match_id = ?",
+            [new_status, case_id, detail, actor, store.utcnow(), int(match_id)],
+        )
+        if approve:
+            sync_rule_alerts(db)
+        audit.record(db, audit.CASE, actor=actor, role=role, target=f"rule match {match_id}",
+                     detail={"rule": int(rule_id), "decision": "approved" if approve else "dismissed", "case": case_id})
+    return case_id
+
+
+def match_counts(db: sqlite_utils.Database) -> pd.DataFrame:
+    """Per rule: matches so far, applied, proposed (pending), dismissed, cases opened."""
+    return store.read_frame(
+        db,
+        f"""SELECT rule_id, count(*) AS matches, sum(status = '{APPLIED}') AS applied,
+            sum(status = '{PROPOSED}') AS proposed, sum(status = '{DISMISSED}') AS dismissed,
+            count(DISTINCT case_id) AS cases
+        FROM {S.RULE_MATCHES} GROUP BY rule_id""",
+    )
+
+
+# --- rule alerts ------------------------------------------------------------------------------
+
+
+def rule_alerts(db: sqlite_utils.Database) -> pd.DataFrame:
+    """One alert row (columns of :data:`scrm.analysis.alerts.ALERT_COLUMNS`) per raise_alert rule and day of its applied matches."""
+    from scrm.analysis import alerts as A
+
+    hits = store.read_frame(
+        db,
+        f"""SELECT r.rule_id, u.name AS rule_name, u.params, r.mention_id, substr(m.posted_at, 1, 10) AS day,
+            coalesce(m.brand, '') AS brand, coalesce(nullif(lower(trim(m.platform)), ''), 'other') AS platform,
+            m.author, coalesce(m.author_followers, 0) AS followers
+        FROM {S.RULE_MATCHES} r JOIN {S.MENTIONS} m ON m.mention_id = r.mention_id
+        LEFT JOIN {S.RULES} u ON u.rule_id = r.rule_id
+        WHERE r.action = ? AND r.status = ?""",
+        [RAISE_ALERT, APPLIED],
+    )
+    columns = [c for c in A.ALERT_COLUMNS if c != "alert_id"]
+    if hits.empty:
+        return pd.DataFrame(columns=columns)
+    topics = (
+        store.read_frame(db, f'SELECT mention_id, topic_id FROM "{MENTION_TOPICS}"') if table_exists(db, MENTION_TOPICS) else None
+    )
+    hits = hits.merge(topics, on="mention_id", how="left") if topics is not None else hits.assign(topic_id=None)
+    hits["followers"] = pd.to_numeric(hits["followers"], errors="coerce").fillna(0).astype(int)
+    now = store.utcnow()
+    rows = []
+    for key, frame in hits.groupby(["rule_id", "day"], sort=True):
+        rule_id, day = (str(k) for k in key)  # type: ignore[union-attr]
+        try:
+            severity = json.loads(frame["params"].iloc[0] or "{}").get("severity", "medium")
+        except (TypeError, ValueError, AttributeError):
+            severity = "medium"
+        drivers = A.alert_drivers(db, frame)
+        drivers_json = json.dumps({**drivers, "rule": {"rule_id": int(rule_id), "name": str(frame["rule_name"].iloc[0] or "")}},
+                                  ensure_ascii=False)
+        brands = frame["brand"].astype(str)
+        rows.append({
+            "kind": RULE_ALERT, "scope": "rule", "brand": brands.mode().iloc[0] or None,
+            "platform": frame["platform"].iloc[0] if frame["platform"].nunique() == 1 else None, "topic_id": None,
+            "customer_id": None, "period_start": str(day), "period_end": str(day), "days": 1,
+            "value": float(len(frame)), "baseline": None, "threshold": None, "z": None, "severity": severity,
+            "total": float(len(frame)), "drivers": drivers_json, "created_at": now,
+        })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def sync_rule_alerts(db: sqlite_utils.Database) -> int:
+    """Replace the alerts of kind ``rule`` in ``alerts`` by :func:`rule_alerts` (the alerts stage rebuilds that table)."""
+    from scrm.analysis import alerts as A
+
+    frame = rule_alerts(db)
+    exists = table_exists(db, ALERTS)
+    if not exists and frame.empty:
+        return 0
+    if exists:
+        stored = store.read_frame(
+            db, f'SELECT period_start, severity, value, drivers FROM "{ALERTS}" WHERE kind = ? ORDER BY alert_id', [RULE_ALERT]
+        )
+        fresh = frame[["period_start", "severity", "value", "drivers"]]
+        if stored.astype(str).values.tolist() == fresh.astype(str).values.tolist():
+            return len(frame)  # unchanged: no write, so the data version stays
+    with store.transaction(db):
+        if not exists:
+            types = {"alert_id": "int64", "days": "int64", **{c: "float64" for c in ("value", "baseline", "threshold", "z", "total")}}
+            empty = pd.DataFrame({c: pd.Series(dtype=types.get(c, object)) for c in A.ALERT_COLUMNS})
+            store.replace_table(db, ALERTS, empty, pk="alert_id", indexes=[("kind",), ("period_start",)])
+        db.execute(f'DELETE FROM "{ALERTS}" WHERE kind = ?', [RULE_ALERT])
+        if not frame.empty:
+            top = int(db.execute(f'SELECT coalesce(max(alert_id), 0) FROM "{ALERTS}"').fetchone()[0])
+            frame = frame.copy()
+            frame.insert(0, "alert_id", range(top + 1, top + 1 + len(frame)))
+            cols = list(frame.columns)
+            values = [[None if (not isinstance(v, str) and pd.isna(v)) else v for v in row] for row in frame.itertuples(index=False)]
+            db.conn.executemany(
+                f'INSERT INTO "{ALERTS}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) VALUES ({", ".join("?" for _ in cols)})',
+                values,
+            )
+    return len(frame)

@@ -1,0 +1,608 @@
+"""Sentiment of mentions in the customer's own language.
+
+One interface over one scorer per language:
+
+- the language comes from the export when it says en, es or fr, otherwise
+  from :mod:`scrm.analysis.sentiment.language` (lingua, offline);
+- English: VADER 3.3.2 compound score (:mod:`scrm.analysis.sentiment.english`);
+  label positive at >= 0.05, negative at <= -0.05 (VADER's thresholds);
+- Spanish and French: a linear model trained by ``scripts/train_sentiment.py``
+  on public labelled tweets and shipped as JSON (:mod:`scrm.analysis.sentiment.linear`);
+  score = P(positive) - P(negative); label positive at >= t, negative at
+  <= -t, with t stored in each model (chosen by cross-validation on the
+  training split).
+  Validation macro-F1: es 0.597, fr 0.622 (English-only VADER: about 0.35);
+- any other language: label ``unscored``, score NULL. Never the English lexicon.
+
+``words`` lists what moved the score as ``[word, weight]``: VADER's adjusted
+valence per word (-4..4) for English; for es/fr the word's contribution to
+the log-odds of positive versus negative.
+
+Identical texts are scored once. Big batches use two worker processes:
+``score_mentions`` starts them (they load their models) as soon as it has
+read enough mentions, sends each chunk of mentions with new texts as it is
+read, and writes the rows they return, ready to insert, while they score
+the next chunks; it only reads, de-duplicates and writes.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import math
+import multiprocessing
+import sys
+import time
+import types
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from scrm.analysis.sentiment.english import MODEL as EN_MODEL
+from scrm.analysis.sentiment.english import MODEL_VERSION as EN_VERSION
+from scrm.analysis.sentiment.english import label_for, vader_score
+from scrm.analysis.sentiment.language import OTHER, SUPPORTED, detect_languages, normalise_lang
+from scrm.analysis.sentiment.linear import LinearModel
+from scrm.compute import StageSummary  # one summary type for every stage
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.errors import ImportRejected, MissingColumns
+
+log = logging.getLogger(__name__)
+# json's own string escaper (the C one when available), as json.dumps(..., ensure_ascii=False) uses it.
+_escape: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+Progress = Callable[[float, str], None]
+UNSCORED = "unscored"
+LABELS: tuple[str, ...] = ("positive", "neutral", "negative", UNSCORED)
+COLUMNS: tuple[str, ...] = ("text", "lang", "score", "label", "words", "model", "model_version")
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+# Below this many distinct texts, starting worker processes costs more than it saves.
+PARALLEL_FROM = 50_000
+WORKERS = 2
+CHUNK = 10_000
+
+__all__ = [
+    "LABELS",
+    "StageSummary",
+    "current_models",
+    "score_mentions",
+    "score_texts",
+    "sentiment_file",
+    "to_csv",
+]
+
+
+
+
+@cache
+def linear_model(lang: str) -> LinearModel:
+    """The shipped linear model of ``lang`` (es or fr), loaded once per process."""
+    return LinearModel.load(MODELS_DIR / f"{lang}.json")
+
+
+def _detector_version() -> str:
+    try:
+        return "lingua-" + version("lingua-language-detector")
+    except PackageNotFoundError:  # pragma: no cover - lingua is a requirement
+        return "lingua"
+
+
+def current_models() -> dict[str, tuple[str, str]]:
+    """The (model, model_version) that scores each language today.
+
+    ``other`` names the language detector: a new detector may recognise
+    texts it called ``other`` before, so they are rescored.
+    """
+    es, fr = linear_model("es"), linear_model("fr")
+    return {
+        "en": (EN_MODEL, EN_VERSION),
+        "es": (es.name, es.version),
+        "fr": (fr.name, fr.version),
+        OTHER: ("none", _detector_version()),
+    }
+
+
+Row = tuple[str, float | None, str, list[list[Any]], str, str]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (scoring makes millions of small,
+    acyclic objects; its collections cost 15-30 % of the time for nothing)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _score_unique(texts: Sequence[str], langs: Sequence[str | None]) -> list[Row]:
+    """Score distinct texts in this process: (lang, score, label, words, model, version)."""
+    with _gc_paused():
+        return _score_unique_now(texts, langs)
+
+
+def _score_unique_now(texts: Sequence[str], langs: Sequence[str | None]) -> list[Row]:
+    detected = detect_languages(texts, langs)
+    models = current_models()
+    out: list[Row | None] = [None] * len(texts)
+    for lang in ("es", "fr"):
+        idx = [i for i, code in enumerate(detected) if code == lang]
+        if idx:
+            name, ver = models[lang]
+            scores, labels, words = linear_model(lang).score_lists([texts[i] for i in idx])
+            for i, s, lab, moved in zip(idx, scores, labels, words, strict=True):
+                out[i] = (lang, s, lab, moved, name, ver)
+    for i, code in enumerate(detected):
+        if code == "en":
+            compound, valences = vader_score(texts[i])
+            out[i] = (
+                "en",
+                compound,
+                label_for(compound),
+                [[w, v] for w, v in valences],
+                EN_MODEL,
+                EN_VERSION,
+            )
+        elif code not in SUPPORTED:
+            name, ver = models[OTHER]
+            out[i] = (OTHER, None, UNSCORED, [], name, ver)
+    return [r for r in out if r is not None]
+
+
+def _score_chunk(args: tuple[list[str], list[str | None]]) -> list[Row]:
+    return _score_unique(*args)
+
+
+StoredRow = tuple[str, float | None, str, str, str, str]
+
+
+def _words_json(words: list[list[Any]]) -> str:
+    """``json.dumps(words, ensure_ascii=False)`` for a list of ``[word, float]``, without the
+    encoder's generic machinery (same text: the C string escaper json uses, float repr)."""
+    if not words:
+        return "[]"
+    return "[" + ", ".join(f"[{_escape(w)}, {v!r}]" for w, v in words) + "]"
+
+
+def _stored(rows: list[Row]) -> list[StoredRow]:
+    """Rows as stored: score rounded to 4 places, words as JSON text."""
+    return [
+        (lang, None if score is None else round(score, 4), label, _words_json(words), name, ver)
+        for lang, score, label, words, name, ver in rows
+    ]
+
+
+def _score_chunk_stored(args: tuple[list[str], list[str | None]]) -> list[StoredRow]:
+    # The JSON of ``words`` is built here, in the worker, so the parent
+    # (which writes the rows meanwhile) does not do it for a million rows.
+    return _stored(_score_unique(*args))
+
+
+def _distinct(
+    texts: Sequence[object], langs: Sequence[object] | None
+) -> tuple[list[str], list[str | None], list[int]]:
+    """Distinct (text, language) pairs and, per input, the index of its pair."""
+    clean: list[str]
+    if set(map(type, texts)) <= {str}:  # the usual case, checked at C speed
+        clean = cast(list[str], list(texts))
+    else:
+        clean = ["" if t is None or (isinstance(t, float) and math.isnan(t)) else str(t) for t in texts]
+    if not clean:
+        return [], [], []
+    # Normalise each distinct tag once, then number the (text, language)
+    # pairs in order of first appearance with pandas' hash tables (C speed;
+    # the same numbering as a dict filled in input order).
+    tags: dict[object, str | None] = {} if langs is None else {x: normalise_lang(x) for x in set(langs)}
+    lang_values: list[str | None] = sorted(set(tags.values()) | {None}, key=lambda v: v or "")
+    lang_code = {v: i for i, v in enumerate(lang_values)}
+    text_codes, text_values = pd.factorize(np.asarray(clean, dtype=object))
+    if langs is None:
+        pair_codes = text_codes
+    else:
+        code_of = {x: lang_code[v] for x, v in tags.items()}
+        langs_code = np.fromiter(map(code_of.__getitem__, langs), dtype=np.int64, count=len(clean))
+        pair_codes = text_codes.astype(np.int64) * len(lang_values) + langs_code
+    position, pairs = pd.factorize(pair_codes)
+    pairs = np.asarray(pairs, dtype=np.int64)
+    uniq_langs: list[str | None]
+    if langs is None:
+        uniq_texts, uniq_langs = text_values[pairs].tolist(), [None] * len(pairs)
+    else:
+        uniq_texts = text_values[pairs // len(lang_values)].tolist()
+        uniq_langs = [lang_values[c] for c in (pairs % len(lang_values)).tolist()]
+    return uniq_texts, uniq_langs, position.tolist()
+
+
+def _warm_up() -> None:
+    """Load the models in a worker (called while the parent still reads the texts)."""
+    current_models()
+    from scrm.analysis.sentiment import english, language
+
+    english.analyzer()
+    language.detect_language("warm up the detector")
+
+
+@contextmanager
+def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Two worker processes when ``items`` texts are worth them, else None.
+
+    Started at once and asked to load the models, so that they are ready
+    when the parent has read and de-duplicated the texts.
+    """
+    if items < PARALLEL_FROM:
+        yield None
+        return
+    # forkserver, not fork: the app calls this from a multi-threaded
+    # Streamlit server, where a forked child can inherit a held lock.
+    with ProcessPoolExecutor(
+        max_workers=WORKERS, mp_context=multiprocessing.get_context("forkserver")
+    ) as pool:
+        # Every worker is started here (one per warm-up), while the main
+        # script is hidden: no later submit starts another.
+        with _main_script_hidden():
+            for _ in range(WORKERS):
+                pool.submit(_warm_up)
+        yield pool
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Keep new worker processes from running the program's main script again.
+
+    multiprocessing "prepares" a worker by executing the parent's ``__main__``
+    file when that module has no import name. Streamlit runs ``app.py`` (and
+    each page) as such a ``__main__``: a worker would run the whole app, which
+    on a first start builds the demo and starts workers of its own. The
+    workers need nothing from ``__main__`` (their functions live in this
+    package), so a bare stand-in takes its place while they start. Programs
+    started with ``python -m`` or pytest keep theirs: they have an import name.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _scored_chunks(
+    texts: list[str],
+    langs: list[str | None],
+    *,
+    stored: bool,
+    progress: Progress | None,
+    pool: ProcessPoolExecutor | None = None,
+) -> Iterator[tuple[int, list[Any]]]:
+    """(offset, rows) for consecutive chunks of distinct texts, in order.
+
+    Rows are :data:`Row` or, with ``stored``, :data:`StoredRow`. Lazy: a
+    caller can write one chunk while the workers score the next ones.
+    ``pool`` is a running :func:`_worker_pool` (one is started when it is
+    None and there are enough texts).
+    """
+    n = len(texts)
+    chunks = [(texts[i : i + CHUNK], langs[i : i + CHUNK]) for i in range(0, n, CHUNK)]
+
+    def report(k: int) -> None:
+        if progress is not None:
+            progress((k + 1) / len(chunks), f"Scored {min((k + 1) * CHUNK, n):,} of {n:,} distinct texts")
+
+    if n >= PARALLEL_FROM:
+        # Each worker loads the models once (forkserver children inherit
+        # nothing from this process).
+        work: Callable[[tuple[list[str], list[str | None]]], list[Any]] = (
+            _score_chunk_stored if stored else _score_chunk
+        )
+        with _worker_pool(n) if pool is None else nullcontext(pool) as running:
+            assert running is not None
+            for k, part in enumerate(running.map(work, chunks)):
+                yield k * CHUNK, part
+                report(k)
+    else:
+        for k, (part_texts, part_langs) in enumerate(chunks):
+            rows: list[Any] = _score_unique(part_texts, part_langs)
+            yield k * CHUNK, (_stored(rows) if stored else rows)
+            report(k)
+
+
+def score_texts(
+    texts: Sequence[str],
+    langs: Sequence[str | None] | None = None,
+    *,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Score texts: one row per input, in input order.
+
+    Columns: text, lang (en/es/fr/other), score (in [-1, 1], NaN when
+    unscored), label (positive/neutral/negative/unscored), words (list of
+    ``[word, weight]``), model, model_version. ``langs`` gives a language
+    per text (trusted when en, es or fr; anything else is detected).
+    Identical (text, language) pairs are scored once.
+
+    >>> score_texts(["I love it", "Me encanta"])[["lang", "label"]].values.tolist()
+    [['en', 'positive'], ['es', 'positive']]
+    """
+    if langs is not None and len(langs) != len(texts):
+        raise ValueError(f"{len(langs)} languages for {len(texts)} texts; give one per text or none")
+    with _gc_paused():
+        return _score_texts(texts, langs, progress)
+
+
+def _score_texts(
+    texts: Sequence[str], langs: Sequence[str | None] | None, progress: Progress | None
+) -> pd.DataFrame:
+    uniq_texts, uniq_langs, position = _distinct(texts, langs)
+    rows: list[Row] = []
+    for _, part in _scored_chunks(uniq_texts, uniq_langs, stored=False, progress=progress):
+        rows.extend(part)
+    frame = (
+        pd.DataFrame.from_records(rows, columns=list(COLUMNS[1:]))
+        if rows
+        else pd.DataFrame(columns=list(COLUMNS[1:]))
+    )
+    clean = [uniq_texts[i] for i in position]
+    out = frame.iloc[position].reset_index(drop=True) if len(clean) else frame.iloc[0:0]
+    out.insert(0, "text", pd.Series(clean, dtype=object))
+    out["score"] = out["score"].astype("float64")
+    return out
+
+
+def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = None) -> StageSummary:
+    """Score mentions that are new or whose model changed, into the ``sentiment`` table.
+
+    A mention is (re)scored when it has no sentiment row, or when the stored
+    model or model_version is not the one that scores its language today.
+    Identical texts (reshares) are scored once. One transaction.
+    """
+    started = time.perf_counter()
+    models = current_models()
+    # Up to date: a row whose (lang, model, model_version) is today's for its
+    # language. The test runs in SQLite so a re-run reads no texts at all.
+    current = " OR ".join("(s.lang = ? AND s.model = ? AND s.model_version = ?)" for _ in models)
+    params = [value for lang, (name, ver) in models.items() for value in (lang, name, ver)]
+    cursor = db.execute(
+        f"SELECT m.mention_id, m.text, m.lang "
+        f"FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id "
+        f"WHERE s.mention_id IS NULL OR NOT COALESCE({current}, 0)",
+        params,
+    )
+    # A first batch tells whether worker processes are worth it; if so they
+    # start at once and load their models while the rest is read.
+    first = cursor.fetchmany(PARALLEL_FROM)
+    if not first:
+        return StageSummary("sentiment", 0, time.perf_counter() - started, "All mentions already scored.")
+    fresh = store.is_empty(db, S.SENTIMENT)
+    if len(first) < PARALLEL_FROM:
+        total, distinct, counts = _score_mentions_here(db, first, fresh, progress)
+    else:
+        total, distinct, counts = _score_mentions_in_workers(db, first, cursor, fresh, progress)
+    seconds = time.perf_counter() - started
+    message = (
+        f"Scored {total:,} mentions ({distinct:,} distinct texts): "
+        + ", ".join(f"{counts.get(lab, 0):,} {lab}" for lab in LABELS)
+        + "."
+    )
+    log.info("sentiment: %s in %.1f s", message, seconds)
+    return StageSummary("sentiment", total, seconds, message)
+
+
+_COLUMNS = ("mention_id", "lang", "score", "label", "words", "model", "model_version", "scored_at")
+
+
+def _write(db: sqlite_utils.Database, rows: Iterator[tuple[Any, ...]], total: int, fresh: bool) -> None:
+    """Write sentiment rows in one transaction (plain INSERTs when the table was empty)."""
+    with _gc_paused(), store.transaction(db), store.deferred_indexes(db, S.SENTIMENT, total):
+        store.upsert_rows(db, S.SENTIMENT, _COLUMNS, rows, total=total, fresh=fresh)
+
+
+def _score_mentions_here(
+    db: sqlite_utils.Database, todo: list[tuple[Any, ...]], fresh: bool, progress: Progress | None
+) -> tuple[int, int, dict[str, int]]:
+    """Score a few mentions in this process: (mentions, distinct texts, count per label)."""
+    # Columns by itemgetter maps: several times faster than zip(*todo).
+    mention_ids, texts, given = (list(map(itemgetter(k), todo)) for k in range(3))
+    uniq_texts, uniq_langs, position = _distinct(texts, given)
+    distinct = len(set(texts) - {None})
+    # Mentions grouped by their distinct text, so that each scored chunk of
+    # distinct texts is written as soon as it arrives.
+    pos = np.asarray(position, dtype=np.int64)
+    order = np.argsort(pos, kind="stable")
+    bounds = np.searchsorted(pos[order], np.arange(0, len(uniq_texts) + CHUNK, CHUNK)).tolist()
+    order_list = order.tolist()
+    now = store.utcnow()
+    counts: dict[str, int] = dict.fromkeys(LABELS, 0)
+
+    def stored_rows() -> Iterator[tuple[Any, ...]]:
+        chunks = _scored_chunks(uniq_texts, uniq_langs, stored=True, progress=progress)
+        for k, (offset, part) in enumerate(chunks):
+            for m in order_list[bounds[k] : bounds[k + 1]]:
+                row = part[position[m] - offset]
+                counts[row[2]] += 1
+                yield (mention_ids[m], *row, now)
+
+    _write(db, stored_rows(), len(mention_ids), fresh)
+    return len(mention_ids), distinct, counts
+
+
+def _score_mention_chunk(
+    args: tuple[list[Any], list[str], list[Any], str],
+) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+    """In a worker: the sentiment rows, ready to insert, of a chunk of mentions, and the count per
+    label (the parent sends each (text, language) once)."""
+    mention_ids, texts, given, now = args
+    with _gc_paused():
+        uniq_texts, uniq_langs, position = _distinct(texts, given)
+        scored = _score_unique_now(uniq_texts, uniq_langs)
+        rows = [
+            (
+                mention_id,
+                lang,
+                None if score is None else round(score, 4),
+                label,
+                _words_json(words),
+                name,
+                ver,
+                now,
+            )
+            for mention_id, (lang, score, label, words, name, ver) in zip(
+                mention_ids, map(scored.__getitem__, position), strict=True
+            )
+        ]
+        return rows, dict(Counter(map(itemgetter(3), rows)))
+
+
+def _score_mentions_in_workers(
+    db: sqlite_utils.Database,
+    first: list[tuple[Any, ...]],
+    cursor: Any,
+    fresh: bool,
+    progress: Progress | None,
+) -> tuple[int, int, dict[str, int]]:
+    """Score many mentions in worker processes: (mentions, distinct texts, count per label).
+
+    This process only reads, de-duplicates and writes. Each chunk of
+    mentions read goes to the workers at once (they score while the rest
+    is read); a mention whose (text, language) was already sent is not
+    sent again: its row is copied from the first one's. Workers return
+    rows ready to insert, written in order while they score the next chunks.
+    """
+    now = store.utcnow()
+    # Mentions sent to the workers are numbered in sending order. ``seen``:
+    # text -> number of the first mention sent with it, whose language tag is
+    # in ``sent_given``; the same text with another tag is looked up in
+    # ``tagged`` by (text, tag). Keys are the texts themselves (no tuples):
+    # the usual chunk, all new texts, is checked and added at C speed.
+    seen: dict[Any, int] = {}
+    tagged: dict[tuple[Any, Any], int] = {}
+    sent_given: list[Any] = []
+    starts: list[int] = []  # number of the first mention sent in each chunk
+    # Per chunk: (mention_id, chunk, position) of the sent mention whose row it copies.
+    copies: list[list[tuple[Any, int, int]]] = []
+    wanted: dict[int, set[int]] = {}  # chunk -> positions of rows to keep for copies
+    with _worker_pool(PARALLEL_FROM) as pool:
+        assert pool is not None
+        futures: list[Future[tuple[list[tuple[Any, ...]], dict[str, int]]] | None] = []
+        total = 0
+        rows = first
+        while rows:
+            for begin in range(0, len(rows), CHUNK):
+                piece = rows[begin : begin + CHUNK]
+                total += len(piece)
+                base = len(sent_given)
+                starts.append(base)
+                mention_ids, texts, given = (list(map(itemgetter(j), piece)) for j in range(3))
+                mine: list[tuple[Any, int, int]] = []
+                if seen.keys().isdisjoint(texts) and len(dict.fromkeys(texts)) == len(texts):
+                    seen.update(zip(texts, range(base, base + len(texts)), strict=True))
+                    sent_given.extend(given)
+                else:
+                    send_ids: list[Any] = []
+                    send_texts: list[str] = []
+                    for mention_id, text, tag in zip(mention_ids, texts, given, strict=True):
+                        at = seen.get(text)
+                        if at is None:
+                            seen[text] = len(sent_given)
+                        elif sent_given[at] != tag:
+                            at = tagged.get((text, tag))
+                            if at is None:
+                                tagged[(text, tag)] = len(sent_given)
+                        if at is None:
+                            sent_given.append(tag)
+                            send_ids.append(mention_id)
+                            send_texts.append(text)
+                        else:
+                            c = bisect_right(starts, at) - 1  # the last chunk starting there sent it
+                            mine.append((mention_id, c, at - starts[c]))
+                            wanted.setdefault(c, set()).add(at - starts[c])
+                    mention_ids, texts, given = send_ids, send_texts, sent_given[base:]
+                copies.append(mine)
+                futures.append(pool.submit(_score_mention_chunk, (mention_ids, texts, given, now)))
+            if progress is not None:
+                progress(0.0, f"Read {total:,} mentions to score")
+            rows = cursor.fetchmany(CHUNK * 4)
+        distinct = len(seen) - (None in seen)
+        counts: dict[str, int] = dict.fromkeys(LABELS, 0)
+
+        def chunks() -> Iterator[list[tuple[Any, ...]]]:
+            kept: dict[tuple[int, int], tuple[Any, ...]] = {}  # rows that later copies need
+            written = 0
+            for k in range(len(futures)):
+                # Taken out of the list: a written chunk's rows are not kept in memory.
+                future, futures[k] = futures[k], None
+                assert future is not None
+                part, part_counts = future.result()
+                del future
+                for label, n in part_counts.items():
+                    counts[label] += n
+                for j in wanted.pop(k, ()):
+                    kept[k, j] = part[j]
+                yield part
+                if copies[k]:
+                    copied = [(mention_id, *kept[c, j][1:]) for mention_id, c, j in copies[k]]
+                    for row in copied:
+                        counts[row[3]] += 1
+                    yield copied
+                written += len(part) + len(copies[k])
+                if progress is not None:
+                    progress(written / total, f"Scored {written:,} of {total:,} mentions")
+
+        _write(db, chain.from_iterable(chunks()), total, fresh)
+    return total, distinct, counts
+
+
+def sentiment_file(path: str | Path) -> pd.DataFrame:
+    """Score a file of texts: one per line, or a CSV with a ``text`` column.
+
+    Returns columns text, lang, score, label in input order (blank lines
+    skipped). Raises :class:`~scrm.errors.ImportRejected` when the file is
+    missing or a CSV has no ``text`` column.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ImportRejected(f"{p.name}: file not found. Check the path and try again.")
+    texts: list[str]
+    if p.suffix.lower() == ".csv":
+        from scrm.ingest.readers import read_table
+
+        table = read_table(p)
+        column = next((c for c in table.columns if str(c).strip().lower() == "text"), None)
+        if column is None:
+            raise MissingColumns(
+                f"{p.name}: no `text` column (found {', '.join(f'`{c}`' for c in table.columns)}). "
+                "Name the column of texts `text`, or give a plain file with one text per line."
+            )
+        texts = ["" if pd.isna(t) else str(t) for t in table[column].tolist()]
+    else:
+        raw = p.read_bytes().decode("utf-8-sig", errors="replace")
+        texts = [line for line in raw.splitlines() if line.strip()]
+    return score_texts(texts)[["text", "lang", "score", "label"]]
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text with spreadsheet formulas neutralised (scores rounded to 4 places)."""
+    from scrm.export.files import neutralise_formulas
+
+    out = frame.copy()
+    if "score" in out.columns:
+        out["score"] = out["score"].round(4)
+    return str(neutralise_formulas(out).to_csv(index=False))

@@ -1,0 +1,621 @@
+"""Tables, canonical columns, types and synonyms: one source for the store,
+the importers, the docs and the tests.
+
+Canonical columns are what an import maps a file's headers onto. Synonyms are
+matched case- and accent-insensitively after punctuation is folded to spaces,
+so ``Fecha_Pedido``, ``fecha pedido`` and ``FECHA-PEDIDO`` are the same header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SCHEMA_VERSION = 3
+
+ColumnType = Literal["text", "int", "float", "datetime", "bool"]
+
+# Table names: the only place they are spelled out.
+CUSTOMERS = "customers"
+ORDERS = "orders"
+MENTIONS = "mentions"
+SURVEYS = "surveys"
+PROFILES = "profiles"
+LINKS = "links"
+IMPORTS = "imports"
+QUARANTINE = "quarantine"
+META = "meta"
+SENTIMENT = "sentiment"
+# Schema 3: acting on the data (rules, cases, identity review, audit).
+RULES = "rules"
+RULE_MATCHES = "rule_matches"
+CASES = "cases"
+CASE_EVENTS = "case_events"
+MENTION_TAGS = "mention_tags"
+LINK_REVIEWS = "link_reviews"
+AUDIT_LOG = "audit_log"
+
+KINDS: tuple[str, ...] = (CUSTOMERS, ORDERS, MENTIONS, SURVEYS)
+
+# Social platforms whose handles a customer record may list.
+HANDLE_PLATFORMS: tuple[str, ...] = (
+    "twitter",
+    "instagram",
+    "facebook",
+    "tiktok",
+    "youtube",
+    "linkedin",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A canonical column of an importable kind."""
+
+    name: str
+    type: ColumnType = "text"
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An importable kind: its table, key and canonical columns."""
+
+    kind: str
+    key: str
+    columns: tuple[Column, ...]
+    # Columns the importer fills itself when the file has none.
+    derived: tuple[str, ...] = field(default=())
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _handle_columns() -> tuple[Column, ...]:
+    return tuple(
+        Column(
+            p,
+            synonyms=(f"{p} handle", f"{p} user", f"usuario {p}", f"compte {p}", f"{p} account"),
+            description=f"the customer's {p.title()} handle",
+        )
+        for p in HANDLE_PLATFORMS
+    )
+
+
+CUSTOMER_ENTITY = Entity(
+    kind=CUSTOMERS,
+    key="customer_id",
+    columns=(
+        Column(
+            "customer_id",
+            required=True,
+            synonyms=(
+                "customer id", "customerid", "customer", "customer number", "customer no",
+                "client id", "user id", "id", "id cliente", "cliente", "cliente id",
+                "numero cliente", "num cliente", "codigo cliente", "id client", "client",
+                "identifiant client", "code client", "numero client", "no client",
+            ),
+            description="your CRM's identifier of the customer",
+        ),
+        Column(
+            "name",
+            synonyms=(
+                "full name", "customer name", "client name", "contact", "contact name",
+                "nombre", "nombre completo", "nombre cliente", "nom", "nom complet",
+                "nom client", "prenom nom",
+            ),
+            description="full name",
+        ),
+        Column(
+            "email",
+            synonyms=(
+                "e mail", "mail", "email address", "e mail address", "correo",
+                "correo electronico", "email cliente", "courriel", "adresse email",
+                "adresse e mail", "adresse mail", "mel",
+            ),
+            description="e-mail address (used to link social profiles)",
+        ),
+        Column(
+            "phone",
+            synonyms=(
+                "telephone", "tel", "phone number", "mobile", "cell", "telefono", "movil",
+                "celular", "numero telefono", "portable", "numero de telephone",
+            ),
+        ),
+        Column("city", synonyms=("town", "ciudad", "localidad", "poblacion", "ville", "commune")),
+        Column("country", synonyms=("country code", "pais", "pays", "nation")),
+        Column(
+            "created_at",
+            type="datetime",
+            synonyms=(
+                "created", "signup date", "sign up date", "registered", "registered at",
+                "registration date", "customer since", "fecha alta", "fecha de alta",
+                "fecha registro", "alta", "date inscription", "date d inscription",
+                "date creation", "date de creation", "client depuis",
+            ),
+        ),
+        Column(
+            "account",
+            synonyms=(
+                "company", "company name", "organisation", "organization", "business",
+                "empresa", "cuenta", "razon social", "societe", "entreprise", "compte",
+            ),
+            description="company, for B2B contacts",
+        ),
+        Column(
+            "consent_marketing",
+            type="bool",
+            synonyms=(
+                "consent", "marketing consent", "opt in", "optin", "newsletter",
+                "accepts marketing", "consentimiento", "acepta publicidad",
+                "consentement", "consentement marketing", "accepte newsletter",
+            ),
+            description="yes/no: may receive marketing",
+        ),
+        *_handle_columns(),
+    ),
+)
+
+ORDER_ENTITY = Entity(
+    kind=ORDERS,
+    key="order_id",
+    columns=(
+        Column(
+            "order_id",
+            required=True,
+            synonyms=(
+                "order", "order number", "order no", "order ref", "invoice", "invoice no",
+                "invoice number", "invoiceno", "transaction id", "pedido", "id pedido",
+                "numero pedido", "num pedido", "factura", "numero factura", "commande",
+                "numero commande", "no commande", "n commande", "id commande", "facture",
+                "numero facture",
+            ),
+        ),
+        Column(
+            "customer_id",
+            synonyms=(
+                "customer", "customer id", "customerid", "client id", "cliente",
+                "id cliente", "codigo cliente", "client", "id client", "code client",
+                "numero client",
+            ),
+            description="empty for guest orders",
+        ),
+        Column(
+            "ordered_at",
+            type="datetime",
+            required=True,
+            synonyms=(
+                "date", "order date", "ordered", "invoice date", "invoicedate",
+                "purchase date", "purchased at", "created at", "fecha", "fecha pedido",
+                "fecha compra", "fecha factura", "date commande", "date de commande",
+                "date achat", "date facture",
+            ),
+        ),
+        Column(
+            "amount",
+            type="float",
+            required=True,
+            synonyms=(
+                "total", "order total", "value", "revenue", "sales", "price", "amount paid",
+                "importe", "total pedido", "monto", "valor", "precio", "montant",
+                "montant total", "total ttc", "prix", "chiffre d affaires",
+            ),
+            description="order value in the shop's currency; returns negative",
+        ),
+        Column("currency", synonyms=("moneda", "divisa", "devise")),
+        Column("channel", synonyms=("sales channel", "source", "canal", "canal de venta", "canal de vente")),
+        Column(
+            "category",
+            synonyms=("product category", "categoria", "familia", "categorie", "famille", "rayon"),
+        ),
+        Column(
+            "items",
+            type="int",
+            synonyms=("quantity", "qty", "units", "cantidad", "unidades", "quantite", "nombre d articles"),
+            description="number of items",
+        ),
+    ),
+)
+
+MENTION_ENTITY = Entity(
+    kind=MENTIONS,
+    key="mention_id",
+    columns=(
+        Column(
+            "mention_id",
+            synonyms=(
+                "id", "mention id", "post id", "tweet id", "message id", "status id",
+                "id mencion", "id publicacion", "id mention", "id publication", "id message",
+            ),
+            description="a stable hash of platform, author, time and text when absent",
+        ),
+        Column(
+            "platform",
+            synonyms=(
+                "network", "social network", "channel", "source", "site", "red social",
+                "plataforma", "red", "canal", "reseau", "reseau social", "plateforme",
+            ),
+            description="twitter, instagram, facebook, ...; 'other' when absent",
+        ),
+        Column(
+            "author",
+            required=True,
+            synonyms=(
+                "handle", "user", "username", "user name", "screen name", "author handle",
+                "author id", "user id", "autor", "usuario", "nombre usuario", "cuenta",
+                "auteur", "utilisateur", "pseudo", "compte",
+            ),
+        ),
+        Column(
+            "author_name",
+            synonyms=("display name", "author name", "user display name", "full name", "nombre autor", "nom auteur", "nom affiche"),
+            description="display name of the author (used to link to customers)",
+        ),
+        Column(
+            "author_email",
+            synonyms=("author email", "user email", "reviewer email", "correo autor", "email autor", "courriel auteur", "email auteur"),
+            description="e-mail of the author where the platform gives it (reviews, DMs, lead forms)",
+        ),
+        Column(
+            "text",
+            required=True,
+            synonyms=(
+                "message", "content", "body", "post", "tweet", "comment", "review",
+                "texto", "mensaje", "contenido", "comentario", "resena", "texte",
+                "contenu", "commentaire", "avis",
+            ),
+        ),
+        Column(
+            "posted_at",
+            type="datetime",
+            required=True,
+            synonyms=(
+                "date", "created at", "created", "posted", "published", "published at",
+                "timestamp", "time", "tweet created", "fecha", "fecha publicacion",
+                "publicado", "date publication", "publie le", "date de publication",
+            ),
+        ),
+        Column("url", synonyms=("link", "permalink", "enlace", "lien")),
+        Column("lang", synonyms=("language", "idioma", "lengua", "langue")),
+        Column(
+            "kind",
+            synonyms=("type", "post type", "message type", "tipo", "tipo publicacion", "type de publication"),
+            description="post, reply, share, review, dm, forum",
+        ),
+        Column(
+            "in_reply_to",
+            synonyms=(
+                "reply to", "in reply to id", "parent id", "in response to",
+                "in response to tweet id", "respuesta a", "en respuesta a", "en reponse a",
+            ),
+        ),
+        Column("brand", synonyms=("company", "marca", "empresa", "marque", "entreprise")),
+        Column("visibility", synonyms=("privacy", "public private", "visibilidad", "visibilite")),
+        Column(
+            "likes",
+            type="int",
+            synonyms=("favorites", "favourites", "favorite count", "like count", "me gusta", "j aime", "reactions"),
+        ),
+        Column(
+            "shares",
+            type="int",
+            synonyms=("retweets", "retweet count", "reposts", "compartidos", "compartir", "partages", "retweets count"),
+        ),
+        Column("replies", type="int", synonyms=("reply count", "comments count", "respuestas", "reponses")),
+        Column(
+            "author_followers",
+            type="int",
+            synonyms=("followers", "follower count", "followers count", "seguidores", "abonnes", "audience"),
+        ),
+        Column(
+            "location",
+            synonyms=("user location", "tweet location", "place", "ubicacion", "lugar", "localisation", "lieu"),
+        ),
+        Column(
+            "from_brand",
+            type="bool",
+            synonyms=("is brand", "outbound", "brand reply", "de la marca", "de la marque"),
+            description="yes when the brand's own account wrote it",
+        ),
+    ),
+    derived=("mention_id", "platform"),
+)
+
+SURVEY_ENTITY = Entity(
+    kind=SURVEYS,
+    key="survey_id",
+    columns=(
+        Column(
+            "survey_id",
+            synonyms=("id", "response id", "survey response id", "id encuesta", "id respuesta", "id reponse"),
+            description="a stable hash of customer, time and score when absent",
+        ),
+        Column(
+            "customer",
+            required=True,
+            synonyms=(
+                "customer id", "customer id or email", "customer email", "email", "e mail",
+                "cliente", "id cliente", "correo", "client", "id client", "courriel",
+            ),
+            description="customer id or e-mail",
+        ),
+        Column(
+            "score",
+            type="int",
+            required=True,
+            synonyms=(
+                "nps", "nps score", "rating", "recommend", "likelihood to recommend",
+                "puntuacion", "nota", "valoracion", "note", "note nps", "recommandation",
+            ),
+            description="0 to 10",
+        ),
+        Column(
+            "comment",
+            synonyms=("comments", "feedback", "verbatim", "why", "comentario", "comentarios", "commentaire", "remarque"),
+        ),
+        Column(
+            "answered_at",
+            type="datetime",
+            synonyms=(
+                "date", "answered", "submitted", "submitted at", "response date", "created at",
+                "fecha", "fecha respuesta", "date reponse", "date de reponse",
+            ),
+        ),
+    ),
+    derived=("survey_id",),
+)
+
+ENTITIES: dict[str, Entity] = {
+    e.kind: e for e in (CUSTOMER_ENTITY, ORDER_ENTITY, MENTION_ENTITY, SURVEY_ENTITY)
+}
+
+# Stored columns of every table, in order, with SQLite types. The importable
+# tables hold the canonical columns plus bookkeeping; `attributes` keeps the
+# columns of a customer file that have no canonical meaning (JSON object).
+SQL_TYPES = {"text": "TEXT", "int": "INTEGER", "float": "REAL", "datetime": "TEXT", "bool": "INTEGER"}
+
+STORED_COLUMNS: dict[str, dict[str, str]] = {
+    CUSTOMERS: {
+        **{c.name: SQL_TYPES[c.type] for c in CUSTOMER_ENTITY.columns},
+        "attributes": "TEXT",
+        "import_id": "INTEGER",
+    },
+    ORDERS: {
+        **{c.name: SQL_TYPES[c.type] for c in ORDER_ENTITY.columns},
+        "import_id": "INTEGER",
+    },
+    MENTIONS: {
+        **{c.name: SQL_TYPES[c.type] for c in MENTION_ENTITY.columns},
+        "import_id": "INTEGER",
+    },
+    SURVEYS: {
+        "survey_id": "TEXT",
+        "customer_id": "TEXT",
+        "email": "TEXT",
+        "score": "INTEGER",
+        "comment": "TEXT",
+        "answered_at": "TEXT",
+        "import_id": "INTEGER",
+    },
+    PROFILES: {
+        "profile_id": "TEXT",  # "<platform>:<handle lower-cased, no @>"
+        "platform": "TEXT",
+        "handle": "TEXT",
+        "display_name": "TEXT",
+        "email": "TEXT",
+        "followers": "INTEGER",
+        "location": "TEXT",
+        "mentions": "INTEGER",
+        "first_seen": "TEXT",
+        "last_seen": "TEXT",
+    },
+    LINKS: {
+        "profile_id": "TEXT",
+        "customer_id": "TEXT",
+        "method": "TEXT",  # email | handle | name_city | manual
+        "confidence": "REAL",  # in [0, 1]
+        "status": "TEXT",  # linked | suggested | rejected
+        "evidence": "TEXT",
+        "confirmed_by": "TEXT",
+        "created_at": "TEXT",
+    },
+    IMPORTS: {
+        "import_id": "INTEGER",
+        "kind": "TEXT",
+        "file_name": "TEXT",
+        "sha256": "TEXT",
+        "preset": "TEXT",
+        "mapping": "TEXT",  # JSON {canonical: header}
+        "rows_read": "INTEGER",
+        "rows_new": "INTEGER",
+        "rows_updated": "INTEGER",
+        "rows_unchanged": "INTEGER",
+        "rows_duplicate": "INTEGER",
+        "rows_rejected": "INTEGER",
+        "started_at": "TEXT",
+        "finished_at": "TEXT",
+        "seconds": "REAL",
+    },
+    QUARANTINE: {
+        "quarantine_id": "INTEGER",
+        "import_id": "INTEGER",
+        "kind": "TEXT",
+        "file_name": "TEXT",
+        "row_number": "INTEGER",  # as a spreadsheet shows it: header is row 1
+        "column": "TEXT",
+        "value": "TEXT",
+        "reason": "TEXT",
+        "raw": "TEXT",  # the whole row as JSON, to fix and re-import
+        "created_at": "TEXT",
+    },
+    META: {"key": "TEXT", "value": "TEXT"},
+    # Scores are stored, not recomputed: one row per scored mention (schema 2).
+    SENTIMENT: {
+        "mention_id": "TEXT",
+        "lang": "TEXT",  # en, es, fr, other
+        "score": "REAL",  # in [-1, 1]; NULL when the language is not supported
+        "label": "TEXT",  # positive | neutral | negative | unscored
+        "words": "TEXT",  # JSON list of [word, weight]: what moved the score
+        "model": "TEXT",
+        "model_version": "TEXT",
+        "scored_at": "TEXT",
+    },
+    # --- schema 3: what the team does with the data ---------------------------------
+    # A workflow rule: a condition (JSON) on mentions or customers and an action.
+    RULES: {
+        "rule_id": "INTEGER",
+        "name": "TEXT",
+        "description": "TEXT",
+        "target": "TEXT",  # mention | customer
+        "conditions": "TEXT",  # JSON object, see scrm.act.rules
+        "action": "TEXT",  # open_case | tag | suggest_reply | raise_alert
+        "params": "TEXT",  # JSON object: queue, priority, tag, template, ...
+        "mode": "TEXT",  # automatic | manual (a person confirms)
+        "enabled": "INTEGER",
+        "builtin": "INTEGER",  # shipped with the app
+        "watermark": "TEXT",  # mentions posted up to this time were evaluated
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+        "updated_by": "TEXT",
+    },
+    # What a rule matched and what became of it (applied, proposed to a person, dismissed).
+    RULE_MATCHES: {
+        "match_id": "INTEGER",
+        "rule_id": "INTEGER",
+        "mention_id": "TEXT",
+        "customer_id": "TEXT",
+        "action": "TEXT",
+        "mode": "TEXT",
+        "status": "TEXT",  # applied | proposed | dismissed
+        "case_id": "INTEGER",
+        "detail": "TEXT",
+        "matched_at": "TEXT",
+        "decided_by": "TEXT",
+        "decided_at": "TEXT",
+    },
+    CASES: {
+        "case_id": "INTEGER",
+        "queue": "TEXT",  # rescue | thank-you | support | ...
+        "subject": "TEXT",
+        "customer_id": "TEXT",
+        "mention_id": "TEXT",
+        "profile_id": "TEXT",
+        "rule_id": "INTEGER",
+        "priority": "TEXT",  # high | medium | low
+        "status": "TEXT",  # new | in progress | waiting | resolved
+        "assignee": "TEXT",
+        "opened_at": "TEXT",  # when the customer spoke (the SLA clock starts)
+        "due_at": "TEXT",  # opened_at + the SLA of the priority
+        "first_response_at": "TEXT",
+        "resolved_at": "TEXT",
+        "reply_template": "TEXT",
+        "sentiment_before": "REAL",
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+    },
+    # The history of a case: opened, status, assignee, priority, note.
+    CASE_EVENTS: {
+        "event_id": "INTEGER",
+        "case_id": "INTEGER",
+        "at": "TEXT",
+        "actor": "TEXT",
+        "event": "TEXT",
+        "old": "TEXT",
+        "new": "TEXT",
+        "note": "TEXT",
+    },
+    MENTION_TAGS: {
+        "mention_id": "TEXT",
+        "tag": "TEXT",
+        "rule_id": "INTEGER",
+        "created_at": "TEXT",
+    },
+    # Every decision of the identity review, with what it changed, so it can be undone.
+    LINK_REVIEWS: {
+        "review_id": "INTEGER",
+        "action": "TEXT",  # accept | reject | unlink | link | merge
+        "profile_id": "TEXT",
+        "customer_id": "TEXT",
+        "other_customer_id": "TEXT",  # merge: the record merged into customer_id
+        "before": "TEXT",  # JSON: the rows as they were
+        "after": "TEXT",  # JSON: the rows as the decision left them
+        "note": "TEXT",
+        "actor": "TEXT",
+        "at": "TEXT",
+        "reverted_at": "TEXT",
+        "reverted_by": "TEXT",
+    },
+    # Who did what and when; never the personal data itself.
+    AUDIT_LOG: {
+        "audit_id": "INTEGER",
+        "at": "TEXT",
+        "actor": "TEXT",
+        "role": "TEXT",
+        "action": "TEXT",  # import | export | erase | rule | link | case | settings | purge | login
+        "target": "TEXT",
+        "detail": "TEXT",
+    },
+}
+
+PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
+    CUSTOMERS: "customer_id",
+    ORDERS: "order_id",
+    MENTIONS: "mention_id",
+    SURVEYS: "survey_id",
+    PROFILES: "profile_id",
+    LINKS: ("profile_id", "customer_id"),
+    IMPORTS: "import_id",
+    QUARANTINE: "quarantine_id",
+    META: "key",
+    SENTIMENT: "mention_id",
+    RULES: "rule_id",
+    RULE_MATCHES: "match_id",
+    CASES: "case_id",
+    CASE_EVENTS: "event_id",
+    MENTION_TAGS: ("mention_id", "tag"),
+    LINK_REVIEWS: "review_id",
+    AUDIT_LOG: "audit_id",
+}
+
+INDEXES: dict[str, list[tuple[str, ...]]] = {
+    CUSTOMERS: [("email",), ("account",)],
+    ORDERS: [("customer_id",), ("ordered_at",)],
+    MENTIONS: [("posted_at",)],
+    SURVEYS: [("customer_id",)],
+    LINKS: [("customer_id",)],
+    QUARANTINE: [("import_id",)],
+    SENTIMENT: [("label",)],
+    RULE_MATCHES: [("rule_id", "mention_id", "customer_id"), ("status",)],
+    CASES: [("customer_id",), ("status",), ("mention_id",)],
+    CASE_EVENTS: [("case_id",)],
+    MENTION_TAGS: [("tag",)],
+    LINK_REVIEWS: [("profile_id",)],
+    AUDIT_LOG: [("at",)],
+}
+
+# Tables a team's own work lives in: never rebuilt from the data, kept by
+# "start empty" only as far as they are settings (rules), erased per person.
+SCHEMA_3 = (RULES, RULE_MATCHES, CASES, CASE_EVENTS, MENTION_TAGS, LINK_REVIEWS, AUDIT_LOG)
+
+# Link statuses and the confidence below which a link is only suggested.
+LINKED = "linked"
+SUGGESTED = "suggested"
+REJECTED = "rejected"
+LINK_THRESHOLD = 0.85
+
+# Values the `kind` and `visibility` columns of mentions take.
+MENTION_KINDS = ("post", "reply", "share", "review", "dm", "forum")
+VISIBILITIES = ("public", "private")

@@ -1,0 +1,436 @@
+"""The SQLite database: opening, migrations, the data version, bulk writes.
+
+One file holds CRM and social data. Every write goes through
+:func:`transaction`, which bumps the data version in the same transaction, so
+a cache keyed on ``(path, data_version)`` never serves stale figures and a
+killed process leaves either all of a write or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from scrm.db import schema as S
+from scrm.errors import ConfigError, SchemaTooNew
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = Path("data") / "scrm.db"
+ENV_DB = "SCRM_DB"
+
+
+def default_db_path() -> Path:
+    """The database path: ``$SCRM_DB`` or ``data/scrm.db``."""
+    value = os.environ.get(ENV_DB, "").strip()
+    return Path(value) if value else DEFAULT_DB
+
+
+def utcnow() -> str:
+    """Now in UTC as ISO 8601 text, the format every timestamp is stored in."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+# --- migrations ------------------------------------------------------------
+# Each migration takes the database from version i to i + 1 and runs inside
+# one transaction with the version bump. Append, never edit a released one.
+
+
+def _create_table(db: sqlite_utils.Database, table: str) -> None:
+    pk = S.PRIMARY_KEYS[table]
+    columns = {name: _PY_TYPES[sql] for name, sql in S.STORED_COLUMNS[table].items()}
+    db[table].create(columns, pk=pk, not_null={pk} if isinstance(pk, str) else set(pk))  # type: ignore[union-attr]
+    for cols in S.INDEXES.get(table, []):
+        db[table].create_index(list(cols), find_unique_name=True)  # type: ignore[union-attr]
+
+
+_PY_TYPES: dict[str, type] = {"TEXT": str, "INTEGER": int, "REAL": float}
+
+
+# The tables of schema 1; later tables come with their own migration.
+_SCHEMA_1 = (S.CUSTOMERS, S.ORDERS, S.MENTIONS, S.SURVEYS, S.PROFILES, S.LINKS, S.IMPORTS, S.QUARANTINE)
+
+
+def _migrate_0_to_1(db: sqlite_utils.Database) -> None:
+    for table in _SCHEMA_1:
+        _create_table(db, table)
+
+
+def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
+    _create_table(db, S.SENTIMENT)
+
+
+def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
+    for table in S.SCHEMA_3:
+        _create_table(db, table)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3]
+assert len(MIGRATIONS) == S.SCHEMA_VERSION, "one migration per schema version"
+
+
+def _schema_version(db: sqlite_utils.Database) -> int:
+    if S.META not in db.table_names():
+        return 0
+    row = db.execute(f"SELECT value FROM {S.META} WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(db: sqlite_utils.Database, path: str = "the database") -> int:
+    """Bring the database to :data:`scrm.db.schema.SCHEMA_VERSION`; return the version found.
+
+    A newer file is refused rather than risked.
+    """
+    found = _schema_version(db)
+    if found > S.SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{path} uses database schema {found}, but this scrm reads schema "
+            f"{S.SCHEMA_VERSION} at most. Upgrade scrm (pip install -r requirements.txt "
+            "from a newer release) or point SCRM_DB at another file."
+        )
+    if found == S.SCHEMA_VERSION:
+        return found
+    with db.atomic():
+        if S.META not in db.table_names():
+            db[S.META].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
+        for version in range(found, S.SCHEMA_VERSION):
+            log.info("migrating %s from schema %d to %d", path, version, version + 1)
+            MIGRATIONS[version](db)
+        _set_meta(db, "schema_version", str(S.SCHEMA_VERSION))
+        if get_meta(db, "data_version") is None:
+            _set_meta(db, "data_version", "0")
+    return found
+
+
+# --- opening ---------------------------------------------------------------
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """A connection usable from any thread (Streamlit reruns run in threads)."""
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    db = sqlite_utils.Database(conn)
+    return db
+
+
+def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and if needed create and migrate) the scrm database at ``path``.
+
+    >>> db = open_db(":memory:")
+    >>> data_version(db)
+    0
+    """
+    target = Path(path) if path is not None else default_db_path()
+    is_memory = str(target) == ":memory:"
+    if not is_memory:
+        if target.exists() and target.is_dir():
+            raise ConfigError(f"{target} is a folder; set SCRM_DB (or --db) to a file path such as data/scrm.db.")
+        if not target.exists():
+            if not create:
+                raise ConfigError(
+                    f"No database at {target}. Build one with `python -m scrm demo` "
+                    "or import a file with `python -m scrm import`."
+                )
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise ConfigError(f"Cannot create the folder {target.parent} ({e.strerror}); set SCRM_DB to a writable path.") from e
+    try:
+        db = connect(target)
+        if not is_memory:
+            db.enable_wal()
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("PRAGMA synchronous = NORMAL")
+        # A cap, not an allocation: big imports touch many index pages, and
+        # SQLite's 2 MB default makes them re-read pages (about 30% slower).
+        db.execute("PRAGMA cache_size = -262144")
+        migrate(db, str(target))
+    except sqlite3.DatabaseError as e:
+        raise ConfigError(
+            f"{target} is not an scrm database or is damaged ({e}). "
+            "Point SCRM_DB at another file, or move this one away and run `python -m scrm demo`."
+        ) from e
+    return db
+
+
+# --- meta and the data version -----------------------------------------------
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute(f"SELECT value FROM {S.META} WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.execute(
+        f"INSERT INTO {S.META} (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Store a setting; a change of setting is a write, so it bumps the data version."""
+    with transaction(db):
+        _set_meta(db, key, value)
+
+
+def data_version(db: sqlite_utils.Database) -> int:
+    """A number that changes on every write: the cache key of derived data."""
+    value = get_meta(db, "data_version")
+    return int(value) if value is not None else 0
+
+
+def input_version(db: sqlite_utils.Database) -> int:
+    """A number that changes on every write except the team's own work.
+
+    Cases, case notes, rule decisions and the audit log are written with
+    ``transaction(db, work=True)``: they bump the data version (page caches
+    must see them) and count themselves in meta ``work_version``. The
+    difference is the version of the inputs of the derived tables, so
+    closing a case does not make the next ``score`` recompute customer value.
+    """
+    work = get_meta(db, "work_version")
+    return data_version(db) - (int(work) if work is not None else 0)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database, *, work: bool = False) -> Iterator[sqlite_utils.Database]:
+    """One atomic write that bumps the data version when it commits a change.
+
+    Nested calls join the outer transaction (as savepoints). ``work=True``
+    marks the team's own work (see :func:`input_version`).
+    """
+    outer = not db.conn.in_transaction
+    before = db.conn.total_changes
+    with db.atomic():
+        yield db
+        # A write that changed nothing keeps the caches valid.
+        if outer and db.conn.total_changes != before:
+            db.execute(
+                f"UPDATE {S.META} SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'"
+            )
+            if work:
+                db.execute(
+                    f"INSERT INTO {S.META} (key, value) VALUES ('work_version', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+
+
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """True when the database holds the built-in demo dataset."""
+    return get_meta(db, "demo") == "1"
+
+
+# --- bulk writes -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """What an upsert did: rows inserted, changed, and already identical."""
+
+    new: int
+    updated: int
+    unchanged: int
+
+
+def upsert_rows(
+    db: sqlite_utils.Database,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    total: int | None = None,
+    fresh: bool = False,
+) -> UpsertCounts:
+    """Insert ``rows`` into ``table``, updating existing keys whose values differ.
+
+    Runs inside the caller's :func:`transaction` (or its own). Uses one
+    ``executemany`` of ``INSERT ... ON CONFLICT DO UPDATE ... WHERE changed``:
+    sqlite-utils' row-dict batching costs several times more at a million rows.
+    ``import_id`` is bookkeeping and never counts as a change. ``fresh``
+    promises that no key exists yet (an empty table, unique keys): plain
+    INSERTs then skip the conflict check.
+    """
+    pk = S.PRIMARY_KEYS[table]
+    keys = (pk,) if isinstance(pk, str) else pk
+    allowed = S.STORED_COLUMNS[table]
+    for c in columns:
+        if c not in allowed:
+            raise ValueError(f"{c} is not a column of {table}")
+    cols = list(columns)
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    params = ", ".join("?" for _ in cols)
+    value_cols = [c for c in cols if c not in keys]
+    compared = [c for c in value_cols if c != "import_id"]
+    if value_cols:
+        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in value_cols)
+        changed = " OR ".join(f'"{table}"."{c}" IS NOT excluded."{c}"' for c in compared) or "0"
+        conflict = f"ON CONFLICT({', '.join(keys)}) DO UPDATE SET {sets} WHERE {changed}"
+    else:
+        conflict = f"ON CONFLICT({', '.join(keys)}) DO NOTHING"
+    sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({params})' + ("" if fresh else f" {conflict}")
+    with transaction(db):
+        top = _max_rowid(db, table)
+        changes_before = db.conn.total_changes
+        if total is None:
+            rows = list(rows)
+            total = len(rows)
+        db.conn.executemany(sql, rows)
+        changed_rows = db.conn.total_changes - changes_before
+        # New rows get rowids above the old maximum; counting them costs their
+        # number, where count(*) would cost the whole table per chunk.
+        new = int(db.execute(f'SELECT count(*) FROM "{table}" WHERE rowid > ?', [top]).fetchone()[0])
+    updated = changed_rows - new
+    unchanged = max(0, total - new - updated)
+    return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
+
+
+def _max_rowid(db: sqlite_utils.Database, table: str) -> int:
+    return int(db.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').fetchone()[0])
+
+
+@contextmanager
+def deferred_indexes(db: sqlite_utils.Database, table: str, rows: int) -> Iterator[None]:
+    """Drop ``table``'s secondary indexes for a bulk write, rebuild them after.
+
+    Used inside a :func:`transaction`: DDL is transactional in SQLite, so a
+    killed process still leaves the old indexes. Only worth it when the batch
+    is large next to the table (building an index from sorted data is several
+    times cheaper than growing it row by row); otherwise it does nothing.
+    """
+    existing = _count(db, table)
+    if rows < 50_000 or rows < existing:
+        yield
+        return
+    indexes = [
+        (name, sql)
+        for name, sql in db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            [table],
+        ).fetchall()
+    ]
+    for name, _ in indexes:
+        db.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        db.execute(sql)
+
+
+def is_empty(db: sqlite_utils.Database, table: str) -> bool:
+    """True when ``table`` has no row (cheap on any size)."""
+    return db.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None
+
+
+def _count(db: sqlite_utils.Database, table: str) -> int:
+    return int(db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+
+
+def insert_rows(
+    db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Append rows (quarantine, imports): plain ``executemany`` in the current transaction."""
+    cols = list(columns)
+    sql = f'INSERT INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) VALUES ({", ".join("?" for _ in cols)})'
+    with transaction(db):
+        cursor = db.conn.executemany(sql, rows)
+    return int(cursor.rowcount)
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rows in every table, keyed by table name (the ``status --json`` contract)."""
+    return {t: _count(db, t) for t in S.STORED_COLUMNS if t != S.META}
+
+
+def last_imports(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, Any]]:
+    """The most recent imports, newest first."""
+    return list(
+        db.query(f"SELECT * FROM {S.IMPORTS} ORDER BY import_id DESC LIMIT ?", [limit])
+    )
+
+
+def clear_all(db: sqlite_utils.Database) -> None:
+    """Empty every data table in one transaction (the "start empty" action).
+
+    Settings in ``meta``, the workflow rules (their watermarks reset) and the
+    audit log stay; the demo markers go.
+    """
+    kept = {S.META, S.RULES, S.AUDIT_LOG}
+    with transaction(db):
+        for table in S.STORED_COLUMNS:
+            if table not in kept:
+                db.execute(f'DELETE FROM "{table}"')
+        db.execute(f"UPDATE {S.RULES} SET watermark = NULL")
+        for table in db.table_names():  # derived tables are rebuilt from the data
+            if table not in S.STORED_COLUMNS and not table.startswith("sqlite_"):
+                db.execute(f'DROP TABLE IF EXISTS "{table}"')
+        db.execute(f"DELETE FROM {S.META} WHERE key IN ('demo', 'demo_story', 'own_brand')")
+
+
+# --- derived tables ------------------------------------------------------------
+
+
+def read_frame(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+    """A query's rows as a DataFrame (parameterised; identifiers come from the schema)."""
+    cursor = db.execute(sql, params or [])
+    columns = [c[0] for c in cursor.description]
+    return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def replace_table(
+    db: sqlite_utils.Database,
+    table: str,
+    frame: pd.DataFrame,
+    *,
+    pk: str | Sequence[str] | None = None,
+    indexes: Sequence[Sequence[str]] = (),
+) -> int:
+    """Replace a DERIVED table (features, segments, roles, ...) with ``frame``, atomically.
+
+    Derived tables are recomputed from the stored data, so they are dropped
+    and rebuilt rather than migrated. Column types follow the frame's dtypes;
+    missing values become NULL. Returns the number of rows written.
+    """
+    types = {c: _sql_type(frame[c]) for c in frame.columns}
+    cols = ", ".join(f'"{c}" {t}' for c, t in types.items())
+    keys = [pk] if isinstance(pk, str) else list(pk or [])
+    key_sql = f", PRIMARY KEY ({', '.join(chr(34) + k + chr(34) for k in keys)})" if keys else ""
+    rows = _frame_rows(frame)
+    with transaction(db):
+        db.execute(f'DROP TABLE IF EXISTS "{table}"')
+        db.execute(f'CREATE TABLE "{table}" ({cols}{key_sql})')
+        if rows:
+            params = ", ".join("?" for _ in frame.columns)
+            db.conn.executemany(f'INSERT INTO "{table}" VALUES ({params})', rows)
+        for i, index in enumerate(indexes):
+            db.execute(f'CREATE INDEX "idx_{table}_{i}" ON "{table}" ({", ".join(chr(34) + c + chr(34) for c in index)})')
+    return len(rows)
+
+
+def _sql_type(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
+        return "INTEGER"
+    if pd.api.types.is_float_dtype(s.dtype):
+        return "REAL"
+    return "TEXT"
+
+
+def _frame_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows of Python values with None for missing ones (what sqlite3 binds)."""
+    columns = []
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        values = s.astype(object).where(s.notna(), None).tolist()
+        columns.append([v.item() if hasattr(v, "item") else v for v in values])
+    return list(zip(*columns, strict=True)) if columns else []

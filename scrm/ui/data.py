@@ -1,0 +1,249 @@
+"""The Data page's per-file decisions as plain functions (no Streamlit calls).
+
+AppTest can upload files, but a unit test of "which select boxes, with which
+defaults, and what mapping do they add up to" is faster and says more when
+it fails. The page only draws what these functions decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from scrm.db import schema as S
+from scrm.ingest import mapping as M
+
+AUTO = "auto (by column names)"
+NONE = "(none)"
+ACCEPTED_TYPES: tuple[str, ...] = ("csv", "tsv", "txt", "gz", "xlsx", "json", "jsonl")
+# Kinds whose import changes who is who: profiles come from mentions and are
+# linked to customers, so either side changing means linking again.
+LINKING_KINDS: frozenset[str] = frozenset({S.MENTIONS, S.CUSTOMERS})
+KIND_LABELS: dict[str, str] = {
+    S.CUSTOMERS: "Customers",
+    S.ORDERS: "Orders",
+    S.MENTIONS: "Social mentions",
+    S.SURVEYS: "Survey answers",
+}
+
+
+def preset_options() -> list[str]:
+    """``AUTO`` then every preset name, for the preset select box."""
+    from scrm.ingest.presets import PRESETS
+
+    return [AUTO, *PRESETS]
+
+
+def preset_label(option: str) -> str:
+    """How a preset option reads in the select box: ``name (kind)``."""
+    if option == AUTO:
+        return AUTO
+    from scrm.ingest.presets import PRESETS
+
+    preset = PRESETS.get(option)
+    return option if preset is None else f"{preset.name} ({KIND_LABELS.get(preset.kind, preset.kind).lower()})"
+
+
+def preset_description(option: str | None) -> str | None:
+    """The preset's description (what files it reads), or None for ``AUTO``/unknown names."""
+    if not option or option == AUTO:
+        return None
+    from scrm.ingest.presets import PRESETS
+
+    preset = PRESETS.get(option)
+    return preset.description if preset is not None else None
+
+
+def preset_kind(option: str | None) -> str | None:
+    """The kind a preset imports, or None for ``AUTO``/unknown names."""
+    if not option or option == AUTO:
+        return None
+    from scrm.ingest.presets import PRESETS
+
+    preset = PRESETS.get(option)
+    return preset.kind if preset is not None else None
+
+
+def suggest_preset(sample: pd.DataFrame) -> str | None:
+    """The one preset that reads this file's first rows, or None (none or several fit).
+
+    A preset knows its export by its headers; trying its transform on the
+    sample is the test, because the transforms refuse files without their
+    documented columns. Exports whose headers the synonyms misread (the UCI
+    retail file looks like customers to them) are then imported right by
+    default.
+    """
+    from scrm.ingest.presets import PRESETS
+
+    fits = []
+    for name, preset in PRESETS.items():
+        if preset.transform is None:
+            if preset.mapping and all(h in sample.columns for h in preset.mapping.values()):
+                fits.append(name)
+            continue
+        try:
+            frames = preset.transform(sample.copy())
+        except Exception:  # noqa: BLE001 - any failure means "not this export"; it is only a suggestion
+            continue
+        if preset.kind in frames and len(frames[preset.kind]) > 0:
+            fits.append(name)
+    return fits[0] if len(fits) == 1 else None
+
+
+def mapping_argument(preset: str | None, choices: Mapping[str, str] | None) -> str | dict[str, str] | None:
+    """What to pass as ``import_file(mapping=...)``: the preset name, or the chosen columns."""
+    if preset and preset != AUTO:
+        return preset
+    if choices is None:
+        return None
+    # A box left at NONE maps to "": the importer then leaves that column out
+    # instead of finding it again by its synonyms.
+    return {column: (header if header and header != NONE else "") for column, header in choices.items()}
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """One select box of the mapping form: a canonical column and the file's headers."""
+
+    column: str
+    label: str
+    required: bool
+    options: list[str]
+    index: int
+    help: str
+
+
+def proposed_mapping(headers: Sequence[str], kind: str) -> dict[str, str]:
+    """The engine's proposal for ``kind`` (by canonical names and synonyms)."""
+    return M.suggest_mapping(list(headers), kind)
+
+
+def mapping_fields(kind: str, headers: Sequence[str], proposed: Mapping[str, str]) -> list[FieldChoice]:
+    """The select boxes for ``kind``: required columns first, each defaulting to its proposed header.
+
+    Options are ``NONE`` then the headers in file order; a proposed header that
+    the file does not have (a stale preset) falls back to ``NONE``.
+    """
+    entity = S.ENTITIES[kind]
+    options = [NONE, *[str(h) for h in headers]]
+    fields = []
+    columns = sorted(entity.columns, key=lambda c: not c.required)  # stable: schema order within each group
+    for column in columns:
+        header = proposed.get(column.name)
+        index = options.index(header) if header in options[1:] else 0
+        accepted = ", ".join([column.name, *column.synonyms[:4]])
+        help_text = (column.description + ". " if column.description else "") + f"Headers found automatically: {accepted}, ..."
+        fields.append(
+            FieldChoice(
+                column=column.name,
+                label=f"{column.name} *" if column.required else column.name,
+                required=column.required,
+                options=options,
+                index=index,
+                help=help_text,
+            )
+        )
+    return fields
+
+
+def chosen_mapping(choices: Mapping[str, str | None]) -> dict[str, str]:
+    """``{canonical: header}`` of the select boxes, without the ones left at ``NONE``."""
+    return {column: header for column, header in choices.items() if header and header != NONE}
+
+
+def missing_required(kind: str, mapping: Mapping[str, str]) -> list[str]:
+    """Required columns of ``kind`` that ``mapping`` leaves without a header."""
+    return [c for c in S.ENTITIES[kind].required if c not in mapping]
+
+
+def reused_headers(mapping: Mapping[str, str]) -> dict[str, list[str]]:
+    """Headers chosen for more than one column (usually a slip): header -> columns."""
+    seen: dict[str, list[str]] = {}
+    for column, header in mapping.items():
+        seen.setdefault(header, []).append(column)
+    return {h: cols for h, cols in seen.items() if len(cols) > 1}
+
+
+def needs_linking(kinds: Sequence[str]) -> bool:
+    """Whether an import of these kinds should re-run profile linking."""
+    return any(k in LINKING_KINDS for k in kinds)
+
+
+@dataclass
+class ImportOutcome:
+    """What the page shows after an import: plain text and numbers only (kept in session state)."""
+
+    import_id: int
+    file_name: str
+    level: Literal["success", "warning"]
+    headline: str
+    parts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    links: str | None = None
+
+    def as_state(self) -> dict[str, Any]:
+        """A plain dict for ``st.session_state``."""
+        return dict(self.__dict__)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def describe_result(result: Any) -> ImportOutcome:
+    """Turn an :class:`scrm.ingest.ImportResult` into the lines the page shows.
+
+    Warning level when rows were set aside in quarantine (they are not in
+    the database); success otherwise, also with duplicates, which lose
+    nothing (the last copy of a key wins and the count says so).
+    """
+    parts_all = [result, *getattr(result, "also", [])]
+    rejected = sum(p.rejected for p in parts_all)
+    parts = [
+        f"{KIND_LABELS.get(p.kind, p.kind)}: {p.new:,} new, {p.updated:,} updated, {p.unchanged:,} unchanged, "
+        f"{p.duplicates:,} duplicates, {p.rejected:,} quarantined."
+        for p in parts_all
+    ]
+    headline = f"Imported {result.file_name}: {_plural(result.rows_read, 'row')} read in {result.seconds:.1f} s."
+    if rejected:
+        headline += f" {_plural(rejected, 'row')} set aside: see the Quarantine tab."
+    notes = [n for p in parts_all for n in p.notes]
+    problems = [q for p in parts_all for q in getattr(p, "problems", [])]
+    return ImportOutcome(
+        import_id=int(result.import_id),
+        file_name=str(result.file_name),
+        level="warning" if rejected else "success",
+        headline=headline,
+        parts=parts,
+        notes=notes,
+        problems=problems,
+        kinds=[p.kind for p in parts_all],
+    )
+
+
+def audit_detail(result: Any) -> dict[str, Any]:
+    """What the audit log keeps of an import: its id, kind and counts per kind, never a row.
+
+    The file name is the log entry's target; the rows themselves stay out of
+    the log, so erasing a person later leaves nothing of them here.
+    """
+    parts = [result, *getattr(result, "also", [])]
+    return {
+        "import_id": int(result.import_id),
+        "rows_read": int(result.rows_read),
+        "kinds": {
+            p.kind: {
+                "new": int(p.new),
+                "updated": int(p.updated),
+                "unchanged": int(p.unchanged),
+                "duplicates": int(p.duplicates),
+                "quarantined": int(p.rejected),
+            }
+            for p in parts
+        },
+    }

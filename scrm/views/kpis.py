@@ -1,0 +1,704 @@
+"""The KPI dictionary: every KPI once, with its key, name, formula in words, unit and computation.
+
+The app, the CLI (``python -m scrm report kpis``) and the tests share these
+definitions; the formula text is what the app shows in its help. Each KPI is a
+:class:`KPI` whose ``compute`` takes a :class:`KPIContext` (the frames of the
+date range, loaded once) and returns a :class:`Result` (a value, or None with a
+note saying why it cannot be computed).
+
+Conventions that hold for every KPI:
+
+- **The date range** is inclusive and counts whole UTC days: ``date_from``
+  ``2026-07-01`` and ``date_to`` ``2026-07-31`` cover every timestamp from
+  ``2026-07-01T00:00:00`` to ``2026-07-31T23:59:59``. An open end means "from
+  the first" or "to the last" record.
+- **Mentions** are what the listening tracks: every mention in the range that
+  a brand account did not write (``from_brand`` is not 1), all brands
+  included. Brand replies only feed ``response_rate`` and
+  ``median_first_response_minutes``.
+- **Missing counts** (likes, shares, replies) count as 0; missing follower
+  counts are left out of ``reach`` and ``engagement_rate``.
+- **Percent** values are in percent (``12.5`` means 12.5 %); NPS and net
+  sentiment are percentage points in [-100, 100].
+- **Currency** values are in the shop's own currency: the most frequent
+  ``orders.currency`` (amounts are never converted).
+
+>>> from scrm import store
+>>> compute_kpis(store.open_db(":memory:"))["mentions"]["value"]
+0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scrm.act.cases import CaseKPIs
+
+log = logging.getLogger(__name__)
+
+Unit = Literal["count", "percent", "minutes", "hours", "currency", "ratio"]
+
+# Derived tables this module reads (written by the engine modules of issue 3).
+CUSTOMER_VALUE = "customer_value"
+ROLES = "roles"
+
+# Sentiment labels that count as scored (``unscored`` rows are languages we do not score).
+SCORED_LABELS = ("positive", "neutral", "negative")
+# Kinds of inbound mentions that a brand is expected to answer: shares pass
+# something on and replies continue a thread, forums are communities where
+# brands do not answer as a rule. A mention without a kind counts as addressed.
+ANSWERABLE_KINDS = ("post", "review", "dm")
+# Primary roles (table `roles`, column `role`) that count as advocates: an
+# ambassador is an advocate who is also a high-value customer.
+ADVOCATE_ROLES = ("advocate", "ambassador")
+DETRACTOR_ROLES = ("detractor",)
+ORDER_COLUMNS = ["order_id", "customer_id", "ordered_at", "amount", "currency"]
+RUN_SCORE = "run `python -m scrm score` first"
+
+
+@dataclass(frozen=True)
+class Result:
+    """A KPI's value, or None with a note saying why it cannot be computed."""
+
+    value: float | int | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class KPIContext:
+    """The data of one date range, loaded once for all KPIs (see :func:`load_context`).
+
+    Timestamps are ISO text; ``date_from``/``date_to`` are the range as given
+    (ISO dates or None for open ends).
+    """
+
+    date_from: str | None
+    date_to: str | None
+    mentions: pd.DataFrame  # inbound mentions in range (from_brand not 1)
+    replies: pd.DataFrame  # brand replies (from_brand = 1) to mentions: in_reply_to, posted_at
+    sentiment: pd.DataFrame  # mention_id, label of the inbound mentions in range
+    orders: pd.DataFrame  # orders in range
+    previous_orders: pd.DataFrame | None  # orders of the period of the same length before; None without date_from
+    first_orders: pd.DataFrame  # customer_id, first_order_at over all time
+    customers: pd.DataFrame  # customer_id, created_at
+    surveys: pd.DataFrame  # surveys answered in range: score
+    linked_customers: frozenset[str]
+    customer_value: pd.DataFrame | None  # None when the table does not exist yet
+    roles: pd.DataFrame | None
+    own_brand: str | None
+    currency: str | None
+    # Cases with what their KPIs need (scrm.act.cases.case_frame), and the time "breached" is judged at.
+    cases: pd.DataFrame | None = None
+    now: str | None = None
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One KPI: the single definition the app, the CLI and the tests share."""
+
+    key: str
+    name: str
+    formula: str
+    unit: Unit
+    higher_is_better: bool | None  # None: neither (a size, not a goal)
+    compute: Callable[[KPIContext], Result] = field(repr=False)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _ratio(numerator: float, denominator: float, *, percent: bool = False, note: str = "") -> Result:
+    if not denominator:
+        return Result(None, note or "nothing to divide by in this range")
+    value = float(numerator) / float(denominator)
+    return Result(round(value * 100 if percent else value, 4))
+
+
+def _counts(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_numeric(frame[column], errors="coerce").fillna(0)
+
+
+def _customer_orders(orders: pd.DataFrame) -> pd.Series:
+    """Orders per identified customer (guest orders have no customer)."""
+    identified = orders[orders["customer_id"].notna()]
+    return identified.groupby("customer_id").size()
+
+
+# --- social ---------------------------------------------------------------------------------
+
+
+def _mentions(c: KPIContext) -> Result:
+    return Result(len(c.mentions))
+
+
+def _unique_authors(c: KPIContext) -> Result:
+    m = c.mentions
+    if m.empty:
+        return Result(0)
+    keys = m["platform"].fillna("").astype(str) + ":" + m["author"].fillna("").astype(str).str.lower().str.lstrip("@")
+    return Result(int(keys.nunique()))
+
+
+def _reach(c: KPIContext) -> Result:
+    m = c.mentions
+    if m.empty:
+        return Result(0)
+    keys = m["platform"].fillna("").astype(str) + ":" + m["author"].fillna("").astype(str).str.lower().str.lstrip("@")
+    followers = pd.to_numeric(m["author_followers"], errors="coerce")
+    # One audience per author: their largest follower count in the range.
+    per_author = followers.groupby(keys).max()
+    return Result(int(per_author.fillna(0).sum()))
+
+
+def _engagement_rate(c: KPIContext) -> Result:
+    m = c.mentions
+    followers = pd.to_numeric(m["author_followers"], errors="coerce")
+    known = followers > 0
+    engagements = (_counts(m, "likes") + _counts(m, "shares") + _counts(m, "replies"))[known]
+    return _ratio(engagements.sum(), followers[known].sum(), percent=True, note="no mention with a follower count in this range")
+
+
+def _per_post(column: str) -> Callable[[KPIContext], Result]:
+    def compute(c: KPIContext) -> Result:
+        return _ratio(_counts(c.mentions, column).sum(), len(c.mentions), note="no mentions in this range")
+
+    return compute
+
+
+def _share_of_voice(c: KPIContext) -> Result:
+    brands = c.mentions["brand"].dropna().astype(str)
+    brands = brands[brands.str.strip() != ""]
+    if brands.empty or not c.own_brand:
+        return Result(None, "no mention names a brand in this range")
+    return _ratio(int((brands.str.casefold() == c.own_brand.casefold()).sum()), len(brands), percent=True)
+
+
+def _scored_labels(c: KPIContext) -> pd.Series | Result:
+    labels = c.sentiment["label"]
+    labels = labels[labels.isin(SCORED_LABELS)]
+    if labels.empty:
+        return Result(None, f"no scored mentions in this range; {RUN_SCORE}")
+    return labels
+
+
+def _net_sentiment(c: KPIContext) -> Result:
+    labels = _scored_labels(c)
+    if isinstance(labels, Result):
+        return labels
+    net = (labels == "positive").sum() - (labels == "negative").sum()
+    return _ratio(int(net), len(labels), percent=True)
+
+
+def _positive_ratio(c: KPIContext) -> Result:
+    labels = _scored_labels(c)
+    if isinstance(labels, Result):
+        return labels
+    return _ratio(int((labels == "positive").sum()), len(labels), percent=True)
+
+
+def _answerable(c: KPIContext) -> pd.DataFrame | Result:
+    m = c.mentions
+    if not c.own_brand:
+        return Result(None, "no own brand: set one on the Settings page or import mentions with a brand")
+    own = m[m["brand"].fillna("").astype(str).str.casefold() == c.own_brand.casefold()]
+    own = own[own["kind"].isna() | own["kind"].isin(ANSWERABLE_KINDS)]
+    if own.empty:
+        return Result(None, "no mention of the own brand to answer in this range")
+    return own
+
+
+def _first_response_minutes(c: KPIContext, inbound: pd.DataFrame) -> pd.Series:
+    """Minutes from each answered inbound mention to the brand's first reply to it."""
+    replies = c.replies
+    if replies.empty:
+        return pd.Series(dtype="float64")
+    first = replies.groupby("in_reply_to")["posted_at"].min()
+    answered = inbound[inbound["mention_id"].isin(first.index)]
+    asked = pd.to_datetime(answered["posted_at"], format="ISO8601")
+    replied = pd.to_datetime(first.reindex(answered["mention_id"]).to_numpy(), format="ISO8601")
+    minutes = (replied - pd.DatetimeIndex(asked)).total_seconds() / 60.0
+    return pd.Series(np.asarray(minutes), dtype="float64")
+
+
+def _response_rate(c: KPIContext) -> Result:
+    inbound = _answerable(c)
+    if isinstance(inbound, Result):
+        return inbound
+    answered = inbound["mention_id"].isin(set(c.replies["in_reply_to"]))
+    return _ratio(int(answered.sum()), len(inbound), percent=True)
+
+
+def _median_first_response(c: KPIContext) -> Result:
+    inbound = _answerable(c)
+    if isinstance(inbound, Result):
+        return inbound
+    minutes = _first_response_minutes(c, inbound)
+    if minutes.empty:
+        return Result(None, "the brand answered no mention in this range")
+    return Result(round(float(minutes.median()), 1))
+
+
+def _nps(c: KPIContext) -> Result:
+    scores = pd.to_numeric(c.surveys["score"], errors="coerce").dropna()
+    scores = scores[(scores >= 0) & (scores <= 10)]
+    if scores.empty:
+        return Result(None, "no survey answers in this range")
+    return _ratio(int((scores >= 9).sum()) - int((scores <= 6).sum()), len(scores), percent=True)
+
+
+# --- customers and orders -------------------------------------------------------------------
+
+
+def _customers(c: KPIContext) -> Result:
+    created = c.customers["created_at"]
+    if c.date_to is None:
+        return Result(len(c.customers))
+    # A customer without a creation date is counted: they exist, we only do not know since when.
+    return Result(int((created.isna() | (created < _day_after(c.date_to))).sum()))
+
+
+def _active_customers(c: KPIContext) -> Result:
+    return Result(int(c.orders["customer_id"].dropna().nunique()))
+
+
+def _new_customers(c: KPIContext) -> Result:
+    first = c.first_orders["first_order_at"]
+    inside = pd.Series(True, index=first.index)
+    if c.date_from:
+        inside &= first >= c.date_from
+    if c.date_to:
+        inside &= first < _day_after(c.date_to)
+    return Result(int(inside.sum()))
+
+
+def _orders(c: KPIContext) -> Result:
+    return Result(len(c.orders))
+
+
+def _in_shop_currency(c: KPIContext) -> tuple[pd.DataFrame, str | None]:
+    """The orders whose amount is in the shop's currency (or names none), and a note on the others.
+
+    Amounts are never converted: summing euros and pounds would give a number
+    that means nothing, so orders in another currency stay out of money KPIs.
+    """
+    currency = c.orders["currency"]
+    same = currency.isna() | (currency.astype(str).str.strip() == "") | (currency == c.currency)
+    if c.currency is None or bool(same.all()):
+        return c.orders, None
+    others = sorted(set(currency[~same].astype(str)))
+    note = (
+        f"{int((~same).sum()):,} of {len(c.orders):,} orders in {', '.join(others)} left out "
+        f"(amounts are not converted; the shop currency is {c.currency})"
+    )
+    return c.orders[same], note
+
+
+def _revenue(c: KPIContext) -> Result:
+    orders, note = _in_shop_currency(c)
+    return Result(round(float(_counts(orders, "amount").sum()), 2), note)
+
+
+def _aov(c: KPIContext) -> Result:
+    orders, note = _in_shop_currency(c)
+    r = _ratio(_counts(orders, "amount").sum(), len(orders), note="no orders in this range")
+    return Result(None if r.value is None else round(float(r.value), 2), r.note or note)
+
+
+def _purchase_frequency(c: KPIContext) -> Result:
+    per_customer = _customer_orders(c.orders)
+    return _ratio(int(per_customer.sum()), len(per_customer), note="no orders by known customers in this range")
+
+
+def _repeat_rate(c: KPIContext) -> Result:
+    per_customer = _customer_orders(c.orders)
+    return _ratio(int((per_customer >= 2).sum()), len(per_customer), percent=True,
+                  note="no orders by known customers in this range")
+
+
+def _churn_rate(c: KPIContext) -> Result:
+    if c.previous_orders is None:
+        return Result(None, "churn compares two periods: give a start date (--from) so there is a previous period")
+    before = set(c.previous_orders["customer_id"].dropna())
+    if not before:
+        return Result(None, "no customer ordered in the previous period of the same length")
+    now = set(c.orders["customer_id"].dropna())
+    return _ratio(len(before - now), len(before), percent=True)
+
+
+def _avg_clv(c: KPIContext) -> Result:
+    if c.customer_value is None or "clv" not in c.customer_value.columns:
+        return Result(None, f"customer values are not computed yet; {RUN_SCORE}")
+    clv = pd.to_numeric(c.customer_value["clv"], errors="coerce").dropna()
+    if clv.empty:
+        return Result(None, "no customer has a CLV")
+    return Result(round(float(clv.mean()), 2))
+
+
+def _role_count(roles: tuple[str, ...]) -> Callable[[KPIContext], Result]:
+    def compute(c: KPIContext) -> Result:
+        if c.roles is None or "role" not in c.roles.columns:
+            return Result(0, f"author roles are not computed yet; {RUN_SCORE}")
+        return Result(int(c.roles["role"].fillna("").astype(str).str.lower().isin(roles).sum()))
+
+    return compute
+
+
+def _social_linked_revenue_share(c: KPIContext) -> Result:
+    orders, note = _in_shop_currency(c)
+    amount = _counts(orders, "amount")
+    linked = orders["customer_id"].isin(c.linked_customers)
+    r = _ratio(float(amount[linked].sum()), float(amount.sum()), percent=True, note="no revenue in this range")
+    return Result(r.value, r.note or note)
+
+
+# --- cases (issue 5) -------------------------------------------------------------------------
+
+
+def _case_summary(c: KPIContext) -> CaseKPIs:
+    """The case KPIs of the context's range: cases opened in it, breached as of ``c.now``."""
+    from scrm.act import cases  # late: scrm.act.cases is the team's work, not an input of the analysis
+
+    frame = c.cases if c.cases is not None else pd.DataFrame({k: pd.Series(dtype=object) for k in cases.KPI_FRAME_COLUMNS})
+    return cases.summarise_cases(frame, c.date_from, c.date_to, c.now)
+
+
+def _case_kpi(field_name: str, note_key: str) -> Callable[[KPIContext], Result]:
+    def compute(c: KPIContext) -> Result:
+        summary = _case_summary(c)
+        return Result(getattr(summary, field_name), summary.notes.get(note_key))
+
+    return compute
+
+
+# --- the dictionary ---------------------------------------------------------------------------
+
+KPIS: tuple[KPI, ...] = (
+    KPI("mentions", "Mentions", "Number of mentions in the range not written by a brand account (all tracked brands).",
+        "count", None, _mentions),
+    KPI("unique_authors", "Unique authors",
+        "Number of distinct authors (platform and handle, case-insensitive, without @) of those mentions.",
+        "count", True, _unique_authors),
+    KPI("reach", "Reach",
+        "Sum of the authors' followers: each distinct author counted once, with their largest follower count "
+        "in the range (authors without a count add 0).",
+        "count", True, _reach),
+    KPI("engagement_rate", "Engagement rate",
+        "(likes + shares + replies) of the mentions whose author follower count is known, divided by the sum of "
+        "those mentions' author followers, × 100 (engagement rate by reach, aggregated over posts).",
+        "percent", True, _engagement_rate),
+    KPI("amplification_rate", "Amplification rate", "Shares per mention: sum of shares ÷ mentions.",
+        "ratio", True, _per_post("shares")),
+    KPI("applause_rate", "Applause rate", "Likes per mention: sum of likes ÷ mentions.",
+        "ratio", True, _per_post("likes")),
+    KPI("conversation_rate", "Conversation rate", "Replies per mention: sum of replies ÷ mentions.",
+        "ratio", True, _per_post("replies")),
+    KPI("share_of_voice", "Share of voice",
+        "Mentions that name the own brand ÷ mentions that name any tracked brand × 100. The own brand is the "
+        "`own_brand` setting, by default the most-mentioned brand.",
+        "percent", True, _share_of_voice),
+    KPI("net_sentiment", "Net sentiment",
+        "Percent of scored mentions that are positive minus percent that are negative (points, -100 to 100). "
+        "Mentions in unsupported languages are not scored and left out.",
+        "percent", True, _net_sentiment),
+    KPI("positive_ratio", "Positive ratio", "Positive mentions ÷ scored mentions × 100.",
+        "percent", True, _positive_ratio),
+    KPI("nps", "Net Promoter Score",
+        "Percent of survey answers in the range scoring 9-10 minus percent scoring 0-6 (points, -100 to 100).",
+        "percent", True, _nps),
+    KPI("response_rate", "Response rate",
+        "Mentions of the own brand that ask for an answer (posts, reviews, DMs; not shares, replies or forums) "
+        "with at least one reply from a brand account (from_brand = 1, in_reply_to = the mention) ÷ those "
+        "mentions × 100.",
+        "percent", True, _response_rate),
+    KPI("median_first_response_minutes", "Median first response time",
+        "Median over the answered mentions of the minutes from the mention to the brand's first reply to it.",
+        "minutes", False, _median_first_response),
+    KPI("customers", "Customers",
+        "Customers in the CRM created by the end of the range (customers without a creation date included).",
+        "count", True, _customers),
+    KPI("active_customers", "Active customers", "Customers with at least one order in the range.",
+        "count", True, _active_customers),
+    KPI("new_customers", "New customers", "Customers whose first order ever falls in the range.",
+        "count", True, _new_customers),
+    KPI("orders", "Orders", "Orders placed in the range (returns included, guest orders included).",
+        "count", True, _orders),
+    KPI("revenue", "Revenue", "Sum of order amounts in the range in the shop currency (returns are negative amounts and subtract; "
+        "orders in other currencies are left out, never converted).",
+        "currency", True, _revenue),
+    KPI("aov", "Average order value", "Revenue ÷ orders in the range (both in the shop currency).", "currency", True, _aov),
+    KPI("purchase_frequency", "Purchase frequency",
+        "Orders of known customers ÷ active customers (guest orders left out).", "ratio", True, _purchase_frequency),
+    KPI("repeat_rate", "Repeat rate", "Active customers with two or more orders in the range ÷ active customers × 100.",
+        "percent", True, _repeat_rate),
+    KPI("churn_rate", "Churn rate",
+        "Customers who ordered in the previous period of the same length but not in this range ÷ customers who "
+        "ordered in the previous period × 100. Needs a start date.",
+        "percent", False, _churn_rate),
+    KPI("avg_clv", "Average CLV",
+        "Mean 12-month customer lifetime value (BG/NBD and Gamma-Gamma, table customer_value) over customers "
+        "with a value, as of the last `score`.",
+        "currency", True, _avg_clv),
+    KPI("advocates", "Advocates", "Author profiles whose primary role is advocate or ambassador (table roles).",
+        "count", True, _role_count(ADVOCATE_ROLES)),
+    KPI("detractors", "Detractors", "Author profiles whose primary role is detractor (table roles).",
+        "count", False, _role_count(DETRACTOR_ROLES)),
+    KPI("social_linked_revenue_share", "Social-linked revenue share",
+        "Revenue in the range of customers with a linked social profile ÷ revenue in the range × 100.",
+        "percent", True, _social_linked_revenue_share),
+    KPI("open_cases", "Open cases",
+        "Cases opened in the range (by workflow rules or by people) that are not resolved now.",
+        "count", None, _case_kpi("open_cases", "open_cases")),
+    KPI("sla_breached", "SLA breached",
+        "Cases opened in the range that missed their deadline (opening time + the SLA hours of their priority): "
+        "still open after it, or resolved after it.",
+        "count", False, _case_kpi("breached", "sla_breached")),
+    KPI("first_response_hours", "Median time to first response",
+        "Median over the cases opened in the range of the hours from the opening (when the customer spoke) to "
+        "the first action on the case by a person (status, assignee, priority or note; automatic rule work "
+        "does not count).",
+        "hours", False, _case_kpi("first_response_hours", "first_response_hours")),
+    KPI("resolution_hours", "Median time to resolution",
+        "Median over the resolved cases opened in the range of the hours from the opening to the resolution.",
+        "hours", False, _case_kpi("resolution_hours", "resolution_hours")),
+    KPI("rescued_customers", "Rescued customers",
+        "Customers with a resolved rescue case opened in the range whose mean sentiment over their mentions in "
+        "the 90 days after the resolution is higher than before the case (the score of the mention that opened "
+        "it, else their mean sentiment in the 90 days before opening).",
+        "count", True, _case_kpi("rescued_customers", "rescued_customers")),
+    KPI("rescue_rate", "Rescue rate",
+        "Rescued customers ÷ customers with a resolved rescue case opened in the range who have a sentiment "
+        "before and a scored mention in the 90 days after the resolution × 100.",
+        "percent", True, _case_kpi("rescue_rate", "rescue_rate")),
+)
+
+KPI_BY_KEY: dict[str, KPI] = {k.key: k for k in KPIS}
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def parse_date(value: str | None, label: str = "date") -> str | None:
+    """``value`` as an ISO date ``YYYY-MM-DD`` (None stays None); a ConfigError otherwise.
+
+    >>> parse_date("2026-07-01")
+    '2026-07-01'
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text).isoformat() if len(text) == 10 else _bad_date(text, label)
+    except ValueError:
+        return _bad_date(text, label)
+
+
+def _bad_date(text: str, label: str) -> str:
+    raise ConfigError(f"{label} '{text}' is not a date; use YYYY-MM-DD.")
+
+
+def _day_after(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+def _range_sql(column: str, date_from: str | None, date_to: str | None) -> tuple[str, list[str]]:
+    """The WHERE clause of an inclusive day range on an ISO text column (``table.column`` allowed)."""
+    quoted = ".".join(f'"{part}"' for part in column.split("."))
+    clauses, params = [], []
+    if date_from:
+        clauses.append(f"{quoted} >= ?")
+        params.append(date_from)
+    if date_to:
+        clauses.append(f"{quoted} < ?")
+        params.append(_day_after(date_to))
+    return (" AND ".join(clauses) or "1"), params
+
+
+def _has_table(db: sqlite_utils.Database, table: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone() is not None
+
+
+def own_brand(db: sqlite_utils.Database) -> str | None:
+    """The own brand: the ``own_brand`` setting, else the most-mentioned brand."""
+    setting = store.get_meta(db, "own_brand")
+    if setting and setting.strip():
+        return setting.strip()
+    row = db.execute(
+        f"SELECT brand FROM {S.MENTIONS} WHERE brand IS NOT NULL AND trim(brand) != '' "
+        "AND coalesce(from_brand, 0) != 1 GROUP BY brand ORDER BY count(*) DESC, brand LIMIT 1"
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def shop_currency(db: sqlite_utils.Database) -> str | None:
+    """The most frequent ``orders.currency`` (None when no order names one)."""
+    row = db.execute(
+        f"SELECT currency FROM {S.ORDERS} WHERE currency IS NOT NULL AND trim(currency) != '' "
+        "GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1"
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_to: str | None = None) -> KPIContext:
+    """Load the frames of a date range (inclusive ISO dates; None for an open end) once for all KPIs."""
+    date_from = parse_date(date_from, "date_from")
+    date_to = parse_date(date_to, "date_to")
+    if date_from and date_to and date_from > date_to:
+        raise ConfigError(f"The range starts ({date_from}) after it ends ({date_to}); swap the dates.")
+    where, params = _range_sql("posted_at", date_from, date_to)
+    mentions = store.read_frame(
+        db,
+        f"SELECT mention_id, platform, author, brand, kind, likes, shares, replies, author_followers, posted_at "
+        f"FROM {S.MENTIONS} WHERE coalesce(from_brand, 0) != 1 AND {where}",
+        params,
+    )
+    # Replies to mentions in range may come after the range ends: all of them count.
+    replies = store.read_frame(
+        db,
+        f"SELECT in_reply_to, posted_at FROM {S.MENTIONS} WHERE from_brand = 1 AND in_reply_to IS NOT NULL "
+        "AND posted_at IS NOT NULL",
+    )
+    where_m, params_m = _range_sql("m.posted_at", date_from, date_to)
+    sentiment = store.read_frame(
+        db,
+        f"SELECT s.mention_id, s.label FROM {S.SENTIMENT} s JOIN {S.MENTIONS} m ON m.mention_id = s.mention_id "
+        f"WHERE coalesce(m.from_brand, 0) != 1 AND {where_m}",
+        params_m,
+    )
+    order_cols = "order_id, customer_id, ordered_at, amount, currency"
+    where_o, params_o = _range_sql("ordered_at", date_from, date_to)
+    orders = store.read_frame(db, f"SELECT {order_cols} FROM {S.ORDERS} WHERE {where_o}", params_o)
+    previous: pd.DataFrame | None = None
+    if date_from:
+        if date_to:
+            days = (dt.date.fromisoformat(date_to) - dt.date.fromisoformat(date_from)).days + 1
+        else:
+            last = db.execute(f"SELECT max(ordered_at) FROM {S.ORDERS}").fetchone()[0]
+            end = dt.date.fromisoformat(str(last)[:10]) if last else dt.date.fromisoformat(date_from)
+            days = max(1, (end - dt.date.fromisoformat(date_from)).days + 1)
+        start = (dt.date.fromisoformat(date_from) - dt.timedelta(days=days)).isoformat()
+        previous = store.read_frame(
+            db, f"SELECT {order_cols} FROM {S.ORDERS} WHERE ordered_at >= ? AND ordered_at < ?", [start, date_from]
+        )
+    first_orders = store.read_frame(
+        db,
+        f"SELECT customer_id, min(ordered_at) AS first_order_at FROM {S.ORDERS} "
+        "WHERE customer_id IS NOT NULL GROUP BY customer_id",
+    )
+    customers = store.read_frame(db, f"SELECT customer_id, created_at FROM {S.CUSTOMERS}")
+    where_s, params_s = _range_sql("answered_at", date_from, date_to)
+    surveys = store.read_frame(db, f"SELECT score FROM {S.SURVEYS} WHERE {where_s}", params_s)
+    linked = frozenset(
+        str(r[0]) for r in db.execute(f"SELECT DISTINCT customer_id FROM {S.LINKS} WHERE status = ?", [S.LINKED])
+    )
+    # Only what the KPIs (and the Overview's segment and platform filters) use: at
+    # 100k customers and 400k authors, reading whole rows cost seconds per cold start.
+    customer_value = _read_columns(db, CUSTOMER_VALUE, ["customer_id", "clv"])
+    roles = _read_columns(db, ROLES, ["profile_id", "platform", "customer_id", "role"], with_role_only=True)
+    return KPIContext(
+        date_from=date_from,
+        date_to=date_to,
+        mentions=_with_columns(mentions, ["mention_id", "platform", "author", "brand", "kind", "likes", "shares",
+                                          "replies", "author_followers", "posted_at"]),
+        replies=_with_columns(replies, ["in_reply_to", "posted_at"]),
+        sentiment=_with_columns(sentiment, ["mention_id", "label"]),
+        orders=_with_columns(orders, ORDER_COLUMNS),
+        previous_orders=None if previous is None else _with_columns(previous, ORDER_COLUMNS),
+        first_orders=_with_columns(first_orders, ["customer_id", "first_order_at"]),
+        customers=_with_columns(customers, ["customer_id", "created_at"]),
+        surveys=_with_columns(surveys, ["score"]),
+        linked_customers=linked,
+        customer_value=customer_value,
+        roles=roles,
+        own_brand=own_brand(db),
+        currency=shop_currency(db),
+        cases=_case_frame(db),
+        now=store.utcnow(),
+    )
+
+
+def _case_frame(db: sqlite_utils.Database) -> pd.DataFrame | None:
+    """Cases for the case KPIs (None before the cases table exists); cheap when there are none."""
+    if not _has_table(db, S.CASES) or store.is_empty(db, S.CASES):
+        return None
+    from scrm.act import cases
+
+    return cases.case_frame(db)
+
+
+def _read_columns(
+    db: sqlite_utils.Database, table: str, wanted: list[str], *, with_role_only: bool = False
+) -> pd.DataFrame | None:
+    """The ``wanted`` columns a derived table has (None when the table is absent);
+    ``with_role_only`` skips authors whose role is none (most of them)."""
+    if not _has_table(db, table):
+        return None
+    have = set(db[table].columns_dict)
+    columns = [c for c in wanted if c in have]
+    if not columns:
+        return pd.DataFrame()
+    where = "coalesce(role, 'none') != 'none'" if with_role_only and "role" in have else "1"
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    return store.read_frame(db, f'SELECT {quoted} FROM "{table}" WHERE {where}')
+
+
+def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """An empty query result has no columns; give it the expected ones so KPIs need no special case."""
+    if frame.empty and list(frame.columns) != columns:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return frame
+
+
+def compute_kpis(
+    db: sqlite_utils.Database, date_from: str | None = None, date_to: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every KPI of :data:`KPIS` over the inclusive date range, keyed by KPI key.
+
+    Each entry is ``{"value", "unit", "name", "formula", "higher_is_better"}``
+    plus ``"currency"`` for currency KPIs and ``"note"`` when the value is None
+    (or needs a caveat).
+
+    >>> from scrm import store
+    >>> compute_kpis(store.open_db(":memory:"))["nps"]["note"]
+    'no survey answers in this range'
+    """
+    context = load_context(db, date_from, date_to)
+    out: dict[str, dict[str, Any]] = {}
+    for kpi in KPIS:
+        result = kpi.compute(context)
+        value = result.value
+        if isinstance(value, np.generic):
+            value = value.item()
+        entry: dict[str, Any] = {
+            "value": value,
+            "unit": kpi.unit,
+            "name": kpi.name,
+            "formula": kpi.formula,
+            "higher_is_better": kpi.higher_is_better,
+        }
+        if kpi.unit == "currency":
+            entry["currency"] = context.currency
+        if result.note:
+            entry["note"] = result.note
+        out[kpi.key] = entry
+    return out
+
+
+def definitions() -> pd.DataFrame:
+    """The dictionary as a table (key, name, formula, unit, higher_is_better): the app's KPI help."""
+    return pd.DataFrame(
+        [(k.key, k.name, k.formula, k.unit, k.higher_is_better) for k in KPIS],
+        columns=["key", "name", "formula", "unit", "higher_is_better"],
+    )

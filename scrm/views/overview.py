@@ -1,0 +1,967 @@
+"""What the Overview page and the stakeholder report read: KPIs against the previous period, trends, movers.
+
+Pure read functions of ``db`` and a :class:`~scrm.db.filters.Filters`; each
+returns a small DataFrame or a frozen dataclass that a cached loader can keep
+and share between sessions. Nothing imports Streamlit. The ``stored_*``
+variants keep their answers in the derived table ``page_summaries`` for the
+data version (:func:`scrm.views.data.stored`), so the first page after a server
+start reads a few kilobytes instead of scanning a million mentions;
+:func:`refresh_page_summaries` fills them for the default view at score time.
+
+The comparison
+--------------
+Every figure compares two periods of the same length (:func:`resolve_periods`):
+the filter's date range and the one just before it. A filter without dates
+compares the last :data:`DEFAULT_DAYS` days of data with the days before them
+(the data decides "today": the demo and real exports are not of this week).
+
+How the global filters apply
+----------------------------
+- dates, brand, platform and language filter the mentions (the language is the
+  detected one, ``sentiment.lang``); share of voice ignores the brand filter,
+  because it is the comparison between brands;
+- the segment filters customers: orders, revenue, customers, NPS answers, CLV
+  and the roles of profiles linked to a customer of the segment. Mentions are
+  not filtered by segment (most authors are not linked to a customer);
+- the platform filter also keeps the roles (advocates, detractors) of that platform.
+
+KPI values come from the KPI dictionary (:data:`scrm.views.kpis.KPIS`): the same
+``compute`` functions run on the filtered frames, so a tile, the CLI's
+``report kpis`` and the report never disagree on a formula.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from scrm.db import schema as S
+from scrm.db import store
+from scrm.db.filters import Filters, mentions_where
+from scrm.views import data as browse
+from scrm.views import kpis
+
+log = logging.getLogger(__name__)
+
+# A filter without dates compares the last 30 days of data with the 30 before.
+DEFAULT_DAYS = 30
+# The KPI tiles of the Overview, in reading order: listening, then customers, then relationships.
+TILE_KEYS: tuple[str, ...] = (
+    "mentions",
+    "reach",
+    "net_sentiment",
+    "share_of_voice",
+    "revenue",
+    "active_customers",
+    "repeat_rate",
+    "nps",
+    "response_rate",
+    "avg_clv",
+    "advocates",
+    "detractors",
+)
+# KPIs that describe the state at the last `score`, not a period: no change, no sparkline.
+SNAPSHOT_KEYS = frozenset({"avg_clv", "advocates", "detractors"})
+# Sparklines: one point per 7 days ending on the last day of the range (so the
+# newest point is a whole week, never a partial one), at least 8 and at most 52.
+MIN_SPARK_WEEKS, MAX_SPARK_WEEKS = 8, 52
+# Trends show at least half a year, so a 30-day comparison has its context.
+MIN_TREND_WEEKS = 26
+# A topic, author or segment needs this many scored mentions in both periods
+# before its net sentiment change is ranked: 2 of 3 mentions turning negative is noise.
+MIN_SCORED_FOR_SENTIMENT = 10
+TOP_MOVERS = 5
+
+ALERT_KIND_NAMES = {
+    "volume": "Volume spike",
+    "negative": "Negative-sentiment spike",
+    "vip_detractor": "VIP detractor",
+}
+MOVER_KINDS = ("topics", "authors", "segments")
+MOVER_COLUMNS = (
+    "kind",
+    "key",
+    "label",
+    "platform",
+    "now",
+    "before",
+    "change",
+    "change_pct",
+    "net_now",
+    "net_before",
+    "net_change",
+    "scored_now",
+    "scored_before",
+)
+TREND_COLUMNS = ("week", "brand", "mentions", "scored", "positive", "negative", "net_sentiment", "partial")
+ALERT_COLUMNS = (
+    "alert_id",
+    "severity",
+    "kind",
+    "what",
+    "brand",
+    "platform",
+    "period_start",
+    "period_end",
+    "value",
+    "baseline",
+    "top_authors",
+    "top_topics",
+    "top_mention",
+)
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The range the figures describe and the one of the same length just before it.
+
+    ``current`` and ``previous`` are the caller's filters with both dates set;
+    ``assumed`` is True when the dates were chosen here (the filter had none,
+    or only one end), and ``note`` then says which dates were taken and why.
+    """
+
+    current: Filters
+    previous: Filters
+    assumed: bool
+    note: str | None
+
+    @property
+    def days(self) -> int:
+        """Length of each period in days."""
+        return _days(self.current)
+
+
+def _days(f: Filters) -> int:
+    assert f.date_from and f.date_to
+    return (dt.date.fromisoformat(f.date_to) - dt.date.fromisoformat(f.date_from)).days + 1
+
+
+def _day_after(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+def _shift(day: str, days: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+
+
+def format_day(day: str) -> str:
+    """``2026-10-01`` as ``1 Oct 2026``.
+
+    >>> format_day("2026-10-01")
+    '1 Oct 2026'
+    """
+    d = dt.date.fromisoformat(day[:10])
+    return f"{d.day} {d:%b %Y}"
+
+
+def table_exists(db: sqlite_utils.Database, table: str) -> bool:
+    """Whether ``table`` exists (derived tables appear after ``python -m scrm score``)."""
+    return (
+        db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+        is not None
+    )
+
+
+def last_data_day(db: sqlite_utils.Database) -> str | None:
+    """The last day with a mention (not by a brand account) or an order; None when there is none."""
+    row = db.execute(
+        f"SELECT max(d) FROM (SELECT max(posted_at) AS d FROM {S.MENTIONS} WHERE coalesce(from_brand, 0) != 1 "
+        f"UNION ALL SELECT max(ordered_at) FROM {S.ORDERS})"
+    ).fetchone()
+    return None if row is None or row[0] is None else str(row[0])[:10]
+
+
+def resolve_periods(
+    db: sqlite_utils.Database, f: Filters, *, default_days: int = DEFAULT_DAYS
+) -> Periods | None:
+    """The two periods to compare for ``f``; None when ``f`` has no dates and the data has none either.
+
+    >>> from scrm import store
+    >>> p = resolve_periods(store.open_db(":memory:"), Filters(date_from="2026-10-01", date_to="2026-10-31"))
+    >>> (p.previous.date_from, p.previous.date_to, p.assumed)
+    ('2026-08-31', '2026-09-30', False)
+    """
+    if f.date_from and f.date_to:
+        previous = f.previous_period()
+        assert previous is not None
+        return Periods(f, previous, assumed=False, note=None)
+    last = last_data_day(db)
+    if f.date_from:
+        end = last if last and last >= f.date_from else f.date_from
+        current = f.with_dates(f.date_from, end)
+        # The sidebar leaves out an end date equal to the data's last day (so links follow
+        # new data): the heading's dates say it all, a note would only confuse.
+        note = None
+    elif f.date_to:
+        current = f.with_dates(_shift(f.date_to, -(default_days - 1)), f.date_to)
+        note = (
+            f"The range has no start date: the figures cover the {default_days} days up to "
+            f"{format_day(f.date_to)}, compared with the {default_days} days before."
+        )
+    else:
+        if last is None:
+            return None
+        current = f.with_dates(_shift(last, -(default_days - 1)), last)
+        note = (
+            f"No date range is selected: the figures cover the last {default_days} days of data "
+            f"({format_day(current.date_from or last)} to {format_day(last)}) and compare them with the "
+            f"{default_days} days before. Pick dates in the sidebar to compare other periods."
+        )
+    previous = current.previous_period()
+    assert previous is not None
+    return Periods(current, previous, assumed=True, note=note)
+
+
+# --- KPI frames ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """The KPI context of a whole span plus what slicing it needs (see :func:`_load_frames`)."""
+
+    context: kpis.KPIContext  # filtered by brand, platform, language and segment
+    all_brands: pd.DataFrame  # the span's mentions before the brand filter (share of voice)
+    sentiment_day: pd.DataFrame  # mention_id, posted_at, label (filtered like context.mentions)
+    surveys: pd.DataFrame  # score, answered_at (segment-filtered)
+    segment_note: str | None
+
+
+def _filtered_mention_ids(db: sqlite_utils.Database, f: Filters) -> set[str]:
+    where, params = mentions_where(f, "m", sentiment_alias="s")
+    rows = db.execute(
+        f"SELECT m.mention_id FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id "
+        f"WHERE coalesce(m.from_brand, 0) != 1 AND {where}",
+        params,
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _segment_customers(db: sqlite_utils.Database, segment: int) -> set[str] | None:
+    if not table_exists(db, "segments"):
+        return None
+    return {str(r[0]) for r in db.execute("SELECT customer_id FROM segments WHERE segment_id = ?", [segment])}
+
+
+def _load_frames(db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str) -> _Frames:
+    """The KPI frames of ``date_from``..``date_to`` with the filters applied (dates of ``f`` ignored)."""
+    context = kpis.load_context(db, date_from, date_to)
+    span = f.with_dates(date_from, date_to)
+    mentions = context.mentions
+    sentiment = context.sentiment
+    if f.platforms or f.langs:
+        ids = _filtered_mention_ids(db, dataclasses.replace(span, brands=()))
+        mentions = mentions[mentions["mention_id"].isin(ids)]
+    all_brands = mentions
+    if f.brands:
+        mentions = mentions[mentions["brand"].isin(f.brands)]
+    sentiment = sentiment[sentiment["mention_id"].isin(set(mentions["mention_id"]))]
+    days = mentions.set_index("mention_id")["posted_at"]
+    sentiment_day = sentiment.assign(posted_at=sentiment["mention_id"].map(days))
+
+    where, params = kpis._range_sql("answered_at", date_from, date_to)
+    surveys = store.read_frame(
+        db, f"SELECT score, answered_at, customer_id FROM {S.SURVEYS} WHERE {where}", params
+    )
+    surveys = kpis._with_columns(surveys, ["score", "answered_at", "customer_id"])
+
+    changes: dict[str, Any] = {}
+    segment_note = None
+    if f.segment is not None:
+        members = _segment_customers(db, f.segment)
+        if members is None:
+            segment_note = "Segments are not computed yet, so the segment filter is not applied. Run `python -m scrm score`."
+        else:
+            keep = members
+
+            def own(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+                if frame is None or "customer_id" not in frame.columns:
+                    return frame
+                return frame[frame["customer_id"].isin(keep)]
+
+            changes.update(
+                orders=own(context.orders),
+                previous_orders=own(context.previous_orders),
+                first_orders=own(context.first_orders),
+                customers=own(context.customers),
+                customer_value=own(context.customer_value),
+                roles=own(context.roles),
+                linked_customers=context.linked_customers & frozenset(keep),
+            )
+            surveys = surveys[surveys["customer_id"].isin(keep)]
+    roles = changes.get("roles", context.roles)
+    if f.platforms and roles is not None and "platform" in roles.columns:
+        changes["roles"] = roles[roles["platform"].isin(f.platforms)]
+    # Only replies to the span's mentions can count; keeping just those makes
+    # the response KPIs' set lookups small for every sparkline week.
+    replies = context.replies[context.replies["in_reply_to"].isin(set(all_brands["mention_id"]))]
+    context = dataclasses.replace(
+        context,
+        mentions=mentions,
+        sentiment=sentiment,
+        surveys=surveys[["score"]],
+        replies=replies,
+        **changes,
+    )
+    return _Frames(context, all_brands, sentiment_day, surveys, segment_note)
+
+
+def _between(values: pd.Series, date_from: str, date_to: str) -> pd.Series:
+    if values.empty:  # an empty column may come back as float64; nothing to compare anyway
+        return pd.Series(False, index=values.index, dtype=bool)
+    if not pd.api.types.is_string_dtype(values) or values.dtype == object:
+        values = values.astype(object).where(values.notna(), "")
+    inside = (values >= date_from) & (values < _day_after(date_to))
+    return inside.fillna(False).astype(bool)
+
+
+def _slice(
+    frames: _Frames, date_from: str, date_to: str, *, previous_from: str | None = None
+) -> tuple[kpis.KPIContext, pd.DataFrame]:
+    """The context of a sub-range of the loaded span, and that range's mentions of all brands."""
+    c = frames.context
+    mentions = c.mentions[_between(c.mentions["posted_at"], date_from, date_to)]
+    sentiment = frames.sentiment_day[_between(frames.sentiment_day["posted_at"], date_from, date_to)]
+    orders = c.orders[_between(c.orders["ordered_at"], date_from, date_to)]
+    surveys = frames.surveys[_between(frames.surveys["answered_at"], date_from, date_to)]
+    previous_orders = None
+    if previous_from is not None:
+        previous_orders = c.orders[_between(c.orders["ordered_at"], previous_from, _shift(date_from, -1))]
+    context = dataclasses.replace(
+        c,
+        date_from=date_from,
+        date_to=date_to,
+        mentions=mentions,
+        sentiment=sentiment[["mention_id", "label"]],
+        orders=orders,
+        previous_orders=previous_orders,
+        surveys=surveys[["score"]],
+    )
+    all_brands = frames.all_brands[_between(frames.all_brands["posted_at"], date_from, date_to)]
+    return context, all_brands
+
+
+def _compute(key: str, context: kpis.KPIContext, all_brands: pd.DataFrame) -> kpis.Result:
+    kpi = kpis.KPI_BY_KEY[key]
+    if key == "share_of_voice":
+        # Share of voice compares brands: the brand filter must not reduce it to 100 %.
+        context = dataclasses.replace(context, mentions=all_brands)
+    result = kpi.compute(context)
+    value = result.value
+    if value is not None and hasattr(value, "item"):
+        value = value.item()
+    return kpis.Result(value, result.note)
+
+
+def spark_windows(periods: Periods) -> list[tuple[str, str]]:
+    """The 7-day windows of the sparklines, oldest first, the last one ending on the range's last day.
+
+    They cover both periods (at least 8 and at most 52 windows).
+
+    >>> p = Periods(Filters("2026-10-02", "2026-10-31"), Filters("2026-09-02", "2026-10-01"), False, None)
+    >>> w = spark_windows(p); len(w), w[-1]
+    (9, ('2026-10-25', '2026-10-31'))
+    """
+    weeks = min(MAX_SPARK_WEEKS, max(MIN_SPARK_WEEKS, math.ceil(2 * periods.days / 7)))
+    end = periods.current.date_to
+    assert end is not None
+    return [(_shift(end, -7 * i - 6), _shift(end, -7 * i)) for i in reversed(range(weeks))]
+
+
+def kpi_summary(
+    db: sqlite_utils.Database,
+    f: Filters,
+    periods: Periods,
+    *,
+    keys: tuple[str, ...] | None = None,
+    spark_keys: tuple[str, ...] = TILE_KEYS,
+) -> pd.DataFrame:
+    """Each KPI now, in the previous period and the change, with its weekly values for a sparkline.
+
+    One row per KPI of ``keys`` (default: every KPI of the dictionary), in that
+    order: key, name, unit, currency, value, previous, change (value minus
+    previous; percentage points for percent KPIs; None for snapshot KPIs or
+    when either value is missing), change_pct (relative change in percent,
+    counts and money only), higher_is_better, formula, note, snapshot, and
+    spark (list of weekly values, oldest first, for ``spark_keys``; else None).
+    """
+    keys = keys or tuple(k.key for k in kpis.KPIS)
+    windows = spark_windows(periods)
+    span_from = min(windows[0][0], periods.previous.date_from or windows[0][0])
+    cur, prev = periods.current, periods.previous
+    assert cur.date_from and cur.date_to and prev.date_from and prev.date_to
+    frames = _load_frames(db, f, span_from, cur.date_to)
+    now_ctx, now_all = _slice(frames, cur.date_from, cur.date_to, previous_from=prev.date_from)
+    before_ctx, before_all = _slice(frames, prev.date_from, prev.date_to)
+    week_ctx = [_slice(frames, a, b) for a, b in windows]
+    rows = []
+    for key in keys:
+        kpi = kpis.KPI_BY_KEY[key]
+        now = _compute(key, now_ctx, now_all)
+        snapshot = key in SNAPSHOT_KEYS
+        if now.note and kpis.RUN_SCORE in now.note:
+            # "0 advocates" before roles are computed would read as a fact; it is an unknown.
+            now = kpis.Result(None, now.note)
+        before = None if snapshot else _compute(key, before_ctx, before_all).value
+        change = change_pct = None
+        if now.value is not None and before is not None:
+            change = round(float(now.value) - float(before), 4)
+            if kpi.unit in ("count", "currency") and before:
+                change_pct = round(100.0 * change / abs(float(before)), 1)
+        spark = None
+        if key in spark_keys and not snapshot:
+            spark = [None if (v := _compute(key, c, a).value) is None else float(v) for c, a in week_ctx]
+        note = now.note
+        if key == "share_of_voice" and f.brands:
+            note = "; ".join(n for n in (note, "share of voice ignores the brand filter") if n)
+        rows.append(
+            {
+                "key": key,
+                "name": kpi.name,
+                "unit": kpi.unit,
+                "currency": now_ctx.currency if kpi.unit == "currency" else None,
+                "value": now.value,
+                "previous": before,
+                "change": change,
+                "change_pct": change_pct,
+                "higher_is_better": kpi.higher_is_better,
+                "formula": kpi.formula,
+                "note": note,
+                "snapshot": snapshot,
+                "spark": spark,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame.attrs["segment_note"] = frames.segment_note
+    frame.attrs["spark_windows"] = windows
+    return frame
+
+
+# --- trends ------------------------------------------------------------------------------------
+
+
+def trend_range(periods: Periods, *, min_weeks: int = MIN_TREND_WEEKS) -> tuple[str, str]:
+    """The days the trend charts cover: both periods, and at least ``min_weeks`` weeks."""
+    end = periods.current.date_to
+    assert end is not None and periods.previous.date_from is not None
+    return min(periods.previous.date_from, _shift(end, -7 * min_weeks + 1)), end
+
+
+def weekly_trends(db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str) -> pd.DataFrame:
+    """Mentions and net sentiment per week (Monday) and brand, within ``date_from``..``date_to``.
+
+    Columns: week (ISO date of the Monday), brand ("(no brand)" when empty),
+    mentions, scored, positive, negative, net_sentiment (points, None without
+    scored mentions), partial (the range covers the week only in part).
+    Mentions by brand accounts are left out, as in the KPIs.
+    """
+    where, params = mentions_where(f.with_dates(date_from, date_to), "m", sentiment_alias="s")
+    frame = store.read_frame(
+        db,
+        f"""SELECT date(substr(m.posted_at, 1, 10), '-' || ((CAST(strftime('%w', substr(m.posted_at, 1, 10)) AS INTEGER) + 6) % 7) || ' days') AS week,
+            coalesce(nullif(trim(m.brand), ''), '(no brand)') AS brand,
+            count(*) AS mentions,
+            sum(s.label IN ('positive', 'neutral', 'negative')) AS scored,
+            sum(s.label = 'positive') AS positive,
+            sum(s.label = 'negative') AS negative
+        FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
+        WHERE coalesce(m.from_brand, 0) != 1 AND m.posted_at IS NOT NULL AND {where}
+        GROUP BY week, brand ORDER BY week, brand""",
+        params,
+    )
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TREND_COLUMNS})
+    for column in ("mentions", "scored", "positive", "negative"):
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
+    net = 100.0 * (frame["positive"] - frame["negative"]) / frame["scored"].where(frame["scored"] > 0)
+    frame["net_sentiment"] = net.round(1).astype("Float64")
+    first_monday = frame["week"].min()
+    frame["partial"] = ((frame["week"] == first_monday) & (first_monday < date_from)) | (
+        frame["week"] > _shift(date_to, -6)
+    )
+    return frame[list(TREND_COLUMNS)].reset_index(drop=True)
+
+
+# --- top movers ----------------------------------------------------------------------------------
+
+
+def _period_sums(periods: Periods) -> tuple[str, list[str]]:
+    """SQL sums of mentions, scored, positive and negative mentions in each period (``m``, ``s`` aliases)."""
+    cur, prev = periods.current, periods.previous
+    assert cur.date_from and cur.date_to and prev.date_from and prev.date_to
+    parts, params = [], []
+    for name, p in (("now", cur), ("before", prev)):
+        assert p.date_from and p.date_to
+        inside = "(m.posted_at >= ? AND m.posted_at < ?)"
+        bounds = [p.date_from, _day_after(p.date_to)]
+        parts += [
+            f"sum({inside}) AS {name}",
+            f"sum({inside} AND s.label IN ('positive', 'neutral', 'negative')) AS scored_{name}",
+            f"sum({inside} AND s.label = 'positive') AS pos_{name}",
+            f"sum({inside} AND s.label = 'negative') AS neg_{name}",
+        ]
+        params += bounds * 4
+    return ", ".join(parts), params
+
+
+def _finish_movers(frame: pd.DataFrame, kind: str, by: str, n: int, min_scored: int) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in MOVER_COLUMNS})
+    out = frame.copy()
+    for c in (
+        "now",
+        "before",
+        "scored_now",
+        "scored_before",
+        "pos_now",
+        "neg_now",
+        "pos_before",
+        "neg_before",
+    ):
+        out[c] = pd.to_numeric(out[c]).fillna(0).astype("int64")
+    out["change"] = out["now"] - out["before"]
+    out["change_pct"] = (100.0 * out["change"] / out["before"].where(out["before"] > 0)).round(1)
+    for p in ("now", "before"):
+        scored = out[f"scored_{p}"].where(out[f"scored_{p}"] > 0)
+        out[f"net_{p}"] = (100.0 * (out[f"pos_{p}"] - out[f"neg_{p}"]) / scored).round(1)
+    out["net_change"] = (out["net_now"] - out["net_before"]).round(1)
+    out["kind"] = kind
+    if "platform" not in out.columns:
+        out["platform"] = None
+    if by == "sentiment":
+        out = out[(out["scored_now"] >= min_scored) & (out["scored_before"] >= min_scored)]
+        out = out.assign(_size=out["net_change"].abs()).sort_values(["_size", "key"], ascending=[False, True])
+    else:
+        out = out.assign(_size=out["change"].abs()).sort_values(
+            ["_size", "now", "key"], ascending=[False, False, True]
+        )
+    out = out[out["_size"] > 0].head(n)
+    return out[list(MOVER_COLUMNS)].reset_index(drop=True)
+
+
+def top_movers(
+    db: sqlite_utils.Database,
+    f: Filters,
+    periods: Periods,
+    kind: str,
+    *,
+    by: str = "volume",
+    n: int = TOP_MOVERS,
+    min_scored: int = MIN_SCORED_FOR_SENTIMENT,
+) -> pd.DataFrame:
+    """The topics, authors or segments whose mentions changed most between the two periods.
+
+    ``kind`` is "topics" (dominant topic of each mention, table
+    ``mention_topics``), "authors" (label ``@handle``, with its ``platform``) or "segments" (mentions by profiles linked to a customer of
+    the segment). ``by`` is "volume" (largest absolute change in mentions
+    first) or "sentiment" (largest change in net sentiment, among those with
+    at least ``min_scored`` scored mentions in both periods). Columns:
+    :data:`MOVER_COLUMNS`; net values in points, None without scored mentions.
+    An empty frame when the table behind ``kind`` is not computed yet.
+    """
+    if kind not in MOVER_KINDS:
+        raise ValueError(f"kind must be one of {MOVER_KINDS}, not {kind!r}")
+    cur, prev = periods.current, periods.previous
+    assert cur.date_to and prev.date_from
+    sums, sum_params = _period_sums(periods)
+    where, params = mentions_where(f.with_dates(prev.date_from, cur.date_to), "m", sentiment_alias="s")
+    base = (
+        f"FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id {{join}} "
+        f"WHERE coalesce(m.from_brand, 0) != 1 AND {where}"
+    )
+    if kind == "topics":
+        if not (table_exists(db, "mention_topics") and table_exists(db, "topics")):
+            return _finish_movers(pd.DataFrame(), kind, by, n, min_scored)
+        sql = (
+            f"SELECT mt.topic_id AS key, max(t.label) AS label, {sums} "
+            + base.format(
+                join="JOIN mention_topics mt ON mt.mention_id = m.mention_id LEFT JOIN topics t ON t.topic_id = mt.topic_id"
+            )
+            + " GROUP BY mt.topic_id"
+        )
+    elif kind == "authors":
+        sql = (
+            f"SELECT lower(m.platform) || ':' || lower(ltrim(trim(m.author), '@')) AS key, "
+            f"'@' || ltrim(trim(max(m.author)), '@') AS label, lower(max(m.platform)) AS platform, {sums} "
+            + base.format(join="")
+            + " AND m.author IS NOT NULL AND trim(m.author) != '' GROUP BY key"
+        )
+    else:
+        if not (table_exists(db, "segments") and table_exists(db, "segment_profiles")):
+            return _finish_movers(pd.DataFrame(), kind, by, n, min_scored)
+        sql = (
+            f"SELECT CAST(sg.segment_id AS TEXT) AS key, sg.segment_id || ': ' || coalesce(max(sp.description), 'segment') AS label, {sums} "
+            + base.format(
+                join=(
+                    f"JOIN {S.LINKS} l ON l.profile_id = lower(m.platform) || ':' || lower(ltrim(trim(m.author), '@')) "
+                    "AND l.status = ? JOIN segments sg ON sg.customer_id = l.customer_id "
+                    "LEFT JOIN segment_profiles sp ON sp.segment_id = sg.segment_id"
+                )
+            )
+            + " GROUP BY sg.segment_id"
+        )
+        params = [S.LINKED, *params]
+    frame = store.read_frame(db, sql, [*sum_params, *params])
+    return _finish_movers(frame, kind, by, n, min_scored)
+
+
+# --- alerts ------------------------------------------------------------------------------------------
+
+
+def _names(items: list[dict[str, Any]], key: str, count: str = "mentions", limit: int = 3) -> str:
+    out = []
+    for item in items[:limit]:
+        name = item.get(key)
+        if name in (None, ""):
+            continue
+        n = item.get(count)
+        out.append(f"{name} ({n})" if n is not None else str(name))
+    return ", ".join(out)
+
+
+def _alert_what(row: pd.Series, topic_labels: dict[str, str]) -> str:
+    kind = ALERT_KIND_NAMES.get(str(row["kind"]), str(row["kind"]))
+    scope = [str(row[c]) for c in ("brand", "platform") if isinstance(row[c], str) and row[c]]
+    if isinstance(row["topic_id"], str) and row["topic_id"]:
+        scope.append(f"topic {topic_labels.get(row['topic_id'], row['topic_id'])}")
+    if row["kind"] == "vip_detractor":
+        detail = (
+            f"{int(row['total'] or 0)} negative mention(s) by a top-decile customer ({row['customer_id']})"
+        )
+    else:
+        value = float(row["value"] or 0)
+        baseline = float(row["baseline"] or 0)
+        times = f", {value / baseline:.1f}× the usual" if baseline > 0 else ""
+        unit = "negative mentions" if row["kind"] == "negative" else "mentions"
+        detail = f"{value:,.0f} {unit} on the peak day against {baseline:,.1f} a day before{times}"
+    return f"{kind} · {' · '.join(scope)}: {detail}" if scope else f"{kind}: {detail}"
+
+
+def open_alerts(
+    db: sqlite_utils.Database, f: Filters, periods: Periods | None, *, limit: int = 5
+) -> pd.DataFrame:
+    """The newest alerts that overlap the current period, high severity first within a day.
+
+    Filtered by brand and platform (an alert without a platform covers all of
+    them). Columns: :data:`ALERT_COLUMNS`; ``what`` is one sentence, the
+    ``top_*`` columns name the drivers (authors as ``@handle (platform)``).
+    An empty frame when alerts are not computed yet or none match.
+    """
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
+    if not table_exists(db, "alerts"):
+        return empty
+    clauses, params = ["1"], []
+    if periods is not None:
+        clauses.append("period_end >= ? AND period_start <= ?")
+        params += [periods.current.date_from, periods.current.date_to]
+    if f.brands:
+        clauses.append(f"brand IN ({', '.join('?' for _ in f.brands)})")
+        params += list(f.brands)
+    if f.platforms:
+        clauses.append(f"(platform IS NULL OR platform IN ({', '.join('?' for _ in f.platforms)}))")
+        params += list(f.platforms)
+    frame = store.read_frame(
+        db,
+        f"SELECT * FROM alerts WHERE {' AND '.join(clauses)} "
+        "ORDER BY period_end DESC, CASE severity WHEN 'high' THEN 0 ELSE 1 END, coalesce(z, 0) DESC, alert_id LIMIT ?",
+        [*params, limit],
+    )
+    if frame.empty:
+        return empty
+    labels: dict[str, str] = {}
+    if table_exists(db, "topics"):
+        labels = {str(t): str(lab) for t, lab in db.execute("SELECT topic_id, label FROM topics").fetchall()}
+    for column in ("brand", "platform", "topic_id", "customer_id", "total", "value", "baseline"):
+        if column not in frame.columns:
+            frame[column] = None
+    rows = []
+    for _, row in frame.iterrows():
+        try:
+            drivers = json.loads(row.get("drivers") or "{}")
+        except ValueError:
+            drivers = {}
+        authors = [
+            {**a, "handle": f"@{str(a.get('author', '')).lstrip('@')} ({a.get('platform', '')})"}
+            for a in drivers.get("authors", [])
+            if a.get("author")
+        ]
+        mentions = drivers.get("mentions", [])
+        rows.append(
+            {
+                "alert_id": int(row["alert_id"]),
+                "severity": row["severity"],
+                "kind": row["kind"],
+                "what": _alert_what(row, labels),
+                "brand": row["brand"],
+                "platform": row["platform"],
+                "period_start": row["period_start"],
+                "period_end": row["period_end"],
+                "value": row["value"],
+                "baseline": row["baseline"],
+                "top_authors": _names(authors, "handle"),
+                "top_topics": _names(drivers.get("topics", []), "label"),
+                "top_mention": str(mentions[0].get("text") or "") if mentions else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
+
+
+# --- state --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What the database holds for the Overview: raw rows, and whether the compute layer ran."""
+
+    mentions: int
+    orders: int
+    surveys: int
+    customers: int
+    scored: int
+    derived: tuple[str, ...]  # derived tables present (customer_value, topics, segments, roles, alerts)
+
+    @property
+    def is_empty(self) -> bool:
+        """No customers, orders, mentions or surveys."""
+        return self.mentions + self.orders + self.surveys + self.customers == 0
+
+    @property
+    def needs_score(self) -> bool:
+        """Mentions without a sentiment, or a derived table missing."""
+        return (self.mentions > 0 and self.scored == 0) or len(self.derived) < len(DERIVED_TABLES)
+
+
+DERIVED_TABLES = ("customer_value", "topics", "mention_topics", "segments", "roles", "alerts")
+RUN_SCORE_SENTENCE = (
+    "Sentiment, segments, roles and alerts are not computed yet. Run `python -m scrm score` in a terminal "
+    "to compute sentiment and KPIs, then reload this page."
+)
+
+
+def readiness(db: sqlite_utils.Database) -> Readiness:
+    """Counts of raw rows and scored mentions, and the derived tables present."""
+    counts = store.counts(db)
+    scored = db.execute(f"SELECT count(*) FROM {S.SENTIMENT}").fetchone()[0]
+    return Readiness(
+        mentions=int(counts.get(S.MENTIONS, 0)),
+        orders=int(counts.get(S.ORDERS, 0)),
+        surveys=int(counts.get(S.SURVEYS, 0)),
+        customers=int(counts.get(S.CUSTOMERS, 0)),
+        scored=int(scored or 0),
+        derived=tuple(t for t in DERIVED_TABLES if table_exists(db, t)),
+    )
+
+
+def describe_filters(f: Filters) -> str:
+    """The filters in words, for captions and the report's footer.
+
+    >>> describe_filters(Filters(brands=("Velora",), segment=2))
+    'brand Velora; segment 2'
+    """
+    parts = []
+    if f.date_from or f.date_to:
+        parts.append(
+            f"from {format_day(f.date_from) if f.date_from else 'the first record'} "
+            f"to {format_day(f.date_to) if f.date_to else 'the last record'}"
+        )
+    for label, values in (("brand", f.brands), ("platform", f.platforms), ("language", f.langs)):
+        if values:
+            parts.append(f"{label} {', '.join(values)}")
+    if f.segment is not None:
+        parts.append(f"segment {f.segment}")
+    return "; ".join(parts) or "no filters"
+
+
+# --- formatting (shared by the page and the report) ------------------------------------------------
+
+# Percent KPIs that are points on a -100..100 scale, not shares: shown signed, without "%".
+POINTS_KEYS = frozenset({"net_sentiment", "nps"})
+
+
+def _compact(value: float, decimals: int = 0) -> str:
+    size = abs(value)
+    if size >= 1e9:
+        return f"{value / 1e9:,.2f}B"
+    if size >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    if size >= 1e5:
+        return f"{value / 1e3:,.1f}k"
+    return f"{value:,.{decimals}f}"
+
+
+def format_value(
+    value: float | None, unit: str, currency: str | None = None, *, key: str = "", compact: bool = False
+) -> str:
+    """A KPI value with its unit, as a tile or a report cell shows it ("—" when missing).
+
+    >>> format_value(13.0801, "percent", key="net_sentiment"), format_value(26.8979, "percent")
+    ('+13.1', '26.9 %')
+    >>> format_value(388549.14, "currency", "EUR", compact=True), format_value(1234, "count")
+    ('388.5k EUR', '1,234')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    if unit == "percent":
+        return f"{v:+.1f}" if key in POINTS_KEYS else f"{v:.1f} %"
+    if unit == "currency":
+        text = _compact(v, 2 if abs(v) < 10_000 else 0) if compact else f"{v:,.2f}"
+        return f"{text} {currency}" if currency else text
+    if unit == "minutes":
+        return f"{v:,.0f} min"
+    if unit == "hours":
+        return f"{v:,.1f} h"
+    if unit == "ratio":
+        return f"{v:,.2f}"
+    return _compact(v) if compact else f"{v:,.0f}"
+
+
+def format_change(
+    change: float | None, change_pct: float | None, unit: str, *, key: str = "", compact: bool = False
+) -> str | None:
+    """The change against the previous period: points for percent KPIs, else absolute (and relative).
+
+    >>> format_change(-0.5051, None, "percent"), format_change(190, 5.1, "count")
+    ('-0.5 pts', '+190 (+5.1 %)')
+    """
+    if change is None or (isinstance(change, float) and math.isnan(change)):
+        return None
+    c = float(change)
+    if unit == "percent":
+        return f"{c:+.1f} pts"
+    if unit == "ratio":
+        text = f"{c:+,.2f}"
+    elif unit == "minutes":
+        text = f"{c:+,.0f} min"
+    elif unit == "hours":
+        text = f"{c:+,.1f} h"
+    elif unit == "currency":
+        text = ("+" if c >= 0 else "-") + (
+            _compact(abs(c), 2 if abs(c) < 10_000 else 0) if compact else f"{abs(c):,.2f}"
+        )
+    else:
+        text = ("+" if c >= 0 else "-") + (_compact(abs(c)) if compact else f"{abs(c):,.0f}")
+    if change_pct is not None and not (isinstance(change_pct, float) and math.isnan(change_pct)):
+        text += f" ({float(change_pct):+.1f} %)"
+    return text
+
+
+def unit_words(unit: str, currency: str | None = None, *, key: str = "") -> str:
+    """The unit in words for help texts and the report ("percent", "points", "EUR").
+
+    >>> unit_words("percent", key="nps"), unit_words("currency", "EUR")
+    ('points (-100 to 100)', 'EUR (shop currency)')
+    """
+    if unit == "percent":
+        return "points (-100 to 100)" if key in POINTS_KEYS else "percent"
+    if unit == "currency":
+        return f"{currency} (shop currency)" if currency else "shop currency"
+    return {"count": "count", "minutes": "minutes", "hours": "hours", "ratio": "ratio"}.get(unit, unit)
+
+
+# --- stored answers (scrm.views.data.stored) ------------------------------------------------------
+
+
+def _stored_name(kind: str, *parts: object) -> str:
+    """A stable name for one answer: its kind and its arguments as JSON."""
+    plain = [dataclasses.asdict(p) if dataclasses.is_dataclass(p) and not isinstance(p, type) else p for p in parts]
+    return f"overview:{kind}:" + json.dumps(plain, sort_keys=True, default=str)
+
+
+def stored_kpi_summary(db: sqlite_utils.Database, f: Filters, periods: Periods) -> pd.DataFrame:
+    """:func:`kpi_summary` (every KPI, tiles' sparklines), stored per data version."""
+    return browse.stored(
+        db, _stored_name("kpis", f, periods), lambda: kpi_summary(db, f, periods),
+        browse.encode_records, browse.decode_records,
+    )  # fmt: skip
+
+
+def stored_weekly_trends(db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str) -> pd.DataFrame:
+    """:func:`weekly_trends`, stored per data version."""
+    return browse.stored(
+        db, _stored_name("trends", f, date_from, date_to), lambda: weekly_trends(db, f, date_from, date_to),
+        browse.encode_frame, browse.decode_frame,
+    )  # fmt: skip
+
+
+def stored_top_movers(
+    db: sqlite_utils.Database, f: Filters, periods: Periods, kind: str, *, by: str = "volume"
+) -> pd.DataFrame:
+    """:func:`top_movers`, stored per data version."""
+    return browse.stored(
+        db, _stored_name("movers", f, periods, kind, by), lambda: top_movers(db, f, periods, kind, by=by),
+        browse.encode_frame, browse.decode_frame,
+    )  # fmt: skip
+
+
+def _decode_filters(data: dict[str, Any]) -> Filters:
+    return Filters(
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        brands=tuple(data["brands"]),
+        platforms=tuple(data["platforms"]),
+        langs=tuple(data["langs"]),
+        segment=data["segment"],
+    )
+
+
+def _decode_periods(raw: bytes) -> Periods | None:
+    data = json.loads(raw)
+    if data is None:
+        return None
+    return Periods(
+        _decode_filters(data["current"]), _decode_filters(data["previous"]), bool(data["assumed"]), data["note"]
+    )
+
+
+def stored_periods(db: sqlite_utils.Database, f: Filters) -> Periods | None:
+    """:func:`resolve_periods`, stored per data version: without dates it needs the last day of
+    data, a scan of every mention (seconds when the file is not in the disk cache)."""
+    return browse.stored(db, _stored_name("periods", f), lambda: resolve_periods(db, f), browse.encode_json, _decode_periods)
+
+
+def _decode_readiness(raw: bytes) -> Readiness:
+    data = json.loads(raw)
+    return Readiness(**{**data, "derived": tuple(data["derived"])})
+
+
+def stored_readiness(db: sqlite_utils.Database) -> Readiness:
+    """:func:`readiness`, stored per data version (it counts the rows of every table)."""
+    return browse.stored(db, "overview:readiness", lambda: readiness(db), browse.encode_json, _decode_readiness)
+
+
+def refresh_page_summaries(db: sqlite_utils.Database) -> list[str]:
+    """Compute and store what the first page after a server start needs, for the data as it is
+    now: the sidebar's filter choices, the data summary, each customer's currency and
+    sentiment (Segments) and the Overview's default view (no filter: KPIs, trends and movers by volume). Call it after the last write of
+    ``python -m scrm score`` (a later write makes the answers stale; they are then
+    recomputed on the first visit). Returns the names stored.
+    """
+    from scrm.views.segments import customer_sentiment, stored_customer_currencies
+
+    browse.stored_filter_options(db)
+    browse.stored_summary(db)
+    stored_customer_currencies(db)  # the Segments page: money per currency,
+    customer_sentiment(db, Filters())  # and value against sentiment
+    stored_readiness(db)
+    f = Filters()
+    periods = stored_periods(db, f)
+    if periods is not None:
+        stored_kpi_summary(db, f, periods)
+        stored_weekly_trends(db, f, *trend_range(periods))
+        for kind in MOVER_KINDS:
+            stored_top_movers(db, f, periods, kind)
+    try:
+        rows = db.execute(
+            f"SELECT name FROM {browse.PAGE_SUMMARIES} WHERE data_version = ? ORDER BY name", [store.data_version(db)]
+        ).fetchall()
+    except Exception:  # the table could not be created (read-only database)
+        return []
+    return [str(r[0]) for r in rows]
