@@ -13,17 +13,14 @@ Run with ``streamlit run app.py`` (the database is ``$SCRM_DB`` or
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 import streamlit as st
 
-from scrm import auth, ui
+from scrm import api, auth, ui
 from scrm.db import store
-from scrm.demo import build_demo
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import filters as ui_filters
@@ -55,55 +52,28 @@ def _progress_reporter(bar: Any) -> Callable[[float, str], None]:
     return report
 
 
-def _score_demo(db: sqlite_utils.Database) -> bool:
-    """Run the compute layer on the new demo so every page has scores; False if it failed.
-
-    A failure here must not cost the user the demo: the data is kept, the
-    reason goes to the server log, and the pages say what is not computed yet.
-    """
-    from scrm.compute import run_all
-
-    st.write("Scoring sentiment, values, topics, segments, roles, journeys and alerts")
-    bar = st.progress(0.0, text="Starting")
-    started = time.perf_counter()
-    try:
-        run_all(db, progress=_progress_reporter(bar))
-    except Exception:
-        log.exception("computing the scores of the new demo database failed")
-        bar.empty()
-        st.warning(
-            "The demo data is ready, but its scores could not be computed. "
-            "Run `python -m scrm score` to compute them; the details are in the server log.",
-            icon=":material/warning:",
-        )
-        return False
-    log.info("computed the demo's scores in %.1f s", time.perf_counter() - started)
-    return True
-
-
 def _build_demo_on_first_start(path: Path) -> None:
     """Create the database; on a fresh install fill it with the scored demo dataset, visibly."""
     with ui.write_lock(str(path.resolve())):
         if path.exists():  # another session built it while this one waited
             return
-        # Build (and score) beside the target and move it in place at the end,
-        # so a build cut short never leaves a half-filled database that the
-        # next start would take for a finished one.
-        partial = path.with_name(path.name + ".building")
-        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-            leftover.unlink(missing_ok=True)
+        labels = {
+            "build": "Generating customers, orders, mentions and surveys",
+            "score": "Scoring sentiment, profiles, values, topics, segments, roles, journeys and alerts",
+        }
+
+        def phase(name: str) -> Callable[[float, str], None]:
+            st.write(labels[name])
+            return _progress_reporter(st.progress(0.0, text="Starting"))
+
         with st.status("Welcome to scrm: building a demo database to explore…", expanded=True) as status:
-            st.write("Generating customers, orders, mentions and surveys")
-            bar = st.progress(0.0, text="Starting")
-            started = time.perf_counter()
-            db = store.open_db(partial)
-            try:
-                build_demo(db, progress=_progress_reporter(bar))
-                log.info("built the demo data in %.1f s", time.perf_counter() - started)
-                scored = _score_demo(db)
-            finally:
-                db.close()
-            partial.replace(path)
+            scored = api.create_demo_database(path, phase=phase)
+            if not scored:
+                st.warning(
+                    "The demo data is ready, but its scores could not be computed. "
+                    "Run `python -m scrm score` to compute them; the details are in the server log.",
+                    icon=":material/warning:",
+                )
             status.update(
                 label="Demo database ready" if scored else "Demo database ready, without scores",
                 state="complete" if scored else "error",
@@ -112,7 +82,6 @@ def _build_demo_on_first_start(path: Path) -> None:
         # A file is new at this path: entries cached for an earlier file with
         # the same data version must not be served for it.
         st.cache_data.clear()
-        log.info("built the demo database at %s in %.1f s", path, time.perf_counter() - started)
 
 
 def _sidebar() -> None:
@@ -138,9 +107,7 @@ def _sidebar() -> None:
     )
 
 
-# The page list, in menu order. A page whose file is not there yet (pages are
-# written in parallel) is left out, so the app always starts.
-ROOT = Path(__file__).resolve().parent
+# The page list, in menu order.
 PAGES: list[tuple[str, str, str]] = [
     ("pages/overview.py", "Overview", ":material/dashboard:"),
     ("pages/listening.py", "Listening", ":material/forum:"),
@@ -156,7 +123,6 @@ PAGES: list[tuple[str, str, str]] = [
     ("pages/data.py", "Data", ":material/upload_file:"),
     ("pages/settings.py", "Access & audit", ":material/admin_panel_settings:"),
 ]
-present = [p for p in PAGES if (ROOT / p[0]).is_file()]
 # The menu's sections: what the team reads, what it acts on, and the admin pages.
 SECTIONS: dict[str, str] = {
     "pages/cases.py": "Act",
@@ -176,7 +142,7 @@ if not access.gate():
     st.navigation(
         [
             st.Page(access.sign_in_page, title="Sign in", icon=":material/login:", url_path="sign-in", default=True),
-            *(st.Page(file, title=title, icon=icon, visibility="hidden") for file, title, icon in present),
+            *(st.Page(file, title=title, icon=icon, visibility="hidden") for file, title, icon in PAGES),
         ],
         position="hidden",
     )
@@ -188,9 +154,9 @@ if not access.gate():
 # hidden: links to it (an empty page's "Go to the Data page") still resolve,
 # and opening it by its address shows the refusal below instead of the page.
 user_role = access.role()
-refused = [p for p in present if not auth.can(user_role, auth.page_permission(p[0]))]
+refused = [p for p in PAGES if not auth.can(user_role, auth.page_permission(p[0]))]
 menu: dict[str, list[Any]] = {}
-for i, (file, title, icon) in enumerate(p for p in present if p not in refused):
+for i, (file, title, icon) in enumerate(p for p in PAGES if p not in refused):
     menu.setdefault(SECTIONS.get(file, "Insight"), []).append(st.Page(file, title=title, icon=icon, default=(i == 0)))
 hidden = {file: st.Page(file, title=title, icon=icon, visibility="hidden") for file, title, icon in refused}
 refused_by_path = {hidden_page.url_path: file for file, hidden_page in hidden.items()}
@@ -223,7 +189,7 @@ try:
         page.run()
 except ScrmError as e:
     # The sentence quotes file names and cell values: shown escaped, as the CLI prints it.
-    st.error(ui.escape_markdown(e), icon=":material/error:")
+    ui.show_error(e)
 except Exception:
     log.exception("unexpected error while rendering the page")
     st.error(

@@ -9,13 +9,12 @@ work on cases, a form to change status, assignee and priority or add a note.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from scrm import auth, ui
+from scrm import api, auth, ui
 from scrm.act import cases
 from scrm.db import store
 from scrm.errors import ScrmError
@@ -154,22 +153,21 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
 def _save(case_id: int, case: dict[str, Any], status: str, assignee: str, priority: str, note: str) -> None:
     # Who and in which role: both go to the audit log.
     actor, role = access.actor(), access.role()
-    changed: list[str] = []
+    # Only what the form changed; the changes land together or not at all.
+    changes: dict[str, str | None] = {}
+    if priority != case["priority"]:
+        changes["priority"] = priority
+    if (assignee.strip() or None) != (case["assignee"] or None):
+        changes["assignee"] = assignee
+    if note.strip():
+        changes["note"] = note
+    if status != case["status"]:
+        changes["status"] = status
     try:
-        with ui.connection(loaders_path) as db, store.transaction(db, work=True):
-            # One transaction: the form's changes land together or not at all.
-            if priority != case["priority"] and cases.set_priority(db, case_id, priority, actor=actor, role=role):
-                changed.append("priority")
-            if (assignee.strip() or None) != (case["assignee"] or None) and cases.assign(
-                db, case_id, assignee, actor=actor, role=role
-            ):
-                changed.append("assignee")
-            if note.strip() and cases.add_note(db, case_id, note, actor=actor, role=role):
-                changed.append("note")
-            if status != case["status"] and cases.set_status(db, case_id, status, actor=actor, role=role):
-                changed.append("status")
+        with ui.connection(loaders_path) as db:
+            changed = api.update_case(db, case_id, changes, actor=actor, role=role)
     except ScrmError as e:
-        st.error(str(e), icon=":material/error:")
+        ui.show_error(e)
         return
     # The note is saved: a new key gives an empty box, so a second Save does not add it twice.
     st.session_state[NOTE_ROUND] = st.session_state.get(NOTE_ROUND, 0) + 1
@@ -262,12 +260,11 @@ def _sla_settings() -> None:
             }  # fmt: skip
             if st.form_submit_button("Save SLA", icon=":material/save:"):
                 try:
+                    changed = {p: float(hours) for p, hours in values.items() if float(hours) != float(sla[p])}
                     with ui.connection(loaders_path) as db:
-                        for p, hours in values.items():
-                            if float(hours) != float(sla[p]):
-                                cases.set_sla_hours(db, p, hours, access.actor(), role=access.role())
+                        api.set_sla_hours(db, changed, actor=access.actor(), role=access.role())
                 except ScrmError as e:
-                    st.error(str(e), icon=":material/error:")
+                    ui.show_error(e)
                 else:
                     st.session_state[FLASH] = "SLA hours saved."
                     st.rerun()
@@ -285,8 +282,7 @@ if flash := st.session_state.pop(FLASH, None):
 
 if loaders.load_case_count(loaders_path, data_version) == 0:
     st.info(EMPTY, icon=":material/inbox:")
-    if (Path(__file__).resolve().parent / "rules.py").is_file():  # the rules page is written in parallel
-        st.page_link("pages/rules.py", label="Go to Workflow rules", icon=":material/rule:")
+    st.page_link("pages/rules.py", label="Go to Workflow rules", icon=":material/rule:")
     if access.can(auth.SETTINGS):
         _sla_settings()
     st.stop()

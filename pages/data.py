@@ -20,13 +20,11 @@ from typing import Any
 
 import streamlit as st
 
-from scrm import auth, ui
-from scrm.analysis import identity
-from scrm.db import audit, store
+from scrm import api, auth, ui
 from scrm.db import schema as S
 from scrm.errors import ScrmError
 from scrm.export import files as exports
-from scrm.ingest import Preview, import_file
+from scrm.ingest import Preview
 from scrm.ui import auth as access
 from scrm.ui import data as I
 from scrm.views import data as browse
@@ -99,43 +97,30 @@ def _run_import(db_path: str, file_id: str, file_name: str, data: bytes, kind: s
     report = _progress_reporter(bar)
     try:
         with ui.write_lock(db_path), ui.connection(db_path) as db:
-            result = import_file(db, data, kind, file_name=file_name, mapping=mapping, progress=report)
-            audit.record(
-                db, audit.IMPORT, actor=access.actor(), role=access.role(), target=file_name,
-                detail=I.audit_detail(result),
+            done = api.import_file(
+                db, data, kind, file_name=file_name, mapping=mapping, actor=access.actor(), role=access.role(),
+                progress=report,
             )
-            outcome = I.describe_result(result)
-            if I.needs_linking(outcome.kinds):
-                outcome.links = identity.link_profiles(db, progress=report).summary()
     except ScrmError as e:
         bar.empty()
-        st.error(ui.escape_markdown(e), icon=":material/error:")
+        ui.show_error(e)
         return
+    outcome = I.describe_result(done.result)
+    outcome.links = done.links
     # The import is committed; the dashboards need scores for the new rows too.
-    outcome.notes.append(_update_scores(db_path, report))
+    outcome.notes.append(_scores_note(done.score_error, done.seconds_scoring))
     st.session_state["data_results"][file_id] = outcome.as_state()
     st.rerun()
 
 
-def _update_scores(db_path: str, report: Callable[[float, str], None]) -> str:
-    """Run the compute layer after a write; a sentence for the user either way.
-
-    A failure here never undoes the import: the rows are stored, and
-    ``python -m scrm score`` (or the next import) computes the scores.
-    """
-    from scrm.compute import run_all
-
-    started = time.perf_counter()
-    try:
-        with ui.write_lock(db_path), ui.connection(db_path) as db:
-            run_all(db, progress=report)
-    except Exception:
-        log.exception("updating the scores after a write failed")
+def _scores_note(error: str | None, seconds: float) -> str:
+    """A sentence on the score run after a write: a failure never undoes the write."""
+    if error is not None:
         return (
             "The data is stored, but the scores could not be updated; the dashboards show them as before. "
             "Run `python -m scrm score`; the details are in the server log."
         )
-    return f"Scores updated in {time.perf_counter() - started:,.0f} s (sentiment, value, themes, segments, roles, journeys, alerts)."
+    return f"Scores updated in {seconds:,.0f} s (sentiment, profiles, value, themes, segments, roles, journeys, alerts)."
 
 
 def _choose_preset(file_id: str, suggested: str | None) -> str:
@@ -263,14 +248,14 @@ def _file_settings(db_path: str, upload: Any, file_id: str, data: bytes) -> None
     if preset == I.AUTO:
         preview = first
         if preview is None:
-            st.error(ui.escape_markdown(first_error), icon=":material/error:")
+            ui.show_error(first_error)
             st.caption("If the file is one of the exports scrm knows, choose its preset above.")
             return
     else:
         try:
             preview = ui.load_preview(file_id, upload.name, preset, data)
         except ScrmError as e:
-            st.error(ui.escape_markdown(e), icon=":material/error:")
+            ui.show_error(e)
             return
     with right:
         kind = _choose_kind(file_id, preset, preview.kind)
@@ -415,34 +400,24 @@ def _start_over_tab(db_path: str, version: int) -> None:
         )
     if clear:
         access.require(auth.IMPORT)
-        with ui.write_lock(db_path), ui.connection(db_path) as db, store.transaction(db):
-            store.clear_all(db)
-            _record_reset(db, "start empty", counts)
+        with ui.write_lock(db_path), ui.connection(db_path) as db:
+            api.start_empty(db, actor=access.actor(), role=access.role())
         _after_reset("The database is empty. Import your files on the Import tab.")
     if demo:
         access.require(auth.IMPORT)
-        try:
-            from scrm.demo import build_demo
-        except ImportError:
-            st.error("The demo dataset is not available in this installation.", icon=":material/error:")
-            return
         bar = st.progress(0.0, text="Building the demo data")
-        with ui.write_lock(db_path), ui.connection(db_path) as db, store.transaction(db):
+        with ui.write_lock(db_path), ui.connection(db_path) as db:
             # One transaction: a failed build leaves the old data in place.
-            store.clear_all(db)
-            build_demo(db, progress=_progress_reporter(bar))
-            _record_reset(db, "load demo", counts)
-        note = _update_scores(db_path, _progress_reporter(bar))
+            api.load_demo(db, actor=access.actor(), role=access.role(), progress=_progress_reporter(bar))
+            started = time.perf_counter()
+            error: str | None = None
+            try:
+                api.score(db, progress=_progress_reporter(bar), actor=access.actor(), role=access.role())
+            except Exception as e:  # the demo is stored; the scores can be computed later
+                log.exception("updating the scores after loading the demo failed")
+                error = str(e) or type(e).__name__
+        note = _scores_note(error, time.perf_counter() - started)
         _after_reset(f"The demo data is loaded: see the Overview page. {note}")
-
-
-def _record_reset(db: Any, what: str, counts: dict[str, int]) -> None:
-    """The reset in the audit log, with the rows it removed per table (counts only)."""
-    removed = {table: n for table, n in counts.items() if table in (*S.KINDS, S.PROFILES) and n}
-    audit.record(
-        db, audit.IMPORT, actor=access.actor(), role=access.role(), target=what,
-        detail={"removed": removed},
-    )
 
 
 def _after_reset(message: str) -> None:

@@ -10,13 +10,12 @@ person, and undoes any of it from the history. Every decision is recorded
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from scrm import auth, ui
+from scrm import api, auth, ui
 from scrm.act import review as R
 from scrm.db import schema as S
 from scrm.errors import ScrmError
@@ -78,16 +77,16 @@ def _number(value: Any, unit: str) -> str:
     return f"{int(value):,} {unit}" + ("" if int(value) == 1 else "s")
 
 
-def _act(path: str, decide: Callable[..., R.Decision], *args: Any, profile_id: str | None = None) -> None:
+def _act(path: str, action: str, *args: Any, profile_id: str | None = None) -> None:
     """Make one decision as the signed-in user; a flash sentence on success, the refusal on failure."""
     try:
         with ui.connection(path) as db:
-            decision = decide(db, *args, access.actor(), role=access.role())
+            decision = api.review_link(db, action, *args, actor=access.actor(), role=access.role())
     except ScrmError as e:
         message = str(e)
         if profile_id:
             message = message.replace(profile_id, L.masked_profile_id(profile_id))
-        st.error(esc(message), icon=":material/error:")
+        ui.show_error(message)
         return
     message = decision.message
     if profile_id:
@@ -245,13 +244,13 @@ def _to_review(path: str, version: int, total: int) -> None:
     _side_by_side(path, version, profile_id, customer_id)
     b1, b2, _ = st.columns([1, 1, 3])
     if b1.button("Accept", type="primary", icon=":material/check:", key="identity_accept", width="stretch"):
-        _act(path, R.accept, profile_id, customer_id, profile_id=profile_id)
+        _act(path, "accept", profile_id, customer_id, profile_id=profile_id)
     if b2.button("Reject", icon=":material/close:", key="identity_reject", width="stretch"):
-        _act(path, R.reject, profile_id, customer_id, profile_id=profile_id)
+        _act(path, "reject", profile_id, customer_id, profile_id=profile_id)
     with st.expander("Not this customer? Link the profile to another one", icon=":material/person_add:"):
         other = _pick_customer(path, version, "Search customers", "identity_other")
         if other and st.button(f"Link the profile to customer {esc(other)}", key="identity_link_other"):
-            _act(path, R.link, profile_id, other, profile_id=profile_id)
+            _act(path, "link", profile_id, other, profile_id=profile_id)
 
 
 def _linked(path: str, version: int, total: int) -> None:
@@ -285,7 +284,7 @@ def _linked(path: str, version: int, total: int) -> None:
     st.caption("Unlinking marks the pair rejected, so a later import does not link it again. You can undo it in History.")
     if st.button(f"Unlink {esc(L.masked_profile_id(profile_id))} from {esc(customer_id)}", icon=":material/link_off:",
                  key="identity_unlink"):  # fmt: skip
-        _act(path, R.unlink, profile_id, customer_id, profile_id=profile_id)
+        _act(path, "unlink", profile_id, customer_id, profile_id=profile_id)
 
 
 def _merge(path: str, version: int) -> None:
@@ -307,7 +306,7 @@ def _merge(path: str, version: int) -> None:
     try:
         preview = L.load_merge_preview(path, version, keep, other)
     except ScrmError as e:
-        st.error(esc(e), icon=":material/error:")
+        ui.show_error(e)
         return
     personal = {"name": "name", "email": "email", **{p: "handle" for p in S.HANDLE_PLATFORMS}}
     shown = preview.copy()
@@ -328,7 +327,7 @@ def _merge(path: str, version: int) -> None:
         if not sure:
             st.warning("Tick the box to confirm that both records are the same person.", icon=":material/warning:")
         else:
-            _act(path, R.merge, keep, other)
+            _act(path, "merge", keep, other)
 
 
 def _history(path: str, version: int) -> None:
@@ -365,7 +364,7 @@ def _history(path: str, version: int) -> None:
                 text.caption(f"Undone at {esc(str(row['reverted_at']).replace('T', ' '))} UTC by {esc(row['reverted_by'])}.")
             elif row["can_undo"]:
                 if button.button("Undo", key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch"):
-                    _act(path, R.undo, review_id)
+                    _act(path, "undo", review_id)
             else:
                 later = str(row["blocked_by"])
                 noun = "decisions" if "," in later else "decision"

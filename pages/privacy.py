@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import auth, ui
+from scrm import api, auth, ui
+from scrm.db import schema as S
 from scrm.db import store
 from scrm.errors import ScrmError
 from scrm.privacy import requests as gdpr
@@ -36,14 +37,14 @@ COUNTS_CONFIG: dict[str, Any] = {
 }
 # The tables in words: a privacy officer answering a request need not know the schema.
 TABLE_WORDS = {
-    "customers": "the customer record", "orders": "orders", "surveys": "survey answers",
-    "mentions": "social posts by them", "profiles": "their social profiles", "links": "profile-customer links",
-    "sentiment": "sentiment scores of their posts", "mention_topics": "themes of their posts",
-    "mention_tags": "tags on their posts", "rule_matches": "workflow rule matches", "cases": "cases",
-    "case_events": "case history and notes", "link_reviews": "identity review decisions",
-    "customer_value": "value scores (CLV, RFM)", "segments": "segment membership", "roles": "advocate/detractor role",
-    "journey": "journey stage", "journey_transitions": "journey history", "feedback_phases": "feedback by journey phase",
-    "alerts": "alerts about them",
+    S.CUSTOMERS: "the customer record", S.ORDERS: "orders", S.SURVEYS: "survey answers",
+    S.MENTIONS: "social posts by them", S.PROFILES: "their social profiles", S.LINKS: "profile-customer links",
+    S.SENTIMENT: "sentiment scores of their posts", S.MENTION_TOPICS: "themes of their posts",
+    S.MENTION_TAGS: "tags on their posts", S.RULE_MATCHES: "workflow rule matches", S.CASES: "cases",
+    S.CASE_EVENTS: "case history and notes", S.LINK_REVIEWS: "identity review decisions",
+    S.CUSTOMER_VALUE: "value scores (CLV, RFM)", S.SEGMENTS: "segment membership", S.ROLES: "advocate/detractor role",
+    S.JOURNEY: "journey stage", S.JOURNEY_TRANSITIONS: "journey history", S.FEEDBACK_PHASES: "feedback by journey phase",
+    S.ALERTS: "alerts about them",
 }  # fmt: skip
 NO_MATCH = (
     "No customer's id, name, e-mail or handle contains “{text}”. Check the spelling, type a customer id in full "
@@ -155,9 +156,9 @@ def _erase(path: str, version: int, customer_id: str) -> None:
         return
     try:
         with ui.connection(path) as db, st.spinner("Erasing…"):
-            summary = gdpr.erase_person(db, customer_id, actor=access.actor(), role=access.role())
+            summary = api.erase_person(db, customer_id, actor=access.actor(), role=access.role())
     except ScrmError as e:
-        st.error(esc(str(e)), icon=":material/error:")
+        ui.show_error(e)
         return
     st.session_state[FLASH_KEY] = {
         "customer_id": customer_id,
@@ -209,7 +210,7 @@ def _retention(path: str, version: int) -> None:
         saved = st.form_submit_button("Save the retention period", icon=":material/save:")
     if saved:
         with ui.connection(path) as db:
-            gdpr.set_retention_months(db, int(months) or None, actor=access.actor(), role=access.role())
+            api.set_retention_months(db, int(months) or None, actor=access.actor(), role=access.role())
         st.session_state[RETENTION_FLASH] = (
             f"Retention saved: mentions are kept for {int(months)} months. Older ones go at the next "
             "`python -m scrm score` or with Purge now below."
@@ -235,7 +236,7 @@ def _retention(path: str, version: int) -> None:
             st.error("Tick the box to confirm the purge first: nothing was deleted.", icon=":material/block:")
             return
         with ui.connection(path) as db, st.spinner("Purging…"):
-            removed = gdpr.purge_mentions_older_than(db, int(current), actor=access.actor(), role=access.role())
+            removed = api.purge_mentions(db, int(current), actor=access.actor(), role=access.role()).mentions
         st.session_state["privacy_purged"] = removed
         st.rerun()
 

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from scrm import auth, ui
+from scrm import api, auth, ui
 from scrm.act import rules as W
 from scrm.db import schema as S
 from scrm.errors import ScrmError
@@ -106,7 +106,7 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
         label = "Turn off" if rule.enabled else "Turn on"
         if st.button(label, key="rules_toggle", icon=":material/toggle_on:"):
             with ui.connection(path) as db:
-                W.set_enabled(db, int(choice), not rule.enabled, actor=access.actor(), role=access.role())
+                api.set_rule_enabled(db, int(choice), not rule.enabled, actor=access.actor(), role=access.role())
             st.session_state[FLASH_KEY] = (f"Rule “{esc(rule.name)}” is {'off' if rule.enabled else 'on'}.", None)
             st.rerun()
     with right:
@@ -117,7 +117,7 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
         )
         if st.button("Delete rule", key="rules_delete", icon=":material/delete:", disabled=not sure, type="primary"):
             with ui.connection(path) as db:
-                W.delete_rule(db, int(choice), actor=access.actor(), role=access.role())
+                api.delete_rule(db, int(choice), actor=access.actor(), role=access.role())
             st.session_state[FLASH_KEY] = (f"Rule “{esc(rule.name)}” is deleted.", None)
             st.rerun()
 
@@ -217,13 +217,13 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
     try:
         draft = W.validate(draft)
     except ScrmError as e:
-        st.error(ui.escape_markdown(str(e)), icon=":material/error:")
+        ui.show_error(e)
         return
     result = loaders.load_preview(path, version, loaders.rule_key(draft), draft)
     if saved:
         access.require(auth.RULES)  # the form is hidden from other roles; this refuses a forged submit too
         with ui.connection(path) as db:
-            W.save_rule(db, draft, actor=access.actor(), role=access.role())
+            api.save_rule(db, draft, actor=access.actor(), role=access.role())
         st.session_state[FLASH_KEY] = (
             f"Saved “{esc(draft.name)}”. {esc(result.sentence())} It acts on the next `python -m scrm score`.",
             None,
@@ -285,9 +285,9 @@ def _proposals(path: str, version: int) -> None:
         access.require(auth.CASES)
         try:
             with ui.connection(path) as db:
-                case_id = W.decide(db, int(match_id), bool(approve), access.actor(), role=access.role())
+                case_id = api.decide_match(db, int(match_id), bool(approve), actor=access.actor(), role=access.role())
         except ScrmError as e:
-            st.error(ui.escape_markdown(str(e)), icon=":material/error:")
+            ui.show_error(e)
             return
         done = f"Approved match {match_id}" + (f": case {case_id} is open in the queue." if case_id else ".")
         st.session_state[FLASH_KEY] = (done, case_id) if approve else (f"Dismissed match {match_id}.", None)

@@ -2,4 +2,5 @@
 
 from scrm.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing it (doctests, tools) runs nothing
+    raise SystemExit(main())

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scrm.errors import ConfigError, ScrmError
+from scrm.errors import ConfigError, PasswordRejected
 
 VIEWER, ANALYST, ADMIN = "viewer", "analyst", "admin"
 ROLES: tuple[str, ...] = (VIEWER, ANALYST, ADMIN)
@@ -300,10 +300,6 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, MemoryError):
         return False
     return hmac.compare_digest(candidate, digest)
-
-
-class PasswordRejected(ScrmError):
-    """A new password is empty, mistyped the second time, or too short."""
 
 
 def new_password_problem(first: str, second: str | None = None) -> str | None:

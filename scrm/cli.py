@@ -1,16 +1,16 @@
 """The command line: ``python -m scrm COMMAND ...``.
 
 A thin layer in the manner of sqlite-utils' ``cli.py``: it turns arguments
-into calls of the engine, and :class:`~scrm.errors.ScrmError` (plus argparse's
-usage errors) into ONE line ``error: <message>`` on stderr with exit status 2.
+into calls, and :class:`~scrm.errors.ScrmError` (plus argparse's usage
+errors) into ONE line ``error: <message>`` on stderr with exit status 2.
 Any other exception is a bug and surfaces with its traceback.
 
 Each command is a :class:`Command` in :data:`COMMANDS`, with a
 ``_add_<name>`` function for its arguments and a ``_run_<name>`` function
-that returns the exit status. ``score``, ``sentiment`` and ``report`` call
-the analysis engine (:mod:`scrm.compute`, :mod:`scrm.analysis.sentiment`,
-:mod:`scrm.views.kpis`, :mod:`scrm.analysis.value`, ...); an engine module this scrm does
-not have yet is an ``error:`` line, never a traceback.
+that returns the exit status. Every write (``demo``, ``import``, ``score``,
+``export-person``, ``erase``, ``purge``) goes through :mod:`scrm.api`, the
+same door the app uses; reads come from the views (:mod:`scrm.views.kpis`,
+...) and the engine's pure functions.
 
 Engine modules are imported inside the commands so that ``--help`` answers at
 once, without loading pandas.
@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from scrm.db import schema as S
 from scrm.db import store
-from scrm.errors import ConfigError, ScrmError
+from scrm.db.audit import CLI as CLI_ACTOR  # who the audit log says acted
+from scrm.errors import ConfigError, ScrmError, UsageError
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -46,10 +47,6 @@ EXIT_OK = 0
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 SCALES = ("small", "medium", "large")
-
-
-class UsageError(ScrmError):
-    """The command line itself is malformed (unknown option, missing argument)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -161,34 +158,22 @@ def _add_demo(p: argparse.ArgumentParser) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from scrm.demo import build_demo
+    from scrm import api
 
     path = _db_path(args)
     db = store.open_db(path)
     progress = _Progress(lines=True)
     try:
-        _refuse_to_overwrite(db, path, args.replace)
         try:
-            summary = build_demo(db, seed=args.seed, scale=args.scale, progress=progress)
+            summary = api.load_demo(
+                db, seed=args.seed, scale=args.scale, replace=args.replace, actor=CLI_ACTOR, progress=progress
+            )
         finally:
             progress.done()
     finally:
         db.close()
     print(summary.summary())
     return EXIT_OK
-
-
-def _refuse_to_overwrite(db: sqlite_utils.Database, path: Path, replace: bool) -> None:
-    """Building the demo empties the data tables: never silently over a user's own data."""
-    if replace or store.is_demo(db):
-        return
-    counts = store.counts(db)
-    held = [f"{counts[k]:,} {k}" for k in S.KINDS if counts.get(k)]
-    if held:
-        raise ConfigError(
-            f"{path} holds imported data ({', '.join(held)}), not the demo. Build the demo in another file "
-            f"(python -m scrm --db demo.db demo), or add --replace to empty this one first."
-        )
 
 
 # --- import ----------------------------------------------------------------------
@@ -241,7 +226,8 @@ def _import_lines(result: ImportResult, *, main: bool = True) -> list[str]:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from scrm.ingest import import_file
+    from scrm import api
+    from scrm.analysis.stage import RAN
     from scrm.ingest.mapping import entity_of
 
     entity_of(args.kind)  # an unknown kind fails before any database is created
@@ -252,22 +238,23 @@ def _run_import(args: argparse.Namespace) -> int:
     refused = False
     try:
         try:
-            result = import_file(db, args.file, args.kind, mapping=args.mapping, progress=progress)
+            outcome = api.import_file(db, args.file, args.kind, mapping=args.mapping, actor=CLI_ACTOR, progress=progress)
         finally:
             progress.done()
-        _audit_import(db, result)
+        result = outcome.result
         print(f"Imported {result.file_name} as {result.kind} (import {result.import_id}) in {result.seconds:.1f} s")
         for line in _import_lines(result):
             print(line)
-        kinds = {result.kind, *(part.kind for part in result.also)}
-        if kinds & {S.MENTIONS, S.CUSTOMERS}:
-            from scrm.analysis.identity import link_profiles
-
-            try:
-                summary = link_profiles(db, progress=progress)
-            finally:
-                progress.done()
-            print(f"Profiles: {summary.profiles:,}. {summary.summary()}")
+        if outcome.score_error is not None:
+            print(
+                f"The rows are stored, but the scores could not be updated ({outcome.score_error}). "
+                "Run `python -m scrm score`; the details are in the log."
+            )
+        else:
+            ran = [s.stage for s in outcome.stages if s.status == RAN]
+            print(f"Scores updated in {outcome.seconds_scoring:.1f} s" + (f" ({', '.join(ran)})." if ran else "."))
+        if outcome.linking is not None:
+            print(f"Profiles: {outcome.linking.rows:,}. {outcome.linking.message}")
     except ScrmError:
         refused = True
         raise
@@ -276,27 +263,6 @@ def _run_import(args: argparse.Namespace) -> int:
         if refused and not existed:
             _remove_if_empty(path)
     return EXIT_OK
-
-
-def _audit_import(db: sqlite_utils.Database, result: ImportResult) -> None:
-    """The import in the audit log: file name, id and counts per kind, never a row."""
-    from scrm.db import audit
-
-    parts = [result, *result.also]
-    audit.record(
-        db, audit.IMPORT, actor=audit.CLI, target=str(result.file_name),
-        detail={
-            "import_id": int(result.import_id),
-            "rows_read": int(result.rows_read),
-            "kinds": {
-                p.kind: {
-                    "new": int(p.new), "updated": int(p.updated), "unchanged": int(p.unchanged),
-                    "duplicates": int(p.duplicates), "quarantined": int(p.rejected),
-                }
-                for p in parts
-            },
-        },
-    )
 
 
 def _remove_if_empty(path: Path) -> None:
@@ -443,7 +409,8 @@ def _add_score(p: argparse.ArgumentParser) -> None:
 
 
 def _run_score(args: argparse.Namespace) -> int:
-    from scrm.compute import STAGE_NAMES, run_all
+    from scrm import api
+    from scrm.compute import STAGE_NAMES
 
     path = _db_path(args)
     db = store.open_db(path, create=False)
@@ -457,9 +424,8 @@ def _run_score(args: argparse.Namespace) -> int:
     try:
         before = store.data_version(db)
         started = time.perf_counter()
-        _retention_purge(db)
         try:
-            run_all(db, force=args.force, progress=progress, on_stage=show)
+            api.score(db, force=args.force, progress=progress, on_stage=show, on_retention=_show_retention, actor=CLI_ACTOR)
         finally:
             progress.done()
         after = store.data_version(db)
@@ -470,15 +436,8 @@ def _run_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _retention_purge(db: sqlite_utils.Database) -> None:
-    """Apply the retention setting (meta ``retention_months``) before scoring, when one is set."""
-    from scrm.db import audit
-    from scrm.privacy import requests as gdpr
-
-    months = gdpr.retention_months(db)
-    if months is None or gdpr.count_mentions_older_than(db, months) == 0:
-        return
-    summary = gdpr.purge(db, months, actor=audit.CLI)
+def _show_retention(summary: Any, months: int) -> None:
+    """The retention setting applied before scoring (:func:`scrm.api.score`)."""
     print(
         f"retention: {summary.mentions:,} mentions older than {months} months (posted before {summary.cutoff} UTC) purged",
         flush=True,
@@ -494,12 +453,11 @@ def _add_export_person(p: argparse.ArgumentParser) -> None:
 
 
 def _run_export_person(args: argparse.Namespace) -> int:
-    from scrm.db import audit
-    from scrm.privacy import requests as gdpr
+    from scrm import api
 
     db = store.open_db(_db_path(args), create=False)
     try:
-        text = gdpr.export_person_json(db, args.customer, actor=audit.CLI)
+        text = api.export_person(db, args.customer, actor=CLI_ACTOR)
     finally:
         db.close()
     if args.out:
@@ -526,7 +484,7 @@ def _count_lines(counts: dict[str, int], indent: str = "  ") -> list[str]:
 
 
 def _run_erase(args: argparse.Namespace) -> int:
-    from scrm.db import audit
+    from scrm import api
     from scrm.privacy import requests as gdpr
 
     db = store.open_db(_db_path(args), create=False)
@@ -541,7 +499,7 @@ def _run_erase(args: argparse.Namespace) -> int:
                 f"Nothing was erased. Add --yes to erase customer {args.customer}: "
                 f"python -m scrm erase --customer {args.customer} --yes"
             )
-        summary = gdpr.erase_person(db, args.customer, actor=audit.CLI)
+        summary = api.erase_person(db, args.customer, actor=CLI_ACTOR)
     finally:
         db.close()
     print(f"Erased customer {args.customer}: {summary.total_deleted:,} rows deleted:")
@@ -562,7 +520,7 @@ def _add_purge(p: argparse.ArgumentParser) -> None:
 
 
 def _run_purge(args: argparse.Namespace) -> int:
-    from scrm.db import audit
+    from scrm import api
     from scrm.privacy import requests as gdpr
 
     db = store.open_db(_db_path(args), create=False)
@@ -578,7 +536,7 @@ def _run_purge(args: argparse.Namespace) -> int:
             n = gdpr.count_mentions_older_than(db, months)
             print(f"{n:,} mentions were posted more than {months} months ago (before {cutoff} UTC).")
             raise UsageError(f"Nothing was deleted. Add --yes to delete them: python -m scrm purge --months {months} --yes")
-        summary = gdpr.purge(db, months, actor=audit.CLI)
+        summary = api.purge_mentions(db, months, actor=CLI_ACTOR)
     finally:
         db.close()
     print(f"Purged {summary.mentions:,} mentions posted before {summary.cutoff} UTC ({months} months).")
@@ -599,35 +557,13 @@ def _add_sentiment(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="texts one per line, or a CSV with a `text` column")
 
 
-def _engine_function(module_name: str, function: str, what: str) -> Callable[..., Any]:
-    """An engine function imported on demand; a ConfigError when this scrm does not have it yet.
-
-    Only the module itself being absent is a user-facing condition: an import
-    error inside it is a bug and surfaces with its traceback.
-    """
-    import importlib
-
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name is None or not (module_name == e.name or module_name.startswith(e.name + ".")):
-            raise
-        module = None
-    fn = getattr(module, function, None)
-    if not callable(fn):
-        raise ConfigError(f"{what} is not available in this scrm ({module_name}.{function} is missing); update scrm.")
-    return fn  # type: ignore[no-any-return]
-
-
 def _run_sentiment(args: argparse.Namespace) -> int:
-    sentiment_file = _engine_function("scrm.analysis.sentiment", "sentiment_file", "Sentiment scoring")
+    from scrm.analysis.sentiment import sentiment_file
+    from scrm.export.files import scores_to_csv
+
     frame = sentiment_file(Path(args.file))[SENTIMENT_COLUMNS]
-    # The engine's CSV writer (formulas neutralised, as the app's download) when it has one.
-    to_csv = getattr(sys.modules.get("scrm.analysis.sentiment"), "to_csv", None)
-    if callable(to_csv):
-        sys.stdout.write(str(to_csv(frame)))
-    else:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    # Formulas neutralised and scores rounded, as the app's download.
+    sys.stdout.write(scores_to_csv(frame))
     return EXIT_OK
 
 
@@ -636,8 +572,8 @@ def _run_sentiment(args: argparse.Namespace) -> int:
 
 REPORTS = ("kpis", "segments", "advocates", "clv")
 # Derived tables the reports read (written by scrm.analysis.segments and scrm.analysis.roles).
-SEGMENT_PROFILES = "segment_profiles"
-ROLES = "roles"
+SEGMENT_PROFILES = S.SEGMENT_PROFILES
+ROLES = S.ROLES
 ADVOCATE_ROLES = ("advocate", "ambassador")
 SHOWN_ROWS = 20
 
@@ -732,7 +668,8 @@ def _kpi_value(entry: dict[str, Any]) -> str:
 
 
 def _report_clv(db: sqlite_utils.Database, as_of: str | None, *, as_json: bool) -> int:
-    clv_report = _engine_function("scrm.analysis.value", "clv_report", "Customer value")
+    from scrm.analysis.value import clv_report
+
     report = _jsonable(clv_report(db, as_of=as_of))
     if as_json:
         print(json.dumps(report, ensure_ascii=False))
@@ -771,7 +708,8 @@ def _report_table(db: sqlite_utils.Database, table: str, order_by: str, what: st
 
 def _report_advocates(db: sqlite_utils.Database, as_of: str | None, *, as_json: bool) -> int:
     if as_of:
-        compute_roles = _engine_function("scrm.analysis.roles", "compute_roles", "Author roles")
+        from scrm.analysis.roles import compute_roles
+
         frame = compute_roles(db, as_of=as_of)
     else:
         frame = _read_derived(db, ROLES, "advocate_score DESC", "author roles")
@@ -889,7 +827,7 @@ def _configure_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 success, 2 user error).
 
-    >>> main(["status", "--db", "/no/such/dir/x.db"])  # doctest: +SKIP
+    >>> main(["status", "--db", "/no/such/dir/x.db"])  # says on stderr that there is no database
     2
     """
     parser = build_parser()

@@ -2,11 +2,12 @@
 
 :func:`run_all` runs the stages in dependency order:
 
-1. ``sentiment`` (``scrm.analysis.sentiment.score_mentions``), always: it is
+1. ``sentiment`` (``scrm.analysis.sentiment.refresh``), always: it is
    incremental by itself and scores only new texts or texts whose model changed.
-2. the derived stages ``value``, ``topics``, ``segments``, ``roles``,
-   ``alerts`` (each module's ``refresh(db, progress=...)``), each only when
-   the data changed since that stage last ran.
+2. the derived stages ``identity`` (profiles and their links to customers),
+   ``value``, ``topics``, ``segments``, ``roles``, ``alerts`` (each module's
+   ``refresh(db, progress=...)``), each only when the data changed since that
+   stage last ran.
 3. ``workflows`` (``scrm.act.rules.refresh``): the workflow rules act on the
    recent mentions. It runs with the derived stages when the data changed,
    and also when a rule was created, changed or turned on (saving a rule
@@ -27,88 +28,58 @@ and does nothing; any import, setting or sentiment change in between moves the
 version and recomputes every derived stage (they depend on each other, so
 recomputing only some would mix data versions).
 
-A stage whose module is not installed yet is reported as skipped ("roles:
-not available") and the others still run.
+Every stage keeps the contract of :mod:`scrm.analysis.stage`;
+``tests/test_stages.py`` runs each one. What the pages store for their first
+visitor (the page summaries) and the demo's simulated team work are not
+stages: :func:`scrm.api.score` does them around :func:`run_all`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import sqlite_utils
 
+from scrm.act import rules
+from scrm.analysis import alerts, identity, journey, roles, segments, sentiment, topics, value
+from scrm.analysis.stage import RAN, UP_TO_DATE, Progress, StageFunction, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
 
+__all__ = ["RAN", "STAGES", "STAGE_NAMES", "UP_TO_DATE", "Progress", "StageSummary", "run_all", "version_key"]
+
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
-
-# Status of a stage in a run.
-RAN = "ran"
-UP_TO_DATE = "up to date"
-SKIPPED = "skipped"
-
 SENTIMENT_STAGE = "sentiment"
-# (stage, module, function) in dependency order: value feeds segments, roles
-# and alerts; topics feed segments and alerts; roles feed rules and journeys;
-# rules open the cases journeys read.
-STAGES: tuple[tuple[str, str, str], ...] = (
-    (SENTIMENT_STAGE, "scrm.analysis.sentiment", "score_mentions"),
-    ("value", "scrm.analysis.value", "refresh"),
-    ("topics", "scrm.analysis.topics", "refresh"),
-    ("segments", "scrm.analysis.segments", "refresh"),
-    ("roles", "scrm.analysis.roles", "refresh"),
-    ("alerts", "scrm.analysis.alerts", "refresh"),
-    ("workflows", "scrm.act.rules", "refresh"),
-    ("journey", "scrm.analysis.journey", "refresh"),
+# (stage, function) in dependency order: profiles and links feed roles and
+# journeys; value feeds segments, roles and alerts; topics feed segments and
+# alerts; roles feed rules and journeys; rules open the cases journeys read.
+STAGES: tuple[tuple[str, StageFunction], ...] = (
+    (SENTIMENT_STAGE, sentiment.refresh),
+    (identity.STAGE, identity.refresh),
+    ("value", value.refresh),
+    ("topics", topics.refresh),
+    ("segments", segments.refresh),
+    ("roles", roles.refresh),
+    ("alerts", alerts.refresh),
+    (rules.STAGE, rules.refresh),
+    ("journey", journey.refresh),
 )
-STAGE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in STAGES)
-
-
-@dataclass(frozen=True)
-class StageSummary:
-    """What one stage did: rows written, seconds, a one-line message and its status."""
-
-    stage: str
-    rows: int
-    seconds: float
-    message: str
-    status: str = RAN
-
-    def line(self, width: int = 9) -> str:
-        """``value:        0.8 s      5,000 rows  message`` for the CLI; ``roles:     not available``."""
-        if self.status == SKIPPED:
-            return f"{(self.stage + ':').ljust(width + 1)} {self.message}"
-        if self.status == UP_TO_DATE:
-            return f"{(self.stage + ':').ljust(width + 1)} up to date (no new data since the last run)"
-        return f"{(self.stage + ':').ljust(width + 1)} {self.seconds:6.1f} s  {self.rows:>9,} rows  {self.message}".rstrip()
+STAGE_NAMES: tuple[str, ...] = tuple(name for name, _ in STAGES)
 
 
 def version_key(stage: str) -> str:
     """The meta key holding the data version a stage is up to date with."""
-    return f"computed_{stage}_version"
+    return S.META_COMPUTED_VERSION.format(stage)
 
 
-def stage_function(stage: str) -> Callable[..., Any] | None:
-    """The function that runs ``stage``, or None when its module is not available."""
-    for name, module_name, function in STAGES:
+def stage_function(stage: str) -> StageFunction:
+    """The function that runs ``stage`` (a name of :data:`STAGE_NAMES`)."""
+    for name, function in STAGES:
         if name == stage:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as e:
-                # Only the stage's own module being absent means "not available";
-                # a missing dependency inside it is a bug that must surface.
-                if e.name is not None and (module_name == e.name or module_name.startswith(e.name + ".")):
-                    return None
-                raise
-            fn = getattr(module, function, None)
-            return fn if callable(fn) else None
+            return function
     raise KeyError(stage)
 
 
@@ -137,11 +108,9 @@ def _record(db: sqlite_utils.Database, key: str, value: str) -> None:
         )
 
 
-def _summary(stage: str, result: Any, seconds: float) -> StageSummary:
-    """Our summary from a module's own StageSummary (only its four fields are read)."""
-    rows = int(getattr(result, "rows", 0) or 0)
-    message = str(getattr(result, "message", "") or "")
-    return StageSummary(stage=stage, rows=rows, seconds=seconds, message=message)
+def _summary(stage: str, result: StageSummary, seconds: float) -> StageSummary:
+    """The stage's summary under its name in :data:`STAGES`, timed here (the whole call)."""
+    return StageSummary(stage=stage, rows=int(result.rows), seconds=seconds, message=str(result.message))
 
 
 def _stage_progress(progress: Progress, stage: str, index: int, total: int) -> Progress:
@@ -158,14 +127,18 @@ def run_all(
     progress: Progress | None = None,
     stages: tuple[str, ...] | None = None,
     on_stage: Callable[[StageSummary], None] | None = None,
+    after: Mapping[str, Callable[[sqlite_utils.Database], object]] | None = None,
 ) -> list[StageSummary]:
     """Score new mentions, then recompute the derived tables whose inputs changed.
 
     ``force`` recomputes every derived stage (and passes nothing special to
     sentiment, which decides per text). ``stages`` limits the run to some
     stage names (tests, the bench). ``on_stage`` is called with each
-    summary as soon as its stage ends (the CLI prints it). Returns one :class:`StageSummary` per
-    stage, in run order; skipped stages say why in ``message``.
+    summary as soon as its stage ends (the CLI prints it). ``after`` maps a
+    stage name to work done right after that stage ran (not when it was up to
+    date), before the next stage: :func:`scrm.api.score` simulates the demo
+    team's casework after ``workflows`` so the journeys see it. Returns one
+    :class:`StageSummary` per stage, in run order.
     """
     report = progress or (lambda fraction, message: None)
     names = STAGE_NAMES if stages is None else tuple(n for n in STAGE_NAMES if n in stages)
@@ -181,7 +154,6 @@ def run_all(
     current: list[str] = []  # stages up to date at the end of this run
     for index, name in enumerate(names):
         # The version as the derived stages see it: after sentiment's writes.
-        # Checked before importing the module: a run with nothing to do stays quick.
         if (
             name != SENTIMENT_STAGE
             and not force
@@ -191,13 +163,12 @@ def run_all(
             current.append(name)
             continue
         fn = stage_function(name)
-        if fn is None:
-            done(StageSummary(name, 0, 0.0, "not available", SKIPPED))
-            continue
         stage_report = _stage_progress(report, name, index, len(names))
         stage_report(0.0, "starting")
         t0 = time.perf_counter()
         result = fn(db, progress=stage_report)
+        if after is not None and name in after:
+            after[name](db)
         seconds = time.perf_counter() - t0
         done(_summary(name, result, seconds))
         current.append(name)
@@ -206,12 +177,5 @@ def run_all(
     for name in current:
         if name != SENTIMENT_STAGE:
             _record(db, version_key(name), _state(db, name, ended_version))
-    # The first page after a server start reads these instead of scanning every mention.
-    from scrm.views.overview import refresh_page_summaries
-
-    try:
-        refresh_page_summaries(db)
-    except Exception:  # a cache: never fail the score over it
-        log.exception("compute: storing the page summaries failed")
     report(1.0, "done")
     return results

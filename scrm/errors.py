@@ -16,6 +16,10 @@ class ConfigError(ScrmError):
     """A setting (path, environment variable, option) is unusable."""
 
 
+class UsageError(ScrmError):
+    """The command line itself is malformed (unknown option, missing argument)."""
+
+
 class SchemaTooNew(ScrmError):
     """The database file was written by a newer scrm than this one."""
 
@@ -42,3 +46,31 @@ class MissingColumns(ImportRejected):
 
 class NotFound(ScrmError):
     """A requested record (customer, import, ...) does not exist."""
+
+
+class CaseError(ScrmError):
+    """A case action has a value the case cannot take (unknown status, priority, empty note)."""
+
+
+class RuleError(ScrmError):
+    """A workflow rule is not valid, or a decision cannot be made."""
+
+
+class ReviewRefused(ScrmError):
+    """A decision that cannot be made in the current state (already decided, blocked undo)."""
+
+
+class PasswordRejected(ScrmError):
+    """A new password is empty, mistyped the second time, or too short."""
+
+
+class NotFittedError(ScrmError, ValueError):
+    """A model was asked to predict before it was fitted."""
+
+
+class NotEnoughData(ScrmError):
+    """There are too few customers or repeat purchases to fit a CLV model."""
+
+
+class NotEnoughCustomers(ScrmError):
+    """There are too few customers with features to form segments."""

@@ -10,8 +10,6 @@ buttons producing a file, tooltips and the chart's rendering.
 from __future__ import annotations
 
 import re
-import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 import sqlite_utils
 from streamlit.testing.v1 import AppTest
 
+from scrm import api
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.ingest.pipeline import ImportResult
@@ -164,7 +163,7 @@ def test_the_first_start_builds_the_demo_and_shows_the_badge(tmp_path: Path, mon
             progress(0.5, "Customers")
             calls.append(0.5)
 
-    monkeypatch.setitem(sys.modules, "scrm.demo", types.SimpleNamespace(build_demo=fake_build_demo))
+    monkeypatch.setattr(api, "build_demo", fake_build_demo)
     path = tmp_path / "new" / "scrm.db"
     monkeypatch.setenv(store.ENV_DB, str(path))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
@@ -228,14 +227,12 @@ def test_start_empty_needs_the_confirmation_and_empties_the_database(db_file: Pa
 
 
 def test_load_demo_data_replaces_everything_with_the_demo(db_file: Path, monkeypatch) -> None:
-    import scrm.demo
-
     def fake_build_demo(db: sqlite_utils.Database, seed: int = 7, scale: str = "small", progress=None) -> None:
         assert db.conn.in_transaction, "the page builds inside one transaction with the clearing"
         store.upsert_rows(db, S.CUSTOMERS, ["customer_id"], [("D1",)])
         store.set_meta(db, "demo", "1")
 
-    monkeypatch.setattr(scrm.demo, "build_demo", fake_build_demo)
+    monkeypatch.setattr(api, "build_demo", fake_build_demo)
     import_orders(db_file)
     at = open_app("pages/data.py", "Start over")
     at.checkbox(key="data_confirm_0").check().run()

@@ -26,6 +26,7 @@ import sqlite_utils
 from scrm.act import cases
 from scrm.db import audit, store
 from scrm.db import schema as S
+from scrm.demo import casework
 from scrm.errors import NotFound
 from scrm.views.customer import customer_timeline
 
@@ -345,26 +346,26 @@ def history_of(db: sqlite_utils.Database) -> list[tuple[object, ...]]:
 
 def test_demo_casework_simulates_the_teams_work_deterministically_once() -> None:
     first, second = demo_cases(store.open_db(":memory:")), demo_cases(store.open_db(":memory:"))
-    worked = cases.demo_casework(first)
-    assert worked == cases.demo_casework(second) > 0
+    worked = casework.demo_casework(first)
+    assert worked == casework.demo_casework(second) > 0
     assert history_of(first) == history_of(second)
-    assert cases.demo_casework(first) == 0  # idempotent: the flag is set
+    assert casework.demo_casework(first) == 0  # idempotent: the flag is set
     frame = cases.list_cases(first, now="2024-06-30T23:59:59")
     statuses = frame["status"].value_counts().to_dict()
     assert statuses["resolved"] > len(frame) / 2
-    assert set(frame["assignee"].dropna()) <= set(cases.DEMO_TEAM)
+    assert set(frame["assignee"].dropna()) <= set(casework.DEMO_TEAM)
     recent = frame[frame["opened_at"] >= "2024-06-28"]
     assert (recent["status"] == "new").all()  # opened in the last days: left for the team
     assert int(frame["breached"].sum()) > 0
     events = cases.case_history(first, int(frame[frame["status"] == "resolved"]["case_id"].iloc[0]))
     assert events["at"].is_monotonic_increasing and (events["at"] <= "2024-06-30T23:59:59").all()
     notes = pd.concat([cases.case_history(first, int(c)) for c in frame["case_id"]])["note"].dropna()
-    assert set(notes) <= {n for group in cases.DEMO_NOTES.values() for n in group}
+    assert set(notes) <= {n for group in casework.DEMO_NOTES.values() for n in group}
     first.close()
     second.close()
 
 
 def test_demo_casework_leaves_a_real_database_alone(worked: sqlite_utils.Database) -> None:
     before = history_of(worked)
-    assert cases.demo_casework(worked) == 0
+    assert casework.demo_casework(worked) == 0
     assert history_of(worked) == before

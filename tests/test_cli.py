@@ -318,7 +318,9 @@ def demo_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
         progress(1.0, "Done")
         return FakeSummary()
 
-    monkeypatch.setitem(sys.modules, "scrm.demo", types.SimpleNamespace(build_demo=build_demo))
+    from scrm import api
+
+    monkeypatch.setattr(api, "build_demo", build_demo)
     return calls
 
 
@@ -414,8 +416,8 @@ def test_bench_mentions_import_to_exactly_the_baseline_rows(tmp_path: Path) -> N
 # --- the compute layer and reports (issue 3) ------------------------------------------------
 
 
-def _fake_engine(monkeypatch: pytest.MonkeyPatch, missing: tuple[str, ...] = ("alerts",)) -> list[str]:
-    """Fast stand-ins for the engine stages (the real ones have their own tests); ``missing`` are not available."""
+def _fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Fast stand-ins for the engine stages (the real ones have their own tests)."""
     from scrm import compute
 
     calls: list[str] = []
@@ -431,8 +433,8 @@ def _fake_engine(monkeypatch: pytest.MonkeyPatch, missing: tuple[str, ...] = ("a
 
         return run
 
-    fakes = {name: fake(name) for name in compute.STAGE_NAMES if name not in missing}
-    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    fakes = {name: fake(name) for name in compute.STAGE_NAMES}
+    monkeypatch.setattr(compute, "stage_function", fakes.__getitem__)
     return calls
 
 
@@ -459,10 +461,9 @@ def test_score_prints_each_stage_with_its_time_then_nothing_new(
     code, out, err = run(capsys, "--db", str(kpi_db), "score")
     assert code == 0, err
     lines = out.splitlines()
-    assert [line.split(":")[0] for line in lines[:-1]] == ["sentiment", "value", "topics", "segments", "roles",
-                                                           "alerts", "workflows", "journey"]
-    assert re.fullmatch(r"value: +\d+\.\d s +2 rows  value done", lines[1])
-    assert lines[5] == "alerts:    not available"
+    assert [line.split(":")[0] for line in lines[:-1]] == ["sentiment", "identity", "value", "topics", "segments",
+                                                           "roles", "alerts", "workflows", "journey"]
+    assert re.fullmatch(r"value: +\d+\.\d s +2 rows  value done", lines[2])
     assert re.fullmatch(r"Done in \d+\.\d s \(data version \d+ -> \d+\)\.", lines[-1])
 
     calls.clear()
@@ -473,7 +474,7 @@ def test_score_prints_each_stage_with_its_time_then_nothing_new(
 
     calls.clear()
     assert run(capsys, "--db", str(kpi_db), "score", "--force")[0] == 0
-    assert calls == ["sentiment", "value", "topics", "segments", "roles", "workflows", "journey"]
+    assert calls == ["sentiment", "identity", "value", "topics", "segments", "roles", "alerts", "workflows", "journey"]
 
 
 def test_score_without_a_database_says_how_to_make_one(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
@@ -613,52 +614,35 @@ def test_sentiment_writes_csv_in_input_order(
     assert out == 'text,lang,score,label\n"b, quoted ""x""",en,0.5,positive\na,other,,unscored\n'
 
 
-def test_a_missing_engine_function_is_one_error_line(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setitem(sys.modules, "scrm.analysis.sentiment", types.ModuleType("scrm.analysis.sentiment"))
-    code, out, err = run(capsys, "sentiment", str(tmp_path / "t.txt"))
-    assert (code, out) == (2, "")
-    assert err == (
-        "error: Sentiment scoring is not available in this scrm (scrm.analysis.sentiment.sentiment_file is missing); "
-        "update scrm.\n"
-    )
-
-
-def test_bench_has_a_stage_per_engine_step_and_skips_missing_ones(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert list(bench.STAGES) == ["import_mentions", "sentiment", "value", "topics", "segments", "roles",
+def test_bench_has_a_stage_per_engine_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert list(bench.STAGES) == ["import_mentions", "sentiment", "identity", "value", "topics", "segments", "roles",
                                   "journey", "alerts", "workflows", "kpis", "page:overview", "page:listening",
                                   "page:segments", "page:customer", "page:journey", "page:advocates", "page:alerts",
                                   "page:cases", "page:rules", "page:identity", "page:privacy", "page:data",
                                   "page:settings"]
-    calls = _fake_engine(monkeypatch, missing=("roles",))
+    calls = _fake_engine(monkeypatch)
     result = bench.run_bench("small", tmp_path, rows=500, stages=["sentiment", "value", "roles"])
     sentiment, value, roles = result["stages"]
-    assert calls == ["sentiment", "sentiment", "value"]  # the bench's mentions, then the engine database
+    # the bench's mentions, then the engine database
+    assert calls == ["sentiment", "sentiment", "value", "roles"]
     assert (sentiment["stage"], sentiment["rows"]) == ("sentiment", 2)
     assert (value["stage"], value["input"], value["rows_written"], value["demo_scale"]) == ("value", "orders", 2, "tiny")
     assert value["rows"] > 1000  # the tiny demo's orders
-    assert roles == {"stage": "roles", "rows": 0, "seconds": 0.0, "rows_per_s": None, "baseline_seconds": None,
-                     "skipped": "scrm.analysis.roles is not available"}
-    assert bench.format_report(result)[2] == "roles      skipped: scrm.analysis.roles is not available"
+    assert (roles["stage"], roles["input"], roles["rows_written"]) == ("roles", "mentions", 2)
 
 
-def test_sentiment_uses_the_engine_csv_writer_when_there_is_one(
+def test_sentiment_csv_cannot_run_as_a_spreadsheet_formula(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     sentiment = types.ModuleType("scrm.analysis.sentiment")
     sentiment.sentiment_file = lambda path: pd.DataFrame(  # type: ignore[attr-defined]
-        {"text": ["=1+1"], "lang": ["en"], "score": [0.0], "label": ["neutral"]}
+        {"text": ["=1+1"], "lang": ["en"], "score": [0.123456], "label": ["neutral"]}
     )
-    sentiment.to_csv = lambda frame: "written by the engine\n"  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "scrm.analysis.sentiment", sentiment)
-    assert run(capsys, "sentiment", str(tmp_path / "t.txt"))[:2] == (0, "written by the engine\n")
+    assert run(capsys, "sentiment", str(tmp_path / "t.txt"))[:2] == (0, "text,lang,score,label\n'=1+1,en,0.1235,neutral\n")
 
 
 def test_sentiment_of_a_real_file_keeps_the_input_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    pytest.importorskip("scrm.analysis.sentiment")
     from scrm.analysis import sentiment
 
     if not hasattr(sentiment, "sentiment_file"):
@@ -779,7 +763,7 @@ def test_pages_run_cold_then_warm_in_a_fresh_process_and_a_failing_page_is_repor
     runs = (tmp_path / "runs.txt").read_text(encoding="utf-8").splitlines()
     # the overview's cold run, then the customer's cold run and five warm ones, all through app.py
     assert runs == ["app"] + ["app", f"customer {customer['query']['customer']}"] * 6
-    assert alerts["skipped"] == "pages/alerts.py is not there"
+    assert "error" in alerts  # a page file that is not there is an error of its stage
     assert kpis["stage"] == "kpis"  # the bench went on
     assert bench.format_report(result)[0].endswith("  error: the overview broke")
 

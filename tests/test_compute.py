@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,16 +31,19 @@ def _fake_stage(name: str, calls: list[str], *, writes: bool = True, rows: int =
     return run
 
 
+def _fake_all(monkeypatch: pytest.MonkeyPatch, made: list[str], **replace: Fake) -> dict[str, Fake]:
+    """Every stage faked (sentiment writes nothing), some replaced by ``replace``."""
+    fakes = {name: _fake_stage(name, made, writes=name != compute.SENTIMENT_STAGE) for name in compute.STAGE_NAMES}
+    fakes.update(replace)
+    monkeypatch.setattr(compute, "stage_function", fakes.__getitem__)
+    return fakes
+
+
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every stage faked except `roles` and `journey`, which are "not available"; sentiment writes nothing."""
+    """Every stage faked; sentiment writes nothing."""
     made: list[str] = []
-    fakes = {
-        name: _fake_stage(name, made, writes=name != compute.SENTIMENT_STAGE)
-        for name in compute.STAGE_NAMES
-        if name not in ("roles", "journey")
-    }
-    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    _fake_all(monkeypatch, made)
     return made
 
 
@@ -53,19 +54,17 @@ def _mention(db: sqlite_utils.Database, mention_id: str) -> None:
     )
 
 
-def test_first_run_runs_every_available_stage_in_dependency_order(
+def test_first_run_runs_every_stage_in_dependency_order(
     fresh_db: sqlite_utils.Database, calls: list[str]
 ) -> None:
     seen: list[str] = []
     progress: list[tuple[float, str]] = []
     results = compute.run_all(fresh_db, progress=lambda f, m: progress.append((f, m)), on_stage=lambda s: seen.append(s.stage))
-    assert calls == ["sentiment", "value", "topics", "segments", "alerts", "workflows"]
+    assert calls == ["sentiment", "identity", "value", "topics", "segments", "roles", "alerts", "workflows", "journey"]
     assert [r.stage for r in results] == list(compute.STAGE_NAMES) == seen
-    assert [r.status for r in results] == ["ran", "ran", "ran", "ran", "skipped", "ran", "ran", "skipped"]
-    assert results[1].rows == 3 and results[1].message == "value did its work" and results[1].seconds >= 0
-    assert results[4].message == "not available"
-    assert results[4].line() == "roles:     not available"
-    assert ((1 + 0.5) / 8, "value: half way") in progress
+    assert [r.status for r in results] == ["ran"] * 9
+    assert results[2].rows == 3 and results[2].message == "value did its work" and results[2].seconds >= 0
+    assert ((2 + 0.5) / 9, "value: half way") in progress
     assert progress[-1] == (1.0, "done")
 
 
@@ -76,9 +75,8 @@ def test_a_second_run_without_new_data_does_nothing(fresh_db: sqlite_utils.Datab
     calls.clear()
     results = compute.run_all(fresh_db)
     assert calls == ["sentiment"]  # incremental by itself: always asked
-    assert [r.status for r in results if r.stage != "sentiment"] == ["up to date", "up to date", "up to date",
-                                                                     "skipped", "up to date", "up to date", "skipped"]
-    assert results[1].line() == "value:     up to date (no new data since the last run)"
+    assert [r.status for r in results if r.stage != "sentiment"] == ["up to date"] * 8
+    assert results[2].line() == "value:     up to date (no new data since the last run)"
     assert store.data_version(fresh_db) == version
     assert store.get_meta(fresh_db, compute.version_key("value")) == str(version)
 
@@ -88,15 +86,14 @@ def test_new_data_recomputes_every_derived_stage(fresh_db: sqlite_utils.Database
     _mention(fresh_db, "m2")
     calls.clear()
     compute.run_all(fresh_db)
-    assert calls == ["sentiment", "value", "topics", "segments", "alerts", "workflows"]
+    assert calls == ["sentiment", "identity", "value", "topics", "segments", "roles", "alerts", "workflows", "journey"]
 
 
 def test_a_sentiment_write_counts_as_new_data(fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[str] = []
-    fakes = {"sentiment": _fake_stage("sentiment", made), "value": _fake_stage("value", made)}
-    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
-    compute.run_all(fresh_db)
-    compute.run_all(fresh_db)
+    _fake_all(monkeypatch, made, sentiment=_fake_stage("sentiment", made))
+    compute.run_all(fresh_db, stages=("sentiment", "value"))
+    compute.run_all(fresh_db, stages=("sentiment", "value"))
     assert made == ["sentiment", "value", "sentiment", "value"]
 
 
@@ -104,22 +101,17 @@ def test_force_recomputes_without_new_data(fresh_db: sqlite_utils.Database, call
     compute.run_all(fresh_db)
     calls.clear()
     compute.run_all(fresh_db, force=True)
-    assert calls == ["sentiment", "value", "topics", "segments", "alerts", "workflows"]
+    assert calls == ["sentiment", "identity", "value", "topics", "segments", "roles", "alerts", "workflows", "journey"]
 
 
-def test_a_stage_that_appears_later_runs_with_those_after_it_only(
-    fresh_db: sqlite_utils.Database, calls: list[str], monkeypatch: pytest.MonkeyPatch
+def test_work_after_a_stage_runs_before_the_next_stage_and_only_when_the_stage_ran(
+    fresh_db: sqlite_utils.Database, calls: list[str]
 ) -> None:
-    compute.run_all(fresh_db)
+    compute.run_all(fresh_db, after={"workflows": lambda db: calls.append("after workflows")})
+    assert calls[-3:] == ["workflows", "after workflows", "journey"]
     calls.clear()
-    fakes = {name: _fake_stage(name, calls, writes=name != "sentiment") for name in compute.STAGE_NAMES}
-    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
-    compute.run_all(fresh_db)
-    # Those after roles run again: roles' new tables changed the data they read.
-    assert calls == ["sentiment", "roles", "alerts", "workflows", "journey"]
-    calls.clear()
-    compute.run_all(fresh_db)
-    assert calls == ["sentiment"]
+    compute.run_all(fresh_db, after={"workflows": lambda db: calls.append("after workflows")})
+    assert calls == ["sentiment"]  # workflows was up to date: nothing after it either
 
 
 def test_a_failing_stage_leaves_the_run_to_be_redone(
@@ -130,13 +122,12 @@ def test_a_failing_stage_leaves_the_run_to_be_redone(
     def broken(db: sqlite_utils.Database, **_: Any) -> Any:
         raise RuntimeError("boom")
 
-    fakes: dict[str, Fake] = {"value": _fake_stage("value", made), "topics": broken}
-    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
+    fakes = _fake_all(monkeypatch, made, topics=broken)
     with pytest.raises(RuntimeError):
-        compute.run_all(fresh_db)
+        compute.run_all(fresh_db, stages=("value", "topics"))
     assert store.get_meta(fresh_db, compute.version_key("value")) is None
     fakes["topics"] = _fake_stage("topics", made)
-    compute.run_all(fresh_db)
+    compute.run_all(fresh_db, stages=("value", "topics"))
     assert made == ["value", "value", "topics"]
 
 
@@ -146,32 +137,15 @@ def test_stages_limits_the_run(fresh_db: sqlite_utils.Database, calls: list[str]
     assert calls == ["value", "topics"]
 
 
-def test_a_missing_engine_module_is_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compute, "STAGES", (("value", "scrm.no_such_engine_module", "refresh"),))
-    assert compute.stage_function("value") is None
+def test_every_stage_is_an_imported_function_and_an_unknown_name_is_a_key_error() -> None:
+    assert all(callable(function) for _, function in compute.STAGES)
+    assert compute.stage_function("value") is dict(compute.STAGES)["value"]
     with pytest.raises(KeyError):
         compute.stage_function("nope")
 
 
-def test_a_missing_dependency_inside_an_engine_module_surfaces(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    (tmp_path / "scrm_fake_engine.py").write_text("import scrm_no_such_dependency\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(compute, "STAGES", (("value", "scrm_fake_engine", "refresh"),))
-    with pytest.raises(ModuleNotFoundError):
-        compute.stage_function("value")
-    sys.modules.pop("scrm_fake_engine", None)
-
-
-def test_a_module_without_the_function_is_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "scrm_fake_half_written", types.ModuleType("scrm_fake_half_written"))
-    monkeypatch.setattr(compute, "STAGES", (("alerts", "scrm_fake_half_written", "refresh"),))
-    assert compute.stage_function("alerts") is None
-
-
 def test_workflows_run_after_the_alerts_they_add_to_and_before_the_journeys_that_read_their_cases() -> None:
-    assert compute.STAGES[-1] == ("journey", "scrm.analysis.journey", "refresh")
+    assert compute.STAGE_NAMES[-1] == "journey"
     assert compute.STAGE_NAMES.index("workflows") == compute.STAGE_NAMES.index("alerts") + 1
 
 
@@ -184,7 +158,8 @@ def test_a_changed_rule_runs_only_the_workflows_stage_on_the_next_score(
     calls.clear()
     workflows.save_rule(fresh_db, workflows.Rule("New rule"), actor="admin1")
     compute.run_all(fresh_db)
-    assert calls == ["sentiment", "workflows"]
+    # Then only the journeys, which read what the rules wrote.
+    assert calls == ["sentiment", "workflows", "journey"]
     calls.clear()
     compute.run_all(fresh_db)
     assert calls == ["sentiment"]
@@ -194,8 +169,6 @@ def test_journeys_are_recomputed_when_the_team_works_on_cases(fresh_db: sqlite_u
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from scrm.act import cases
 
-    fakes = {name: _fake_stage(name, calls, writes=name != "sentiment") for name in compute.STAGE_NAMES}
-    monkeypatch.setattr(compute, "stage_function", lambda stage: fakes.get(stage))
     compute.run_all(fresh_db)
     case_id = cases.open_case(fresh_db, queue=cases.RESCUE, subject="Call back", priority="high", actor="ana")
     calls.clear()

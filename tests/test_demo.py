@@ -8,7 +8,6 @@ under a second.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import random
 import re
@@ -27,8 +26,6 @@ from scrm.db import schema as S
 from scrm.db import store
 from scrm.demo import text as demo_text
 from scrm.errors import ConfigError
-
-HAS_IDENTITY = importlib.util.find_spec("scrm.analysis.identity") is not None
 
 SMALL_TARGETS = {S.CUSTOMERS: 5_000, S.ORDERS: 50_000, S.MENTIONS: 100_000, S.SURVEYS: 1_500}
 
@@ -89,7 +86,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sqlite_uti
     """The real demo (scale small) in a file, built once for the module."""
     db = store.open_db(tmp_path_factory.mktemp("demo") / "scrm.db")
     calls: list[tuple[float, str]] = []
-    summary = demo.build_demo(db, seed=7, scale="small", progress=lambda f, m: calls.append((f, m)), link=HAS_IDENTITY)
+    summary = demo.build_demo(db, seed=7, scale="small", progress=lambda f, m: calls.append((f, m)))
     yield db, summary, calls
     db.close()
 
@@ -637,7 +634,6 @@ def test_planted_profiles_carry_the_evidence_for_their_link(small_db: sqlite_uti
         assert location is None or customers[e["customer_id"]][3] not in location
 
 
-@pytest.mark.skipif(not HAS_IDENTITY, reason="scrm.analysis.identity is not there yet: profile linking is not built")
 def test_identity_links_the_planted_profiles_and_not_the_namesakes(small_db: sqlite_utils.Database) -> None:
     story = _story(small_db)["identity"]
     linked = {

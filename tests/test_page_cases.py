@@ -18,17 +18,16 @@ from scrm import auth
 from scrm.act import cases
 from scrm.act import rules as workflows
 from scrm.db import store
+from scrm.demo import casework
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
 MINE = "Negative mention from a customer"
 ROUTER = """
-from pathlib import Path
 import streamlit as st
 from scrm import ui
 st.session_state[ui.ROUTED_KEY] = True
-here = Path(__file__).resolve().parent
-files = [f for f in ("pages/cases.py", "pages/customer.py", "pages/rules.py") if (here / f).is_file()]
+files = ("pages/cases.py", "pages/customer.py", "pages/rules.py")
 st.navigation([st.Page(f, default=(i == 0)) for i, f in enumerate(files)]).run()
 """
 
@@ -60,7 +59,7 @@ def demo_path(scored_demo_path: Path) -> Path:
         # One fresh case nobody has touched: new, not breached, first in the list.
         cases.open_case(db, queue=cases.SUPPORT, subject="Fresh question", priority="low",
                         customer_id=rows[0][2], opened_at=store.utcnow())  # fmt: skip
-        cases.demo_casework(db)
+        casework.demo_casework(db)
     finally:
         db.close()
     return scored_demo_path

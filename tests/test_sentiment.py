@@ -178,7 +178,9 @@ def test_sentiment_file_reads_lines_in_order(tmp_path: Path) -> None:
     out = sentiment.sentiment_file(path)
     assert list(out.columns) == ["text", "lang", "score", "label"]
     assert out["text"].tolist() == ["I love it", "Me encanta", "=cmd|' /C calc'!A0"]
-    csv = sentiment.to_csv(out)
+    from scrm.export.files import scores_to_csv
+
+    csv = scores_to_csv(out)
     assert csv.splitlines()[0] == "text,lang,score,label"
     assert csv.splitlines()[1] == "I love it,en,0.6369,positive"
     assert csv.splitlines()[3].startswith("'=cmd")

@@ -8,8 +8,6 @@ shell are not asserted on here: each has its own test file.
 from __future__ import annotations
 
 import re
-import sys
-import types
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
+from scrm import api, compute
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.db.filters import Filters
@@ -284,8 +283,8 @@ def test_the_first_start_scores_the_new_demo_and_keeps_it_when_scoring_fails(
             raise RuntimeError("internal detail")
         return []
 
-    monkeypatch.setitem(sys.modules, "scrm.demo", types.SimpleNamespace(build_demo=_fake_demo))
-    monkeypatch.setitem(sys.modules, "scrm.compute", types.SimpleNamespace(run_all=fake_run_all))
+    monkeypatch.setattr(api, "build_demo", _fake_demo)
+    monkeypatch.setattr(compute, "run_all", fake_run_all)
     path = tmp_path / "new" / "scrm.db"
     monkeypatch.setenv(store.ENV_DB, str(path))
     at = open_app()

@@ -42,18 +42,18 @@ import sqlite_utils
 from scrm.analysis.identity import MANUAL, METHOD_LABELS
 from scrm.db import audit, store
 from scrm.db import schema as S
-from scrm.errors import NotFound, ScrmError
+from scrm.errors import NotFound, ReviewRefused
 
 log = logging.getLogger(__name__)
 
-# Decisions (the `action` column of link_reviews).
-ACCEPT = "accept"
-REJECT = "reject"
-UNLINK = "unlink"
-LINK = "link"
-MERGE = "merge"
-UNDO = "undo"  # only in the audit log: an undo marks the review reverted
-ACTIONS: tuple[str, ...] = (ACCEPT, REJECT, UNLINK, LINK, MERGE)
+# Decisions (the `action` column of link_reviews), spelled in scrm.db.schema.
+ACCEPT = S.REVIEW_ACCEPT
+REJECT = S.REVIEW_REJECT
+UNLINK = S.REVIEW_UNLINK
+LINK = S.REVIEW_LINK
+MERGE = S.REVIEW_MERGE
+UNDO = S.REVIEW_UNDO  # only in the audit log: an undo marks the review reverted
+ACTIONS: tuple[str, ...] = S.REVIEW_ACTIONS
 ACTION_LABELS: dict[str, str] = {
     ACCEPT: "accepted the suggestion",
     REJECT: "rejected the suggestion",
@@ -71,10 +71,6 @@ MERGED_TABLES: tuple[str, ...] = (S.ORDERS, S.SURVEYS, S.CASES, S.RULE_MATCHES)
 _NOT_FILLED = frozenset({"customer_id", "import_id", "attributes"})
 # The better of two link rows for one profile when a merge brings them together.
 _STATUS_RANK = {S.LINKED: 0, S.SUGGESTED: 1, S.REJECTED: 2}
-
-
-class ReviewRefused(ScrmError):
-    """A decision that cannot be made in the current state (already decided, blocked undo)."""
 
 
 Key = tuple[Any, ...]

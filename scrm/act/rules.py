@@ -53,7 +53,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -61,14 +61,15 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.act import cases
-from scrm.analysis.roles import StageSummary, linked_customers, own_brand, profile_id_sql, table_exists
+from scrm.analysis.roles import linked_customers, profile_id_sql
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import audit, store
 from scrm.db import schema as S
-from scrm.errors import NotFound, ScrmError
+from scrm.db.store import own_brand, table_exists
+from scrm.errors import NotFound, RuleError
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
 STAGE = "workflows"
 # A rule's first run (and any run after a long pause) looks back this far from the newest mention.
@@ -76,27 +77,28 @@ LOOKBACK_DAYS = 30
 PREVIEW_DAYS = 90
 SAMPLE_ROWS = 10
 
-MENTION, CUSTOMER = "mention", "customer"
-TARGETS: tuple[str, ...] = (MENTION, CUSTOMER)
-OPEN_CASE, TAG, SUGGEST_REPLY, RAISE_ALERT = "open_case", "tag", "suggest_reply", "raise_alert"
-ACTIONS: tuple[str, ...] = (OPEN_CASE, TAG, SUGGEST_REPLY, RAISE_ALERT)
-AUTOMATIC, MANUAL = "automatic", "manual"
-MODES: tuple[str, ...] = (AUTOMATIC, MANUAL)
-APPLIED, PROPOSED, DISMISSED = "applied", "proposed", "dismissed"
+# The stored vocabularies, tables and meta keys are spelled in scrm.db.schema; these names stay for callers.
+MENTION, CUSTOMER = S.TARGET_MENTION, S.TARGET_CUSTOMER
+TARGETS: tuple[str, ...] = S.RULE_TARGETS
+OPEN_CASE, TAG, SUGGEST_REPLY, RAISE_ALERT = S.ACTION_OPEN_CASE, S.ACTION_TAG, S.ACTION_SUGGEST_REPLY, S.ACTION_RAISE_ALERT
+ACTIONS: tuple[str, ...] = S.RULE_ACTIONS
+AUTOMATIC, MANUAL = S.MODE_AUTOMATIC, S.MODE_MANUAL
+MODES: tuple[str, ...] = S.RULE_MODES
+APPLIED, PROPOSED, DISMISSED = S.MATCH_APPLIED, S.MATCH_PROPOSED, S.MATCH_DISMISSED
 
-SENTIMENT_LABELS: tuple[str, ...] = ("positive", "neutral", "negative", "unscored")
+SENTIMENT_LABELS: tuple[str, ...] = S.SENTIMENT_LABELS
 ROLE_CHOICES: tuple[str, ...] = ("influencer", "advocate", "ambassador", "detractor")
-SEVERITIES: tuple[str, ...] = ("high", "medium")
+SEVERITIES: tuple[str, ...] = S.ALERT_SEVERITIES
 PRIORITIES: tuple[str, ...] = cases.PRIORITIES
 RESCUE, THANK_YOU, SUPPORT = cases.RESCUE, cases.THANK_YOU, cases.SUPPORT
 RESOLVED = cases.RESOLVED
-RULE_ALERT = "rule"
+RULE_ALERT = S.ALERT_RULE
 
-ROLES_TABLE = "roles"
-CUSTOMER_VALUE = "customer_value"
-MENTION_TOPICS = "mention_topics"
-ALERTS = "alerts"
-DEFAULTS_KEY = "workflow_default_rules"  # meta: the default rules were installed once
+ROLES_TABLE = S.ROLES
+CUSTOMER_VALUE = S.CUSTOMER_VALUE
+MENTION_TOPICS = S.MENTION_TOPICS
+ALERTS = S.ALERTS
+DEFAULTS_KEY = S.META_DEFAULT_RULES  # meta: the default rules were installed once
 
 LIST_CONDITIONS = ("sentiment", "langs", "roles", "rfm_segments", "topics", "platforms", "keywords", "kinds")
 BOOL_CONDITIONS = ("own_brand", "exclude_brand_posts")
@@ -111,10 +113,6 @@ ACTION_PARAMS: dict[str, tuple[str, ...]] = {
     SUGGEST_REPLY: ("template", "priority", "subject"),
     RAISE_ALERT: ("severity",),
 }
-
-
-class RuleError(ScrmError):
-    """A workflow rule is not valid, or a decision cannot be made."""
 
 
 @dataclass(frozen=True)
@@ -224,9 +222,7 @@ def validate(rule: Rule) -> Rule:
         elif key == "clv_decile_min":
             conditions[key] = int(_number(name, key, value, 1, 10, "Use a whole number from 1 to 10 (10 = the top 10% by lifetime value).", integer=True))
         elif key == "rfm_segments":
-            from scrm.analysis.value import RFM_SEGMENTS
-
-            conditions[key] = _choices(name, key, _strings(name, key, value, '["At Risk"]'), RFM_SEGMENTS, "an RFM segment", lower=False)
+            conditions[key] = _choices(name, key, _strings(name, key, value, '["At Risk"]'), S.RFM_SEGMENTS, "an RFM segment", lower=False)
         elif key == "kinds":
             conditions[key] = _choices(name, key, _strings(name, key, value, '["review"]'), S.MENTION_KINDS, "a kind of mention")
         elif key == "visibility":
@@ -354,12 +350,12 @@ def describe(rule: Rule, topic_labels: Mapping[str, str] | None = None) -> str:
 
 def topic_labels(db: sqlite_utils.Database) -> dict[str, str]:
     """Theme id -> label (table ``topics``), for describing rules and filling the form."""
-    if not table_exists(db, "topics"):
+    if not table_exists(db, S.TOPICS):
         return {}
-    cols = {r[1] for r in db.execute('PRAGMA table_info("topics")').fetchall()}
+    cols = {r[1] for r in db.execute(f'PRAGMA table_info("{S.TOPICS}")').fetchall()}
     if not {"topic_id", "label"} <= cols:
         return {}
-    return {str(t): str(label) for t, label in db.execute('SELECT topic_id, label FROM "topics"').fetchall()}
+    return {str(t): str(label) for t, label in db.execute(f'SELECT topic_id, label FROM "{S.TOPICS}"').fetchall()}
 
 
 def describe_action(rule: Rule) -> str:
@@ -413,7 +409,7 @@ def get_rule(db: sqlite_utils.Database, rule_id: int) -> Rule:
 
 def _invalidate_stage(db: sqlite_utils.Database) -> None:
     """Make the next ``score`` run the workflows stage although no data changed (a rule did)."""
-    db.execute(f"DELETE FROM {S.META} WHERE key = ?", [f"computed_{STAGE}_version"])
+    db.execute(f"DELETE FROM {S.META} WHERE key = ?", [S.META_COMPUTED_VERSION.format(STAGE)])
 
 
 def save_rule(db: sqlite_utils.Database, rule: Rule, *, actor: str, role: str | None = None) -> int:
@@ -815,8 +811,7 @@ def refresh(db: sqlite_utils.Database, progress: Progress | None = None) -> Stag
     """Run every enabled rule on the mentions posted since its watermark (the compute stage ``workflows``).
 
     Automatic rules act and record ``applied`` matches; manual rules record
-    ``proposed`` ones for a person. Ends by refreshing the rule alerts and, on
-    the demo, by simulating the team's past casework (:func:`scrm.act.cases.demo_casework`).
+    ``proposed`` ones for a person. Ends by refreshing the rule alerts.
 
     >>> db = store.open_db(":memory:")
     >>> refresh(db).message
@@ -888,9 +883,6 @@ def refresh(db: sqlite_utils.Database, progress: Progress | None = None) -> Stag
         )
     report(0.9, "Refreshing the rule alerts")
     sync_rule_alerts(db)
-    if store.is_demo(db):
-        report(0.95, "Simulating the team's past casework on the demo")
-        cases.demo_casework(db)
     report(1.0, "Rules done")
     log.info("workflows: %s", message)
     return StageSummary(STAGE, counts.matches, time.perf_counter() - started, message)

@@ -53,23 +53,21 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.analysis.roles import (
-    Progress,
-    StageSummary,
     clv_deciles,
     linked_customers,
-    own_brand,
     resolve_as_of,
-    table_exists,
 )
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
+from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-ALERTS = "alerts"
-TOPICS = "topics"
-MENTION_TOPICS = "mention_topics"
+ALERTS = S.ALERTS
+TOPICS = S.TOPICS
+MENTION_TOPICS = S.MENTION_TOPICS
 
 BASELINE_DAYS = 28
 MIN_BASELINE_DAYS = 14

@@ -28,7 +28,6 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -37,19 +36,19 @@ import numpy as np
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.errors import ConfigError, NotFound
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
-# Link methods (the `method` column of links).
-EMAIL = "email"
-HANDLE = "handle"
-NAME_CITY = "name_city"
-MANUAL = "manual"
+# Link methods (the `method` column of links), spelled in scrm.db.schema.
+EMAIL = S.METHOD_EMAIL
+HANDLE = S.METHOD_HANDLE
+NAME_CITY = S.METHOD_NAME_CITY
+MANUAL = S.METHOD_MANUAL
 METHOD_LABELS: dict[str, str] = {
     EMAIL: "email",
     HANDLE: "handle",
@@ -296,7 +295,7 @@ _PROFILE_COLUMNS = (
     "first_seen",
     "last_seen",
 )
-_TEMP_PROFILES = "scrm_identity_profiles"
+_TEMP_PROFILES = S.IDENTITY_PROFILES_TEMP
 
 
 def _latest(expr: str) -> str:
@@ -794,3 +793,25 @@ def links_for_customer(
                  l.confidence DESC, l.profile_id
     """
     return list(db.query(sql, [customer_id]))
+
+
+STAGE = "identity"
+# Imports of these kinds change the profiles or their links (the CLI and the Data page say so).
+LINKING_KINDS: frozenset[str] = frozenset({S.MENTIONS, S.CUSTOMERS})
+
+
+def refresh(db: sqlite_utils.Database, *, progress: Progress | None = None) -> StageSummary:
+    """The compute stage ``identity``: :func:`link_profiles` after every change of the data.
+
+    Whatever brought new mentions or customers (the Data page, ``python -m
+    scrm import``, a live source), the next score rebuilds the profiles and
+    proposes their links before roles and journeys read them.
+
+    Its rows are the profiles; its message is :meth:`LinkSummary.summary`.
+
+    >>> db = store.open_db(":memory:")
+    >>> refresh(db).message
+    'Linked 0 profiles to customers; no suggestions wait for review.'
+    """
+    summary = link_profiles(db, progress=progress)
+    return StageSummary(STAGE, summary.profiles, summary.seconds, summary.summary())

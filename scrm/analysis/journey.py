@@ -77,28 +77,26 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from scrm.act.cases import RESCUE, RESOLVED, SUPPORT, THANK_YOU
 from scrm.analysis.roles import (
-    Progress,
-    StageSummary,
     linked_customers,
-    own_brand,
     profile_id_sql,
     resolve_as_of,
-    table_exists,
 )
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
+from scrm.db.store import own_brand, table_exists
 
 log = logging.getLogger(__name__)
 
-JOURNEY = "journey"
-JOURNEY_TRANSITIONS = "journey_transitions"
-FEEDBACK_PHASES = "feedback_phases"
+JOURNEY = S.JOURNEY
+JOURNEY_TRANSITIONS = S.JOURNEY_TRANSITIONS
+FEEDBACK_PHASES = S.FEEDBACK_PHASES
 CASES = S.CASES
+RESCUE, THANK_YOU, SUPPORT, RESOLVED = S.QUEUE_RESCUE, S.QUEUE_THANK_YOU, S.QUEUE_SUPPORT, S.CASE_RESOLVED
 
-STAGES = ("aware", "engaged", "first_purchase", "repeat", "advocate", "at_risk", "lapsed")
-PHASES = ("pre_purchase", "purchase_delivery", "post_purchase", "support", "lapsed")
+STAGES = S.JOURNEY_STAGES
+PHASES = S.JOURNEY_PHASES
 
 LAPSED_DAYS = 365
 AT_RISK_FACTOR = 1.5

@@ -3,7 +3,7 @@
 :func:`refresh` writes the derived table ``roles``: one row per social
 profile (brand accounts excluded) with four scores in [0, 1], the components
 each score is made of, a primary ``role`` and the ``relation`` of the author
-to the own brand (meta ``own_brand``, default the most-mentioned brand).
+to the own brand (:func:`scrm.db.store.own_brand`: meta ``own_brand``, default the most-mentioned brand).
 
 Components (all in [0, 1]; constants below are the documented scales):
 
@@ -53,23 +53,22 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from scrm.compute import StageSummary  # one summary type for every stage
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
+from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
-ROLES = "roles"
-CUSTOMER_VALUE = "customer_value"
+ROLES = S.ROLES
+CUSTOMER_VALUE = S.CUSTOMER_VALUE
 
 REACH_FULL = 1_000_000
 ENGAGEMENT_FULL = 10_000
@@ -87,8 +86,9 @@ DETRACTOR_MIN = 0.25
 ADVOCATE_MIN = 0.25
 INFLUENCER_MIN = 0.75
 
-ROLE_NAMES = ("ambassador", "detractor", "advocate", "influencer", "none")
-RELATIONS = ("prospect", "customer", "former_customer")
+# Stored in roles.role and roles.relation; spelled in scrm.db.schema.
+ROLE_NAMES = S.ROLE_NAMES
+RELATIONS = S.RELATIONS
 
 
 
@@ -115,10 +115,6 @@ _NOT_RECOMMEND = re.compile(
 # --- helpers shared by roles, journey and alerts ---------------------------------------
 
 
-def table_exists(db: sqlite_utils.Database, table: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone() is not None
-
-
 def resolve_as_of(db: sqlite_utils.Database, as_of: str | None) -> str:
     """The analysis date as ``YYYY-MM-DDTHH:MM:SS``: the end of day ``as_of``, or of the latest order or mention.
 
@@ -142,17 +138,6 @@ def resolve_as_of(db: sqlite_utils.Database, as_of: str | None) -> str:
         return store.utcnow()
     # The end of the latest day, so that day counts whole (the demo's anchor is 23:59:59).
     return str(row[0])[:10] + "T23:59:59"
-
-
-def own_brand(db: sqlite_utils.Database) -> str | None:
-    """Meta ``own_brand``, else the brand named by most mentions (None when no mention names one)."""
-    brand = store.get_meta(db, "own_brand")
-    if brand:
-        return brand
-    row = db.execute(
-        f"SELECT brand FROM {S.MENTIONS} WHERE trim(coalesce(brand, '')) <> '' GROUP BY brand ORDER BY count(*) DESC, brand LIMIT 1"
-    ).fetchone()
-    return None if row is None else str(row[0])
 
 
 def linked_customers(db: sqlite_utils.Database) -> pd.DataFrame:

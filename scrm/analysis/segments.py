@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,19 +56,18 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from scrm.compute import StageSummary  # one summary type for every stage
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
-from scrm.errors import ScrmError
+from scrm.errors import NotEnoughCustomers
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
-# Derived tables written here and read (candidates for scrm/db/schema.py).
-SEGMENTS = "segments"
-SEGMENT_PROFILES = "segment_profiles"
-CUSTOMER_VALUE = "customer_value"
+# Derived tables written here and read (spelled in scrm.db.schema).
+SEGMENTS = S.SEGMENTS
+SEGMENT_PROFILES = S.SEGMENT_PROFILES
+CUSTOMER_VALUE = S.CUSTOMER_VALUE
 
 K_RANGE = (2, 8)
 SILHOUETTE_SAMPLE = 4000
@@ -91,10 +90,6 @@ _PLATFORM_NAMES = {
     "google_reviews": "Google reviews",
     "forum": "forums",
 }
-
-
-class NotEnoughCustomers(ScrmError):
-    """There are too few customers with features to form segments."""
 
 
 

@@ -46,7 +46,7 @@ import re
 import time
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,18 +58,17 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
-from scrm.compute import StageSummary  # one summary type for every stage
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
-# Derived tables written here (candidates for scrm/db/schema.py).
-TOPICS = "topics"
-MENTION_TOPICS = "mention_topics"
-TOPIC_MODELS = "topic_models"
+# Derived tables written here (spelled in scrm.db.schema).
+TOPICS = S.TOPICS
+MENTION_TOPICS = S.MENTION_TOPICS
+TOPIC_MODELS = S.TOPIC_MODELS
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
 DEFAULT_TOPICS = 8
@@ -392,7 +391,7 @@ def _load_mentions(db: sqlite_utils.Database, until: str) -> tuple[pd.DataFrame,
             FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
             WHERE coalesce(m.from_brand, 0) = 0 AND m.posted_at <= ?
         """
-        source = "sentiment"
+        source = S.SENTIMENT
     else:
         sql = f"""
             SELECT mention_id, text, posted_at, lower(trim(lang)) AS lang, NULL AS sentiment
@@ -458,7 +457,7 @@ def refresh(
         return StageSummary("topics", 0, time.perf_counter() - started, "No mentions yet: no themes.")
     step(0.0, "Reading mentions")
     mentions, source = _load_mentions(db, until)
-    if source != "sentiment":
+    if source != S.SENTIMENT:
         notes.append("no sentiment scores yet: languages from mentions.lang, average sentiment left empty")
     mentions["lang"] = mentions["lang"].astype(object).where(mentions["lang"].notna(), None)
     stored = _stored_models(db)

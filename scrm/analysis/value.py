@@ -37,7 +37,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,17 +45,16 @@ import pandas as pd
 import sqlite_utils
 from scipy import optimize, special
 
-from scrm.compute import StageSummary  # one summary type for every stage
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
-from scrm.errors import ConfigError, ScrmError
+from scrm.errors import ConfigError, NotEnoughData, NotFittedError
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 ArrayLike = Any  # numbers, numpy arrays or pandas Series
 
-CUSTOMER_VALUE = "customer_value"
+CUSTOMER_VALUE = S.CUSTOMER_VALUE
 WEEK_DAYS = 7.0
 CLV_MONTHS = 12
 # 12 months of 52/12 weeks: the CLV horizon is the same 52 weeks as expected_purchases_52w.
@@ -74,20 +72,9 @@ SEASON_MONTHS = 2
 SEASONAL_MIN_SHARE = 0.8
 SEASONAL_MIN_TENURE_DAYS = 300
 
-FREQUENCY_CLASSES = ("frequent", "sporadic", "seasonal", "one-off")
-RFM_SEGMENTS = (
-    "Champions",
-    "Loyal",
-    "Potential Loyalists",
-    "New Customers",
-    "Promising",
-    "Need Attention",
-    "About to Sleep",
-    "At Risk",
-    "Can't Lose Them",
-    "Hibernating",
-    "Lost",
-)
+# Stored in customer_value; spelled in scrm.db.schema.
+FREQUENCY_CLASSES = S.FREQUENCY_CLASSES
+RFM_SEGMENTS = S.RFM_SEGMENTS
 
 # R score (rows, 1..5) x FM score (columns, 1..5) -> segment. FM = the mean of
 # the F and M scores rounded half up. The grid is the widely used RFM
@@ -111,14 +98,6 @@ RFM_GRID: dict[int, tuple[str, str, str, str, str]] = {
     2: ("Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"),
     1: ("Lost", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"),
 }
-
-
-class NotFittedError(ScrmError, ValueError):
-    """A model was asked to predict before it was fitted."""
-
-
-class NotEnoughData(ScrmError):
-    """There are too few customers or repeat purchases to fit a CLV model."""
 
 
 

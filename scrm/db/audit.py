@@ -21,21 +21,22 @@ import sqlite_utils
 from scrm.db import schema as S
 from scrm.db import store
 
-# The actions the log knows; the page filters on them.
-IMPORT = "import"
-EXPORT = "export"
-ERASE = "erase"
-PURGE = "purge"
-RULE = "rule"
-LINK = "link"
-CASE = "case"
-SETTINGS = "settings"
-LOGIN = "login"
-ACTIONS: tuple[str, ...] = (IMPORT, EXPORT, ERASE, PURGE, RULE, LINK, CASE, SETTINGS, LOGIN)
+# The actions the log knows (the page filters on them) and the actors that
+# are not people, spelled in scrm.db.schema.
+IMPORT = S.AUDIT_IMPORT
+EXPORT = S.AUDIT_EXPORT
+ERASE = S.AUDIT_ERASE
+PURGE = S.AUDIT_PURGE
+RULE = S.AUDIT_RULE
+LINK = S.AUDIT_LINK
+CASE = S.AUDIT_CASE
+SETTINGS = S.AUDIT_SETTINGS
+LOGIN = S.AUDIT_LOGIN
+ACTIONS: tuple[str, ...] = S.AUDIT_ACTIONS
 
-LOCAL = "local"
-CLI = "cli"
-RULES_ACTOR = "rules"
+LOCAL = S.ACTOR_LOCAL
+CLI = S.ACTOR_CLI
+RULES_ACTOR = S.ACTOR_RULES
 
 
 def record(

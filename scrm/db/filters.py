@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from scrm.db import schema as S
 from scrm.errors import ConfigError
 
 # Query parameter names: a contract for shared links.
@@ -77,7 +78,7 @@ def _date_clauses(column: str, f: Filters, params: list[Any]) -> list[str]:
     return clauses
 
 
-def mentions_where(f: Filters, alias: str = "mentions", *, sentiment_alias: str | None = None) -> tuple[str, list[Any]]:
+def mentions_where(f: Filters, alias: str = S.MENTIONS, *, sentiment_alias: str | None = None) -> tuple[str, list[Any]]:
     """A WHERE clause (without the keyword; "1" when empty) and its parameters for mentions.
 
     The language filter uses the detected language (``sentiment.lang``) when
@@ -97,7 +98,7 @@ def mentions_where(f: Filters, alias: str = "mentions", *, sentiment_alias: str 
     return (" AND ".join(clauses) or "1"), params
 
 
-def orders_where(f: Filters, alias: str = "orders") -> tuple[str, list[Any]]:
+def orders_where(f: Filters, alias: str = S.ORDERS) -> tuple[str, list[Any]]:
     """A WHERE clause and parameters for orders (dates only; segments filter customers).
 
     >>> orders_where(Filters(date_to="2024-01-31"))
@@ -112,7 +113,7 @@ def segment_where(f: Filters, customer_column: str) -> tuple[str, list[Any]]:
     """A clause keeping customers of the selected segment (table ``segments``), or "1"."""
     if f.segment is None:
         return "1", []
-    return f"{customer_column} IN (SELECT customer_id FROM segments WHERE segment_id = ?)", [f.segment]
+    return f"{customer_column} IN (SELECT customer_id FROM {S.SEGMENTS} WHERE segment_id = ?)", [f.segment]
 
 
 def to_query(f: Filters) -> dict[str, str]:
@@ -132,6 +133,80 @@ def to_query(f: Filters) -> dict[str, str]:
     if f.segment is not None:
         out[Q_SEGMENT] = str(f.segment)
     return out
+
+
+LANGUAGE_NAMES = {
+    "en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "pl": "Polish", "sv": "Swedish",
+}  # fmt: skip
+PLATFORM_NAMES = {
+    "twitter": "X (Twitter)", "tiktok": "TikTok", "youtube": "YouTube", "linkedin": "LinkedIn",
+    "google_reviews": "Google reviews", "trustpilot": "Trustpilot",
+}  # fmt: skip
+
+
+def language_label(code: str) -> str:
+    """``English`` for ``en``; unknown codes as they are."""
+    return LANGUAGE_NAMES.get(code.lower(), code)
+
+
+def platform_label(platform: str) -> str:
+    """``X (Twitter)`` for ``twitter``, ``Google reviews`` for ``google_reviews``."""
+    return PLATFORM_NAMES.get(platform.lower(), platform.replace("_", " ").capitalize())
+
+
+def format_day(day: str) -> str:
+    """``2026-10-01`` as ``1 Oct 2026``.
+
+    >>> format_day("2026-10-01")
+    '1 Oct 2026'
+    """
+    d = date.fromisoformat(day[:10])
+    return f"{d.day} {d:%b %Y}"
+
+
+def describe(f: Filters, *, labelled: bool = False) -> str:
+    """The filters in words: the one place that phrases a :class:`Filters`.
+
+    By default the short form of captions under the sidebar's choices
+    (platforms and languages by name, "All data" when none is set).
+    ``labelled=True`` names each filter as it is stored, for the stakeholder
+    report's footer ("no filters" when none is set).
+
+    >>> describe(Filters(date_from="2026-01-01", platforms=("twitter",)))
+    'From 2026-01-01 · X (Twitter)'
+    >>> describe(Filters(brands=("Velora",), segment=2), labelled=True)
+    'brand Velora; segment 2'
+    """
+    if labelled:
+        parts = []
+        if f.date_from or f.date_to:
+            parts.append(
+                f"from {format_day(f.date_from) if f.date_from else 'the first record'} "
+                f"to {format_day(f.date_to) if f.date_to else 'the last record'}"
+            )
+        for label, values in (("brand", f.brands), ("platform", f.platforms), ("language", f.langs)):
+            if values:
+                parts.append(f"{label} {', '.join(values)}")
+        if f.segment is not None:
+            parts.append(f"segment {f.segment}")
+        return "; ".join(parts) or "no filters"
+    parts = []
+    if f.date_from and f.date_to:
+        parts.append(f"{f.date_from} to {f.date_to}")
+    elif f.date_from:
+        parts.append(f"From {f.date_from}")
+    elif f.date_to:
+        parts.append(f"Until {f.date_to}")
+    if f.brands:
+        parts.append(", ".join(f.brands))
+    if f.platforms:
+        parts.append(", ".join(platform_label(p) for p in f.platforms))
+    if f.langs:
+        parts.append(", ".join(language_label(c) for c in f.langs))
+    if f.segment is not None:
+        parts.append(f"segment {f.segment}")
+    return " · ".join(parts) or "All data"
 
 
 def from_query(query: Mapping[str, str]) -> Filters:

@@ -1,5 +1,7 @@
-"""Tables, canonical columns, types and synonyms: one source for the store,
-the importers, the docs and the tests.
+"""Tables, canonical columns, types and synonyms, meta keys and stored
+vocabularies: one source for the store, the importers, the analysis, the
+docs and the tests. A table name, meta key or stored value is spelled here
+once and referenced elsewhere as ``S.NAME`` (``from scrm.db import schema as S``).
 
 Canonical columns are what an import maps a file's headers onto. Synonyms are
 matched case- and accent-insensitively after punctuation is folded to spaces,
@@ -34,6 +36,26 @@ CASE_EVENTS = "case_events"
 MENTION_TAGS = "mention_tags"
 LINK_REVIEWS = "link_reviews"
 AUDIT_LOG = "audit_log"
+# Derived tables: rebuilt from the stored data by the compute stages
+# (``store.replace_table``), never migrated; their columns follow the frames
+# the stages write. Each is written by the stage named after it.
+CUSTOMER_VALUE = "customer_value"  # scrm.analysis.value
+TOPICS = "topics"  # scrm.analysis.topics: one row per theme
+MENTION_TOPICS = "mention_topics"  # scrm.analysis.topics: the theme of each mention
+TOPIC_MODELS = "topic_models"  # scrm.analysis.topics: the fitted model per language
+SEGMENTS = "segments"  # scrm.analysis.segments: the segment of each customer
+SEGMENT_PROFILES = "segment_profiles"  # scrm.analysis.segments: one row per segment
+ROLES = "roles"  # scrm.analysis.roles
+ALERTS = "alerts"  # scrm.analysis.alerts, and the rule alerts of scrm.act.rules
+JOURNEY = "journey"  # scrm.analysis.journey: each customer's stage now
+JOURNEY_TRANSITIONS = "journey_transitions"  # scrm.analysis.journey
+FEEDBACK_PHASES = "feedback_phases"  # scrm.analysis.journey
+# Caches and indexes: rebuilt on demand, never data of their own.
+PAGE_SUMMARIES = "page_summaries"  # scrm.views.data: stored answers per data version
+MENTIONS_FTS = "mentions_fts"  # scrm.db.search: the full-text index of mentions (FTS5)
+MENTIONS_FTS_STATE = "mentions_fts_state"  # scrm.db.search: what the index was built from
+# A temporary table of one identity run (scrm.analysis.identity), gone with the connection.
+IDENTITY_PROFILES_TEMP = "scrm_identity_profiles"
 
 KINDS: tuple[str, ...] = (CUSTOMERS, ORDERS, MENTIONS, SURVEYS)
 
@@ -619,3 +641,90 @@ LINK_THRESHOLD = 0.85
 # Values the `kind` and `visibility` columns of mentions take.
 MENTION_KINDS = ("post", "reply", "share", "review", "dm", "forum")
 VISIBILITIES = ("public", "private")
+
+# --- meta keys: one row each in `meta` ------------------------------------------------------
+META_SCHEMA_VERSION = "schema_version"  # the schema the file was migrated to
+META_DATA_VERSION = "data_version"  # bumped by every write: the cache key of derived data
+META_WORK_VERSION = "work_version"  # the writes that were the team's own work (store.input_version)
+META_DEMO = "demo"  # "1" when the database holds the demo dataset
+META_DEMO_STORY = "demo_story"  # JSON of what the demo planted (scrm.demo)
+META_DEMO_CASEWORK = "demo_casework"  # "1" once the demo team's past casework was simulated
+META_OWN_BRAND = "own_brand"  # the brand whose CRM this is (store.own_brand)
+META_DEFAULT_RULES = "workflow_default_rules"  # "1" once the default workflow rules were installed
+META_RETENTION_MONTHS = "retention_months"  # the retention setting (scrm.privacy.requests)
+META_PRIVACY_SALT = "privacy_salt"  # the salt of masked values (scrm.privacy.masking)
+# Key patterns, filled with str.format.
+META_SLA_HOURS = "sla_hours_{}"  # a case priority's hours to the deadline (scrm.act.cases)
+META_COMPUTED_VERSION = "computed_{}_version"  # the input version a compute stage last ran on
+# What "start empty" forgets: the demo's markers and the brand it set.
+DEMO_META_KEYS: tuple[str, ...] = (META_DEMO, META_DEMO_STORY, META_OWN_BRAND)
+
+# --- stored vocabularies: the values some columns take ------------------------------------------
+# Sentiment labels (sentiment.label): "unscored" when no model reads the language.
+POSITIVE, NEUTRAL, NEGATIVE, UNSCORED = "positive", "neutral", "negative", "unscored"
+SENTIMENT_LABELS: tuple[str, ...] = (POSITIVE, NEUTRAL, NEGATIVE, UNSCORED)
+SCORED_LABELS: tuple[str, ...] = (POSITIVE, NEUTRAL, NEGATIVE)
+
+# Case priorities, statuses and queues (cases.priority, .status, .queue).
+HIGH, MEDIUM, LOW = "high", "medium", "low"
+PRIORITIES: tuple[str, ...] = (HIGH, MEDIUM, LOW)
+CASE_NEW, CASE_IN_PROGRESS, CASE_WAITING, CASE_RESOLVED = "new", "in progress", "waiting", "resolved"
+CASE_STATUSES: tuple[str, ...] = (CASE_NEW, CASE_IN_PROGRESS, CASE_WAITING, CASE_RESOLVED)
+QUEUE_RESCUE, QUEUE_THANK_YOU, QUEUE_SUPPORT = "rescue", "thank-you", "support"
+QUEUES: tuple[str, ...] = (QUEUE_RESCUE, QUEUE_THANK_YOU, QUEUE_SUPPORT)
+# What a row of a case's history records (case_events.event).
+EVENT_OPENED, EVENT_STATUS, EVENT_ASSIGNEE, EVENT_PRIORITY, EVENT_NOTE = "opened", "status", "assignee", "priority", "note"
+
+# Workflow rules (rules.target, .action, .mode) and what became of a match (rule_matches.status).
+TARGET_MENTION, TARGET_CUSTOMER = "mention", "customer"
+RULE_TARGETS: tuple[str, ...] = (TARGET_MENTION, TARGET_CUSTOMER)
+ACTION_OPEN_CASE, ACTION_TAG, ACTION_SUGGEST_REPLY, ACTION_RAISE_ALERT = "open_case", "tag", "suggest_reply", "raise_alert"
+RULE_ACTIONS: tuple[str, ...] = (ACTION_OPEN_CASE, ACTION_TAG, ACTION_SUGGEST_REPLY, ACTION_RAISE_ALERT)
+MODE_AUTOMATIC, MODE_MANUAL = "automatic", "manual"
+RULE_MODES: tuple[str, ...] = (MODE_AUTOMATIC, MODE_MANUAL)
+MATCH_APPLIED, MATCH_PROPOSED, MATCH_DISMISSED = "applied", "proposed", "dismissed"
+MATCH_STATUSES: tuple[str, ...] = (MATCH_APPLIED, MATCH_PROPOSED, MATCH_DISMISSED)
+
+# Alert kinds (alerts.kind): spikes of volume or negative sentiment, VIP detractors, workflow rules.
+ALERT_VOLUME, ALERT_NEGATIVE, ALERT_VIP_DETRACTOR, ALERT_RULE = "volume", "negative", "vip_detractor", "rule"
+ALERT_KINDS: tuple[str, ...] = (ALERT_VOLUME, ALERT_NEGATIVE, ALERT_VIP_DETRACTOR, ALERT_RULE)
+ALERT_SEVERITIES: tuple[str, ...] = (HIGH, MEDIUM)  # alerts.severity
+
+# Link methods (links.method); statuses are LINKED, SUGGESTED, REJECTED above.
+METHOD_EMAIL, METHOD_HANDLE, METHOD_NAME_CITY, METHOD_MANUAL = "email", "handle", "name_city", "manual"
+LINK_METHODS: tuple[str, ...] = (METHOD_EMAIL, METHOD_HANDLE, METHOD_NAME_CITY, METHOD_MANUAL)
+# Identity review decisions (link_reviews.action); an undo is only in the audit log.
+REVIEW_ACCEPT, REVIEW_REJECT, REVIEW_UNLINK, REVIEW_LINK, REVIEW_MERGE = "accept", "reject", "unlink", "link", "merge"
+REVIEW_UNDO = "undo"
+REVIEW_ACTIONS: tuple[str, ...] = (REVIEW_ACCEPT, REVIEW_REJECT, REVIEW_UNLINK, REVIEW_LINK, REVIEW_MERGE)
+
+# Audit log actions (audit_log.action) and the actors that are not people (audit_log.actor,
+# case_events.actor): `local` when access control is off, the command line, workflow rules.
+AUDIT_IMPORT, AUDIT_EXPORT, AUDIT_ERASE, AUDIT_PURGE = "import", "export", "erase", "purge"
+AUDIT_RULE, AUDIT_LINK, AUDIT_CASE, AUDIT_SETTINGS, AUDIT_LOGIN = "rule", "link", "case", "settings", "login"
+AUDIT_ACTIONS: tuple[str, ...] = (
+    AUDIT_IMPORT, AUDIT_EXPORT, AUDIT_ERASE, AUDIT_PURGE, AUDIT_RULE, AUDIT_LINK, AUDIT_CASE, AUDIT_SETTINGS, AUDIT_LOGIN,
+)  # fmt: skip
+ACTOR_LOCAL, ACTOR_CLI, ACTOR_RULES = "local", "cli", "rules"
+
+# Author roles and their relation to the shop (roles.role, .relation).
+ROLE_NAMES: tuple[str, ...] = ("ambassador", "detractor", "advocate", "influencer", "none")
+RELATIONS: tuple[str, ...] = ("prospect", "customer", "former_customer")
+# Journey stages (journey.stage, journey_transitions.from_stage/.to_stage) and feedback phases (feedback_phases.phase).
+JOURNEY_STAGES: tuple[str, ...] = ("aware", "engaged", "first_purchase", "repeat", "advocate", "at_risk", "lapsed")
+JOURNEY_PHASES: tuple[str, ...] = ("pre_purchase", "purchase_delivery", "post_purchase", "support", "lapsed")
+# Purchase frequency classes and RFM segments (customer_value.frequency_class, .rfm_segment).
+FREQUENCY_CLASSES: tuple[str, ...] = ("frequent", "sporadic", "seasonal", "one-off")
+RFM_SEGMENTS: tuple[str, ...] = (
+    "Champions",
+    "Loyal",
+    "Potential Loyalists",
+    "New Customers",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Can't Lose Them",
+    "Hibernating",
+    "Lost",
+)

@@ -30,6 +30,7 @@ import json
 import logging
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,10 +44,10 @@ from scrm.db.filters import Filters, mentions_where
 
 log = logging.getLogger(__name__)
 
-FTS_TABLE = "mentions_fts"
+FTS_TABLE = S.MENTIONS_FTS
 # One row per setting of the index; its own table so that the index never
 # writes to ``meta`` (whose writes bump the data version).
-FTS_STATE = "mentions_fts_state"
+FTS_STATE = S.MENTIONS_FTS_STATE
 DEFAULT_LIMIT = 200
 # Words longer than this are not words a person searches for; the cap also
 # bounds the size of the MATCH expression built from a pasted text.
@@ -57,7 +58,7 @@ MAX_TERM_CHARS = 64
 # hyphens, colons) separates words, as the FTS5 unicode61 tokenizer does.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
-SENTIMENT_LABELS = ("positive", "neutral", "negative", "unscored")
+SENTIMENT_LABELS = S.SENTIMENT_LABELS
 
 
 @dataclass(frozen=True)
@@ -329,3 +330,100 @@ def parse_words(value: str | None) -> pd.DataFrame:
     frame = pd.DataFrame(pairs, columns=["word", "weight"]).astype({"word": object, "weight": "float64"})
     order = frame["weight"].abs().sort_values(ascending=False, kind="stable").index
     return frame.loc[order].reset_index(drop=True)
+
+
+# --- customers: by name, e-mail or handle (the Customer 360 and privacy requests) ---------------------
+
+# Customers a search lists at most.
+CUSTOMER_SEARCH_LIMIT = 20
+_FOLD = "scrm_fold"
+
+
+def fold_text(value: object) -> str:
+    """Lower-case text without accents, as the search compares it.
+
+    >>> fold_text("  José ÑÚÑEZ ")
+    'jose nunez'
+    """
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKD", str(value))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().strip()
+
+
+def _register_fold(db: sqlite_utils.Database) -> None:
+    # SQLite's LIKE folds ASCII case only; a Python function folds accents too.
+    db.conn.create_function(_FOLD, 1, lambda v: None if v is None else fold_text(v), deterministic=True)
+
+
+def like_pattern(text: str) -> str:
+    """A ``LIKE ... ESCAPE '\\'`` pattern matching ``text`` anywhere, its wildcards taken literally.
+
+    >>> like_pattern("50%_off")
+    '%50\\\\%\\\\_off%'
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_customers(db: sqlite_utils.Database, text: str, limit: int = CUSTOMER_SEARCH_LIMIT) -> pd.DataFrame:
+    """Customers whose name, e-mail or a handle contains ``text`` (case- and accent-insensitive).
+
+    Handles are those on the customer record (``twitter``, ``instagram``...) and
+    those of social profiles linked to the customer (status ``linked``); a
+    leading ``@`` is ignored. Best matches first: exact, then starts-with, then
+    contains; ties by name. Columns: customer_id, name, email, city, account, matched_on.
+    Blank text gives no rows.
+    """
+    columns = ["customer_id", "name", "email", "city", "account", "matched_on"]
+    needle = fold_text(text)
+    handle_needle = needle.lstrip("@").strip()
+    if not needle or not handle_needle:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    _register_fold(db)
+    pattern, handle_pattern = like_pattern(needle), like_pattern(handle_needle)
+    handle_cols = [c for c in S.HANDLE_PLATFORMS if c in S.STORED_COLUMNS[S.CUSTOMERS]]
+    own_handles = "".join(
+        f"""UNION ALL
+            SELECT c.customer_id, 'handle', {_FOLD}(ltrim(c.{c}, '@'))
+              FROM {S.CUSTOMERS} c WHERE {_FOLD}(ltrim(c.{c}, '@')) LIKE :hpat ESCAPE '\\'
+            """
+        for c in handle_cols
+    )
+    sql = f"""
+        WITH hits AS (
+            SELECT c.customer_id, 'name' AS matched_on, {_FOLD}(c.name) AS value
+              FROM {S.CUSTOMERS} c WHERE {_FOLD}(c.name) LIKE :pat ESCAPE '\\'
+            UNION ALL
+            SELECT c.customer_id, 'e-mail', {_FOLD}(c.email)
+              FROM {S.CUSTOMERS} c WHERE {_FOLD}(c.email) LIKE :pat ESCAPE '\\'
+            {own_handles}UNION ALL
+            SELECT l.customer_id, 'handle', {_FOLD}(p.handle)
+              FROM {S.LINKS} l JOIN {S.PROFILES} p ON p.profile_id = l.profile_id
+             WHERE l.status = :linked AND {_FOLD}(ltrim(p.handle, '@')) LIKE :hpat ESCAPE '\\'
+        ), ranked AS (
+            SELECT customer_id, matched_on,
+                   CASE WHEN value = :needle OR ltrim(value, '@') = :hneedle THEN 0
+                        WHEN value LIKE :start ESCAPE '\\' OR ltrim(value, '@') LIKE :hstart ESCAPE '\\' THEN 1
+                        ELSE 2 END AS rank
+              FROM hits
+        ), best AS (
+            SELECT customer_id, min(rank) AS rank, group_concat(DISTINCT matched_on) AS matched_on
+              FROM ranked GROUP BY customer_id
+        )
+        SELECT c.customer_id, c.name, c.email, c.city, c.account, b.matched_on
+          FROM best b JOIN {S.CUSTOMERS} c ON c.customer_id = b.customer_id
+         ORDER BY b.rank, {_FOLD}(c.name), c.customer_id
+         LIMIT :limit
+    """
+    params = {
+        "pat": pattern,
+        "hpat": handle_pattern,
+        "needle": needle,
+        "hneedle": handle_needle,
+        "start": like_pattern(needle)[1:],
+        "hstart": like_pattern(handle_needle)[1:],
+        "linked": S.LINKED,
+        "limit": int(limit),
+    }
+    return store.read_frame(db, sql, params).reindex(columns=columns)

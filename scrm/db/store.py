@@ -82,7 +82,7 @@ assert len(MIGRATIONS) == S.SCHEMA_VERSION, "one migration per schema version"
 def _schema_version(db: sqlite_utils.Database) -> int:
     if S.META not in db.table_names():
         return 0
-    row = db.execute(f"SELECT value FROM {S.META} WHERE key = 'schema_version'").fetchone()
+    row = db.execute(f"SELECT value FROM {S.META} WHERE key = ?", [S.META_SCHEMA_VERSION]).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -106,9 +106,9 @@ def migrate(db: sqlite_utils.Database, path: str = "the database") -> int:
         for version in range(found, S.SCHEMA_VERSION):
             log.info("migrating %s from schema %d to %d", path, version, version + 1)
             MIGRATIONS[version](db)
-        _set_meta(db, "schema_version", str(S.SCHEMA_VERSION))
-        if get_meta(db, "data_version") is None:
-            _set_meta(db, "data_version", "0")
+        _set_meta(db, S.META_SCHEMA_VERSION, str(S.SCHEMA_VERSION))
+        if get_meta(db, S.META_DATA_VERSION) is None:
+            _set_meta(db, S.META_DATA_VERSION, "0")
     return found
 
 
@@ -186,7 +186,7 @@ def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
 
 def data_version(db: sqlite_utils.Database) -> int:
     """A number that changes on every write: the cache key of derived data."""
-    value = get_meta(db, "data_version")
+    value = get_meta(db, S.META_DATA_VERSION)
     return int(value) if value is not None else 0
 
 
@@ -199,7 +199,7 @@ def input_version(db: sqlite_utils.Database) -> int:
     difference is the version of the inputs of the derived tables, so
     closing a case does not make the next ``score`` recompute customer value.
     """
-    work = get_meta(db, "work_version")
+    work = get_meta(db, S.META_WORK_VERSION)
     return data_version(db) - (int(work) if work is not None else 0)
 
 
@@ -217,18 +217,57 @@ def transaction(db: sqlite_utils.Database, *, work: bool = False) -> Iterator[sq
         # A write that changed nothing keeps the caches valid.
         if outer and db.conn.total_changes != before:
             db.execute(
-                f"UPDATE {S.META} SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'"
+                f"UPDATE {S.META} SET value = CAST(value AS INTEGER) + 1 WHERE key = ?", [S.META_DATA_VERSION]
             )
             if work:
                 db.execute(
-                    f"INSERT INTO {S.META} (key, value) VALUES ('work_version', '1') "
-                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    f"INSERT INTO {S.META} (key, value) VALUES (?, '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                    [S.META_WORK_VERSION],
                 )
 
 
 def is_demo(db: sqlite_utils.Database) -> bool:
     """True when the database holds the built-in demo dataset."""
-    return get_meta(db, "demo") == "1"
+    return get_meta(db, S.META_DEMO) == "1"
+
+
+def table_exists(db: sqlite_utils.Database, table: str) -> bool:
+    """Whether ``table`` is in the database (derived tables appear after ``python -m scrm score``).
+
+    >>> db = open_db(":memory:")
+    >>> table_exists(db, S.MENTIONS), table_exists(db, S.CUSTOMER_VALUE)
+    (True, False)
+    """
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone() is not None
+
+
+def own_brand(db: sqlite_utils.Database) -> str | None:
+    """The brand whose CRM this is: meta ``own_brand``, else the brand people mention most.
+
+    The setting counts when it holds more than blanks, trimmed (a value typed
+    with a stray space still names the brand). Without one, the brand named
+    by most mentions that no brand account wrote (``from_brand``) stands in,
+    ties broken by name; None when no such mention names a brand. Brand
+    accounts' own posts are left out of that count because they measure how
+    much a brand talks, not how much it is talked about: a competitor's busy
+    account must not make it "our" brand. This was the KPIs' rule; the
+    analysis stages' copy counted brand posts too and took the setting
+    untrimmed. Both agree whenever the setting is made without stray blanks,
+    as on the demo.
+
+    >>> db = open_db(":memory:")
+    >>> own_brand(db) is None
+    True
+    """
+    setting = get_meta(db, S.META_OWN_BRAND)
+    if setting and setting.strip():
+        return setting.strip()
+    row = db.execute(
+        f"SELECT brand FROM {S.MENTIONS} WHERE brand IS NOT NULL AND trim(brand) != '' "
+        "AND coalesce(from_brand, 0) != 1 GROUP BY brand ORDER BY count(*) DESC, brand LIMIT 1"
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 # --- bulk writes -------------------------------------------------------------
@@ -373,7 +412,7 @@ def clear_all(db: sqlite_utils.Database) -> None:
         for table in db.table_names():  # derived tables are rebuilt from the data
             if table not in S.STORED_COLUMNS and not table.startswith("sqlite_"):
                 db.execute(f'DROP TABLE IF EXISTS "{table}"')
-        db.execute(f"DELETE FROM {S.META} WHERE key IN ('demo', 'demo_story', 'own_brand')")
+        db.execute(f"DELETE FROM {S.META} WHERE key IN ({', '.join('?' for _ in S.DEMO_META_KEYS)})", list(S.DEMO_META_KEYS))
 
 
 # --- derived tables ------------------------------------------------------------

@@ -28,7 +28,7 @@ must stay mere suggestions).
   customer living elsewhere: never to be linked) and ``profiles`` (every
   profile written by exactly one customer, ``{platform, author, customer_id}``).
 
->>> from scrm import store
+>>> from scrm.db import store
 >>> db = store.open_db(":memory:")
 >>> build_demo(db, scale="tiny", link=False).counts["customers"] > 0
 True
@@ -300,9 +300,9 @@ def build_demo(
             n = data.rows(table)
             store.upsert_rows(db, table, names, zip(*(cols[c] for c in names), strict=True), total=n)
             report(0.7 + 0.2 * (i + 1) / len(tables), f"Wrote {n:,} {table}")
-        store.set_meta(db, "demo", "1")
-        store.set_meta(db, "own_brand", OWN_BRAND)
-        store.set_meta(db, "demo_story", json.dumps(data.story, ensure_ascii=False, sort_keys=True))
+        store.set_meta(db, S.META_DEMO, "1")
+        store.set_meta(db, S.META_OWN_BRAND, OWN_BRAND)
+        store.set_meta(db, S.META_DEMO_STORY, json.dumps(data.story, ensure_ascii=False, sort_keys=True))
     written = time.perf_counter()
 
     linked: str | None = None

@@ -55,3 +55,11 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         neutralise_formulas(df).to_excel(writer, sheet_name=sheet_name[:31] or "data", index=False)
     return buffer.getvalue()
+
+
+def scores_to_csv(frame: pd.DataFrame) -> str:
+    """Scored texts (``python -m scrm sentiment``) as CSV text: formulas neutralised, scores rounded to 4 places."""
+    out = frame.copy()
+    if "score" in out.columns:
+        out["score"] = out["score"].round(4)
+    return str(neutralise_formulas(out).to_csv(index=False))

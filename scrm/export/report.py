@@ -305,7 +305,7 @@ def build_report_html(db: sqlite_utils.Database, filters: Filters, *, masked: bo
     with the pseudonyms of :mod:`scrm.privacy.masking`, as on a masked screen.
     """
     generated = store.utcnow()
-    own = kpis.own_brand(db)
+    own = store.own_brand(db)
     periods = O.resolve_periods(db, filters)
     title = f"Social CRM report{': ' + own if own else ''}"
     body: list[str] = [f"<h1>{_e(title)}</h1>"]

@@ -1,6 +1,6 @@
 """Importers: files and exports -> canonical rows -> the store.
 
->>> from scrm import store
+>>> from scrm.db import store
 >>> from scrm.ingest import import_file
 >>> db = store.open_db(":memory:")
 >>> import_file(db, b"order_id,date,amount\\n1,2024-03-05,12.5\\n", "orders", file_name="o.csv").new

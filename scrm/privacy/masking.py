@@ -46,7 +46,7 @@ from scrm.db import schema as S
 NAME, EMAIL, HANDLE, TEXT = "name", "email", "handle", "text"
 KINDS: tuple[str, ...] = (NAME, EMAIL, HANDLE, TEXT)
 
-SALT_KEY = "privacy_salt"
+SALT_KEY = S.META_PRIVACY_SALT
 MASKED_DOMAIN = "masked.invalid"  # RFC 2606: .invalid can never be a real address
 
 _default_salt: str | None = None

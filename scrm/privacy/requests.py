@@ -58,7 +58,7 @@ EXPORT_KEYS: tuple[str, ...] = (
     "format", "exported_at", "customer", "profiles", "mentions", "orders", "surveys", "cases", "derived",
 )
 ERASED = "[erased]"
-RETENTION_KEY = "retention_months"
+RETENTION_KEY = S.META_RETENTION_MONTHS
 # A value shorter than this is too common to sweep out of other people's text
 # (a two-letter handle would erase every "jo" in every post).
 MIN_TERM_CHARS = 3
@@ -468,13 +468,13 @@ def export_person_json(db: sqlite_utils.Database, customer_id: str, *, actor: st
 def find_customers(db: sqlite_utils.Database, text: str, limit: int = 20) -> pd.DataFrame:
     """Customers whose id is ``text``, then those whose name, e-mail or handle contains it.
 
-    :func:`scrm.views.customer.search_customers` with an exact id match first
+    :func:`scrm.db.search.search_customers` with an exact id match first
     (a request often quotes the id). Columns: customer_id, name, email, city,
     account, matched_on.
     """
-    from scrm.views import customer as customer360
+    from scrm.db.search import search_customers
 
-    found = customer360.search_customers(db, text, limit)
+    found = search_customers(db, text, limit)
     needle = (text or "").strip()
     if not needle:
         return found
@@ -865,8 +865,8 @@ def erase_person(
             swept = _sweep(db, person, write=True)
             _refresh_search_index(db)
             # Stored page answers (scrm.views.data) may hold the person's id and figures: drop them all.
-            if "page_summaries" in db.table_names():
-                db.execute("DELETE FROM page_summaries")
+            if S.PAGE_SUMMARIES in db.table_names():
+                db.execute(f"DELETE FROM {S.PAGE_SUMMARIES}")
             audit.record(
                 db, audit.ERASE, actor=actor, role=role, target=reference,
                 detail={"deleted": deleted, "swept": swept, "values_swept": len(person.terms)},

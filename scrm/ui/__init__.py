@@ -28,7 +28,6 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pandas as pd
 import sqlite_utils
@@ -193,6 +192,12 @@ def escape_markdown(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
+def show_error(error: object) -> None:
+    """A caught error as the one red box every page uses: its sentence, escaped (it quotes
+    file names, cells and ids), never as markdown."""
+    st.error(escape_markdown(error), icon=":material/error:")
+
+
 def format_number(value: float, *, money: bool = False) -> str:
     """A metric tile's value: exact below a million, then ``1.23M`` (tiles are narrow).
 
@@ -216,19 +221,3 @@ def format_timestamp(value: str | None) -> str:
     if not value:
         return "never"
     return f"{value[:16].replace('T', ' ')} UTC"
-
-
-def demo_badge(db_path: str, data_version: int) -> None:
-    """Sidebar status: a "Demo data" badge in demo mode, then version and last import."""
-    if load_is_demo(db_path, data_version):
-        st.sidebar.badge(
-            "Demo data",
-            icon=":material/science:",
-            color="orange",
-            help="Generated sample data. Replace it on the Data page (Start over).",
-        )
-    summary = load_summary(db_path, data_version)
-    st.sidebar.caption(
-        f"Data version {data_version} · last import {format_timestamp(summary.last_import_at)}"
-    )
-    st.sidebar.caption(f"Database: {escape_markdown(Path(db_path).name)}")

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from scrm import auth, ui
+from scrm import api, auth, ui
 from scrm.db import audit
 from scrm.errors import ConfigError, ScrmError
 
@@ -194,7 +194,7 @@ def _record(
             log.warning("no database yet for the %s entry of the audit log (%s)", action, detail)
             return
         with ui.connection(path) as db:
-            audit.record(db, action, actor=user.name, role=user.role or None, target=target, detail=detail)
+            api.record_event(db, action, actor=user.name, role=user.role or None, target=target, detail=detail)
     except ScrmError:
         log.exception("could not write the %s entry of the audit log", action)
 

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from scrm.charts import customer as charts
+from scrm.db import schema as S
 from scrm.db.filters import Filters
 from scrm.ui import connection
 from scrm.views import customer as customer360
@@ -57,7 +58,7 @@ def load_account(db_path: str, data_version: int, account: str) -> pd.DataFrame:
 def load_customer_count(db_path: str, data_version: int) -> int:
     """How many customers the database holds."""
     with connection(db_path) as db:
-        return int(db.execute("SELECT count(*) FROM customers").fetchone()[0])
+        return int(db.execute(f"SELECT count(*) FROM {S.CUSTOMERS}").fetchone()[0])
 
 
 # --- Journey ---------------------------------------------------------------------------

@@ -13,15 +13,13 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from scrm.analysis.identity import LINKING_KINDS
 from scrm.db import schema as S
 from scrm.ingest import mapping as M
 
 AUTO = "auto (by column names)"
 NONE = "(none)"
 ACCEPTED_TYPES: tuple[str, ...] = ("csv", "tsv", "txt", "gz", "xlsx", "json", "jsonl")
-# Kinds whose import changes who is who: profiles come from mentions and are
-# linked to customers, so either side changing means linking again.
-LINKING_KINDS: frozenset[str] = frozenset({S.MENTIONS, S.CUSTOMERS})
 KIND_LABELS: dict[str, str] = {
     S.CUSTOMERS: "Customers",
     S.ORDERS: "Orders",
@@ -224,26 +222,3 @@ def describe_result(result: Any) -> ImportOutcome:
         problems=problems,
         kinds=[p.kind for p in parts_all],
     )
-
-
-def audit_detail(result: Any) -> dict[str, Any]:
-    """What the audit log keeps of an import: its id, kind and counts per kind, never a row.
-
-    The file name is the log entry's target; the rows themselves stay out of
-    the log, so erasing a person later leaves nothing of them here.
-    """
-    parts = [result, *getattr(result, "also", [])]
-    return {
-        "import_id": int(result.import_id),
-        "rows_read": int(result.rows_read),
-        "kinds": {
-            p.kind: {
-                "new": int(p.new),
-                "updated": int(p.updated),
-                "unchanged": int(p.unchanged),
-                "duplicates": int(p.duplicates),
-                "quarantined": int(p.rejected),
-            }
-            for p in parts
-        },
-    }

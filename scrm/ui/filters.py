@@ -42,8 +42,11 @@ from scrm.db.filters import (
     Q_TO,
     Filters,
     from_query,
+    language_label,
+    platform_label,
     to_query,
 )
+from scrm.db.filters import describe as describe_filters  # noqa: F401 (re-exported)
 from scrm.errors import ConfigError
 from scrm.views import data as browse
 from scrm.views.data import SEGMENT_PROFILES, FilterOptions, filter_options  # noqa: F401 (re-exported)
@@ -64,15 +67,6 @@ ALL_SEGMENTS = 0
 
 FILTER_PARAMS: tuple[str, ...] = (Q_FROM, Q_TO, Q_BRAND, Q_PLATFORM, Q_LANG, Q_SEGMENT)
 
-LANGUAGE_NAMES = {
-    "en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
-    "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "pl": "Polish", "sv": "Swedish",
-}  # fmt: skip
-PLATFORM_NAMES = {
-    "twitter": "X (Twitter)", "tiktok": "TikTok", "youtube": "YouTube", "linkedin": "LinkedIn",
-    "google_reviews": "Google reviews", "trustpilot": "Trustpilot",
-}  # fmt: skip
-
 NO_SEGMENTS_CAPTION = "Segments appear here once the analysis has run (`python -m scrm score`)."
 NO_DATA_CAPTION = "Filters appear once there is data. Import files on the Data page."
 
@@ -89,43 +83,6 @@ def load_filter_options(db_path: str, data_version: int) -> FilterOptions:
         # Stored per data version: at a million mentions the scans cost seconds
         # on every server start (see scrm.views.data.stored).
         return browse.stored_filter_options(db)
-
-
-# --- labels -----------------------------------------------------------------------------
-
-
-def language_label(code: str) -> str:
-    """``English`` for ``en``; unknown codes as they are."""
-    return LANGUAGE_NAMES.get(code.lower(), code)
-
-
-def platform_label(platform: str) -> str:
-    """``X (Twitter)`` for ``twitter``, ``Google reviews`` for ``google_reviews``."""
-    return PLATFORM_NAMES.get(platform.lower(), platform.replace("_", " ").capitalize())
-
-
-def describe_filters(f: Filters) -> str:
-    """The filters in words, for captions and reports ("All data" when none is set).
-
-    >>> describe_filters(Filters(date_from="2026-01-01", platforms=("twitter",)))
-    'From 2026-01-01 · X (Twitter)'
-    """
-    parts = []
-    if f.date_from and f.date_to:
-        parts.append(f"{f.date_from} to {f.date_to}")
-    elif f.date_from:
-        parts.append(f"From {f.date_from}")
-    elif f.date_to:
-        parts.append(f"Until {f.date_to}")
-    if f.brands:
-        parts.append(", ".join(f.brands))
-    if f.platforms:
-        parts.append(", ".join(platform_label(p) for p in f.platforms))
-    if f.langs:
-        parts.append(", ".join(language_label(c) for c in f.langs))
-    if f.segment is not None:
-        parts.append(f"segment {f.segment}")
-    return " · ".join(parts) or "All data"
 
 
 # --- widgets and the link ---------------------------------------------------------------
@@ -352,8 +309,12 @@ def sidebar_filters() -> Filters:
 def current_filters() -> Filters:
     """The global filters of this run, for pages (all data before the sidebar ran).
 
-    >>> current_filters()  # doctest: +SKIP
-    Filters(date_from='2026-01-01', date_to=None, brands=('Velora',), platforms=(), langs=(), segment=None)
+    In a page after the sidebar ran, they are what it chose, for example
+    ``Filters(date_from='2026-01-01', date_to=None, brands=('Velora',), ...)``.
+    Outside a page run nothing is chosen, so every filter is open:
+
+    >>> current_filters()
+    Filters(date_from=None, date_to=None, brands=(), platforms=(), langs=(), segment=None)
     """
     value = st.session_state.get(KEY_CURRENT)
     if isinstance(value, Filters):

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from scrm.db import schema as S
 from scrm.db import search
 from scrm.db.filters import Filters
 from scrm.export import files as exports
@@ -36,7 +37,7 @@ def load_has_scores(db_path: str, data_version: int) -> bool:
 def load_mention_count(db_path: str, data_version: int) -> int:
     """Mentions stored (any filter)."""
     with connection(db_path) as db:
-        return int(db.execute("SELECT count(*) FROM mentions").fetchone()[0])
+        return int(db.execute(f"SELECT count(*) FROM {S.MENTIONS}").fetchone()[0])
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Counting mentions per period…")

@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from scrm import ui
+from scrm.db import store
 from scrm.db.filters import Filters
-from scrm.views import kpis
 from scrm.views import overview as O
 
 _MAX_ENTRIES = 16
@@ -69,9 +69,9 @@ def load_alerts(db_path: str, data_version: int, filters: Filters, periods: O.Pe
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_own_brand(db_path: str, data_version: int) -> str | None:
-    """The own brand (setting, else the most-mentioned brand)."""
+    """The own brand (:func:`scrm.db.store.own_brand`: the setting, else the most-mentioned brand)."""
     with ui.connection(db_path) as db:
-        return kpis.own_brand(db)
+        return store.own_brand(db)
 
 
 def build_report(db_path: str, filters: Filters, masked: bool) -> str:

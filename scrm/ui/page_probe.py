@@ -26,45 +26,52 @@ class _NavigationPagesManager(PagesManager):
         super().__init__(*args, **kwargs)
         PagesManager.uses_pages_directory = False
 
-app_test.PagesManager = _NavigationPagesManager  # type: ignore[misc]
-app, page, query, warm_runs, timeout = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-out: dict[str, object] = {}
 
 def problems(at):
     found = [str(e.value) for e in at.exception]
     found += ["the page showed an error: " + str(e.value) for e in at.error]
     return found
 
-try:
-    at = AppTest.from_file(app, default_timeout=timeout)
-    for key, value in query.items():
-        at.query_params[key] = value
-    # Before the first run AppTest names the page by its file name, which is
-    # the url path st.Page gives a file page: the first run lands on the page.
-    at.switch_page(page)
-    t0 = time.perf_counter()
-    at.run()
-    out["cold_seconds"] = time.perf_counter() - t0
-    found = problems(at)
-    warm = []
-    if not found:
-        for _ in range(warm_runs):
-            t0 = time.perf_counter()
-            at.run()
-            warm.append(time.perf_counter() - t0)
-            found = problems(at)
-            if found:
-                break
-    out["warm_seconds"] = warm
-    if found:
-        out["error"] = found[0][:500]
-except Exception as e:
-    out["error"] = (type(e).__name__ + ": " + str(e))[:500]
-    out["traceback"] = traceback.format_exc()[-2000:]
-# VmHWM is this program's own peak; ru_maxrss would include the parent's size at fork.
-try:
-    with open("/proc/self/status") as f:
-        out["peak_rss_mb"] = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
-except (OSError, StopIteration):
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-print("SCRM_PAGE_RESULT " + json.dumps(out), flush=True)
+
+def main() -> None:
+    app_test.PagesManager = _NavigationPagesManager  # type: ignore[misc]
+    app, page, query, warm_runs, timeout = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    out: dict[str, object] = {}
+
+    try:
+        at = AppTest.from_file(app, default_timeout=timeout)
+        for key, value in query.items():
+            at.query_params[key] = value
+        # Before the first run AppTest names the page by its file name, which is
+        # the url path st.Page gives a file page: the first run lands on the page.
+        at.switch_page(page)
+        t0 = time.perf_counter()
+        at.run()
+        out["cold_seconds"] = time.perf_counter() - t0
+        found = problems(at)
+        warm: list[float] = []
+        if not found:
+            for _ in range(warm_runs):
+                t0 = time.perf_counter()
+                at.run()
+                warm.append(time.perf_counter() - t0)
+                found = problems(at)
+                if found:
+                    break
+        out["warm_seconds"] = warm
+        if found:
+            out["error"] = found[0][:500]
+    except Exception as e:
+        out["error"] = (type(e).__name__ + ": " + str(e))[:500]
+        out["traceback"] = traceback.format_exc()[-2000:]
+    # VmHWM is this program's own peak; ru_maxrss would include the parent's size at fork.
+    try:
+        with open("/proc/self/status") as f:
+            out["peak_rss_mb"] = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    print("SCRM_PAGE_RESULT " + json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":  # run by its path; importing it (doctests, linters) runs nothing
+    main()

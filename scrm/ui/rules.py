@@ -14,9 +14,9 @@ import sqlite_utils
 import streamlit as st
 
 from scrm.act import rules as W
-from scrm.analysis.roles import table_exists
 from scrm.db import schema as S
 from scrm.db import store
+from scrm.db.store import table_exists
 from scrm.ui import connection
 
 _MAX_ENTRIES = 16
@@ -94,9 +94,7 @@ def load_options(db_path: str, data_version: int) -> dict[str, list[str] | dict[
         segments: list[str] = []
         if table_exists(db, W.CUSTOMER_VALUE):
             present = {str(r[0]) for r in db.execute(f'SELECT DISTINCT rfm_segment FROM "{W.CUSTOMER_VALUE}"').fetchall()}
-            from scrm.analysis.value import RFM_SEGMENTS
-
-            segments = [s for s in RFM_SEGMENTS if s in present]
+            segments = [s for s in S.RFM_SEGMENTS if s in present]
         topics = W.topic_labels(db)
     return {"langs": langs, "platforms": platforms, "rfm_segments": segments, "topics": topics}
 

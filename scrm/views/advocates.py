@@ -42,18 +42,18 @@ import sqlite_utils
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.db.filters import Filters, segment_where
+from scrm.db.store import table_exists
 from scrm.views.segments import (
     CUSTOMER_VALUE,
     SEGMENTS,
     currencies,
     money_column,
     stored_customer_currencies,
-    table_exists,
 )
 
 log = logging.getLogger(__name__)
 
-ROLES = "roles"
+ROLES = S.ROLES
 
 INFLUENCE_HIGH = 0.5
 CLV_HIGH_DECILE = 9
@@ -313,7 +313,7 @@ def recent_sentiment(db: sqlite_utils.Database, f: Filters | None = None) -> pd.
     window = lately_window(db, f)
     if window is None or not table_exists(db, S.SENTIMENT):
         return empty
-    brand = store.get_meta(db, "own_brand")
+    brand = store.get_meta(db, S.META_OWN_BRAND)
     brand_clause, params = ("AND m.brand = ?", [brand]) if brand else ("", [])
     frame = store.read_frame(
         db,

@@ -106,7 +106,7 @@ def _int(db: sqlite_utils.Database, sql: str, params: list[object] | None = None
 def summarise(db: sqlite_utils.Database) -> DataSummary:
     """Counts, revenue and date coverage of the data in ``db``.
 
-    >>> from scrm import store
+    >>> from scrm.db import store
     >>> summarise(store.open_db(":memory:")).is_empty
     True
     """
@@ -255,9 +255,9 @@ def quarantine_rows(
 
 # --- filter options (the sidebar's choices) --------------------------------------------------
 
-# Same name as scrm.analysis.segments.SEGMENT_PROFILES, not imported from there: that
-# module loads scikit-learn, which the sidebar of the first page must not wait for.
-SEGMENT_PROFILES = "segment_profiles"
+# From the schema, not from scrm.analysis.segments: that module loads
+# scikit-learn, which the sidebar of the first page must not wait for.
+SEGMENT_PROFILES = S.SEGMENT_PROFILES
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ def filter_options(db: sqlite_utils.Database) -> FilterOptions:
 # ``python -m scrm score`` can fill them (refresh_page_summaries); otherwise
 # the first visitor after a change computes and stores them for the next ones.
 
-PAGE_SUMMARIES = "page_summaries"
+PAGE_SUMMARIES = S.PAGE_SUMMARIES
 # Rows kept per data version: the default views plus recently used filters.
 MAX_STORED = 200
 

@@ -31,10 +31,11 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.analysis.journey import FEEDBACK_PHASES, JOURNEY, JOURNEY_TRANSITIONS, PHASES, STAGES
-from scrm.analysis.roles import resolve_as_of, table_exists
+from scrm.analysis.roles import resolve_as_of
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.db.filters import Filters, segment_where
+from scrm.db.store import table_exists
 
 # The funnel's order: the path forward, then the two ways out of it.
 FUNNEL_STAGES = ("aware", "engaged", "first_purchase", "repeat", "advocate")
@@ -56,7 +57,7 @@ PHASE_LABELS: dict[str, str] = {
     "support": "Support conversations",
     "lapsed": "After lapsing",
 }
-LABELS = ("positive", "neutral", "negative")
+LABELS = S.SCORED_LABELS
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -286,7 +287,7 @@ def drop_offs(db: sqlite_utils.Database, limit: int = 5) -> pd.DataFrame:
 
 def segment_names(db: sqlite_utils.Database) -> dict[int, str]:
     """``segment_id -> "3: low value, long lapsed buyers"`` from ``segment_profiles`` (empty before scoring)."""
-    if not table_exists(db, "segment_profiles"):
+    if not table_exists(db, S.SEGMENT_PROFILES):
         return {}
-    rows = db.execute("SELECT segment_id, description FROM segment_profiles ORDER BY segment_id").fetchall()
+    rows = db.execute(f"SELECT segment_id, description FROM {S.SEGMENT_PROFILES} ORDER BY segment_id").fetchall()
     return {int(i): f"{i}: {d}" if d else str(i) for i, d in rows}

@@ -23,7 +23,7 @@ Conventions that hold for every KPI:
 - **Currency** values are in the shop's own currency: the most frequent
   ``orders.currency`` (amounts are never converted).
 
->>> from scrm import store
+>>> from scrm.db import store
 >>> compute_kpis(store.open_db(":memory:"))["mentions"]["value"]
 0
 """
@@ -42,6 +42,7 @@ import sqlite_utils
 
 from scrm.db import schema as S
 from scrm.db import store
+from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -52,11 +53,11 @@ log = logging.getLogger(__name__)
 Unit = Literal["count", "percent", "minutes", "hours", "currency", "ratio"]
 
 # Derived tables this module reads (written by the engine modules of issue 3).
-CUSTOMER_VALUE = "customer_value"
-ROLES = "roles"
+CUSTOMER_VALUE = S.CUSTOMER_VALUE
+ROLES = S.ROLES
 
 # Sentiment labels that count as scored (``unscored`` rows are languages we do not score).
-SCORED_LABELS = ("positive", "neutral", "negative")
+SCORED_LABELS = S.SCORED_LABELS
 # Kinds of inbound mentions that a brand is expected to answer: shares pass
 # something on and replies continue a thread, forums are communities where
 # brands do not answer as a rule. A mention without a kind counts as addressed.
@@ -526,22 +527,6 @@ def _range_sql(column: str, date_from: str | None, date_to: str | None) -> tuple
     return (" AND ".join(clauses) or "1"), params
 
 
-def _has_table(db: sqlite_utils.Database, table: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone() is not None
-
-
-def own_brand(db: sqlite_utils.Database) -> str | None:
-    """The own brand: the ``own_brand`` setting, else the most-mentioned brand."""
-    setting = store.get_meta(db, "own_brand")
-    if setting and setting.strip():
-        return setting.strip()
-    row = db.execute(
-        f"SELECT brand FROM {S.MENTIONS} WHERE brand IS NOT NULL AND trim(brand) != '' "
-        "AND coalesce(from_brand, 0) != 1 GROUP BY brand ORDER BY count(*) DESC, brand LIMIT 1"
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
 def shop_currency(db: sqlite_utils.Database) -> str | None:
     """The most frequent ``orders.currency`` (None when no order names one)."""
     row = db.execute(
@@ -631,7 +616,7 @@ def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_t
 
 def _case_frame(db: sqlite_utils.Database) -> pd.DataFrame | None:
     """Cases for the case KPIs (None before the cases table exists); cheap when there are none."""
-    if not _has_table(db, S.CASES) or store.is_empty(db, S.CASES):
+    if not table_exists(db, S.CASES) or store.is_empty(db, S.CASES):
         return None
     from scrm.act import cases
 
@@ -643,7 +628,7 @@ def _read_columns(
 ) -> pd.DataFrame | None:
     """The ``wanted`` columns a derived table has (None when the table is absent);
     ``with_role_only`` skips authors whose role is none (most of them)."""
-    if not _has_table(db, table):
+    if not table_exists(db, table):
         return None
     have = set(db[table].columns_dict)
     columns = [c for c in wanted if c in have]
@@ -670,7 +655,7 @@ def compute_kpis(
     plus ``"currency"`` for currency KPIs and ``"note"`` when the value is None
     (or needs a caveat).
 
-    >>> from scrm import store
+    >>> from scrm.db import store
     >>> compute_kpis(store.open_db(":memory:"))["nps"]["note"]
     'no survey answers in this range'
     """

@@ -40,23 +40,22 @@ from scrm.analysis.roles import (
     DETRACTOR_MIN,
     INFLUENCER_MIN,
     ROLES,
-    own_brand,
     profile_id_sql,
-    table_exists,
 )
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.db.filters import Filters, mentions_where
+from scrm.db.store import own_brand, table_exists
 
 Period = Literal["week", "day"]
 GroupBy = Literal["platform", "brand"]
 
-TOPICS = "topics"
-MENTION_TOPICS = "mention_topics"
-ALERTS = "alerts"
+TOPICS = S.TOPICS
+MENTION_TOPICS = S.MENTION_TOPICS
+ALERTS = S.ALERTS
 
 NO_BRAND = "(no brand)"
-LABELS = ("positive", "neutral", "negative")
+LABELS = S.SCORED_LABELS
 
 
 def _period_sql(period: Period, column: str = "m.posted_at") -> str:
@@ -551,7 +550,7 @@ def communication_modes(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
 
 # --- alerts ---------------------------------------------------------------------------
 
-ALERT_KINDS = ("volume", "negative", "vip_detractor", "rule")
+ALERT_KINDS = S.ALERT_KINDS
 ALERT_KIND_NAMES = {
     "volume": "Volume spike", "negative": "Negative spike", "vip_detractor": "VIP detractor", "rule": "Workflow rule",
 }

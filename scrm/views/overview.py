@@ -45,7 +45,8 @@ import sqlite_utils
 
 from scrm.db import schema as S
 from scrm.db import store
-from scrm.db.filters import Filters, mentions_where
+from scrm.db.filters import Filters, describe, format_day, mentions_where
+from scrm.db.store import table_exists
 from scrm.views import data as browse
 from scrm.views import kpis
 
@@ -152,24 +153,6 @@ def _shift(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
-def format_day(day: str) -> str:
-    """``2026-10-01`` as ``1 Oct 2026``.
-
-    >>> format_day("2026-10-01")
-    '1 Oct 2026'
-    """
-    d = dt.date.fromisoformat(day[:10])
-    return f"{d.day} {d:%b %Y}"
-
-
-def table_exists(db: sqlite_utils.Database, table: str) -> bool:
-    """Whether ``table`` exists (derived tables appear after ``python -m scrm score``)."""
-    return (
-        db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
-        is not None
-    )
-
-
 def last_data_day(db: sqlite_utils.Database) -> str | None:
     """The last day with a mention (not by a brand account) or an order; None when there is none."""
     row = db.execute(
@@ -184,7 +167,7 @@ def resolve_periods(
 ) -> Periods | None:
     """The two periods to compare for ``f``; None when ``f`` has no dates and the data has none either.
 
-    >>> from scrm import store
+    >>> from scrm.db import store
     >>> p = resolve_periods(store.open_db(":memory:"), Filters(date_from="2026-10-01", date_to="2026-10-31"))
     >>> (p.previous.date_from, p.previous.date_to, p.assumed)
     ('2026-08-31', '2026-09-30', False)
@@ -245,9 +228,9 @@ def _filtered_mention_ids(db: sqlite_utils.Database, f: Filters) -> set[str]:
 
 
 def _segment_customers(db: sqlite_utils.Database, segment: int) -> set[str] | None:
-    if not table_exists(db, "segments"):
+    if not table_exists(db, S.SEGMENTS):
         return None
-    return {str(r[0]) for r in db.execute("SELECT customer_id FROM segments WHERE segment_id = ?", [segment])}
+    return {str(r[0]) for r in db.execute(f"SELECT customer_id FROM {S.SEGMENTS} WHERE segment_id = ?", [segment])}
 
 
 def _load_frames(db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str) -> _Frames:
@@ -577,12 +560,12 @@ def top_movers(
         f"WHERE coalesce(m.from_brand, 0) != 1 AND {where}"
     )
     if kind == "topics":
-        if not (table_exists(db, "mention_topics") and table_exists(db, "topics")):
+        if not (table_exists(db, S.MENTION_TOPICS) and table_exists(db, S.TOPICS)):
             return _finish_movers(pd.DataFrame(), kind, by, n, min_scored)
         sql = (
             f"SELECT mt.topic_id AS key, max(t.label) AS label, {sums} "
             + base.format(
-                join="JOIN mention_topics mt ON mt.mention_id = m.mention_id LEFT JOIN topics t ON t.topic_id = mt.topic_id"
+                join=f"JOIN {S.MENTION_TOPICS} mt ON mt.mention_id = m.mention_id LEFT JOIN {S.TOPICS} t ON t.topic_id = mt.topic_id"
             )
             + " GROUP BY mt.topic_id"
         )
@@ -594,15 +577,15 @@ def top_movers(
             + " AND m.author IS NOT NULL AND trim(m.author) != '' GROUP BY key"
         )
     else:
-        if not (table_exists(db, "segments") and table_exists(db, "segment_profiles")):
+        if not (table_exists(db, S.SEGMENTS) and table_exists(db, S.SEGMENT_PROFILES)):
             return _finish_movers(pd.DataFrame(), kind, by, n, min_scored)
         sql = (
             f"SELECT CAST(sg.segment_id AS TEXT) AS key, sg.segment_id || ': ' || coalesce(max(sp.description), 'segment') AS label, {sums} "
             + base.format(
                 join=(
                     f"JOIN {S.LINKS} l ON l.profile_id = lower(m.platform) || ':' || lower(ltrim(trim(m.author), '@')) "
-                    "AND l.status = ? JOIN segments sg ON sg.customer_id = l.customer_id "
-                    "LEFT JOIN segment_profiles sp ON sp.segment_id = sg.segment_id"
+                    f"AND l.status = ? JOIN {S.SEGMENTS} sg ON sg.customer_id = l.customer_id "
+                    f"LEFT JOIN {S.SEGMENT_PROFILES} sp ON sp.segment_id = sg.segment_id"
                 )
             )
             + " GROUP BY sg.segment_id"
@@ -655,7 +638,7 @@ def open_alerts(
     An empty frame when alerts are not computed yet or none match.
     """
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
-    if not table_exists(db, "alerts"):
+    if not table_exists(db, S.ALERTS):
         return empty
     clauses, params = ["1"], []
     if periods is not None:
@@ -669,15 +652,15 @@ def open_alerts(
         params += list(f.platforms)
     frame = store.read_frame(
         db,
-        f"SELECT * FROM alerts WHERE {' AND '.join(clauses)} "
+        f"SELECT * FROM {S.ALERTS} WHERE {' AND '.join(clauses)} "
         "ORDER BY period_end DESC, CASE severity WHEN 'high' THEN 0 ELSE 1 END, coalesce(z, 0) DESC, alert_id LIMIT ?",
         [*params, limit],
     )
     if frame.empty:
         return empty
     labels: dict[str, str] = {}
-    if table_exists(db, "topics"):
-        labels = {str(t): str(lab) for t, lab in db.execute("SELECT topic_id, label FROM topics").fetchall()}
+    if table_exists(db, S.TOPICS):
+        labels = {str(t): str(lab) for t, lab in db.execute(f"SELECT topic_id, label FROM {S.TOPICS}").fetchall()}
     for column in ("brand", "platform", "topic_id", "customer_id", "total", "value", "baseline"):
         if column not in frame.columns:
             frame[column] = None
@@ -738,7 +721,7 @@ class Readiness:
         return (self.mentions > 0 and self.scored == 0) or len(self.derived) < len(DERIVED_TABLES)
 
 
-DERIVED_TABLES = ("customer_value", "topics", "mention_topics", "segments", "roles", "alerts")
+DERIVED_TABLES = (S.CUSTOMER_VALUE, S.TOPICS, S.MENTION_TOPICS, S.SEGMENTS, S.ROLES, S.ALERTS)
 RUN_SCORE_SENTENCE = (
     "Sentiment, segments, roles and alerts are not computed yet. Run `python -m scrm score` in a terminal "
     "to compute sentiment and KPIs, then reload this page."
@@ -760,23 +743,8 @@ def readiness(db: sqlite_utils.Database) -> Readiness:
 
 
 def describe_filters(f: Filters) -> str:
-    """The filters in words, for captions and the report's footer.
-
-    >>> describe_filters(Filters(brands=("Velora",), segment=2))
-    'brand Velora; segment 2'
-    """
-    parts = []
-    if f.date_from or f.date_to:
-        parts.append(
-            f"from {format_day(f.date_from) if f.date_from else 'the first record'} "
-            f"to {format_day(f.date_to) if f.date_to else 'the last record'}"
-        )
-    for label, values in (("brand", f.brands), ("platform", f.platforms), ("language", f.langs)):
-        if values:
-            parts.append(f"{label} {', '.join(values)}")
-    if f.segment is not None:
-        parts.append(f"segment {f.segment}")
-    return "; ".join(parts) or "no filters"
+    """The filters in words for the report's footer: :func:`scrm.db.filters.describe`, each filter named."""
+    return describe(f, labelled=True)
 
 
 # --- formatting (shared by the page and the report) ------------------------------------------------

@@ -39,17 +39,18 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from scrm.analysis.value import FREQUENCY_CLASSES, RFM_SEGMENTS
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.db.filters import Filters, mentions_where, segment_where
+from scrm.db.schema import FREQUENCY_CLASSES, RFM_SEGMENTS
+from scrm.db.store import table_exists
 
 log = logging.getLogger(__name__)
 
 # Derived tables read here (written by scrm.analysis.value and scrm.analysis.segments).
-CUSTOMER_VALUE = "customer_value"
-SEGMENTS = "segments"
-SEGMENT_PROFILES = "segment_profiles"
+CUSTOMER_VALUE = S.CUSTOMER_VALUE
+SEGMENTS = S.SEGMENTS
+SEGMENT_PROFILES = S.SEGMENT_PROFILES
 
 SCORE_COMMAND = "python -m scrm score"
 
@@ -73,11 +74,6 @@ CENTRE_LABELS = {
     "mentions": "centre_mentions",
     "sentiment_90d": "centre_sentiment",
 }
-
-
-def table_exists(db: sqlite_utils.Database, table: str) -> bool:
-    """Whether ``table`` is in the database."""
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone() is not None
 
 
 def _has_rows(db: sqlite_utils.Database, table: str) -> bool:

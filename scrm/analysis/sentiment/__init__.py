@@ -56,7 +56,7 @@ from scrm.analysis.sentiment.english import MODEL_VERSION as EN_VERSION
 from scrm.analysis.sentiment.english import label_for, vader_score
 from scrm.analysis.sentiment.language import OTHER, SUPPORTED, detect_languages, normalise_lang
 from scrm.analysis.sentiment.linear import LinearModel
-from scrm.compute import StageSummary  # one summary type for every stage
+from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.errors import ImportRejected, MissingColumns
@@ -65,9 +65,8 @@ log = logging.getLogger(__name__)
 # json's own string escaper (the C one when available), as json.dumps(..., ensure_ascii=False) uses it.
 _escape: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
-Progress = Callable[[float, str], None]
-UNSCORED = "unscored"
-LABELS: tuple[str, ...] = ("positive", "neutral", "negative", UNSCORED)
+UNSCORED = S.UNSCORED
+LABELS: tuple[str, ...] = S.SENTIMENT_LABELS
 COLUMNS: tuple[str, ...] = ("text", "lang", "score", "label", "words", "model", "model_version")
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 # Below this many distinct texts, starting worker processes costs more than it saves.
@@ -82,7 +81,6 @@ __all__ = [
     "score_mentions",
     "score_texts",
     "sentiment_file",
-    "to_csv",
 ]
 
 
@@ -406,6 +404,10 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
     return StageSummary("sentiment", total, seconds, message)
 
 
+# The compute stage ``sentiment`` (see scrm.analysis.stage): incremental by itself.
+refresh = score_mentions
+
+
 _COLUMNS = ("mention_id", "lang", "score", "label", "words", "model", "model_version", "scored_at")
 
 
@@ -596,13 +598,3 @@ def sentiment_file(path: str | Path) -> pd.DataFrame:
         raw = p.read_bytes().decode("utf-8-sig", errors="replace")
         texts = [line for line in raw.splitlines() if line.strip()]
     return score_texts(texts)[["text", "lang", "score", "label"]]
-
-
-def to_csv(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text with spreadsheet formulas neutralised (scores rounded to 4 places)."""
-    from scrm.export.files import neutralise_formulas
-
-    out = frame.copy()
-    if "score" in out.columns:
-        out["score"] = out["score"].round(4)
-    return str(neutralise_formulas(out).to_csv(index=False))

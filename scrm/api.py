@@ -1,0 +1,392 @@
+"""The one door for writes: every change a person or a script asks for.
+
+Pages, ``app.py`` and the CLI call these functions and nothing below them
+that writes: none of them opens a transaction, clears the database, builds
+the demo or runs the compute layer itself. So an import from the Data page
+and ``python -m scrm import`` do the same thing (import, audit, new scores),
+and a rule that holds for one (the demo's team work, the retention period,
+the page summaries after a score) holds for all.
+
+Every function takes an open database (``store.open_db``) and, for actions a
+person takes, who (``actor``) in which role (``role``): both go to the audit
+log. Errors are :class:`scrm.errors.ScrmError` subclasses whose message says
+what to do; the caller shows it.
+
+>>> db = store.open_db(":memory:")
+>>> [s.stage for s in score(db)][:3]
+['sentiment', 'identity', 'value']
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from scrm import compute
+from scrm.act import cases, review, rules
+from scrm.analysis import identity
+from scrm.analysis.stage import RAN, Progress, StageSummary
+from scrm.db import audit, store
+from scrm.db import schema as S
+from scrm.demo import DemoSummary, build_demo
+from scrm.demo.casework import demo_casework
+from scrm.errors import ConfigError
+from scrm.ingest import ImportResult
+from scrm.ingest import import_file as ingest_file
+from scrm.privacy import requests as privacy
+from scrm.views.overview import refresh_page_summaries
+
+log = logging.getLogger(__name__)
+
+Source = str | Path | bytes
+
+
+# --- scores ---------------------------------------------------------------------------------------
+
+
+def score(
+    db: sqlite_utils.Database,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    stages: tuple[str, ...] | None = None,
+    on_stage: Callable[[StageSummary], None] | None = None,
+    on_retention: Callable[[privacy.PurgeSummary, int], None] | None = None,
+    actor: str = audit.CLI,
+    role: str | None = None,
+) -> list[StageSummary]:
+    """Bring every score up to date: what ``python -m scrm score`` and every write that needs scores run.
+
+    In order: the retention period (mentions older than the setting are
+    purged first, ``on_retention(summary, months)`` is told), the compute
+    stages (:func:`scrm.compute.run_all`; ``force``, ``stages`` and
+    ``on_stage`` as there), on a demo database the demo team's past work on
+    the cases the rules opened (right after the ``workflows`` stage, so the
+    journeys see it), and last the page summaries the first visitor of each
+    page reads. Returns one summary per stage.
+    """
+    months = privacy.retention_months(db)
+    if months is not None and privacy.count_mentions_older_than(db, months) > 0:
+        purged = privacy.purge(db, months, actor=actor, role=role)
+        if on_retention is not None:
+            on_retention(purged, months)
+    after: dict[str, Callable[[sqlite_utils.Database], object]] = {}
+    if store.is_demo(db):
+        after[rules.STAGE] = demo_casework
+    summaries = compute.run_all(db, force=force, progress=progress, stages=stages, on_stage=on_stage, after=after)
+    # The first page after a server start reads these instead of scanning every mention.
+    try:
+        refresh_page_summaries(db)
+    except Exception:  # a cache: never fail the score over it
+        log.exception("storing the page summaries failed")
+    return summaries
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportOutcome:
+    """An import and what followed it: the rows (``result``), the score run, the profile links."""
+
+    result: ImportResult
+    stages: list[StageSummary] = field(default_factory=list)
+    score_error: str | None = None
+    seconds_scoring: float = 0.0
+
+    @property
+    def linking(self) -> StageSummary | None:
+        """The profile linking that followed an import of people (rows: profiles), if it ran."""
+        kinds = {self.result.kind, *(part.kind for part in self.result.also)}
+        if not kinds & set(identity.LINKING_KINDS):
+            return None
+        return next((s for s in self.stages if s.stage == identity.STAGE and s.status == RAN), None)
+
+    @property
+    def links(self) -> str | None:
+        """``Linked 1 profile to customers ...`` when the import touched people and links were rebuilt."""
+        linking = self.linking
+        return None if linking is None else linking.message
+
+
+def import_file(
+    db: sqlite_utils.Database,
+    source: Source,
+    kind: str,
+    *,
+    file_name: str | None = None,
+    mapping: Any = None,
+    actor: str,
+    role: str | None = None,
+    progress: Progress | None = None,
+    score_after: bool = True,
+) -> ImportOutcome:
+    """Import one file (one transaction), record it in the audit log, then bring the scores up to date.
+
+    A failure of the score run never undoes the import: the rows are stored,
+    the reason is in ``score_error`` and the server log, and the next score
+    computes what is missing.
+    """
+    result = ingest_file(db, source, kind, file_name=file_name, mapping=mapping, progress=progress)
+    audit.record(db, audit.IMPORT, actor=actor, role=role, target=str(result.file_name), detail=import_audit_detail(result))
+    outcome = ImportOutcome(result)
+    if score_after:
+        started = time.perf_counter()
+        try:
+            outcome.stages = score(db, progress=progress, actor=actor, role=role)
+        except Exception as e:  # the rows are committed; the scores can be computed later
+            log.exception("updating the scores after the import of %s failed", result.file_name)
+            outcome.score_error = str(e) or type(e).__name__
+        outcome.seconds_scoring = time.perf_counter() - started
+    return outcome
+
+
+def import_audit_detail(result: ImportResult) -> dict[str, Any]:
+    """What the audit log keeps of an import: its id and counts per kind, never a row.
+
+    The file name is the log entry's target; the rows themselves stay out of
+    the log, so erasing a person later leaves nothing of them here.
+    """
+    parts = [result, *result.also]
+    return {
+        "import_id": int(result.import_id),
+        "rows_read": int(result.rows_read),
+        "kinds": {
+            p.kind: {
+                "new": int(p.new), "updated": int(p.updated), "unchanged": int(p.unchanged),
+                "duplicates": int(p.duplicates), "quarantined": int(p.rejected),
+            }
+            for p in parts
+        },
+    }  # fmt: skip
+
+
+# --- the whole database ---------------------------------------------------------------------------
+
+
+def _removed(db: sqlite_utils.Database) -> dict[str, int]:
+    counts = store.counts(db)
+    return {table: n for table, n in counts.items() if table in (*S.KINDS, S.PROFILES) and n}
+
+
+def _db_name(db: sqlite_utils.Database) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row and row[2] else "this database"
+
+
+def refuse_to_overwrite(db: sqlite_utils.Database) -> None:
+    """Building the demo empties the data tables: never silently over a user's own data."""
+    if store.is_demo(db):
+        return
+    counts = store.counts(db)
+    held = [f"{counts[k]:,} {k}" for k in S.KINDS if counts.get(k)]
+    if held:
+        raise ConfigError(
+            f"{_db_name(db)} holds imported data ({', '.join(held)}), not the demo. Build the demo in another file "
+            f"(python -m scrm --db demo.db demo), or add --replace to empty this one first."
+        )
+
+
+def load_demo(
+    db: sqlite_utils.Database,
+    *,
+    seed: int = 7,
+    scale: str = "small",
+    replace: bool = True,
+    score_after: bool = False,
+    actor: str = audit.CLI,
+    role: str | None = None,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Replace the data with the demo dataset in one transaction (audited), then score it if asked.
+
+    Without ``replace`` a database that holds imported data is refused with
+    a sentence (:func:`refuse_to_overwrite`). A failed build leaves the old
+    data in place.
+    """
+    if not replace:
+        refuse_to_overwrite(db)
+    removed = _removed(db)
+    with store.transaction(db):
+        store.clear_all(db)
+        summary = build_demo(db, seed=seed, scale=scale, progress=progress)
+        audit.record(db, audit.IMPORT, actor=actor, role=role, target="load demo", detail={"removed": removed})
+    if score_after:
+        score(db, progress=progress, actor=actor, role=role)
+    return summary
+
+
+def start_empty(db: sqlite_utils.Database, *, actor: str, role: str | None = None) -> dict[str, int]:
+    """Empty every data table (settings, rules and the audit log stay); returns the rows removed per table."""
+    removed = _removed(db)
+    with store.transaction(db):
+        store.clear_all(db)
+        audit.record(db, audit.IMPORT, actor=actor, role=role, target="start empty", detail={"removed": removed})
+    return removed
+
+
+def create_demo_database(path: Path, *, phase: Callable[[str], Progress] | None = None) -> bool:
+    """A new database file at ``path`` holding the scored demo: the app's first start.
+
+    Built beside the target and moved in place at the end, so a build cut
+    short never leaves a half-filled database that the next start would take
+    for a finished one. ``phase("build")`` and ``phase("score")`` return the
+    progress callback of each phase. Returns False when the scores could not
+    be computed (the demo is kept; the reason is in the log).
+    """
+    started = time.perf_counter()
+    partial = path.with_name(path.name + ".building")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    db = store.open_db(partial)
+    try:
+        build_demo(db, progress=phase("build") if phase else None)
+        log.info("built the demo data in %.1f s", time.perf_counter() - started)
+        try:
+            score(db, progress=phase("score") if phase else None, actor=audit.LOCAL)
+            scored = True
+        except Exception:
+            log.exception("computing the scores of the new demo database failed")
+            scored = False
+    finally:
+        db.close()  # the last connection: SQLite folds the WAL into the file
+    partial.replace(path)
+    log.info("built the demo database at %s in %.1f s", path, time.perf_counter() - started)
+    return scored
+
+
+# --- cases ----------------------------------------------------------------------------------------
+
+CASE_FIELDS = ("priority", "assignee", "note", "status")
+
+
+def update_case(
+    db: sqlite_utils.Database, case_id: int, changes: Mapping[str, str | None], *, actor: str, role: str | None = None
+) -> list[str]:
+    """Apply a case form's changes together (one transaction, each audited); returns the fields that changed.
+
+    ``changes`` maps ``priority``, ``assignee`` (None or "" unassigns),
+    ``note`` and ``status`` to their new values; fields left out stay.
+    """
+    unknown = set(changes) - set(CASE_FIELDS)
+    if unknown:
+        raise cases.CaseError(f"A case has no field {', '.join(sorted(unknown))}; change one of {', '.join(CASE_FIELDS)}.")
+    changed: list[str] = []
+    with store.transaction(db, work=True):
+        if "priority" in changes and cases.set_priority(db, case_id, str(changes["priority"]), actor=actor, role=role):
+            changed.append("priority")
+        if "assignee" in changes and cases.assign(db, case_id, changes["assignee"] or "", actor=actor, role=role):
+            changed.append("assignee")
+        if changes.get("note") and cases.add_note(db, case_id, str(changes["note"]), actor=actor, role=role):
+            changed.append("note")
+        if "status" in changes and cases.set_status(db, case_id, str(changes["status"]), actor=actor, role=role):
+            changed.append("status")
+    return changed
+
+
+def set_sla_hours(
+    db: sqlite_utils.Database, hours: Mapping[str, float], *, actor: str, role: str | None = None
+) -> dict[str, float]:
+    """Set the SLA hours of some priorities (moving their open cases' deadlines); returns what was stored."""
+    return {p: cases.set_sla_hours(db, p, h, actor, role=role) for p, h in hours.items()}
+
+
+# --- workflow rules -------------------------------------------------------------------------------
+
+
+def save_rule(db: sqlite_utils.Database, rule: rules.Rule, *, actor: str, role: str | None = None) -> int:
+    """Create or update a workflow rule (validated, audited); returns its id. It acts on the next score."""
+    return rules.save_rule(db, rule, actor=actor, role=role)
+
+
+def set_rule_enabled(db: sqlite_utils.Database, rule_id: int, enabled: bool, *, actor: str, role: str | None = None) -> None:
+    """Turn a workflow rule on or off (audited)."""
+    rules.set_enabled(db, rule_id, enabled, actor=actor, role=role)
+
+
+def delete_rule(db: sqlite_utils.Database, rule_id: int, *, actor: str, role: str | None = None) -> None:
+    """Delete a workflow rule and its pending proposals (audited); what it did stays."""
+    rules.delete_rule(db, rule_id, actor=actor, role=role)
+
+
+def decide_match(
+    db: sqlite_utils.Database, match_id: int, approve: bool, *, actor: str, role: str | None = None
+) -> int | None:
+    """Approve (act now) or dismiss a rule's proposal (audited); returns the case opened or joined, if any."""
+    return rules.decide(db, match_id, approve, actor, role=role)
+
+
+# --- identity review ------------------------------------------------------------------------------
+
+REVIEW_ACTIONS: dict[str, Callable[..., review.Decision]] = {
+    "accept": review.accept,
+    "reject": review.reject,
+    "link": review.link,
+    "unlink": review.unlink,
+    "merge": review.merge,
+    "undo": review.undo,
+}
+
+
+def review_link(
+    db: sqlite_utils.Database, action: str, *args: Any, actor: str, role: str | None = None
+) -> review.Decision:
+    """A person's identity decision, stored with the rows before and after so it can be undone.
+
+    ``action`` is one of :data:`REVIEW_ACTIONS`: ``accept``, ``reject``,
+    ``link`` and ``unlink`` take (profile id, customer id), ``merge`` takes
+    (kept customer id, merged customer id), ``undo`` takes a review id.
+    """
+    decide = REVIEW_ACTIONS.get(action)
+    if decide is None:
+        raise ConfigError(f"Unknown identity decision {action!r}; use one of {', '.join(REVIEW_ACTIONS)}.")
+    return decide(db, *args, actor, role=role)
+
+
+# --- privacy --------------------------------------------------------------------------------------
+
+
+def export_person(db: sqlite_utils.Database, customer_id: str, *, actor: str, role: str | None = None) -> str:
+    """Everything held about one customer as JSON text (``scrm-person-export/1``), recorded as an export."""
+    return privacy.export_person_json(db, customer_id, actor=actor, role=role)
+
+
+def erase_person(
+    db: sqlite_utils.Database, customer_id: str, *, actor: str, role: str | None = None
+) -> privacy.ErasureSummary:
+    """Erase one customer from every table (all or nothing), logged without the erased data."""
+    return privacy.erase_person(db, customer_id, actor=actor, role=role)
+
+
+def set_retention_months(db: sqlite_utils.Database, months: int | None, *, actor: str, role: str | None = None) -> None:
+    """Store the retention period in months (None keeps everything); applied by every score."""
+    privacy.set_retention_months(db, months, actor=actor, role=role)
+
+
+def purge_mentions(
+    db: sqlite_utils.Database, months: int, *, actor: str, role: str | None = None
+) -> privacy.PurgeSummary:
+    """Delete the mentions posted more than ``months`` months ago and what derives from them (audited)."""
+    return privacy.purge(db, months, actor=actor, role=role)
+
+
+# --- the audit log --------------------------------------------------------------------------------
+
+
+def record_event(
+    db: sqlite_utils.Database,
+    action: str,
+    *,
+    actor: str,
+    role: str | None = None,
+    target: str = "",
+    detail: str | dict[str, Any] = "",
+) -> None:
+    """An entry in the audit log that no other write made: a sign-in, a download."""
+    audit.record(db, action, actor=actor, role=role, target=target, detail=detail)
