@@ -84,6 +84,12 @@ def _build_demo_on_first_start(path: Path) -> None:
         st.cache_data.clear()
 
 
+NO_DATABASE_YET = (
+    "The database does not exist yet: an admin signs in to build it with the demo data "
+    "(replaced by your own on the Data page, or emptied with Start over). Come back once they have."
+)
+
+
 def _sidebar() -> None:
     """The global sidebar under the page list: demo badge, privacy switch, filters, status."""
     access.sidebar_account()
@@ -177,16 +183,23 @@ if next_page := st.session_state.pop(ui.NEXT_PAGE_KEY, None):
 # else is a short apology on screen and a traceback in the server log.
 try:
     db_path = store.default_db_path()
-    if not db_path.exists():
-        _build_demo_on_first_start(db_path)
-    access.record_pending_sign_in()
-    _sidebar()
-    if page.url_path in refused_by_path:
-        # Refused here, whatever the page itself checks: fail closed.
-        needed = auth.page_permission(refused_by_path[page.url_path])
-        st.error(auth.page_refusal(user_role or None, page.title, needed), icon=":material/lock:")
+    if not db_path.exists() and not auth.can(user_role, auth.IMPORT):
+        # Only an admin's action builds the first database: with sign-in on, a
+        # viewer or analyst who comes first waits for one (with it off, the
+        # person at the machine is the admin).
+        access.sidebar_account()
+        st.info(NO_DATABASE_YET, icon=":material/hourglass_empty:")
     else:
-        page.run()
+        if not db_path.exists():
+            _build_demo_on_first_start(db_path)
+        access.record_pending_sign_in()
+        _sidebar()
+        if page.url_path in refused_by_path:
+            # Refused here, whatever the page itself checks: fail closed.
+            needed = auth.page_permission(refused_by_path[page.url_path])
+            st.error(auth.page_refusal(user_role or None, page.title, needed), icon=":material/lock:")
+        else:
+            page.run()
 except ScrmError as e:
     # The sentence quotes file names and cell values: shown escaped, as the CLI prints it.
     ui.show_error(e)

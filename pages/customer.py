@@ -297,7 +297,10 @@ def _timeline(timeline: pd.DataFrame, filtered: bool, customer_id: str) -> None:
         file_name = f"timeline-{re.sub(r'[^A-Za-z0-9_-]', '_', customer_id)}.csv"
         st.download_button(
             "Download the timeline (CSV)",
-            data=access.audited(lambda: exports.to_csv_bytes(timeline), file_name, rows=len(timeline)),
+            # Fetched after the customer's erasure (a page drawn before): an empty file, nothing recorded.
+            data=access.audited(
+                lambda: exports.to_csv_bytes(timeline), file_name, person=customer_id, rows=len(timeline)
+            ),
             file_name=file_name,
             mime="text/csv",
             icon=":material/download:",

@@ -96,9 +96,10 @@ def _run_import(db_path: str, file_id: str, file_name: str, data: bytes, kind: s
     bar = st.progress(0.0, text="Starting the import")
     report = _progress_reporter(bar)
     try:
-        with ui.write_lock(db_path), ui.connection(db_path) as db:
+        # A big upload is read from a temporary file; file_name stays the user's.
+        with I.upload_source(data) as source, ui.write_lock(db_path), ui.connection(db_path) as db:
             done = api.import_file(
-                db, data, kind, file_name=file_name, mapping=mapping, actor=access.actor(), role=access.role(),
+                db, source, kind, file_name=file_name, mapping=mapping, actor=access.actor(), role=access.role(),
                 progress=report,
             )
     except ScrmError as e:

@@ -116,10 +116,10 @@ def _export(path: str, version: int, customer_id: str) -> None:
     st.markdown("**Export** (right of access)")
     if not access.export_allowed():
         return
-    text, counts = L.load_export(path, version, customer_id)
     file_name = f"person-{customer_id}.json"
+    # Built and recorded when the browser fetches it, if the person is still held then.
     st.download_button(
-        "Download everything (JSON)", access.audited(text.encode("utf-8"), file_name, what="person export", **counts),
+        "Download everything (JSON)", access.audited_person_export(customer_id),
         file_name=file_name, mime="application/json",
         icon=":material/download:", key="privacy_export",
         help="The customer record, linked profiles, mentions with sentiment, orders, survey answers, cases "

@@ -24,23 +24,24 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from scrm import compute
+from scrm import auth
 from scrm.act import cases, review, rules
 from scrm.analysis import identity
 from scrm.analysis.stage import RAN, Progress, StageSummary
-from scrm.db import audit, store
+from scrm.db import audit, signins, store
 from scrm.db import schema as S
-from scrm.demo import DemoSummary, build_demo
-from scrm.demo.casework import demo_casework
 from scrm.errors import ConfigError
 from scrm.ingest import ImportResult
 from scrm.ingest import import_file as ingest_file
 from scrm.privacy import requests as privacy
 from scrm.views.overview import refresh_page_summaries
+
+if TYPE_CHECKING:
+    from scrm.demo import DemoSummary
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,14 @@ def score(
         purged = privacy.purge(db, months, actor=actor, role=role)
         if on_retention is not None:
             on_retention(purged, months)
+    # Imported here: the stages bring scikit-learn and scipy, which a page that only reads
+    # (and the app's first run after a start) should not wait for.
+    from scrm import compute
+
     after: dict[str, Callable[[sqlite_utils.Database], object]] = {}
     if store.is_demo(db):
+        from scrm.demo.casework import demo_casework
+
         after[rules.STAGE] = demo_casework
     summaries = compute.run_all(db, force=force, progress=progress, stages=stages, on_stage=on_stage, after=after)
     # The first page after a server start reads these instead of scanning every mention.
@@ -86,6 +93,13 @@ def score(
     except Exception:  # a cache: never fail the score over it
         log.exception("storing the page summaries failed")
     return summaries
+
+
+def build_demo(db: sqlite_utils.Database, **options: Any) -> DemoSummary:
+    """:func:`scrm.demo.build_demo`, imported when first needed (the demo's texts are large)."""
+    from scrm.demo import build_demo as build
+
+    return build(db, **options)
 
 
 # --- files ----------------------------------------------------------------------------------------
@@ -231,6 +245,44 @@ def start_empty(db: sqlite_utils.Database, *, actor: str, role: str | None = Non
     return removed
 
 
+def build_demo_file(
+    path: Path,
+    *,
+    seed: int = 7,
+    scale: str = "small",
+    actor: str = audit.CLI,
+    role: str | None = None,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """A NEW database file at ``path`` holding the demo (unscored): ``python -m scrm demo`` on a new file.
+
+    Built beside the target (``<name>.building``) and moved in place at the
+    end, like :func:`create_demo_database`: a build that is killed or fails
+    leaves no database at ``path`` that the next command would take for a
+    finished one.
+    """
+    partial = _fresh_partial(path)
+    try:
+        db = store.open_db(partial)
+        try:
+            summary = load_demo(db, seed=seed, scale=scale, actor=actor, role=role, progress=progress)
+        finally:
+            db.close()  # the last connection: SQLite folds the WAL into the file
+        partial.replace(path)
+    except BaseException:
+        _fresh_partial(path)  # what a failed build left
+        raise
+    return summary
+
+
+def _fresh_partial(path: Path) -> Path:
+    """The file a new database is built in beside ``path``, with what an earlier attempt left removed."""
+    partial = path.with_name(path.name + ".building")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    return partial
+
+
 def create_demo_database(path: Path, *, phase: Callable[[str], Progress] | None = None) -> bool:
     """A new database file at ``path`` holding the scored demo: the app's first start.
 
@@ -353,8 +405,35 @@ def review_link(
 
 
 def export_person(db: sqlite_utils.Database, customer_id: str, *, actor: str, role: str | None = None) -> str:
-    """Everything held about one customer as JSON text (``scrm-person-export/1``), recorded as an export."""
-    return privacy.export_person_json(db, customer_id, actor=actor, role=role)
+    """Everything held about one customer as JSON text (``scrm-person-export/1``), recorded as an export.
+
+    The read and its audit entry are one transaction: an erasure cannot fall
+    between them, so no entry naming the customer follows their erasure's.
+    An erased (or unknown) id raises :class:`scrm.errors.NotFound`.
+    """
+    with store.transaction(db, bump=False):
+        return privacy.export_person_json(db, customer_id, actor=actor, role=role)
+
+
+def record_person_download(
+    db: sqlite_utils.Database,
+    customer_id: str,
+    file_name: str,
+    *,
+    actor: str,
+    role: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> bool:
+    """Record the download of a file about one customer, if they are still held; False (nothing recorded) once erased.
+
+    Checked and recorded in one transaction, so an erasure cannot fall
+    between them: no entry naming the customer follows their erasure's.
+    """
+    with store.transaction(db, bump=False):
+        if not privacy.customer_exists(db, customer_id):
+            return False
+        audit.record(db, audit.EXPORT, actor=actor, role=role, target=file_name, detail=dict(detail or {}))
+    return True
 
 
 def erase_person(
@@ -390,3 +469,44 @@ def record_event(
 ) -> None:
     """An entry in the audit log that no other write made: a sign-in, a download."""
     audit.record(db, action, actor=actor, role=role, target=target, detail=detail)
+
+
+# --- sign-in tries --------------------------------------------------------------------------------
+
+
+def _sign_in_limits(name: str, client: str | None) -> dict[str, int]:
+    limits = {signins.name_subject(name): auth.MAX_FAILURES}
+    if client:
+        limits[signins.client_subject(client)] = auth.MAX_CLIENT_FAILURES
+    return limits
+
+
+def reserve_sign_in(
+    db: sqlite_utils.Database, name: str, client: str | None = None, *, now: float | None = None
+) -> signins.Reservation:
+    """Whether a password sign-in of ``name`` (from the address ``client``) may be checked now.
+
+    Counted in the database (:mod:`scrm.db.signins`), so the pause after
+    :data:`scrm.auth.MAX_FAILURES` wrong tries of one name (or
+    :data:`scrm.auth.MAX_CLIENT_FAILURES` from one address) holds across
+    sessions, processes, restarts and tries sent at once. A try that may go
+    ahead is counted as wrong until :func:`sign_in_succeeded` clears it.
+    """
+    return signins.reserve(
+        db, _sign_in_limits(name, client), now=time.time() if now is None else now,
+        lockout_seconds=auth.LOCKOUT_SECONDS,
+    )
+
+
+def sign_in_failed(db: sqlite_utils.Database, reservation: signins.Reservation) -> None:
+    """After a wrong password: the try that reached a limit is logged (without the names tried)."""
+    if reservation.reached:
+        audit.record(
+            db, audit.LOGIN, actor=auth.ANONYMOUS.name,
+            detail=f"{auth.MAX_FAILURES} wrong sign-in tries in a row; sign-in paused for {auth.LOCKOUT_SECONDS:.0f} s",
+        )
+
+
+def sign_in_succeeded(db: sqlite_utils.Database, name: str, client: str | None = None) -> None:
+    """After a right password: the wrong tries of the name and the address are forgotten."""
+    signins.clear(db, list(_sign_in_limits(name, client)))

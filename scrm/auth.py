@@ -378,9 +378,15 @@ def oidc_user(config: AccessConfig, claims: Mapping[str, Any]) -> tuple[User | N
 # After MAX_FAILURES wrong tries in a row, a session (and, separately, a user
 # name, whatever the session) waits LOCKOUT_SECONDS before the next try; every
 # wrong try also costs FAILURE_DELAY_SECONDS. Enough to make guessing slow
-# without locking a colleague out for long.
+# without locking a colleague out for long. The counts per name live in the
+# database (scrm.db.signins), so they hold across sessions, processes and
+# restarts. One client address (guessing many names) may try
+# MAX_CLIENT_FAILURES times: higher, because a team behind one proxy or
+# office router shares an address, and a colleague's typos must not lock
+# everyone out.
 
 MAX_FAILURES = 5
+MAX_CLIENT_FAILURES = 4 * MAX_FAILURES
 LOCKOUT_SECONDS = 60.0
 FAILURE_DELAY_SECONDS = 1.0
 

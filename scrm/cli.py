@@ -3,7 +3,10 @@
 A thin layer in the manner of sqlite-utils' ``cli.py``: it turns arguments
 into calls, and :class:`~scrm.errors.ScrmError` (plus argparse's usage
 errors) into ONE line ``error: <message>`` on stderr with exit status 2.
-Any other exception is a bug and surfaces with its traceback.
+A fault of the database file or the disk (busy, full, read-only, forbidden,
+damaged) gets its own sentence; running out of memory and input nested too
+deeply too. Any other exception is a bug: one ``error:`` line that says to
+run again with ``-v``, which adds the traceback. No traceback otherwise.
 
 Each command is a :class:`Command` in :data:`COMMANDS`, with a
 ``_add_<name>`` function for its arguments and a ``_run_<name>`` function
@@ -22,9 +25,11 @@ import argparse
 import json
 import logging
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,8 +166,17 @@ def _run_demo(args: argparse.Namespace) -> int:
     from scrm import api
 
     path = _db_path(args)
-    db = store.open_db(path)
     progress = _Progress(lines=True)
+    if not path.exists():
+        # A new file is built beside its place and moved in at the end: a
+        # killed `demo` leaves no half-built database behind.
+        try:
+            summary = api.build_demo_file(path, seed=args.seed, scale=args.scale, actor=CLI_ACTOR, progress=progress)
+        finally:
+            progress.done()
+        print(summary.summary())
+        return EXIT_OK
+    db = store.open_db(path)
     try:
         try:
             summary = api.load_demo(
@@ -247,8 +261,9 @@ def _run_import(args: argparse.Namespace) -> int:
             print(line)
         if outcome.score_error is not None:
             print(
-                f"The rows are stored, but the scores could not be updated ({outcome.score_error}). "
-                "Run `python -m scrm score`; the details are in the log."
+                f"The rows are stored, but the scores could not be updated: {_one_line(outcome.score_error).rstrip('.')}. "
+                "They are pending (profile links included): run `python -m scrm score`; "
+                "`python -m scrm status` lists what is pending."
             )
         else:
             ran = [s.stage for s in outcome.stages if s.status == RAN]
@@ -320,6 +335,16 @@ def _quarantine_sample(db_path: Path) -> list[dict[str, Any]]:
         db.close()
 
 
+def _pending_scores(db_path: Path) -> list[str]:
+    from scrm.compute import pending_stages
+
+    db = store.open_db(db_path, create=False)
+    try:
+        return pending_stages(db)
+    finally:
+        db.close()
+
+
 def _run_status(args: argparse.Namespace) -> int:
     path = _db_path(args)
     info = status_info(path)
@@ -329,6 +354,11 @@ def _run_status(args: argparse.Namespace) -> int:
     print(f"database      {info['db']}")
     print(f"data version  {info['data_version']:,}")
     print(f"demo data     {_fmt(info['demo'])}")
+    pending = _pending_scores(path)
+    if pending:
+        print(f"scores        pending: {', '.join(pending)} (run `python -m scrm score`)")
+    else:
+        print("scores        up to date")
     print()
     order = list(S.STORED_COLUMNS)
     counts = sorted(info["counts"].items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
@@ -831,6 +861,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     2
     """
     parser = build_parser()
+    args: argparse.Namespace | None = None
     try:
         try:
             args = parser.parse_args(argv)
@@ -851,6 +882,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as e:  # MemoryError and RecursionError are Exceptions too
+        verbose = bool(getattr(args, "verbose", False))
+        _err(f"error: {_one_line(fault_sentence(e, None if args is None else _db_path(args), verbose=verbose))}")
+        if verbose:
+            traceback.print_exc(file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def fault_sentence(error: BaseException, db_path: Path | None, *, verbose: bool = False) -> str:
+    """What the CLI says about an exception that is not a :class:`ScrmError`: a fault, or a bug.
+
+    A fault of the database or the disk names what to do (see
+    :func:`scrm.db.store.explain_sqlite_error`); an OSError names its own
+    file. Anything else is a bug: its type and message, and ``-v`` for the
+    details (unless they are already asked for).
+
+    >>> fault_sentence(sqlite3.OperationalError("database or disk is full"), Path("x.db")).split(";")[0]
+    'The disk holding x.db is full (or its quota is used up). Nothing of this change was saved and the database is intact'
+    """
+    if isinstance(error, MemoryError):
+        return (
+            "scrm ran out of memory. Close other programs, or split the file into smaller parts, and try again."
+        )
+    if isinstance(error, RecursionError):
+        return (
+            "The input is nested too deeply to read (JSON with thousands of levels inside each other?). "
+            "Flatten it, or export it as CSV, and try again."
+        )
+    if isinstance(error, (sqlite3.Error, OSError)):
+        named = getattr(error, "filename", None) if isinstance(error, OSError) else None
+        fault = store.explain_sqlite_error(error, named or db_path)
+        if fault is not None:
+            return str(fault)
+        if isinstance(error, OSError) and error.strerror:
+            where = f" ({named})" if named else ""
+            return f"{error.strerror}{where}. Check the file, its folder and the disk, and try again."
+    details = "" if verbose else " Run again with -v for the details."
+    return f"unexpected {type(error).__name__}: {_one_line(str(error)) or 'no message'} (a bug in scrm?).{details}"
 
 
 def _one_line(message: str) -> str:

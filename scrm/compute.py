@@ -48,7 +48,9 @@ from scrm.analysis.stage import RAN, UP_TO_DATE, Progress, StageFunction, StageS
 from scrm.db import schema as S
 from scrm.db import store
 
-__all__ = ["RAN", "STAGES", "STAGE_NAMES", "UP_TO_DATE", "Progress", "StageSummary", "run_all", "version_key"]
+__all__ = [
+    "RAN", "STAGES", "STAGE_NAMES", "UP_TO_DATE", "Progress", "StageSummary", "pending_stages", "run_all", "version_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +101,34 @@ def _state(db: sqlite_utils.Database, stage: str, version: int) -> str:
     return f"{version}:cases {count} {events} {updated or ''}".rstrip()
 
 
+def pending_stages(db: sqlite_utils.Database) -> list[str]:
+    """The stages the next ``score`` would run: what an interrupted or failed score left to do.
+
+    ``sentiment`` when a mention has no sentiment row (a model change is not
+    counted: that needs reading every row); a derived stage when its recorded
+    version is not the database's now (see the module docstring). A read.
+
+    >>> db = store.open_db(":memory:")
+    >>> pending_stages(db)[:2]
+    ['identity', 'value']
+    >>> _ = run_all(db); pending_stages(db)
+    []
+    """
+    pending: list[str] = []
+    if store.table_exists(db, S.SENTIMENT) and db.execute(
+        f"SELECT 1 FROM {S.MENTIONS} m WHERE NOT EXISTS (SELECT 1 FROM {S.SENTIMENT} s WHERE s.mention_id = m.mention_id) LIMIT 1"
+    ).fetchone():
+        pending.append(SENTIMENT_STAGE)
+    version = store.input_version(db)
+    pending += [
+        name for name in STAGE_NAMES if name != SENTIMENT_STAGE and store.get_meta(db, version_key(name)) != _state(db, name, version)
+    ]
+    return pending
+
+
 def _record(db: sqlite_utils.Database, key: str, value: str) -> None:
     """Bookkeeping in meta WITHOUT bumping the data version (see the module docstring)."""
-    with db.atomic():
+    with store.transaction(db, bump=False):
         db.execute(
             f"INSERT INTO {S.META} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [key, value],

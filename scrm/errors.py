@@ -74,3 +74,27 @@ class NotEnoughData(ScrmError):
 
 class NotEnoughCustomers(ScrmError):
     """There are too few customers with features to form segments."""
+
+
+class DatabaseFault(ScrmError):
+    """The database file cannot be used as it is (busy, full disk, read-only, damaged)."""
+
+
+class DatabaseBusy(DatabaseFault):
+    """Another program held the database's write lock for longer than the busy timeout."""
+
+
+class DiskFull(DatabaseFault):
+    """The disk (or the quota) holding the database or its temporary files is full."""
+
+
+class ReadOnlyDatabase(DatabaseFault):
+    """The database file, its folder or its journal cannot be written (read-only, permissions)."""
+
+
+class DatabaseDamaged(DatabaseFault):
+    """The file is not an SQLite database, or its content is damaged."""
+
+
+class FileTooLarge(ImportRejected):
+    """A file exceeds a limit for files (size once unpacked, rows, columns, cell length, JSON nesting)."""

@@ -66,10 +66,10 @@ DOOR_IMPORTS: dict[str, frozenset[str] | None] = {
     "scrm.auth": None,  # roles and permissions (pure)
     "scrm.db.store": frozenset(  # opening the database and reading it (`status`, reports), no writes
         {"open_db", "default_db_path", "ENV_DB", "data_version", "utcnow", "is_demo", "counts", "last_imports",
-         "read_frame"}
+         "read_frame", "explain_sqlite_error"}  # the last one is pure: a fault of the file as a sentence
     ),
     "scrm.analysis.stage": None,  # StageSummary and its statuses: what api.score returns (a dataclass)
-    "scrm.compute": frozenset({"STAGE_NAMES"}),  # the stage names `score --stage` offers
+    "scrm.compute": frozenset({"STAGE_NAMES", "pending_stages"}),  # the stage names; what `status` says is pending (a read)
 }
 # Any other module of scrm lends a door its vocabulary and types: names that
 # start with a capital (constants such as ``cases.PRIORITIES``, classes such as

@@ -18,7 +18,7 @@ import streamlit
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
-from scrm import auth
+from scrm import api, auth
 from scrm.db import audit, store
 from scrm.errors import ConfigError
 from scrm.ui import auth as access
@@ -716,3 +716,143 @@ def test_a_download_is_recorded_when_its_file_is_fetched_not_when_the_button_is_
     assert log[["actor", "role", "action", "target", "detail"]].values.tolist() == [
         ["anton", "analyst", audit.EXPORT, "alerts.csv", '{"rows": 1}']
     ]
+
+
+# --- a configuration that changes under a running server (issue 10) ----------------------------------
+
+
+def secrets_toml(**roles: str) -> str:
+    """A password configuration of the test users named, with the roles given, as secrets.toml text."""
+    lines = ["[access]", 'mode = "password"', ""]
+    for name, role in roles.items():
+        lines += [f"[access.users.{name}]", f'role = "{role}"', f'password_hash = "{HASHES[name]}"', ""]
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def secrets_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The secrets file the app reads, as a server reads it (``secrets.files``), and a server's ``st.secrets``
+    whose file watch is gone: what deleting and re-creating the file does to a running server."""
+    from streamlit.runtime.secrets import Secrets
+    from streamlit.testing.v1.util import patch_config_options
+
+    path = tmp_path / "secrets.toml"
+    server_secrets = Secrets()
+    server_secrets._file_watchers_installed = True  # no watcher reloads it: only scrm's own check can
+    monkeypatch.setattr(streamlit, "secrets", server_secrets)
+    with patch_config_options({"secrets.files": [str(path)]}):
+        yield path
+
+
+def rewrite(path: Path, text: str) -> None:
+    """Delete the file and write it anew, as an editor's safe save or a deployment does."""
+    path.unlink()
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_user_removed_from_a_re_created_secrets_file_is_signed_out_with_a_sentence(
+    app_db: Path, menu, secrets_file: Path
+) -> None:
+    secrets_file.write_text(secrets_toml(vera=auth.VIEWER, ada=auth.ADMIN), encoding="utf-8")
+    at = sign_in(open_app(), "vera", "viewer-secret-1")
+    assert at.title[0].value == "Overview"
+    rewrite(secrets_file, secrets_toml(ada=auth.ADMIN))
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in to scrm"]
+    assert [w.value for w in at.warning] == [
+        access.ui.escape_markdown(
+            "You were signed out: vera is no longer a user of this scrm. Ask an admin if you still need access."
+        )
+    ]
+    assert visible(menu) == ["Sign in"]
+    # ... and cannot sign in again.
+    at = sign_in(at, "vera", "viewer-secret-1")
+    assert [e.value for e in at.error] == [access.WRONG_CREDENTIALS]
+    assert at.title[0].value == "Sign in to scrm"
+
+
+def test_a_user_demoted_in_the_secrets_file_gets_the_new_role_at_the_next_click(
+    app_db: Path, menu, secrets_file: Path
+) -> None:
+    secrets_file.write_text(secrets_toml(anton=auth.ANALYST, ada=auth.ADMIN), encoding="utf-8")
+    at = sign_in(open_app(), "anton", "analyst-secret-2")
+    assert "Data" in visible(menu)
+    rewrite(secrets_file, secrets_toml(anton=auth.VIEWER, ada=auth.ADMIN))
+    at.run()
+    assert "Signed in as **anton** (viewer)" in [c.value for c in at.sidebar.caption]
+    assert "Data" not in visible(menu)
+    at.switch_page("pages/data.py").run()
+    assert [e.value for e in at.error] == [auth.page_refusal(auth.VIEWER, "Data", auth.EXPORT)]
+
+
+def test_a_deleted_secrets_file_turns_sign_in_off_and_a_new_one_on_again(app_db: Path, menu, secrets_file: Path) -> None:
+    secrets_file.write_text(secrets_toml(ada=auth.ADMIN), encoding="utf-8")
+    at = open_app()
+    assert [t.value for t in at.title] == ["Sign in to scrm"]
+    secrets_file.unlink()
+    at.run()
+    assert at.title[0].value == "Overview"  # no [access] section: the documented single-user mode
+    secrets_file.write_text(secrets_toml(ada=auth.ADMIN), encoding="utf-8")
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in to scrm"]
+
+
+# --- the first start with sign-in on: only an admin builds the database -----------------------------
+
+
+@pytest.fixture
+def no_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """SCRM_DB names a file that does not exist yet; the demo build is replaced by an empty database."""
+    path = tmp_path / "first" / "scrm.db"
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    built: list[Path] = []
+
+    def build(target: Path, *, phase: Any = None) -> bool:
+        built.append(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        store.open_db(target).close()
+        return True
+
+    monkeypatch.setattr(api, "create_demo_database", build)
+    return {"path": path, "built": built}
+
+
+def test_with_sign_in_on_a_viewer_arriving_first_does_not_build_the_database(no_db: dict[str, Any], menu) -> None:
+    at = open_app(PASSWORD_SECRETS)
+    assert [t.value for t in at.title] == ["Sign in to scrm"] and no_db["built"] == []
+    at = sign_in(at, "vera", "viewer-secret-1")
+    assert [i.value for i in at.info] == [NO_DATABASE_YET]
+    assert no_db["built"] == [] and not no_db["path"].exists()
+    assert [b.label for b in at.sidebar.button] == ["Sign out"]
+
+
+def test_with_sign_in_on_an_admins_sign_in_builds_the_database(no_db: dict[str, Any], menu) -> None:
+    at = sign_in(open_app(PASSWORD_SECRETS), "ada", "admin-secret-3")
+    assert no_db["built"] == [no_db["path"]]
+    assert at.title[0].value == "Overview" and NO_DATABASE_YET not in [i.value for i in at.info]
+    [entry] = log_rows(no_db["path"])
+    assert entry[2:6] == ("ada", "admin", "login", "ada")
+
+
+def test_with_sign_in_off_the_first_visitor_builds_the_database_as_before(no_db: dict[str, Any], menu) -> None:
+    at = open_app()
+    assert no_db["built"] == [no_db["path"]]
+    assert at.title[0].value == "Overview"
+
+
+NO_DATABASE_YET = (
+    "The database does not exist yet: an admin signs in to build it with the demo data "
+    "(replaced by your own on the Data page, or emptied with Start over). Come back once they have."
+)
+
+
+def test_the_server_config_serves_no_static_folder_no_agent_api_and_no_user_labels_on_metrics() -> None:
+    import tomllib
+
+    server = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]
+    assert (server["enableStaticServing"], server["enableAgentApi"], server["unsafeMetricsUserAttributes"]) == (
+        False, False, []
+    )
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "### What the server answers without sign-in" in readme and "`/_stcore/metrics`" in readme
+    assert "### The command line is an operator's tool" in readme

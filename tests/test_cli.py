@@ -179,14 +179,21 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--mapping PRESET_OR_JSON" in out
 
 
-def test_unexpected_exceptions_are_not_hidden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unexpected_exceptions_are_one_line_and_their_traceback_comes_with_v(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(store, "counts", broken)
     store.open_db(tmp_path / "scrm.db").close()
-    with pytest.raises(RuntimeError, match="a bug"):
-        cli.main(["--db", str(tmp_path / "scrm.db"), "status"])
+    code, out, err = run(capsys, "--db", str(tmp_path / "scrm.db"), "status")
+    assert (code, out) == (2, "")
+    assert err == "error: unexpected RuntimeError: a bug (a bug in scrm?). Run again with -v for the details.\n"
+    code, out, err = run(capsys, "--db", str(tmp_path / "scrm.db"), "-v", "status")
+    assert code == 2
+    assert err.startswith("error: unexpected RuntimeError: a bug (a bug in scrm?).\nTraceback (most recent call last):")
+    assert err.rstrip().endswith("RuntimeError: a bug")
 
 
 # --- import and status ----------------------------------------------------------------------

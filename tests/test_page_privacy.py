@@ -7,17 +7,21 @@ viewer cannot open the page; an analyst may export but not erase).
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import page_support as support
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrm import auth
+from scrm import api, auth
 from scrm.db import store
 from scrm.privacy import requests as gdpr
+from scrm.ui import auth as access
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "privacy.py")
@@ -181,3 +185,95 @@ def test_inside_the_app_a_viewer_is_refused_and_an_admin_gets_the_page(demo_db: 
         errors = [e.value for e in at.error]
         assert (auth.refusal(role, auth.EXPORT) in errors) is refused
         assert bool([t for t in at.text_input if t.key == "privacy_query"]) is not refused
+
+
+# --- an erasure reaches downloads drawn before it (issue 10) ----------------------------------------
+
+
+def audit_rows_after(path: Path, audit_id: int) -> list[tuple[object, ...]]:
+    db = store.open_db(path, create=False)
+    try:
+        return [tuple(r) for r in db.execute("SELECT * FROM audit_log WHERE audit_id > ?", [audit_id]).fetchall()]
+    finally:
+        db.close()
+
+
+def erase(path: Path, customer_id: str) -> int:
+    """Erase the customer as an admin elsewhere would; the id of the erasure's audit entry."""
+    db = store.open_db(path, create=False)
+    try:
+        api.erase_person(db, customer_id, actor="ana", role=auth.ADMIN)
+        return int(db.execute("SELECT max(audit_id) FROM audit_log WHERE action = 'erase'").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_an_export_fetched_from_a_page_drawn_before_the_erasure_holds_nothing_and_logs_nothing(
+    own_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: dict[str, Any] = {}
+    original = access.audited_person_export
+
+    def recording(customer_id: str) -> Any:
+        made[customer_id] = original(customer_id)
+        return made[customer_id]
+
+    monkeypatch.setattr(access, "audited_person_export", recording)
+    customer_id, name = a_customer(own_demo)
+    find(opened(auth.ANALYST), customer_id)
+    fetch = made[customer_id]
+    before = count(own_demo, "SELECT max(audit_id) FROM audit_log")
+    # Fetched while the person is held: their data, built now and recorded.
+    data = json.loads(fetch())
+    assert data["customer"]["customer_id"] == customer_id and data["customer"]["name"] == name
+    [entry] = audit_rows_after(own_demo, before)
+    assert entry[2:6] == ("pat", auth.ANALYST, "export", f"customer:{customer_id}")
+
+    erased_at = erase(own_demo, customer_id)
+    # The same page's button, fetched after the erasure: an empty file, and no entry naming them.
+    assert fetch() == b""
+    assert audit_rows_after(own_demo, erased_at) == []
+
+
+def test_a_timeline_fetched_after_the_customers_erasure_is_empty_and_not_recorded(own_demo: Path) -> None:
+    customer_id, name = a_customer(own_demo)
+    built: list[str] = []
+
+    def build() -> bytes:
+        built.append("csv")
+        return f"{customer_id},{name}\n".encode()
+
+    file_name = f"timeline-{customer_id}.csv"
+    fetch = partial(
+        access._fetch_and_record, str(own_demo), auth.User("pat", auth.ANALYST), build, file_name, {"rows": 1}, customer_id
+    )
+    erased_at = erase(own_demo, customer_id)
+    assert fetch() == b"" and built == []
+    assert audit_rows_after(own_demo, erased_at) == []
+
+
+def test_a_timeline_fetched_while_the_customer_is_held_is_recorded(own_demo: Path) -> None:
+    customer_id, _ = a_customer(own_demo)
+    before = count(own_demo, "SELECT max(audit_id) FROM audit_log")
+    fetch = partial(
+        access._fetch_and_record, str(own_demo), auth.User("pat", auth.ANALYST), b"a,b\n", "timeline.csv", {"rows": 1},
+        customer_id,
+    )
+    assert fetch() == b"a,b\n"
+    [entry] = audit_rows_after(own_demo, before)
+    assert entry[2:7] == ("pat", auth.ANALYST, "export", "timeline.csv", '{"rows": 1}')
+
+
+def test_an_erasure_bumps_the_data_version_so_no_cached_page_serves_the_person(own_demo: Path) -> None:
+    customer_id, _ = a_customer(own_demo)
+    db = store.open_db(own_demo, create=False)
+    try:
+        before = store.data_version(db)
+    finally:
+        db.close()
+    erase(own_demo, customer_id)
+    db = store.open_db(own_demo, create=False)
+    try:
+        assert store.data_version(db) > before
+    finally:
+        db.close()

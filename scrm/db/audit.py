@@ -61,7 +61,7 @@ def record(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; use one of {', '.join(ACTIONS)}")
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if isinstance(detail, dict) else detail
-    with db.atomic():
+    with store.transaction(db, bump=False):
         cursor = db.execute(
             f"INSERT INTO {S.AUDIT_LOG} (at, actor, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
             [at or store.utcnow(), actor, role, action, target, text],

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 ColumnType = Literal["text", "int", "float", "datetime", "bool"]
 
@@ -36,6 +36,8 @@ CASE_EVENTS = "case_events"
 MENTION_TAGS = "mention_tags"
 LINK_REVIEWS = "link_reviews"
 AUDIT_LOG = "audit_log"
+# Schema 4: wrong sign-in tries, counted across sessions, processes and restarts.
+SIGN_IN_FAILURES = "wrong_logins"  # 12 characters at most keeps `scrm status` aligned
 # Derived tables: rebuilt from the stored data by the compute stages
 # (``store.replace_table``), never migrated; their columns follow the frames
 # the stages write. Each is written by the stage named after it.
@@ -590,6 +592,13 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "target": "TEXT",
         "detail": "TEXT",
     },
+    # Wrong sign-in tries per subject ("name:ada", "client:203.0.113.9"), within
+    # the lockout window (scrm.db.signins); never a password, removed on success.
+    SIGN_IN_FAILURES: {
+        "subject": "TEXT",
+        "failures": "INTEGER",
+        "last_failure_at": "REAL",  # seconds since the epoch (time.time())
+    },
 }
 
 PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
@@ -610,6 +619,7 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     MENTION_TAGS: ("mention_id", "tag"),
     LINK_REVIEWS: "review_id",
     AUDIT_LOG: "audit_id",
+    SIGN_IN_FAILURES: "subject",
 }
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
@@ -626,11 +636,14 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     MENTION_TAGS: [("tag",)],
     LINK_REVIEWS: [("profile_id",)],
     AUDIT_LOG: [("at",)],
+    SIGN_IN_FAILURES: [("last_failure_at",)],
 }
 
 # Tables a team's own work lives in: never rebuilt from the data, kept by
 # "start empty" only as far as they are settings (rules), erased per person.
 SCHEMA_3 = (RULES, RULE_MATCHES, CASES, CASE_EVENTS, MENTION_TAGS, LINK_REVIEWS, AUDIT_LOG)
+# Access bookkeeping: no data of a person, never exported or erased as theirs.
+SCHEMA_4 = (SIGN_IN_FAILURES,)
 
 # Link statuses and the confidence below which a link is only suggested.
 LINKED = "linked"

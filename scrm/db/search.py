@@ -179,7 +179,7 @@ def refresh_index(db: sqlite_utils.Database) -> str:
     before = index_state(db)
     if before == now:
         return "unchanged"
-    with db.atomic():
+    with store.transaction(db, bump=False):
         if (
             before is not None
             and now.max_rowid > before.max_rowid

@@ -8,21 +8,32 @@ killed process leaves either all of a write or none of it.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import sqlite_utils
 
 from scrm.db import schema as S
-from scrm.errors import ConfigError, SchemaTooNew
+from scrm.errors import (
+    ConfigError,
+    DatabaseBusy,
+    DatabaseDamaged,
+    DatabaseFault,
+    DiskFull,
+    ReadOnlyDatabase,
+    SchemaTooNew,
+    ScrmError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +86,14 @@ def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
         _create_table(db, table)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3]
+def _migrate_3_to_4(db: sqlite_utils.Database) -> None:
+    for table in S.SCHEMA_4:
+        _create_table(db, table)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3, _migrate_3_to_4,
+]
 assert len(MIGRATIONS) == S.SCHEMA_VERSION, "one migration per schema version"
 
 
@@ -100,10 +118,11 @@ def migrate(db: sqlite_utils.Database, path: str = "the database") -> int:
         )
     if found == S.SCHEMA_VERSION:
         return found
-    with db.atomic():
+    with transaction(db, bump=False):
+        # Read again under the write lock: another process may have migrated meanwhile.
         if S.META not in db.table_names():
             db[S.META].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
-        for version in range(found, S.SCHEMA_VERSION):
+        for version in range(_schema_version(db), S.SCHEMA_VERSION):
             log.info("migrating %s from schema %d to %d", path, version, version + 1)
             MIGRATIONS[version](db)
         _set_meta(db, S.META_SCHEMA_VERSION, str(S.SCHEMA_VERSION))
@@ -114,12 +133,89 @@ def migrate(db: sqlite_utils.Database, path: str = "the database") -> int:
 
 # --- opening ---------------------------------------------------------------
 
+# How long a write waits for another writer (an import, ``score``, a
+# colleague's save) before giving up with :class:`DatabaseBusy`. Long writers
+# commit per stage, so a wait is seconds; 30 s covers the longest stage seen.
+BUSY_TIMEOUT_SECONDS = 30
+
 
 def connect(path: str | Path) -> sqlite_utils.Database:
     """A connection usable from any thread (Streamlit reruns run in threads)."""
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS)
     db = sqlite_utils.Database(conn)
     return db
+
+
+def db_file(db: sqlite_utils.Database) -> str:
+    """The file behind a connection, for messages ("the database" when in memory or unknown)."""
+    try:
+        row = db.execute("PRAGMA database_list").fetchone()
+    except sqlite3.Error:
+        return "the database"
+    return str(row[2]) if row and row[2] else "the database"
+
+
+def explain_sqlite_error(error: BaseException, path: str | Path | None = None) -> ScrmError | None:
+    """The :class:`~scrm.errors.DatabaseFault` that says what to do about a fault of the database file.
+
+    Each fault gets its own sentence: a busy database, a full disk, a
+    read-only or forbidden file or folder, and a damaged file. None for
+    anything else (a bug such as a missing column must surface as itself).
+    A healthy file that cannot be written is never called damaged.
+
+    >>> str(explain_sqlite_error(sqlite3.OperationalError("database is locked"), "x.db")).split(":")[0]
+    'x.db is busy'
+    >>> explain_sqlite_error(sqlite3.OperationalError("no such column: nope")) is None
+    True
+    """
+    where = str(path) if path is not None else "the database"
+    text = str(error).lower()
+    code = getattr(error, "errno", None) if isinstance(error, OSError) else None
+    if isinstance(error, DatabaseFault):
+        return error
+    if "database is locked" in text or "database table is locked" in text or "database is busy" in text:
+        return DatabaseBusy(
+            f"{where} is busy: another program (an import, `score`, the app) held its write lock for more than "
+            f"{BUSY_TIMEOUT_SECONDS} seconds. Nothing of this change was saved; wait for the other writer to "
+            "finish and try again."
+        )
+    if code in (errno.ENOSPC, errno.EDQUOT) or "database or disk is full" in text or "no space left" in text:
+        return DiskFull(
+            f"The disk holding {where} is full (or its quota is used up). Nothing of this change was saved and "
+            "the database is intact; free some space, or point SCRM_DB at a disk with room, and try again."
+        )
+    if code in (errno.EACCES, errno.EPERM) or "permission denied" in text:
+        return ReadOnlyDatabase(
+            f"Permission denied on {where}: this user may not read or write the file or its folder. "
+            "Fix their owner or permissions, or point SCRM_DB at a file you own. The database itself was not changed."
+        )
+    if code == errno.EROFS or "readonly database" in text or "read-only" in text:
+        return ReadOnlyDatabase(
+            f"{where} is read-only: the file, its folder (where SQLite keeps its -wal and -shm files) or the disk "
+            "cannot be written. Nothing was changed and the database is not damaged; make them writable, or point "
+            "SCRM_DB at a writable copy, and try again."
+        )
+    if "unable to open database file" in text:
+        return ReadOnlyDatabase(
+            f"{where} cannot be opened: its folder is missing, read-only or not accessible to this user. "
+            "Check that the folder exists and that this user may write in it, or point SCRM_DB at another file."
+        )
+    if (
+        "file is not a database" in text
+        or "malformed" in text
+        or "file is encrypted" in text
+        or isinstance(error, sqlite3.DatabaseError) and "corrupt" in text
+    ):
+        return DatabaseDamaged(
+            f"{where} is not an scrm database or is damaged ({error}). Point SCRM_DB at another file, "
+            "or move this one away and run `python -m scrm demo`."
+        )
+    if "disk i/o error" in text:
+        return DatabaseFault(
+            f"The disk holding {where} reported an I/O error. Nothing of this change was saved; check the disk "
+            "(free space, a removed drive, a network share that went away) and try again."
+        )
+    return None
 
 
 def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_utils.Database:
@@ -145,21 +241,62 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_ut
             except OSError as e:
                 raise ConfigError(f"Cannot create the folder {target.parent} ({e.strerror}); set SCRM_DB to a writable path.") from e
     try:
+        if not is_memory and not target.exists():
+            _create_file(target)
         db = connect(target)
-        if not is_memory:
-            db.enable_wal()
-        db.execute("PRAGMA foreign_keys = OFF")
-        db.execute("PRAGMA synchronous = NORMAL")
-        # A cap, not an allocation: big imports touch many index pages, and
-        # SQLite's 2 MB default makes them re-read pages (about 30% slower).
-        db.execute("PRAGMA cache_size = -262144")
-        migrate(db, str(target))
-    except sqlite3.DatabaseError as e:
-        raise ConfigError(
-            f"{target} is not an scrm database or is damaged ({e}). "
-            "Point SCRM_DB at another file, or move this one away and run `python -m scrm demo`."
-        ) from e
+        _prepare(db, is_memory, str(target))
+    except (sqlite3.Error, OSError) as e:
+        fault = explain_sqlite_error(e, target)
+        # Only an error of the content says "damaged": an OperationalError
+        # (a lock, a schema race) is no sign of a damaged file.
+        if fault is None and type(e) is sqlite3.DatabaseError:
+            fault = DatabaseDamaged(
+                f"{target} is not an scrm database or is damaged ({e}). "
+                "Point SCRM_DB at another file, or move this one away and run `python -m scrm demo`."
+            )
+        if fault is None:
+            raise
+        raise fault from e
     return db
+
+
+def _prepare(db: sqlite_utils.Database, is_memory: bool, label: str) -> None:
+    if not is_memory:
+        db.enable_wal()
+    # The connect timeout sets it too; said here so every connection states it.
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("PRAGMA synchronous = NORMAL")
+    # A cap, not an allocation: big imports touch many index pages, and
+    # SQLite's 2 MB default makes them re-read pages (about 30% slower).
+    db.execute("PRAGMA cache_size = -262144")
+    migrate(db, label)
+
+
+def _create_file(target: Path) -> None:
+    """Make a new, migrated database beside ``target`` and link it in place unless one appeared meanwhile.
+
+    Connections that create the same file at once would race while it is
+    empty: one turns it to WAL and writes its tables into the -wal file while
+    another, still seeing a zero-byte file, writes its own ("table customers
+    already exists", "database is locked"). A hard link never replaces a file.
+    """
+    partial = target.with_name(f"{target.name}.new-{os.getpid()}-{threading.get_ident()}")
+    try:
+        db = connect(partial)
+        try:
+            _prepare(db, False, str(target))
+        finally:
+            db.close()  # the last connection: the WAL is folded into the file
+        try:
+            os.link(partial, target)
+        except FileExistsError:  # another connection created it first: use theirs
+            pass
+        except OSError as e:  # no hard links here (some shared or FAT folders): create it in place
+            log.info("creating %s in place (%s)", target, e)
+    finally:
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 # --- meta and the data version -----------------------------------------------
@@ -204,18 +341,36 @@ def input_version(db: sqlite_utils.Database) -> int:
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database, *, work: bool = False) -> Iterator[sqlite_utils.Database]:
+def transaction(
+    db: sqlite_utils.Database, *, work: bool = False, bump: bool = True
+) -> Iterator[sqlite_utils.Database]:
     """One atomic write that bumps the data version when it commits a change.
 
-    Nested calls join the outer transaction (as savepoints). ``work=True``
-    marks the team's own work (see :func:`input_version`).
+    The outer call starts with ``BEGIN IMMEDIATE``: it takes the write lock
+    first, waiting up to :data:`BUSY_TIMEOUT_SECONDS` for another writer.
+    (A deferred ``BEGIN`` that reads first holds a snapshot; in WAL mode, when
+    another connection commits meanwhile, its first write fails at once with
+    "database is locked" and the busy timeout never applies.) Nested calls
+    join the outer transaction as savepoints. ``work=True`` marks the team's
+    own work (see :func:`input_version`); ``bump=False`` is bookkeeping that
+    changes no figure (the audit log, a stage's recorded version). A fault of
+    the file (busy, disk full, read-only, damaged) is raised as the
+    :class:`~scrm.errors.DatabaseFault` that says what to do, after the rollback.
     """
-    outer = not db.conn.in_transaction
-    before = db.conn.total_changes
-    with db.atomic():
+    if db.conn.in_transaction:
+        with db.atomic():  # a savepoint in the caller's transaction
+            yield db
+        return
+    conn = db.conn
+    before = conn.total_changes
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as e:
+        _raise_fault(db, e)
+    try:
         yield db
         # A write that changed nothing keeps the caches valid.
-        if outer and db.conn.total_changes != before:
+        if bump and conn.total_changes != before:
             db.execute(
                 f"UPDATE {S.META} SET value = CAST(value AS INTEGER) + 1 WHERE key = ?", [S.META_DATA_VERSION]
             )
@@ -225,6 +380,24 @@ def transaction(db: sqlite_utils.Database, *, work: bool = False) -> Iterator[sq
                     "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
                     [S.META_WORK_VERSION],
                 )
+        conn.execute("COMMIT")
+    except BaseException as e:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:  # the fault may have ended the transaction already
+                log.warning("rollback after %s failed", type(e).__name__)
+        if isinstance(e, (sqlite3.Error, OSError)):
+            _raise_fault(db, e)
+        raise
+
+
+def _raise_fault(db: sqlite_utils.Database, error: sqlite3.Error | OSError) -> NoReturn:
+    """Raise ``error`` as the fault that explains it, or as itself when it is not a fault of the file."""
+    fault = explain_sqlite_error(error, db_file(db))
+    if fault is None:
+        raise error
+    raise fault from error
 
 
 def is_demo(db: sqlite_utils.Database) -> bool:

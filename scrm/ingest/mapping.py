@@ -123,6 +123,10 @@ def parse_mapping(value: str | Mapping[str, str]) -> dict[str, str]:
                 f"The mapping is not valid JSON ({e.msg} at character {e.pos + 1}). "
                 'Give an object such as {"amount": "Total", "ordered_at": "Date"}.'
             ) from None
+        except RecursionError:  # nested thousands deep: Python's parser gives up
+            raise MappingError(
+                'The mapping nests too deep to be a mapping. Give a flat object such as {"amount": "Total"}.'
+            ) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise MappingError(
             'The mapping must be a JSON object of canonical column to header, such as {"amount": "Total"}.'

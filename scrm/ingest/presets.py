@@ -98,12 +98,10 @@ def _source_name(source: Source) -> str | None:
 
 
 def _source_bytes(source: Source, name: str) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    try:
-        return Path(source).read_bytes()
-    except OSError as e:
-        raise ImportRejected(f"{name} could not be opened ({e.strerror}). Check the path and the file's permissions.") from e
+    """The file's bytes, unpacked if gzip and within the limits for files (:func:`scrm.ingest.readers.load_bytes`)."""
+    from scrm.ingest.readers import load_bytes
+
+    return load_bytes(source, name)
 
 
 def _columns(raw: pd.DataFrame, preset: str, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, str]:

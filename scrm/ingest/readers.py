@@ -23,7 +23,15 @@ Formats, picked by extension and, when the extension says nothing, by content:
   Nested values are kept as JSON text.
 * JSON Lines (``.jsonl``, ``.ndjson``): one object per line; the row number is
   the line number.
-* ``.gz``: unpacked, then read by the inner name (``orders.csv.gz``).
+* ``.gz``: unpacked as it is read, then read by the inner name
+  (``orders.csv.gz``); recognised by its first bytes, so a gzip file
+  without the extension is unpacked too.
+
+Every reader holds to :mod:`scrm.ingest.limits`: the bytes read (after
+unpacking; a gzip bomb is refused while it is counted, before any of it is
+kept), rows, columns, cells, the length of one cell and JSON nesting. An
+``.xlsx`` is read by the cells its sheet holds, never by the range it
+declares: one stray cell at ``XFD1048576`` costs one cell, not a billion.
 
 Rows whose cells are all empty are dropped (their numbers stay unused), and
 so are columns with a blank header and no values (a trailing delimiter).
@@ -46,19 +54,21 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
-from scrm.errors import ImportRejected
+from scrm.errors import FileTooLarge, ImportRejected
+from scrm.ingest import limits as L
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +124,59 @@ def _not_a_table(name: str, why: str) -> ImportRejected:
     )
 
 
+def _raise_setting(field: str) -> str:
+    return f"raise the limit with the environment variable {L.setting(field)}"
+
+
+def _size_text(n: int) -> str:
+    return f"{n // L.MB:,} MB" if n >= L.MB else f"{n:,} bytes"
+
+
+def too_big(name: str, limits: L.Limits, *, unpacked: bool) -> FileTooLarge:
+    """The sentence for a file over the size limit (``unpacked``: a .gz or an .xlsx, measured unpacked)."""
+    what = "unpacks to more than" if unpacked else "is larger than"
+    return FileTooLarge(
+        f"{name} {what} {_size_text(limits.max_file_bytes)}, the most scrm reads from one file: "
+        f"split it into smaller files, or {_raise_setting('max_file_bytes')}."
+    )
+
+
+def _too_many_rows(name: str, limits: L.Limits) -> FileTooLarge:
+    return FileTooLarge(
+        f"{name} has more than {limits.max_rows:,} rows, the most scrm reads from one file: "
+        f"split it into smaller files, or {_raise_setting('max_rows')}."
+    )
+
+
+def _too_many_columns(name: str, columns: int, limits: L.Limits) -> FileTooLarge:
+    return FileTooLarge(
+        f"{name} has {columns:,} columns, more than the {limits.max_columns:,} scrm reads: "
+        f"remove the columns you do not need, or {_raise_setting('max_columns')}."
+    )
+
+
+def _too_many_cells(name: str, columns: int, limits: L.Limits) -> FileTooLarge:
+    return FileTooLarge(
+        f"{name} has more than {limits.max_cells:,} cells ({columns:,} columns by more than "
+        f"{limits.max_cells // max(columns, 1):,} rows), the most scrm reads from one file: split it into "
+        f"smaller files or remove the columns you do not need, or {_raise_setting('max_cells')}."
+    )
+
+
+def _cell_too_long(name: str, row: object, column: str, length: int, limits: L.Limits) -> FileTooLarge:
+    return FileTooLarge(
+        f"{name} row {row}, column `{column}`: the value has {length:,} characters, more than the "
+        f"{limits.max_cell_chars:,} scrm keeps in one cell: shorten it, or {_raise_setting('max_cell_chars')}."
+    )
+
+
+def _too_deep(name: str, limits: L.Limits, where: str = "") -> FileTooLarge:
+    return FileTooLarge(
+        f"{name}{where} nests its JSON more than {limits.max_json_depth} levels deep, the most scrm reads: "
+        "flatten the nested values (or export the data as CSV) and try again."
+    )
+
+
 # --- sources -------------------------------------------------------------------
 
 
@@ -126,14 +189,12 @@ def source_name(source: Source, file_name: str | None = None) -> str:
     return Path(source).name or str(source)
 
 
-def _raw_bytes(source: Source, name: str) -> bytes:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source)
+def _open_file(source: str | Path, name: str) -> IO[bytes]:
     path = Path(source)
     if path.is_dir():
         raise ImportRejected(f"{name} is a folder, not a file. Choose the file inside it and try again.")
     try:
-        return path.read_bytes()
+        return path.open("rb")
     except FileNotFoundError:
         raise ImportRejected(
             f"{name} was not found. Check the file name and folder, and try again."
@@ -142,6 +203,76 @@ def _raw_bytes(source: Source, name: str) -> bytes:
         raise ImportRejected(
             f"{name} could not be opened ({e.strerror}). Check that the file is readable."
         ) from e
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 20
+# A .gz that unpacks to no more than this is unpacked once; a bigger one is
+# counted first, then unpacked again, so that a bomb never holds more.
+_GUNZIP_HOLD = 64 * L.MB
+
+
+def load_bytes(source: Source, file_name: str | None = None, *, head: bool = False) -> bytes:
+    """The bytes of ``source`` as a reader parses them: unpacked if gzip, within the size limit.
+
+    ``head`` keeps only the first :data:`~scrm.ingest.limits.PREVIEW_HEAD_BYTES`
+    of a text file, cut after a line break (a preview needs no more); an
+    Excel or JSON document cannot be cut and comes whole. Raises
+    :class:`~scrm.errors.FileTooLarge` above ``SCRM_MAX_FILE_MB``.
+
+    >>> import gzip
+    >>> load_bytes(gzip.compress(b"a,b\\n1,2\\n"))
+    b'a,b\\n1,2\\n'
+    """
+    name = source_name(source, file_name)
+    inner = name if file_name or not isinstance(source, (bytes, bytearray, memoryview)) else ""
+    return _load(source, name, inner, L.current(), head=head)[0]
+
+
+def _load(source: Source, name: str, inner: str, limits: L.Limits, *, head: bool) -> tuple[bytes, str]:
+    """(bytes to parse, the name that tells their format: ``orders.csv`` for ``orders.csv.gz``)."""
+    if inner.lower().endswith(".gz"):
+        inner = inner[:-3]
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        raw = bytes(source)  # the same object when it is bytes: no copy
+        if raw[:2] == _GZIP_MAGIC:
+            return _gunzip(lambda: io.BytesIO(raw), name, inner, limits, head=head), inner
+        if len(raw) > limits.max_file_bytes:
+            raise too_big(name, limits, unpacked=False)
+        if head and len(raw) > L.PREVIEW_HEAD_BYTES and not _needs_whole(raw, inner):
+            return _cut(raw[: L.PREVIEW_HEAD_BYTES + 1]), inner
+        return raw, inner
+    with _open_file(source, name) as f:
+        if f.read(2) == _GZIP_MAGIC:
+            return _gunzip(lambda: _open_file(source, name), name, inner, limits, head=head), inner
+        f.seek(0)
+        if os.fstat(f.fileno()).st_size > limits.max_file_bytes:
+            raise too_big(name, limits, unpacked=False)
+        if head:
+            prefix = f.read(L.PREVIEW_HEAD_BYTES + 1)
+            if len(prefix) <= L.PREVIEW_HEAD_BYTES:
+                return prefix, inner
+            if not _needs_whole(prefix, inner):
+                return _cut(prefix), inner
+            f.seek(0)
+        return f.read(), inner
+
+
+def _needs_whole(prefix: bytes, inner: str) -> bool:
+    """Can only the whole file be parsed (a workbook, a JSON document, UTF-16 text)?"""
+    lower = inner.lower()
+    if prefix.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff")) or lower.endswith(_XLSX_EXT + _JSON_EXT):
+        return True
+    if lower.endswith(_CSV_EXT + _JSONL_EXT):
+        return False
+    return prefix[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{")
+
+
+def _cut(prefix: bytes) -> bytes:
+    """The first :data:`~scrm.ingest.limits.PREVIEW_HEAD_BYTES` of a text, up to its last line break."""
+    prefix = prefix[: L.PREVIEW_HEAD_BYTES]
+    end = max(prefix.rfind(b"\n"), prefix.rfind(b"\r"))
+    return prefix[: end + 1] if end > 0 else prefix
 
 
 def sha256_of(source: Source) -> str:
@@ -159,14 +290,17 @@ def sha256_of(source: Source) -> str:
 # --- the entry point -----------------------------------------------------------
 
 
-def read_table(source: Source, file_name: str | None = None) -> pd.DataFrame:
+def read_table(source: Source, file_name: str | None = None, *, head_rows: int | None = None) -> pd.DataFrame:
     """Read a CSV, Excel or JSON file into a DataFrame of text cells.
 
     ``source`` is a path or the raw bytes of an upload; ``file_name`` (default:
     the path's name) is used in messages and to pick the format by extension.
     The index holds spreadsheet row numbers (header row 1, first data row 2).
     Raises :class:`~scrm.errors.ImportRejected` with a sentence that says how
-    to fix the file when it is empty, unreadable, malformed or not a table.
+    to fix the file when it is empty, unreadable, malformed or not a table,
+    and :class:`~scrm.errors.FileTooLarge` when it exceeds a limit of
+    :mod:`scrm.ingest.limits`. ``head_rows`` reads only the first rows (and,
+    of a text file, only its first megabyte), for a preview.
 
     >>> read_table(b"name;amount\\nAna;12,5\\n", "a.csv")
       name amount
@@ -175,21 +309,25 @@ def read_table(source: Source, file_name: str | None = None) -> pd.DataFrame:
     name = source_name(source, file_name)
     if name == UPLOAD_NAME:
         name = "The uploaded file"  # it starts every message
-    raw = _raw_bytes(source, name)
+    limits = L.current()
     inner = name if file_name or not isinstance(source, (bytes, bytearray, memoryview)) else ""
-    if inner.lower().endswith(".gz") or raw[:2] == b"\x1f\x8b":
-        raw = _gunzip(raw, name)
-        inner = inner[:-3] if inner.lower().endswith(".gz") else inner
+    raw, inner = _load(source, name, inner, limits, head=head_rows is not None)
     if _is_blank(raw):
         raise _empty(name)
     kind = _format_of(raw, inner.lower(), name)
     if kind == "xlsx":
-        table = _read_xlsx(raw, name)
+        table = _read_xlsx(raw, name, limits, head_rows)
     elif kind in ("json", "jsonl"):
-        table = _read_json(raw, name, lines=kind == "jsonl")
+        table = _read_json(raw, name, lines=kind == "jsonl", limits=limits, head_rows=head_rows)
     else:
-        table = _read_csv(raw, name, tab_first=inner.lower().endswith((".tsv", ".tab")))
-    return _finish(table, name)
+        table = _read_csv(raw, name, tab_first=inner.lower().endswith((".tsv", ".tab")), limits=limits,
+                          head_rows=head_rows)
+    table = _finish(table, name)
+    # A cell cannot hold more characters than its file has bytes; an .xlsx
+    # holds them compressed, so it is always checked.
+    if kind == "xlsx" or len(raw) > limits.max_cell_chars:
+        _check_cell_lengths(table, name, limits)
+    return table
 
 
 def _is_blank(raw: bytes) -> bool:
@@ -199,9 +337,42 @@ def _is_blank(raw: bytes) -> bool:
     return not raw.lstrip(b"\xef\xbb\xbf").strip()
 
 
-def _gunzip(raw: bytes, name: str) -> bytes:
+def _gunzip(open_source: Callable[[], IO[bytes]], name: str, inner: str, limits: L.Limits, *, head: bool) -> bytes:
+    """The unpacked bytes, read in blocks: a gzip bomb is refused at the limit, never unpacked whole.
+
+    Up to :data:`_GUNZIP_HOLD` is kept as it is unpacked; past it, the rest
+    is only counted (a 2 MB bomb unpacks to gigabytes, and ``gzip.decompress``
+    would hold them all), and a file within the limit is then unpacked again
+    into memory, which costs about a second per 200 MB.
+    """
+    cap = limits.max_file_bytes
     try:
-        return gzip.decompress(raw)
+        if head:
+            with open_source() as f, gzip.GzipFile(fileobj=f) as gz:
+                prefix = gz.read(L.PREVIEW_HEAD_BYTES + 1)
+            if len(prefix) <= L.PREVIEW_HEAD_BYTES:
+                return prefix
+            if not _needs_whole(prefix, inner):
+                return _cut(prefix)
+        total = 0
+        held: io.BytesIO | None = io.BytesIO()
+        with open_source() as f, gzip.GzipFile(fileobj=f) as gz:
+            while block := gz.read(_CHUNK):
+                total += len(block)
+                if total > cap:
+                    raise too_big(name, limits, unpacked=True)
+                if held is not None and total > _GUNZIP_HOLD:
+                    held = None  # big: count the rest, keep nothing
+                if held is not None:
+                    held.write(block)
+        if held is not None:
+            return held.getvalue()
+        out = io.BytesIO()
+        with open_source() as f, gzip.GzipFile(fileobj=f) as gz:
+            while block := gz.read(_CHUNK):
+                if out.write(block) and out.tell() > cap:  # the file changed between the passes
+                    raise too_big(name, limits, unpacked=True)
+        return out.getvalue()  # no copy: BytesIO hands over its buffer
     except (OSError, EOFError, zlib.error) as e:
         raise _unreadable(name, "the .gz archive is damaged or incomplete") from e
 
@@ -225,6 +396,16 @@ def _format_of(raw: bytes, lower_name: str, name: str) -> str:
     if head[:1] in (b"[", b"{"):
         return "json"
     return "csv"
+
+
+def _check_cell_lengths(table: pd.DataFrame, name: str, limits: L.Limits) -> None:
+    """Refuse a cell longer than the limit, naming its row and column."""
+    for column in table.columns:
+        lengths = table[column].str.len()
+        longest = lengths.max()
+        if pd.notna(longest) and longest > limits.max_cell_chars:
+            row = lengths.idxmax()
+            raise _cell_too_long(name, row, str(column), int(longest), limits)
 
 
 def _finish(table: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -401,7 +582,9 @@ def _fits(record: list[str], header: list[str]) -> bool:
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n|[ \t]*\r)+")
 
 
-def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame:
+def _read_csv(
+    raw: bytes, name: str, *, tab_first: bool = False, limits: L.Limits = L.DEFAULTS, head_rows: int | None = None
+) -> pd.DataFrame:
     if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _unreadable(name, "it contains NUL bytes, so it is probably not a text file")
     # A big file is read by pyarrow, which checks UTF-8 itself as it parses:
@@ -442,8 +625,14 @@ def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame
         if _filled_width(record) > len(first):
             raise _too_many_fields(name, i + offset, len(record), len(first))
     width = max(len(r) for r in sample)
+    if width > limits.max_columns:
+        raise _too_many_columns(name, width, limits)
     headers = clean_headers([*first, *([""] * (width - len(first)))])
-    fast = _read_csv_arrow(data, encoding, delimiter or "\x1f", headers, offset)
+    # At most this many rows are parsed: one more than the limits allow tells
+    # that the file is over them, without holding all of its rows.
+    budget = min(limits.max_rows, limits.max_cells // width)
+    fast = None if head_rows is not None else _read_csv_arrow(data, encoding, delimiter or "\x1f", headers, offset,
+                                                              budget)
     if fast is not None:
         return fast
     if not checked:
@@ -470,6 +659,7 @@ def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame
                 keep_default_na=False,
                 na_values=[""],
                 skip_blank_lines=False,
+                nrows=budget + 1 if head_rows is None else head_rows,
                 engine="c",
             )
     except pd.errors.ParserError as e:
@@ -481,6 +671,8 @@ def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame
         raise _too_many_fields(name, wide[0] + offset, wide[1], len(first)) from e
     except (ValueError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
         raise _unreadable(name, str(e).splitlines()[0] if str(e) else type(e).__name__) from e
+    if head_rows is None and len(table) > budget:
+        raise _too_many_rows(name, limits) if budget == limits.max_rows else _too_many_cells(name, width, limits)
     # pandas' C tokenizer counts records, the header being record 1, so data row i
     # (from 0) is record i + 2 whatever line breaks its quoted values hold.
     table.index = pd.RangeIndex(2 + offset, 2 + offset + len(table))
@@ -492,7 +684,9 @@ def _read_csv(raw: bytes, name: str, *, tab_first: bool = False) -> pd.DataFrame
 ARROW_MIN_BYTES = 4 * 1024 * 1024
 
 
-def _read_csv_arrow(data: bytes, encoding: str, delimiter: str, headers: list[str], offset: int) -> pd.DataFrame | None:
+def _read_csv_arrow(
+    data: bytes, encoding: str, delimiter: str, headers: list[str], offset: int, budget: int
+) -> pd.DataFrame | None:
     """The fast path for big, regular UTF-8 files; None sends the file to pandas.
 
     pyarrow skips blank lines, which would shift row numbers, so a file with
@@ -501,6 +695,8 @@ def _read_csv_arrow(data: bytes, encoding: str, delimiter: str, headers: list[st
     pyarrow-backed strings, missing where empty, as on the pandas path.
     """
     if encoding != "utf-8" or len(data) < ARROW_MIN_BYTES or b"\n\n" in data or b"\n\r\n" in data:
+        return None
+    if data.count(b"\n") > budget:  # maybe over the row limits: pandas stops counting at them
         return None
     try:
         import pyarrow as pa
@@ -588,16 +784,40 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _read_xlsx(raw: bytes, name: str) -> pd.DataFrame:
+# Excel's last row: a sheet that numbers its rows past it is damaged (or
+# hostile: openpyxl would yield every missing row up to a row 2,000,000,000).
+_EXCEL_MAX_ROWS = 1_048_576
+
+
+def _present_cells(row: list[dict[str, Any]], *_: object) -> list[dict[str, Any]]:
+    """Stands in for openpyxl's per-row hook: the cells the row's XML holds, unpadded."""
+    return row
+
+
+def _column_letters(column: int) -> str:
+    """``1`` -> ``A``, ``16384`` -> ``XFD``."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _read_xlsx(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head_rows: int | None = None) -> pd.DataFrame:
     import openpyxl  # imported here: only Excel uploads pay for it
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         members = set(archive.namelist())
+        # The sizes a ZIP declares are the most it will unpack (zipfile stops
+        # there and fails the checksum), so an .xlsx bomb is refused unopened.
+        unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as e:
         raise _unreadable(name, "it is not a valid XLSX workbook (damaged ZIP container)") from e
     if "xl/workbook.xml" not in members:
         raise _unreadable(name, "it is a ZIP archive, not an Excel workbook; unzip it first")
+    if unpacked > limits.max_file_bytes:
+        raise too_big(name, limits, unpacked=True)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for damaged files
@@ -607,21 +827,55 @@ def _read_xlsx(raw: bytes, name: str) -> pd.DataFrame:
         if not book.worksheets:
             raise _empty(name)
         sheet = book.worksheets[0]
+        # openpyxl pads every row to the range the sheet declares (its
+        # <dimension>: A1:XFD1048576 for one stray cell) and yields every row
+        # missing in between: a 5 KB file became a billion empty cells and 25
+        # minutes of a core. Without the declared range, and with the per-row
+        # hook handing over the cells the XML holds (``_get_row`` is openpyxl's
+        # own read-only hook; the tests pin what it yields), a row costs the
+        # cells it has.
+        sheet.reset_dimensions()
+        sheet._get_row = _present_cells  # type: ignore[method-assign]
         header: list[str] | None = None
         header_row = 0
         rows: list[list[str | None]] = []
         numbers: list[int] = []
+        width = 0
         try:
-            for row_number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
+            for row_number, present in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if row_number > _EXCEL_MAX_ROWS:
+                    raise _unreadable(name, f"its first sheet has rows past Excel's last row, {_EXCEL_MAX_ROWS:,}")
+                filled = {c["column"]: _cell_text(c["value"]) for c in present if c["value"] is not None}
+                filled = {column: text for column, text in filled.items() if text is not None}
+                if not filled:
+                    continue
+                last = max(filled)
+                if last > limits.max_columns:
+                    raise FileTooLarge(
+                        f"{name} has a value in cell {_column_letters(last)}{row_number} (column {last:,}), beyond "
+                        f"the {limits.max_columns:,} columns scrm reads: delete that cell, or the columns you do not "
+                        f"need, or {_raise_setting('max_columns')}."
+                    )
+                cells: list[str | None] = [None] * last
+                for column, text in filled.items():
+                    cells[column - 1] = text
                 if header is None:
                     if any(c is not None and c.strip() for c in cells):
                         header = clean_headers(c or "" for c in cells)
                         header_row = row_number
+                        width = len(header)
                     continue
-                if any(c is not None for c in cells):
-                    rows.append(cells)
-                    numbers.append(row_number)
+                rows.append(cells)
+                numbers.append(row_number)
+                width = max(width, last)
+                if len(rows) > limits.max_rows:
+                    raise _too_many_rows(name, limits)
+                if len(rows) * width > limits.max_cells:
+                    raise _too_many_cells(name, width, limits)
+                if head_rows is not None and len(rows) >= head_rows:
+                    break
+        except ImportRejected:
+            raise
         except Exception as e:
             log.info("%s: openpyxl could not read the first sheet: %r", name, e)
             raise _unreadable(name, "its first sheet is damaged") from e
@@ -667,15 +921,39 @@ def _json_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _read_json(raw: bytes, name: str, *, lines: bool) -> pd.DataFrame:
+def _loads(text: str, name: str, limits: L.Limits, where: str = "") -> Any:
+    """``json.loads``, with JSON nested too deep for Python's parser (a RecursionError) refused in a sentence."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise _too_deep(name, limits, where) from None
+
+
+def _nested_deeper(value: object, levels: int) -> bool:
+    """Does ``value`` nest lists or objects more than ``levels`` deep? (No recursion: it may be deep.)"""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > levels:
+            return True
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _read_json(
+    raw: bytes, name: str, *, lines: bool, limits: L.Limits = L.DEFAULTS, head_rows: int | None = None
+) -> pd.DataFrame:
     _, _, text = _decode(raw, whole=True)
     if lines:
-        return _records_table(*_json_lines(text, name))
+        return _records_table(*_json_lines(text, name, limits), name=name, limits=limits, base=1, head_rows=head_rows)
     try:
-        data = json.loads(text)
+        data = _loads(text, name, limits)
     except json.JSONDecodeError as e:
         if e.msg == "Extra data" and text.lstrip().startswith("{"):
-            return _records_table(*_json_lines(text, name))  # JSON Lines saved as .json
+            # JSON Lines saved as .json
+            return _records_table(*_json_lines(text, name, limits), name=name, limits=limits, base=1,
+                                  head_rows=head_rows)
         raise _unreadable(name, f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from e
     if isinstance(data, dict):
         lists = [k for k, v in data.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)]
@@ -696,22 +974,26 @@ def _read_json(raw: bytes, name: str, *, lines: bool) -> pd.DataFrame:
         raise _not_a_table(name, f"its JSON is a single {_json_kind(data)}, not a list of records")
     if not data:
         raise _empty(name)
+    if len(data) > limits.max_rows:
+        raise _too_many_rows(name, limits)
     for i, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise _not_a_table(
                 name, f"item {i} of its JSON list is a {_json_kind(item)}, not an object with named fields"
             )
-    return _records_table(data, list(range(2, len(data) + 2)))
+    return _records_table(data, list(range(2, len(data) + 2)), name=name, limits=limits, base=2, head_rows=head_rows)
 
 
-def _json_lines(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
+def _json_lines(text: str, name: str, limits: L.Limits = L.DEFAULTS) -> tuple[list[dict[str, Any]], list[int]]:
     records: list[dict[str, Any]] = []
     numbers: list[int] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(records) >= limits.max_rows:
+            raise _too_many_rows(name, limits)
         try:
-            item = json.loads(line)
+            item = _loads(line, name, limits, f" line {number}")
         except json.JSONDecodeError as e:
             raise ImportRejected(
                 f"{name} line {number} is not valid JSON ({e.msg} at column {e.colno}). "
@@ -729,11 +1011,28 @@ def _json_lines(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
     return records, numbers
 
 
-def _records_table(records: list[dict[str, Any]], numbers: list[int]) -> pd.DataFrame:
+def _records_table(
+    records: list[dict[str, Any]], numbers: list[int], *, name: str = UPLOAD_NAME, limits: L.Limits = L.DEFAULTS,
+    base: int = 1, head_rows: int | None = None,
+) -> pd.DataFrame:
+    """The table of ``records``; ``base`` is how deep a record sits in the document (2 in a JSON array).
+
+    ``head_rows``: the columns are those of every record, the rows only the first ones (a preview).
+    """
     keys: dict[str, None] = {}
     for record in records:
         for k in record:
             keys.setdefault(k, None)
+        if len(keys) > limits.max_columns:
+            raise _too_many_columns(name, len(keys), limits)
+    if len(records) * len(keys) > limits.max_cells:
+        raise _too_many_cells(name, len(keys), limits)
+    for record, number in zip(records, numbers, strict=True):
+        for value in record.values():
+            if isinstance(value, (dict, list)) and _nested_deeper(value, limits.max_json_depth - base):
+                raise _too_deep(name, limits, f" row {number}" if base == 2 else f" line {number}")
+    if head_rows is not None:
+        records, numbers = records[:head_rows], numbers[:head_rows]
     headers = clean_headers(keys)
     columns = {
         h: _text_column([_json_text(r.get(k)) for r in records]) for h, k in zip(headers, keys, strict=True)

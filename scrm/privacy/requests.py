@@ -140,6 +140,12 @@ def _clean(value: object) -> str | None:
     return text or None
 
 
+def customer_exists(db: sqlite_utils.Database, customer_id: str) -> bool:
+    """True when a customer has the id ``customer_id`` (False once they are erased)."""
+    row = db.execute(f"SELECT 1 FROM {S.CUSTOMERS} WHERE customer_id = ?", [str(customer_id).strip()]).fetchone()
+    return row is not None
+
+
 def _customer_row(db: sqlite_utils.Database, customer_id: str) -> dict[str, Any]:
     cursor = db.execute(f"SELECT * FROM {S.CUSTOMERS} WHERE customer_id = ?", [customer_id])
     row = cursor.fetchone()

@@ -19,8 +19,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -31,7 +33,7 @@ import streamlit as st
 
 from scrm import api, auth, ui
 from scrm.db import audit
-from scrm.errors import ConfigError, ScrmError
+from scrm.errors import ConfigError, NotFound, ScrmError
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,50 @@ def _secrets_files() -> list[str]:
         return [str(Path.home() / ".streamlit" / "secrets.toml"), str(Path.cwd() / ".streamlit" / "secrets.toml")]
 
 
+# Streamlit parses the secrets file(s) once and re-reads them only when its
+# file watcher fires. A file deleted and re-created (an editor's safe save, a
+# deployment tool, `rm` then `cp`) loses that watch, and a removed user kept
+# access until the server restarted. So every run stats the files (a few
+# microseconds) and has Streamlit re-read them when one changed: a removed or
+# demoted user is refused on their next click, whatever happened to the file.
+_seen_lock = threading.Lock()
+_seen: tuple[weakref.ref[Any], tuple[Any, ...]] | None = None
+
+
+def _files_signature() -> tuple[Any, ...]:
+    """What identifies the secrets files' contents without reading them: inode, size, times."""
+    signature: list[Any] = []
+    for path in _secrets_files():
+        try:
+            stat = os.stat(path)
+        except OSError:
+            signature.append((path, None))
+            continue
+        signature.append((path, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+    return tuple(signature)
+
+
+def _refresh_secrets() -> None:
+    """Make ``st.secrets`` re-read its files when they changed since this process last looked."""
+    global _seen
+    secrets = st.secrets
+    signature = _files_signature()
+    with _seen_lock:
+        seen = _seen
+        # Only the same Secrets object is reloaded: a test's (AppTest.secrets)
+        # is new on every run and has no file behind it.
+        if seen is not None and seen[0]() is secrets and seen[1] != signature:
+            log.info("the secrets file changed: reading the access configuration again")
+            reset = getattr(secrets, "_reset", None)
+            if callable(reset):
+                reset()
+        _seen = (weakref.ref(secrets), signature)
+
+
 def _read_secrets() -> dict[str, Any]:
-    """``st.secrets`` as a plain dict; {} when there is no secrets file at all."""
+    """``st.secrets`` as a plain dict, as the files are now; {} when there is no secrets file at all."""
     try:
+        _refresh_secrets()
         return st.secrets.to_dict()
     except FileNotFoundError as e:  # StreamlitSecretNotFoundError: missing OR unparseable
         # A file that exists but cannot be read may hold an [access] section:
@@ -204,7 +247,11 @@ def _record(
 
 @st.cache_resource(show_spinner=False)
 def _failures_by_name() -> tuple[threading.Lock, dict[str, tuple[int, float]]]:
-    """Wrong tries per user name across sessions: a new browser tab does not reset them."""
+    """Wrong tries per user name in this process, before the database exists (first start).
+
+    Once it exists, the counts live in it (:func:`scrm.api.reserve_sign_in`):
+    across sessions, processes and restarts.
+    """
     return threading.Lock(), {}
 
 
@@ -231,6 +278,64 @@ def _note_name_result(name: str, ok: bool, now: float) -> None:
         failures[key] = (count + 1, now)
 
 
+def _client_address() -> str | None:
+    """The visitor's address as the server sees it (None on localhost or without a server)."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no runtime (bare mode): no address
+        return None
+
+
+class _Try:
+    """One sign-in try's turn: counted in the database when it exists, else in this process."""
+
+    def __init__(self, name: str, client: str | None, now: float) -> None:
+        self.name, self.client, self.now = name, client, now
+        self.path = ui.current_db_path()
+        self.in_db = Path(self.path).is_file()
+        self.reservation: Any = None
+
+    def wait(self) -> float:
+        """Seconds to wait before this try may check its password (0.0: checked now, counted as wrong)."""
+        if not self.in_db:
+            return _name_wait(self.name, self.now)
+        with ui.connection(self.path) as db:
+            self.reservation = api.reserve_sign_in(db, self.name, self.client, now=self.now)
+        return float(self.reservation.wait)
+
+    def failed(self) -> None:
+        if not self.in_db:
+            _note_name_result(self.name, ok=False, now=time.time())
+            return
+        try:
+            with ui.connection(self.path) as db:
+                api.sign_in_failed(db, self.reservation)
+        except ScrmError:
+            log.exception("could not write the lockout entry of the audit log")
+
+    def succeeded(self) -> None:
+        if not self.in_db:
+            _note_name_result(self.name, ok=True, now=time.time())
+            return
+        try:
+            with ui.connection(self.path) as db:
+                api.sign_in_succeeded(db, self.name, self.client)
+        except ScrmError:  # the count stays and ends with its window; the sign-in stands
+            log.exception("could not clear the wrong sign-in tries")
+
+
+def _removed_sentence(cfg: auth.AccessConfig) -> str | None:
+    """Why a user signed in in this session is signed out now (removed from the configuration), once."""
+    stored = st.session_state.get(USER_KEY)
+    if not isinstance(stored, auth.User) or auth.password_user(cfg, stored.name) is not None:
+        return None
+    st.session_state[USER_KEY] = None
+    return (
+        f"You were signed out: {stored.name} is no longer a user of this scrm. "
+        "Ask an admin if you still need access."
+    )
+
+
 def sign_in_page() -> None:
     """The one page an anonymous visitor gets: the sign-in form, or what to fix in the configuration."""
     st.title("Sign in to scrm")
@@ -250,6 +355,8 @@ def _password_sign_in(cfg: auth.AccessConfig) -> None:
     wait = auth.seconds_to_wait(
         int(st.session_state.get(FAILURES_KEY, 0)), float(st.session_state.get(LAST_FAILURE_KEY, 0.0)), now
     )
+    if removed := _removed_sentence(cfg):
+        st.warning(ui.escape_markdown(removed), icon=":material/person_off:")
     st.caption("This scrm is shared by a team: sign in with the user name and password your admin gave you.")
     # clear_on_submit: the password does not stay in the widget (nor in the session) after a try.
     with st.form("auth_sign_in", clear_on_submit=True, enter_to_submit=True, width=420):
@@ -258,7 +365,15 @@ def _password_sign_in(cfg: auth.AccessConfig) -> None:
         submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
     if not submitted:
         return
-    wait = max(wait, _name_wait(name, now))
+    # The session's own count first (no database write), then the name's and
+    # the address's, counted in the database before the password is checked.
+    attempt = _Try(name, _client_address(), now)
+    if wait <= 0:
+        try:
+            wait = attempt.wait()
+        except ScrmError as e:  # the count cannot be read or written: no password is checked
+            ui.show_error(e)
+            return
     if wait > 0:
         st.error(f"Too many wrong tries. Wait {math.ceil(wait)} s, then sign in again.", icon=":material/timer:")
         return
@@ -266,27 +381,16 @@ def _password_sign_in(cfg: auth.AccessConfig) -> None:
     if user is None:
         # Slows guessing down; the form stays keyboard-friendly for a typo.
         time.sleep(auth.FAILURE_DELAY_SECONDS)
-        failures = int(st.session_state.get(FAILURES_KEY, 0)) + 1
-        st.session_state[FAILURES_KEY] = failures
+        st.session_state[FAILURES_KEY] = int(st.session_state.get(FAILURES_KEY, 0)) + 1
         st.session_state[LAST_FAILURE_KEY] = time.time()
-        _note_name_result(name, ok=False, now=time.time())
+        attempt.failed()  # logs the try that reached the limit
         st.error(WRONG_CREDENTIALS, icon=":material/error:")
-        if failures == auth.MAX_FAILURES:
-            _record_lockout()
         return
     st.session_state[USER_KEY] = user
     st.session_state[FAILURES_KEY] = 0
     st.session_state[LOGIN_PENDING_KEY] = auth.PASSWORD
-    _note_name_result(name, ok=True, now=time.time())
+    attempt.succeeded()
     st.rerun()
-
-
-def _record_lockout() -> None:
-    """Log that a session hit the limit of wrong tries (without the names it tried)."""
-    _record(
-        audit.LOGIN, auth.ANONYMOUS,
-        detail=f"{auth.MAX_FAILURES} wrong sign-in tries in a row; sign-in paused for {auth.LOCKOUT_SECONDS:.0f} s",
-    )
 
 
 AUTHLIB_MISSING = (
@@ -352,7 +456,7 @@ def export_allowed(container: Any = None) -> bool:
     return False
 
 
-def audited(data: Any, file_name: str, **detail: Any) -> Callable[[], Any]:
+def audited(data: Any, file_name: str, *, person: str | None = None, **detail: Any) -> Callable[[], Any]:
     """A download button's ``data`` that records the export when the browser fetches the file.
 
     Recorded at fetch time rather than by an ``on_click`` callback: a callback
@@ -361,13 +465,51 @@ def audited(data: Any, file_name: str, **detail: Any) -> Callable[[], Any]:
     downloading and from which database are read now, while the page runs:
     the fetch itself runs outside the page's session. ``data`` may be the
     content or a function that builds it (then built only when fetched).
+
+    ``person``: the customer id the file is about. A page drawn before that
+    person was erased keeps its button; fetched after the erasure, the file is
+    empty and nothing is recorded (no audit entry naming them follows the
+    erasure's).
     """
-    return partial(_fetch_and_record, ui.current_db_path(), current_user(), data, file_name, detail)
+    return partial(_fetch_and_record, ui.current_db_path(), current_user(), data, file_name, detail, person)
 
 
-def _fetch_and_record(path: str, user: auth.User, data: Any, file_name: str, detail: dict[str, Any]) -> Any:
-    _record(audit.EXPORT, user, target=file_name, detail=detail, path=path)
+def _fetch_and_record(
+    path: str, user: auth.User, data: Any, file_name: str, detail: dict[str, Any], person: str | None = None
+) -> Any:
+    if person is None:
+        _record(audit.EXPORT, user, target=file_name, detail=detail, path=path)
+    else:
+        with ui.connection(path) as db:
+            held = api.record_person_download(
+                db, person, file_name, actor=user.name, role=user.role or None, detail=detail
+            )
+        if not held:
+            log.warning("a download about an erased customer was fetched from a page drawn before: nothing sent")
+            return b""
     return data() if callable(data) else data
+
+
+def audited_person_export(customer_id: str) -> Callable[[], bytes]:
+    """A download button's ``data`` for everything held about one customer (``scrm-person-export/1``).
+
+    Built from the database when the browser fetches the file, and recorded
+    with it in one transaction (:func:`scrm.api.export_person`): a Privacy
+    page opened before the person was erased gets an empty file, and no audit
+    entry naming them is written after the erasure's. Nothing of the person
+    is held in the session or a cache meanwhile. Use with ``on_click="ignore"``.
+    """
+    return partial(_fetch_person_export, ui.current_db_path(), current_user(), customer_id)
+
+
+def _fetch_person_export(path: str, user: auth.User, customer_id: str) -> bytes:
+    try:
+        with ui.connection(path) as db:
+            text = api.export_person(db, customer_id, actor=user.name, role=user.role or None)
+    except NotFound:
+        log.warning("a person export was fetched after that person was erased: nothing sent, nothing recorded")
+        return b""
+    return text.encode("utf-8")
 
 
 # --- the audit log -----------------------------------------------------------------------

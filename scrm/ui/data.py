@@ -7,8 +7,11 @@ it fails. The page only draws what these functions decide.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -16,6 +19,7 @@ import pandas as pd
 from scrm.analysis.identity import LINKING_KINDS
 from scrm.db import schema as S
 from scrm.ingest import mapping as M
+from scrm.ingest.limits import UPLOAD_SPOOL_BYTES
 
 AUTO = "auto (by column names)"
 NONE = "(none)"
@@ -222,3 +226,26 @@ def describe_result(result: Any) -> ImportOutcome:
         problems=problems,
         kinds=[p.kind for p in parts_all],
     )
+
+
+@contextmanager
+def upload_source(data: bytes, spool_above: int = UPLOAD_SPOOL_BYTES) -> Iterator[bytes | Path]:
+    """What to hand ``api.import_file`` for an upload: its bytes, or above ``spool_above`` a temporary file.
+
+    A big file is then read from disk, by the import worker too (a path
+    crosses to it, not a pickled copy of the bytes). The file is deleted on
+    leaving; pass the user's name as ``file_name`` so that messages and the
+    audit log name it.
+
+    >>> with upload_source(b"a,b\\n1,2\\n", spool_above=4) as source:
+    ...     source.read_bytes() if isinstance(source, Path) else source
+    b'a,b\\n1,2\\n'
+    """
+    if len(data) <= spool_above:
+        yield data
+        return
+    with tempfile.TemporaryDirectory(prefix="scrm-upload-") as folder:
+        path = Path(folder) / "upload"
+        with path.open("wb") as f:
+            f.write(data)
+        yield path

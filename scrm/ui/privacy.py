@@ -1,8 +1,10 @@
 """Cached loaders of the Privacy requests page, keyed on ``(db_path, data_version, ...)``.
 
 Each calls one engine function of :mod:`scrm.privacy.requests`. Writes (an erasure, a
-purge, a setting, an export's audit entry) bump the data version, so the page
-shows fresh counts on the rerun that follows.
+purge, a setting) bump the data version, so the page shows fresh counts on the
+rerun that follows. The export itself is never cached: it is built when the
+browser fetches it (:func:`scrm.ui.auth.audited_person_export`), so no copy of a
+person's data waits in memory for an erasure to pass it by.
 """
 
 from __future__ import annotations
@@ -43,14 +45,6 @@ def load_preview(db_path: str, data_version: int, customer_id: str) -> gdpr.Eras
     """What an erasure would delete and sweep (:func:`scrm.privacy.requests.preview_erasure`)."""
     with connection(db_path) as db:
         return gdpr.preview_erasure(db, customer_id)
-
-
-@st.cache_data(max_entries=4, show_spinner="Collecting everything about this person…")
-def load_export(db_path: str, data_version: int, customer_id: str) -> tuple[str, dict[str, int]]:
-    """The export as JSON text and its counts (:func:`scrm.privacy.requests.export_person`); not audited here."""
-    with connection(db_path) as db:
-        data = gdpr.export_person(db, customer_id)
-    return gdpr.to_json(data), gdpr.export_counts(data)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)

@@ -27,19 +27,23 @@ the next chunks; it only reads, de-duplicates and writes.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import logging
 import math
 import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 import types
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain
@@ -237,6 +241,43 @@ def _warm_up() -> None:
     language.detect_language("warm up the detector")
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except OSError:  # no /proc (macOS): kill(0) said it exists
+        return True
+
+
+def _die_with(scorer: int) -> None:
+    """In a worker: exit when the scoring process ``scorer`` is gone, even killed with SIGKILL.
+
+    A killed parent cannot shut its pool down, and a worker waiting for its
+    next chunk would wait forever (it holds both ends of its queue's pipe).
+    On Linux the kernel sends SIGKILL when the worker's parent (the
+    forkserver, which itself ends with the scoring process) dies; everywhere
+    a thread checks every half second that the scoring process still runs.
+    """
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):  # no libc prctl: the thread below still watches
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    parent = os.getppid()
+
+    def watch() -> None:
+        while _alive(scorer) and os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="scrm-watch-scorer", daemon=True).start()
+
+
 @contextmanager
 def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
     """Two worker processes when ``items`` texts are worth them, else None.
@@ -250,7 +291,10 @@ def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
     # forkserver, not fork: the app calls this from a multi-threaded
     # Streamlit server, where a forked child can inherit a held lock.
     with ProcessPoolExecutor(
-        max_workers=WORKERS, mp_context=multiprocessing.get_context("forkserver")
+        max_workers=WORKERS,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_die_with,
+        initargs=(os.getpid(),),
     ) as pool:
         # Every worker is started here (one per warm-up), while the main
         # script is hidden: no later submit starts another.
