@@ -26,7 +26,10 @@ from scrm.ui import auth as access
 from scrm.ui import filters as ui_filters
 from scrm.ui import masking as ui_privacy
 
-st.set_page_config(page_title="scrm", page_icon=":material/hub:", layout="wide")
+# The icon is a file of ours: a `:material/...:` page icon makes the browser fetch it from a
+# third-party server, and nothing of a self-hosted app may reach one on its own.
+ICON = Path(__file__).resolve().parent / "data" / "scrm-icon.png"
+st.set_page_config(page_title="scrm", page_icon=str(ICON), layout="wide")
 
 # Configured once per process: basicConfig is a no-op when the root logger
 # already has handlers (a rerun, or a host that set up logging itself).

@@ -199,9 +199,8 @@ def _places(path: str, version: int, f: Filters) -> None:
     if summary.places.empty:
         st.info("None of these locations is a city or country the built-in gazetteer knows.", icon=":material/location_off:")
     else:
-        # Bubble area follows mentions; st.map sizes are in metres.
-        points = summary.places.assign(size=(summary.places["mentions"] ** 0.5 * 1500).round(0))
-        st.map(points, latitude="lat", longitude="lon", size="size", color="#0072B2AA", zoom=3, height=420)
+        # Drawn without map tiles: a tile server would learn who looks at which places.
+        st.altair_chart(charts.places_map(summary.places), width="stretch")
         left, right = st.columns([3, 2], gap="large")
         with left:
             st.dataframe(

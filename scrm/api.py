@@ -34,6 +34,7 @@ from scrm.analysis import identity
 from scrm.analysis.stage import RAN, Progress, StageSummary
 from scrm.db import audit, signins, store
 from scrm.db import schema as S
+from scrm.db.backup import BackupSummary, backup_to, restore_from
 from scrm.errors import ConfigError
 from scrm.ingest import ImportResult
 from scrm.ingest import import_file as ingest_file
@@ -510,3 +511,19 @@ def sign_in_failed(db: sqlite_utils.Database, reservation: signins.Reservation) 
 def sign_in_succeeded(db: sqlite_utils.Database, name: str, client: str | None = None) -> None:
     """After a right password: the wrong tries of the name and the address are forgotten."""
     signins.clear(db, list(_sign_in_limits(name, client)))
+
+
+# --- backups --------------------------------------------------------------------------------------
+
+
+def backup(db: sqlite_utils.Database, target: str | Path, *, replace: bool = False) -> BackupSummary:
+    """Copy the database to the new file ``target`` as one consistent snapshot, while the app runs."""
+    return backup_to(db, target, replace=replace)
+
+
+def restore(db: sqlite_utils.Database, source: str | Path, *, actor: str, role: str | None = None) -> BackupSummary:
+    """Replace everything in the database with a backup, then record it in the (restored) audit log."""
+    summary = restore_from(db, source)
+    audit.record(db, audit.IMPORT, actor=actor, role=role, target=f"restore {Path(source).name}",
+                 detail={"bytes": summary.bytes, "data_version": summary.data_version})  # fmt: skip
+    return summary

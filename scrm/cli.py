@@ -760,6 +760,48 @@ def _report_advocates(db: sqlite_utils.Database, as_of: str | None, *, as_json: 
 # --- the command table -------------------------------------------------------------
 
 
+def _add_backup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="the new backup file (e.g. backups/scrm-$(date +%%F).db)")
+    p.add_argument("--replace", action="store_true", help="overwrite FILE when it exists")
+
+
+def _run_backup(args: argparse.Namespace) -> int:
+    from scrm import api
+
+    db = store.open_db(_db_path(args), create=False)
+    try:
+        summary = api.backup(db, args.file, replace=args.replace)
+    finally:
+        db.close()
+    print(f"Backed up data version {summary.data_version:,} to {summary.path} ({summary.bytes:,} bytes) "
+          f"in {summary.seconds:.1f} s.")  # fmt: skip
+    return EXIT_OK
+
+
+def _add_restore(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="a backup made by `backup`")
+    p.add_argument("--yes", action="store_true", help="really replace everything in the database with the backup")
+
+
+def _run_restore(args: argparse.Namespace) -> int:
+    from scrm import api
+
+    path = _db_path(args)
+    if not args.yes:
+        raise UsageError(
+            f"Nothing was restored. Restoring replaces everything in {path} with {args.file}; "
+            f"add --yes to do it: python -m scrm restore {args.file} --yes"
+        )
+    db = store.open_db(path)
+    try:
+        summary = api.restore(db, args.file, actor=CLI_ACTOR)
+    finally:
+        db.close()
+    print(f"Restored {summary.path} ({summary.bytes:,} bytes) into {path} in {summary.seconds:.1f} s; "
+          f"data version now {summary.data_version:,}.")  # fmt: skip
+    return EXIT_OK
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand: its name, one-line help, arguments and the function that runs it."""
@@ -806,6 +848,8 @@ COMMANDS: list[Command] = [
     ),
     Command("erase", "erase one customer from every table (needs --yes)", _add_erase, _run_erase),
     Command("purge", "delete mentions older than the retention period (needs --yes)", _add_purge, _run_purge),
+    Command("backup", "copy the database to a new file while the app runs (a consistent snapshot)", _add_backup, _run_backup),
+    Command("restore", "replace everything in the database with a backup (needs --yes)", _add_restore, _run_restore),
     Command(
         "hash-password", "print a password hash for a user in .streamlit/secrets.toml",
         _add_hash_password, _run_hash_password,
@@ -924,3 +968,8 @@ def fault_sentence(error: BaseException, db_path: Path | None, *, verbose: bool 
 
 def _one_line(message: str) -> str:
     return " ".join(message.split())
+
+
+def console() -> None:
+    """The ``scrm`` console script (``pip install .``): :func:`main`, its status as the exit code."""
+    raise SystemExit(main())

@@ -164,6 +164,24 @@ def test_every_page_loads_without_an_error_shown(tab: Any, site: B.Site, slug: s
     expect(tab.locator('[data-testid="stSidebar"]').get_by_text("Demo data").first).to_be_visible()
 
 
+@pytest.mark.parametrize(("slug", "title"), [(slug, title) for slug, _, title in PAGES])
+def test_no_page_asks_any_other_host_for_anything(tab: Any, site: B.Site, slug: str, title: str) -> None:
+    """Fonts, icons, map tiles, scripts: every request a page makes goes to the app itself."""
+    from urllib.parse import urlparse
+
+    asked: list[str] = []
+    tab.on("request", lambda request: asked.append(request.url))
+    B.open_page(tab, f"{site.url}/{slug}", title)
+    if slug == "listening":  # the map is on a tab of its own
+        tab.get_by_role("tab", name="Places").click()
+        B.wait_until_idle(tab)
+    own = urlparse(site.url).hostname
+    elsewhere = sorted({u for u in asked if urlparse(u).scheme in ("http", "https", "ws", "wss")
+                        and urlparse(u).hostname != own})  # fmt: skip
+    assert elsewhere == []
+    assert any(urlparse(u).hostname == own for u in asked)
+
+
 def test_a_box_on_the_value_sentiment_scatter_lists_the_customers_inside_it(tab: Any, site: B.Site) -> None:
     panel, total, highlighted = brush_right_half(tab, site)
     assert 0 < highlighted < total, (highlighted, total)
