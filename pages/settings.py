@@ -132,7 +132,7 @@ def _add_person(cfg: auth.AccessConfig) -> None:
         )
         st.code(
             '[access]\nmode = "password"\n\n[access.users.ana]\nrole = "analyst"   # viewer, analyst or admin\n'
-            'password_hash = "scrypt$16384$8$1$..."',
+            'password_hash = "scrypt$131072$8$1$..."',
             language="toml",
         )
         st.markdown(

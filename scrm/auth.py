@@ -234,18 +234,31 @@ def _oidc_config(secrets: Mapping[str, Any], section: Mapping[str, Any]) -> Acce
 
 # --- passwords ---------------------------------------------------------------------
 # scrypt (RFC 7914) from the standard library: memory-hard, so guessing with
-# graphics cards is costly. n = 2**14, r = 8, p = 1 are the parameters RFC 7914
-# and OWASP give for interactive log-ins (16 MB, a few tens of ms per check).
-# Stored as ``scrypt$n$r$p$salt$hash`` with salt and hash in url-safe base64
-# (no padding); the parameters travel with the hash, so raising them later
-# keeps old hashes valid.
+# graphics cards is costly. n = 2**17, r = 8, p = 1 is OWASP's minimum for
+# scrypt (Password Storage Cheat Sheet): 128 MiB and a few hundred ms per
+# check, on sign-in only. Stored as ``scrypt$n$r$p$salt$hash`` with salt and
+# hash in url-safe base64 (no padding); the parameters travel with the hash
+# (they are its version), so hashes made with n = 2**14 before this release
+# still verify, and :func:`needs_rehash` tells which ones to make again.
+# The hashes live in secrets.toml, which the app never writes: the admin
+# re-hashes with ``python -m scrm hash-password`` (see :func:`rehash_advice`).
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 # The shortest password the hash command and the settings page accept (NIST SP 800-63B: at least 8).
 MIN_PASSWORD_LENGTH = 8
 SALT_BYTES, HASH_BYTES = 16, 32
 _HASH_PREFIX = "scrypt"
+# A hash needing more than this (a hostile or mistyped one) never matches.
 _MAX_SCRYPT_MEMORY = 256 * 1024 * 1024
+
+
+def _scrypt_memory(n: int, r: int, p: int) -> int:
+    """The bytes OpenSSL's scrypt needs for these parameters (its own check: 128·r·(n + 2) + 128·r·p).
+
+    >>> _scrypt_memory(2**17, 8, 1) // 2**20
+    128
+    """
+    return 128 * r * (n + 2 + p)
 
 
 def _b64(data: bytes) -> str:
@@ -261,13 +274,15 @@ def hash_password(password: str, *, salt: bytes | None = None, n: int = SCRYPT_N
 
     A new random salt each call, so two hashes of one password differ.
 
-    >>> hash_password("x", salt=b"0" * 16).startswith("scrypt$16384$8$1$")
+    >>> hash_password("x", salt=b"0" * 16).startswith("scrypt$131072$8$1$")
     True
     """
     if not password:
         raise ValueError("the password is empty")
     salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAX_SCRYPT_MEMORY, dklen=HASH_BYTES)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_scrypt_memory(n, r, p), dklen=HASH_BYTES
+    )
     return f"{_HASH_PREFIX}${n}${r}${p}${_b64(salt)}${_b64(digest)}"
 
 
@@ -295,11 +310,47 @@ def verify_password(password: str, stored: str) -> bool:
     if parsed is None:
         return False
     n, r, p, salt, digest = parsed
+    memory = _scrypt_memory(n, r, p)
+    if memory > _MAX_SCRYPT_MEMORY:
+        return False
     try:
-        candidate = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAX_SCRYPT_MEMORY, dklen=len(digest))
+        candidate = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=memory, dklen=len(digest))
     except (ValueError, MemoryError):
         return False
     return hmac.compare_digest(candidate, digest)
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when ``stored`` verifies but costs less than new hashes do (made with older parameters).
+
+    >>> needs_rehash("scrypt$16384$8$1$c2FsdA$aGFzaA"), needs_rehash("scrypt$131072$8$1$c2FsdA$aGFzaA")
+    (True, False)
+    """
+    parsed = _parse_hash(stored)
+    if parsed is None:
+        return False
+    n, r, p, _salt, _digest = parsed
+    return n < SCRYPT_N or r < SCRYPT_R or p < SCRYPT_P
+
+
+def user_needs_rehash(config: AccessConfig, name: str) -> bool:
+    """True when the password user ``name`` has a hash made with weaker parameters than new ones."""
+    entry = config.users.get(name.strip()) if config.mode == PASSWORD else None
+    return entry is not None and needs_rehash(entry[1])
+
+
+def rehash_advice(name: str) -> str:
+    """What to tell an admin whose configuration holds an old hash for ``name`` (the app cannot rewrite it).
+
+    >>> rehash_advice("ana").startswith("The password hash of ana")
+    True
+    """
+    return (
+        f"The password hash of {name} in {SECRETS_FILE} was made with older, weaker scrypt parameters "
+        f"(new hashes use n = 2^{SCRYPT_N.bit_length() - 1}, r = {SCRYPT_R}, p = {SCRYPT_P}). It still works, "
+        "but scrm cannot rewrite secrets.toml: on the server, run `python -m scrm hash-password` with the same "
+        f"(or a new) password and paste the printed line as password_hash in [access.users.{name}]."
+    )
 
 
 def new_password_problem(first: str, second: str | None = None) -> str | None:

@@ -18,7 +18,7 @@ import streamlit
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
-from scrm import api, auth
+from scrm import api, auth, ui
 from scrm.db import audit, store
 from scrm.errors import ConfigError
 from scrm.ui import auth as access
@@ -57,10 +57,36 @@ OIDC_SECRETS: dict[str, Any] = {
 
 def test_a_hash_verifies_its_password_and_no_other() -> None:
     stored = HASHES["vera"]
-    assert stored.startswith("scrypt$16384$8$1$") and len(stored.split("$")) == 6
+    assert stored.startswith("scrypt$131072$8$1$") and len(stored.split("$")) == 6
     assert auth.verify_password("viewer-secret-1", stored)
     assert not auth.verify_password("viewer-secret-2", stored)
     assert not auth.verify_password("", stored)
+
+
+# Made with the parameters of scrm before n = 2**17 (salt b"0" * 16): must keep working.
+OLD_HASH = auth.hash_password("old-secret-4", salt=b"0" * 16, n=2**14)
+
+
+def test_new_hashes_use_owasps_scrypt_parameters() -> None:
+    assert (auth.SCRYPT_N, auth.SCRYPT_R, auth.SCRYPT_P) == (2**17, 8, 1)
+    n, r, p = (int(x) for x in auth.hash_new_password("a long password").split("$")[1:4])
+    assert (n, r, p) == (131072, 8, 1)
+    assert not auth.needs_rehash(HASHES["vera"])
+
+
+def test_a_hash_made_with_the_old_parameters_still_verifies_and_needs_a_rehash() -> None:
+    assert OLD_HASH.startswith("scrypt$16384$8$1$")
+    assert auth.verify_password("old-secret-4", OLD_HASH)
+    assert not auth.verify_password("old-secret-5", OLD_HASH)
+    assert auth.needs_rehash(OLD_HASH)
+    config = auth.parse_config({"access": {"mode": "password", "users": {"olga": {"role": "admin", "password_hash": OLD_HASH}}}})
+    assert auth.authenticate(config, "olga", "old-secret-4") == auth.User("olga", auth.ADMIN)
+    assert auth.user_needs_rehash(config, "olga") and not auth.user_needs_rehash(config, "nobody")
+
+
+def test_a_hash_needing_more_memory_than_allowed_never_matches() -> None:
+    # 2**19 * 8 * 128 bytes = 512 MiB: above the 256 MiB a check may take.
+    assert not auth.verify_password("x" * 8, "scrypt$524288$8$1$c2FsdA$aGFzaA")
 
 
 def test_two_hashes_of_one_password_differ_by_their_salt() -> None:
@@ -502,6 +528,40 @@ def test_an_analyst_sees_the_data_page_but_cannot_import_or_start_over(app_db: P
     assert [i.value for i in at.info] == [
         "Your role (analyst) cannot import data. Ask an admin to give you the admin role in the access settings."
     ]
+
+
+def _secrets_with_old_hashes() -> dict[str, Any]:
+    users = {name: {"role": ROLE_OF[name], "password_hash": HASHES[name]} for name in PASSWORDS}
+    users["olga"] = {"role": "admin", "password_hash": OLD_HASH}
+    users["otto"] = {"role": "viewer", "password_hash": OLD_HASH}
+    return {"access": {"mode": "password", "users": users}}
+
+
+def test_an_admin_signed_in_with_an_old_hash_is_told_how_to_make_a_new_one(
+    app_db: Path, menu, caplog: pytest.LogCaptureFixture
+) -> None:
+    secrets = _secrets_with_old_hashes()
+    with caplog.at_level("WARNING", logger="scrm.ui.auth"):
+        at = sign_in(open_app(secrets), "olga", "old-secret-4")
+    assert at.title[0].value == "Overview"
+    advice = auth.rehash_advice("olga")
+    assert advice in caplog.text
+    assert "run `python -m scrm hash-password`" in advice and "[access.users.olga]" in advice
+    assert "scrm cannot rewrite secrets.toml" in advice
+    assert [w.value for w in at.sidebar.warning] == [ui.escape_markdown(advice)]
+    # Once the admin pastes a new hash, the notice goes at the next click.
+    at.secrets["access"]["users"]["olga"]["password_hash"] = auth.hash_password("old-secret-4")
+    at.run()
+    assert not at.sidebar.warning
+
+
+def test_no_rehash_notice_for_a_new_hash_nor_for_a_viewer(app_db: Path, menu, caplog: pytest.LogCaptureFixture) -> None:
+    secrets = _secrets_with_old_hashes()
+    assert not sign_in(open_app(secrets), "ada", "admin-secret-3").sidebar.warning
+    with caplog.at_level("WARNING", logger="scrm.ui.auth"):
+        at = sign_in(open_app(secrets), "otto", "old-secret-4")
+    assert at.title[0].value == "Overview" and not at.sidebar.warning  # a viewer cannot edit secrets.toml
+    assert auth.rehash_advice("otto") in caplog.text  # the admin reads it in the server log
 
 
 def test_signing_out_returns_to_the_sign_in_form(app_db: Path, menu) -> None:

@@ -36,6 +36,7 @@ def test_the_wheel_holds_every_floor_and_the_sentiment_models(wheel: Path) -> No
     for module in ("scrm/api.py", "scrm/cli.py", "scrm/db/store.py", "scrm/analysis/stage.py", "scrm/ui/__init__.py"):
         assert module in names, module
     assert {"scrm/analysis/sentiment/models/es.json", "scrm/analysis/sentiment/models/fr.json"} <= names
+    assert "scrm/export/templates/report.html.j2" in names  # the stakeholder report's template
     assert not any(n.startswith(("tests/", "pages/", "data/")) for n in names)
 
 

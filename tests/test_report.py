@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -55,6 +56,40 @@ def test_the_report_escapes_hostile_brand_names_in_charts_and_tables(week_db: sq
     page = build_report_html(week_db, CURRENT, masked=False)
     assert "<script" not in page and "<b>eve" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+INJECTIONS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{ 7*7 }}{% print 6*7 %}")
+
+
+@pytest.mark.parametrize("hostile", INJECTIONS)
+def test_hostile_text_names_and_brands_come_out_escaped_and_never_evaluated(
+    week_db: sqlite_utils.Database, hostile: str
+) -> None:
+    # The template escapes every value (autoescape); template syntax in data is text, never run.
+    store.upsert_rows(
+        week_db,
+        S.MENTIONS,
+        ["mention_id", "platform", "author", "text", "posted_at", "brand"],
+        [("x1", "twitter", f"@eve{hostile}", f"hello {hostile}", "2026-03-10T10:00:00", f"Brand{hostile}")],
+    )
+    store.set_meta(week_db, S.META_OWN_BRAND, f"Velora{hostile}")
+    # An alert's drivers: the mention text and topic label the report lists (customer names are never in it).
+    drivers = {
+        "mentions": [{"mention_id": "x1", "platform": "twitter", "author": "eve", "text": f"hello {hostile}"}],
+        "topics": [{"topic_id": "t2", "mentions": 1, "label": f"quality {hostile}"}],
+    }
+    week_db[S.ALERTS].update(1, {"drivers": json.dumps(drivers)})
+    page = build_report_html(week_db, CURRENT, masked=False)
+    escaped = html.escape(hostile)
+    assert escaped == hostile or hostile not in page
+    assert "<script" not in page and "<img" not in page and "onerror=alert(1)>" not in page
+    assert f"Social CRM report: Velora{escaped}" in page  # the title (and <h1>): the own brand
+    assert f"Brand{escaped}" in page  # the brand in the charts' legends
+    assert f"@eve{escaped}" in page  # the author among the movers
+    assert f"hello {escaped}" in page and f"quality {escaped}" in page  # the alert's top mention and topic
+    if "{{" in hostile:  # shown as typed, wherever it appears
+        assert page.count("{{ 7*7 }}{% print 6*7 %}") >= 5
+        assert not re.search(r"(Velora|Brand|@eve|hello |quality )(49|42)", page)
 
 
 def test_the_report_names_every_kpi_with_its_formula(report: str) -> None:

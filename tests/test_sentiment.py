@@ -559,3 +559,61 @@ def test_worker_processes_never_run_a_streamlit_style_main_script(
         assert pool.submit(sentiment_package._warm_up).result(timeout=120) is None
     assert sys.modules["__main__"] is fake_main
     assert not marker.exists()
+
+
+def test_starting_the_workers_never_replaces_the_servers_main_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Other Streamlit sessions set sys.modules["__main__"] on every rerun: swapping it while the
+    # workers start would race with them. It must stay the same object throughout.
+    import multiprocessing.popen_forkserver
+    import sys
+    import types
+
+    from scrm.analysis import sentiment as sentiment_package
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "app_like.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('the app ran in a worker')\n")
+    sentinel = types.ModuleType("__main__")
+    sentinel.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", sentinel)
+    seen: list[tuple[str, bool]] = []
+    launch = multiprocessing.popen_forkserver.Popen._launch
+
+    def watched(self: object, process_obj: object) -> None:
+        seen.append((process_obj.name, sys.modules["__main__"] is sentinel))  # type: ignore[attr-defined]
+        launch(self, process_obj)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(multiprocessing.popen_forkserver.Popen, "_launch", watched)
+    with sentiment_package._worker_pool(sentiment_package.PARALLEL_FROM) as pool:
+        assert pool is not None
+        assert pool.submit(sentiment_package._warm_up).result(timeout=120) is None
+        assert sys.modules["__main__"] is sentinel
+    assert len(seen) == sentiment_package.WORKERS
+    assert all(name.startswith(sentiment_package.WORKER_NAME) and same for name, same in seen), seen
+    assert not marker.exists()
+
+
+def test_only_the_scoring_workers_are_prepared_without_the_main_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing.spawn
+    import sys
+    import types
+
+    from scrm.analysis import sentiment as sentiment_package
+
+    sentiment_package._worker_context()  # installs the filter
+    script = tmp_path / "app_like.py"
+    script.write_text("")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    other = multiprocessing.spawn.get_preparation_data("ForkServerProcess-7")
+    ours = multiprocessing.spawn.get_preparation_data(f"{sentiment_package.WORKER_NAME}-7")
+    assert other["init_main_from_path"] == str(script)  # another library's process: as before
+    assert "init_main_from_path" not in ours and "init_main_from_name" not in ours
+    assert {k: v for k, v in other.items() if k not in ("init_main_from_path", "name")} == {
+        k: v for k, v in ours.items() if k != "name"
+    }

@@ -5,8 +5,14 @@ or archived: inline CSS, charts drawn as inline SVG from the data (no script,
 no font, no image from the network), the KPI table with each KPI's change
 against the previous period and its unit, the trends, the newest alerts, the
 top movers and the KPI definitions, and a footer with the filters and the
-generation time. Every string that comes from data (brands, handles, topic
-labels, mention texts) goes through :func:`html.escape`.
+generation time.
+
+The page is rendered by Jinja2 with autoescape on from
+``templates/report.html.j2``: every string that comes from data (brands,
+handles, topic labels, mention texts) is escaped by the template, so a
+forgotten escape cannot become script in a file managers forward. The one
+piece of HTML built here is the inline SVG chart; every label in it is
+escaped where it is built (:func:`_e`) before it is marked safe.
 
 Why inline SVG drawn here rather than Altair: rendering Vega-Lite to SVG
 offline needs ``vl-convert-python`` (a 33 MB wheel with a JavaScript
@@ -22,11 +28,13 @@ import datetime as dt
 import html
 import logging
 import math
-from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
+import jinja2
 import pandas as pd
 import sqlite_utils
+from markupsafe import Markup
 
 from scrm.db import store
 from scrm.db.filters import Filters
@@ -65,10 +73,35 @@ svg text { font-family: inherit; font-size: 11px; fill: var(--muted); }
 
 
 def _e(value: object) -> str:
-    """Text from data, safe in HTML content and attribute values."""
+    """Text from data, safe in HTML content and attribute values (for the SVG built here)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return html.escape(str(value), quote=True)
+
+
+def _shown(value: object) -> object:
+    """How the template shows a value: None and NaN as nothing, text escaped (``'`` as ``&#x27;``).
+
+    Jinja2's autoescape escapes whatever this returns unless it is already
+    :class:`Markup`; escaping with :func:`html.escape` here keeps the report's
+    entities as they were before the template (the tests compare them).
+    """
+    if isinstance(value, Markup):
+        return value
+    return Markup(_e(value))
+
+
+@cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("scrm.export", "templates"),
+        autoescape=True,
+        finalize=_shown,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return environment.get_template("report.html.j2")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -83,17 +116,6 @@ def _tone(change: Any, higher_is_better: Any) -> str:
     if _missing(change) or change == 0 or higher_is_better is None:
         return ""
     return "good" if (change > 0) == bool(higher_is_better) else "bad"
-
-
-def _table(
-    headers: Sequence[str], rows: Sequence[Sequence[tuple[str, str]]], numeric: frozenset[int] = frozenset()
-) -> str:
-    """An HTML table; each cell is (escaped html, css class)."""
-    head = "".join(f'<th class="{"num" if i in numeric else ""}">{_e(h)}</th>' for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{cls}">{cell}</td>' for cell, cls in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 # --- inline SVG chart ----------------------------------------------------------------------------------
@@ -208,55 +230,39 @@ def svg_line_chart(
 # --- the report --------------------------------------------------------------------------------------
 
 
-def _kpi_rows(table: pd.DataFrame) -> str:
+def _kpi_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for r in _records(table):
         change = O.format_change(r["change"], r["change_pct"], r["unit"], key=r["key"])
-        cls = "headline" if r["key"] in O.TILE_KEYS else ""
-        tone = _tone(r["change"], r["higher_is_better"])
-        note = (
-            f'<br><span class="note">{_e(r["note"])}</span>'
-            if isinstance(r["note"], str) and r["note"]
-            else ""
-        )
         rows.append(
-            f'<tr class="{cls}"><td>{_e(r["name"])}{note}</td>'
-            f'<td class="num">{_e(O.format_value(r["value"], r["unit"], r["currency"], key=r["key"]))}</td>'
-            f'<td class="num">{_e(O.format_value(r["previous"], r["unit"], r["currency"], key=r["key"])) if not r["snapshot"] else "as of last score"}</td>'
-            f'<td class="num {tone}">{_e(change or "—")}</td>'
-            f"<td>{_e(O.unit_words(r['unit'], r['currency'], key=r['key']))}</td></tr>"
+            {
+                "headline": r["key"] in O.TILE_KEYS,
+                "name": r["name"],
+                "note": r["note"] if isinstance(r["note"], str) and r["note"] else "",
+                "value": O.format_value(r["value"], r["unit"], r["currency"], key=r["key"]),
+                "previous": "as of last score"
+                if r["snapshot"]
+                else O.format_value(r["previous"], r["unit"], r["currency"], key=r["key"]),
+                "change": change or "—",
+                "tone": _tone(r["change"], r["higher_is_better"]),
+                "unit": O.unit_words(r["unit"], r["currency"], key=r["key"]),
+            }
         )
-    head = "".join(
-        f'<th class="{c}">{h}</th>'
-        for h, c in (
-            ("KPI", ""),
-            ("This period", "num"),
-            ("Previous period", "num"),
-            ("Change", "num"),
-            ("Unit", ""),
-        )
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return rows
 
 
-def _tiles(table: pd.DataFrame) -> str:
-    tiles = []
+def _tiles(table: pd.DataFrame) -> list[dict[str, Any]]:
     rows = {str(r["key"]): r for r in _records(table)}
-    for r in (rows[k] for k in O.TILE_KEYS if k in rows):
-        change = O.format_change(r["change"], r["change_pct"], r["unit"], key=r["key"], compact=True)
-        tone = _tone(r["change"], r["higher_is_better"])
-        delta = (
-            f'<div class="delta {tone}">{_e(change)}</div>'
-            if change
-            else '<div class="delta">as of the last score</div>'
-            if r["snapshot"]
-            else ""
-        )
-        tiles.append(
-            f'<div class="tile"><div class="label">{_e(r["name"])}</div>'
-            f'<div class="value">{_e(O.format_value(r["value"], r["unit"], r["currency"], key=r["key"], compact=True))}</div>{delta}</div>'
-        )
-    return f'<div class="tiles">{"".join(tiles)}</div>'
+    return [
+        {
+            "name": r["name"],
+            "value": O.format_value(r["value"], r["unit"], r["currency"], key=r["key"], compact=True),
+            "change": O.format_change(r["change"], r["change_pct"], r["unit"], key=r["key"], compact=True),
+            "tone": _tone(r["change"], r["higher_is_better"]),
+            "snapshot": bool(r["snapshot"]),
+        }
+        for r in (rows[k] for k in O.TILE_KEYS if k in rows)
+    ]
 
 
 def _mask(
@@ -267,11 +273,8 @@ def _mask(
     return privacy.mask_frame(frame, columns, salt=privacy.privacy_salt(db))
 
 
-def _movers_table(frame: pd.DataFrame, what: str) -> str:
-    if frame.empty:
-        return (
-            f'<p class="note">No {what} changed between the two periods (or they are not computed yet).</p>'
-        )
+def _movers(frame: pd.DataFrame, what: str) -> dict[str, Any]:
+    """One "What moved" table: its title, headers and rows of (text, css class) cells."""
     rows = []
     for r in _records(frame):
         label = r["label"] if not isinstance(r["platform"], str) else f"{r['label']} ({r['platform']})"
@@ -279,12 +282,12 @@ def _movers_table(frame: pd.DataFrame, what: str) -> str:
         net_change = "—" if _missing(r["net_change"]) else f"{r['net_change']:+.1f} pts"
         rows.append(
             [
-                (_e(label), ""),
+                (label, ""),
                 (f"{int(r['now']):,}", "num"),
                 (f"{int(r['before']):,}", "num"),
                 (f"{int(r['change']):+,}", "num"),
-                (_e(net), "num"),
-                (_e(net_change), "num"),
+                (net, "num"),
+                (net_change, "num"),
             ]
         )
     headers = [
@@ -295,7 +298,7 @@ def _movers_table(frame: pd.DataFrame, what: str) -> str:
         "Net sentiment now",
         "Net sentiment change",
     ]
-    return _table(headers, rows, numeric=frozenset({1, 2, 3, 4, 5}))
+    return {"title": what.capitalize(), "what": what, "headers": headers, "rows": rows}
 
 
 def build_report_html(db: sqlite_utils.Database, filters: Filters, *, masked: bool) -> str:
@@ -308,125 +311,102 @@ def build_report_html(db: sqlite_utils.Database, filters: Filters, *, masked: bo
     own = store.own_brand(db)
     periods = O.resolve_periods(db, filters)
     title = f"Social CRM report{': ' + own if own else ''}"
-    body: list[str] = [f"<h1>{_e(title)}</h1>"]
-    if periods is None:
-        body.append(
-            '<p class="lead">The database holds no dated mentions or orders yet, so there is nothing to report. '
-            "Import files on the Data page or load the demo, then run <code>python -m scrm score</code>.</p>"
-        )
-    else:
+    context: dict[str, Any] = {"title": title, "css": Markup(CSS), "periods": None}
+    if periods is not None:
         cur, prev = periods.current, periods.previous
         assert cur.date_from and cur.date_to and prev.date_from and prev.date_to
-        body.append(
-            f'<p class="lead">{_e(O.format_day(cur.date_from))} to {_e(O.format_day(cur.date_to))} '
-            f"({periods.days} days), compared with {_e(O.format_day(prev.date_from))} to "
-            f"{_e(O.format_day(prev.date_to))}.</p>"
-        )
-        if periods.note:
-            body.append(f'<p class="note">{_e(periods.note)}</p>')
-        readiness = O.readiness(db)
-        if readiness.needs_score:
-            body.append(f'<p class="note">{_e(O.RUN_SCORE_SENTENCE)}</p>')
+        context["periods"] = {
+            "current_from": O.format_day(cur.date_from),
+            "current_to": O.format_day(cur.date_to),
+            "previous_from": O.format_day(prev.date_from),
+            "previous_to": O.format_day(prev.date_to),
+            "days": periods.days,
+        }
         table = O.kpi_summary(db, filters, periods, spark_keys=())
+        notes = [periods.note] if periods.note else []
+        if O.readiness(db).needs_score:
+            notes.append(O.RUN_SCORE_SENTENCE)
         if table.attrs.get("segment_note"):
-            body.append(f'<p class="note">{_e(table.attrs["segment_note"])}</p>')
-        body.append("<h2>Key figures</h2>")
-        body.append(_tiles(table))
-        body.append(
-            '<p class="note">Changes compare with the previous period of the same length; percent KPIs change '
-            "in percentage points. Average CLV, advocates and detractors describe the state at the last score.</p>"
-        )
-        body.append("<h2>Trends</h2>")
+            notes.append(table.attrs["segment_note"])
+        context["notes"] = notes
+        context["tiles"] = _tiles(table)
         start, end = O.trend_range(periods)
         trends = O.weekly_trends(db, filters, start, end)
-        if trends.empty:
-            body.append('<p class="note">No mentions match these filters in this range.</p>')
-        else:
+        charts: list[Markup] = []
+        if not trends.empty:
             brands = sorted(set(trends["brand"].astype(str)), key=lambda b: (b != own, b.casefold()))
             colours = {b: BRAND_PALETTE[i % len(BRAND_PALETTE)] for i, b in enumerate(brands)}
             band = (cur.date_from, cur.date_to)
-            body.append(
-                svg_line_chart(
-                    trends, "week", "mentions", "brand", title="Mentions per week", colours=colours, band=band
+            # Markup: svg_line_chart escapes every label where it builds the SVG.
+            charts.append(
+                Markup(
+                    svg_line_chart(
+                        trends, "week", "mentions", "brand", title="Mentions per week", colours=colours, band=band
+                    )
                 )
             )
-            body.append(
-                svg_line_chart(
-                    trends,
-                    "week",
-                    "net_sentiment",
-                    "brand",
-                    title="Net sentiment per week (points)",
-                    colours=colours,
-                    band=band,
-                    zero_line=True,
-                    signed=True,
+            charts.append(
+                Markup(
+                    svg_line_chart(
+                        trends,
+                        "week",
+                        "net_sentiment",
+                        "brand",
+                        title="Net sentiment per week (points)",
+                        colours=colours,
+                        band=band,
+                        zero_line=True,
+                        signed=True,
+                    )
                 )
             )
-            body.append('<p class="note">The shaded band is the current period. Weeks start on Monday.</p>')
-        body.append("<h2>Alerts in this period</h2>")
+        context["charts"] = charts
         alerts = _mask(
             db,
             O.open_alerts(db, filters, periods, limit=10),
             {"top_authors": "text", "top_mention": "text"},
             masked,
         )
-        if alerts.empty:
-            body.append('<p class="note">No alert in this period for these filters.</p>')
-        else:
-            rows = [
-                [
-                    (_e(r["severity"]), ""),
-                    (_e(r["what"]), ""),
-                    (
-                        _e(
-                            f"{r['period_start']} to {r['period_end']}"
-                            if r["period_start"] != r["period_end"]
-                            else r["period_start"]
-                        ),
-                        "",
-                    ),
-                    (_e(r["top_authors"]), ""),
-                    (_e(r["top_topics"]), ""),
-                    (_e(r["top_mention"]), ""),
-                ]
-                for r in _records(alerts)
+        context["alerts"] = [
+            [
+                (r["severity"], ""),
+                (r["what"], ""),
+                (
+                    f"{r['period_start']} to {r['period_end']}"
+                    if r["period_start"] != r["period_end"]
+                    else r["period_start"],
+                    "",
+                ),
+                (r["top_authors"], ""),
+                (r["top_topics"], ""),
+                (r["top_mention"], ""),
             ]
-            body.append(
-                _table(["Severity", "Alert", "Days", "Top authors", "Top topics", "Top mention"], rows)
-            )
-        body.append("<h2>What moved</h2>")
-        for kind, what in (("topics", "topics"), ("authors", "authors"), ("segments", "segments")):
-            movers = O.top_movers(db, filters, periods, kind)
-            if kind == "authors":
-                movers = _mask(db, movers, {"label": "handle"}, masked)
-            body.append(f"<h3>{what.capitalize()}</h3>")
-            body.append(_movers_table(movers, what))
-        body.append("<h2>All KPIs</h2>")
-        body.append(_kpi_rows(table))
-    body.append("<h2>KPI definitions</h2>")
-    definitions = kpis.definitions()
-    rows = [
-        [
-            (_e(r["name"]), ""),
-            (_e(r["formula"]), ""),
-            (_e(O.unit_words(r["unit"], key=r["key"])), ""),
-            (_e({True: "higher", False: "lower", None: "neither"}[r["higher_is_better"]]), ""),
+            for r in _records(alerts)
         ]
-        for r in _records(definitions)
+        movers = []
+        for kind in ("topics", "authors", "segments"):
+            frame = O.top_movers(db, filters, periods, kind)
+            if kind == "authors":
+                frame = _mask(db, frame, {"label": "handle"}, masked)
+            movers.append(_movers(frame, kind))
+        context["movers"] = movers
+        context["kpi_rows"] = _kpi_rows(table)
+    context["definitions"] = [
+        [
+            (r["name"], ""),
+            (r["formula"], ""),
+            (O.unit_words(r["unit"], key=r["key"]), ""),
+            ({True: "higher", False: "lower", None: "neither"}[r["higher_is_better"]], ""),
+        ]
+        for r in _records(kpis.definitions())
     ]
-    body.append(_table(["KPI", "Formula", "Unit", "Better when"], rows))
     footer = [
-        f"Filters: {_e(O.describe_filters(filters))}.",
-        f"Generated {_e(generated.replace('T', ' '))} UTC by scrm from data version {store.data_version(db)}.",
+        f"Filters: {O.describe_filters(filters)}.",
+        f"Generated {generated.replace('T', ' ')} UTC by scrm from data version {store.data_version(db)}.",
     ]
     if masked:
         footer.append("Names and handles are masked (stable stand-ins).")
     if store.is_demo(db):
         footer.append("Generated demo data, not real customers.")
-    body.append(f"<footer>{' '.join(footer)}</footer>")
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>{''.join(body)}</body></html>\n"
-    )
+    context["footer"] = footer
+    return _template().render(context) + "\n"

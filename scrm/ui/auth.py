@@ -42,6 +42,7 @@ FAILURES_KEY = "auth_failures"  # wrong sign-in tries in a row in this session
 LAST_FAILURE_KEY = "auth_last_failure"  # time.time() of the last wrong try
 LOGIN_PENDING_KEY = "auth_login_pending"  # a sign-in not written to the audit log yet
 LOGIN_SEEN_KEY = "auth_login_seen"  # OIDC: this session's sign-in is already recorded
+REHASH_KEY = "auth_rehash"  # the signed-in user's password hash has older scrypt parameters
 
 WRONG_CREDENTIALS = "The user name or password is not right. Check both and try again."
 
@@ -389,6 +390,11 @@ def _password_sign_in(cfg: auth.AccessConfig) -> None:
     st.session_state[USER_KEY] = user
     st.session_state[FAILURES_KEY] = 0
     st.session_state[LOGIN_PENDING_KEY] = auth.PASSWORD
+    # The hash lives in secrets.toml, which the app never writes: it cannot be
+    # upgraded here, so the admin is told (log and sidebar) how to do it.
+    st.session_state[REHASH_KEY] = auth.user_needs_rehash(cfg, user.name)
+    if st.session_state[REHASH_KEY]:
+        log.warning("%s", auth.rehash_advice(user.name))
     attempt.succeeded()
     st.rerun()
 
@@ -428,6 +434,19 @@ def _oidc_sign_in(cfg: auth.AccessConfig) -> None:
 def _sign_out() -> None:
     st.session_state[USER_KEY] = None
     st.session_state[LOGIN_SEEN_KEY] = False
+    st.session_state[REHASH_KEY] = False
+
+
+def _rehash_notice(user: auth.User) -> None:
+    """Tell an admin who signed in with an old-parameter hash how to make a new one (gone once it is replaced)."""
+    if not st.session_state.get(REHASH_KEY) or not auth.can(user.role, auth.SETTINGS):
+        return
+    try:
+        still_old = auth.user_needs_rehash(config(), user.name)
+    except ConfigError:
+        return
+    if still_old:
+        st.sidebar.warning(ui.escape_markdown(auth.rehash_advice(user.name)), icon=":material/key:")
 
 
 def sidebar_account() -> None:
@@ -441,6 +460,7 @@ def sidebar_account() -> None:
         st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:", key="auth_sign_out")
     else:
         st.sidebar.button("Sign out", on_click=_sign_out, icon=":material/logout:", key="auth_sign_out")
+        _rehash_notice(user)
 
 
 # --- downloads -------------------------------------------------------------------------

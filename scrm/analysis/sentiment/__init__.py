@@ -32,13 +32,13 @@ import gc
 import json
 import logging
 import math
-import multiprocessing
+import multiprocessing.context
+import multiprocessing.spawn
 import os
 import signal
 import sys
 import threading
 import time
-import types
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -278,6 +278,72 @@ def _die_with(scorer: int) -> None:
     threading.Thread(target=watch, name="scrm-watch-scorer", daemon=True).start()
 
 
+# --- starting the workers without running the app again ----------------------------------------
+# multiprocessing "prepares" a new process by running the parent's ``__main__``
+# again when that module has a file but no import name. Streamlit runs app.py
+# (and each page) as such a ``__main__``: a worker would run the whole app,
+# which on a first start builds the demo and starts workers of its own. The
+# workers need nothing from ``__main__`` (their functions live in this
+# package). Hiding ``__main__`` while they start (sys.modules["__main__"]
+# swapped) raced with other sessions' reruns, which set the same key. Instead
+# the workers carry a name of their own, and the preparation data
+# multiprocessing computes for a process of that name leaves the main module
+# out: nothing in the server's ``sys.modules`` changes, and every other
+# process (another library's pool, say) is prepared exactly as before.
+
+WORKER_NAME = "scrm-sentiment-worker"
+_MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
+_install_lock = threading.Lock()
+
+
+def _without_main(preparation: Callable[[str], dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    def get_preparation_data(name: str) -> dict[str, Any]:
+        data = preparation(name)
+        if name.startswith(WORKER_NAME):
+            for key in _MAIN_KEYS:
+                data.pop(key, None)
+        return data
+
+    get_preparation_data.scrm_without_main = True  # type: ignore[attr-defined]
+    return get_preparation_data
+
+
+def _install_main_filter() -> None:
+    """Once per process: processes named :data:`WORKER_NAME` are not prepared with the parent's ``__main__``.
+
+    multiprocessing builds the data a new process is prepared with in
+    ``multiprocessing.spawn.get_preparation_data`` (for the spawn and
+    forkserver start methods alike); the filter wraps it and changes nothing
+    for any other process name.
+    """
+    with _install_lock:
+        current = multiprocessing.spawn.get_preparation_data
+        if not getattr(current, "scrm_without_main", False):
+            multiprocessing.spawn.get_preparation_data = _without_main(current)  # type: ignore[assignment]
+
+
+class _WorkerProcess(multiprocessing.context.ForkServerProcess):
+    """A forkserver process named :data:`WORKER_NAME`-N, so that it starts without the app's ``__main__``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.name.startswith(WORKER_NAME):
+            self.name = f"{WORKER_NAME}-{self.name.rpartition('-')[2]}"
+
+
+class _WorkerContext(multiprocessing.context.ForkServerContext):
+    """The forkserver start method, with :class:`_WorkerProcess` for the pool's processes."""
+
+    Process = _WorkerProcess  # type: ignore[assignment]
+
+
+@cache
+def _worker_context() -> _WorkerContext:
+    """The multiprocessing context of the scoring workers, set up once per process."""
+    _install_main_filter()
+    return _WorkerContext()
+
+
 @contextmanager
 def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
     """Two worker processes when ``items`` texts are worth them, else None.
@@ -292,39 +358,13 @@ def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
     # Streamlit server, where a forked child can inherit a held lock.
     with ProcessPoolExecutor(
         max_workers=WORKERS,
-        mp_context=multiprocessing.get_context("forkserver"),
+        mp_context=_worker_context(),
         initializer=_die_with,
         initargs=(os.getpid(),),
     ) as pool:
-        # Every worker is started here (one per warm-up), while the main
-        # script is hidden: no later submit starts another.
-        with _main_script_hidden():
-            for _ in range(WORKERS):
-                pool.submit(_warm_up)
+        for _ in range(WORKERS):
+            pool.submit(_warm_up)
         yield pool
-
-
-@contextmanager
-def _main_script_hidden() -> Iterator[None]:
-    """Keep new worker processes from running the program's main script again.
-
-    multiprocessing "prepares" a worker by executing the parent's ``__main__``
-    file when that module has no import name. Streamlit runs ``app.py`` (and
-    each page) as such a ``__main__``: a worker would run the whole app, which
-    on a first start builds the demo and starts workers of its own. The
-    workers need nothing from ``__main__`` (their functions live in this
-    package), so a bare stand-in takes its place while they start. Programs
-    started with ``python -m`` or pytest keep theirs: they have an import name.
-    """
-    main = sys.modules.get("__main__")
-    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
-        yield
-        return
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
 
 
 def _scored_chunks(
