@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -133,10 +133,18 @@ def _log_tail(path: Path, lines: int = 30) -> str:
 
 
 @contextmanager
-def streamlit_server(site: Site) -> Iterator[Site]:
-    """``streamlit run app.py`` on ``site.db_path`` and a free loopback port, stopped at exit."""
-    port = free_port()
-    env = {**os.environ, "SCRM_DB": str(site.db_path)}
+def streamlit_server(
+    site: Site, *, env: Mapping[str, str] | None = None, port: int | None = None
+) -> Iterator[Site]:
+    """``streamlit run app.py`` on ``site.db_path`` and a free loopback port, stopped at exit.
+
+    ``env``: extra environment variables for the server (``HOME`` pointing to a folder with
+    ``.streamlit/secrets.toml`` gives it secrets without touching the checkout's ``.streamlit``).
+    ``port``: the port to serve on, when the test must know it before the start (an OIDC
+    ``redirect_uri``); a free one otherwise.
+    """
+    port = port or free_port()
+    env = {**os.environ, **(env or {}), "SCRM_DB": str(site.db_path)}
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",

@@ -400,7 +400,7 @@ def _password_sign_in(cfg: auth.AccessConfig) -> None:
 
 
 AUTHLIB_MISSING = (
-    'Sign-in through your identity provider needs the Authlib package: run pip install "Authlib>=1.3.2" '
+    'Sign-in through your identity provider needs the Authlib package: run pip install "Authlib>=1.6.9" '
     "on the server, then restart scrm."
 )
 
