@@ -13,9 +13,10 @@ Run with ``streamlit run app.py`` (the database is ``$SCRM_DB`` or
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -48,43 +49,89 @@ for key, value in SESSION_DEFAULTS.items():
         st.session_state[key] = value.copy() if isinstance(value, dict) else value
 
 
-def _progress_reporter(bar: Any) -> Callable[[float, str], None]:
-    def report(fraction: float, message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=ui.escape_markdown(message))
+# The first start builds the demo in a thread of the server process (scrm.ui.demo_build), not
+# in the visitor's script run, which Streamlit stops when the tab closes: every session of the
+# database attaches to the same build and polls its progress; a closed tab leaves it running.
+FIRST_START_KEY = "app_first_start"  # the generation of the demo build this session watches
+POLL_SECONDS = 0.5
+WELCOME = "Welcome to scrm: building a demo database to explore…"
+CLOSE_TAB_CAPTION = "You can close this tab: the build goes on and the next visit shows it."
+BUILD_FAILED = "The demo database could not be built. Reload the page to try again; the details are in the server log."
+SCORES_FAILED = (
+    "The demo data is ready, but its scores could not be computed. "
+    "Run `python -m scrm score` to compute them; the details are in the server log."
+)
+PHASE_LABELS = {
+    "build": "Generating customers, orders, mentions and surveys",
+    "score": "Scoring sentiment, profiles, values, topics, segments, roles, journeys and alerts",
+}
 
-    return report
+
+def _demo_builder(path: Path) -> ui.Build:
+    """The build the background thread runs: the scored demo at ``path`` (True when scored)."""
+
+    def build(phase: Callable[[str], ui.Report]) -> bool:
+        if path.exists():  # built meanwhile by someone else (the command line)
+            return True
+        return api.create_demo_database(path, phase=phase)
+
+    return build
 
 
-def _build_demo_on_first_start(path: Path) -> None:
-    """Create the database; on a fresh install fill it with the scored demo dataset, visibly."""
-    with ui.write_lock(str(path.resolve())):
-        if path.exists():  # another session built it while this one waited
-            return
-        labels = {
-            "build": "Generating customers, orders, mentions and surveys",
-            "score": "Scoring sentiment, profiles, values, topics, segments, roles, journeys and alerts",
-        }
+def _build_panel(status: ui.BuildStatus) -> None:
+    """The status panel of the demo build: its phases' progress bars, then how it ended."""
+    state: Literal["running", "complete", "error"]
+    if status.state == "running":
+        label, state, expanded = WELCOME, "running", True
+    elif status.complete:
+        label, state, expanded = "Demo database ready", "complete", False
+    else:
+        label, state, expanded = "Demo database ready, without scores", "error", True
+    with st.status(label, state=state, expanded=expanded):
+        for name, fraction, message in status.phases or (("build", 0.0, "Starting"),):
+            st.write(PHASE_LABELS.get(name, name))
+            st.progress(fraction, text=ui.escape_markdown(message))
+        if status.state == "done" and not status.complete:
+            st.warning(SCORES_FAILED, icon=":material/warning:")
 
-        def phase(name: str) -> Callable[[float, str], None]:
-            st.write(labels[name])
-            return _progress_reporter(st.progress(0.0, text="Starting"))
 
-        with st.status("Welcome to scrm: building a demo database to explore…", expanded=True) as status:
-            scored = api.create_demo_database(path, phase=phase)
-            if not scored:
-                st.warning(
-                    "The demo data is ready, but its scores could not be computed. "
-                    "Run `python -m scrm score` to compute them; the details are in the server log.",
-                    icon=":material/warning:",
-                )
-            status.update(
-                label="Demo database ready" if scored else "Demo database ready, without scores",
-                state="complete" if scored else "error",
-                expanded=not scored,
-            )
-        # A file is new at this path: entries cached for an earlier file with
-        # the same data version must not be served for it.
+def _first_start(path: Path) -> bool:
+    """Whether the app can be shown: builds the scored demo on a fresh install, visibly.
+
+    The build runs in a server thread; this run starts it (or attaches to the one running),
+    draws its progress and reruns every ``POLL_SECONDS`` until it ends. The session that
+    watched it shows how it ended; a failure is one sentence (the reason is in the log), and
+    the next visit starts the build again.
+    """
+    watched = st.session_state.get(FIRST_START_KEY)
+    if path.exists() and watched is None:
+        return True  # the usual run
+    db_key = str(path.resolve())
+    job = ui.demo_build(db_key)
+    status = job.status()
+    if status.state == "running":
+        watched = status.generation  # another tab's build, or this one's from an earlier visit
+    elif not path.exists() and not (status.state == "failed" and status.generation == watched):
+        # Entries cached for an earlier file at this path must not be served for the new one.
         st.cache_data.clear()
+        watched = job.start(_demo_builder(path), write_lock=ui.write_lock(db_key), name="scrm-demo-build")
+        status = job.status()
+    st.session_state[FIRST_START_KEY] = watched
+    if status.state == "running":
+        access.sidebar_account()
+        _build_panel(status)
+        st.caption(CLOSE_TAB_CAPTION)
+        time.sleep(POLL_SECONDS)
+        st.rerun()
+    del st.session_state[FIRST_START_KEY]
+    if status.state == "failed":
+        access.sidebar_account()
+        st.error(BUILD_FAILED, icon=":material/error:")
+        return False
+    st.cache_data.clear()
+    if status.generation == watched and status.state == "done":
+        _build_panel(status)
+    return True
 
 
 NO_DATABASE_YET = (
@@ -192,9 +239,7 @@ try:
         # person at the machine is the admin).
         access.sidebar_account()
         st.info(NO_DATABASE_YET, icon=":material/hourglass_empty:")
-    else:
-        if not db_path.exists():
-            _build_demo_on_first_start(db_path)
+    elif _first_start(db_path):
         access.record_pending_sign_in()
         _sidebar()
         if page.url_path in refused_by_path:

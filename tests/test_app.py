@@ -10,14 +10,17 @@ buttons producing a file, tooltips and the chart's rendering.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlite_utils
-from streamlit.testing.v1 import AppTest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
 
-from scrm import api
+from scrm import api, compute, ui
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.ingest.pipeline import ImportResult
@@ -173,6 +176,133 @@ def test_the_first_start_builds_the_demo_and_shows_the_badge(tmp_path: Path, mon
     assert {m.label: m.value for m in at.metric}["Customers"] == "2"
     assert "Demo data" in sidebar_text(at)
     assert any("generated demo data" in c.value for c in at.caption)
+
+
+# The first build runs in a thread of the server (scrm.ui.demo_build) and the page polls it
+# with st.rerun(). A test that wants to see a run while the build goes on replaces st.rerun
+# with st.stop: the run draws the panel once and ends, as a run stopped by a closed tab does
+# (both raise StopException at that point).
+WELCOME = "Welcome to scrm: building a demo database to explore…"
+CLOSE_TAB = "You can close this tab: the build goes on and the next visit shows it."
+BUILD_FAILED = "The demo database could not be built. Reload the page to try again; the details are in the server log."
+
+
+class _NavigationPagesManager(PagesManager):
+    """As in test_shell: a second ``at.run()`` goes through ``app.py``, as on a server (AppTest
+    forgets between runs that the app routes with ``st.navigation``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+class SlowDemo:
+    """A demo build that waits for ``release`` (set it, or the build times out) and counts its calls."""
+
+    def __init__(self, fail_first: bool = False) -> None:
+        self.release = threading.Event()
+        self.calls = 0
+        self.fail_first = fail_first
+
+    def __call__(self, db: sqlite_utils.Database, seed: int = 7, scale: str = "small", progress=None) -> None:
+        self.calls += 1
+        if progress:
+            progress(0.25, "Customers")
+        assert self.release.wait(TIMEOUT), "the test never released the build"
+        if self.fail_first and self.calls == 1:
+            raise RuntimeError("internal detail")
+        store.upsert_rows(db, S.CUSTOMERS, ["customer_id", "name"], [("C1", "Ana")])
+        store.set_meta(db, "demo", "1")
+
+
+@pytest.fixture
+def slow_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[SlowDemo, Path, ui.BackgroundBuild]]:
+    monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
+    demo = SlowDemo()
+    monkeypatch.setattr(api, "build_demo", demo)
+    monkeypatch.setattr(compute, "run_all", lambda db, **kwargs: [])
+    path = tmp_path / "new" / "scrm.db"
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    job = ui.demo_build(str(path.resolve()))
+    yield demo, path, job
+    demo.release.set()  # never leave a build thread waiting after the test
+    job.join(TIMEOUT)
+
+
+def wait_for(condition, timeout: float = TIMEOUT) -> None:
+    deadline = threading.Event()
+    timer = threading.Timer(timeout, deadline.set)
+    timer.start()
+    try:
+        while not condition():
+            assert not deadline.wait(0.02), "timed out waiting"
+    finally:
+        timer.cancel()
+
+
+def test_the_first_build_runs_in_the_background_and_a_later_run_shows_the_app(slow_demo, monkeypatch) -> None:
+    demo, path, job = slow_demo
+    rerun = st.rerun
+    monkeypatch.setattr(st, "rerun", st.stop)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.label for s in at.status] == [WELCOME]
+    assert CLOSE_TAB in [c.value for c in at.caption]
+    assert not at.metric and not path.exists()
+    assert job.status().state == "running"
+    wait_for(lambda: job.status().phases == (("build", 0.25, "Customers"),))
+    at.run()  # the poll: the same build, further along
+    assert [s.label for s in at.status] == [WELCOME] and demo.calls == 1
+    assert [p.value for p in at.get("progress")] == [25]
+    demo.release.set()
+    monkeypatch.setattr(st, "rerun", rerun)
+    at.run()  # polls until the build is done, then shows the app
+    assert not at.exception, [e.value for e in at.exception]
+    assert demo.calls == 1 and job.status().state == "done"
+    assert path.exists() and not path.with_name("scrm.db.building").exists()
+    assert [s.label for s in at.status] == ["Demo database ready"]
+    assert CLOSE_TAB not in [c.value for c in at.caption]
+    assert {m.label: m.value for m in at.metric}["Customers"] == "1"
+    assert "Demo data" in sidebar_text(at)
+
+
+def test_a_first_start_left_by_a_closed_tab_goes_on_and_the_next_visit_attaches_to_it(slow_demo, monkeypatch) -> None:
+    demo, path, job = slow_demo
+    rerun = st.rerun
+    monkeypatch.setattr(st, "rerun", st.stop)
+    first = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert [s.label for s in first.status] == [WELCOME]
+    del first  # the tab is closed: its script run stopped, the session gone
+    monkeypatch.setattr(st, "rerun", rerun)
+    assert job.status().state == "running" and not path.exists()
+    threading.Timer(1.0, demo.release.set).start()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()  # a new visit, while the build goes on
+    assert not at.exception, [e.value for e in at.exception]
+    assert demo.calls == 1, "the new visit attached to the running build instead of starting another"
+    assert path.exists() and not path.with_name("scrm.db.building").exists()
+    assert [s.label for s in at.status] == ["Demo database ready"]
+    assert {m.label: m.value for m in at.metric}["Customers"] == "1"
+    # A visit after the build: the app as usual, no build panel, no second build.
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.status and demo.calls == 1
+    assert {m.label: m.value for m in at.metric}["Customers"] == "1"
+
+
+def test_a_failed_first_build_is_one_sentence_and_the_next_visit_builds_again(slow_demo, monkeypatch, caplog) -> None:
+    demo, path, job = slow_demo
+    demo.fail_first = True
+    demo.release.set()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [BUILD_FAILED]
+    assert not at.metric and not path.exists() and job.status().state == "failed"
+    assert any(r.exc_info and "internal detail" in str(r.exc_info[1]) for r in caplog.records)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()  # the next visit (a reload)
+    assert not at.exception, [e.value for e in at.exception]
+    assert demo.calls == 2 and not at.error
+    assert path.exists() and not path.with_name("scrm.db.building").exists()
+    assert [s.label for s in at.status] == ["Demo database ready"]
+    assert {m.label: m.value for m in at.metric}["Customers"] == "1"
 
 
 # --- the demo dataset -------------------------------------------------------------------

@@ -24,10 +24,12 @@ markdown unescaped: see :func:`escape_markdown`.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlite_utils
@@ -36,6 +38,8 @@ import streamlit as st
 from scrm.db import store
 from scrm.ingest import Preview, preview_file
 from scrm.views import data as browse
+
+log = logging.getLogger("scrm.ui")
 
 # Entries per loader: a few data versions times a few filters is plenty,
 # and it bounds memory on a server that sees many imports.
@@ -76,6 +80,99 @@ def write_lock(db_path: str) -> threading.Lock:
     after the busy timeout, and keeps two first-start demo builds apart.
     """
     return threading.Lock()
+
+
+# --- the first start's demo build ------------------------------------------------
+
+Report = Callable[[float, str], None]
+# A build: called with ``phase(name) -> progress callback``, returns whether it fully succeeded.
+Build = Callable[[Callable[[str], Report]], bool]
+
+
+@dataclass(frozen=True)
+class BuildStatus:
+    """One consistent copy of a background build's state, for one script run to draw."""
+
+    generation: int  # bumped by every start; 0 = never started
+    state: str  # "idle", "running", "done" or "failed"
+    phases: tuple[tuple[str, float, str], ...] = ()  # (phase, fraction, message), in the order they began
+    complete: bool = False  # what the build returned ("done" without scores is False)
+
+
+class BackgroundBuild:
+    """One long build per database, run by a thread of the server process instead of a visitor's script run.
+
+    Streamlit stops a script run when its tab closes (at the next ``st.*`` call), which cut the
+    first start's build short; a thread owned by the server goes on, and every session of the
+    same database attaches to it instead of starting another. The thread only stores numbers
+    and text (no ``st.*`` call runs in it); script runs read them through :meth:`status`.
+    A failed build does not block: the next :meth:`start` runs it again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # guards the fields below, held for microseconds
+        self._generation = 0
+        self._state = "idle"
+        self._phases: dict[str, tuple[float, str]] = {}
+        self._complete = False
+        self._thread: threading.Thread | None = None
+
+    def status(self) -> BuildStatus:
+        with self._lock:
+            phases = tuple((name, *value) for name, value in self._phases.items())
+            return BuildStatus(self._generation, self._state, phases, self._complete)
+
+    def start(self, build: Build, *, write_lock: threading.Lock, name: str = "scrm-build") -> int:
+        """Run ``build`` in a new thread unless one is running; the generation to watch either way.
+
+        The thread holds ``write_lock`` (the database's, see :func:`write_lock`) while it builds.
+        """
+        with self._lock:
+            if self._state != "running":
+                self._generation += 1
+                self._state, self._phases, self._complete = "running", {}, False
+                # A daemon: stopping the server does not wait for a build, and the next
+                # start begins it again (a cut build leaves no half-filled database).
+                self._thread = threading.Thread(
+                    target=self._run, args=(build, write_lock, self._generation), name=name, daemon=True
+                )
+                self._thread.start()
+            return self._generation
+
+    def _run(self, build: Build, write_lock: threading.Lock, generation: int) -> None:
+        try:
+            with write_lock:
+                complete = build(self._phase)
+        except Exception:
+            log.exception("the background build failed")
+            state, complete = "failed", False
+        else:
+            state = "done"
+        with self._lock:
+            if self._generation == generation:
+                self._state, self._complete = state, bool(complete)
+
+    def _phase(self, name: str) -> Report:
+        with self._lock:
+            self._phases[name] = (0.0, "Starting")
+
+        def report(fraction: float, message: str) -> None:
+            with self._lock:
+                self._phases[name] = (min(max(float(fraction), 0.0), 1.0), str(message))
+
+        return report
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the running build's thread (tests and the command line)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+
+@st.cache_resource(show_spinner=False)
+def demo_build(db_path: str) -> BackgroundBuild:
+    """The first start's demo build of ``db_path``: one per database and server process, shared by every session."""
+    return BackgroundBuild()
 
 
 # --- routing ---------------------------------------------------------------------
