@@ -190,11 +190,6 @@ def _removed(db: sqlite_utils.Database) -> dict[str, int]:
     return {table: n for table, n in counts.items() if table in (*S.KINDS, S.PROFILES) and n}
 
 
-def _db_name(db: sqlite_utils.Database) -> str:
-    row = db.execute("PRAGMA database_list").fetchone()
-    return str(row[2]) if row and row[2] else "this database"
-
-
 def refuse_to_overwrite(db: sqlite_utils.Database) -> None:
     """Building the demo empties the data tables: never silently over a user's own data."""
     if store.is_demo(db):
@@ -203,7 +198,7 @@ def refuse_to_overwrite(db: sqlite_utils.Database) -> None:
     held = [f"{counts[k]:,} {k}" for k in S.KINDS if counts.get(k)]
     if held:
         raise ConfigError(
-            f"{_db_name(db)} holds imported data ({', '.join(held)}), not the demo. Build the demo in another file "
+            f"{store.db_file(db)} holds imported data ({', '.join(held)}), not the demo. Build the demo in another file "
             f"(python -m scrm --db demo.db demo), or add --replace to empty this one first."
         )
 
@@ -214,12 +209,11 @@ def load_demo(
     seed: int = 7,
     scale: str = "small",
     replace: bool = True,
-    score_after: bool = False,
     actor: str = audit.CLI,
     role: str | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Replace the data with the demo dataset in one transaction (audited), then score it if asked.
+    """Replace the data with the demo dataset in one transaction (audited); :func:`score` scores it.
 
     Without ``replace`` a database that holds imported data is refused with
     a sentence (:func:`refuse_to_overwrite`). A failed build leaves the old
@@ -232,8 +226,6 @@ def load_demo(
         store.clear_all(db)
         summary = build_demo(db, seed=seed, scale=scale, progress=progress)
         audit.record(db, audit.IMPORT, actor=actor, role=role, target="load demo", detail={"removed": removed})
-    if score_after:
-        score(db, progress=progress, actor=actor, role=role)
     return summary
 
 
@@ -294,9 +286,7 @@ def create_demo_database(path: Path, *, phase: Callable[[str], Progress] | None 
     be computed (the demo is kept; the reason is in the log).
     """
     started = time.perf_counter()
-    partial = path.with_name(path.name + ".building")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
+    partial = _fresh_partial(path)
     db = store.open_db(partial)
     try:
         build_demo(db, progress=phase("build") if phase else None)

@@ -222,19 +222,22 @@ def places_map(places: pd.DataFrame, *, height: int = 420) -> alt.LayerChart:
 
     ``places``: place, country, precision, mentions, net_sentiment, lat, lon.
     Bubble area follows mentions, colour the net sentiment (red to blue);
-    the most mentioned places are named. Drawn by Vega in the browser from
+    the most mentioned cities are named (a country's or region's centre sits
+    next to a city and its name would cover the city's). Drawn by Vega in the browser from
     the frame alone: no map tiles are fetched from a third party, which would
     tell it the viewer's address and where the team is looking.
     """
-    data = places.assign(
-        label=places["place"].astype(str).where(places["mentions"].rank(ascending=False, method="first") <= MAP_LABELS, "")
-    )
+    cities = places["precision"].astype(str) == "city"
+    top = places["mentions"].where(cities).rank(ascending=False, method="first") <= MAP_LABELS
+    data = places.assign(label=places["place"].astype(str).where(top, ""))
     base = alt.Chart(data).encode(longitude="lon:Q", latitude="lat:Q")
     points = base.mark_circle(opacity=0.75, stroke="white", strokeWidth=0.5).encode(
-        size=alt.Size("mentions:Q", title="Mentions", scale=alt.Scale(range=[30, 1800])),
+        # Legends below the map: beside it, the size legend is cut off at the map's height.
+        size=alt.Size("mentions:Q", title="Mentions", scale=alt.Scale(range=[30, 1800]),
+                      legend=alt.Legend(orient="bottom")),
         color=alt.Color(
             "net_sentiment:Q", title="Net sentiment (points)",
-            scale=alt.Scale(scheme="redblue", domain=[-100, 100]),
+            scale=alt.Scale(scheme="redblue", domain=[-100, 100]), legend=alt.Legend(orient="bottom"),
         ),
         tooltip=[
             alt.Tooltip("place:N", title="Place"), alt.Tooltip("country:N", title="Country"),
