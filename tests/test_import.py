@@ -337,7 +337,7 @@ def test_a_fatal_file_is_refused_with_one_sentence_and_the_database_is_untouched
 def test_a_schema_1_database_gains_the_sentiment_table_and_keeps_its_rows(db_path: Path) -> None:
     db = store.open_db(db_path)
     import_file(db, ORDERS_CSV.encode(), "orders", file_name="ventas.csv")
-    for table in ("sentiment", *S.SCHEMA_3, *S.SCHEMA_4):
+    for table in ("sentiment", *S.SCHEMA_3, *S.SCHEMA_4, *S.SCHEMA_5):
         db.execute(f"DROP TABLE {table}")
     db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     db.conn.commit()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 ColumnType = Literal["text", "int", "float", "datetime", "bool"]
 
@@ -644,6 +644,11 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
 SCHEMA_3 = (RULES, RULE_MATCHES, CASES, CASE_EVENTS, MENTION_TAGS, LINK_REVIEWS, AUDIT_LOG)
 # Access bookkeeping: no data of a person, never exported or erased as theirs.
 SCHEMA_4 = (SIGN_IN_FAILURES,)
+# Schema 5: the tables added in schema 5, and the columns added to older tables
+# ({table: (column, ...)}; their types are in STORED_COLUMNS). The migration
+# creates what is missing, so each part of schema 5 is listed here once.
+SCHEMA_5: tuple[str, ...] = ()
+SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {}
 
 # Link statuses and the confidence below which a link is only suggested.
 LINKED = "linked"

@@ -91,8 +91,21 @@ def _migrate_3_to_4(db: sqlite_utils.Database) -> None:
         _create_table(db, table)
 
 
+def _migrate_4_to_5(db: sqlite_utils.Database) -> None:
+    existing = set(db.table_names())
+    for table in S.SCHEMA_5:
+        if table not in existing:
+            _create_table(db, table)
+    for table, columns in S.SCHEMA_5_COLUMNS.items():
+        present = set(db[table].columns_dict)
+        for name in columns:
+            if name not in present:
+                sql_type = S.STORED_COLUMNS[table][name]
+                db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {sql_type}')
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3, _migrate_3_to_4,
+    _migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3, _migrate_3_to_4, _migrate_4_to_5,
 ]
 assert len(MIGRATIONS) == S.SCHEMA_VERSION, "one migration per schema version"
 
