@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,36 +40,11 @@ import pandas as pd
 from scrm.db import schema as S
 from scrm.errors import ImportRejected, MissingColumns
 from scrm.ingest.mapping import normalise_header
+from scrm.ingest.preset_types import FILE_NAME_ATTR, ISO, Preset, Reader, Source, Transform, detect_preset
 
 log = logging.getLogger(__name__)
 
-Source = str | Path | bytes
-Reader = Callable[[Source, str | None], pd.DataFrame]
-Transform = Callable[[pd.DataFrame], dict[str, pd.DataFrame]]
-
-# Stored timestamp format (see scrm.db.store.utcnow).
-ISO = "%Y-%m-%dT%H:%M:%S"
-# Key of DataFrame.attrs where our readers leave the file name, so that a
-# transform (which only receives the frame) can name the file in its errors.
-FILE_NAME_ATTR = "file_name"
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A ready-made import of one export format.
-
-    ``read(source, file_name)`` gives the raw table (None: the standard
-    :func:`scrm.ingest.readers.read_table`); ``transform(raw)`` gives canonical
-    frames per kind, main kind first. A preset whose columns only need
-    renaming may set ``mapping`` ({canonical: header}) instead of a transform.
-    """
-
-    name: str
-    kind: str
-    description: str
-    read: Reader | None = None
-    transform: Transform | None = None
-    mapping: dict[str, str] | None = None
+__all__ = ["FILE_NAME_ATTR", "ISO", "PRESETS", "Preset", "Reader", "Source", "Transform", "detect_preset"]
 
 
 # --- helpers -------------------------------------------------------------------------
