@@ -91,7 +91,9 @@ def _show_outcome(outcome: dict[str, Any]) -> None:
         st.info(ui.escape_markdown(outcome["links"]), icon=":material/link:")
 
 
-def _run_import(db_path: str, file_id: str, file_name: str, data: bytes, kind: str, mapping: Any) -> None:
+def _run_import(
+    db_path: str, file_id: str, file_name: str, data: bytes, kind: str, mapping: Any, dates: Any = None
+) -> None:
     access.require(auth.IMPORT)  # the form is hidden from other roles; this refuses a forged submit too
     bar = st.progress(0.0, text="Starting the import")
     report = _progress_reporter(bar)
@@ -100,7 +102,7 @@ def _run_import(db_path: str, file_id: str, file_name: str, data: bytes, kind: s
         with I.upload_source(data) as source, ui.write_lock(db_path), ui.connection(db_path) as db:
             done = api.import_file(
                 db, source, kind, file_name=file_name, mapping=mapping, actor=access.actor(), role=access.role(),
-                progress=report,
+                progress=report, dates=dates,
             )
     except ScrmError as e:
         bar.empty()
@@ -119,7 +121,7 @@ def _scores_note(error: str | None, seconds: float) -> str:
     if error is not None:
         return (
             "The data is stored, but the scores could not be updated; the dashboards show them as before. "
-            "Run `python -m scrm score`; the details are in the server log."
+            "Use Recompute now on the Settings page to try again; the details are in the server log."
         )
     return f"Scores updated in {seconds:,.0f} s (sentiment, profiles, value, themes, segments, roles, journeys, alerts)."
 
@@ -164,13 +166,33 @@ def _choose_kind(file_id: str, preset: str, detected: str | None) -> str | None:
     return kind
 
 
-def _mapping_form(file_id: str, preset: str, kind: str, preview: Preview) -> tuple[bool, dict[str, str] | None]:
-    """The column select boxes (none with a preset) and the Import button, in one form."""
+def _saved_choice(db_path: str, file_id: str, preset: str, kind: str) -> dict[str, str] | None:
+    """A mapping saved earlier for this kind, to start the column boxes from (None: the engine's proposal)."""
+    if I.preset_kind(preset) is not None:
+        return None
+    with ui.connection(db_path) as db:
+        saved = browse.saved_mappings(db, kind)
+    if not saved:
+        return None
+    name = st.selectbox(
+        "Start from a saved mapping", [I.NONE, *saved], key=f"data_saved_{file_id}_{kind}",
+        help="Mappings saved with this page's “Save these columns as” box; also usable as --mapping NAME.",
+    )
+    return saved.get(str(name))
+
+
+def _mapping_form(
+    file_id: str, preset: str, kind: str, preview: Preview, saved: dict[str, str] | None = None
+) -> tuple[bool, dict[str, str] | None, dict[str, Any]]:
+    """The column select boxes (none with a preset), the date options and the Import button, in one form."""
     choices: dict[str, str] | None = None
-    with st.form(key=f"data_form_{file_id}_{preset}_{kind}", border=False):
+    extra: dict[str, Any] = {}
+    variant = "saved" if saved else "proposed"
+    with st.form(key=f"data_form_{file_id}_{preset}_{kind}_{variant}", border=False):
         if I.preset_kind(preset) is None:
             st.markdown("**Columns** · pick the file's header for each of scrm's columns (\\* = required)")
-            fields = I.mapping_fields(kind, preview.headers, I.proposed_mapping(preview.headers, kind))
+            proposed = dict(saved) if saved else I.proposed_mapping(preview.headers, kind)
+            fields = I.mapping_fields(kind, preview.headers, proposed)
             grid = st.columns(4)
             choices = {}
             for i, field in enumerate(fields):
@@ -180,17 +202,33 @@ def _mapping_form(file_id: str, preset: str, kind: str, preview: Preview) -> tup
                         field.options,
                         index=field.index,
                         help=field.help,
-                        key=f"data_map_{file_id}_{kind}_{field.column}",
+                        key=f"data_map_{file_id}_{kind}_{variant}_{field.column}",
                     )
+            extra["save_as"] = st.text_input(
+                "Save these columns as (optional)", key=f"data_save_as_{file_id}_{kind}",
+                placeholder="shop-orders",
+                help="A name to find this mapping again here, or to use it with --mapping NAME on the command line.",
+            )
         elif preview.mapping:
             st.caption(
                 "The preset maps: "
                 + ui.escape_markdown(", ".join(f"{c} ← {h}" for c, h in preview.mapping.items()))
             )
+        left, right = st.columns(2)
+        with left:
+            extra["order"] = st.selectbox(
+                "Dates such as 05/03/24", list(I.DATE_ORDERS), format_func=I.DATE_ORDERS.get,
+                key=f"data_order_{file_id}", help="Only asked for when no value of the column decides.",
+            )
+        with right:
+            extra["anchor"] = st.date_input(
+                "Relative dates count back from", value=None, key=f"data_anchor_{file_id}",
+                help="The day the file was exported. Without it, relative dates go to quarantine.",
+            )
         submitted = st.form_submit_button(
             f"Import as {I.KIND_LABELS[kind].lower()}", type="primary", icon=":material/upload:"
         )
-    return submitted, choices
+    return submitted, choices, extra
 
 
 def _mapping_is_usable(kind: str, choices: dict[str, str] | None, headers: list[str]) -> bool:
@@ -241,7 +279,13 @@ def _file_settings(db_path: str, upload: Any, file_id: str, data: bytes) -> None
         first = ui.load_preview(file_id, upload.name, None, data)
     except ScrmError as e:
         first_error = e
-    suggested = ui.load_preset_suggestion(file_id, first.sample) if first is not None else None
+    # A preset the headers identify comes first; else the one whose transform reads the sample.
+    suggested = first.preset if first is not None and first.preset else None
+    if suggested is None and first is not None:
+        suggested = ui.load_preset_suggestion(file_id, first.sample)
+    if first is not None and first.detected:
+        st.caption(f"Detected: {ui.escape_markdown(first.detected)}. Choose another preset, or Auto to map "
+                   "the columns yourself, to override it.")
 
     left, right = st.columns(2)
     with left:
@@ -265,9 +309,28 @@ def _file_settings(db_path: str, upload: Any, file_id: str, data: bytes) -> None
     st.caption(f"First rows of {len(preview.headers)} columns, as read from the file.")
     if kind is None:
         return
-    submitted, choices = _mapping_form(file_id, preset, kind, preview)
+    saved = _saved_choice(db_path, file_id, preset, kind)
+    submitted, choices, extra = _mapping_form(file_id, preset, kind, preview, saved)
     if submitted and _mapping_is_usable(kind, choices, preview.headers):
-        _run_import(db_path, file_id, upload.name, data, kind, I.mapping_argument(preset, choices))
+        if choices is not None and str(extra.get("save_as") or "").strip() and not _save_mapping(
+            db_path, str(extra["save_as"]), kind, I.chosen_mapping(choices)
+        ):
+            return
+        _run_import(db_path, file_id, upload.name, data, kind, I.mapping_argument(preset, choices),
+                    I.date_options(extra.get("order"), extra.get("anchor")))
+
+
+def _save_mapping(db_path: str, name: str, kind: str, chosen: dict[str, str]) -> bool:
+    """Save the chosen columns under ``name`` (admin only, audited); False after showing why it could not."""
+    access.require(auth.IMPORT)
+    try:
+        with ui.write_lock(db_path), ui.connection(db_path) as db:
+            saved = api.save_mapping(db, name, kind, chosen, actor=access.actor(), role=access.role())
+    except ScrmError as e:
+        ui.show_error(e)
+        return False
+    st.toast(f"Saved the mapping {saved}: choose it here next time, or use --mapping {saved}.")
+    return True
 
 
 def _import_tab(db_path: str, version: int) -> None:

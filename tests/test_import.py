@@ -63,7 +63,8 @@ def test_duplicate_keys_inside_one_file_are_counted_and_the_last_wins(fresh_db) 
     [
         ("P9;C9;05/03/2024;12,5O", "amount", "'12,5O' is not a number. Use digits with `.` or `,` as decimal mark."),
         ("P9;C9;31/02/2024;12", "ordered_at",
-         "'31/02/2024' is not a date. Use ISO dates (2024-03-05 or 2024-03-05 14:30), dd/mm/yyyy or yyyymmdd."),
+         "'31/02/2024' is not a date: read as dd/mm/yyyy (or mm/dd/yyyy), there is no such day. "
+         "Check the day and the month."),
         ("P9;C9;;12", "ordered_at", "`ordered_at` is empty; every order needs one."),
         (";C9;05/03/2024;12", "order_id", "`order_id` is empty; every order needs one."),
     ],
@@ -129,8 +130,9 @@ def test_a_missing_required_column_rejects_the_whole_file_and_changes_nothing(fr
     [
         ("invoices", None, UnknownKind, "Unknown kind 'invoices': use one of customers, orders, mentions, surveys."),
         ("orders", "shopify", UnknownPreset,
-         "Unknown mapping preset 'shopify': use one of online-retail, airline-tweets, spotify-support, cdnow, "
-         'a JSON object such as {"amount": "Total"}, or a .json file.'),
+         "Unknown mapping preset 'shopify': did you mean shopify-orders? the presets for orders are online-retail, "
+         "cdnow, shopify-orders, woocommerce-orders, prestashop-orders, magento-orders, stripe-payments; "
+         'or give a JSON object such as {"amount": "Total"}, or a .json file.'),
         ("mentions", "online-retail", ImportRejected,
          "The preset 'online-retail' imports orders, not mentions. "
          "Import it as orders (python -m scrm import orders FILE --mapping online-retail)."),

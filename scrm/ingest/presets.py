@@ -44,7 +44,10 @@ from scrm.ingest.preset_types import FILE_NAME_ATTR, ISO, Preset, Reader, Source
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FILE_NAME_ATTR", "ISO", "PRESETS", "Preset", "Reader", "Source", "Transform", "detect_preset"]
+__all__ = [
+    "FILE_NAME_ATTR", "ISO", "PRESETS", "Preset", "Reader", "Source", "Transform", "detect", "detect_preset",
+    "preset_label",
+]
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -555,3 +558,605 @@ PRESETS: dict[str, Preset] = {
         ),
     )
 }
+
+
+# --- shops, CRMs and surveys ----------------------------------------------------------------
+# Each export is read by its documented headers (matched with normalise_header,
+# so a re-saved file still works); where an export exists in several shop
+# languages, every spelling is listed. Missing optional columns are left out.
+
+
+def _find(raw: pd.DataFrame, *headers: str) -> str | None:
+    """The file's header for the first of ``headers`` it has (compared with normalise_header)."""
+    actual: dict[str, str] = {}
+    for header in raw.columns:
+        actual.setdefault(normalise_header(header), str(header))
+    for header in headers:
+        match = actual.get(normalise_header(header))
+        if match is not None:
+            return match
+    return None
+
+
+def _cells(raw: pd.DataFrame, *headers: str) -> pd.Series:
+    """Trimmed text of the first of ``headers`` the file has; all missing if none."""
+    found = _find(raw, *headers)
+    if found is None:
+        return pd.Series(pd.NA, index=raw.index, dtype="string")
+    return _text(raw[found])
+
+
+def _need(raw: pd.DataFrame, preset: str, **alternatives: tuple[str, ...]) -> None:
+    """Refuse the file (one sentence) when a required column has none of its documented headers."""
+    missing = [alts[0] for alts in alternatives.values() if _find(raw, *alts) is None]
+    if missing:
+        _columns(raw, preset, missing)  # raises MissingColumns with the sentence
+
+
+def _full_name(first: pd.Series, last: pd.Series) -> pd.Series:
+    joined = (first.fillna("") + " " + last.fillna("")).str.strip()
+    return joined.mask((joined == "").fillna(False))
+
+
+def _email(s: pd.Series) -> pd.Series:
+    return s.str.lower()
+
+
+def _product(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Line amount = price x quantity as text (quantity 1 when empty); missing when the price is."""
+    from scrm.ingest.values import parse_numbers
+
+    price, _ = parse_numbers(a)
+    qty, _ = parse_numbers(b)
+    value = price * qty.fillna(1.0)
+    return value.map(lambda v: None if pd.isna(v) else f"{v:.2f}").astype("string")
+
+
+def _frame(raw: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """A canonical frame with the raw rows' index; columns that are all missing are left out."""
+    kept = {k: v for k, v in columns.items() if k.startswith("_") or k in ("amount",) or v.notna().any()}
+    return pd.DataFrame(kept, index=raw.index)
+
+
+# Shopify ------------------------------------------------------------------------------------
+
+_SHOPIFY_ORDERS = "shopify-orders"
+
+
+def transform_shopify_orders(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Shopify orders export: one line per item; ``Name`` (#1001) is the order number.
+
+    The order's ``Total``, ``Currency`` and ``Financial Status`` are on its first
+    line only; the importer folds the lines into one order
+    (:mod:`scrm.ingest.lines`). The customer is the order's e-mail (lower case),
+    as the Shopify customers preset keys customers without an id.
+    """
+    _need(raw, _SHOPIFY_ORDERS, order=("Name",), date=("Created at",))
+    frame = _frame(raw, {
+        "order_id": _cells(raw, "Name"),
+        "customer_id": _email(_cells(raw, "Email")),
+        "ordered_at": _cells(raw, "Created at", "Paid at"),
+        "amount": _cells(raw, "Total"),
+        "currency": _cells(raw, "Currency"),
+        "channel": _cells(raw, "Source"),
+        "items": _cells(raw, "Lineitem quantity"),
+        "_line_amount": _product(_cells(raw, "Lineitem price"), _cells(raw, "Lineitem quantity")),
+    })
+    return {S.ORDERS: frame}
+
+
+_SHOPIFY_CUSTOMERS = "shopify-customers"
+
+
+def transform_shopify_customers(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Shopify customers export: keyed by ``Customer ID`` when the file has one, else by e-mail (lower case)."""
+    _need(raw, _SHOPIFY_CUSTOMERS, email=("Email",))
+    email = _email(_cells(raw, "Email"))
+    # Newer exports write the id with a leading apostrophe ('7081234567890) so that spreadsheets keep it as text.
+    ids = _integral_text(_cells(raw, "Customer ID", "Id").str.lstrip("'"))
+    frame = _frame(raw, {
+        "customer_id": ids.where(ids.notna(), email),
+        "name": _full_name(_cells(raw, "First Name"), _cells(raw, "Last Name")),
+        "email": email,
+        "phone": _cells(raw, "Phone", "Default Address Phone"),
+        "city": _cells(raw, "Default Address City", "City"),
+        "country": _cells(raw, "Default Address Country Code", "Country Code", "Country"),
+        "account": _cells(raw, "Default Address Company", "Company"),
+        "consent_marketing": _cells(raw, "Accepts Email Marketing", "Accepts Marketing"),
+    })
+    return {S.CUSTOMERS: frame}
+
+
+# WooCommerce ----------------------------------------------------------------------------------
+
+_WOO = "woocommerce-orders"
+
+
+def transform_woocommerce_orders(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """WooCommerce order exports: the Customer/Order CSV export (``order_number``, ``order_total``,
+    ``billing_email``; one row per order, or per item with the order's columns repeated) and the
+    Analytics > Orders download (``Order #``, ``Net Sales``, ``Items sold``)."""
+    _need(raw, _WOO, order=("order_number", "Order #", "Order Number", "order_id", "Order ID"),
+          date=("date", "Date", "Order Date", "order_date"))
+    per_item = _find(raw, "item_total", "Item Cost", "item_price") is not None
+    customer = _email(_cells(raw, "billing_email", "Email (Billing)", "Customer Email"))
+    customer = customer.where(customer.notna(), _integral_text(_cells(raw, "customer_id", "Customer", "Customer ID")))
+    columns = {
+        "order_id": _integral_text(_cells(raw, "order_number", "Order #", "Order Number", "order_id", "Order ID")),
+        "customer_id": customer,
+        "ordered_at": _cells(raw, "date", "Order Date", "order_date", "Date"),
+        "amount": _cells(raw, "order_total", "Order Total Amount", "Order Total", "Net Sales"),
+        "currency": _cells(raw, "order_currency", "Order Currency", "currency"),
+        "channel": _cells(raw, "created_via"),
+        "items": _cells(raw, "item_quantity", "Quantity", "Items sold", "item_count"),
+    }
+    if per_item:
+        columns["_line_amount"] = _cells(raw, "item_total", "Item Cost", "item_price")
+    return {S.ORDERS: _frame(raw, columns)}
+
+
+# PrestaShop (Orders > Export, in the shop's language) -----------------------------------------
+
+_PRESTA = "prestashop-orders"
+
+
+def transform_prestashop_orders(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """PrestaShop orders export (``;``-separated, headers in the shop's language:
+    ID/Reference/Customer/Total/Date, Référence/Client/Total/Date, Referencia/Cliente/Total/Fecha).
+    ``Total`` carries the currency sign (``45,60 €``)."""
+    _need(raw, _PRESTA, order=("ID",), date=("Date", "Fecha"), amount=("Total",))
+    total = _cells(raw, "Total")
+    # The shop's language decides the date order: m/d/Y in English, d/m/Y in French and Spanish.
+    english = _find(raw, "New client", "Customer", "Payment") is not None
+    dates = _cells(raw, "Date", "Fecha")
+    dates = _iso_with_format(dates, "%m/%d/%Y %H:%M:%S" if english else "%d/%m/%Y %H:%M:%S")
+    frame = _frame(raw, {
+        "order_id": _integral_text(_cells(raw, "ID")),
+        "customer_id": _cells(raw, "Customer", "Client", "Cliente"),
+        "ordered_at": dates,
+        "amount": total,
+        "currency": _currency_of(total),
+        "channel": pd.Series("online", index=raw.index, dtype="string"),
+    })
+    return {S.ORDERS: frame}
+
+
+_SIGNS = {"€": "EUR", "£": "GBP", "$": "USD", "US$": "USD", "CHF": "CHF", "MAD": "MAD", "R$": "BRL"}
+
+
+def _currency_of(amounts: pd.Series) -> pd.Series:
+    """The ISO code of the currency sign or code written with an amount (``45,60 €`` -> EUR)."""
+    code = amounts.str.extract(r"([A-Z]{3})", expand=False).astype("string")
+    for sign, iso in sorted(_SIGNS.items(), key=lambda kv: -len(kv[0])):
+        has = amounts.str.contains(sign, regex=False).fillna(False) & code.isna()
+        code = code.mask(has, iso)
+    return code
+
+
+# Magento 2 (Sales > Orders > Export CSV) -----------------------------------------------------------
+
+_MAGENTO = "magento-orders"
+_MAGENTO_DATE = ("Purchase Date", "Date d'achat", "Fecha de compra", "Date de commande")
+_MAGENTO_TOTAL = ("Grand Total (Purchased)", "Total général (Acheté)", "Total general (Comprado)",
+                  "Grand Total (Base)", "Total général (Base)", "Total general (Base)")
+
+
+def transform_magento_orders(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Magento 2 orders grid export in English, French or Spanish; the customer is its e-mail."""
+    _need(raw, _MAGENTO, order=("ID",), date=_MAGENTO_DATE, amount=_MAGENTO_TOTAL)
+    total = _cells(raw, *_MAGENTO_TOTAL)
+    email = _email(_cells(raw, "Customer Email", "E-mail client", "Email client",
+                          "Correo electrónico del cliente", "Correo electrónico"))
+    name = _cells(raw, "Customer Name", "Nom du client", "Nombre del cliente", "Bill-to Name",
+                  "Nom de facturation", "Nombre de facturación")
+    frame = _frame(raw, {
+        "order_id": _integral_text(_cells(raw, "ID")),
+        "customer_id": email.where(email.notna(), name),
+        "ordered_at": _cells(raw, *_MAGENTO_DATE),
+        "amount": total,
+        "currency": _currency_of(total),
+        "channel": _cells(raw, "Purchase Point", "Point d'achat", "Punto de compra"),
+    })
+    return {S.ORDERS: frame}
+
+
+# Stripe (Payments > Export) ---------------------------------------------------------------------
+
+_STRIPE = "stripe-payments"
+
+
+def transform_stripe_payments(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Stripe payments export: the charge ``id`` is the key (never ``Invoice Number``),
+    ``Created date (UTC)``, ``Amount`` and ``Currency``; the customer is ``Customer Email``
+    (else ``Customer ID``). A payment whose ``Status`` is failed is no order: it is
+    quarantined with that reason rather than counted as revenue."""
+    _need(raw, _STRIPE, id=("id",), date=("Created date (UTC)", "Created (UTC)", "Created"), amount=("Amount",))
+    email = _email(_cells(raw, "Customer Email"))
+    status = _cells(raw, "Status")
+    failed = status.str.lower().isin(["failed", "canceled", "cancelled", "blocked"]).fillna(False)
+    status_header = _find(raw, "Status") or "Status"
+    problem = pd.Series(pd.NA, index=raw.index, dtype="string").mask(
+        failed, f"column `{status_header}` is '" + status.fillna("") + "': a payment that did not go through is not an order."
+    )
+    frame = _frame(raw, {
+        "order_id": _cells(raw, "id"),
+        "customer_id": email.where(email.notna(), _cells(raw, "Customer ID")),
+        "ordered_at": _cells(raw, "Created date (UTC)", "Created (UTC)", "Created"),
+        "amount": _cells(raw, "Amount"),
+        "currency": _cells(raw, "Currency").str.upper(),
+        "channel": pd.Series("online", index=raw.index, dtype="string"),
+        "_problem": problem,
+    })
+    return {S.ORDERS: frame}
+
+
+# HubSpot, Salesforce, Mailchimp --------------------------------------------------------------------
+
+_HUBSPOT = "hubspot-contacts"
+
+
+def transform_hubspot_contacts(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """HubSpot contacts export: ``Record ID`` is the key; name from First/Last Name."""
+    _need(raw, _HUBSPOT, id=("Record ID",))
+    frame = _frame(raw, {
+        "customer_id": _integral_text(_cells(raw, "Record ID")),
+        "name": _full_name(_cells(raw, "First Name"), _cells(raw, "Last Name")),
+        "email": _email(_cells(raw, "Email")),
+        "phone": _cells(raw, "Phone Number", "Mobile Phone Number", "Phone"),
+        "city": _cells(raw, "City"),
+        "country": _cells(raw, "Country/Region", "Country"),
+        "account": _cells(raw, "Company Name", "Associated Company", "Company"),
+        "created_at": _cells(raw, "Create Date", "Created Date"),
+        "consent_marketing": _cells(raw, "Marketing contact status"),
+    })
+    frame = frame.drop(columns=["consent_marketing"], errors="ignore")  # its values are not yes/no
+    return {S.CUSTOMERS: frame}
+
+
+_SALESFORCE = "salesforce-contacts"
+
+
+def transform_salesforce_contacts(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Salesforce contacts, from Data Loader / Data Export (``Id``, ``FirstName``, ``LastName``,
+    ``AccountId``, ``CreatedDate``) or a contacts report (``Contact ID``, ``First Name``, ``Account Name``)."""
+    _need(raw, _SALESFORCE, id=("Contact ID", "Id"))
+    frame = _frame(raw, {
+        "customer_id": _cells(raw, "Contact ID", "Id"),
+        "name": _full_name(_cells(raw, "First Name", "FirstName"), _cells(raw, "Last Name", "LastName")),
+        "email": _email(_cells(raw, "Email")),
+        "phone": _cells(raw, "Phone", "MobilePhone", "Mobile"),
+        "city": _cells(raw, "Mailing City", "MailingCity"),
+        "country": _cells(raw, "Mailing Country", "MailingCountry"),
+        "account": _cells(raw, "Account Name", "AccountName", "AccountId"),
+        "created_at": _cells(raw, "Created Date", "CreatedDate"),
+        "consent_marketing": _not(_cells(raw, "Email Opt Out", "HasOptedOutOfEmail")),
+    })
+    return {S.CUSTOMERS: frame}
+
+
+def _not(s: pd.Series) -> pd.Series:
+    """The opposite of a yes/no column (an opt-out flag as consent), as text the importer reads."""
+    from scrm.ingest.values import parse_bools
+
+    parsed, _ = parse_bools(s)
+    return parsed.map({True: "no", False: "yes"}).astype("string")
+
+
+_MAILCHIMP = "mailchimp-audience"
+
+
+def transform_mailchimp_audience(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Mailchimp audience export (subscribed.csv, unsubscribed.csv, cleaned.csv): keyed by
+    e-mail (lower case); ``OPTIN_TIME`` is when the contact joined, ``CC`` the country."""
+    _need(raw, _MAILCHIMP, email=("Email Address",))
+    email = _email(_cells(raw, "Email Address"))
+    name = _full_name(_cells(raw, "First Name"), _cells(raw, "Last Name"))
+    created = _cells(raw, "OPTIN_TIME", "CONFIRM_TIME", "LAST_CHANGED")
+    frame = _frame(raw, {
+        "customer_id": email,
+        "name": name,
+        "email": email,
+        "phone": _cells(raw, "Phone Number", "Phone"),
+        "country": _cells(raw, "CC", "Country"),
+        "created_at": created,
+    })
+    return {S.CUSTOMERS: frame}
+
+
+# Surveys ----------------------------------------------------------------------------------------------
+# The score of an NPS survey is the question that asks how likely the person is to recommend.
+
+_RECOMMEND = re.compile(r"recommend|recomend|recommand|\bnps\b|0\s*(?:-|to|a|à)\s*10", re.IGNORECASE)
+_WHY = re.compile(r"why|reason|comment|feedback|tell us|better|improve|por qu|mejorar|pourquoi|raison|am[ée]liorer",
+                  re.IGNORECASE)
+QUESTIONS_ATTR = "questions"
+
+
+def _question_columns(raw: pd.DataFrame, skip: Sequence[str] = ()) -> tuple[str | None, str | None]:
+    """(the recommend question's column, the first open question after it) from headers or question texts."""
+    texts: dict[str, str] = raw.attrs.get(QUESTIONS_ATTR) or {}
+    columns = [str(c) for c in raw.columns if str(c) not in skip]
+
+    def text(c: str) -> str:
+        return f"{c} {texts.get(c, '')}"
+
+    score = next((c for c in columns if _RECOMMEND.search(text(c)) and not c.endswith("_NPS_GROUP")), None)
+    if score is None:
+        return None, None
+    after = columns[columns.index(score) + 1:]
+    comment = next((c for c in after if _WHY.search(text(c)) or c.endswith("_TEXT")), None)
+    return score, comment
+
+
+def _score_text(s: pd.Series) -> pd.Series:
+    """``10 - Extremely likely`` -> ``10``; other answers as written."""
+    t = _text(s)
+    lead = t.str.extract(r"^(\d{1,2})\b", expand=False).astype("string")
+    return lead.where(lead.notna(), t)
+
+
+def _survey_frame(raw: pd.DataFrame, preset: str, *, survey_id: pd.Series, customer: pd.Series,
+                  answered_at: pd.Series, skip: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
+    score, comment = _question_columns(raw, skip)
+    if score is None:
+        headers = ", ".join(str(h) for h in raw.columns)
+        raise MissingColumns(
+            f"{_file_name(raw)} cannot be imported with the preset '{preset}': no question asks how likely "
+            f"the person is to recommend (the NPS question). Its headers are: {headers}. Map the score "
+            '''explicitly instead, such as --mapping '{"score": "Q1"}'.'''
+        )
+    frame = _frame(raw, {
+        "survey_id": survey_id,
+        "customer": customer,
+        "score": _score_text(raw[score]),
+        "comment": _text(raw[comment]) if comment else pd.Series(pd.NA, index=raw.index, dtype="string"),
+        "answered_at": answered_at,
+    })
+    return {S.SURVEYS: frame}
+
+
+_QUALTRICS = "qualtrics"
+
+
+def read_qualtrics(source: Source, file_name: str | None = None) -> pd.DataFrame:
+    """A Qualtrics responses export: the header, then two more header rows (the question
+    texts, and ``{"ImportId": ...}`` cells) that are not responses. Their question texts are
+    kept in ``attrs["questions"]``, the time zone of ``RecordedDate`` in ``attrs["timezone"]``."""
+    import json
+
+    raw = _read_standard(source, file_name)
+    questions: dict[str, str] = {}
+    drop = []
+    for row in raw.index[:2]:
+        cells = raw.loc[row].astype("string").fillna("")
+        if cells.str.startswith('{"ImportId"').any() or cells.str.startswith("{'ImportId'").any():
+            drop.append(row)
+            for column, cell in cells.items():
+                if str(column) in ("RecordedDate", "EndDate") and cell.startswith("{"):
+                    try:
+                        zone = json.loads(cell).get("timeZone")
+                    except (ValueError, AttributeError):
+                        zone = None
+                    if zone and str(column) == "RecordedDate" or (zone and "timezone" not in raw.attrs):
+                        raw.attrs["timezone"] = zone
+        elif _find(raw, "ResponseId") and str(raw.loc[row, _find(raw, "ResponseId")]).strip().lower() in (
+            "response id", "responseid"
+        ):
+            drop.append(row)
+            questions = {str(c): str(v) for c, v in cells.items()}
+    out = raw.drop(index=drop)
+    out.attrs = dict(raw.attrs)
+    out.attrs[QUESTIONS_ATTR] = questions
+    return out
+
+
+def _in_zone(s: pd.Series, zone: str | None) -> pd.Series:
+    """Local times of a named time zone -> UTC ISO text; unreadable cells stay as written."""
+    if not zone:
+        return s
+    try:
+        stamps = pd.to_datetime(s, errors="coerce", format="ISO8601")
+        utc = stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    except (ValueError, TypeError, KeyError):
+        return s
+    return utc.dt.strftime(ISO).astype("string").where(utc.notna(), s)
+
+
+def transform_qualtrics(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Qualtrics responses: ``ResponseId`` is the key; the customer is ``RecipientEmail``, else
+    ``ExternalReference``; ``RecordedDate`` in the survey's time zone, turned into UTC."""
+    _need(raw, _QUALTRICS, id=("ResponseId",))
+    email = _email(_cells(raw, "RecipientEmail"))
+    zone = raw.attrs.get("timezone")
+    return _survey_frame(
+        raw, _QUALTRICS,
+        survey_id=_cells(raw, "ResponseId"),
+        customer=email.where(email.notna(), _cells(raw, "ExternalReference", "ExternalDataReference")),
+        answered_at=_in_zone(_cells(raw, "RecordedDate", "EndDate"), zone),
+        skip=("Progress", "Duration (in seconds)", "Finished", "Status", "DistributionChannel"),
+    )
+
+
+_SURVEYMONKEY = "surveymonkey"
+
+
+def read_surveymonkey(source: Source, file_name: str | None = None) -> pd.DataFrame:
+    """A SurveyMonkey "all responses" export: a two-row header (questions, then ``Response``,
+    ``Open-Ended Response`` or the options). The second row is kept in ``attrs["questions"]``."""
+    raw = _read_standard(source, file_name)
+    rid = _find(raw, "Respondent ID")
+    if rid is not None and len(raw) and str(raw.iloc[0][rid] if pd.notna(raw.iloc[0][rid]) else "").strip() == "":
+        second = raw.iloc[0].astype("string").fillna("")
+        out = raw.iloc[1:].copy()
+        out.attrs = dict(raw.attrs)
+        out.attrs[QUESTIONS_ATTR] = {str(c): str(v) for c, v in second.items()}
+        return out
+    return raw
+
+
+def transform_surveymonkey(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """SurveyMonkey responses: ``Respondent ID`` is the key, ``Email Address`` the customer
+    (else ``Custom Data 1``), ``End Date`` the answer's time."""
+    _need(raw, _SURVEYMONKEY, id=("Respondent ID",))
+    email = _email(_cells(raw, "Email Address"))
+    return _survey_frame(
+        raw, _SURVEYMONKEY,
+        survey_id=_integral_text(_cells(raw, "Respondent ID")),
+        customer=email.where(email.notna(), _cells(raw, "Custom Data 1")),
+        # SurveyMonkey writes US dates (03/05/2024 10:02:11 AM is March 5th) whatever the values show.
+        answered_at=_iso_with_format(_cells(raw, "End Date", "Start Date"), "%m/%d/%Y %I:%M:%S %p"),
+        skip=("Collector ID", "IP Address"),
+    )
+
+
+_TYPEFORM = "typeform"
+
+
+def transform_typeform(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Typeform responses: ``#`` (the response token) is the key, ``Submit Date (UTC)`` the
+    time; the customer is a hidden field or question holding the e-mail, else ``Network ID``."""
+    _need(raw, _TYPEFORM, id=("#", "Response ID", "Token"))
+    email_col = next((str(c) for c in raw.columns if re.search(r"e-?mail", str(c), re.IGNORECASE)), None)
+    email = _email(_text(raw[email_col])) if email_col else pd.Series(pd.NA, index=raw.index, dtype="string")
+    return _survey_frame(
+        raw, _TYPEFORM,
+        survey_id=_cells(raw, "#", "Response ID", "Token"),
+        customer=email,
+        answered_at=_cells(raw, "Submit Date (UTC)", "Submitted At", "Start Date (UTC)"),
+        skip=("Network ID",),
+    )
+
+
+_GOOGLE_FORMS = "google-forms-nps"
+
+
+def transform_google_forms(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Google Forms responses (the linked sheet or its CSV): ``Timestamp``, ``Email Address``
+    (or ``Email``) and the recommend question. No response id: the key is a hash of
+    customer, time and score, stable across re-imports."""
+    _need(raw, _GOOGLE_FORMS, time=("Timestamp", "Marca temporal", "Horodateur"))
+    email = _email(_cells(raw, "Email Address", "Email", "Dirección de correo electrónico", "Adresse e-mail"))
+    return _survey_frame(
+        raw, _GOOGLE_FORMS,
+        survey_id=pd.Series(pd.NA, index=raw.index, dtype="string"),
+        customer=email,
+        answered_at=_google_timestamps(_cells(raw, "Timestamp", "Marca temporal", "Horodateur")),
+    )
+
+
+_GOOGLE_STAMP = re.compile(
+    r"(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})\s*(?:([AaPp])\.?\s*[Mm]\.?)?\s*"
+    r"(?:GMT|UTC)?\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?"
+)
+
+
+def _google_timestamps(s: pd.Series) -> pd.Series:
+    """The Forms CSV download's ``2024/03/05 10:02:11 AM GMT+1`` -> UTC ISO; other texts as written."""
+
+    def one(text: object) -> object:
+        if not isinstance(text, str):
+            return text
+        m = _GOOGLE_STAMP.fullmatch(text.strip())
+        if not m:
+            return text
+        y, mo, d, h, mi, sec, ampm, sign, oh, om = m.groups()
+        hour = int(h)
+        if ampm:
+            hour = hour % 12 + (12 if ampm.lower() == "p" else 0)
+        offset = f"{sign}{int(oh):02d}:{om or '00'}" if sign else "+00:00"
+        try:
+            stamp = pd.Timestamp(f"{y}-{int(mo):02d}-{int(d):02d}T{hour:02d}:{mi}:{sec}{offset}")
+        except ValueError:  # no such day: the importer quarantines it as written
+            return text
+        return stamp.tz_convert("UTC").strftime(ISO)
+
+    return s.map(one).astype("string")
+
+
+def _survey_signature_detect(headers: Sequence[object]) -> str | None:
+    """Google Forms has no fixed header but ``Timestamp``: detected with a recommend question."""
+    names = {normalise_header(h) for h in headers}
+    if names & {"timestamp", "marca temporal", "horodateur"} and any(_RECOMMEND.search(str(h)) for h in headers):
+        return _GOOGLE_FORMS
+    return None
+
+
+def _commerce_presets() -> list[Preset]:
+    def p(name: str, kind: str, description: str, transform: Transform, *signatures: tuple[str, ...],
+          read: Reader | None = None) -> list[Preset]:
+        """The preset, and one twin per further signature (the same export in another language or version)."""
+        first, *others = signatures
+        out = [Preset(name, kind, description, read=read or _read_standard, transform=transform, signature=first)]
+        out += [Preset(f"{name}~{i}", kind, description, read=read or _read_standard, transform=transform,
+                       signature=sig) for i, sig in enumerate(others, 2)]
+        return out
+
+    return [
+        *p(_SHOPIFY_ORDERS, S.ORDERS, "Shopify orders export: one line per item folded into one order "
+           "(Name = order number, Total from the first line), customer = e-mail.", transform_shopify_orders,
+           ("Name", "Created at", "Lineitem quantity", "Lineitem name")),
+        *p(_SHOPIFY_CUSTOMERS, S.CUSTOMERS, "Shopify customers export: keyed by Customer ID, else by e-mail.",
+           transform_shopify_customers, ("First Name", "Last Name", "Email", "Total Spent", "Total Orders")),
+        *p(_WOO, S.ORDERS, "WooCommerce orders export: one order per order number, customer = billing e-mail.",
+           transform_woocommerce_orders, ("order_number", "order_total", "billing_email"),
+           ("Order #", "Net Sales", "Items sold"), ("Order Number", "Order Status", "Order Date", "Order Total Amount"),
+           ("order_id", "order_total", "billing_email")),
+        *p(_PRESTA, S.ORDERS, "PrestaShop orders export (English, French or Spanish shop): ID, customer, "
+           "total with its currency sign, date.", transform_prestashop_orders,
+           ("ID", "Reference", "New client", "Customer", "Total", "Date"),
+           ("ID", "Référence", "Nouveau client", "Client", "Total", "Date"),
+           ("ID", "Referencia", "Nuevo cliente", "Cliente", "Total", "Fecha")),
+        *p(_MAGENTO, S.ORDERS, "Magento orders export (English, French or Spanish admin): ID, purchase date, "
+           "grand total, customer e-mail.", transform_magento_orders,
+           ("ID", "Purchase Point", "Purchase Date", "Grand Total (Purchased)"),
+           ("ID", "Point d'achat", "Date d'achat", "Total général (Acheté)"),
+           ("ID", "Punto de compra", "Fecha de compra", "Total general (Comprado)")),
+        *p(_STRIPE, S.ORDERS, "Stripe payments export: the charge id is the key, Created date (UTC), Amount, "
+           "Currency, Customer Email; failed payments quarantined.", transform_stripe_payments,
+           ("id", "Created date (UTC)", "Amount", "Currency"), ("id", "Created (UTC)", "Amount", "Currency")),
+        *p(_HUBSPOT, S.CUSTOMERS, "HubSpot contacts export: Record ID is the key, name from First and Last Name.",
+           transform_hubspot_contacts, ("Record ID", "First Name", "Last Name")),
+        *p(_SALESFORCE, S.CUSTOMERS, "Salesforce contacts export (Data Loader or a contacts report): the "
+           "contact Id is the key.", transform_salesforce_contacts, ("Id", "FirstName", "LastName", "AccountId"),
+           ("Contact ID", "First Name", "Last Name", "Account Name")),
+        *p(_MAILCHIMP, S.CUSTOMERS, "Mailchimp audience export: keyed by e-mail address.",
+           transform_mailchimp_audience, ("Email Address", "MEMBER_RATING", "OPTIN_TIME")),
+        *p(_QUALTRICS, S.SURVEYS, "Qualtrics responses export: its two extra header rows skipped, ResponseId "
+           "is the key, the recommend question is the score.", transform_qualtrics,
+           ("StartDate", "EndDate", "ResponseId", "RecordedDate"), read=read_qualtrics),
+        *p(_SURVEYMONKEY, S.SURVEYS, "SurveyMonkey responses export: its two-row header read, Respondent ID "
+           "is the key, the recommend question is the score.", transform_surveymonkey,
+           ("Respondent ID", "Collector ID", "Start Date", "End Date"), read=read_surveymonkey),
+        *p(_TYPEFORM, S.SURVEYS, "Typeform responses export: # is the key, Submit Date (UTC) the time, "
+           "the recommend question the score.", transform_typeform,
+           ("#", "Submit Date (UTC)")),
+        *p(_GOOGLE_FORMS, S.SURVEYS, "Google Forms NPS responses: Timestamp, Email Address and the recommend "
+           "question (no response id: keyed by a hash).", transform_google_forms, ()),
+    ]
+
+
+# The same exports in another language or version: found by detection, named by their main preset.
+_TWINS = [preset for preset in _commerce_presets() if "~" in preset.name]
+PRESETS.update({preset.name: preset for preset in _commerce_presets() if "~" not in preset.name})
+try:  # the social and listening presets, where that module exists
+    from scrm.ingest.social import SOCIAL_PRESETS
+except ImportError:
+    SOCIAL_PRESETS = ()
+PRESETS.update({p.name: p for p in (SOCIAL_PRESETS.values() if isinstance(SOCIAL_PRESETS, dict) else SOCIAL_PRESETS)})
+
+
+def preset_label(preset: Preset) -> str:
+    """What a user reads for a preset: ``Shopify orders export``."""
+    return preset.description.split(":")[0].strip()
+
+
+def detect(headers: Sequence[object], kind: str | None = None) -> Preset | None:
+    """The preset the headers identify (see :func:`detect_preset`), Google Forms included; None if none."""
+    found = detect_preset([*PRESETS.values(), *_TWINS], headers, kind)
+    if found is None and kind in (None, S.SURVEYS):
+        name = _survey_signature_detect(headers)
+        found = PRESETS.get(name) if name else None
+    if found is not None and "~" in found.name:
+        found = PRESETS.get(found.name.split("~")[0], found)
+    return found
+

@@ -13,16 +13,30 @@ Formats, picked by extension and, when the extension says nothing, by content:
   Delimiter ``,`` ``;`` tab or ``|``, chosen by :func:`sniff_delimiter`.
   Quoted values may hold delimiters and line breaks; row numbers then count
   records, not physical lines (a value spanning three lines is still one
-  row), which is also what a spreadsheet shows after opening the file.
-* Excel (``.xlsx``, ``.xlsm``): the first sheet; the header is the first
-  non-empty row and row numbers are the sheet's own. Dates become ISO text
-  (``2010-12-01T08:26:00``, or ``2010-12-01`` at midnight), numbers their
-  text with at most 15 significant digits (``17850``, ``2.55``).
+  row), which is also what a spreadsheet shows after opening the file. A
+  bare carriage return inside an unquoted cell of a file whose lines end in
+  ``\\n`` is a line break of the cell, not the end of a record. Report lines
+  above the header (Brandwatch's title, dates) are skipped, still counted.
+* Spreadsheets (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.ods``, ``.xls``): the first
+  sheet, read with python-calamine (an ``.xlsx`` whose cells are scattered
+  far apart is read cell by cell with openpyxl instead); the header is the
+  first non-empty row below any report lines and row numbers are the sheet's
+  own. Dates become ISO text (``2010-12-01T08:26:00``, or ``2010-12-01`` at
+  midnight), numbers their text with at most 15 significant digits
+  (``17850``, ``2.55``).
 * JSON (``.json``): an array of objects, or an object holding exactly one
-  array of objects (``{"data": [...]}``); the first object is row 2.
-  Nested values are kept as JSON text.
+  array of objects (``{"data": [...]}``); the first object is row 2. The
+  envelopes of common APIs (Twitter v1.1 and v2, YouTube comment threads,
+  Reddit listings, Bluesky feeds) are unwrapped first, found from their
+  structure (:func:`scrm.ingest.flatten.unwrap`); their records are then
+  numbered in the order they come, the first being row 2.
 * JSON Lines (``.jsonl``, ``.ndjson``): one object per line; the row number is
-  the line number.
+  the line number. A line that holds an API page (a raw ``twarc2`` line, a
+  Reddit listing) gives its records; the row numbers then count records.
+* Nested objects become dotted headers (``user.screen_name``,
+  ``public_metrics.like_count``); lists of plain values are joined with
+  ``, `` and lists of objects kept as JSON text
+  (:func:`scrm.ingest.flatten.flatten_record`).
 * ``.gz``: unpacked as it is read, then read by the inner name
   (``orders.csv.gz``); recognised by its first bytes, so a gzip file
   without the extension is unpacked too.
@@ -68,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from scrm.errors import FileTooLarge, ImportRejected
+from scrm.ingest import flatten as F
 from scrm.ingest import limits as L
 
 log = logging.getLogger(__name__)
@@ -84,6 +99,8 @@ _CONSISTENT = 0.6
 
 _CSV_EXT = (".csv", ".tsv", ".txt", ".tab")
 _XLSX_EXT = (".xlsx", ".xlsm")
+_SHEET_EXT = (*_XLSX_EXT, ".xlsb", ".xls", ".ods")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an Excel 97-2003 .xls (and other Office 97 files)
 _JSON_EXT = (".json",)
 _JSONL_EXT = (".jsonl", ".ndjson")
 
@@ -92,7 +109,6 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "it is a JPEG image"),
     (b"GIF8", "it is a GIF image"),
     (b"%PDF", "it is a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "it is an old Excel .xls (or other Office 97) file"),
     (b"Rar!", "it is a RAR archive"),
     (b"7z\xbc\xaf", "it is a 7-Zip archive"),
 )
@@ -261,7 +277,7 @@ def _load(source: Source, name: str, inner: str, limits: L.Limits, *, head: bool
 def _needs_whole(prefix: bytes, inner: str) -> bool:
     """Can only the whole file be parsed (a workbook, a JSON document, UTF-16 text)?"""
     lower = inner.lower()
-    if prefix.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff")) or lower.endswith(_XLSX_EXT + _JSON_EXT):
+    if prefix.startswith((b"PK\x03\x04", _OLE_MAGIC, b"\xff\xfe", b"\xfe\xff")) or lower.endswith(_SHEET_EXT + _JSON_EXT):
         return True
     if lower.endswith(_CSV_EXT + _JSONL_EXT):
         return False
@@ -316,7 +332,7 @@ def read_table(source: Source, file_name: str | None = None, *, head_rows: int |
         raise _empty(name)
     kind = _format_of(raw, inner.lower(), name)
     if kind == "xlsx":
-        table = _read_xlsx(raw, name, limits, head_rows)
+        table = _read_spreadsheet(raw, name, limits, head_rows)
     elif kind in ("json", "jsonl"):
         table = _read_json(raw, name, lines=kind == "jsonl", limits=limits, head_rows=head_rows)
     else:
@@ -382,10 +398,11 @@ def _format_of(raw: bytes, lower_name: str, name: str) -> str:
     for magic, reason in _MAGIC:
         if raw.startswith(magic):
             raise _unreadable(name, reason)
-    if raw.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if lower_name.endswith(_XLSX_EXT):
-        raise _unreadable(name, "it is not a valid XLSX workbook")
+    if raw.startswith((b"PK\x03\x04", _OLE_MAGIC)):
+        return "xlsx"  # any workbook: .xlsx, .xlsm, .xlsb, .ods (ZIP) or .xls (OLE)
+    if lower_name.endswith(_SHEET_EXT):
+        ext = lower_name.rsplit(".", 1)[-1].upper()
+        raise _unreadable(name, f"it is not a valid {ext} workbook")
     if lower_name.endswith(_JSON_EXT):
         return "json"
     if lower_name.endswith(_JSONL_EXT):
@@ -598,6 +615,7 @@ def _read_csv(
     controls = sum(1 for c in head if c < " " and c not in "\t\r\n")
     if controls > max(2, len(head) // 100):
         raise _unreadable(name, "it contains control characters, so it is probably not a text file")
+    data, text, bare_cr = _hold_bare_cr(data, text)
     # Leading blank lines are skipped but still counted, so row numbers match the file.
     blank = _LEADING_BLANK_LINES.match(data)
     offset = 0
@@ -605,6 +623,12 @@ def _read_csv(
         offset = blank.group(0).count(b"\n") or blank.group(0).count(b"\r")
         data = data[blank.end() :]
         text = text.lstrip(" \t\r\n")
+    # So are the lines a listening tool writes above its header (Brandwatch's report title, dates).
+    preamble = _preamble_lines(text)
+    if preamble:
+        log.debug("%s: %d lines above the header row skipped", name, preamble)
+        data, text = _drop_lines(data, preamble), _drop_text_lines(text, preamble)
+        offset += preamble
     delimiter = sniff_delimiter(text, tab_first=tab_first)
     sample = _records(text, delimiter or "\x1f")
     if not sample:
@@ -634,7 +658,7 @@ def _read_csv(
     fast = None if head_rows is not None else _read_csv_arrow(data, encoding, delimiter or "\x1f", headers, offset,
                                                               budget)
     if fast is not None:
-        return fast
+        return _give_back_cr(fast) if bare_cr else fast
     if not checked:
         encoding = _decode(raw)[1]
     try:
@@ -676,7 +700,103 @@ def _read_csv(
     # pandas' C tokenizer counts records, the header being record 1, so data row i
     # (from 0) is record i + 2 whatever line breaks its quoted values hold.
     table.index = pd.RangeIndex(2 + offset, 2 + offset + len(table))
+    return _give_back_cr(table) if bare_cr else table
+
+
+# Stands in for a bare carriage return while a CSV is parsed: the ASCII
+# "record separator", which no text export uses.
+_CR_STAND_IN = "\x1e"
+_BARE_CR = re.compile(r"\r(?!\n)")
+_BARE_CR_BYTES = re.compile(rb"\r(?!\n)")
+
+
+def _hold_bare_cr(data: bytes, text: str) -> tuple[bytes, str, bool]:
+    """Keep carriage returns inside unquoted cells from ending records.
+
+    In a file whose lines end in ``\\n`` (or ``\\r\\n``), a bare ``\\r`` cannot end
+    a record, yet CSV parsers take it for one: the Twitter customer-support
+    export splits 6 tweets in two that way. It is parsed as part of the cell
+    (held by a stand-in) and given back as a line break by :func:`_give_back_cr`.
+    """
+    bare = data.count(b"\r") - data.count(b"\r\n")
+    # More bare \r than \n: the lines end in \r (an old Mac file), and a \n is the odd one out.
+    if not 0 < bare < data.count(b"\n") or _CR_STAND_IN.encode() in data:
+        return data, text, False
+    return _BARE_CR_BYTES.sub(_CR_STAND_IN.encode(), data), _BARE_CR.sub(_CR_STAND_IN, text), True
+
+
+def _give_back_cr(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy()
+    for column in table.columns:
+        cells = table[column]
+        if cells.dtype == object or pd.api.types.is_string_dtype(cells.dtype):
+            table[column] = cells.str.replace(_CR_STAND_IN, "\n", regex=False)
     return table
+
+
+# A preamble is at most this many lines, each of at most 2 filled fields.
+_PREAMBLE_MAX = 30
+_LINE_BREAK = re.compile(rb"\r\n|\n|\r")
+_TEXT_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+
+
+def _preamble_lines(text: str) -> int:
+    """How many lines sit above the header row (0 for most files).
+
+    A listening tool's export may start with a few lines of report details
+    (``Report:,Mentions``, ``From:,2024-03-01``) before its header. They are
+    recognised when each holds at most two filled fields, the header under
+    them is much wider (three fields or more) and the rows under the header
+    split as it does.
+
+    >>> _preamble_lines("Report\\nFrom:,2024\\n\\nid,name,amount,date\\n1,Ana,3,2024\\n2,Bo,4,2024\\n")
+    3
+    >>> _preamble_lines("id,name\\n1,Ana\\n")
+    0
+    """
+    # Not str.splitlines: it also breaks at \x1c-\x1e, and \x1e holds a bare \r here.
+    lines = _TEXT_LINE_BREAK.split(text[:_SNIFF_CHARS], maxsplit=_PREAMBLE_MAX + 21)[: _PREAMBLE_MAX + 21]
+    best = 0
+    for delimiter in DELIMITERS:
+        rows = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
+        widths = [_filled_width(r) for r in rows]
+        if not widths or widths[0] >= 3:
+            continue
+        start = next((i for i, w in enumerate(widths) if w >= 3), None)
+        if start is None or start > _PREAMBLE_MAX or not _header_over_preamble(rows[start], widths[:start]):
+            continue
+        after = rows[start + 1 : start + 21]
+        if not after or sum(_fits(r, rows[start]) for r in after) / len(after) < _CONSISTENT:
+            continue
+        best = max(best, start)
+    return best
+
+
+_NUMERIC = re.compile(r"[-+]?[\d.,]+")
+
+
+def _header_over_preamble(header: list[str | None] | list[str], preamble: list[int]) -> bool:
+    """Is this row a header under report lines: labels (no numbers), at least twice as wide as any of them?
+
+    A header over rows one field wider (``id,amount`` / ``1,12,5``: an unquoted
+    decimal comma; ``id,text`` / ``Ana,hello, world``) is not under a preamble:
+    the file is malformed, and the reader says which row.
+    """
+    labels = [str(c).strip() for c in header if c is not None and str(c).strip()]
+    if any(_NUMERIC.fullmatch(label) for label in labels):
+        return False
+    return bool(preamble) and all(w <= 2 for w in preamble) and len(labels) >= max(3, 2 * max(preamble))
+
+
+def _drop_lines(data: bytes, count: int) -> bytes:
+    end = 0
+    for _, match in zip(range(count), _LINE_BREAK.finditer(data), strict=False):
+        end = match.end()
+    return data[end:]
+
+
+def _drop_text_lines(text: str, count: int) -> str:
+    return _TEXT_LINE_BREAK.split(text, maxsplit=count)[-1] if count else text
 
 
 # Files at least this big are read with pyarrow's multi-threaded CSV parser
@@ -801,6 +921,183 @@ def _column_letters(column: int) -> str:
         column, rest = divmod(column - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def _read_spreadsheet(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head_rows: int | None = None) -> pd.DataFrame:
+    """The first sheet of a workbook: .xlsx/.xlsm, .xlsb, .ods (ZIP) or .xls (OLE), read with python-calamine.
+
+    calamine builds the sheet's rectangle of cells in memory, so an .xlsx is
+    first scanned (its cell references, without parsing the XML) and a sheet
+    whose rectangle is mostly empty (one stray cell far away), too wide or
+    numbered past Excel's last row goes to the openpyxl reader, which reads
+    only the cells present (:func:`_read_xlsx`). An .xls, .xlsb or .ods cannot
+    be scanned: its size on disk and the limits bound it.
+    """
+    if raw.startswith(_OLE_MAGIC):
+        return _read_calamine(raw, name, "XLS", limits, head_rows)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = set(archive.namelist())
+        unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as e:
+        raise _unreadable(name, "it is not a valid XLSX workbook (damaged ZIP container)") from e
+    if unpacked > limits.max_file_bytes:
+        raise too_big(name, limits, unpacked=True)
+    if "xl/workbook.xml" in members:
+        if not _dense_enough(archive, members, limits):
+            return _read_xlsx(raw, name, limits, head_rows)
+        return _read_calamine(raw, name, "XLSX", limits, head_rows)
+    if "xl/workbook.bin" in members:
+        return _read_calamine(raw, name, "XLSB", limits, head_rows)
+    if "content.xml" in members and b"opendocument.spreadsheet" in _member_head(archive, "mimetype"):
+        return _read_calamine(raw, name, "ODS", limits, head_rows)
+    raise _unreadable(name, "it is a ZIP archive, not an Excel workbook; unzip it first")
+
+
+def _member_head(archive: zipfile.ZipFile, member: str) -> bytes:
+    try:
+        with archive.open(member) as f:
+            return f.read(200)
+    except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
+        return b""
+
+
+_SHEET_REL = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]+)"')
+_REL_TARGET = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]+)"[^>]*?\bTarget="([^"]+)"')
+_ROW_REF = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+_CELL_COLUMN = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})\d')
+
+
+def _first_sheet_path(archive: zipfile.ZipFile, members: set[str]) -> str | None:
+    """The XML part of the workbook's first sheet (workbook.xml's first <sheet>, through its relationship)."""
+    book = archive.read("xl/workbook.xml")
+    first = _SHEET_REL.search(book)
+    if first and "xl/_rels/workbook.xml.rels" in members:
+        for rel_id, target in _REL_TARGET.findall(archive.read("xl/_rels/workbook.xml.rels")):
+            if rel_id == first.group(1):
+                path = target.decode("utf-8", "replace")
+                path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+                return path if path in members else None
+    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in members else None
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for c in letters:
+        number = number * 26 + c - 64
+    return number
+
+
+def _dense_enough(archive: zipfile.ZipFile, members: set[str], limits: L.Limits) -> bool:
+    """May calamine read the first sheet: are its cells a rectangle of about their own size, within the limits?
+
+    Reads the sheet's XML in blocks and looks only at row numbers and cell
+    columns (about 0.1 s for 100,000 rows).
+    """
+    try:
+        path = _first_sheet_path(archive, members)
+        if path is None:
+            return False
+        rows = cells = 0
+        low_row, high_row = _EXCEL_MAX_ROWS + 1, 0
+        columns: set[bytes] = set()
+        tail = b""
+        with archive.open(path) as f:
+            while block := f.read(_CHUNK):
+                data = tail + block
+                cut = data.rfind(b"<")
+                data, tail = data[:cut], data[cut:]
+                numbers = [int(n) for n in _ROW_REF.findall(data)]
+                if numbers:
+                    rows += len(numbers)
+                    low_row, high_row = min(low_row, *numbers), max(high_row, *numbers)
+                columns.update(_CELL_COLUMN.findall(data))
+                cells += data.count(b"<c ") + data.count(b"<c>")
+    except (KeyError, OSError, zipfile.BadZipFile, zlib.error, ValueError) as e:
+        log.debug("could not scan the sheet (%r); reading it cell by cell", e)
+        return False
+    if not cells or not columns:
+        return False
+    width = max(_column_number(c) for c in columns)
+    height = (high_row - low_row + 1) if high_row else rows
+    if width > limits.max_columns or high_row > _EXCEL_MAX_ROWS or width * height > limits.max_cells:
+        return False  # the careful reader names the far cell or the limit
+    # A rectangle four times its cells (plus a margin) is a sheet with far-away cells.
+    return width * height <= 4 * cells + 10_000
+
+
+def _read_calamine(
+    raw: bytes, name: str, label: str, limits: L.Limits = L.DEFAULTS, head_rows: int | None = None
+) -> pd.DataFrame:
+    from python_calamine import CalamineWorkbook, PasswordError  # imported here: only workbooks pay for it
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        if not book.sheet_names:
+            raise _empty(name)
+        sheet = book.get_sheet_by_index(0)
+        if sheet.height and sheet.width and sheet.height * sheet.width > limits.max_cells:
+            raise _too_many_cells(name, sheet.width, limits)
+        grid = sheet.to_python(skip_empty_area=False)
+    except ImportRejected:
+        raise
+    except PasswordError as e:
+        raise _unreadable(name, "it is protected by a password; save it without one") from e
+    except Exception as e:  # calamine raises several types for damaged files
+        log.info("%s: calamine could not read it: %r", name, e)
+        raise _unreadable(name, f"it is not a valid {label} workbook (its content is damaged)") from e
+    return _sheet_table(grid, name, limits, head_rows)
+
+
+def _sheet_table(grid: list[list[Any]], name: str, limits: L.Limits, head_rows: int | None) -> pd.DataFrame:
+    """The table of a sheet's rows (row i is sheet row i + 1): the header is the first filled row
+    below any preamble lines; empty rows are dropped, their numbers kept."""
+    texts: list[list[str | None]] = []
+    numbers: list[int] = []
+    for number, row in enumerate(grid, start=1):
+        cells = [None if v is None or v == "" else _cell_text(v) for v in row]
+        while cells and cells[-1] is None:
+            cells.pop()
+        if not cells:
+            continue
+        if len(cells) > limits.max_columns:
+            raise _too_many_columns(name, len(cells), limits)
+        texts.append(cells)
+        numbers.append(number)
+        if len(texts) > limits.max_rows:
+            raise _too_many_rows(name, limits)
+        if head_rows is not None and len(texts) > head_rows + _PREAMBLE_MAX + 1:
+            break
+    if not texts:
+        raise _empty(name)
+    start = _preamble_rows(texts)
+    header = clean_headers(c or "" for c in texts[start])
+    rows, numbers = texts[start + 1 :], numbers[start + 1 :]
+    if head_rows is not None:
+        rows, numbers = rows[:head_rows], numbers[:head_rows]
+    width = max([len(header), *(len(r) for r in rows)])
+    if len(rows) * width > limits.max_cells:
+        raise _too_many_cells(name, width, limits)
+    header = clean_headers([*header, *([""] * (width - len(header)))])
+    columns = {h: _text_column([r[i] if i < len(r) else None for r in rows]) for i, h in enumerate(header)}
+    table = pd.DataFrame(columns)
+    table.index = pd.Index(numbers, dtype="int64")
+    return table
+
+
+def _preamble_rows(rows: list[list[str | None]]) -> int:
+    """Filled rows above the header (a listening tool's report title and dates): see :func:`_preamble_lines`."""
+    widths = [sum(c is not None for c in r) for r in rows[: _PREAMBLE_MAX + 21]]
+    if not widths or widths[0] >= 3:
+        return 0
+    start = next((i for i, w in enumerate(widths) if w >= 3), None)
+    if start is None or start > _PREAMBLE_MAX or not _header_over_preamble(rows[start], widths[:start]):
+        return 0
+    after = widths[start + 1 :]
+    # Data rows may leave many cells empty: wider than any preamble row is enough.
+    if not after or sum(w >= 3 for w in after) / len(after) < _CONSISTENT:
+        return 0
+    return start
 
 
 def _read_xlsx(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head_rows: int | None = None) -> pd.DataFrame:
@@ -941,6 +1238,10 @@ def _nested_deeper(value: object, levels: int) -> bool:
     return False
 
 
+# Lists an API page holds beside its records.
+_PAGE_LISTS = frozenset({"links", "_links", "errors", "warnings", "facets", "aggregations", "includes"})
+
+
 def _read_json(
     raw: bytes, name: str, *, lines: bool, limits: L.Limits = L.DEFAULTS, head_rows: int | None = None
 ) -> pd.DataFrame:
@@ -955,8 +1256,20 @@ def _read_json(
             return _records_table(*_json_lines(text, name, limits), name=name, limits=limits, base=1,
                                   head_rows=head_rows)
         raise _unreadable(name, f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from e
+    unwrapped = F.unwrap(data)
+    if unwrapped is not None:
+        records = unwrapped[0]
+        if not records:
+            raise _empty(name)
+        if len(records) > limits.max_rows:
+            raise _too_many_rows(name, limits)
+        log.debug("%s: %d records unwrapped from a %s response", name, len(records), unwrapped[1])
+        return _records_table(records, list(range(2, len(records) + 2)), name=name, limits=limits, base=2,
+                              head_rows=head_rows)
     if isinstance(data, dict):
         lists = [k for k, v in data.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)]
+        if len(lists) > 1:  # an API page's links or errors are not its records
+            lists = [k for k in lists if k.lower() not in _PAGE_LISTS] or lists
         if len(lists) > 1:
             keys = ", ".join(f"`{k}`" for k in lists)
             raise _not_a_table(
@@ -987,6 +1300,7 @@ def _read_json(
 def _json_lines(text: str, name: str, limits: L.Limits = L.DEFAULTS) -> tuple[list[dict[str, Any]], list[int]]:
     records: list[dict[str, Any]] = []
     numbers: list[int] = []
+    pages = False  # a line held several records (an API page): rows are then numbered by record
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -1004,10 +1318,19 @@ def _json_lines(text: str, name: str, limits: L.Limits = L.DEFAULTS) -> tuple[li
                 f"{name} line {number} holds a {_json_kind(item)}, not a JSON object. "
                 "Each line of a JSON Lines file must hold one object: fix or remove that line and try again."
             )
-        records.append(item)
-        numbers.append(number)
+        unwrapped = F.unwrap(item)
+        if unwrapped is None:
+            records.append(item)
+            numbers.append(number)
+            continue
+        pages = True
+        records.extend(unwrapped[0])
+        if len(records) > limits.max_rows:
+            raise _too_many_rows(name, limits)
     if not records:
         raise _empty(name)
+    if pages:
+        numbers = list(range(1, len(records) + 1))
     return records, numbers
 
 
@@ -1031,6 +1354,16 @@ def _records_table(
         for value in record.values():
             if isinstance(value, (dict, list)) and _nested_deeper(value, limits.max_json_depth - base):
                 raise _too_deep(name, limits, f" row {number}" if base == 2 else f" line {number}")
+    # Checked for depth above, so flattening ends; the columns are those of the flat records.
+    records = [F.flatten_record(r) for r in records]
+    keys = {}
+    for record in records:
+        for k in record:
+            keys.setdefault(k, None)
+        if len(keys) > limits.max_columns:
+            raise _too_many_columns(name, len(keys), limits)
+    if len(records) * len(keys) > limits.max_cells:
+        raise _too_many_cells(name, len(keys), limits)
     if head_rows is not None:
         records, numbers = records[:head_rows], numbers[:head_rows]
     headers = clean_headers(keys)

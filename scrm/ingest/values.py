@@ -146,6 +146,11 @@ _ISO = rf"{_D}{{4}}-{_D}{{1,2}}-{_D}{{1,2}}{_TIME}{_ZONE}"
 _YMD = rf"{_D}{{4}}[/.]{_D}{{1,2}}[/.]{_D}{{1,2}}{_TIME}{_ENDING}"
 _DMY = rf"{_D}{{1,2}}[/.-]{_D}{{1,2}}[/.-]{_D}{{4}}{_TIME}{_ENDING}"
 _COMPACT = rf"{_D}{{8}}"
+# Two-digit years: 22/09/17 11:00:24 (Talkwalker, day first), 2/5/24 1:51 PM (HubSpot, month first).
+_DMY2 = rf"{_D}{{1,2}}[/.-]{_D}{{1,2}}[/.-]{_D}{{2}}{_TIME}{_ENDING}"
+# Anything else holding letters: month names in English, Spanish or French, "Jul 2022",
+# relative dates ("2 days ago"); read value by value in Python (see _wordy_date).
+_WORDY = r".*[A-Za-zÀ-ÿ].*"
 # RFC 2822 (e-mail, RSS): "Tue, 31 Oct 2017 23:36:20 +0000", also "31 Oct 2017".
 _RFC_PARTS = (
     rf"(?:[A-Za-z]{{3,9}},?{_SP}+)?({_D}{{1,2}}){_SP}+({_MONTH_WORD}),?{_SP}+({_D}{{4}})"
@@ -173,7 +178,7 @@ _MIN_SECONDS = int(np.datetime64(f"{MIN_YEAR}-01-01T00:00:00", "s").astype("int6
 _END_SECONDS = int(np.datetime64(f"{MAX_YEAR + 1}-01-01T00:00:00", "s").astype("int64"))
 
 
-def parse_datetimes(s: pd.Series, *, dayfirst: bool | None = None) -> Parsed:
+def parse_datetimes(s: pd.Series, *, dayfirst: bool | None = None, anchor: date | None = None) -> Parsed:
     """Parse dates and times into UTC ISO text ``YYYY-MM-DDTHH:MM:SS``.
 
     Accepts ISO 8601 (``2024-03-05``, ``2024-03-05 14:02``,
@@ -182,7 +187,12 @@ def parse_datetimes(s: pd.Series, *, dayfirst: bool | None = None) -> Parsed:
     AM/PM, ``yyyymmdd``, RFC 2822 (``Tue, 31 Oct 2017 23:36:20 +0000``) and
     Twitter's ``Tue Oct 31 23:36:20 +0000 2017``. Times without an offset are
     UTC; fractions of a second are dropped. ``dayfirst=None`` infers the order
-    of ``a/b/yyyy`` per column (see the module docstring).
+    of ``a/b/yyyy`` per column (see the module docstring); ``a/b/yy`` needs a
+    value that decides (a part above 12) or ``dayfirst``, else it is bad.
+    Month names in English, Spanish and French (``March 3, 2024``,
+    ``12 de marzo de 2024``, ``3 janv. 2024``), ``Jul 2022`` (the 1st of the
+    month) and, when ``anchor`` (the day the file was exported) is given,
+    relative dates (``Yesterday``, ``2 days ago``, ``hace 2 días``, ``il y a 3 jours``).
 
     Datetime columns, and Python/pandas datetime objects in object columns,
     pass through (converted to UTC). Integer columns are read as ``yyyymmdd``.
@@ -196,7 +206,7 @@ def parse_datetimes(s: pd.Series, *, dayfirst: bool | None = None) -> Parsed:
     if pdt.is_bool_dtype(s.dtype):
         return pd.Series([None] * len(s), index=s.index, dtype=object), s.notna().astype(bool)
     if pdt.is_numeric_dtype(s.dtype):
-        return parse_datetimes(_integral_text(s), dayfirst=dayfirst)
+        return parse_datetimes(_integral_text(s), dayfirst=dayfirst, anchor=anchor)
     if not _is_text_column(s):
         return _parse_datetime_objects(s, dayfirst=dayfirst)
 
@@ -205,7 +215,7 @@ def parse_datetimes(s: pd.Series, *, dayfirst: bool | None = None) -> Parsed:
     present = distinct.notna().to_numpy()
     stamps = pd.Series(pd.NaT, index=distinct.index, dtype=_UTC)
     if present.any():
-        stamps[present] = _parse_datetime_text(distinct[present], dayfirst)
+        stamps[present] = _parse_datetime_text(distinct[present], dayfirst, anchor)
     text, bad = _format_utc(stamps, present, distinct.index)
     out = _spread(codes, text.to_numpy(dtype=object), None)
     out_bad = _spread(codes, bad.to_numpy(dtype=bool), False)
@@ -289,7 +299,7 @@ def _utc_timestamp(v: object) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def _parse_datetime_text(t: pd.Series, dayfirst: bool | None) -> pd.Series:
+def _parse_datetime_text(t: pd.Series, dayfirst: bool | None, anchor: date | None = None) -> pd.Series:
     """Non-missing stripped text -> UTC timestamps (NaT where unreadable).
 
     Each value is claimed by the pattern that matches it (the patterns
@@ -311,6 +321,23 @@ def _parse_datetime_text(t: pd.Series, dayfirst: bool | None) -> pd.Series:
         return _iso_to_utc(
             x.str.replace(rf"^({_D}{{1,2}})[/.-]({_D}{{1,2}})[/.-]({_D}{{4}})", order, regex=True)
         )
+
+    def dmy2(x: pd.Series) -> pd.Series:
+        first_is_day = dayfirst if dayfirst is not None else _two_digit_order(x)
+        if first_is_day is None:  # the column does not say: no silent guess
+            return pd.Series(pd.NaT, index=x.index, dtype=_UTC)
+        order = r"20\3-\2-\1" if first_is_day else r"20\3-\1-\2"
+        return _iso_to_utc(
+            x.str.replace(rf"^({_D}{{1,2}})[/.-]({_D}{{1,2}})[/.-]({_D}{{2}})", order, regex=True)
+        )
+
+    def wordy(x: pd.Series) -> pd.Series:
+        rebuilt = pd.Series([_wordy_date(str(v), anchor) for v in x], index=x.index, dtype=object)
+        known = rebuilt.notna().to_numpy()
+        out = pd.Series(pd.NaT, index=x.index, dtype=_UTC)
+        if known.any():
+            out[known] = _iso_to_utc(rebuilt[known].astype("str"))
+        return out
 
     def compact(x: pd.Series) -> pd.Series:
         return _iso_to_utc(x.str.replace(rf"^({_D}{{4}})({_D}{{2}})", r"\1-\2-", regex=True))
@@ -347,9 +374,12 @@ def _parse_datetime_text(t: pd.Series, dayfirst: bool | None) -> pd.Series:
         (_COMPACT, compact),
         (_TWITTER_PARTS, twitter),
         (_RFC_PARTS, rfc),
+        (_DMY2, dmy2),
+        (_WORDY, wordy),
     ]
     sample = t.iloc[:500]
     hits = [int(_fullmatch(sample, pattern).sum()) for pattern, _ in patterns]
+    hits[-1] = -1  # the catch-all for words comes last, whatever its hits
     order = sorted(range(len(patterns)), key=lambda i: -hits[i])  # stable: ties keep the list order
 
     parts: list[pd.Series] = []
@@ -387,10 +417,246 @@ def _infer_dayfirst(dmy: pd.Series) -> bool:
     return not (middle_over_12 and not first_over_12)
 
 
+def _two_digit_order(x: pd.Series) -> bool | None:
+    """Day-first (True), month-first (False) or undecided (None) for ``a/b/yy`` values.
+
+    A first part above 12 decides day-first, a middle part above 12 month-first;
+    a column showing both, or neither, stays undecided.
+    """
+    first = _fullmatch(x, rf"(?:1[3-9]|[2-9]{_D}|3[01])[/.-].*").any()
+    middle = _fullmatch(x, rf"{_D}{{1,2}}[/.-](?:1[3-9]|[2-9]{_D}|3[01])[/.-].*").any()
+    if first and not middle:
+        return True
+    if middle and not first:
+        return False
+    return None
+
+
+def two_digit_year_order(s: pd.Series) -> str | None:
+    """How a column writes ``a/b/yy`` dates: ``"day"``, ``"month"``, ``"ambiguous"`` (no value decides),
+    ``"mixed"`` (some values only read day first, others only month first), or None (it has none).
+
+    >>> two_digit_year_order(pd.Series(["22/09/17 11:00:24", "01/10/17 08:00:00"]))
+    'day'
+    >>> two_digit_year_order(pd.Series(["2/5/24 1:51", "03/04/24 10:00"]))
+    'ambiguous'
+    """
+    # A cheap test in pyarrow first: most columns hold no a/b/yy date and stop here.
+    cells = s.array if isinstance(s.dtype, pd.StringDtype) else s.to_numpy(dtype=object)
+    try:
+        arr = pa.array(cells, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(s.astype("str").to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    hit = pc.fill_null(pc.match_substring_regex(arr, rf"^\s*{_D}{{1,2}}[/.-]{_D}{{1,2}}[/.-]{_D}{{2}}(?:[^0-9]|$)"), False)
+    if not pc.any(hit).as_py():
+        return None
+    t = _as_text(s[hit.to_numpy(zero_copy_only=False)])
+    x = t[_fullmatch(t, _DMY2)]
+    if not len(x):
+        return None
+    order = _two_digit_order(x)
+    if order is None:
+        first = _fullmatch(x, rf"(?:1[3-9]|[2-9]{_D}|3[01])[/.-].*").any()
+        return "mixed" if first else "ambiguous"
+    return "day" if order else "month"
+
+
+def date_example(s: pd.Series) -> str | None:
+    """The first ``a/b/yy`` value of a column whose two parts can both be day or month."""
+    t = _as_text(s.astype("str") if not _is_text_column(s) else s).dropna()
+    x = t[_fullmatch(t, rf"(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|1[0-2])[/.-]{_D}{{2}}.*")]
+    return str(x.iloc[0]) if len(x) else None
+
+
+def both_readings(value: str) -> tuple[str, str]:
+    """(day-first reading, month-first reading) of ``a/b/yy``, as ``5 March 2024``.
+
+    >>> both_readings("05/03/24 10:00")
+    ('5 March 2024', 'May 3, 2024')
+    >>> both_readings("22/09/17")
+    ('22 September 2017', 'no day at all')
+    """
+    import re
+
+    m = re.match(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})", value)
+    if not m:
+        return value, value
+    a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    y = y + 2000 if y < 100 else y
+
+    def reading(day: int, month: int, text: str) -> str:
+        try:
+            date(y, month, day)
+        except ValueError:
+            return "no day at all"
+        return text.format(day=day, month=_ENGLISH_MONTHS[month - 1], year=y)
+
+    return reading(a, b, "{day} {month} {year}"), reading(b, a, "{month} {day}, {year}")
+
+
+_ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                   "October", "November", "December")
+# Month names and abbreviations in English, Spanish and French, folded (lower case, no accents, no dot).
+_MONTH_WORDS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        ("january", "jan", "enero", "ene", "janvier", "janv"),
+        ("february", "feb", "febrero", "fevrier", "fevr", "fev"),
+        ("march", "mar", "marzo", "mars"),
+        ("april", "apr", "abril", "abr", "avril", "avr"),
+        ("may", "mayo", "mai", "may"),
+        ("june", "jun", "junio", "juin"),
+        ("july", "jul", "julio", "juillet", "juil"),
+        ("august", "aug", "agosto", "ago", "aout"),
+        ("september", "sep", "sept", "septiembre", "setiembre", "set", "septembre"),
+        ("october", "oct", "octubre", "octobre"),
+        ("november", "nov", "noviembre", "novembre"),
+        ("december", "dec", "diciembre", "dic", "decembre"),
+    ),
+    1,
+):
+    for _name in _names:
+        _MONTH_WORDS[_name] = _number
+_WEEKDAYS = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "lun", "mie", "jue", "vie", "sab", "dom", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "mer", "jeu", "ven", "sam"]
+)
+_FILLERS = frozenset({"de", "del", "le", "the", "of", "at", "a", "las", "los", "la", "el", "um", "à"})
+_RELATIVE_DAYS = {"today": 0, "hoy": 0, "aujourd hui": 0, "now": 0, "just now": 0, "yesterday": 1, "ayer": 1,
+                  "hier": 1, "anteayer": 2, "avant hier": 2}
+_UNITS = {
+    "second": 1 / 86400, "seconds": 1 / 86400, "sec": 1 / 86400, "secs": 1 / 86400, "segundo": 1 / 86400,
+    "segundos": 1 / 86400, "seconde": 1 / 86400, "secondes": 1 / 86400,
+    "minute": 1 / 1440, "minutes": 1 / 1440, "min": 1 / 1440, "mins": 1 / 1440, "minuto": 1 / 1440,
+    "minutos": 1 / 1440,
+    "hour": 1 / 24, "hours": 1 / 24, "hr": 1 / 24, "hrs": 1 / 24, "hora": 1 / 24, "horas": 1 / 24,
+    "heure": 1 / 24, "heures": 1 / 24, "h": 1 / 24,
+    "day": 1, "days": 1, "dia": 1, "dias": 1, "jour": 1, "jours": 1, "d": 1,
+    "week": 7, "weeks": 7, "semana": 7, "semanas": 7, "semaine": 7, "semaines": 7, "w": 7,
+    "month": 30, "months": 30, "mes": 30, "meses": 30, "mois": 30,
+    "year": 365, "years": 365, "ano": 365, "anos": 365, "an": 365, "ans": 365, "annee": 365, "annees": 365,
+}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "un": 1, "una": 1, "une": 1, "two": 2, "dos": 2, "deux": 2,
+                 "three": 3, "tres": 3, "trois": 3}
+
+
+def is_relative_date(text: str) -> bool:
+    """True for ``Yesterday``, ``2 days ago``, ``hace 2 días``, ``il y a 3 jours`` and the like."""
+    return _relative_days(_fold(text)) is not None
+
+
+def _relative_days(folded: str) -> float | None:
+    import re
+
+    words = re.sub(r"[^a-z0-9 ]+", " ", folded).split()
+    text = " ".join(words)
+    if text in _RELATIVE_DAYS:
+        return float(_RELATIVE_DAYS[text])
+    for prefix, suffix in (("", " ago"), ("hace ", ""), ("il y a ", ""), ("il ya ", "")):
+        if text.startswith(prefix) and text.endswith(suffix) and (prefix or suffix):
+            core = text[len(prefix): len(text) - len(suffix)].split()
+            if len(core) == 2:
+                count = int(core[0]) if core[0].isdigit() else _NUMBER_WORDS.get(core[0])
+                unit = _UNITS.get(core[1])
+                if count is not None and unit is not None:
+                    return count * unit
+            if len(core) == 1:  # "2d ago", "3h"
+                m = re.fullmatch(r"(\d+)([a-z]+)", core[0])
+                if m and m.group(2) in _UNITS:
+                    return int(m.group(1)) * _UNITS[m.group(2)]
+    return None
+
+
+def _wordy_date(text: str, anchor: date | None) -> str | None:
+    """A date written with words -> ``YYYY-MM-DD[ time]`` text for the ISO parser; None if unreadable.
+
+    Reads ``March 3, 2024``, ``3 March 2024``, ``12 de marzo de 2024``, ``3 janv. 2024``,
+    ``mar. 5, 2024, 2:02:11 p. m.``, ``Jul 2022`` (the 1st), with an optional time
+    and weekday; relative dates only with an ``anchor``.
+    """
+    import re
+
+    folded = _fold(text)
+    relative = _relative_days(folded)
+    if relative is not None:
+        if anchor is None:
+            return None
+        stamp = pd.Timestamp(anchor) - pd.to_timedelta(relative, unit="D")
+        if relative >= 1 or relative == 0:
+            return stamp.strftime("%Y-%m-%d")
+        return stamp.strftime("%Y-%m-%d %H:%M:%S")
+    # Split off the time ("14:02:11", "2:02 PM", "2:02:11 p. m.") and the zone.
+    time_part = ""
+    m = re.search(r"(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\s*([ap])?\.?\s*(m)?\.?\s*(z|utc|gmt|[+-]\d{2}:?\d{2})?\s*$",
+                  folded)
+    if m:
+        time_part = m.group(1)
+        if m.group(2) and m.group(3):
+            time_part += " " + m.group(2).upper() + "M"
+        zone = m.group(4)
+        if zone:
+            time_part += "Z" if zone in ("z", "utc", "gmt") else zone
+        folded = folded[: m.start()]
+    tokens = [w for w in re.split(r"[\s,./-]+", folded) if w]
+    tokens = [w for w in tokens if w not in _WEEKDAYS and w not in _FILLERS and w not in ("h", "a")]
+    day = month = year = None
+    for w in tokens:
+        w = re.sub(r"(st|nd|rd|th|er|o|eme)$", "", w) if re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|o|eme)", w) else w
+        if w.isdigit():
+            n = int(w)
+            if len(w) == 4 and year is None:
+                year = n
+            elif len(w) <= 2 and day is None:
+                day = n
+            else:
+                return None
+        elif w in _MONTH_WORDS and month is None:
+            month = _MONTH_WORDS[w]
+        else:
+            return None
+    if month is None or year is None:
+        return None
+    if day is None:
+        if time_part:
+            return None
+        day = 1  # "Jul 2022": the month, from its first day
+    try:
+        date(year, month, day)
+    except ValueError:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}" + (f" {time_part}" if time_part else "")
+
+
+def describe_bad_date(value: str) -> str:
+    """Why a date was refused, naming the format it looks like and what to do."""
+    import re
+
+    v = value.strip()
+    if is_relative_date(v):
+        return (f"'{v}' is a relative date. Give the day the file was exported (--anchor-date YYYY-MM-DD on "
+                "the command line, the Data page's “Relative dates count back from” box) so that it can be read.")
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b.*", v):
+        day, month = both_readings(v)
+        return (f"'{v}' is not a date in its column's order: read as dd/mm/yy it is {day}, as m/d/yy {month}. "
+                "Check the value, or say the order with --day-first or --month-first.")
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b.*", v):
+        return (f"'{v}' is not a date: read as dd/mm/yyyy (or mm/dd/yyyy), there is no such day. "
+                "Check the day and the month.")
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}\b.*", v):
+        return f"'{v}' is not a date: read as ISO yyyy-mm-dd, there is no such day or time. Check the value."
+    return ("'" + v + "' is not a date. Use ISO dates (2024-03-05 or 2024-03-05 14:30), dd/mm/yyyy or yyyymmdd.")
+
+
 def _month_numbers(words: pd.Series) -> pd.Series:
-    """English month names or abbreviations -> ``01``..``12`` (missing when unknown)."""
-    codes, uniques = pd.factorize(words.str.lower().str.slice(0, 3))
-    numbers = np.array([_MONTHS.get(str(u)) for u in uniques] + [None], dtype=object)
+    """Month names or abbreviations (English by their first three letters; Spanish and
+    French ones too, such as ``abr.``, ``janv.``, ``déc.``) -> ``01``..``12`` (missing when unknown)."""
+    codes, uniques = pd.factorize(words)
+
+    def number(word: str) -> str | None:
+        folded = _fold(word).rstrip(".")
+        known = _MONTH_WORDS.get(folded)
+        return f"{known:02d}" if known else _MONTHS.get(folded[:3])
+
+    numbers = np.array([number(str(u)) for u in uniques] + [None], dtype=object)
     return pd.Series(numbers[codes], index=words.index, dtype="str")
 
 

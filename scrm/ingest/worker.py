@@ -84,7 +84,7 @@ def main() -> None:
     try:
         raw = P.read_source(request["source"], request["file_name"], P._preset(request["mapping"], request["kind"])[0])
         _send(out, P._Progress(0.25, "Checking rows"))
-        for item in P.checked_parts(raw, request["kind"], request["mapping"], request["file_name"]):
+        for item in P.checked_parts(raw, request["kind"], request["mapping"], request["file_name"], request.get("dates")):
             _send(out, item)
         _send(out, ("end",))
     except BrokenPipeError:  # the importing process is gone: nothing to do

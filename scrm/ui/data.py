@@ -23,7 +23,9 @@ from scrm.ingest.limits import UPLOAD_SPOOL_BYTES
 
 AUTO = "auto (by column names)"
 NONE = "(none)"
-ACCEPTED_TYPES: tuple[str, ...] = ("csv", "tsv", "txt", "gz", "xlsx", "json", "jsonl")
+ACCEPTED_TYPES: tuple[str, ...] = (
+    "csv", "tsv", "txt", "tab", "gz", "xlsx", "xlsm", "xls", "xlsb", "ods", "json", "jsonl", "ndjson",
+)
 KIND_LABELS: dict[str, str] = {
     S.CUSTOMERS: "Customers",
     S.ORDERS: "Orders",
@@ -78,10 +80,15 @@ def suggest_preset(sample: pd.DataFrame) -> str | None:
     retail file looks like customers to them) are then imported right by
     default.
     """
-    from scrm.ingest.presets import PRESETS
+    from scrm.ingest.presets import PRESETS, detect
 
+    found = detect([str(c) for c in sample.columns])
+    if found is not None:
+        return found.name
     fits = []
     for name, preset in PRESETS.items():
+        if preset.signature:  # a preset that names its headers is found by them, not by trying it
+            continue
         if preset.transform is None:
             if preset.mapping and all(h in sample.columns for h in preset.mapping.values()):
                 fits.append(name)
@@ -93,6 +100,20 @@ def suggest_preset(sample: pd.DataFrame) -> str | None:
         if preset.kind in frames and len(frames[preset.kind]) > 0:
             fits.append(name)
     return fits[0] if len(fits) == 1 else None
+
+
+# The date order box of the import form: value -> label.
+DATE_ORDERS = {"auto": "read from the values", "day": "day first (5 March)", "month": "month first (May 3)"}
+
+
+def date_options(order: object, anchor: object) -> Any:
+    """The :class:`scrm.ingest.pipeline.DateOptions` of the form's date boxes."""
+    from datetime import date
+
+    from scrm.ingest.pipeline import DateOptions
+
+    dayfirst = {"day": True, "month": False}.get(str(order))
+    return DateOptions(dayfirst=dayfirst, anchor=anchor if isinstance(anchor, date) else None)
 
 
 def mapping_argument(preset: str | None, choices: Mapping[str, str] | None) -> str | dict[str, str] | None:
@@ -119,8 +140,8 @@ class FieldChoice:
 
 
 def proposed_mapping(headers: Sequence[str], kind: str) -> dict[str, str]:
-    """The engine's proposal for ``kind`` (by canonical names and synonyms)."""
-    return M.suggest_mapping(list(headers), kind)
+    """The engine's proposal for ``kind`` (by canonical names and synonyms, then the closest header)."""
+    return M.propose_mapping(list(headers), kind)
 
 
 def mapping_fields(kind: str, headers: Sequence[str], proposed: Mapping[str, str]) -> list[FieldChoice]:

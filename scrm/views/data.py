@@ -526,3 +526,15 @@ def decode_records(raw: bytes) -> pd.DataFrame:
     frame = pd.DataFrame(payload["records"], columns=payload["columns"])
     frame.attrs = {k: _tuples(v) for k, v in payload["attrs"].items()}
     return frame
+
+
+def saved_mappings(db: sqlite_utils.Database, kind: str) -> dict[str, dict[str, str]]:
+    """The column mappings saved for ``kind`` on this page, by name (:mod:`scrm.ingest.saved`)."""
+    from scrm.ingest.saved import load_mapping, saved_names
+
+    out: dict[str, dict[str, str]] = {}
+    for name in saved_names(db, kind):
+        found = load_mapping(db, name)
+        if found is not None:
+            out[name] = found[1]
+    return out
