@@ -1,0 +1,406 @@
+"""Notifications: alerts reach people by e-mail or a chat webhook, as a digest, throttled.
+
+A channel is a row of ``channels``: ``email`` (settings ``host``, ``port``,
+``starttls``, ``from``, ``to``, ``username``; the ``password`` only under
+``[notify.NAME]`` in ``.streamlit/secrets.toml`` or ``SCRM_NOTIFY_<NAME>_PASSWORD``)
+or ``webhook`` (``url``, ``format`` = slack, teams, mattermost, discord or
+json, default json; a secret URL may sit in the secrets as ``url`` instead).
+Both take ``throttle_minutes`` (default 15), ``severity`` (``medium``: every
+alert, ``high``: only high ones), ``kinds`` (the alert kinds it carries, e.g.
+``rule`` for the workflow rules' raise_alert actions; default all) and
+``app_url`` (the app's address, for a link back to the Alerts page).
+
+After each score run :func:`deliver_alerts` sends each channel ONE message
+listing the alerts it has not carried yet (a crisis of 500 mentions is one
+alert, and a batch of several alerts is one digest), unless the channel sent
+something less than ``throttle_minutes`` ago: the alerts then wait for the
+next run. An alert is known by what it is about (kind, scope, brand,
+platform, topic, customer, first day), so the same spike growing over the
+days is not sent again. Only alerts whose period reaches the day before the
+channel was added or later are sent: adding a channel does not replay history.
+A failed send is tried :data:`TRIES` times; every delivery is recorded
+(``sent``, ``retried`` when it went through after a failure, ``failed``).
+
+Messages are plain text: values from the data (brands, platforms) are
+escaped for the chat's markdown, and no mention text is quoted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import smtplib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+import sqlite_utils
+
+from scrm.db import audit, store
+from scrm.db import schema as S
+from scrm.errors import NotFound, NotifyError
+from scrm.listen import sources as L
+from scrm.listen.base import USER_AGENT, dumps
+
+log = logging.getLogger(__name__)
+
+EMAIL, WEBHOOK = "email", "webhook"
+KINDS: tuple[str, ...] = (EMAIL, WEBHOOK)
+FORMATS: tuple[str, ...] = ("slack", "teams", "mattermost", "discord", "json")
+SETTINGS: dict[str, dict[str, str]] = {
+    EMAIL: {
+        "host": "the SMTP server", "port": "its port (default 587)", "starttls": "true or false (default true)",
+        "from": "the sender address", "to": "recipients, comma-separated", "username": "the SMTP user (default: from)",
+    },
+    WEBHOOK: {"url": "the webhook's address", "format": f"{', '.join(FORMATS)} (default json)"},
+}  # fmt: skip
+COMMON = {
+    "throttle_minutes": "at most one message per this many minutes (default 15)",
+    "severity": "medium: every alert; high: only high ones (default medium)",
+    "kinds": f"the alert kinds it carries, comma-separated: {', '.join(S.ALERT_KINDS)} (default all)",
+    "app_url": "the app's address, for a link back to the Alerts page",
+}
+REQUIRED = {EMAIL: ("host", "from", "to"), WEBHOOK: ()}
+SECRET_KEYS = frozenset({"password", "token", "secret"})
+SECRETS = {EMAIL: ("password",), WEBHOOK: ("url",)}
+ENV_PREFIX = "SCRM_NOTIFY_"
+TRIES = 3
+TIMEOUT_SECONDS = 20.0
+MAX_LISTED = 10  # alerts listed in one message; the rest are counted
+DEFAULT_THROTTLE = 15
+FINGERPRINT = ("kind", "scope", "brand", "platform", "topic_id", "customer_id", "period_start")
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    kind: str
+    settings: dict[str, str]
+    enabled: bool = True
+    created_at: str | None = None
+
+
+@dataclass
+class Delivery:
+    """One message to one channel: sent, retried (sent after a failure) or failed."""
+
+    channel: str
+    status: str
+    attempts: int
+    alerts: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    lines: list[str]
+    link: str | None = None
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join([*self.lines, *([f"Open: {self.link}"] if self.link else [])])
+
+
+# --- channels ---------------------------------------------------------------------------------------
+
+
+def _row(row: Mapping[str, Any]) -> Channel:
+    return Channel(row["name"], row["kind"], json.loads(row["settings"] or "{}"), bool(row["enabled"]), row["created_at"])
+
+
+def list_channels(db: sqlite_utils.Database) -> list[Channel]:
+    return [_row(r) for r in db.query(f"SELECT * FROM {S.CHANNELS} ORDER BY name")]
+
+
+def get_channel(db: sqlite_utils.Database, name: str) -> Channel:
+    row = next(iter(db.query(f"SELECT * FROM {S.CHANNELS} WHERE name = ?", [name])), None)
+    if row is None:
+        known = ", ".join(c.name for c in list_channels(db)) or "none yet"
+        raise NotFound(f"There is no notification channel named {name!r} (channels: {known}). See `python -m scrm notify list`.")
+    return _row(row)
+
+
+def check_channel(kind: str, settings: Mapping[str, str]) -> dict[str, str]:
+    """A channel's settings, checked: known keys, required ones, no secret, a known format."""
+    if kind not in KINDS:
+        raise NotifyError(f"Unknown channel kind {kind!r}; use email or webhook.")
+    allowed = {**SETTINGS[kind], **COMMON}
+    clean = {str(k).strip(): str(v).strip() for k, v in settings.items()}
+    for key in clean:
+        if key in SECRET_KEYS:
+            raise NotifyError(
+                f"{key} is a secret and is never stored in the database: put it under [notify.NAME] in "
+                ".streamlit/secrets.toml (or the environment variable SCRM_NOTIFY_NAME_PASSWORD) instead of --set."
+            )
+        if key not in allowed:
+            raise NotifyError(f"A {kind} channel has no setting {key!r}; its settings are {', '.join(allowed)}.")
+    for key in REQUIRED[kind]:
+        if not clean.get(key):
+            raise NotifyError(f"A {kind} channel needs {key} ({allowed[key]}): add --set {key}=VALUE.")
+    if kind == WEBHOOK:
+        fmt = clean.get("format", "json").lower()
+        if fmt not in FORMATS:
+            raise NotifyError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
+        clean["format"] = fmt
+        if clean.get("url") and not re.match(r"^https?://", clean["url"]):
+            raise NotifyError(f"url must be a web address starting with http:// or https://, not {clean['url']!r}.")
+    for key in ("port", "throttle_minutes"):
+        if clean.get(key) and not clean[key].isdigit():
+            raise NotifyError(f"{key} must be a whole number, not {clean[key]!r}.")
+    unknown = [k for k in _kinds(clean) if k not in S.ALERT_KINDS]
+    if unknown:
+        raise NotifyError(f"kinds takes {', '.join(S.ALERT_KINDS)}, not {', '.join(unknown)}.")
+    if clean.get("severity") and clean["severity"] not in S.ALERT_SEVERITIES:
+        raise NotifyError(f"severity must be high or medium, not {clean['severity']!r}.")
+    return {k: v for k, v in clean.items() if v}
+
+
+def _kinds(settings: Mapping[str, str]) -> list[str]:
+    return [k.strip() for k in str(settings.get("kinds") or "").split(",") if k.strip()]
+
+
+def add_channel(
+    db: sqlite_utils.Database, kind: str, name: str, settings: Mapping[str, str], *, actor: str, role: str | None = None
+) -> Channel:
+    if not L.NAME_PATTERN.match(name or ""):
+        raise NotifyError(f"{name!r} cannot name a channel: use letters, digits, '-', '_' or '.'.")
+    clean = check_channel(kind, settings)
+    now = store.utcnow()
+    with store.transaction(db, bump=False):
+        if next(iter(db.query(f"SELECT 1 FROM {S.CHANNELS} WHERE name = ?", [name])), None) is not None:
+            raise NotifyError(f"A channel named {name!r} exists already; remove it first or choose another name.")
+        db.execute(f"INSERT INTO {S.CHANNELS} (name, kind, settings, enabled, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
+                   [name, kind, dumps(clean), now, now])
+        audit.record(db, audit.SETTINGS, actor=actor, role=role, target=f"channel {name}", detail={"added": kind})
+    return get_channel(db, name)
+
+
+def remove_channel(db: sqlite_utils.Database, name: str, *, actor: str, role: str | None = None) -> None:
+    get_channel(db, name)
+    with store.transaction(db, bump=False):
+        db.execute(f"DELETE FROM {S.CHANNELS} WHERE name = ?", [name])
+        audit.record(db, audit.SETTINGS, actor=actor, role=role, target=f"channel {name}", detail="removed")
+
+
+def channel_secrets(name: str, kind: str) -> dict[str, str]:
+    return L.read_secrets("notify", name, SECRETS[kind], L.SECRETS_FILES, prefix=ENV_PREFIX)
+
+
+# --- messages -----------------------------------------------------------------------------------------
+
+
+def fingerprint(alert: Mapping[str, Any]) -> str:
+    return "|".join("" if alert.get(k) is None else str(alert.get(k)) for k in FINGERPRINT)
+
+
+def _alert_line(alert: Mapping[str, Any]) -> str:
+    what = {"volume": "Volume spike", "negative": "Negative sentiment spike", "vip_detractor": "VIP detractor",
+            "rule": "Workflow rule alert"}.get(str(alert.get("kind")), str(alert.get("kind")))  # fmt: skip
+    where = [str(alert[k]) for k in ("brand", "platform") if alert.get(k)]
+    if alert.get("customer_id"):
+        where.append(f"customer {alert['customer_id']}")
+    days = str(alert.get("period_start") or "")
+    if alert.get("period_end") and alert.get("period_end") != alert.get("period_start"):
+        days += f" to {alert['period_end']}"
+    value = alert.get("value")
+    figure = f": {int(value):,} on the peak day" if isinstance(value, int | float) and value == value else ""
+    return f"[{alert.get('severity') or 'medium'}] {what}{' on ' + ', '.join(where) if where else ''}, {days}{figure}"
+
+
+def build_message(alerts: Sequence[Mapping[str, Any]], app_url: str | None = None) -> Message:
+    """One digest of ``alerts``: a subject and plain lines (at most :data:`MAX_LISTED` listed)."""
+    n = len(alerts)
+    subject = f"scrm: {n} new alert" + ("" if n == 1 else "s")
+    lines = [subject + "."]
+    lines.extend(f"- {_alert_line(a)}" for a in alerts[:MAX_LISTED])
+    if n > MAX_LISTED:
+        lines.append(f"- and {n - MAX_LISTED:,} more on the Alerts page.")
+    link = f"{app_url.rstrip('/')}/alerts" if app_url else None
+    return Message(subject, lines, link, [dict(a) for a in alerts])
+
+
+_CHAT_MARKUP = re.compile(r"([\\`*_~|>#\[\]()<@!])")
+
+
+def plain_for(fmt: str, text: str) -> str:
+    """Text as the chat shows it literally: markdown characters escaped (Slack: its three entities).
+
+    >>> plain_for("discord", "*bold* @everyone")
+    '\\\\*bold\\\\* \\\\@everyone'
+    >>> plain_for("slack", "a <b> & c")
+    'a &lt;b&gt; &amp; c'
+    """
+    if fmt == "slack":
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if fmt in ("teams", "mattermost", "discord"):
+        return _CHAT_MARKUP.sub(r"\\\1", text)
+    return text
+
+
+def webhook_payload(fmt: str, message: Message) -> dict[str, Any]:
+    text = plain_for(fmt, message.text)
+    if fmt == "slack":
+        return {"text": text, "mrkdwn": False}
+    if fmt == "mattermost":
+        return {"text": text, "username": "scrm"}
+    if fmt == "discord":
+        return {"content": text[:2000], "allowed_mentions": {"parse": []}}
+    if fmt == "teams":
+        return {"type": "message", "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "content": {"type": "AdaptiveCard", "version": "1.4",
+                        "body": [{"type": "TextBlock", "text": text, "wrap": True}]},
+        }]}  # fmt: skip
+    return {"subject": message.subject, "text": message.text, "link": message.link, "alerts": message.alerts}
+
+
+# --- sending --------------------------------------------------------------------------------------------
+
+Sender = Callable[[Channel, Message], None]
+
+
+def send_email(channel: Channel, message: Message) -> None:
+    s = channel.settings
+    secrets = channel_secrets(channel.name, EMAIL)
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    mail["From"] = s["from"]
+    mail["To"] = ", ".join(a.strip() for a in s["to"].split(",") if a.strip())
+    mail.set_content(message.text)
+    port = int(s.get("port") or 587)
+    try:
+        with smtplib.SMTP(s["host"], port, timeout=TIMEOUT_SECONDS) as smtp:
+            if s.get("starttls", "true").lower() in ("1", "true", "yes"):
+                smtp.starttls()
+            if secrets.get("password"):
+                smtp.login(s.get("username") or s["from"], secrets["password"])
+            smtp.send_message(mail)
+    except (OSError, smtplib.SMTPException) as e:
+        raise NotifyError(f"The SMTP server {s['host']}:{port} refused or dropped the message ({type(e).__name__}: {e}).") from e
+
+
+def send_webhook(channel: Channel, message: Message) -> None:
+    url = channel_secrets(channel.name, WEBHOOK).get("url") or channel.settings.get("url")
+    if not url:
+        raise NotifyError(f"Channel {channel.name!r} has no url: add --set url=... or put url under [notify.{channel.name}].")
+    fmt = channel.settings.get("format", "json")
+    try:
+        response = httpx.post(url, json=webhook_payload(fmt, message), timeout=TIMEOUT_SECONDS,
+                              headers={"User-Agent": USER_AGENT})
+    except httpx.HTTPError as e:
+        raise NotifyError(f"The webhook of channel {channel.name!r} could not be reached ({type(e).__name__}).") from e
+    if not response.is_success:
+        raise NotifyError(f"The webhook of channel {channel.name!r} answered HTTP {response.status_code}.")
+
+
+SENDERS: dict[str, Sender] = {EMAIL: send_email, WEBHOOK: send_webhook}
+
+
+def send(
+    db: sqlite_utils.Database, channel: Channel, message: Message, *, sleep: Callable[[float], None] = time.sleep,
+    senders: Mapping[str, Sender] | None = None,
+) -> Delivery:
+    """Send one message, tried up to :data:`TRIES` times, and record the delivery."""
+    sender = (senders or SENDERS)[channel.kind]
+    error: str | None = None
+    attempts = 0
+    for attempts in range(1, TRIES + 1):
+        try:
+            sender(channel, message)
+            error = None
+            break
+        except NotifyError as e:
+            error = str(e)
+            log.warning("notification to %s failed (try %d): %s", channel.name, attempts, error)
+            if attempts < TRIES:
+                sleep(2 ** (attempts - 1))
+    if error is None:
+        status = S.DELIVERY_SENT if attempts == 1 else S.DELIVERY_RETRIED
+    else:
+        status = S.DELIVERY_FAILED
+    now = store.utcnow()
+    with store.transaction(db, bump=False):
+        db.execute(
+            f"INSERT INTO {S.DELIVERIES} (channel, subject, alerts, status, attempts, error, created_at, sent_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [channel.name, message.subject, dumps([fingerprint(a) for a in message.alerts]), status, attempts, error, now,
+             None if error else now],
+        )
+    return Delivery(channel.name, status, attempts, len(message.alerts), error)
+
+
+def trial_message() -> Message:
+    return Message("scrm: test message", ["scrm: test message.", "This channel is set up; alerts will arrive here."])
+
+
+def send_test(db: sqlite_utils.Database, name: str, *, sleep: Callable[[float], None] = time.sleep) -> Delivery:
+    """``notify test NAME``: a test message through the channel, recorded like any delivery."""
+    return send(db, get_channel(db, name), trial_message(), sleep=sleep)
+
+
+# --- the digest after a score -----------------------------------------------------------------------------
+
+
+def _delivered(db: sqlite_utils.Database, channel: str) -> set[str]:
+    done: set[str] = set()
+    for (alerts,) in db.execute(
+        f"SELECT alerts FROM {S.DELIVERIES} WHERE channel = ? AND status IN (?, ?)",
+        [channel, S.DELIVERY_SENT, S.DELIVERY_RETRIED],
+    ).fetchall():
+        done.update(json.loads(alerts or "[]"))
+    return done
+
+
+def _last_try(db: sqlite_utils.Database, channel: str) -> str | None:
+    row = db.execute(f"SELECT max(created_at) FROM {S.DELIVERIES} WHERE channel = ? AND alerts != '[]'", [channel]).fetchone()
+    return row[0] if row else None
+
+
+def pending_alerts(db: sqlite_utils.Database, channel: Channel) -> list[dict[str, Any]]:
+    """The alerts ``channel`` has not carried yet (see the module docstring), most severe first."""
+    if not store.table_exists(db, S.ALERTS):
+        return []
+    since = (datetime.fromisoformat(channel.created_at or store.utcnow()) - timedelta(days=1)).strftime("%Y-%m-%d")
+    rows = [dict(r) for r in db.query(f"SELECT * FROM {S.ALERTS} WHERE coalesce(period_end, period_start) >= ?", [since])]
+    if channel.settings.get("severity") == S.HIGH:
+        rows = [r for r in rows if r.get("severity") == S.HIGH]
+    if kinds := _kinds(channel.settings):  # workflow-rule alerts ("rule") reach only the channels that take them
+        rows = [r for r in rows if r.get("kind") in kinds]
+    done = _delivered(db, channel.name)
+    fresh = [r for r in rows if fingerprint(r) not in done]
+    fresh.sort(key=lambda r: (r.get("severity") != S.HIGH, str(r.get("period_start") or "")))
+    return fresh
+
+
+def deliver_alerts(
+    db: sqlite_utils.Database, *, now: datetime | None = None, sleep: Callable[[float], None] = time.sleep,
+    senders: Mapping[str, Sender] | None = None,
+) -> list[Delivery]:
+    """Send each enabled channel one digest of its new alerts, unless it is within its throttle."""
+    out: list[Delivery] = []
+    now = now or datetime.now(UTC)
+    for channel in list_channels(db):
+        if not channel.enabled:
+            continue
+        alerts = pending_alerts(db, channel)
+        if not alerts:
+            continue
+        last = _last_try(db, channel.name)
+        throttle = int(channel.settings.get("throttle_minutes") or DEFAULT_THROTTLE)
+        if last and now - datetime.fromisoformat(last).replace(tzinfo=UTC) < timedelta(minutes=throttle):
+            log.info("channel %s holds %d alert(s) until its throttle passes", channel.name, len(alerts))
+            continue
+        out.append(send(db, channel, build_message(alerts, channel.settings.get("app_url")), sleep=sleep, senders=senders))
+    return out
+
+
+def deliveries(db: sqlite_utils.Database, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest deliveries, newest first."""
+    return list(db.query(f"SELECT * FROM {S.DELIVERIES} ORDER BY delivery_id DESC LIMIT ?", [limit]))
