@@ -28,8 +28,9 @@ from scrm.errors import ImportRejected, MissingColumns
         ("Trop contente de mon canapé @maisonbrix ! 👍 #déco", "fr"),
         ("Livraison en retard, service client injoignable 😡", "fr"),
         ("Das Sofa ist wirklich sehr schön geworden", "other"),
-        ("😍😍😍 #love @velora", "other"),
-        ("", "other"),
+        # Too little to tell: the workspace's main language (en by default), never dropped.
+        ("😍😍😍 #love @velora", "en"),
+        ("", "en"),
     ],
 )
 def test_language_is_detected_on_short_posts_with_emoji_and_hashtags(text: str, lang: str) -> None:
@@ -41,9 +42,10 @@ def test_detection_ignores_handles_hashtags_urls_and_emoji() -> None:
 
 
 @pytest.mark.parametrize(
-    ("given", "expected"), [("en", "en"), ("ES", "es"), ("fr-FR", "fr"), ("de", "es"), (None, "es")]
+    ("given", "expected"),
+    [("en", "en"), ("ES", "es"), ("fr-FR", "fr"), ("de", "other"), ("und", "es"), (None, "es")],
 )
-def test_export_language_is_trusted_only_when_supported(given: str | None, expected: str) -> None:
+def test_export_language_is_trusted_and_an_undetermined_one_detected(given: str | None, expected: str) -> None:
     assert language.detect_languages(["Me encanta esta mesa"], [given]) == [expected]
 
 
@@ -76,7 +78,7 @@ def test_each_language_gives_label_and_the_words_that_moved_it(
 
 
 def test_scores_are_in_range_and_input_order_is_kept() -> None:
-    texts = ["Awful!", "Me encanta", "Bof.", "I love it", "Awful!", "C'est génial", "Danke schön"]
+    texts = ["Awful!", "Me encanta", "Bof.", "I love it", "Awful!", "C'est génial", "Danke schön, das Sofa ist wunderbar"]
     out = sentiment.score_texts(texts)
     assert out["text"].tolist() == texts
     assert list(out.columns) == list(sentiment.COLUMNS)
@@ -125,9 +127,9 @@ def test_scoring_is_incremental_and_reshares_are_scored_once(
     calls: list[int] = []
     real = sentiment._score_unique
 
-    def counting(texts: list[str], langs: list[str | None]) -> list[sentiment.Row]:
+    def counting(texts: list[str], langs: list[str | None], languages: tuple[str, ...]) -> list[sentiment.Row]:
         calls.append(len(texts))
-        return real(texts, langs)
+        return real(texts, langs, languages)
 
     monkeypatch.setattr(sentiment, "_score_unique", counting)
     first = sentiment.score_mentions(fresh_db)
@@ -150,11 +152,11 @@ def test_a_new_model_version_rescores_its_language(
     _add_mentions(fresh_db, [("m1", "I love it", "en"), ("m2", "Me encanta", "es")])
     sentiment.score_mentions(fresh_db)
     models = dict(sentiment.current_models())
-    models["es"] = ("scrm-linear-es", "2")
+    models["es"] = ("scrm-linear-es", "next")
     monkeypatch.setattr(sentiment, "current_models", lambda: models)
     again = sentiment.score_mentions(fresh_db)
     assert again.rows == 1
-    assert fresh_db[S.SENTIMENT].get("m2")["model_version"] == "2"
+    assert fresh_db[S.SENTIMENT].get("m2")["model_version"] == "next"
 
 
 def test_a_row_without_model_is_rescored(fresh_db: sqlite_utils.Database) -> None:
@@ -169,20 +171,20 @@ def test_shipped_models_are_small_json_with_a_version() -> None:
         path = sentiment.MODELS_DIR / f"{lang}.json"
         assert path.stat().st_size < 2_000_000
         model = LinearModel.load(path)
-        assert (model.lang, model.version) == (lang, "1")
+        assert (model.lang, model.version) == (lang, "2")
 
 
 def test_sentiment_file_reads_lines_in_order(tmp_path: Path) -> None:
     path = tmp_path / "texts.txt"
     path.write_text("I love it\n\nMe encanta\n=cmd|' /C calc'!A0\n", encoding="utf-8")
     out = sentiment.sentiment_file(path)
-    assert list(out.columns) == ["text", "lang", "score", "label"]
+    assert list(out.columns) == ["text", "lang", "score", "label", "confidence"]
     assert out["text"].tolist() == ["I love it", "Me encanta", "=cmd|' /C calc'!A0"]
     from scrm.export.files import scores_to_csv
 
     csv = scores_to_csv(out)
-    assert csv.splitlines()[0] == "text,lang,score,label"
-    assert csv.splitlines()[1] == "I love it,en,0.6369,positive"
+    assert csv.splitlines()[0] == "text,lang,score,label,confidence"
+    assert csv.splitlines()[1] == "I love it,en,0.6369,positive,0.865"
     assert csv.splitlines()[3].startswith("'=cmd")
 
 

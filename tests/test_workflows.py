@@ -393,7 +393,9 @@ def test_the_default_rules_open_cases_on_the_demo_linked_to_customers(demo: sqli
     rescue = next(i for i, r in rules.items() if r.name.startswith("Negative mention from a top-CLV"))
     total = sum(per_rule.values())
     assert 5 <= total <= 500, per_rule
-    assert per_rule.get(rescue, 0) >= 1
+    # The tiny demo's last 30 days hold no top-CLV complaint: the one rescue case the rule opened
+    # before came from French praise the old model called negative ("Qualité top! ... plus cher").
+    assert per_rule.get(rescue, 0) == 0
     # Every case of a linked author names that author's customer.
     rows = demo.execute(
         """SELECT c.customer_id, l.customer_id FROM cases c JOIN links l ON l.profile_id = c.profile_id AND l.status = 'linked'

@@ -62,6 +62,7 @@ import sqlite_utils
 
 from scrm.act import cases
 from scrm.analysis.roles import linked_customers, profile_id_sql
+from scrm.analysis.sentiment import LOW_CONFIDENCE
 from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import audit, store
 from scrm.db import schema as S
@@ -564,7 +565,8 @@ def load_context(db: sqlite_utils.Database, since: str, until: str | None = None
         db,
         f"""SELECT m.mention_id, coalesce(nullif(lower(trim(m.platform)), ''), 'other') AS platform, m.author, m.text,
             m.posted_at, lower(coalesce(nullif(s.lang, 'other'), nullif(trim(m.lang), ''), s.lang, '')) AS lang,
-            coalesce(s.label, 'unscored') AS label, s.score AS score, lower(trim(coalesce(m.kind, ''))) AS kind,
+            coalesce(s.label, 'unscored') AS label, s.score AS score, s.confidence AS confidence,
+            lower(trim(coalesce(m.kind, ''))) AS kind,
             lower(coalesce(nullif(trim(m.visibility), ''), 'public')) AS visibility, coalesce(m.from_brand, 0) AS from_brand,
             coalesce(m.brand, '') AS brand, coalesce(m.author_followers, 0) AS followers,
             {profile_id_sql('m')} AS profile_id, {topic} AS topic_id
@@ -574,7 +576,7 @@ def load_context(db: sqlite_utils.Database, since: str, until: str | None = None
     )
     if frame.empty:
         frame = pd.DataFrame(columns=[*frame.columns, "customer_id", "role", "clv_decile", "rfm_segment"])
-        return frame.astype({"score": float, "followers": float, "clv_decile": float})
+        return frame.astype({"score": float, "confidence": float, "followers": float, "clv_decile": float})
     frame = frame.merge(linked_customers(db), on="profile_id", how="left")
     if table_exists(db, ROLES_TABLE):
         roles = store.read_frame(db, f'SELECT profile_id, role FROM "{ROLES_TABLE}"')
@@ -589,6 +591,7 @@ def load_context(db: sqlite_utils.Database, since: str, until: str | None = None
         frame["clv_decile"], frame["rfm_segment"] = float("nan"), None
     frame["clv_decile"] = pd.to_numeric(frame["clv_decile"], errors="coerce").astype(float)
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
+    frame["confidence"] = pd.to_numeric(frame["confidence"], errors="coerce").astype(float)
     frame["followers"] = pd.to_numeric(frame["followers"], errors="coerce").fillna(0).astype(float)
     return frame
 
@@ -645,9 +648,27 @@ def match_mask(frame: pd.DataFrame, conditions: Mapping[str, Any], brand: str | 
     return mask.fillna(False).astype(bool)
 
 
+def needs_confident_sentiment(rule: Rule) -> bool:
+    """Whether the rule opens a rescue case or raises a high-severity alert on a sentiment condition.
+
+    Such a rule never acts on a low-confidence score alone: mentions whose
+    label is more likely wrong than right (confidence below
+    :data:`~scrm.analysis.sentiment.LOW_CONFIDENCE`) do not match it.
+    """
+    c, p = rule.conditions, rule.params
+    if not (c.get("sentiment") or "score_min" in c or "score_max" in c):
+        return False
+    if rule.action == OPEN_CASE:
+        return str(p.get("queue", RESCUE)) == RESCUE
+    return rule.action == RAISE_ALERT and str(p.get("severity", "medium")) == "high"
+
+
 def _hits(frame: pd.DataFrame, rule: Rule, brand: str | None) -> pd.DataFrame:
     """The rows a rule matches; for a customer rule one row per customer (their latest matching mention)."""
     hits = frame[match_mask(frame, rule.conditions, brand)]
+    if needs_confident_sentiment(rule) and "confidence" in hits.columns:
+        sure = hits["confidence"]
+        hits = hits[sure.isna() | (sure >= LOW_CONFIDENCE)]
     if rule.target == CUSTOMER:
         hits = hits[hits["customer_id"].notna()]
         hits = hits.sort_values(["posted_at", "mention_id"]).drop_duplicates("customer_id", keep="last")

@@ -30,7 +30,8 @@ per platform and per topic (the dominant topic of each mention in
 written by a brand account; ``negative`` counts those labelled negative in
 ``sentiment``.
 
-VIP detractor: a mention of the own brand labelled negative, within
+VIP detractor: a mention of the own brand labelled negative with a
+confidence of at least :data:`~scrm.analysis.sentiment.LOW_CONFIDENCE`, within
 :data:`VIP_DAYS` (30) days up to ``as_of``, by a profile linked to a customer
 in CLV decile 10 (``customer_value``); one alert per customer.
 
@@ -57,6 +58,7 @@ from scrm.analysis.roles import (
     linked_customers,
     resolve_as_of,
 )
+from scrm.analysis.sentiment import LOW_CONFIDENCE
 from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
@@ -160,7 +162,8 @@ def load_mentions(db: sqlite_utils.Database, as_of: str, with_topics: bool) -> p
         db,
         f"""SELECT m.mention_id, substr(m.posted_at, 1, 10) AS day, coalesce(m.brand, '') AS brand,
             coalesce(nullif(lower(trim(m.platform)), ''), 'other') AS platform, m.author,
-            coalesce(m.author_followers, 0) AS followers, coalesce(s.label = 'negative', 0) AS negative
+            coalesce(m.author_followers, 0) AS followers, coalesce(s.label = 'negative', 0) AS negative,
+            coalesce(s.confidence, 1.0) AS confidence
         FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
         WHERE m.posted_at <= ? AND m.posted_at IS NOT NULL AND coalesce(m.from_brand, 0) = 0""",
         [as_of],
@@ -269,7 +272,8 @@ def _series_alerts(
 
 def _vip_alerts(db: sqlite_utils.Database, mentions: pd.DataFrame, brand: str | None, as_of: str) -> list[dict[str, Any]]:
     start = (pd.Timestamp(as_of) - pd.Timedelta(days=VIP_DAYS)).strftime("%Y-%m-%d")
-    neg = mentions[(mentions["negative"] == 1) & (mentions["day"] > start)]
+    # A high-severity alert is never raised on a low-confidence score alone.
+    neg = mentions[(mentions["negative"] == 1) & (mentions["day"] > start) & (mentions["confidence"] >= LOW_CONFIDENCE)]
     if brand is not None:
         neg = neg[(neg["brand"] == brand) | (neg["brand"] == "")]
     if neg.empty:

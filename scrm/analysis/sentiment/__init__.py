@@ -57,13 +57,20 @@ import sqlite_utils
 
 from scrm.analysis.sentiment.english import MODEL as EN_MODEL
 from scrm.analysis.sentiment.english import MODEL_VERSION as EN_VERSION
-from scrm.analysis.sentiment.english import label_for, vader_score
-from scrm.analysis.sentiment.language import OTHER, SUPPORTED, detect_languages, normalise_lang
+from scrm.analysis.sentiment.english import confidence_for, label_for, vader_score
+from scrm.analysis.sentiment.language import (
+    DEFAULT_LANGUAGES,
+    OTHER,
+    SUPPORTED,
+    check_languages,
+    detect_languages,
+    normalise_lang,
+)
 from scrm.analysis.sentiment.linear import LinearModel
 from scrm.analysis.stage import Progress, StageSummary
+from scrm.db import audit, store
 from scrm.db import schema as S
-from scrm.db import store
-from scrm.errors import ImportRejected, MissingColumns
+from scrm.errors import ConfigError, ImportRejected, MissingColumns, NotFound
 
 log = logging.getLogger(__name__)
 # json's own string escaper (the C one when available), as json.dumps(..., ensure_ascii=False) uses it.
@@ -71,8 +78,12 @@ _escape: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[a
 
 UNSCORED = S.UNSCORED
 LABELS: tuple[str, ...] = S.SENTIMENT_LABELS
-COLUMNS: tuple[str, ...] = ("text", "lang", "score", "label", "words", "model", "model_version")
+COLUMNS: tuple[str, ...] = ("text", "lang", "score", "label", "words", "model", "model_version", "confidence")
 MODELS_DIR = Path(__file__).resolve().parent / "models"
+# A label whose confidence is below this is more likely wrong than right: a
+# rescue case or a high-severity alert is never raised on such a score alone
+# (scrm.act.rules, scrm.analysis.alerts).
+LOW_CONFIDENCE = 0.5
 # Below this many distinct texts, starting worker processes costs more than it saves.
 PARALLEL_FROM = 50_000
 WORKERS = 2
@@ -80,6 +91,7 @@ CHUNK = 10_000
 
 __all__ = [
     "LABELS",
+    "LOW_CONFIDENCE",
     "StageSummary",
     "current_models",
     "score_mentions",
@@ -118,7 +130,9 @@ def current_models() -> dict[str, tuple[str, str]]:
     }
 
 
-Row = tuple[str, float | None, str, list[list[Any]], str, str]
+# (lang, score, label, words, model, model_version, confidence)
+Row = tuple[str, float | None, str, list[list[Any]], str, str, float | None]
+Languages = tuple[str, ...]
 
 
 @contextmanager
@@ -134,23 +148,27 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _score_unique(texts: Sequence[str], langs: Sequence[str | None]) -> list[Row]:
-    """Score distinct texts in this process: (lang, score, label, words, model, version)."""
+def _score_unique(
+    texts: Sequence[str], langs: Sequence[str | None], languages: Languages = DEFAULT_LANGUAGES
+) -> list[Row]:
+    """Score distinct texts in this process: (lang, score, label, words, model, version, confidence)."""
     with _gc_paused():
-        return _score_unique_now(texts, langs)
+        return _score_unique_now(texts, langs, languages)
 
 
-def _score_unique_now(texts: Sequence[str], langs: Sequence[str | None]) -> list[Row]:
-    detected = detect_languages(texts, langs)
+def _score_unique_now(
+    texts: Sequence[str], langs: Sequence[str | None], languages: Languages = DEFAULT_LANGUAGES
+) -> list[Row]:
+    detected = detect_languages(texts, langs, languages)
     models = current_models()
     out: list[Row | None] = [None] * len(texts)
     for lang in ("es", "fr"):
         idx = [i for i, code in enumerate(detected) if code == lang]
         if idx:
             name, ver = models[lang]
-            scores, labels, words = linear_model(lang).score_lists([texts[i] for i in idx])
-            for i, s, lab, moved in zip(idx, scores, labels, words, strict=True):
-                out[i] = (lang, s, lab, moved, name, ver)
+            scores, labels, words, sure = linear_model(lang).score_with_confidence([texts[i] for i in idx])
+            for i, s, lab, moved, c in zip(idx, scores, labels, words, sure, strict=True):
+                out[i] = (lang, s, lab, moved, name, ver, c)
     for i, code in enumerate(detected):
         if code == "en":
             compound, valences = vader_score(texts[i])
@@ -161,18 +179,22 @@ def _score_unique_now(texts: Sequence[str], langs: Sequence[str | None]) -> list
                 [[w, v] for w, v in valences],
                 EN_MODEL,
                 EN_VERSION,
+                confidence_for(compound),
             )
         elif code not in SUPPORTED:
             name, ver = models[OTHER]
-            out[i] = (OTHER, None, UNSCORED, [], name, ver)
+            out[i] = (OTHER, None, UNSCORED, [], name, ver, None)
     return [r for r in out if r is not None]
 
 
-def _score_chunk(args: tuple[list[str], list[str | None]]) -> list[Row]:
+Chunk = tuple[list[str], list[str | None], Languages]
+
+
+def _score_chunk(args: Chunk) -> list[Row]:
     return _score_unique(*args)
 
 
-StoredRow = tuple[str, float | None, str, str, str, str]
+StoredRow = tuple[str, float | None, str, str, str, str, float | None]
 
 
 def _words_json(words: list[list[Any]]) -> str:
@@ -184,14 +206,22 @@ def _words_json(words: list[list[Any]]) -> str:
 
 
 def _stored(rows: list[Row]) -> list[StoredRow]:
-    """Rows as stored: score rounded to 4 places, words as JSON text."""
+    """Rows as stored: score rounded to 4 places, words as JSON text, confidence to 3 places."""
     return [
-        (lang, None if score is None else round(score, 4), label, _words_json(words), name, ver)
-        for lang, score, label, words, name, ver in rows
+        (
+            lang,
+            None if score is None else round(score, 4),
+            label,
+            _words_json(words),
+            name,
+            ver,
+            None if sure is None else round(sure, 3),
+        )
+        for lang, score, label, words, name, ver, sure in rows
     ]
 
 
-def _score_chunk_stored(args: tuple[list[str], list[str | None]]) -> list[StoredRow]:
+def _score_chunk_stored(args: Chunk) -> list[StoredRow]:
     # The JSON of ``words`` is built here, in the worker, so the parent
     # (which writes the rows meanwhile) does not do it for a million rows.
     return _stored(_score_unique(*args))
@@ -238,7 +268,7 @@ def _warm_up() -> None:
     from scrm.analysis.sentiment import english, language
 
     english.analyzer()
-    language.detect_language("warm up the detector")
+    language.warm_up()
 
 
 def _alive(pid: int) -> bool:
@@ -374,6 +404,7 @@ def _scored_chunks(
     stored: bool,
     progress: Progress | None,
     pool: ProcessPoolExecutor | None = None,
+    languages: Languages = DEFAULT_LANGUAGES,
 ) -> Iterator[tuple[int, list[Any]]]:
     """(offset, rows) for consecutive chunks of distinct texts, in order.
 
@@ -383,7 +414,7 @@ def _scored_chunks(
     None and there are enough texts).
     """
     n = len(texts)
-    chunks = [(texts[i : i + CHUNK], langs[i : i + CHUNK]) for i in range(0, n, CHUNK)]
+    chunks: list[Chunk] = [(texts[i : i + CHUNK], langs[i : i + CHUNK], languages) for i in range(0, n, CHUNK)]
 
     def report(k: int) -> None:
         if progress is not None:
@@ -392,7 +423,7 @@ def _scored_chunks(
     if n >= PARALLEL_FROM:
         # Each worker loads the models once (forkserver children inherit
         # nothing from this process).
-        work: Callable[[tuple[list[str], list[str | None]]], list[Any]] = (
+        work: Callable[[Chunk], list[Any]] = (
             _score_chunk_stored if stored else _score_chunk
         )
         with _worker_pool(n) if pool is None else nullcontext(pool) as running:
@@ -401,8 +432,8 @@ def _scored_chunks(
                 yield k * CHUNK, part
                 report(k)
     else:
-        for k, (part_texts, part_langs) in enumerate(chunks):
-            rows: list[Any] = _score_unique(part_texts, part_langs)
+        for k, (part_texts, part_langs, _) in enumerate(chunks):
+            rows: list[Any] = _score_unique(part_texts, part_langs, languages)
             yield k * CHUNK, (_stored(rows) if stored else rows)
             report(k)
 
@@ -411,31 +442,36 @@ def score_texts(
     texts: Sequence[str],
     langs: Sequence[str | None] | None = None,
     *,
+    languages: Sequence[str] = DEFAULT_LANGUAGES,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Score texts: one row per input, in input order.
 
     Columns: text, lang (en/es/fr/other), score (in [-1, 1], NaN when
     unscored), label (positive/neutral/negative/unscored), words (list of
-    ``[word, weight]``), model, model_version. ``langs`` gives a language
-    per text (trusted when en, es or fr; anything else is detected).
-    Identical (text, language) pairs are scored once.
+    ``[word, weight]``), model, model_version, confidence (the calibrated
+    probability that the label is right; NaN when unscored). ``langs``
+    gives a language per text (trusted when it names one; empty or ``und``
+    is detected); ``languages`` are the workspace's, main first (see
+    :mod:`scrm.analysis.sentiment.language`). Identical (text, language)
+    pairs are scored once.
 
     >>> score_texts(["I love it", "Me encanta"])[["lang", "label"]].values.tolist()
     [['en', 'positive'], ['es', 'positive']]
     """
     if langs is not None and len(langs) != len(texts):
         raise ValueError(f"{len(langs)} languages for {len(texts)} texts; give one per text or none")
+    workspace = check_languages(languages)
     with _gc_paused():
-        return _score_texts(texts, langs, progress)
+        return _score_texts(texts, langs, progress, workspace)
 
 
 def _score_texts(
-    texts: Sequence[str], langs: Sequence[str | None] | None, progress: Progress | None
+    texts: Sequence[str], langs: Sequence[str | None] | None, progress: Progress | None, languages: Languages
 ) -> pd.DataFrame:
     uniq_texts, uniq_langs, position = _distinct(texts, langs)
     rows: list[Row] = []
-    for _, part in _scored_chunks(uniq_texts, uniq_langs, stored=False, progress=progress):
+    for _, part in _scored_chunks(uniq_texts, uniq_langs, stored=False, progress=progress, languages=languages):
         rows.extend(part)
     frame = (
         pd.DataFrame.from_records(rows, columns=list(COLUMNS[1:]))
@@ -446,6 +482,7 @@ def _score_texts(
     out = frame.iloc[position].reset_index(drop=True) if len(clean) else frame.iloc[0:0]
     out.insert(0, "text", pd.Series(clean, dtype=object))
     out["score"] = out["score"].astype("float64")
+    out["confidence"] = out["confidence"].astype("float64").round(3)  # as stored
     return out
 
 
@@ -458,26 +495,33 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
     """
     started = time.perf_counter()
     models = current_models()
+    languages = workspace_languages(db)
     # Up to date: a row whose (lang, model, model_version) is today's for its
-    # language. The test runs in SQLite so a re-run reads no texts at all.
+    # language, with a confidence when it was scored. The test runs in SQLite
+    # so a re-run reads no texts at all.
     current = " OR ".join("(s.lang = ? AND s.model = ? AND s.model_version = ?)" for _ in models)
     params = [value for lang, (name, ver) in models.items() for value in (lang, name, ver)]
+    # A mention a person corrected keeps their label: never scored again.
+    corrections = store.table_exists(db, S.SENTIMENT_CORRECTIONS)
+    corrected = apply_corrections(db) if corrections else 0
     cursor = db.execute(
         f"SELECT m.mention_id, m.text, m.lang "
         f"FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id "
-        f"WHERE s.mention_id IS NULL OR NOT COALESCE({current}, 0)",
-        params,
+        + (f"LEFT JOIN {S.SENTIMENT_CORRECTIONS} c ON c.mention_id = m.mention_id WHERE c.mention_id IS NULL AND " if corrections else "WHERE ")
+        + f"(s.mention_id IS NULL OR NOT COALESCE({current}, 0) OR (s.confidence IS NULL AND s.label != ?))",
+        [*params, UNSCORED],
     )
     # A first batch tells whether worker processes are worth it; if so they
     # start at once and load their models while the rest is read.
     first = cursor.fetchmany(PARALLEL_FROM)
     if not first:
-        return StageSummary("sentiment", 0, time.perf_counter() - started, "All mentions already scored.")
+        done = f"All mentions already scored; {corrected:,} corrections applied." if corrected else "All mentions already scored."
+        return StageSummary("sentiment", corrected, time.perf_counter() - started, done)
     fresh = store.is_empty(db, S.SENTIMENT)
     if len(first) < PARALLEL_FROM:
-        total, distinct, counts = _score_mentions_here(db, first, fresh, progress)
+        total, distinct, counts = _score_mentions_here(db, first, fresh, progress, languages)
     else:
-        total, distinct, counts = _score_mentions_in_workers(db, first, cursor, fresh, progress)
+        total, distinct, counts = _score_mentions_in_workers(db, first, cursor, fresh, progress, languages)
     seconds = time.perf_counter() - started
     message = (
         f"Scored {total:,} mentions ({distinct:,} distinct texts): "
@@ -492,7 +536,110 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
 refresh = score_mentions
 
 
-_COLUMNS = ("mention_id", "lang", "score", "label", "words", "model", "model_version", "scored_at")
+CORRECTION_MODEL = "correction"
+# The score a corrected row gets when the model's score disagrees with the person's label.
+_CORRECTED_SCORE_SQL = (
+    "CASE c.label WHEN 'positive' THEN (CASE WHEN s.score > 0 THEN s.score ELSE 0.5 END) "
+    "WHEN 'negative' THEN (CASE WHEN s.score < 0 THEN s.score ELSE -0.5 END) ELSE 0.0 END"
+)
+
+
+def apply_corrections(db: sqlite_utils.Database) -> int:
+    """Make every sentiment row a person corrected show their label; returns how many rows changed.
+
+    The row keeps the model's score when its sign agrees with the label
+    (else 0.5, 0 or -0.5), gets confidence 1 and model ``correction``.
+    """
+    stale = (
+        f"FROM {S.SENTIMENT_CORRECTIONS} c LEFT JOIN {S.SENTIMENT} s ON s.mention_id = c.mention_id "
+        f"JOIN {S.MENTIONS} m ON m.mention_id = c.mention_id "
+        f"WHERE s.mention_id IS NULL OR s.model IS NULL OR s.model != ? OR s.label != c.label"
+    )
+    count = db.execute(f"SELECT count(*) {stale}", [CORRECTION_MODEL]).fetchone()[0]
+    if not count:
+        return 0
+    with store.transaction(db):
+        db.execute(
+            f"INSERT INTO {S.SENTIMENT} (mention_id, lang, score, label, words, model, model_version, "
+            f"confidence, scored_at) SELECT c.mention_id, coalesce(s.lang, 'other'), {_CORRECTED_SCORE_SQL}, "
+            f"c.label, coalesce(s.words, '[]'), ?, '1', 1.0, c.corrected_at {stale} "
+            "ON CONFLICT(mention_id) DO UPDATE SET score = excluded.score, label = excluded.label, "
+            "model = excluded.model, model_version = excluded.model_version, confidence = excluded.confidence",
+            [CORRECTION_MODEL, CORRECTION_MODEL],
+        )
+    return int(count)
+
+
+def correct_label(
+    db: sqlite_utils.Database, mention_id: str, label: str, *, actor: str, role: str | None = None
+) -> None:
+    """Store a person's sentiment label for a mention: it wins in every KPI, rule and page, and
+    survives every re-scoring. Audited. Raises :class:`~scrm.errors.ConfigError` for an unknown
+    label, :class:`~scrm.errors.NotFound` for an unknown mention."""
+    wanted = str(label).strip().lower()
+    if wanted not in (S.POSITIVE, S.NEUTRAL, S.NEGATIVE):
+        raise ConfigError(f"'{label}' is not a sentiment label. Use positive, neutral or negative.")
+    if db.execute(f"SELECT 1 FROM {S.MENTIONS} WHERE mention_id = ?", [mention_id]).fetchone() is None:
+        raise NotFound(f"No mention '{mention_id}'. Check the mention id (Listening shows it).")
+    row = db.execute(
+        f"SELECT coalesce(c.model_label, s.label) FROM {S.MENTIONS} m "
+        f"LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id "
+        f"LEFT JOIN {S.SENTIMENT_CORRECTIONS} c ON c.mention_id = m.mention_id WHERE m.mention_id = ?",
+        [mention_id],
+    ).fetchone()
+    with store.transaction(db):
+        store.upsert_rows(
+            db, S.SENTIMENT_CORRECTIONS, ("mention_id", "label", "model_label", "corrected_by", "corrected_at"),
+            [(mention_id, wanted, row[0] if row else None, actor, store.utcnow())],
+        )  # fmt: skip
+        apply_corrections(db)
+        audit.record(
+            db, S.AUDIT_SENTIMENT, actor=actor, role=role, target=mention_id,
+            detail={"label": wanted, "model_label": row[0] if row else None},
+        )  # fmt: skip
+
+
+def workspace_languages(db: sqlite_utils.Database) -> tuple[str, ...]:
+    """The languages the brand works in, main first (meta ``sentiment_languages``; default en, es, fr).
+
+    Detection chooses among them (and their close neighbours); a text too
+    short or ambiguous to tell is scored in the first.
+    """
+    value = store.get_meta(db, S.META_SENTIMENT_LANGUAGES)
+    if not value or not value.strip():
+        return DEFAULT_LANGUAGES
+    try:
+        return check_languages(value)
+    except ValueError:  # written by hand: the default rather than no score at all
+        return DEFAULT_LANGUAGES
+
+
+def set_workspace_languages(
+    db: sqlite_utils.Database, languages: Sequence[str] | str, *, actor: str, role: str | None = None
+) -> tuple[str, ...]:
+    """Store the workspace's languages (main first) and forget the scores they decided.
+
+    Every mention is scored again by the next score run, with the new
+    languages. Raises :class:`~scrm.errors.ConfigError` for a language scrm
+    does not score. Returns what was stored.
+    """
+    try:
+        found = check_languages(languages)
+    except ValueError as e:
+        raise ConfigError(f"Sentiment languages: {e}") from None
+    with store.transaction(db):
+        previous = workspace_languages(db)
+        store.set_meta(db, S.META_SENTIMENT_LANGUAGES, ",".join(found))
+        if found != previous and store.table_exists(db, S.SENTIMENT):
+            db.execute(f"DELETE FROM {S.SENTIMENT}")
+        audit.record(
+            db, audit.SETTINGS, actor=actor, role=role, target=S.META_SENTIMENT_LANGUAGES,
+            detail={"languages": list(found)},
+        )  # fmt: skip
+    return found
+
+
+_COLUMNS = ("mention_id", "lang", "score", "label", "words", "model", "model_version", "confidence", "scored_at")
 
 
 def _write(db: sqlite_utils.Database, rows: Iterator[tuple[Any, ...]], total: int, fresh: bool) -> None:
@@ -502,7 +649,11 @@ def _write(db: sqlite_utils.Database, rows: Iterator[tuple[Any, ...]], total: in
 
 
 def _score_mentions_here(
-    db: sqlite_utils.Database, todo: list[tuple[Any, ...]], fresh: bool, progress: Progress | None
+    db: sqlite_utils.Database,
+    todo: list[tuple[Any, ...]],
+    fresh: bool,
+    progress: Progress | None,
+    languages: Languages = DEFAULT_LANGUAGES,
 ) -> tuple[int, int, dict[str, int]]:
     """Score a few mentions in this process: (mentions, distinct texts, count per label)."""
     # Columns by itemgetter maps: several times faster than zip(*todo).
@@ -519,7 +670,7 @@ def _score_mentions_here(
     counts: dict[str, int] = dict.fromkeys(LABELS, 0)
 
     def stored_rows() -> Iterator[tuple[Any, ...]]:
-        chunks = _scored_chunks(uniq_texts, uniq_langs, stored=True, progress=progress)
+        chunks = _scored_chunks(uniq_texts, uniq_langs, stored=True, progress=progress, languages=languages)
         for k, (offset, part) in enumerate(chunks):
             for m in order_list[bounds[k] : bounds[k + 1]]:
                 row = part[position[m] - offset]
@@ -531,14 +682,14 @@ def _score_mentions_here(
 
 
 def _score_mention_chunk(
-    args: tuple[list[Any], list[str], list[Any], str],
+    args: tuple[list[Any], list[str], list[Any], str, Languages],
 ) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
     """In a worker: the sentiment rows, ready to insert, of a chunk of mentions, and the count per
     label (the parent sends each (text, language) once)."""
-    mention_ids, texts, given, now = args
+    mention_ids, texts, given, now, languages = args
     with _gc_paused():
         uniq_texts, uniq_langs, position = _distinct(texts, given)
-        scored = _score_unique_now(uniq_texts, uniq_langs)
+        scored = _score_unique_now(uniq_texts, uniq_langs, languages)
         rows = [
             (
                 mention_id,
@@ -548,9 +699,10 @@ def _score_mention_chunk(
                 _words_json(words),
                 name,
                 ver,
+                None if sure is None else round(sure, 3),
                 now,
             )
-            for mention_id, (lang, score, label, words, name, ver) in zip(
+            for mention_id, (lang, score, label, words, name, ver, sure) in zip(
                 mention_ids, map(scored.__getitem__, position), strict=True
             )
         ]
@@ -563,6 +715,7 @@ def _score_mentions_in_workers(
     cursor: Any,
     fresh: bool,
     progress: Progress | None,
+    languages: Languages = DEFAULT_LANGUAGES,
 ) -> tuple[int, int, dict[str, int]]:
     """Score many mentions in worker processes: (mentions, distinct texts, count per label).
 
@@ -622,7 +775,7 @@ def _score_mentions_in_workers(
                             wanted.setdefault(c, set()).add(at - starts[c])
                     mention_ids, texts, given = send_ids, send_texts, sent_given[base:]
                 copies.append(mine)
-                futures.append(pool.submit(_score_mention_chunk, (mention_ids, texts, given, now)))
+                futures.append(pool.submit(_score_mention_chunk, (mention_ids, texts, given, now, languages)))
             if progress is not None:
                 progress(0.0, f"Read {total:,} mentions to score")
             rows = cursor.fetchmany(CHUNK * 4)
@@ -656,29 +809,51 @@ def _score_mentions_in_workers(
     return total, distinct, counts
 
 
-def sentiment_file(path: str | Path) -> pd.DataFrame:
-    """Score a file of texts: one per line, or a CSV with a ``text`` column.
+def sentiment_file(
+    path: str | Path,
+    languages: Sequence[str] | str | None = None,
+    *,
+    db: sqlite_utils.Database | None = None,
+) -> pd.DataFrame:
+    """Score a file of texts: one per line, or a CSV with a ``text`` column and an optional ``lang`` one.
 
-    Returns columns text, lang, score, label in input order (blank lines
-    skipped). Raises :class:`~scrm.errors.ImportRejected` when the file is
-    missing or a CSV has no ``text`` column.
+    Returns columns text, lang, score, label, confidence in input order
+    (blank lines of a plain file skipped). A given ``lang`` (or ``language``)
+    is trusted: en, es or fr is scored in that language, another language
+    code is left unscored, an empty cell is detected among ``languages``
+    (main first; else the workspace's of ``db``; else en, es, fr). Raises
+    :class:`~scrm.errors.ImportRejected` when the file is missing or a CSV
+    has no ``text`` column, :class:`~scrm.errors.ConfigError` for a
+    language scrm does not score.
     """
+    if languages is not None:
+        try:
+            languages = check_languages(languages)
+        except ValueError as e:
+            raise ConfigError(f"Sentiment languages: {e}") from None
+    else:
+        languages = DEFAULT_LANGUAGES if db is None else workspace_languages(db)
     p = Path(path)
     if not p.is_file():
         raise ImportRejected(f"{p.name}: file not found. Check the path and try again.")
     texts: list[str]
+    langs: list[str | None] | None = None
     if p.suffix.lower() == ".csv":
         from scrm.ingest.readers import read_table
 
         table = read_table(p)
-        column = next((c for c in table.columns if str(c).strip().lower() == "text"), None)
+        names = {str(c).strip().lower(): c for c in table.columns}
+        column = names.get("text")
         if column is None:
             raise MissingColumns(
                 f"{p.name}: no `text` column (found {', '.join(f'`{c}`' for c in table.columns)}). "
                 "Name the column of texts `text`, or give a plain file with one text per line."
             )
         texts = ["" if pd.isna(t) else str(t) for t in table[column].tolist()]
+        given = names.get("lang", names.get("language"))
+        if given is not None:
+            langs = [None if pd.isna(v) else str(v) for v in table[given].tolist()]
     else:
         raw = p.read_bytes().decode("utf-8-sig", errors="replace")
         texts = [line for line in raw.splitlines() if line.strip()]
-    return score_texts(texts)[["text", "lang", "score", "label"]]
+    return score_texts(texts, langs, languages=languages)[["text", "lang", "score", "label", "confidence"]]

@@ -13,9 +13,12 @@ Features of one text (:func:`analyse`), after :func:`normalise`:
 - ``c:<ngram>`` character 2- to 5-grams inside each word padded with spaces
   (scikit-learn's ``char_wb``): they survive typos, missing accents and
   inflection ("encantó", "encanta", "encantaaa");
-- ``l:pos`` / ``l:neg`` one per word of a small hand-written polarity lexicon
-  (:data:`LEXICON`), flipped when one of the two previous words is a
-  negation ("no", "nunca", "pas", "jamais").
+- ``l:pos`` / ``l:neg`` (``l:pos2`` / ``l:neg2`` for strong words) one per
+  word or emoji of the model's polarity lexicon (stored in the model; the
+  hand-written :data:`LEXICON` and :data:`EMOJI` by default): strengthened
+  when the word before is an intensifier ("muy", "très", "super"), flipped
+  when one of the two previous words is a negation ("no", "nunca", "pas",
+  "jamais").
 
 Weights: ``tf = 1 + log(count)`` times the stored idf, then the row is scaled
 to unit length (scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``).
@@ -51,7 +54,7 @@ _URL = re.compile(r"https?://\S*|www\.\S+")
 _HANDLE = re.compile(r"@\w+")
 _REPEAT = re.compile(r"(\w)\1\1+")  # a word character and two or more repeats (same as \1{2,}, faster)
 # Words (letters only), ! and ?, and single emoji/pictographs as tokens.
-_TOKEN = re.compile(r"[^\W\d_]+|[!?]|[\u2600-\u27bf\U0001f300-\U0001faff]")
+_TOKEN = re.compile(r"[^\W\d_]+|[!?.,;:]|[\u2600-\u27bf\U0001f300-\U0001faff]")
 # Joins a batch into one string: whitespace (URLs and handles stop at it),
 # not a word character, not a token.
 _SEP = "\x1e"
@@ -72,8 +75,31 @@ def _words(block: str) -> tuple[str, ...]:
 
 
 NEGATIONS: frozenset[str] = frozenset(
-    _words("no ni nunca jamas nada tampoco sin ne pas jamais rien aucun aucune sans plus")
+    _words("no ni nunca jamas nada tampoco sin ne pas jamais rien aucun aucune sans")
 )
+# Punctuation that ends a negation's reach and a word pair ("sans discuter. Bravo!"):
+# tokens with no feature of their own.
+BREAKS: frozenset[str] = frozenset(".,;:")
+# Words that make the next lexicon word strong ("muy bueno", "très déçue").
+INTENSIFIERS: frozenset[str] = frozenset(
+    _words(
+        """
+muy super tan tanto demasiado bastante sumamente realmente totalmente tremendamente
+increiblemente mega re requete extremadamente
+tres trop vraiment tellement hyper extremement vachement carrement grave completement
+totalement absolument
+"""
+    )
+)
+# The lexicon feature of each polarity (2: strong, or intensified).
+LEXICON_FEATURES: dict[int, str] = {2: "l:pos2", 1: "l:pos", -1: "l:neg", -2: "l:neg2"}
+# Emoji with a clear polarity (both languages; 2 strong).
+EMOJI: dict[str, int] = {
+    **dict.fromkeys("😍🥰😻💖💕💗💓💞❤♥", 2),
+    **dict.fromkeys("😀😃😄😁😊☺🙂😉😘😋😎🤩👍👌👏🙌🎉🥳💪🙏✨⭐🌟💯😂🤣😆", 1),
+    **dict.fromkeys("😞😔😟😕🙁☹😣😖😫😩😢😥😰😨😱😒🙄👎💔😪", -1),
+    **dict.fromkeys("😡😠🤬🤮🤢😤😭", -2),
+}
 
 # A small hand-written polarity lexicon (accents stripped, lower case). Words
 # were chosen from general Spanish and French usage, not from the test data;
@@ -87,6 +113,9 @@ amor amo quiero bonito bonita precioso preciosa guapo guapa divertido divertida
 alegria alegre enhorabuena felicidades felicitaciones exito mola guay brutal
 recomiendo favorito favorita disfrutar disfruto disfrutando orgulloso orgullosa
 ilusion esperanza risa jaja jajaja jeje fenomenal top gran bonitos bonitas
+atento atenta atentos atentas amable amables simpatico simpatica agradable rapido rapida
+recomendable recomendado encantador encantadora comodo comoda impecable ideal util
+satisfecho satisfecha agradecido agradecida eficaz eficiente profesional maravilla
 """
 )
 _NEG_ES = _words(
@@ -98,6 +127,9 @@ asquerosa pesimo pesima nunca problema problemas culpa muerte muerto dolor
 mentira mentiras corrupcion corrupto corruptos ladrones robo crisis paro
 aburrido aburrida cansado cansada falla fallo error roto rota decepcion
 decepcionado decepcionada indignante indignado vergonzoso lamentable
+lento lenta sucio sucia grosero grosera maleducado estafa timo queja reclamacion
+defectuoso defectuosa inutil insoportable molesto molesta pesadilla penoso penosa
+nefasto nefasta deplorable cutre
 """
 )
 _POS_FR = _words(
@@ -108,6 +140,8 @@ heureux heureuse content contente merci bravo felicitations aime adore adorer
 amour beau belle beaux jolie joli plaisir rire drole bonheur cool sympa
 formidable incroyable extra chouette ravi ravie recommande gagne victoire
 superbe agreable fier fiere genialissime mdr lol haha
+rapide efficace accueillant accueillante aimable serviable attentionne attentionnee
+impeccable ideal ideale satisfait satisfaite recommandable pratique confortable
 """
 )
 _NEG_FR = _words(
@@ -118,11 +152,33 @@ chiant chiante degueulasse probleme problemes faute mort morts douleur
 mensonge mensonges corruption crise chomage ennui ennuyeux fatigue fatigué
 panne erreur casse cassé decu decue deception inadmissible scandale
 scandaleux lamentable inacceptable arnaque pollution danger dangereux
+lent lente sale impoli impolie decevant decevante defectueux defectueuse inutile
+insupportable penible plainte cauchemar honteux honteuse
 """
 )
+# Strong words (polarity 2) of both languages, accents stripped.
+_STRONG = frozenset(
+    _words(
+        """
+excelente estupendo estupenda fantastico fantastica maravilloso maravillosa increible perfecto
+perfecta genial encanta encanto encantado encantada enhorabuena felicidades brutal fenomenal
+horrible terrible fatal asco odio pesimo pesima asqueroso asquerosa desastre lamentable
+vergonzoso indignante decepcion decepcionado decepcionada mierda impecable pesadilla
+nefasto nefasta
+excellent excellente parfait parfaite magnifique merveilleux merveilleuse adore formidable
+superbe genialissime deteste catastrophe degueulasse inadmissible scandale scandaleux
+inacceptable arnaque nul nulle lamentable horrible terrible decu decue deception
+impeccable cauchemar honteux honteuse
+"""
+    )
+)
 LEXICON: dict[str, dict[str, int]] = {
-    "es": {**{w: 1 for w in _POS_ES}, **{w: -1 for w in _NEG_ES}},
-    "fr": {**{w: 1 for w in _POS_FR}, **{w: -1 for w in _NEG_FR}},
+    lang: {
+        **{w: 2 if w in _STRONG else 1 for w in pos},
+        **{w: -2 if w in _STRONG else -1 for w in neg},
+        **EMOJI,
+    }
+    for lang, pos, neg in (("es", _POS_ES, _NEG_ES), ("fr", _POS_FR, _NEG_FR))
 }
 
 
@@ -170,16 +226,22 @@ def analyse(text: str, lexicon: dict[str, int] | None = None) -> list[tuple[str,
     prev = ""
     prev2 = ""
     for tok in toks:
+        if tok in BREAKS:
+            out.append((tok, []))
+            prev2, prev = prev, tok
+            continue
         feats = ["w:" + tok]
         if tok.isalpha():
             feats.extend(_char_ngrams(tok))
-            if lexicon is not None:
-                polarity = lexicon.get(tok, 0)
-                if polarity:
-                    if prev in NEGATIONS or prev2 in NEGATIONS:
-                        polarity = -polarity
-                    feats.append("l:pos" if polarity > 0 else "l:neg")
-        if prev:
+        if lexicon is not None:
+            polarity = lexicon.get(tok, 0)
+            if polarity:
+                if prev in INTENSIFIERS and abs(polarity) == 1:
+                    polarity *= 2
+                if prev in NEGATIONS or (prev2 in NEGATIONS and prev not in BREAKS):
+                    polarity = -polarity
+                feats.append(LEXICON_FEATURES[polarity])
+        if prev and prev not in BREAKS:
             feats.append(f"b:{prev} {tok}")
         out.append((tok, feats))
         prev2, prev = prev, tok
@@ -221,13 +283,29 @@ class LinearModel:
         # for models exported without a threshold.
         threshold = spec.get("threshold")
         self.threshold: float | None = float(threshold) if isinstance(threshold, (int, float)) else None
-        self.uses_lexicon = bool(spec.get("lexicon", False))
-        self.lexicon = LEXICON.get(self.lang) if self.uses_lexicon else None
+        # The model's own lexicon ({word: polarity}), or the hand-written one when it says ``true``.
+        given = spec.get("lexicon", False)
+        self.uses_lexicon = bool(given)
+        self.lexicon: dict[str, int] | None = (
+            {str(w): int(v) for w, v in given.items()}
+            if isinstance(given, dict)
+            else (LEXICON.get(self.lang) if self.uses_lexicon else None)
+        )
+        # P(label is right) as a function of the label's probability: points of an
+        # isotonic fit on out-of-fold predictions on the training split.
+        calibration = spec.get("calibration")
+        if isinstance(calibration, dict):
+            self.calibration_x = np.asarray(calibration["x"], dtype=np.float64)
+            self.calibration_y = np.asarray(calibration["y"], dtype=np.float64)
+        else:
+            self.calibration_x = np.asarray([0.0, 1.0])
+            self.calibration_y = np.asarray([0.0, 1.0])
         # How much one unit of a feature moves the log-odds positive vs negative.
         self.direction = self.coef[:, 2] - self.coef[:, 0]
-        lex_pos, lex_neg = self.vocabulary.get("l:pos"), self.vocabulary.get("l:neg")
-        self._lex_pos = -1 if lex_pos is None else lex_pos
-        self._lex_neg = -1 if lex_neg is None else lex_neg
+        # Vocabulary id of the lexicon feature of each polarity -2..2 (index polarity + 2; -1 none).
+        self._lex_ids = np.asarray(
+            [self.vocabulary.get(LEXICON_FEATURES.get(p, ""), -1) for p in (-2, -1, 0, 1, 2)], dtype=np.int64
+        )
         # Known word pairs ("b:<first> <second>") as sorted integer codes
         # first_id * n_second + second_id, looked up with one searchsorted.
         self._pair_left: dict[str, int] = {}
@@ -300,6 +378,8 @@ class LinearModel:
         self._own_idx = np.zeros(0, dtype=np.int32)
         self._tok_pol = np.zeros(1, dtype=np.int8)
         self._tok_neg = np.zeros(1, dtype=bool)
+        self._tok_int = np.zeros(1, dtype=bool)
+        self._tok_brk = np.zeros(1, dtype=bool)
         self._tok_left = np.full(1, -1, dtype=np.int64)
         self._tok_right = np.full(1, -1, dtype=np.int64)
 
@@ -331,6 +411,8 @@ class LinearModel:
             (self._tok_pol, np.array([lexicon.get(t, 0) for t in new], dtype=np.int8))
         )
         self._tok_neg = np.concatenate((self._tok_neg, np.array([t in NEGATIONS for t in new], dtype=bool)))
+        self._tok_int = np.concatenate((self._tok_int, np.array([t in INTENSIFIERS for t in new], dtype=bool)))
+        self._tok_brk = np.concatenate((self._tok_brk, np.array([t in BREAKS for t in new], dtype=bool)))
         left, right = self._pair_left, self._pair_right
         self._tok_left = np.concatenate(
             (self._tok_left, np.array([left.get(t, -1) for t in new], dtype=np.int64))
@@ -360,14 +442,17 @@ class LinearModel:
         prev_tok[1:] = occ_tok[:-1]
         prev2_tok = np.zeros(m, dtype=np.int64)
         prev2_tok[2:] = occ_tok[:-2]
-        # Lexicon feature: the word's polarity, flipped after a negation.
+        # Lexicon feature: the word's polarity, doubled after an intensifier, flipped after a negation.
         lex = np.full(m, -1, dtype=np.int64)
         if self.lexicon is not None:
             pol = self._tok_pol[occ_tok]
-            flip = (same1 & self._tok_neg[prev_tok]) | (same2 & self._tok_neg[prev2_tok])
+            boost = same1 & self._tok_int[prev_tok] & (np.abs(pol) == 1)
+            pol = np.where(boost, pol * 2, pol)
+            flip = (same1 & self._tok_neg[prev_tok]) | (
+                same2 & self._tok_neg[prev2_tok] & ~self._tok_brk[prev_tok]
+            )
             pol = np.where(flip, -pol, pol)
-            lex[pol > 0] = self._lex_pos
-            lex[pol < 0] = self._lex_neg
+            lex = self._lex_ids[pol.astype(np.int64) + 2]
         # Pair feature with the previous token, from the sorted pair codes.
         pair = np.full(m, -1, dtype=np.int64)
         a = self._tok_left[prev_tok]
@@ -453,21 +538,30 @@ class LinearModel:
         faster than one pass over thousands of texts; same numbers, each
         text is scored on its own).
         """
+        scores, labels, words, _ = self.score_with_confidence(texts, top)
+        return scores, labels, words
+
+    def score_with_confidence(
+        self, texts: Sequence[str], top: int = 5
+    ) -> tuple[list[float], list[str], list[list[list[Any]]], list[float]]:
+        """:meth:`score_lists` and, per text, the calibrated probability that its label is right."""
         if len(texts) <= _SLICE:
             return self._score_slice(texts, top)
         scores: list[float] = []
         labels: list[str] = []
         words: list[list[list[Any]]] = []
+        sure: list[float] = []
         for begin in range(0, len(texts), _SLICE):
             part = self._score_slice(texts[begin : begin + _SLICE], top)
             scores += part[0]
             labels += part[1]
             words += part[2]
-        return scores, labels, words
+            sure += part[3]
+        return scores, labels, words, sure
 
     def _score_slice(
         self, texts: Sequence[str], top: int
-    ) -> tuple[list[float], list[str], list[list[list[Any]]]]:
+    ) -> tuple[list[float], list[str], list[list[list[Any]]], list[float]]:
         n = len(texts)
         batch = self._batch(texts)
         proba = _softmax(batch.matrix @ self.coef + self.intercept)
@@ -497,7 +591,9 @@ class LinearModel:
                 batch.tok_row[first[pick]].tolist(), tok_of, _round3(weight[pick]), strict=True
             ):
                 words[r].append([names[tok], w])
-        return score_arr.tolist(), labels, words
+        chosen = proba[np.arange(n), label_idx]
+        sure = np.interp(chosen, self.calibration_x, self.calibration_y)
+        return score_arr.tolist(), labels, words, sure.tolist()
 
     def score(self, texts: Sequence[str], top: int = 5) -> list[LinearScore]:
         """Score, label and the ``top`` words that moved the score, per text.
