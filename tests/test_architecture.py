@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # violation. A name is a module or a package (a package covers all its modules);
 # the longest name that matches decides. "scrm" is the package's __init__ alone.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("scrm", "scrm.errors", "scrm.auth"),  # the package, the error family, roles and hashing: pure
+    ("scrm", "scrm.errors", "scrm.auth", "scrm.i18n"),  # the package, errors, roles and hashing, languages: pure
     ("scrm.db",),  # the database and its vocabulary (schema)
     ("scrm.ingest", "scrm.listen"),  # files and live sources -> canonical rows
     ("scrm.analysis",),  # the compute stages
@@ -64,6 +64,7 @@ DOOR_IMPORTS: dict[str, frozenset[str] | None] = {
     "scrm.db.filters": None,  # the filter values a page or a command passes on
     "scrm.errors": None,  # the door turns them into messages
     "scrm.auth": None,  # roles and permissions (pure)
+    "scrm.i18n": None,  # the interface's languages (pure)
     "scrm.db.store": frozenset(  # opening the database and reading it (`status`, reports), no writes
         {"open_db", "default_db_path", "ENV_DB", "data_version", "utcnow", "is_demo", "counts", "last_imports",
          "read_frame", "explain_sqlite_error"}  # the last one is pure: a fault of the file as a sentence
