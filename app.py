@@ -26,6 +26,7 @@ from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import filters as ui_filters
 from scrm.ui import masking as ui_privacy
+from scrm.ui import settings as ui_settings
 
 # The icon is a file of ours: a `:material/...:` page icon makes the browser fetch it from a
 # third-party server, and nothing of a self-hosted app may reach one on its own.
@@ -59,7 +60,7 @@ CLOSE_TAB_CAPTION = "You can close this tab: the build goes on and the next visi
 BUILD_FAILED = "The demo database could not be built. Reload the page to try again; the details are in the server log."
 SCORES_FAILED = (
     "The demo data is ready, but its scores could not be computed. "
-    "Run `python -m scrm score` to compute them; the details are in the server log."
+    "Use Recompute now on the Settings page to compute them; the details are in the server log."
 )
 PHASE_LABELS = {
     "build": "Generating customers, orders, mentions and surveys",
@@ -156,6 +157,9 @@ def _sidebar() -> None:
     ui_privacy.privacy_switch()
     ui_filters.sidebar_filters()
     st.sidebar.divider()
+    # After a change made in the app, the scores catch up in a server thread: no page waits, nobody types a command.
+    ui_settings.keep_scores_fresh(path, version)
+    ui_settings.sidebar_status(path, version)
     summary = ui.load_summary(path, version)
     st.sidebar.caption(
         f"Data version {version} · last import {ui.format_timestamp(summary.last_import_at)}  \n"
@@ -177,7 +181,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("pages/identity.py", "Identity review", ":material/how_to_reg:"),
     ("pages/privacy.py", "Privacy requests", ":material/shield_person:"),
     ("pages/data.py", "Data", ":material/upload_file:"),
-    ("pages/settings.py", "Access & audit", ":material/admin_panel_settings:"),
+    ("pages/sources.py", "Sources", ":material/rss_feed:"),
+    ("pages/settings.py", "Settings", ":material/settings:"),
 ]
 # The menu's sections: what the team reads, what it acts on, and the admin pages.
 SECTIONS: dict[str, str] = {
@@ -186,6 +191,7 @@ SECTIONS: dict[str, str] = {
     "pages/identity.py": "Act",
     "pages/privacy.py": "Act",
     "pages/data.py": "Data & access",
+    "pages/sources.py": "Data & access",
     "pages/settings.py": "Data & access",
 }
 

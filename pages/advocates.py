@@ -140,7 +140,7 @@ if roles.empty:
     st.stop()
 
 st.caption(
-    "Scores from `python -m scrm score` over all mentions of the own brand; dates only set the "
+    "Scores from the last recompute over all mentions of the own brand; dates only set the "
     "\"negative lately\" window." + (f" {note}" if note else "")
 )
 counts = roles["role"].value_counts()
@@ -167,7 +167,7 @@ with ranked_tab:
     ) or "ambassador"
     top = A.ranked(roles, role)
     if top.empty:
-        st.info(f"No {role}s here. Run `python -m scrm score` after importing mentions, or clear the filters.", icon=":material/info:")
+        st.info(f"No {role}s here. Import mentions (scores follow in the background), or clear the filters.", icon=":material/info:")
     else:
         st.caption(f"{len(top):,} {role}s, best {A.ROLE_SCORES[role].replace('_', ' ')} first: {SCORE_HELP[A.ROLE_SCORES[role]]}")
         show(top, f"{role}s", "ranked")
@@ -176,7 +176,7 @@ with quadrant_tab:
     points = A.quadrant(roles)
     if points.empty:
         st.info(
-            "No author is linked to a customer with a CLV. Link profiles on the Data page and run `python -m scrm score`.",
+            "No author is linked to a customer with a CLV. Link profiles on Identity review; the scores follow in the background.",
             icon=":material/info:",
         )
     else:
@@ -238,8 +238,8 @@ with detractor_tab:
     detractors = U.load_detractors(path, version, filters)
     if detractors.empty:
         st.info(
-            "No detractor is linked to a valued customer. That is good news; otherwise link profiles on the Data page "
-            "and run `python -m scrm score`.",
+            "No detractor is linked to a valued customer. That is good news; otherwise link profiles on Identity review; "
+            "the scores follow in the background.",
             icon=":material/sentiment_satisfied:",
         )
     else:

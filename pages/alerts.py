@@ -23,7 +23,7 @@ from scrm.ui.masking import masked_frame
 from scrm.views import listening as L
 
 NOT_COMPUTED = (
-    "Alerts are not computed yet. Run `python -m scrm score` (after importing mentions), then reload this page."
+    "Alerts are not computed yet. Import mentions: alerts follow in the background (or use Recompute now on the Settings page)."
 )
 NO_ALERTS = "No alert was raised on these data: no spike in volume or negative sentiment, and no VIP detractor."
 NO_MATCH = "No alert matches these filters. Clear the kind, brand or platform filter above, or widen the sidebar's date range."

@@ -27,7 +27,7 @@ from scrm.ui.segments import download_buttons
 from scrm.views import kpis
 
 CASE_PARAM = "case"
-EMPTY = "No cases yet. Cases are opened by workflow rules on every `python -m scrm score`; see Workflow rules."
+EMPTY = "No cases yet. Cases are opened by workflow rules each time the scores are recomputed; see Workflow rules."
 NO_MATCH = "No case matches these filters. Clear the status, priority or assignee filter, or turn off “only breached”."
 PERSONAL = {"Customer": "name", "Author": "handle", "Mention": "text"}
 ALL, UNASSIGNED = "All", "Unassigned"
@@ -203,6 +203,31 @@ def _form(case_id: int, row: pd.Series, names: list[str]) -> None:
             _save(case_id, case, status, assignee, priority, note)
 
 
+# Platforms a reply is posted on from the brand's account (scrm.act.replies).
+REPLY_PLATFORMS = ("mastodon", "bluesky")
+
+
+def _reply_form(case_id: int, row: pd.Series) -> None:
+    """Post the reply on the platform: written here, approved by ticking, sent from the brand's account."""
+    template = str(row["reply_template"]) if pd.notna(row["reply_template"]) else ""
+    with st.form(f"queue_reply_{case_id}", border=True):
+        st.markdown(f"**Reply on {esc(str(row['platform']))} from the brand's account**")
+        text = st.text_area("Reply", value=template, key=f"queue_reply_text_{case_id}")
+        approved = st.checkbox("I approve posting this reply publicly", key=f"queue_reply_ok_{case_id}")
+        if st.form_submit_button("Post reply", icon=":material/send:"):
+            if not approved:
+                st.warning("Nothing was posted: tick the approval first.")
+                return
+            try:
+                access.require(auth.CASES)
+                with ui.connection(loaders_path) as db:
+                    posted = api.post_reply(db, case_id, text, actor=access.actor(), role=access.role())
+            except ScrmError as e:
+                ui.show_error(e)
+            else:
+                st.success(esc(f"Posted: {posted.url or posted.mention_id}"), icon=":material/check_circle:")
+
+
 def _details(case_id: int, frame: pd.DataFrame, names: list[str]) -> None:
     match = frame[frame["case_id"] == case_id]
     if match.empty:
@@ -242,6 +267,8 @@ def _details(case_id: int, frame: pd.DataFrame, names: list[str]) -> None:
         P.show_frame(shown.drop(columns=["event_id"]), {"Note": "text"}, hide_index=True, width="stretch")
     if access.can(auth.CASES):
         _form(case_id, row, names)
+        if row["platform"] in REPLY_PLATFORMS:
+            _reply_form(case_id, row)
     else:
         st.caption(auth.refusal(access.role(), auth.CASES))
 

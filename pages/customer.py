@@ -147,7 +147,7 @@ def _value(card: C.CustomerCard) -> None:
     if not value:
         st.info(
             "No value figures: this customer has no order, or the value has not been computed yet "
-            "(run `python -m scrm score`).",
+            "(it follows in the background, or use Recompute now on the Settings page).",
             icon=":material/payments:",
         )
         return

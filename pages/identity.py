@@ -38,8 +38,8 @@ EMPTY_HISTORY = (
 )
 NO_SEARCH_MATCH = "No customer matches that search. Try part of the name, the e-mail or a handle."
 SCORE_NOTE = (
-    "Segments, roles and alerts use the links as of the last scoring: run `python -m scrm score` "
-    "(or import a file on the Data page) after a round of decisions."
+    "Segments, roles and alerts use the links as of the last recompute: it runs in the background after "
+    "a round of decisions (or use Recompute now on the Settings page)."
 )
 TABS = ("To review", "Linked", "Merge customers", "History")
 HISTORY_PAGE = 20

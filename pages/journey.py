@@ -58,7 +58,7 @@ def _cases(funnel: pd.DataFrame) -> None:
     if "with_cases" not in funnel or int(funnel["with_cases"].sum()) == 0:
         st.caption(
             "No customer on the journey has a case yet. Cases the workflow rules open count from the next "
-            "`python -m scrm score` that recomputes the journeys (after new data, or with `--force`)."
+            "recompute of the journeys, which runs in the background after changes."
         )
         return
     open_rescue = int(funnel["open_rescue_cases"].sum())
@@ -87,8 +87,8 @@ def _cases(funnel: pd.DataFrame) -> None:
             },
         )
         st.caption(
-            "Cases as they were when the journeys were last computed (`python -m scrm score`): "
-            "closing a case shows here after the next score with new data, or `score --force`."
+            "Cases as they were when the journeys were last computed: closing a case shows here after "
+            "the next recompute, which runs in the background after changes."
         )
 
 
@@ -96,7 +96,7 @@ def _flow(path: str, version: int, filtered: bool) -> None:
     moves = U.load_transitions(path, version)
     st.subheader("How customers move between stages")
     if moves.empty:
-        st.info("No moves between stages are stored yet. Run `python -m scrm score` after importing orders.")
+        st.info("No moves between stages are stored yet. Import orders; the journeys follow in the background.")
         return
     st.vega_lite_chart(U.load_flow_spec(path, version), width="stretch")
     note = " The segment filter does not apply here: moves are stored as totals over all customers." if filtered else ""
@@ -195,8 +195,8 @@ filters = current_filters()
 st.title("Journey map")
 if not U.load_journey_ready(db_path, data_version):
     st.info(
-        "The customer journey has not been computed yet. Import orders (and mentions or surveys), then run "
-        "`python -m scrm score` to place every customer on the journey.",
+        "The customer journey has not been computed yet. Import orders (and mentions or surveys), the journeys "
+        "follow in the background, placing every customer on the journey.",
         icon=":material/route:",
     )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")

@@ -17,6 +17,7 @@ from scrm import ui
 from scrm.charts import listening as charts
 from scrm.db.filters import Filters
 from scrm.ui import listening as loaders
+from scrm.ui import settings as ui_settings
 from scrm.ui.filters import current_filters, platform_label
 from scrm.ui.masking import mask_value, masked_frame
 from scrm.views.listening import AuthorRank, GroupBy, Period
@@ -25,7 +26,7 @@ NO_MENTIONS = "No mentions yet. Import a mentions file on the Data page, or load
 NO_MATCH = "No mentions match these filters. Widen the date range or clear the brand, platform or language filter in the sidebar."
 NO_SCORES = (
     "Sentiment is not computed yet, so net sentiment, themes and roles are empty. "
-    "Run `python -m scrm score` (it scores only what is new), then reload this page."
+    "It is recomputed in the background after each change (or with Recompute now on the Settings page)."
 )
 TABS = ("Trends", "Share of voice", "Themes", "Authors", "Places", "Modes", "Mention explorer")
 PERIODS: dict[Period, str] = {"week": "Per week", "day": "Per day"}
@@ -58,10 +59,11 @@ def _trends(path: str, version: int, f: Filters) -> None:
     else:
         st.altair_chart(charts.net_sentiment_chart(volume, by=by, period=period), width="stretch")
     total, scored = int(volume["mentions"].sum()), int(volume["scored"].sum())
+    week_day = ui_settings.load_settings(path, version).week_start.capitalize()  # a business setting
     st.caption(
         f"{total:,} mentions written by people (brand accounts' own posts and replies are left out); "
         f"{scored:,} of them scored. Net sentiment = % positive − % negative of the scored mentions, "
-        "in points from −100 to +100. Weeks start on Monday; the first and last period may be partial."
+        f"in points from −100 to +100. Weeks start on {week_day}; the first and last period may be partial."
     )
 
 
@@ -119,8 +121,8 @@ def _topics(path: str, version: int, f: Filters, scored: bool) -> None:
             st.info(NO_SCORES, icon=":material/pending:")
         else:
             st.info(
-                "No themes in these filters. Themes are computed by `python -m scrm score`; "
-                "if it ran, widen the date range or clear the language filter.",
+                "No themes in these filters. Themes are computed with the scores; "
+                "if they are, widen the date range or clear the language filter.",
                 icon=":material/filter_alt_off:",
             )
         return
@@ -151,8 +153,8 @@ def _authors(path: str, version: int, f: Filters) -> None:
     if authors.empty:
         if rank_by == "role":
             st.info(
-                "No author with a role in these filters. Roles are computed by `python -m scrm score`; "
-                "if it ran, widen the filters or show the most active authors.",
+                "No author with a role in these filters. Roles are computed with the scores; "
+                "if they are, widen the filters or show the most active authors.",
                 icon=":material/filter_alt_off:",
             )
         else:
@@ -179,7 +181,7 @@ def _authors(path: str, version: int, f: Filters) -> None:
     ranking = {"mentions": "with most mentions", "followers": "with most followers", "role": "with a role and most mentions"}
     st.caption(
         f"The 25 authors {ranking[rank_by]} in these filters (brand accounts left out). Roles come from "
-        "`python -m scrm score`: ambassador, advocate, influencer, detractor."
+        "the last recompute of the scores: ambassador, advocate, influencer, detractor."
     )
     # Downloads are not masked (the privacy switch is for screen sharing).
     loaders.download_buttons(authors, "top-authors", "listening_authors")
@@ -326,7 +328,7 @@ def _explorer(path: str, version: int, f: Filters) -> None:
     words = detail["words"]
     if detail["label"] == "unscored":
         st.caption(
-            "Not scored: its language is not supported, or it arrived after the last `python -m scrm score`."
+            "Not scored: its language is not supported, or it arrived after the last recompute of the scores."
         )
     elif words.empty:
         st.caption("No word of the model's vocabulary moved this score.")

@@ -9,6 +9,7 @@ downloaded as a self-contained HTML report.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ from scrm.ui import overview as loaders
 from scrm.ui.filters import current_filters
 from scrm.views import overview as O
 
-EMPTY_MESSAGE = "No data yet. Load the demo (python -m scrm demo) or import your files on the Data page."
+EMPTY_MESSAGE = "No data yet. Load the demo or import your files on the Data page."
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Conversation", O.TILE_KEYS[0:4]),
     ("Customers", O.TILE_KEYS[4:8]),
@@ -37,6 +38,9 @@ DELTA_COLOURS: dict[bool | None, Literal["normal", "inverse", "off"]] = {
 RANK_LABELS = {"volume": "Change in mentions", "sentiment": "Change in net sentiment"}
 MOVER_TITLES = {"topics": "Topic", "authors": "Author", "segments": "Segment"}
 PAGES_DIR = Path(__file__).resolve().parent
+# KPI notes that point to a setting (a currency without a rate, the own brand) link to it.
+SETTINGS_LINK = "[Open the Settings page](/settings)"
+SETTING_WORDS = ("exchange rate", "own brand", "reporting currency")
 
 
 def _range_words(periods: O.Periods) -> tuple[str, str]:
@@ -71,7 +75,7 @@ def _tile(row: dict[str, Any], periods: O.Periods) -> None:
     note = row["note"] if isinstance(row["note"], str) else None
     if row["snapshot"]:
         lines.append(
-            f"**Now:** {exact}, as of the last `python -m scrm score` (not per period, so no change is shown)."
+            f"**Now:** {exact}, as of the last recompute of the scores (not per period, so no change is shown)."
         )
         st.metric(
             label,
@@ -87,6 +91,8 @@ def _tile(row: dict[str, Any], periods: O.Periods) -> None:
     lines.append(f"**This period** ({now}): {exact}. **Previous period** ({before}): {previous}.")
     if note:
         lines.append(ui.escape_markdown(note))
+        if any(word in note for word in SETTING_WORDS):
+            lines.append(SETTINGS_LINK)
     change = O.format_change(row["change"], row["change_pct"], unit, key=key, compact=True)
     if change is not None:
         lines.append(
@@ -150,10 +156,12 @@ def _trends(path: str, version: int, filters: Filters, periods: O.Periods) -> No
             )
         else:
             st.info(
-                "No mention in this range is scored yet. Run `python -m scrm score` to compute sentiment."
+                "No mention in this range is scored yet. Sentiment follows in the background (or use Recompute now on the Settings page)."
             )
+    # The week start is a setting (Settings page): the data's own first week says which day it is.
+    week_day = date.fromisoformat(str(trends["week"].iloc[0])[:10]).strftime("%A")
     st.caption(
-        "The shaded band is the period the tiles describe. Weeks start on Monday; hollow points are weeks "
+        f"The shaded band is the period the tiles describe. Weeks start on {week_day}; hollow points are weeks "
         "the range covers only in part. Net sentiment = % positive − % negative of the scored mentions."
     )
 
@@ -163,7 +171,7 @@ def _alerts(path: str, version: int, filters: Filters, periods: O.Periods) -> No
     alerts = loaders.load_alerts(path, version, filters, periods)
     if alerts.empty:
         st.caption(
-            "No alert in this period for these filters. Alerts are raised when `python -m scrm score` runs."
+            "No alert in this period for these filters. Alerts are raised each time the scores are recomputed."
         )
     else:
         shown = ui_privacy.masked_frame(alerts, {"top_authors": "text", "top_mention": "text"})
@@ -209,9 +217,9 @@ def _movers(path: str, version: int, filters: Filters, periods: O.Periods) -> No
             movers = loaders.load_movers(path, version, filters, periods, kind, by)
             if movers.empty:
                 reason = {
-                    "topics": "Topics are computed by `python -m scrm score`; none changed between the periods, or none exist yet.",
+                    "topics": "Topics are computed with the scores; none changed between the periods, or none exist yet.",
                     "authors": "No author's mentions changed between the two periods for these filters.",
-                    "segments": "Segments are computed by `python -m scrm score`; their linked authors' mentions did not change, or no segments exist yet.",
+                    "segments": "Segments are computed with the scores; their linked authors' mentions did not change, or no segments exist yet.",
                 }[kind]
                 if by == "sentiment":
                     reason = (

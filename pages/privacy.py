@@ -196,7 +196,7 @@ def _retention(path: str, version: int) -> None:
     current = L.load_retention(path, version)
     st.caption(
         "Mentions older than the retention period are deleted (with their sentiment, tags and rule matches; "
-        "cases keep their record) by `python -m scrm score` and `python -m scrm purge`. "
+        "cases keep their record) each time the scores are recomputed, or with Purge now below. "
         + (f"Now: **{current} months**." if current else "Now: **keep everything** (no retention period).")
     )
     if not access.can(auth.SETTINGS):
@@ -213,7 +213,7 @@ def _retention(path: str, version: int) -> None:
             api.set_retention_months(db, int(months) or None, actor=access.actor(), role=access.role())
         st.session_state[RETENTION_FLASH] = (
             f"Retention saved: mentions are kept for {int(months)} months. Older ones go at the next "
-            "`python -m scrm score` or with Purge now below."
+            "recompute of the scores or with Purge now below."
             if months else "Retention saved: every mention is kept."
         )
         st.rerun()

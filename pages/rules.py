@@ -26,14 +26,14 @@ from scrm.ui.masking import masked_frame
 
 FLASH_KEY = "rules_flash"
 NEW = 0  # the "new rule" choice of the editor
-NO_RULES = "No rules yet. Write one with the form below; it acts on the next `python -m scrm score`."
+NO_RULES = "No rules yet. Write one with the form below; it acts on the next recompute of the scores, in the background."
 NO_RULES_VIEWER = "No rules yet. An admin writes them on this page."
 NO_MENTIONS = (
     "No mentions yet, so the rules have nothing to act on. Import a mentions file on the Data page "
     "(or load the demo data there); the rules run when the data is scored."
 )
 NO_PROPOSALS = (
-    "Nothing waits for a person. Manual rules propose their matches here after `python -m scrm score`; "
+    "Nothing waits for a person. Manual rules propose their matches here after each recompute of the scores; "
     "automatic rules act by themselves."
 )
 LOOKBACK_NOTE = (
@@ -225,7 +225,7 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         with ui.connection(path) as db:
             api.save_rule(db, draft, actor=access.actor(), role=access.role())
         st.session_state[FLASH_KEY] = (
-            f"Saved “{esc(draft.name)}”. {esc(result.sentence())} It acts on the next `python -m scrm score`.",
+            f"Saved “{esc(draft.name)}”. {esc(result.sentence())} It acts on the next recompute of the scores, in the background.",
             None,
         )
         for key in [key for key in st.session_state if str(key).startswith(k)]:
@@ -301,7 +301,7 @@ version = ui.current_version(path)
 
 st.title("Workflow rules")
 st.caption(
-    "What happens when a mention arrives: automatic rules act during `python -m scrm score`, "
+    "What happens when a mention arrives: automatic rules act each time the scores are recomputed, "
     "manual rules wait for a person under “Needs a person”."
 )
 _flash()

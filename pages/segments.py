@@ -132,7 +132,7 @@ if values.empty:
 
 as_of = V.analysis_date(values)
 st.caption(
-    f"Scores as of {as_of or 'the last run'} (from `python -m scrm score`); RFM and CLV do not follow the date filter."
+    f"Scores as of {as_of or 'the last run'} (the last recompute); RFM and CLV do not follow the date filter."
     + (f" {note}" if note else "")
 )
 money = load_money(path, version, filters)
@@ -220,7 +220,7 @@ with freq_tab:
 with cluster_tab:
     clusters = U.load_cluster_profiles(path, version, filters)
     if clusters.empty:
-        st.info("Clusters are not computed yet. Run `python -m scrm score`, then reload this page.", icon=":material/info:")
+        st.info("Clusters are not computed yet. They follow in the background (or use Recompute now on the Settings page).", icon=":material/info:")
     else:
         st.dataframe(
             clusters,
@@ -254,8 +254,8 @@ with scatter_tab:
     points = U.load_value_sentiment(path, version, filters)
     if points.empty:
         st.info(
-            "No customer with a linked social profile has scored mentions here. Link profiles on the Data page, "
-            "run `python -m scrm score`, or widen the date range and clear the platform, brand and language filters.",
+            "No customer with a linked social profile has scored mentions here. Link profiles on Identity review "
+            "(scores follow in the background), or widen the date range and clear the platform, brand and language filters.",
             icon=":material/info:",
         )
     else:

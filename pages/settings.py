@@ -1,6 +1,11 @@
-"""Access & audit (admins only): who may do what, how to add people, and the audit log.
+"""Settings (admins only): the business settings, the scores' freshness, who may do what, the audit log.
 
-The access settings live in ``.streamlit/secrets.toml`` (see the README); this
+The business settings (own brand and competitors, reporting currency and
+exchange rates, week start, time zone, default period) are stored in the
+database and written through :func:`scrm.api.save_settings`
+(:mod:`scrm.ui.settings` draws the form); "Recompute now" brings the scores
+up to date in the background. The access settings live in
+``.streamlit/secrets.toml`` (see the README); this
 page shows the mode in effect and the configured people with their roles,
 never a password hash, and helps an admin make a hash for a new user. The
 audit log (:mod:`scrm.db.audit`) is filterable and downloads as a formula-safe CSV.
@@ -19,8 +24,9 @@ from scrm.errors import ConfigError
 from scrm.export import files as exports
 from scrm.ui import auth as access
 from scrm.ui import masking as ui_privacy
+from scrm.ui import settings as ui_settings
 
-TITLE = "Access & audit"
+TITLE = "Settings"
 LOG_ROWS = 1000
 EVERYONE = "Everyone"
 # Who acts without signing in: shown as they are, even when names are masked.
@@ -126,9 +132,8 @@ def _roles_table() -> None:
 def _add_person(cfg: auth.AccessConfig) -> None:
     with st.expander("Add a person", icon=":material/person_add:"):
         st.markdown(
-            "**With passwords** (mode = \"password\"): make a hash of the new person's password, on the server "
-            "with `python -m scrm hash-password` or with the form below, then add their section to "
-            "`.streamlit/secrets.toml`:"
+            "**With passwords** (mode = \"password\"): make a hash of the new person's password with the form "
+            "below, then add their section to `.streamlit/secrets.toml`:"
         )
         st.code(
             '[access]\nmode = "password"\n\n[access.users.ana]\nrole = "analyst"   # viewer, analyst or admin\n'
@@ -212,6 +217,17 @@ db_path = ui.current_db_path()
 data_version = ui.current_version(db_path)
 
 st.title(TITLE)
-st.caption("Who may do what in this scrm, how to add a person, and the log of what was done.")
-_access_section()
-_audit_section(db_path, data_version)
+st.caption(
+    "What the figures assume about your business, how fresh the scores are, who may do what, "
+    "and the log of what was done."
+)
+business, scores, people, log_tab = st.tabs(["Business", "Scores", "Access", "Audit log"])
+with business:
+    ui_settings.business_form(db_path, data_version)
+    ui_settings.languages_form(db_path, data_version)
+with scores:
+    ui_settings.recompute_panel(db_path, data_version)
+with people:
+    _access_section()
+with log_tab:
+    _audit_section(db_path, data_version)

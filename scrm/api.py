@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,15 +29,17 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from scrm import auth
-from scrm.act import cases, review, rules
+from scrm.act import cases, notify, replies, review, rules
 from scrm.analysis import identity
 from scrm.analysis.stage import RAN, Progress, StageSummary
 from scrm.db import audit, signins, store
 from scrm.db import schema as S
+from scrm.db import settings as business
 from scrm.db.backup import BackupSummary, backup_to, restore_from
 from scrm.errors import ConfigError
 from scrm.ingest import ImportResult
 from scrm.ingest import import_file as ingest_file
+from scrm.listen import sources as listen_sources
 from scrm.privacy import requests as privacy
 from scrm.views.overview import refresh_page_summaries
 
@@ -93,6 +95,12 @@ def score(
         refresh_page_summaries(db)
     except Exception:  # a cache: never fail the score over it
         log.exception("storing the page summaries failed")
+    business.record_scored_at(db)  # the Settings page's "Scores are 3 h old"
+    # New alerts reach the notification channels (one digest per channel, throttled).
+    try:
+        notify.deliver_alerts(db)
+    except Exception:  # a failed channel is recorded in deliveries; never fail the score over it
+        log.exception("delivering the alert notifications failed")
     return summaries
 
 
@@ -141,6 +149,7 @@ def import_file(
     role: str | None = None,
     progress: Progress | None = None,
     score_after: bool = True,
+    dates: Any = None,
 ) -> ImportOutcome:
     """Import one file (one transaction), record it in the audit log, then bring the scores up to date.
 
@@ -148,7 +157,7 @@ def import_file(
     the reason is in ``score_error`` and the server log, and the next score
     computes what is missing.
     """
-    result = ingest_file(db, source, kind, file_name=file_name, mapping=mapping, progress=progress)
+    result = ingest_file(db, source, kind, file_name=file_name, mapping=mapping, progress=progress, dates=dates)
     audit.record(db, audit.IMPORT, actor=actor, role=role, target=str(result.file_name), detail=import_audit_detail(result))
     outcome = ImportOutcome(result)
     if score_after:
@@ -160,6 +169,16 @@ def import_file(
             outcome.score_error = str(e) or type(e).__name__
         outcome.seconds_scoring = time.perf_counter() - started
     return outcome
+
+
+def save_mapping(
+    db: sqlite_utils.Database, name: str, kind: str, mapping: Mapping[str, str], *, actor: str,
+    role: str | None = None,
+) -> str:
+    """Keep a column mapping under a name for next time (``--mapping NAME``, the Data page's saved mappings); audited."""
+    from scrm.ingest.saved import save_mapping as save
+
+    return save(db, name, kind, mapping, actor=actor, role=role)
 
 
 def import_audit_detail(result: ImportResult) -> dict[str, Any]:
@@ -434,9 +453,60 @@ def erase_person(
     return privacy.erase_person(db, customer_id, actor=actor, role=role)
 
 
+def save_settings(
+    db: sqlite_utils.Database, changes: Mapping[str, object], *, actor: str, role: str | None = None
+) -> dict[str, str]:
+    """Check and store business settings (:data:`scrm.db.settings.SETTINGS`) with one audit entry.
+
+    ``changes`` maps meta keys to what the Settings page's form holds; exchange
+    rates are checked against the reporting currency in ``changes`` or, when
+    it is not being changed, the stored one. Returns the stored text of the
+    settings that changed (nothing is written or audited when none did).
+    """
+    wanted = dict(changes)
+    if S.META_EXCHANGE_RATES in wanted and S.META_REPORTING_CURRENCY not in wanted:
+        wanted[S.META_REPORTING_CURRENCY] = business.reporting_currency(db) or ""
+    stored = business.check_settings(wanted)
+    if S.META_REPORTING_CURRENCY not in changes:
+        stored.pop(S.META_REPORTING_CURRENCY, None)
+    with store.transaction(db):
+        changed = business.write_settings(db, stored)
+        if changed:
+            audit.record(
+                db, audit.SETTINGS, actor=actor, role=role, target=", ".join(sorted(changed)),
+                detail={k: v for k, v in sorted(changed.items())},
+            )
+    return changed
+
+
 def set_retention_months(db: sqlite_utils.Database, months: int | None, *, actor: str, role: str | None = None) -> None:
     """Store the retention period in months (None keeps everything); applied by every score."""
     privacy.set_retention_months(db, months, actor=actor, role=role)
+
+
+def set_sentiment_languages(
+    db: sqlite_utils.Database, languages: Sequence[str] | str, *, actor: str, role: str | None = None
+) -> tuple[str, ...]:
+    """Set the languages the brand works in (en, es, fr; main first) and score every mention again with them.
+
+    Detection chooses among them; a text too short or ambiguous to tell is
+    scored in the main language. Returns what was stored.
+    """
+    from scrm.analysis.sentiment import set_workspace_languages
+
+    found = set_workspace_languages(db, languages, actor=actor, role=role)
+    score(db, actor=actor, role=role)
+    return found
+
+
+def correct_sentiment(
+    db: sqlite_utils.Database, mention_id: str, label: str, *, actor: str, role: str | None = None
+) -> None:
+    """A person's sentiment label for a mention (positive, neutral, negative): the KPIs show it at once,
+    the rules and alerts at the next score, and no re-scoring undoes it. Audited."""
+    from scrm.analysis.sentiment import correct_label
+
+    correct_label(db, mention_id, label, actor=actor, role=role)
 
 
 def purge_mentions(
@@ -517,3 +587,119 @@ def restore(db: sqlite_utils.Database, source: str | Path, *, actor: str, role: 
     audit.record(db, audit.IMPORT, actor=actor, role=role, target=f"restore {Path(source).name}",
                  detail={"bytes": summary.bytes, "data_version": summary.data_version})  # fmt: skip
     return summary
+
+
+# --- live sources (scrm.listen) --------------------------------------------------------------------
+
+
+def add_source(
+    db: sqlite_utils.Database,
+    kind: str,
+    name: str,
+    settings: Mapping[str, str],
+    *,
+    every_minutes: int | None = None,
+    actor: str,
+    role: str | None = None,
+) -> listen_sources.Source:
+    """Store a new live source (settings checked, never a secret; audited). It runs on the next collect."""
+    return listen_sources.add_source(db, kind, name, settings, every_minutes=every_minutes, actor=actor, role=role)
+
+
+def remove_source(db: sqlite_utils.Database, name: str, *, actor: str, role: str | None = None) -> None:
+    """Remove a live source (audited); what it collected stays."""
+    listen_sources.remove_source(db, name, actor=actor, role=role)
+
+
+def set_source_paused(
+    db: sqlite_utils.Database, name: str, paused: bool, *, actor: str, role: str | None = None
+) -> listen_sources.Source:
+    """Pause or resume a live source (audited); resuming forgets its failures in a row."""
+    return listen_sources.set_paused(db, name, paused, actor=actor, role=role)
+
+
+def probe_source(
+    db: sqlite_utils.Database, name: str, *, options: listen_sources.Options | None = None
+) -> listen_sources.Probe:
+    """One request to a source: what it would collect, or the exact reason it can't. Stores nothing."""
+    return listen_sources.probe_source(db, name, options)
+
+
+@dataclass
+class CollectOutcome:
+    """A collection: one result per source that ran, then the score run and the notifications."""
+
+    results: list[listen_sources.RunResult] = field(default_factory=list)
+    scored: bool = False
+    score_error: str | None = None
+    stages: list[StageSummary] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[listen_sources.RunResult]:
+        return [r for r in self.results if r.error]
+
+
+def collect(
+    db: sqlite_utils.Database,
+    *,
+    name: str | None = None,
+    score_after: bool = True,
+    options: listen_sources.Options | None = None,
+    on_source: Callable[[listen_sources.RunResult], None] | None = None,
+    actor: str = audit.CLI,
+    role: str | None = None,
+) -> CollectOutcome:
+    """Run every due source (or the named one, whatever its schedule), then score unless told not to.
+
+    Each source is its own transaction: one that fails is recorded (and
+    paused after five failures in a row) while the others still collect. The
+    score run brings rules, alerts and their notifications up to date; its
+    failure never undoes what was collected.
+    """
+    outcome = CollectOutcome()
+    for source in listen_sources.sources_to_run(db, name):
+        result = listen_sources.collect_source(db, source, options)
+        outcome.results.append(result)
+        if on_source is not None:
+            on_source(result)
+    if score_after:
+        try:
+            outcome.stages = score(db, actor=actor, role=role)
+            outcome.scored = True
+        except Exception as e:  # the mentions are committed; the scores can be computed later
+            log.exception("updating the scores after the collection failed")
+            outcome.score_error = str(e) or type(e).__name__
+    return outcome
+
+
+# --- notification channels (scrm.act.notify) ----------------------------------------------------------
+
+
+def add_channel(
+    db: sqlite_utils.Database, kind: str, name: str, settings: Mapping[str, str], *, actor: str, role: str | None = None
+) -> notify.Channel:
+    """Store a notification channel (email or webhook; settings checked, never a secret; audited)."""
+    return notify.add_channel(db, kind, name, settings, actor=actor, role=role)
+
+
+def remove_channel(db: sqlite_utils.Database, name: str, *, actor: str, role: str | None = None) -> None:
+    """Remove a notification channel (audited); its past deliveries stay recorded."""
+    notify.remove_channel(db, name, actor=actor, role=role)
+
+
+def send_test_notification(db: sqlite_utils.Database, name: str) -> notify.Delivery:
+    """Send a test message through a channel (tried up to three times) and record the delivery."""
+    return notify.send_test(db, name)
+
+
+# --- replies that go back out (scrm.act.replies) --------------------------------------------------------
+
+
+def plan_reply(db: sqlite_utils.Database, case_id: int, text: str) -> replies.Plan:
+    """What posting ``text`` as the reply of a case would do (platform, mention answered); posts nothing."""
+    return replies.plan_reply(db, case_id, text)
+
+
+def post_reply(db: sqlite_utils.Database, case_id: int, text: str, *, actor: str, role: str | None = None) -> replies.Posted:
+    """Post a person's approved reply from the brand's account; recorded on the case and the thread (audited)."""
+    return replies.post_reply(db, case_id, text, actor=actor, role=role)

@@ -459,6 +459,7 @@ def seconds_to_wait(failures: int, last_failure_at: float, now: float) -> float:
 
 PAGE_PERMISSIONS: dict[str, str] = {
     "pages/data.py": EXPORT,
+    "pages/sources.py": IMPORT,  # live sources collect data: the admins who import
     "pages/identity.py": IDENTITY,
     "pages/privacy.py": EXPORT,
     "pages/settings.py": SETTINGS,

@@ -719,7 +719,7 @@ def bench_kpis(context: BenchContext) -> StageResult:
 
 PAGES = (
     "overview", "listening", "segments", "customer", "journey", "advocates", "alerts",
-    "cases", "rules", "identity", "privacy", "data", "settings",
+    "cases", "rules", "identity", "privacy", "data", "sources", "settings",
 )
 PAGE_WARM_BUDGET_MS = 300
 PAGE_COLD_BUDGET_S = 10

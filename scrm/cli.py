@@ -22,6 +22,7 @@ once, without loading pandas.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import shutil
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 PROG = "python -m scrm"
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+EXIT_NOTHING_STORED = 3  # import: the file had rows and none of them was stored
 EXIT_INTERRUPTED = 130
 SCALES = ("small", "medium", "large")
 
@@ -197,13 +199,31 @@ def _add_import(p: argparse.ArgumentParser) -> None:
     # KIND is checked by the engine (scrm.ingest.mapping.entity_of) so its
     # message lives in one place, not duplicated in argparse `choices`.
     p.add_argument("kind", metavar="KIND", help=f"what the file holds: {', '.join(S.KINDS)}")
-    p.add_argument("file", metavar="FILE", help="a CSV, XLSX or JSON file")
+    p.add_argument("file", metavar="FILE", help="a CSV, spreadsheet (.xlsx, .xls, .xlsb, .ods) or JSON (Lines) file")
     p.add_argument(
         "--mapping",
         metavar="PRESET_OR_JSON",
-        help='a preset name, a JSON object of canonical column to header such as \'{"amount": "Total"}\', '
-        "or the path of a .json file holding one (default: columns found by name)",
+        help='a preset name, the name of a mapping saved on the Data page, a JSON object of canonical column '
+        'to header such as \'{"amount": "Total"}\', '
+        "or the path of a .json file holding one (default: a preset detected from the headers, "
+        "else columns found by name)",
     )
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--day-first", dest="day_first", action="store_const", const=True, default=None,
+                       help="read dates such as 05/03/24 as 5 March 2024 (when no value decides)")
+    order.add_argument("--month-first", dest="day_first", action="store_const", const=False,
+                       help="read dates such as 05/03/24 as May 3, 2024 (when no value decides)")
+    p.add_argument("--anchor-date", metavar="YYYY-MM-DD", type=_iso_day,
+                   help="the day the file was exported: relative dates such as '2 days ago' count back from it")
+
+
+def _iso_day(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a day: give it as YYYY-MM-DD, such as 2024-03-10") from None
 
 
 def _import_lines(result: ImportResult, *, main: bool = True) -> list[str]:
@@ -243,6 +263,7 @@ def _run_import(args: argparse.Namespace) -> int:
     from scrm import api
     from scrm.analysis.stage import RAN
     from scrm.ingest.mapping import entity_of
+    from scrm.ingest.pipeline import DateOptions
 
     entity_of(args.kind)  # an unknown kind fails before any database is created
     path = _db_path(args)
@@ -252,10 +273,14 @@ def _run_import(args: argparse.Namespace) -> int:
     refused = False
     try:
         try:
-            outcome = api.import_file(db, args.file, args.kind, mapping=args.mapping, actor=CLI_ACTOR, progress=progress)
+            dates = DateOptions(dayfirst=args.day_first, anchor=args.anchor_date)
+            outcome = api.import_file(db, args.file, args.kind, mapping=args.mapping, actor=CLI_ACTOR, progress=progress,
+                                      dates=dates)
         finally:
             progress.done()
         result = outcome.result
+        if result.detected:
+            print(f"Detected: {result.detected} (override with --mapping)")
         print(f"Imported {result.file_name} as {result.kind} (import {result.import_id}) in {result.seconds:.1f} s")
         for line in _import_lines(result):
             print(line)
@@ -270,6 +295,9 @@ def _run_import(args: argparse.Namespace) -> int:
             print(f"Scores updated in {outcome.seconds_scoring:.1f} s" + (f" ({', '.join(ran)})." if ran else "."))
         if outcome.linking is not None:
             print(f"Profiles: {outcome.linking.rows:,}. {outcome.linking.message}")
+        if result.rows_read and not result.stored:
+            _nothing_stored(result)
+            return EXIT_NOTHING_STORED
     except ScrmError:
         refused = True
         raise
@@ -278,6 +306,19 @@ def _run_import(args: argparse.Namespace) -> int:
         if refused and not existed:
             _remove_if_empty(path)
     return EXIT_OK
+
+
+def _nothing_stored(result: ImportResult) -> None:
+    """Say on stderr why no row of the file was stored: one ``error:`` line, then the top reasons."""
+    rows = f"{result.rows_read:,} row" + ("" if result.rows_read == 1 else "s")
+    _err(
+        f"error: none of the {rows} of {result.file_name} was stored as {result.kind}: "
+        "fix the reasons below in the file or the mapping and import it again."
+    )
+    for part in [result, *result.also]:
+        for n, sentence in part.top_reasons:
+            more = f" ({n:,} rows like this)" if n > 1 else ""
+            _err(f"  {sentence}{more}")
 
 
 def _remove_if_empty(path: Path) -> None:
@@ -580,18 +621,39 @@ def _run_purge(args: argparse.Namespace) -> int:
 # --- sentiment ---------------------------------------------------------------------
 
 
-SENTIMENT_COLUMNS = ["text", "lang", "score", "label"]
+# The first four are the contract; confidence (P(label is right)) was added after them.
+SENTIMENT_COLUMNS = ["text", "lang", "score", "label", "confidence"]
 
 
 def _add_sentiment(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="texts one per line, or a CSV with a `text` column")
+    p.add_argument(
+        "file", metavar="FILE", help="texts one per line, or a CSV with a `text` column and an optional `lang` column"
+    )
+    p.add_argument(
+        "--languages", metavar="CODES",
+        help="the brand's languages, main first (e.g. es,en); default: the database's setting, else en,es,fr",
+    )  # fmt: skip
 
 
 def _run_sentiment(args: argparse.Namespace) -> int:
     from scrm.analysis.sentiment import sentiment_file
     from scrm.export.files import scores_to_csv
 
-    frame = sentiment_file(Path(args.file))[SENTIMENT_COLUMNS]
+    options: dict[str, Any] = {}
+    if args.languages:
+        options["languages"] = args.languages
+    path = _db_path(args)
+    db = None
+    if path.is_file():  # the workspace's languages; no database is created for this
+        with contextlib.suppress(ScrmError):
+            db = store.open_db(path, create=False)
+    try:
+        if db is not None:
+            options["db"] = db
+        frame = sentiment_file(Path(args.file), **options)[SENTIMENT_COLUMNS]
+    finally:
+        if db is not None:
+            db.close()
     # Formulas neutralised and scores rounded, as the app's download.
     sys.stdout.write(scores_to_csv(frame))
     return EXIT_OK
@@ -802,6 +864,227 @@ def _run_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- live sources: sources, collect, watch (scrm.listen) ------------------------------------------
+
+EXIT_SOURCE_FAILED = 4  # `collect`: at least one source failed; the others still collected
+
+
+def _settings_option(values: Sequence[str] | None) -> dict[str, str]:
+    """``--set KEY=VALUE`` options as a dict; a malformed one is a usage error."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set takes KEY=VALUE (e.g. --set query=acme), not {item!r}.")
+        out[key.strip()] = value
+    return out
+
+
+def _add_sources(p: argparse.ArgumentParser) -> None:
+    from scrm.listen import CONNECTORS
+
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    kinds = "; ".join(f"{k}: {', '.join(c.setting_keys())}" for k, c in CONNECTORS.items())
+    add = sub.add_parser("add", help="add a source", description=f"Add a live source. Setting keys per kind: {kinds}.")
+    add.add_argument("kind", metavar="KIND", help=f"one of {', '.join(CONNECTORS)}")
+    add.add_argument("name", metavar="NAME", help="a name of your choice (letters, digits, - _ .)")
+    add.add_argument("--set", dest="settings", action="append", metavar="KEY=VALUE", default=[],
+                     help="a setting (repeat for several); secrets go in .streamlit/secrets.toml under [sources.NAME]")
+    add.add_argument("--every", type=int, metavar="MINUTES", default=None,
+                     help="collect at most every MINUTES (default: at every collect)")
+    listing = sub.add_parser("list", help="list the sources, their state and last run")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    for action, text in (("remove", "remove a source (what it collected stays)"),
+                         ("test", "make one request: what it would collect, or why it can't"),
+                         ("pause", "pause a source"), ("resume", "resume a paused source")):
+        q = sub.add_parser(action, help=text)
+        q.add_argument("name", metavar="NAME")
+    for q in sub.choices.values():
+        _global_options(q, argparse.SUPPRESS)
+
+
+def _run_sources(args: argparse.Namespace) -> int:
+    from scrm import api
+    from scrm.views import sources as V
+
+    db = store.open_db(_db_path(args))
+    try:
+        if args.action == "add":
+            source = api.add_source(db, args.kind, args.name, _settings_option(args.settings),
+                                    every_minutes=args.every, actor=CLI_ACTOR)
+            schedule = f"every {source.every_minutes} min" if source.every_minutes else "at every collect"
+            print(f"Added {source.kind} source {source.name!r} ({schedule}). Try it: {PROG} sources test {source.name}")
+        elif args.action == "list":
+            records = V.source_records(db)
+            if args.json:
+                print(json.dumps({"sources": records}, ensure_ascii=False))
+            elif not records:
+                print(f"No sources yet. Add one: {PROG} sources add hackernews hn --set query=YOURBRAND")
+            else:
+                rows = [(r["name"], r["kind"], r["state"], r["every_minutes"], r["last_run_at"], r["last_new"],
+                         r["last_error"] or r["paused_reason"] or "") for r in records]
+                print("\n".join(_table(("name", "kind", "state", "every", "last run (UTC)", "new", "problem"), rows)))
+        elif args.action == "remove":
+            api.remove_source(db, args.name, actor=CLI_ACTOR)
+            print(f"Removed source {args.name!r}; the mentions it collected stay.")
+        elif args.action in ("pause", "resume"):
+            api.set_source_paused(db, args.name, args.action == "pause", actor=CLI_ACTOR)
+            print(f"Source {args.name!r} {'paused' if args.action == 'pause' else 'resumed'}.")
+        else:
+            probe = api.probe_source(db, args.name)
+            if probe.error:
+                _err(f"error: {probe.error}")
+                return EXIT_SOURCE_FAILED
+            print(f"{probe.name} ({probe.kind}): one request found {probe.fetched:,} item(s), {probe.new:,} not stored yet.")
+            for item in probe.sample:
+                text = " ".join(str(item.get("text") or "").split())[:100]
+                print(f"  {item.get('posted_at')}  {item.get('platform')}  {item.get('author')}  {text}")
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def _add_collect(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", metavar="NAME", help="run this source only (whatever its schedule or state)")
+    p.add_argument("--json", action="store_true", help='last line: {"sources": [...], "scored": true|false}')
+    p.add_argument("--no-score", action="store_true", help="do not score after collecting")
+
+
+def _collect_line(result: Any) -> str:
+    if result.error:
+        paused = " The source is now paused." if result.paused else ""
+        return f"{result.name} ({result.kind}): failed: {result.error}{paused}"
+    extra = f", {result.deleted:,} deleted" if result.deleted else ""
+    extra += f", {result.rejected:,} quarantined" if result.rejected else ""
+    return f"{result.name} ({result.kind}): {result.fetched:,} fetched, {result.new:,} new{extra} in {result.seconds:.1f} s."
+
+
+def _collect_once(db: sqlite_utils.Database, args: argparse.Namespace, *, as_json: bool) -> int:
+    from scrm import api
+
+    outcome = api.collect(
+        db, name=getattr(args, "source", None), score_after=not args.no_score,
+        on_source=None if as_json else (lambda r: print(_collect_line(r), flush=True)), actor=CLI_ACTOR,
+    )
+    if as_json:
+        print(json.dumps({"sources": [r.as_json() for r in outcome.results], "scored": outcome.scored}, ensure_ascii=False))
+    else:
+        if not outcome.results:
+            print("No source is due (see `sources list`).")
+        if outcome.scored:
+            print(f"Scored ({len(outcome.stages)} stages).")
+        elif outcome.score_error:
+            print(f"Scoring failed: {_one_line(outcome.score_error)}; `{PROG} score` tries again.")
+    return EXIT_SOURCE_FAILED if outcome.failed else EXIT_OK
+
+
+def _run_collect(args: argparse.Namespace) -> int:
+    db = store.open_db(_db_path(args))
+    try:
+        return _collect_once(db, args, as_json=args.json)
+    finally:
+        db.close()
+
+
+def _add_watch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--every", type=float, default=5.0, metavar="MINUTES",
+                   help="minutes between rounds (default 5); each source also keeps its own --every")
+    p.add_argument("--no-score", action="store_true", help="do not score after collecting")
+    p.add_argument("--runs", type=int, default=0, metavar="N", help="stop after N rounds (default: run until stopped)")
+
+
+def _run_watch(args: argparse.Namespace) -> int:
+    if args.every <= 0:
+        raise UsageError(f"--every must be more than 0 minutes, not {args.every:g}.")
+    rounds = 0
+    while True:
+        db = store.open_db(_db_path(args))
+        try:
+            print(f"{store.utcnow()} collecting", flush=True)
+            _collect_once(db, args, as_json=False)
+        finally:
+            db.close()
+        rounds += 1
+        if args.runs and rounds >= args.runs:
+            return EXIT_OK
+        time.sleep(args.every * 60)
+
+
+def _add_notify(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = sub.add_parser(
+        "add", help="add a channel",
+        description="Add a notification channel. email: host, port, starttls, from, to, username; "
+        "webhook: url, format (slack, teams, mattermost, discord, json); both: throttle_minutes, severity, app_url. "
+        "Passwords go in .streamlit/secrets.toml under [notify.NAME].",
+    )
+    add.add_argument("kind", metavar="KIND", help="email or webhook")
+    add.add_argument("name", metavar="NAME", help="a name of your choice")
+    add.add_argument("--set", dest="settings", action="append", metavar="KEY=VALUE", default=[], help="a setting (repeat)")
+    listing = sub.add_parser("list", help="list the channels and their last delivery")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    for action, text in (("remove", "remove a channel"), ("test", "send a test message through a channel")):
+        sub.add_parser(action, help=text).add_argument("name", metavar="NAME")
+    for q in sub.choices.values():
+        _global_options(q, argparse.SUPPRESS)
+
+
+def _run_notify(args: argparse.Namespace) -> int:
+    from scrm import api
+    from scrm.views import sources as V
+
+    db = store.open_db(_db_path(args))
+    try:
+        if args.action == "add":
+            channel = api.add_channel(db, args.kind, args.name, _settings_option(args.settings), actor=CLI_ACTOR)
+            print(f"Added {channel.kind} channel {channel.name!r}. Try it: {PROG} notify test {channel.name}")
+        elif args.action == "list":
+            records = V.channel_records(db)
+            if args.json:
+                print(json.dumps({"channels": records}, ensure_ascii=False))
+            elif not records:
+                print(f"No channels yet. Add one: {PROG} notify add webhook team --set url=https://... --set format=slack")
+            else:
+                rows = [(r["name"], r["kind"], r["last_status"], r["last_at"], r["last_error"] or "") for r in records]
+                print("\n".join(_table(("name", "kind", "last delivery", "at (UTC)", "problem"), rows)))
+        elif args.action == "remove":
+            api.remove_channel(db, args.name, actor=CLI_ACTOR)
+            print(f"Removed channel {args.name!r}.")
+        else:
+            delivery = api.send_test_notification(db, args.name)
+            if delivery.error:
+                _err(f"error: {_one_line(delivery.error)}")
+                return EXIT_SOURCE_FAILED
+            print(f"Sent a test message through {args.name!r} ({delivery.status}, {delivery.attempts} attempt(s)).")
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def _add_reply(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case", metavar="CASE", type=int, help="the case's number (Rescue queue)")
+    p.add_argument("--text", required=True, help="the reply, as it will be posted")
+    p.add_argument("--yes", action="store_true", help="approve: really post it from the brand's account")
+
+
+def _run_reply(args: argparse.Namespace) -> int:
+    from scrm import api
+
+    db = store.open_db(_db_path(args), create=False)
+    try:
+        plan = api.plan_reply(db, args.case, args.text)
+        if not args.yes:
+            raise UsageError(
+                f"Nothing was posted. This would answer {plan.author or 'the author'} on {plan.platform} "
+                f"(case {plan.case_id}) from the brand's account; add --yes to approve and post it."
+            )
+        posted = api.post_reply(db, args.case, args.text, actor=CLI_ACTOR)
+    finally:
+        db.close()
+    print(f"Posted the reply of case {posted.case_id} on {posted.platform}: {posted.url or posted.mention_id}")
+    return EXIT_OK
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand: its name, one-line help, arguments and the function that runs it."""
@@ -854,6 +1137,11 @@ COMMANDS: list[Command] = [
         "hash-password", "print a password hash for a user in .streamlit/secrets.toml",
         _add_hash_password, _run_hash_password,
     ),
+    Command("sources", "live sources: add, list, remove, test, pause, resume", _add_sources, _run_sources),
+    Command("collect", "collect from the due live sources, then score (exit 4: a source failed)", _add_collect, _run_collect),
+    Command("watch", "collect and score in a loop, for a container or a service", _add_watch, _run_watch),
+    Command("notify", "notification channels: add, list, remove, test", _add_notify, _run_notify),
+    Command("reply", "post a case's approved reply on Mastodon or Bluesky (needs --yes)", _add_reply, _run_reply),
     # (see "The command line" in DESIGN.md for their arguments).
 ]
 
@@ -878,7 +1166,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m scrm``."""
     parser = _Parser(
         prog=PROG,
-        description="scrm: an open, self-hosted Social CRM. Exit status: 0 success, 2 user error.",
+        description="scrm: an open, self-hosted Social CRM. Exit status: 0 success, 2 user error, "
+        "3 an import that stored no row.",
     )
     _global_options(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

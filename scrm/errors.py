@@ -76,6 +76,14 @@ class NotEnoughCustomers(ScrmError):
     """There are too few customers with features to form segments."""
 
 
+class SourceError(ScrmError):
+    """A live source is set up wrong, or its platform refused or garbled an answer."""
+
+
+class NotifyError(ScrmError):
+    """A notification channel is set up wrong, or its server refused the message."""
+
+
 class DatabaseFault(ScrmError):
     """The database file cannot be used as it is (busy, full disk, read-only, damaged)."""
 

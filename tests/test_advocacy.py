@@ -78,15 +78,15 @@ def add_recent_mentions(db: sqlite_utils.Database) -> None:
 
 def test_an_empty_database_says_to_import_mentions(fresh_db: sqlite_utils.Database) -> None:
     assert A.not_ready_reason(fresh_db) == (
-        "No mentions yet. Import mentions on the Data page or load the demo (`python -m scrm demo`), "
-        "then run `python -m scrm score`."
+        "No mentions yet. Import mentions on the Data page or load the demo there; "
+        "the scores follow in the background."
     )
     assert A.role_table(fresh_db).empty
 
 
 def test_mentions_without_roles_say_to_run_score(fresh_db: sqlite_utils.Database) -> None:
     add_recent_mentions(fresh_db)
-    assert A.not_ready_reason(fresh_db) == "Author roles are not computed yet. Run `python -m scrm score`, then reload this page."
+    assert A.not_ready_reason(fresh_db) == "Author roles are not computed yet. They follow in the background (or use Recompute now on the Settings page)."
 
 
 def test_the_role_table_joins_clv_and_consent(db: sqlite_utils.Database) -> None:

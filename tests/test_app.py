@@ -97,7 +97,7 @@ def test_every_page_renders_on_an_empty_database(db_file: Path, page: str) -> No
 def test_the_overview_of_an_empty_database_says_what_to_do(db_file: Path) -> None:
     at = open_app()
     assert [i.value for i in at.info] == [
-        "No data yet. Load the demo (python -m scrm demo) or import your files on the Data page."
+        "No data yet. Load the demo or import your files on the Data page."
     ]
     assert not at.metric
     assert "Demo data" not in sidebar_text(at)
@@ -327,7 +327,7 @@ def test_the_overview_of_the_demo_shows_its_customer_count(demo_db: Path, monkey
     monkeypatch.setenv(store.ENV_DB, str(demo_db))
     at = open_app()
     metrics = {m.label: m.value for m in at.metric}
-    # The tiles cover the last 30 days of data: mentions there, revenue in the shop currency.
+    # The tiles cover the last 30 days of data: mentions there, revenue in the reporting currency.
     assert metrics["Mentions"] not in ("—", "0") and "Revenue (EUR)" in metrics
     assert "Demo data" in sidebar_text(at)
     data_page = at.switch_page("pages/data.py").run()

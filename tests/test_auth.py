@@ -446,7 +446,7 @@ def test_with_access_off_nobody_signs_in_and_the_sidebar_says_nothing_about_it(a
     assert at.title[0].value == "Overview"
     assert not any("Signed in" in c.value for c in at.sidebar.caption)
     assert not [b for b in at.sidebar.button if b.label == "Sign out"]
-    assert "Access & audit" in visible(menu) and "Data" in visible(menu)
+    assert "Settings" in visible(menu) and "Data" in visible(menu)
 
 
 def test_an_anonymous_visitor_gets_only_the_sign_in_form(app_db: Path, menu) -> None:
@@ -494,7 +494,7 @@ def test_a_viewer_does_not_get_the_data_page_and_is_refused_by_its_address(app_d
     at = sign_in(open_app(PASSWORD_SECRETS), "vera", "viewer-secret-1")
     shown = visible(menu)
     assert "Overview" in shown
-    assert not {"Data", "Privacy requests", "Identity review", "Access & audit"} & set(shown)
+    assert not {"Data", "Privacy requests", "Identity review", "Settings"} & set(shown)
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert [e.value for e in at.error] == [
@@ -508,7 +508,7 @@ def test_an_admin_sees_every_page(app_db: Path, menu) -> None:
     sign_in(open_app(PASSWORD_SECRETS), "ada", "admin-secret-3")
     every = [title for _file, title, _icon in _app_pages()]
     assert visible(menu) == every
-    assert {"Data", "Access & audit"} <= set(every)
+    assert {"Data", "Settings"} <= set(every)
 
 
 def _app_pages() -> list[tuple[str, str, str]]:
@@ -521,7 +521,7 @@ def _app_pages() -> list[tuple[str, str, str]]:
 
 def test_an_analyst_sees_the_data_page_but_cannot_import_or_start_over(app_db: Path, menu) -> None:
     at = sign_in(open_app(PASSWORD_SECRETS), "anton", "analyst-secret-2")
-    assert "Data" in visible(menu) and "Access & audit" not in visible(menu)
+    assert "Data" in visible(menu) and "Settings" not in visible(menu)
     at.switch_page("pages/data.py").run()
     assert at.title[0].value == "Data"
     assert not at.file_uploader
@@ -640,7 +640,7 @@ def test_oidc_gives_the_role_of_the_email_and_logs_the_sign_in_once(app_db: Path
     at = open_app(OIDC_SECRETS, user={"is_logged_in": True, "email": "ada@example.com", "name": "Ada"})
     assert at.title[0].value == "Overview"
     assert "Signed in as **ada@example\\.com** (admin)" in [c.value for c in at.sidebar.caption]
-    assert "Access & audit" in visible(menu)
+    assert "Settings" in visible(menu)
     at.run()
     [entry] = log_rows(app_db)
     assert entry[2:6] == ("ada@example.com", "admin", "login", "ada@example.com")

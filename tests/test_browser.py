@@ -25,6 +25,8 @@ if (_reason := B.skip_reason()) is not None:
 
 from playwright.sync_api import expect  # noqa: E402
 
+from scrm import api  # noqa: E402
+from scrm.db import schema as S  # noqa: E402
 from scrm.db import store  # noqa: E402
 from scrm.db.filters import Filters  # noqa: E402
 from scrm.views import listening  # noqa: E402
@@ -46,7 +48,8 @@ PAGES = [
     ("identity", "Identity review", "Identity review"),
     ("privacy", "Privacy requests", "Privacy requests"),
     ("data", "Data", "Data"),
-    ("settings", "Access & audit", "Access & audit"),
+    ("sources", "Sources", "Sources"),
+    ("settings", "Settings", "Settings"),
 ]
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
 CUSTOMERS_CAPTION = re.compile(r"^([\d,]+) customers, highest CLV first\.")
@@ -206,7 +209,8 @@ def test_the_selected_customers_download_as_csv_with_the_list_header(tab: Any, s
 
 def test_a_link_with_filters_reproduces_the_view(tab: Any, site: B.Site) -> None:
     date_from, date_to = B.days_ago(site.last_day, 270), B.days_ago(site.last_day, 90)
-    B.open_page(tab, f"{site.url}/listening", "Listening")
+    # The same days without the platform filter (with no dates, pages show the default period).
+    B.open_page(tab, f"{site.url}/listening?" + urlencode({"from": date_from, "to": date_to}), "Listening")
     unfiltered = count_in(captions(tab), PEOPLE_CAPTION)
 
     link = f"{site.url}/listening?" + urlencode({"platform": "twitter", "from": date_from, "to": date_to})
@@ -263,3 +267,30 @@ def test_hostile_mention_texts_are_shown_as_text_and_nothing_runs(
         assert B.active_dom_from_texts(tab) == NO_ACTIVE_DOM
     expect(tab.get_by_text("Selected mention", exact=True)).to_be_visible()
     assert dialogs == []
+
+
+def test_a_manager_sets_the_default_period_and_recomputes_without_a_terminal(tab: Any, site: B.Site) -> None:
+    # Every page starts on the default period, and the sidebar says which days it shows.
+    B.open_page(tab, site.url, "Overview")
+    sidebar = tab.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("the default period (the last 30 days of data", exact=False)).to_be_visible()
+    expect(tab.get_by_text("(30 days), compared with", exact=False)).to_be_visible()
+    # The manager picks 90 days on the Settings page and saves.
+    B.open_page(tab, f"{site.url}/settings", "Settings")
+    tab.get_by_role("combobox", name="Default period").click()
+    tab.get_by_role("option", name="The last 90 days").click()
+    tab.get_by_role("button", name="Save settings").click()
+    B.wait_until_idle(tab)
+    B.open_page(tab, site.url, "Overview")
+    expect(tab.get_by_text("(90 days), compared with", exact=False)).to_be_visible()
+    # Recompute now runs in the background; the status line says when it is done.
+    B.open_page(tab, f"{site.url}/settings", "Settings")
+    tab.get_by_role("tab", name="Scores").click()
+    tab.get_by_role("button", name="Recompute now").click()
+    expect(tab.get_by_text("Scores are up to date: computed", exact=False)).to_be_visible(timeout=120_000)
+    # Back to the default of the other tests.
+    db = store.open_db(site.db_path, create=False)
+    try:
+        api.save_settings(db, {S.META_DEFAULT_PERIOD: 30}, actor="test")
+    finally:
+        db.close()

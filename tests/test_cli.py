@@ -117,7 +117,8 @@ def test_unknown_preset_is_one_error_line(capsys: pytest.CaptureFixture[str], me
         "--mapping", "no-such-preset",
     )
     assert code == 2
-    assert err.startswith("error: Unknown mapping preset 'no-such-preset': use one of ")
+    assert err.startswith("error: Unknown mapping preset 'no-such-preset': ")
+    assert "the presets for mentions are airline-tweets, spotify-support" in err
     assert err.count("\n") == 1
 
 
@@ -303,6 +304,66 @@ def test_import_with_an_explicit_mapping(
     assert code == 0, err
     assert "  loaded (new)  2" in out
     assert "Profiles:" not in out  # orders do not touch social profiles
+
+
+# --- import exit codes: 3 when a file with rows stored none ------------------------------------
+
+
+def test_an_import_that_stores_no_row_exits_3_with_the_top_reasons_on_stderr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,date,amount\nA,not a date,1\nB,2024-01-01,x\nC,never,2\n", encoding="utf-8")
+    code, out, err = run(capsys, "--db", str(tmp_path / "scrm.db"), "import", "orders", str(path))
+    assert code == cli.EXIT_NOTHING_STORED == 3
+    lines = err.splitlines()
+    assert lines[0] == (
+        "error: none of the 3 rows of orders.csv was stored as orders: "
+        "fix the reasons below in the file or the mapping and import it again."
+    )
+    assert lines[1].startswith("  orders.csv row 2, column `ordered_at`: 'not a date' is not a date.")
+    assert lines[1].endswith("(2 rows like this)")
+    assert lines[2].startswith("  orders.csv row 3, column `amount`: 'x' is not a number.")
+    assert "  rejected      3" in out
+
+
+def test_an_import_that_stores_one_row_of_many_exits_0(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,date,amount\nA,not a date,1\nB,2024-01-01,3\n", encoding="utf-8")
+    code, _, err = run(capsys, "--db", str(tmp_path / "scrm.db"), "import", "orders", str(path))
+    assert code == 0, err
+    assert err == ""
+
+
+def test_a_re_import_where_every_row_is_unchanged_exits_0(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV, encoding="utf-8")
+    argv = ("--db", str(tmp_path / "scrm.db"), "import", "orders", str(tmp_path / "orders.csv"),
+            "--mapping", json.dumps(ORDERS_MAPPING))
+    assert run(capsys, *argv)[0] == 0
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "  unchanged     2" in out
+
+
+def test_an_import_says_which_export_it_detected_from_the_headers(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "hubspot.csv"
+    path.write_text("Record ID,First Name,Last Name,Email\n51,Ana,Ruiz,ana@example.com\n", encoding="utf-8")
+    code, out, err = run(capsys, "--db", str(tmp_path / "scrm.db"), "import", "customers", str(path))
+    assert code == 0, err
+    assert out.splitlines()[0] == "Detected: HubSpot contacts export, preset hubspot-contacts (override with --mapping)"
+
+
+def test_a_mapping_saved_under_a_name_is_used_with_mapping_name(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from scrm import api
+
+    db = store.open_db(tmp_path / "scrm.db")
+    api.save_mapping(db, "my-shop", "orders", ORDERS_MAPPING, actor="cli")
+    db.close()
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV, encoding="utf-8")
+    code, out, err = run(capsys, "--db", str(tmp_path / "scrm.db"), "import", "orders", str(tmp_path / "orders.csv"),
+                         "--mapping", "my-shop")
+    assert code == 0, err
+    assert "  loaded (new)  2" in out
 
 
 # --- demo (the command's wiring; scrm.demo has its own tests) ------------------------------------
@@ -520,7 +581,7 @@ def test_report_kpis_plain_is_a_table_with_units(capsys: pytest.CaptureFixture[s
     lines = out.splitlines()
     assert lines[0] == "KPIs from first record to last record"
     assert re.fullmatch(r"  Revenue +30\.50 EUR", lines[[i for i, x in enumerate(lines) if "Revenue" in x][0]])
-    assert any(re.fullmatch(r"  Net sentiment +- +no scored mentions in this range; run `python -m scrm score` first",
+    assert any(re.fullmatch(r"  Net sentiment +- +no scored mentions in this range; recompute the scores first",
                             line) for line in lines)
 
 
@@ -610,15 +671,15 @@ def test_sentiment_writes_csv_in_input_order(
     def sentiment_file(path: Path) -> pd.DataFrame:
         seen.append(path)
         return pd.DataFrame({"text": ["b, quoted \"x\"", "a"], "lang": ["en", "other"], "score": [0.5, None],
-                             "label": ["positive", "unscored"], "words": ["[]", "[]"]})
+                             "label": ["positive", "unscored"], "words": ["[]", "[]"], "confidence": [0.9, None]})
 
     sentiment.sentiment_file = sentiment_file  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "scrm.analysis.sentiment", sentiment)
     source = tmp_path / "texts.txt"
-    code, out, _ = run(capsys, "sentiment", str(source))
+    code, out, _ = run(capsys, "--db", str(tmp_path / "none.db"), "sentiment", str(source))
     assert code == 0
     assert seen == [source]
-    assert out == 'text,lang,score,label\n"b, quoted ""x""",en,0.5,positive\na,other,,unscored\n'
+    assert out == 'text,lang,score,label,confidence\n"b, quoted ""x""",en,0.5,positive,0.9\na,other,,unscored,\n'
 
 
 def test_bench_has_a_stage_per_engine_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -626,7 +687,7 @@ def test_bench_has_a_stage_per_engine_step(tmp_path: Path, monkeypatch: pytest.M
                                   "journey", "alerts", "workflows", "kpis", "page:overview", "page:listening",
                                   "page:segments", "page:customer", "page:journey", "page:advocates", "page:alerts",
                                   "page:cases", "page:rules", "page:identity", "page:privacy", "page:data",
-                                  "page:settings"]
+                                  "page:sources", "page:settings"]
     calls = _fake_engine(monkeypatch)
     result = bench.run_bench("small", tmp_path, rows=500, stages=["sentiment", "value", "roles"])
     sentiment, value, roles = result["stages"]
@@ -643,10 +704,12 @@ def test_sentiment_csv_cannot_run_as_a_spreadsheet_formula(
 ) -> None:
     sentiment = types.ModuleType("scrm.analysis.sentiment")
     sentiment.sentiment_file = lambda path: pd.DataFrame(  # type: ignore[attr-defined]
-        {"text": ["=1+1"], "lang": ["en"], "score": [0.123456], "label": ["neutral"]}
+        {"text": ["=1+1"], "lang": ["en"], "score": [0.123456], "label": ["neutral"], "confidence": [0.65]}
     )
     monkeypatch.setitem(sys.modules, "scrm.analysis.sentiment", sentiment)
-    assert run(capsys, "sentiment", str(tmp_path / "t.txt"))[:2] == (0, "text,lang,score,label\n'=1+1,en,0.1235,neutral\n")
+    assert run(capsys, "--db", str(tmp_path / "none.db"), "sentiment", str(tmp_path / "t.txt"))[:2] == (
+        0, "text,lang,score,label,confidence\n'=1+1,en,0.1235,neutral,0.65\n"
+    )
 
 
 def test_sentiment_of_a_real_file_keeps_the_input_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -663,7 +726,7 @@ def test_sentiment_of_a_real_file_keeps_the_input_order(capsys: pytest.CaptureFi
     import io
 
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["text", "lang", "score", "label"]
+    assert rows[0] == ["text", "lang", "score", "label", "confidence"]
     assert [r[0] for r in rows[1:]] == [
         "I love this, great service!", "C'est nul, vraiment horrible.", "Es genial, me encanta.",
     ]

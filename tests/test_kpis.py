@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
+from scrm import api
 from scrm.act import cases
 from scrm.db import schema as S
 from scrm.db import store
@@ -169,9 +170,30 @@ def test_money_kpis_name_the_shop_currency_and_the_orders_left_out(db: sqlite_ut
     result = kpis.compute_kpis(db, *MARCH)
     assert result["revenue"]["currency"] == "EUR"
     assert result["revenue"]["note"] == (
-        "1 of 5 orders in GBP left out (amounts are not converted; the shop currency is EUR)"
+        "1 of 5 orders in GBP left out: no exchange rate to EUR is set"
     )
     assert "currency" not in result["orders"]
+
+
+def test_money_kpis_convert_other_currencies_at_the_rate_set_and_name_it(db: sqlite_utils.Database) -> None:
+    without = kpis.compute_kpis(db, *MARCH)["revenue"]["value"]
+    gbp = sum(float(r["amount"]) for r in db.query(
+        f"SELECT amount FROM {S.ORDERS} WHERE currency = 'GBP' AND ordered_at >= ? AND ordered_at < ?",
+        [MARCH[0], "2024-04-01"],
+    ))  # fmt: skip
+    api.save_settings(db, {S.META_EXCHANGE_RATES: {"GBP": ("1.25", "2024-03-31")}}, actor="test")
+    result = kpis.compute_kpis(db, *MARCH)["revenue"]
+    assert result["value"] == pytest.approx(without + 1.25 * gbp)
+    assert result["note"] == "converted to EUR at 1 GBP = 1.25 EUR (rate of 2024-03-31)"
+
+
+def test_the_reporting_currency_setting_wins_over_the_most_frequent_one(db: sqlite_utils.Database) -> None:
+    api.save_settings(
+        db, {S.META_REPORTING_CURRENCY: "GBP", S.META_EXCHANGE_RATES: {"EUR": ("0.8", "2024-03-31")}}, actor="test"
+    )
+    result = kpis.compute_kpis(db, *MARCH)["revenue"]
+    assert result["currency"] == "GBP"
+    assert result["note"] == "converted to GBP at 1 EUR = 0.8 GBP (rate of 2024-03-31)"
 
 
 def test_without_a_range_everything_counts_and_churn_says_what_it_needs(db: sqlite_utils.Database) -> None:
@@ -203,14 +225,14 @@ def test_an_open_start_counts_churn_against_the_period_before(db: sqlite_utils.D
     ("key", "value", "note"),
     [
         ("mentions", 0, None),
-        ("net_sentiment", None, "no scored mentions in this range; run `python -m scrm score` first"),
+        ("net_sentiment", None, "no scored mentions in this range; recompute the scores first"),
         ("nps", None, "no survey answers in this range"),
         ("aov", None, "no orders in this range"),
-        ("avg_clv", None, "customer values are not computed yet; run `python -m scrm score` first"),
-        ("advocates", 0, "author roles are not computed yet; run `python -m scrm score` first"),
-        ("detractors", 0, "author roles are not computed yet; run `python -m scrm score` first"),
+        ("avg_clv", None, "customer values are not computed yet; recompute the scores first"),
+        ("advocates", 0, "author roles are not computed yet; recompute the scores first"),
+        ("detractors", 0, "author roles are not computed yet; recompute the scores first"),
         ("median_first_response_minutes", None,
-         "no own brand: set one on the Settings page or import mentions with a brand"),
+         "no own brand: none is set and no mention names a brand"),
         *[(key, 0 if key in ("open_cases", "sla_breached", "rescued_customers") else None, cases.NO_CASES)
           for key in CASE_KEYS],
     ],

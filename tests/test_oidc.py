@@ -12,7 +12,7 @@ the checkout's own ``.streamlit`` is never written.
   code for a verified ID token and sets the sign-in cookie.
 - In Chromium (skipped with the reason when Chromium or Playwright is missing): the sign-in
   button, the provider's redirect and back, and the role ``[access.roles]`` gives the e-mail
-  (the admin sees "Access & audit", a viewer does not even see "Data"); a domain outside
+  (the admin sees "Settings", a viewer does not even see "Data"); a domain outside
   ``allowed_domains`` is refused with a sentence.
 """
 
@@ -47,7 +47,7 @@ COOKIE_SECRET = "a-cookie-secret-for-the-oidc-tests-only-0123456789"
 KEY_ID = "scrm-test-key"
 SIGN_IN_LABEL = "Sign in with your organisation's account"
 # The menu entries of the pages a viewer may not open (scrm.auth.PAGE_PERMISSIONS).
-NOT_FOR_VIEWERS = ("Identity review", "Privacy requests", "Data", "Access & audit")
+NOT_FOR_VIEWERS = ("Identity review", "Privacy requests", "Data", "Settings")
 
 ADA = {"sub": "ada-1", "email": "ada@example.com", "email_verified": True, "name": "Ada"}
 BO = {"sub": "bo-2", "email": "bo@example.com", "email_verified": True, "name": "Bo"}
@@ -450,7 +450,7 @@ def test_oidc_sign_in_in_a_browser_gives_anyone_else_of_the_domain_the_viewer_ro
     # The address of an admin page shows the refusal, not the page.
     tab.goto(f"{signed_in_app.url}/settings", wait_until="domcontentloaded")
     expect(
-        tab.get_by_text("The Access & audit page is not open to your role (viewer)", exact=False)
+        tab.get_by_text("The Settings page is not open to your role (viewer)", exact=False)
     ).to_be_visible()
     assert provider.errors == []
 

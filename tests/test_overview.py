@@ -172,7 +172,7 @@ def test_no_dates_means_the_last_30_days_of_data_and_says_so(week_db: sqlite_uti
     assert periods.assumed
     assert periods.note == (
         "No date range is selected: the figures cover the last 30 days of data (13 Feb 2026 to 14 Mar 2026) "
-        "and compare them with the 30 days before. Pick dates in the sidebar to compare other periods."
+        "and compare them with the 30 days before."
     )
 
 
@@ -245,7 +245,7 @@ def test_a_segment_filter_without_segments_says_it_is_not_applied(week_db: sqlit
     f = Filters("2026-03-08", "2026-03-14", segment=2)
     table = O.kpi_summary(week_db, f, periods_of(week_db, f), keys=("mentions",))
     assert table.attrs["segment_note"] == (
-        "Segments are not computed yet, so the segment filter is not applied. Run `python -m scrm score`."
+        "Segments are not computed yet, so the segment filter is not applied until the scores are recomputed."
     )
 
 
@@ -384,4 +384,4 @@ def test_filters_are_described_in_words() -> None:
 def test_role_counts_are_unknown_until_roles_are_computed(week_db: sqlite_utils.Database) -> None:
     row = kpi(O.kpi_summary(week_db, CURRENT, periods_of(week_db), keys=("advocates",)), "advocates")
     assert row["value"] is None
-    assert row["note"] == "author roles are not computed yet; run `python -m scrm score` first"
+    assert row["note"] == "author roles are not computed yet; recompute the scores first"

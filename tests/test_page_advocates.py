@@ -74,8 +74,8 @@ def test_a_platform_filter_matching_nobody_says_what_to_do(demo_db: Path) -> Non
 def test_an_empty_database_says_what_to_do(empty_db: Path) -> None:
     at = open_page()
     assert [i.value for i in at.info] == [
-        "No mentions yet. Import mentions on the Data page or load the demo (`python -m scrm demo`), "
-        "then run `python -m scrm score`."
+        "No mentions yet. Import mentions on the Data page or load the demo there; "
+        "the scores follow in the background."
     ]
     assert not at.metric and not at.get("download_button")
 

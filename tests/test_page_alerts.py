@@ -96,7 +96,7 @@ def test_a_database_with_mentions_but_no_analysis_asks_for_the_score_command(tmp
     monkeypatch.setenv(store.ENV_DB, str(path))
     at = open_page()
     assert [i.value for i in at.info] == [
-        "Alerts are not computed yet. Run `python -m scrm score` (after importing mentions), then reload this page."
+        "Alerts are not computed yet. Import mentions: alerts follow in the background (or use Recompute now on the Settings page)."
     ]
 
 

@@ -187,7 +187,7 @@ def test_an_admin_changes_the_sla_of_a_priority(tmp_path: Path, demo_db: Path) -
 def test_an_empty_database_says_how_cases_are_opened(tmp_path: Path, empty_db: Path) -> None:
     at = open_page(tmp_path)
     assert [i.value for i in at.info] == [
-        "No cases yet. Cases are opened by workflow rules on every `python -m scrm score`; see Workflow rules."
+        "No cases yet. Cases are opened by workflow rules each time the scores are recomputed; see Workflow rules."
     ]
     assert not at.dataframe
 

@@ -73,17 +73,15 @@ def test_the_overview_of_a_scored_demo_shows_every_tile_and_no_error(scored_demo
     assert not at.error, [e.value for e in at.error]
     assert list(tiles(at)) == TILE_LABELS
     assert not at.warning  # scored: no "run score" warning
-    assert any(
-        c.value.startswith("No date range is selected: the figures cover the last 30 days")
-        for c in at.caption
-    )
+    # The sidebar starts on the default period and says so.
+    assert any("the default period \\(the last 30 days of data" in c.value for c in at.sidebar.caption)
     assert [b.label for b in at.download_button] == ["Download report (HTML)"]
     assert [s.value for s in at.subheader] == ["Trends by week", "Alerts in this period", "What moved"]
     # Mentions tile = the dictionary's KPI over the period the page names.
     db = store.open_db(scored_demo, create=False)
-    periods = O.resolve_periods(db, O.Filters())
-    assert periods is not None
-    expected = kpis.compute_kpis(db, periods.current.date_from, periods.current.date_to)["mentions"]["value"]
+    default = O.default_period(db)
+    assert default is not None
+    expected = kpis.compute_kpis(db, default[0], default[1])["mentions"]["value"]
     db.close()
     assert tiles(at)["Mentions"] == O.format_value(expected, "count", compact=True)
 
@@ -131,7 +129,7 @@ def test_the_overview_of_an_empty_database_says_what_to_do(tmp_path: Path, use_d
     use_db(path)
     at = open_overview()
     assert [i.value for i in at.info] == [
-        "No data yet. Load the demo (python -m scrm demo) or import your files on the Data page."
+        "No data yet. Load the demo or import your files on the Data page."
     ]
     assert not at.metric and not at.error
 

@@ -93,8 +93,8 @@ def test_a_segment_filter_narrows_every_figure(demo_db: Path) -> None:
 def test_an_empty_database_says_what_to_do(empty_db: Path) -> None:
     at = open_page()
     assert [i.value for i in at.info] == [
-        "No orders yet. Import orders on the Data page or load the demo (`python -m scrm demo`), "
-        "then run `python -m scrm score`."
+        "No orders yet. Import orders on the Data page or load the demo there; "
+        "the scores follow in the background."
     ]
     assert not at.metric and not at.get("download_button")
 

@@ -68,15 +68,15 @@ def db(fresh_db: sqlite_utils.Database) -> sqlite_utils.Database:
 
 def test_an_empty_database_says_to_import_orders(fresh_db: sqlite_utils.Database) -> None:
     assert V.not_ready_reason(fresh_db) == (
-        "No orders yet. Import orders on the Data page or load the demo (`python -m scrm demo`), "
-        "then run `python -m scrm score`."
+        "No orders yet. Import orders on the Data page or load the demo there; "
+        "the scores follow in the background."
     )
 
 
 def test_orders_without_customer_value_say_to_run_score(fresh_db: sqlite_utils.Database) -> None:
     add_customers(fresh_db)
     assert V.not_ready_reason(fresh_db) == (
-        "Customer value is not computed yet. Run `python -m scrm score` to score RFM, CLV and segments, then reload this page."
+        "Customer value is not computed yet. RFM, CLV and segments follow in the background (or use Recompute now on the Settings page)."
     )
     assert V.customer_values(fresh_db).empty
 

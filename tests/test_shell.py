@@ -154,12 +154,17 @@ def test_a_link_with_filters_sets_the_sidebar_and_the_pages_filters(on_demo: Pat
     assert any(m.value.startswith("**Filters** · 5 active") for m in at.sidebar.markdown)
 
 
-def test_without_a_link_the_filters_show_all_data_and_stay_out_of_the_address(on_demo: Path) -> None:
+# The demo's default period: the last 30 days up to the last day mentions and orders both reach.
+DEFAULT_FROM, DEFAULT_TO = date(2026, 10, 2), date(2026, 10, 31)
+DEFAULT = Filters(date_from=DEFAULT_FROM.isoformat(), date_to=DEFAULT_TO.isoformat())
+
+
+def test_without_a_link_the_filters_show_the_default_period_and_stay_out_of_the_address(on_demo: Path) -> None:
     at = open_app()
-    assert at.date_input(key=F.KEY_DATES).value == (date(2024, 11, 1), date(2026, 10, 31))
+    assert at.date_input(key=F.KEY_DATES).value == (DEFAULT_FROM, DEFAULT_TO)
     assert at.multiselect(key=F.KEY_BRANDS).value == []
     assert at.selectbox(key=F.KEY_SEGMENT).value == F.ALL_SEGMENTS
-    assert at.session_state[F.KEY_CURRENT] == Filters()
+    assert at.session_state[F.KEY_CURRENT] == DEFAULT
     assert at.query_params == {}
     assert at.button(key=F.KEY_RESET).disabled
 
@@ -174,21 +179,21 @@ def test_changing_filters_writes_the_link_and_keeps_other_parameters(on_demo: Pa
         "mask": "1",
         "data_tab": "Quarantine",
         "platform": "twitter,instagram",
-        "from": "2025-01-01",  # the end is the data's last day: "all", left out
+        "from": "2025-01-01",  # the end is the day the data agrees on: left out, the link follows the data
         "segment": "1",
     }
     assert at.session_state[F.KEY_CURRENT] == Filters(
-        date_from="2025-01-01", platforms=("twitter", "instagram"), segment=1
+        date_from="2025-01-01", date_to=DEFAULT_TO.isoformat(), platforms=("twitter", "instagram"), segment=1
     )
 
 
-def test_reset_filters_shows_all_data_again_and_clears_the_link(on_demo: Path) -> None:
+def test_reset_filters_returns_to_the_default_period_and_clears_the_link(on_demo: Path) -> None:
     at = open_app({**LINK, "mask": "1"})
     at.button(key=F.KEY_RESET).click().run()
-    assert at.session_state[F.KEY_CURRENT] == Filters()
+    assert at.session_state[F.KEY_CURRENT] == DEFAULT
     assert at.query_params == {"mask": "1"}
     assert at.multiselect(key=F.KEY_BRANDS).value == []
-    assert at.date_input(key=F.KEY_DATES).value == (date(2024, 11, 1), date(2026, 10, 31))
+    assert at.date_input(key=F.KEY_DATES).value == (DEFAULT_FROM, DEFAULT_TO)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +212,7 @@ def test_a_malformed_link_warns_with_the_sentence_and_starts_from_the_defaults(
 ) -> None:
     at = open_app({**query, "brand": "Velora"})
     assert link_warnings(at) == [f"{sentence} The filters start from their defaults."]
-    assert at.session_state[F.KEY_CURRENT] == Filters()
+    assert at.session_state[F.KEY_CURRENT] == DEFAULT
     assert at.query_params == {}
     assert at.title, "the page still renders under the warning"
     # The warning is said once; the next run is clean.
@@ -221,7 +226,9 @@ def test_link_values_the_data_lacks_are_dropped_with_a_warning(on_demo: Path) ->
         "The link's brand 'Nope' does not occur in the data; it is left out of the filters.",
         "The link's segment 99 does not exist in this data; showing all customers.",
     ]
-    assert at.session_state[F.KEY_CURRENT] == Filters(brands=("Velora",))
+    assert at.session_state[F.KEY_CURRENT] == Filters(
+        date_from=DEFAULT.date_from, date_to=DEFAULT.date_to, brands=("Velora",)
+    )
     assert at.query_params == {"brand": "Velora"}
 
 
@@ -296,7 +303,7 @@ def test_the_first_start_scores_the_new_demo_and_keeps_it_when_scoring_fails(
     warnings = [w.value for w in at.warning]
     scoring_failed = (
         "The demo data is ready, but its scores could not be computed. "
-        "Run `python -m scrm score` to compute them; the details are in the server log."
+        "Use Recompute now on the Settings page to compute them; the details are in the server log."
     )
     assert (scoring_failed in warnings) is fails
     assert "Demo data" in " ".join(m.value for m in at.sidebar.markdown)

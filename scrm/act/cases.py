@@ -554,7 +554,7 @@ class CaseKPIs:
     notes: dict[str, str]
 
 
-NO_CASES = "no cases yet: workflow rules open them on every `python -m scrm score`"
+NO_CASES = "no cases yet: workflow rules open them each time the scores are recomputed"
 
 
 def summarise_cases(

@@ -38,6 +38,16 @@ LINK_REVIEWS = "link_reviews"
 AUDIT_LOG = "audit_log"
 # Schema 4: wrong sign-in tries, counted across sessions, processes and restarts.
 SIGN_IN_FAILURES = "wrong_logins"  # 12 characters at most keeps `scrm status` aligned
+# Schema 5: live listening (scrm.listen) and notifications (scrm.act.notify).
+SOURCES = "sources"  # a live source: kind, name, settings without secrets, cursor, state
+COLLECTIONS = "collections"  # one row per collection run of a source
+RAW_ITEMS = "raw_items"  # the platform's JSON of each collected item, to re-read later
+CHANNELS = "channels"  # a notification channel: e-mail or webhook, settings without secrets
+DELIVERIES = "deliveries"  # every notification sent, failed or retried
+# A person's sentiment label for a mention: wins over the model's. 12 characters at most
+# keeps `scrm status` aligned, hence not "sentiment_corrections".
+SENTIMENT_CORRECTIONS = "corrections"
+SAVED_MAPPINGS = "mappings"  # a column mapping saved under a name on the Data page, for `--mapping NAME`
 # Derived tables: rebuilt from the stored data by the compute stages
 # (``store.replace_table``), never migrated; their columns follow the frames
 # the stages write. Each is written by the stage named after it.
@@ -269,19 +279,20 @@ MENTION_ENTITY = Entity(
         Column(
             "platform",
             synonyms=(
-                "network", "social network", "channel", "source", "site", "red social",
+                # Never "source": in Twitter formats it is the client app (see `client`).
+                "network", "social network", "channel", "site", "red social",
                 "plataforma", "red", "canal", "reseau", "reseau social", "plateforme",
             ),
             description="twitter, instagram, facebook, ...; 'other' when absent",
         ),
         Column(
             "author",
-            required=True,
             synonyms=(
                 "handle", "user", "username", "user name", "screen name", "author handle",
                 "author id", "user id", "autor", "usuario", "nombre usuario", "cuenta",
                 "auteur", "utilisateur", "pseudo", "compte",
             ),
+            description="handle; empty for an anonymous review (author KPIs count those apart)",
         ),
         Column(
             "author_name",
@@ -297,7 +308,7 @@ MENTION_ENTITY = Entity(
             "text",
             required=True,
             synonyms=(
-                "message", "content", "body", "post", "tweet", "comment", "review",
+                "message", "content", "body", "post", "tweet", "comment", "review", "full text", "text original",
                 "texto", "mensaje", "contenido", "comentario", "resena", "texte",
                 "contenu", "commentaire", "avis",
             ),
@@ -353,6 +364,20 @@ MENTION_ENTITY = Entity(
             type="bool",
             synonyms=("is brand", "outbound", "brand reply", "de la marca", "de la marque"),
             description="yes when the brand's own account wrote it",
+        ),
+        Column(
+            "client",
+            synonyms=("source", "tweet source", "client app", "via"),
+            description="the app the post was written with (Twitter for iPhone); HTML is stripped",
+        ),
+        Column(
+            "rating",
+            type="float",
+            synonyms=(
+                "stars", "star rating", "review rating", "rating value", "reviewer rating", "user rating",
+                "estrellas", "valoracion", "calificacion", "etoiles", "note avis",
+            ),
+            description="a review's star rating as the site gives it (1 to 5 on most)",
         ),
     ),
     derived=("mention_id", "platform"),
@@ -496,6 +521,16 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "model": "TEXT",
         "model_version": "TEXT",
         "scored_at": "TEXT",
+        "confidence": "REAL",  # schema 5: P(label is right), calibrated; NULL when unscored
+    },
+    # Schema 5: a person's sentiment label for a mention (scrm.analysis.sentiment): the sentiment
+    # row shows it and every re-scoring keeps it.
+    SENTIMENT_CORRECTIONS: {
+        "mention_id": "TEXT",
+        "label": "TEXT",  # positive | neutral | negative
+        "model_label": "TEXT",  # what the model said when the person corrected it
+        "corrected_by": "TEXT",
+        "corrected_at": "TEXT",
     },
     # --- schema 3: what the team does with the data ---------------------------------
     # A workflow rule: a condition (JSON) on mentions or customers and an action.
@@ -599,6 +634,73 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "failures": "INTEGER",
         "last_failure_at": "REAL",  # seconds since the epoch (time.time())
     },
+    # --- schema 5: live listening and notifications ----------------------------------
+    # A live source (scrm.listen): never a secret here (those stay in secrets.toml or the environment).
+    SOURCES: {
+        "name": "TEXT",
+        "kind": "TEXT",  # rss | mastodon | bluesky | hackernews | youtube | discourse | reddit
+        "settings": "TEXT",  # JSON object {key: value}
+        "every_minutes": "INTEGER",  # NULL: due at every `collect`
+        "cursor": "TEXT",  # JSON object: where the next run starts (ids, times, ETag)
+        "state": "TEXT",  # active | paused
+        "failures": "INTEGER",  # failed runs in a row
+        "paused_reason": "TEXT",
+        "last_run_at": "TEXT",
+        "last_error": "TEXT",
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+    },
+    COLLECTIONS: {
+        "collection_id": "INTEGER",
+        "source": "TEXT",
+        "kind": "TEXT",
+        "started_at": "TEXT",
+        "finished_at": "TEXT",
+        "seconds": "REAL",
+        "requests": "INTEGER",
+        "fetched": "INTEGER",
+        "new": "INTEGER",
+        "updated": "INTEGER",
+        "deleted": "INTEGER",
+        "rejected": "INTEGER",
+        "import_id": "INTEGER",
+        "error": "TEXT",  # NULL when the run succeeded
+    },
+    RAW_ITEMS: {
+        "mention_id": "TEXT",
+        "source": "TEXT",
+        "kind": "TEXT",
+        "native_id": "TEXT",
+        "raw": "TEXT",  # the item's JSON as the platform sent it
+        "fetched_at": "TEXT",
+    },
+    CHANNELS: {
+        "name": "TEXT",
+        "kind": "TEXT",  # email | webhook
+        "settings": "TEXT",  # JSON object {key: value}
+        "enabled": "INTEGER",
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+    },
+    SAVED_MAPPINGS: {
+        "name": "TEXT",
+        "kind": "TEXT",  # the kind it imports: customers | orders | mentions | surveys
+        "mapping": "TEXT",  # JSON object {canonical column: header}
+        "created_by": "TEXT",
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+    },
+    DELIVERIES: {
+        "delivery_id": "INTEGER",
+        "channel": "TEXT",
+        "subject": "TEXT",
+        "alerts": "TEXT",  # JSON list of the alert fingerprints the message carried
+        "status": "TEXT",  # sent | failed | retried (sent after a failed try)
+        "attempts": "INTEGER",
+        "error": "TEXT",
+        "created_at": "TEXT",
+        "sent_at": "TEXT",
+    },
 }
 
 PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
@@ -612,6 +714,7 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     QUARANTINE: "quarantine_id",
     META: "key",
     SENTIMENT: "mention_id",
+    SENTIMENT_CORRECTIONS: "mention_id",
     RULES: "rule_id",
     RULE_MATCHES: "match_id",
     CASES: "case_id",
@@ -620,6 +723,12 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     LINK_REVIEWS: "review_id",
     AUDIT_LOG: "audit_id",
     SIGN_IN_FAILURES: "subject",
+    SOURCES: "name",
+    COLLECTIONS: "collection_id",
+    RAW_ITEMS: "mention_id",
+    CHANNELS: "name",
+    DELIVERIES: "delivery_id",
+    SAVED_MAPPINGS: "name",
 }
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
@@ -637,6 +746,9 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     LINK_REVIEWS: [("profile_id",)],
     AUDIT_LOG: [("at",)],
     SIGN_IN_FAILURES: [("last_failure_at",)],
+    COLLECTIONS: [("source", "started_at")],
+    RAW_ITEMS: [("source",)],
+    DELIVERIES: [("channel", "created_at")],
 }
 
 # Tables a team's own work lives in: never rebuilt from the data, kept by
@@ -647,8 +759,11 @@ SCHEMA_4 = (SIGN_IN_FAILURES,)
 # Schema 5: the tables added in schema 5, and the columns added to older tables
 # ({table: (column, ...)}; their types are in STORED_COLUMNS). The migration
 # creates what is missing, so each part of schema 5 is listed here once.
-SCHEMA_5: tuple[str, ...] = ()
-SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {}
+SCHEMA_5: tuple[str, ...] = (SOURCES, COLLECTIONS, RAW_ITEMS, CHANNELS, DELIVERIES, SAVED_MAPPINGS, SENTIMENT_CORRECTIONS)
+SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {
+    MENTIONS: ("client", "rating"),  # the app a post was written with; a review's stars
+    SENTIMENT: ("confidence",),  # the calibrated probability that the label is right
+}
 
 # Link statuses and the confidence below which a link is only suggested.
 LINKED = "linked"
@@ -660,6 +775,12 @@ LINK_THRESHOLD = 0.85
 MENTION_KINDS = ("post", "reply", "share", "review", "dm", "forum")
 VISIBILITIES = ("public", "private")
 
+# Live sources (sources.state) and what became of a notification (deliveries.status).
+SOURCE_ACTIVE, SOURCE_PAUSED = "active", "paused"
+SOURCE_STATES: tuple[str, ...] = (SOURCE_ACTIVE, SOURCE_PAUSED)
+DELIVERY_SENT, DELIVERY_FAILED, DELIVERY_RETRIED = "sent", "failed", "retried"
+DELIVERY_STATUSES: tuple[str, ...] = (DELIVERY_SENT, DELIVERY_FAILED, DELIVERY_RETRIED)
+
 # --- meta keys: one row each in `meta` ------------------------------------------------------
 META_SCHEMA_VERSION = "schema_version"  # the schema the file was migrated to
 META_DATA_VERSION = "data_version"  # bumped by every write: the cache key of derived data
@@ -670,7 +791,17 @@ META_DEMO_CASEWORK = "demo_casework"  # "1" once the demo team's past casework w
 META_OWN_BRAND = "own_brand"  # the brand whose CRM this is (store.own_brand)
 META_DEFAULT_RULES = "workflow_default_rules"  # "1" once the default workflow rules were installed
 META_RETENTION_MONTHS = "retention_months"  # the retention setting (scrm.privacy.requests)
+META_SENTIMENT_LANGUAGES = "sentiment_languages"  # the brand's languages, main first: "en,es,fr" (scrm.analysis.sentiment)
 META_PRIVACY_SALT = "privacy_salt"  # the salt of masked values (scrm.privacy.masking)
+# Business settings (scrm.db.settings holds their defaults, checks and help; the Settings page writes them).
+META_COMPETITORS = "competitors"  # JSON list of the competitors' brand names
+META_REPORTING_CURRENCY = "reporting_currency"  # ISO code money KPIs are shown in
+META_EXCHANGE_RATES = "exchange_rates"  # JSON {code: [rate to the reporting currency, ISO date of the rate]}
+META_WEEK_START = "week_start"  # "monday" or "sunday": where weekly trends begin a week
+META_TIME_ZONE = "time_zone"  # IANA name the business reads times in (status lines, "today")
+META_DEFAULT_PERIOD = "default_period_days"  # days of "the last N days" every page shows by default
+META_AUTO_SCORE = "auto_score"  # "1": the app recomputes scores in the background after its writes
+META_SCORED_AT = "scored_at"  # UTC timestamp the last score run finished at (bookkeeping, no version bump)
 # Key patterns, filled with str.format.
 META_SLA_HOURS = "sla_hours_{}"  # a case priority's hours to the deadline (scrm.act.cases)
 META_COMPUTED_VERSION = "computed_{}_version"  # the input version a compute stage last ran on
@@ -692,6 +823,7 @@ QUEUE_RESCUE, QUEUE_THANK_YOU, QUEUE_SUPPORT = "rescue", "thank-you", "support"
 QUEUES: tuple[str, ...] = (QUEUE_RESCUE, QUEUE_THANK_YOU, QUEUE_SUPPORT)
 # What a row of a case's history records (case_events.event).
 EVENT_OPENED, EVENT_STATUS, EVENT_ASSIGNEE, EVENT_PRIORITY, EVENT_NOTE = "opened", "status", "assignee", "priority", "note"
+EVENT_REPLY = "reply"  # a reply posted on the platform from the brand's account (scrm.act.replies)
 
 # Workflow rules (rules.target, .action, .mode) and what became of a match (rule_matches.status).
 TARGET_MENTION, TARGET_CUSTOMER = "mention", "customer"
@@ -720,8 +852,10 @@ REVIEW_ACTIONS: tuple[str, ...] = (REVIEW_ACCEPT, REVIEW_REJECT, REVIEW_UNLINK, 
 # case_events.actor): `local` when access control is off, the command line, workflow rules.
 AUDIT_IMPORT, AUDIT_EXPORT, AUDIT_ERASE, AUDIT_PURGE = "import", "export", "erase", "purge"
 AUDIT_RULE, AUDIT_LINK, AUDIT_CASE, AUDIT_SETTINGS, AUDIT_LOGIN = "rule", "link", "case", "settings", "login"
+AUDIT_SENTIMENT = "sentiment"  # a person corrected a mention's sentiment label
 AUDIT_ACTIONS: tuple[str, ...] = (
     AUDIT_IMPORT, AUDIT_EXPORT, AUDIT_ERASE, AUDIT_PURGE, AUDIT_RULE, AUDIT_LINK, AUDIT_CASE, AUDIT_SETTINGS, AUDIT_LOGIN,
+    AUDIT_SENTIMENT,
 )  # fmt: skip
 ACTOR_LOCAL, ACTOR_CLI, ACTOR_RULES = "local", "cli", "rules"
 

@@ -586,15 +586,19 @@ def last_imports(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, A
 def clear_all(db: sqlite_utils.Database) -> None:
     """Empty every data table in one transaction (the "start empty" action).
 
-    Settings in ``meta``, the workflow rules (their watermarks reset) and the
-    audit log stay; the demo markers go.
+    Settings in ``meta``, the workflow rules (their watermarks reset), the live
+    sources (their cursors reset), the notification channels and the audit log
+    stay; the demo markers go.
     """
-    kept = {S.META, S.RULES, S.AUDIT_LOG}
+    # Live sources and notification channels are settings too: they stay, and the
+    # sources start again from what the platforms show now (cursors forgotten).
+    kept = {S.META, S.RULES, S.AUDIT_LOG, S.SOURCES, S.CHANNELS}
     with transaction(db):
         for table in S.STORED_COLUMNS:
             if table not in kept:
                 db.execute(f'DELETE FROM "{table}"')
         db.execute(f"UPDATE {S.RULES} SET watermark = NULL")
+        db.execute(f"UPDATE {S.SOURCES} SET cursor = '{{}}', failures = 0, last_error = NULL")
         for table in db.table_names():  # derived tables are rebuilt from the data
             if table not in S.STORED_COLUMNS and not table.startswith("sqlite_"):
                 db.execute(f'DROP TABLE IF EXISTS "{table}"')

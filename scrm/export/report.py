@@ -325,7 +325,7 @@ def build_report_html(db: sqlite_utils.Database, filters: Filters, *, masked: bo
         table = O.kpi_summary(db, filters, periods, spark_keys=())
         notes = [periods.note] if periods.note else []
         if O.readiness(db).needs_score:
-            notes.append(O.RUN_SCORE_SENTENCE)
+            notes.append(O.NOT_SCORED_IN_REPORT)
         if table.attrs.get("segment_note"):
             notes.append(table.attrs["segment_note"])
         context["notes"] = notes

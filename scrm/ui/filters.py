@@ -17,9 +17,12 @@ The link and the widgets
   address, touching only the filter parameters: ``mask`` and the pages' own
   parameters (``data_tab``, ...) stay. Writing on every run, not only on a
   change, matters because switching pages clears the address.
-- Defaults mean "all": the whole date range of the data, every brand,
-  platform and language, all customers. Defaults are left out of the link,
-  so a link without dates follows the data as it grows.
+- Dates start on the default period, the same on every page: the last N
+  days (Settings) up to the last day mentions and orders both reach
+  (:func:`scrm.views.overview.default_period`); the sidebar says so under
+  the dates. Other defaults mean "all": every brand, platform and language,
+  all customers. Defaults are left out of the link, so a link without dates
+  follows the data as it grows.
 
 Widget keys start with ``filters_``.
 """
@@ -49,6 +52,7 @@ from scrm.db.filters import (
 from scrm.db.filters import describe as describe_filters  # noqa: F401 (re-exported)
 from scrm.errors import ConfigError
 from scrm.views import data as browse
+from scrm.views import overview
 from scrm.views.data import SEGMENT_PROFILES, FilterOptions, filter_options  # noqa: F401 (re-exported)
 
 # Widget and state keys.
@@ -60,20 +64,41 @@ KEY_SEGMENT = "filters_segment"
 KEY_RESET = "filters_reset"
 KEY_CURRENT = "filters_current"  # the Filters of this run, for current_filters()
 KEY_SEEDED = "filters_seeded"  # the widgets were seeded from the link
-KEY_BOUNDS = "filters_bounds"  # the data's (first, last) day when the dates widget was last drawn
+KEY_BOUNDS = "filters_bounds"  # the default period (first, last day) when the dates widget was last drawn
 
 # The segment select box's "All customers" (a real option: None would read "Choose an option").
 ALL_SEGMENTS = 0
 
 FILTER_PARAMS: tuple[str, ...] = (Q_FROM, Q_TO, Q_BRAND, Q_PLATFORM, Q_LANG, Q_SEGMENT)
 
-NO_SEGMENTS_CAPTION = "Segments appear here once the analysis has run (`python -m scrm score`)."
+NO_SEGMENTS_CAPTION = "Segments appear here once the scores are computed."
 NO_DATA_CAPTION = "Filters appear once there is data. Import files on the Data page."
 
 
 # --- what the data offers (engine: scrm.views.data) -----------------------------------------
 # FilterOptions, filter_options and SEGMENT_PROFILES live in scrm.views.data (no
 # Streamlit), where ``python -m scrm score`` can store them; re-exported here.
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_default_period(db_path: str, data_version: int) -> tuple[date, date, str | None] | None:
+    """The default period (first day, last day, a note on sources that end elsewhere), or None without data."""
+    with ui.connection(db_path) as db:
+        period = overview.default_period(db)
+    if period is None:
+        return None
+    return date.fromisoformat(period[0]), date.fromisoformat(period[1]), period[2]
+
+
+def _default_dates(options: FilterOptions) -> tuple[date, date] | None:
+    """The dates every page starts on (see the module docstring)."""
+    path = ui.current_db_path()
+    period = load_default_period(path, ui.current_version(path))
+    if period is not None:
+        return period[0], period[1]
+    if options.first_day is not None and options.last_day is not None:
+        return options.first_day, options.last_day
+    return None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -106,12 +131,14 @@ def _seed_from_link(options: FilterOptions) -> list[str]:
     except ConfigError as e:
         warnings.append(f"{e} The filters start from their defaults.")
         link = Filters()
-    first, last = options.first_day, options.last_day
-    if first is not None and last is not None:
-        start = date.fromisoformat(link.date_from) if link.date_from else first
-        end = date.fromisoformat(link.date_to) if link.date_to else last
+    default = _default_dates(options)
+    if default is not None:
+        start = date.fromisoformat(link.date_from) if link.date_from else default[0]
+        end = date.fromisoformat(link.date_to) if link.date_to else default[1]
+        if link.date_from and not link.date_to and options.last_day is not None:
+            end = max(default[1], start)  # "from a day on": up to the day the data agrees on
         st.session_state[KEY_DATES] = (start, end)
-        st.session_state[KEY_BOUNDS] = (first, last)
+        st.session_state[KEY_BOUNDS] = default
     st.session_state[KEY_BRANDS] = _known(link.brands, options.brands, "brand", warnings)
     st.session_state[KEY_PLATFORMS] = _known(link.platforms, options.platforms, "platform", warnings)
     st.session_state[KEY_LANGS] = _known(link.langs, options.langs, "language", warnings)
@@ -128,19 +155,19 @@ def _seed_from_link(options: FilterOptions) -> list[str]:
 
 
 def _follow_data(options: FilterOptions) -> None:
-    """Keep the dates widget valid and, when it showed all data, showing all of the new data."""
-    first, last = options.first_day, options.last_day
-    if first is None or last is None:
+    """Keep the dates widget valid and, when it showed the default period, showing the new default period."""
+    default = _default_dates(options)
+    if default is None:
         return
     bounds = st.session_state.get(KEY_BOUNDS)
     value = st.session_state.get(KEY_DATES)
     if not isinstance(value, tuple) or not value or value == bounds:
-        st.session_state[KEY_DATES] = (first, last)
-    st.session_state[KEY_BOUNDS] = (first, last)
+        st.session_state[KEY_DATES] = default
+    st.session_state[KEY_BOUNDS] = default
 
 
 def reset_filters() -> None:
-    """Every filter back to "all" (the Reset button's callback; runs before the script)."""
+    """Dates back to the default period, every other filter to "all" (the Reset button's callback)."""
     bounds = st.session_state.get(KEY_BOUNDS)
     if bounds:
         st.session_state[KEY_DATES] = tuple(bounds)
@@ -156,9 +183,13 @@ def _filters_from_state(options: FilterOptions) -> Filters:
     if options.first_day is not None and isinstance(value, tuple | list) and value:
         start = value[0]
         end = value[1] if len(value) > 1 else None
-        # The data's own first and last day mean "all": left out of the link.
-        date_from = start.isoformat() if start != options.first_day else None
-        date_to = end.isoformat() if end is not None and end != options.last_day else None
+        # Both ends are passed on, so every page shows the same days; the link leaves
+        # the default period out (write_link), so a shared link follows the data.
+        date_from = start.isoformat()
+        bounds = st.session_state.get(KEY_BOUNDS)
+        fallback = bounds[1] if isinstance(bounds, tuple) and len(bounds) == 2 else options.last_day
+        last_day = end or fallback
+        date_to = last_day.isoformat() if last_day is not None else None
     segment = st.session_state.get(KEY_SEGMENT)
     return Filters(
         date_from=date_from,
@@ -170,13 +201,19 @@ def _filters_from_state(options: FilterOptions) -> Filters:
     )
 
 
-def write_link(f: Filters) -> None:
+def write_link(f: Filters, default: tuple[date, date] | None = None) -> None:
     """Put ``f`` in the address's query parameters, leaving every other parameter alone.
+
+    Dates equal to the ``default`` period are left out: a link without dates
+    opens on the default period of the data as it is then.
 
     Only the filter keys are set or deleted (not ``from_dict`` over all of
     them): a page's own parameter may be bound to a widget, and Streamlit
     refuses to overwrite a bound parameter.
     """
+    if default is not None and f.date_to == default[1].isoformat():
+        # Ending on the day the data agrees on means "up to the data's end": the link follows new data.
+        f = f.with_dates(None if f.date_from == default[0].isoformat() else f.date_from, None)
     wanted = to_query(f)
     for key in FILTER_PARAMS:
         if key not in wanted and key in st.query_params:
@@ -197,11 +234,32 @@ def _segment_label(segments: dict[int, tuple[str, int]]) -> Any:
     return label
 
 
-def _count_active(f: Filters) -> int:
-    return sum(
-        [f.date_from is not None or f.date_to is not None, bool(f.brands), bool(f.platforms), bool(f.langs),
-         f.segment is not None]
-    )  # fmt: skip
+def _count_active(f: Filters, default: tuple[date, date] | None = None) -> int:
+    dates = f.date_from is not None or f.date_to is not None
+    if default is not None and (f.date_from, f.date_to) == (default[0].isoformat(), default[1].isoformat()):
+        dates = False
+    return sum([dates, bool(f.brands), bool(f.platforms), bool(f.langs), f.segment is not None])
+
+
+def period_caption(chosen: object, default: tuple[date, date, str | None] | None) -> str:
+    """What the sidebar says under the dates: the period every page is showing, and whether it is the default.
+
+    >>> period_caption((date(2026, 9, 6), date(2026, 10, 5)), (date(2026, 9, 6), date(2026, 10, 5), None))
+    'Every page shows 6 Sep 2026 – 5 Oct 2026: the default period (the last 30 days of data, set on the Settings page).'
+    """
+    if not isinstance(chosen, tuple | list) or not chosen:
+        return ""
+    start = chosen[0]
+    end = chosen[1] if len(chosen) > 1 else (default[1] if default else start)
+    text = f"Every page shows {start:%-d %b %Y} – {end:%-d %b %Y}"
+    if default is not None and (start, end) == (default[0], default[1]):
+        days = (default[1] - default[0]).days + 1
+        text += f": the default period (the last {days} days of data, set on the Settings page)."
+        if default[2]:
+            text += f" {default[2]}"
+    else:
+        text += ", as picked. Reset filters returns to the default period."
+    return text
 
 
 def _draw(options: FilterOptions) -> None:
@@ -224,7 +282,11 @@ def _draw(options: FilterOptions) -> None:
             "Type the dates or pick them in the calendar; both ends are included.",
         )
         if isinstance(chosen, tuple) and len(chosen) == 1:
-            st.caption("Pick an end date; until then the range runs to the last day of the data.")
+            st.caption("Pick an end date; until then the range runs to the last day of the default period.")
+        path = ui.current_db_path()
+        caption = period_caption(chosen, load_default_period(path, ui.current_version(path)))
+        if caption:
+            st.caption(ui.escape_markdown(caption))
     if options.brands:
         st.multiselect(
             "Brands",
@@ -287,8 +349,9 @@ def sidebar_filters() -> Filters:
         st.session_state[KEY_SEGMENT] = ALL_SEGMENTS  # segments were recomputed or removed
     for sentence in warnings:
         st.warning(ui.escape_markdown(sentence), icon=":material/link_off:")
+    default = _default_dates(options)
     with st.sidebar:
-        active = _count_active(_filters_from_state(options))
+        active = _count_active(_filters_from_state(options), default)
         st.markdown(f"**Filters** · {active} active" if active else "**Filters**")
         _draw(options)
         st.button(
@@ -298,11 +361,11 @@ def sidebar_filters() -> Filters:
             icon=":material/filter_alt_off:",
             disabled=active == 0,
             width="stretch",
-            help="Show all dates, brands, platforms, languages and customers again.",
+            help="Back to the default period, and all brands, platforms, languages and customers.",
         )
     filters = _filters_from_state(options)
     st.session_state[KEY_CURRENT] = filters
-    write_link(filters)
+    write_link(filters, default)
     return filters
 
 

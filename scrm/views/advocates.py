@@ -89,15 +89,15 @@ def not_ready_reason(db: sqlite_utils.Database) -> str | None:
     """A sentence saying what to do when there are no roles to show yet, else None.
 
     >>> not_ready_reason(store.open_db(":memory:"))
-    'No mentions yet. Import mentions on the Data page or load the demo (`python -m scrm demo`), then run `python -m scrm score`.'
+    'No mentions yet. Import mentions on the Data page or load the demo there; the scores follow in the background.'
     """
     if store.is_empty(db, S.MENTIONS):
         return (
-            "No mentions yet. Import mentions on the Data page or load the demo (`python -m scrm demo`), "
-            "then run `python -m scrm score`."
+            "No mentions yet. Import mentions on the Data page or load the demo there; "
+            "the scores follow in the background."
         )
     if not table_exists(db, ROLES) or store.is_empty(db, ROLES):
-        return "Author roles are not computed yet. Run `python -m scrm score`, then reload this page."
+        return "Author roles are not computed yet. They follow in the background (or use Recompute now on the Settings page)."
     return None
 
 

@@ -20,8 +20,12 @@ Conventions that hold for every KPI:
   counts are left out of ``reach`` and ``engagement_rate``.
 - **Percent** values are in percent (``12.5`` means 12.5 %); NPS and net
   sentiment are percentage points in [-100, 100].
-- **Currency** values are in the shop's own currency: the most frequent
-  ``orders.currency`` (amounts are never converted).
+- **Currency** values are in the reporting currency: the Settings page's
+  (:func:`scrm.db.settings.reporting_currency`), else the most frequent
+  ``orders.currency``. Orders in another currency are converted at the rate
+  set for it (the note says which rate, of which date); orders in a currency
+  without a rate are left out, and the note says how many. Amounts of two
+  currencies are never added as they are.
 
 >>> from scrm.db import store
 >>> compute_kpis(store.open_db(":memory:"))["mentions"]["value"]
@@ -41,6 +45,7 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.db import schema as S
+from scrm.db import settings as business
 from scrm.db import store
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
@@ -67,7 +72,7 @@ ANSWERABLE_KINDS = ("post", "review", "dm")
 ADVOCATE_ROLES = ("advocate", "ambassador")
 DETRACTOR_ROLES = ("detractor",)
 ORDER_COLUMNS = ["order_id", "customer_id", "ordered_at", "amount", "currency"]
-RUN_SCORE = "run `python -m scrm score` first"
+RUN_SCORE = "recompute the scores first"
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,13 @@ class KPIContext:
     customer_value: pd.DataFrame | None  # None when the table does not exist yet
     roles: pd.DataFrame | None
     own_brand: str | None
-    currency: str | None
+    currency: str | None  # the reporting currency
     # Cases with what their KPIs need (scrm.act.cases.case_frame), and the time "breached" is judged at.
     cases: pd.DataFrame | None = None
     now: str | None = None
+    # Exchange rates to the reporting currency (Settings), and each customer's main order currency (for CLV).
+    rates: dict[str, business.Rate] = field(default_factory=dict)
+    customer_currency: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,9 @@ def _unique_authors(c: KPIContext) -> Result:
     m = c.mentions
     if m.empty:
         return Result(0)
-    keys = m["platform"].fillna("").astype(str) + ":" + m["author"].fillna("").astype(str).str.lower().str.lstrip("@")
+    # Anonymous mentions (reviews without an author) are no author: counted apart, by the mentions KPI.
+    m = m[m["author"].fillna("").astype(str).str.strip().str.lstrip("@") != ""]
+    keys = m["platform"].fillna("").astype(str) + ":" + m["author"].astype(str).str.lower().str.lstrip("@")
     return Result(int(keys.nunique()))
 
 
@@ -213,7 +223,7 @@ def _positive_ratio(c: KPIContext) -> Result:
 def _answerable(c: KPIContext) -> pd.DataFrame | Result:
     m = c.mentions
     if not c.own_brand:
-        return Result(None, "no own brand: set one on the Settings page or import mentions with a brand")
+        return Result(None, "no own brand: none is set and no mention names a brand")
     own = m[m["brand"].fillna("").astype(str).str.casefold() == c.own_brand.casefold()]
     own = own[own["kind"].isna() | own["kind"].isin(ANSWERABLE_KINDS)]
     if own.empty:
@@ -289,22 +299,58 @@ def _orders(c: KPIContext) -> Result:
     return Result(len(c.orders))
 
 
-def _in_shop_currency(c: KPIContext) -> tuple[pd.DataFrame, str | None]:
-    """The orders whose amount is in the shop's currency (or names none), and a note on the others.
+def _rate_words(rates: list[business.Rate], currency: str) -> str:
+    return "; ".join(f"1 {r.currency} = {r.rate:g} {currency} (rate of {r.as_of})" for r in rates)
 
-    Amounts are never converted: summing euros and pounds would give a number
-    that means nothing, so orders in another currency stay out of money KPIs.
+
+def convert_amounts(
+    amounts: pd.Series, currencies: pd.Series, currency: str | None, rates: dict[str, business.Rate], what: str
+) -> tuple[pd.Series, str | None]:
+    """``amounts`` in ``currency``: converted at ``rates``, or left out (NaN) when their currency has no rate.
+
+    A blank currency counts as the reporting one. Returns the amounts and a
+    note naming the rates used and what was left out (None when nothing was
+    converted or left out).
+
+    >>> rates = {"GBP": business.Rate("GBP", 1.2, "2026-10-01")}
+    >>> values, note = convert_amounts(pd.Series([10.0, 10.0, 5.0]), pd.Series(["EUR", "GBP", "USD"]), "EUR", rates, "orders")
+    >>> values.tolist(), note
+    ([10.0, 12.0, nan], 'converted to EUR at 1 GBP = 1.2 EUR (rate of 2026-10-01); 1 of 3 orders in USD left out: no exchange rate to EUR is set')
     """
-    currency = c.orders["currency"]
-    same = currency.isna() | (currency.astype(str).str.strip() == "") | (currency == c.currency)
-    if c.currency is None or bool(same.all()):
+    codes = currencies.astype(object).where(currencies.notna(), "").astype(str).str.strip().str.upper()
+    same = (codes == "") | (codes == (currency or ""))
+    if currency is None or bool(same.all()):
+        return pd.to_numeric(amounts, errors="coerce"), None
+    factor = codes.map(lambda code: rates[code].rate if code in rates else np.nan).astype(float)
+    factor[same] = 1.0
+    converted = pd.to_numeric(amounts, errors="coerce") * factor
+    used = sorted({code for code in codes[~same] if code in rates})
+    missing = codes[~same & factor.isna()]
+    parts = []
+    if used:
+        parts.append(f"converted to {currency} at {_rate_words([rates[c] for c in used], currency)}")
+    if not missing.empty:
+        parts.append(
+            f"{len(missing):,} of {len(codes):,} {what} in {', '.join(sorted(set(missing)))} left out: "
+            f"no exchange rate to {currency} is set"
+        )
+    return converted, "; ".join(parts)
+
+
+def _in_shop_currency(c: KPIContext) -> tuple[pd.DataFrame, str | None]:
+    """The orders with their amount in the reporting currency, and a note on the rates used and what was left out.
+
+    Orders in a currency with an exchange rate are converted; those in a
+    currency without one stay out of money KPIs: adding euros and pounds as
+    they are would give a number that means nothing.
+    """
+    if c.orders.empty:
         return c.orders, None
-    others = sorted(set(currency[~same].astype(str)))
-    note = (
-        f"{int((~same).sum()):,} of {len(c.orders):,} orders in {', '.join(others)} left out "
-        f"(amounts are not converted; the shop currency is {c.currency})"
-    )
-    return c.orders[same], note
+    amounts, note = convert_amounts(c.orders["amount"], c.orders["currency"], c.currency, c.rates, "orders")
+    if note is None:
+        return c.orders, None
+    kept = amounts.notna() | pd.to_numeric(c.orders["amount"], errors="coerce").isna()
+    return c.orders.assign(amount=amounts)[kept], note
 
 
 def _revenue(c: KPIContext) -> Result:
@@ -342,10 +388,15 @@ def _churn_rate(c: KPIContext) -> Result:
 def _avg_clv(c: KPIContext) -> Result:
     if c.customer_value is None or "clv" not in c.customer_value.columns:
         return Result(None, f"customer values are not computed yet; {RUN_SCORE}")
-    clv = pd.to_numeric(c.customer_value["clv"], errors="coerce").dropna()
+    value = c.customer_value
+    codes = value["customer_id"].map(c.customer_currency) if "customer_id" in value.columns else pd.Series(
+        [None] * len(value), index=value.index, dtype=object
+    )
+    converted, note = convert_amounts(value["clv"], codes, c.currency, c.rates, "customers")
+    clv = converted.dropna()
     if clv.empty:
-        return Result(None, "no customer has a CLV")
-    return Result(round(float(clv.mean()), 2))
+        return Result(None, note or "no customer has a CLV")
+    return Result(round(float(clv.mean()), 2), note)
 
 
 def _role_count(roles: tuple[str, ...]) -> Callable[[KPIContext], Result]:
@@ -390,7 +441,8 @@ KPIS: tuple[KPI, ...] = (
     KPI("mentions", "Mentions", "Number of mentions in the range not written by a brand account (all tracked brands).",
         "count", None, _mentions),
     KPI("unique_authors", "Unique authors",
-        "Number of distinct authors (platform and handle, case-insensitive, without @) of those mentions.",
+        "Number of distinct authors (platform and handle, case-insensitive, without @) of those mentions; "
+        "anonymous mentions (a review without an author) count in Mentions, not here.",
         "count", True, _unique_authors),
     KPI("reach", "Reach",
         "Sum of the authors' followers: each distinct author counted once, with their largest follower count "
@@ -408,7 +460,7 @@ KPIS: tuple[KPI, ...] = (
         "ratio", True, _per_post("replies")),
     KPI("share_of_voice", "Share of voice",
         "Mentions that name the own brand ÷ mentions that name any tracked brand × 100. The own brand is the "
-        "`own_brand` setting, by default the most-mentioned brand.",
+        "business settings, by default the most-mentioned brand.",
         "percent", True, _share_of_voice),
     KPI("net_sentiment", "Net sentiment",
         "Percent of scored mentions that are positive minus percent that are negative (points, -100 to 100). "
@@ -421,10 +473,10 @@ KPIS: tuple[KPI, ...] = (
         "percent", True, _nps),
     KPI("response_rate", "Response rate",
         "Mentions of the own brand that ask for an answer (posts, reviews, DMs; not shares, replies or forums) "
-        "with at least one reply from a brand account (from_brand = 1, in_reply_to = the mention) ÷ those "
+        "with at least one reply to them from a brand account ÷ those "
         "mentions × 100.",
         "percent", True, _response_rate),
-    KPI("median_first_response_minutes", "Median first response time",
+    KPI("median_first_response_minutes", "Median public reply time",
         "Median over the answered mentions of the minutes from the mention to the brand's first reply to it.",
         "minutes", False, _median_first_response),
     KPI("customers", "Customers",
@@ -436,10 +488,11 @@ KPIS: tuple[KPI, ...] = (
         "count", True, _new_customers),
     KPI("orders", "Orders", "Orders placed in the range (returns included, guest orders included).",
         "count", True, _orders),
-    KPI("revenue", "Revenue", "Sum of order amounts in the range in the shop currency (returns are negative amounts and subtract; "
-        "orders in other currencies are left out, never converted).",
+    KPI("revenue", "Revenue", "Sum of order amounts in the range in the reporting currency (returns are negative amounts and subtract; "
+        "orders in other currencies are converted at the exchange rates of the business settings, and left out when "
+        "their currency has no rate).",
         "currency", True, _revenue),
-    KPI("aov", "Average order value", "Revenue ÷ orders in the range (both in the shop currency).", "currency", True, _aov),
+    KPI("aov", "Average order value", "Revenue ÷ orders in the range (both in the reporting currency).", "currency", True, _aov),
     KPI("purchase_frequency", "Purchase frequency",
         "Orders of known customers ÷ active customers (guest orders left out).", "ratio", True, _purchase_frequency),
     KPI("repeat_rate", "Repeat rate", "Active customers with two or more orders in the range ÷ active customers × 100.",
@@ -449,12 +502,12 @@ KPIS: tuple[KPI, ...] = (
         "ordered in the previous period × 100. Needs a start date.",
         "percent", False, _churn_rate),
     KPI("avg_clv", "Average CLV",
-        "Mean 12-month customer lifetime value (BG/NBD and Gamma-Gamma, table customer_value) over customers "
-        "with a value, as of the last `score`.",
+        "Mean 12-month customer lifetime value (BG/NBD and Gamma-Gamma models) over customers with a value, "
+        "as of the last recompute of the scores, in the reporting currency.",
         "currency", True, _avg_clv),
-    KPI("advocates", "Advocates", "Author profiles whose primary role is advocate or ambassador (table roles).",
+    KPI("advocates", "Advocates", "Author profiles whose primary role is advocate or ambassador.",
         "count", True, _role_count(ADVOCATE_ROLES)),
-    KPI("detractors", "Detractors", "Author profiles whose primary role is detractor (table roles).",
+    KPI("detractors", "Detractors", "Author profiles whose primary role is detractor.",
         "count", False, _role_count(DETRACTOR_ROLES)),
     KPI("social_linked_revenue_share", "Social-linked revenue share",
         "Revenue in the range of customers with a linked social profile ÷ revenue in the range × 100.",
@@ -466,7 +519,7 @@ KPIS: tuple[KPI, ...] = (
         "Cases opened in the range that missed their deadline (opening time + the SLA hours of their priority): "
         "still open after it, or resolved after it.",
         "count", False, _case_kpi("breached", "sla_breached")),
-    KPI("first_response_hours", "Median time to first response",
+    KPI("first_response_hours", "Median time to first case action",
         "Median over the cases opened in the range of the hours from the opening (when the customer spoke) to "
         "the first action on the case by a person (status, assignee, priority or note; automatic rule work "
         "does not count).",
@@ -528,7 +581,11 @@ def _range_sql(column: str, date_from: str | None, date_to: str | None) -> tuple
 
 
 def shop_currency(db: sqlite_utils.Database) -> str | None:
-    """The most frequent ``orders.currency`` (None when no order names one)."""
+    """The reporting currency: the Settings page's, else the most frequent ``orders.currency``
+    (None when neither names one)."""
+    chosen = business.reporting_currency(db)
+    if chosen:
+        return chosen
     row = db.execute(
         f"SELECT currency FROM {S.ORDERS} WHERE currency IS NOT NULL AND trim(currency) != '' "
         "GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1"
@@ -611,7 +668,22 @@ def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_t
         currency=shop_currency(db),
         cases=_case_frame(db),
         now=store.utcnow(),
+        rates=business.exchange_rates(db),
+        customer_currency=customer_currencies(db) if customer_value is not None else {},
     )
+
+
+def customer_currencies(db: sqlite_utils.Database) -> dict[str, str]:
+    """Each customer's main order currency (the one most of their orders name): what their CLV is in."""
+    rows = db.execute(
+        f"SELECT customer_id, upper(trim(currency)) AS code, count(*) AS n FROM {S.ORDERS} "
+        "WHERE customer_id IS NOT NULL AND currency IS NOT NULL AND trim(currency) != '' "
+        "GROUP BY customer_id, code ORDER BY customer_id, n DESC, code"
+    ).fetchall()
+    main: dict[str, str] = {}
+    for customer_id, code, _ in rows:
+        main.setdefault(str(customer_id), str(code))
+    return main
 
 
 def _case_frame(db: sqlite_utils.Database) -> pd.DataFrame | None:

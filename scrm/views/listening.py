@@ -43,6 +43,7 @@ from scrm.analysis.roles import (
     profile_id_sql,
 )
 from scrm.db import schema as S
+from scrm.db import settings as business
 from scrm.db import store
 from scrm.db.filters import Filters, mentions_where
 from scrm.db.store import own_brand, table_exists
@@ -58,11 +59,11 @@ NO_BRAND = "(no brand)"
 LABELS = S.SCORED_LABELS
 
 
-def _period_sql(period: Period, column: str = "m.posted_at") -> str:
+def _period_sql(period: Period, column: str = "m.posted_at", week_start: str = "monday") -> str:
     if period == "day":
         return f"substr({column}, 1, 10)"
-    # Back six days, then forward to the next Monday (or stay on it): the week's Monday.
-    return f"date({column}, '-6 days', 'weekday 1')"
+    # Back six days, then forward to the next Monday (or Sunday, as Settings says; or stay on it).
+    return f"date({column}, '-6 days', 'weekday {0 if week_start == 'sunday' else 1}')"
 
 
 def _people_where(f: Filters) -> tuple[str, list[Any]]:
@@ -92,7 +93,7 @@ def volume_over_time(
 ) -> pd.DataFrame:
     """Mentions and net sentiment per period and platform (or brand).
 
-    Columns: ``period`` (ISO day: the day, or the Monday of the week),
+    Columns: ``period`` (ISO day: the day, or the first day of the week, as Settings says),
     ``group``, ``mentions``, ``positive``, ``neutral``, ``negative``,
     ``scored``, ``net_sentiment`` (points, NaN without scored mentions).
     """
@@ -101,7 +102,7 @@ def volume_over_time(
     group_params: list[Any] = [NO_BRAND] if by == "brand" else []
     frame = store.read_frame(
         db,
-        f"""SELECT {_period_sql(period)} AS period, {group_sql} AS "group", count(*) AS mentions,
+        f"""SELECT {_period_sql(period, week_start=business.week_start(db))} AS period, {group_sql} AS "group", count(*) AS mentions,
                 sum(s.label = 'positive') AS positive, sum(s.label = 'neutral') AS neutral,
                 sum(s.label = 'negative') AS negative
             FROM {S.MENTIONS} m {_sentiment_join(db)}

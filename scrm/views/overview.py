@@ -12,8 +12,15 @@ The comparison
 --------------
 Every figure compares two periods of the same length (:func:`resolve_periods`):
 the filter's date range and the one just before it. A filter without dates
-compares the last :data:`DEFAULT_DAYS` days of data with the days before them
-(the data decides "today": the demo and real exports are not of this week).
+compares the last N days of data (the Settings page's default period,
+:func:`scrm.db.settings.default_period_days`) with the days before them. The
+data decides "today" (the demo and real exports are not of this week), and
+the sources must agree on it (:func:`agreed_last_day`): the period ends on
+the last day that both mentions and orders reach, so four orders imported
+after the last mention do not cut the mentions' last days out of a
+comparison and paint every tile red. A KPI whose source does not cover both
+periods (its data starts after the previous period begins, or ends before
+this one does) shows no change, and its note says why.
 
 How the global filters apply
 ----------------------------
@@ -44,6 +51,7 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.db import schema as S
+from scrm.db import settings as business
 from scrm.db import store
 from scrm.db.filters import Filters, describe, format_day, mentions_where
 from scrm.db.store import table_exists
@@ -52,8 +60,25 @@ from scrm.views import kpis
 
 log = logging.getLogger(__name__)
 
-# A filter without dates compares the last 30 days of data with the 30 before.
-DEFAULT_DAYS = 30
+# A filter without dates compares the last 30 days of data with the 30 before (unless Settings says otherwise).
+DEFAULT_DAYS = business.DEFAULT_PERIOD_DAYS
+# The sources a period's end must agree on, and what each KPI reads (for "no data to compare with").
+SOURCES: dict[str, tuple[str, str, str]] = {
+    "mentions": (S.MENTIONS, "posted_at", "coalesce(from_brand, 0) != 1"),
+    "orders": (S.ORDERS, "ordered_at", "1"),
+    "survey answers": (S.SURVEYS, "answered_at", "1"),
+}
+AGREEING_SOURCES = ("mentions", "orders")  # survey answers are too sparse to end a period
+KPI_SOURCES: dict[str, str] = {
+    **dict.fromkeys(
+        ("mentions", "unique_authors", "reach", "engagement_rate", "amplification_rate", "applause_rate",
+         "conversation_rate", "share_of_voice", "net_sentiment", "positive_ratio", "response_rate",
+         "median_first_response_minutes"), "mentions"),
+    **dict.fromkeys(
+        ("active_customers", "new_customers", "orders", "revenue", "aov", "purchase_frequency", "repeat_rate",
+         "churn_rate", "social_linked_revenue_share"), "orders"),
+    "nps": "survey answers",
+}  # fmt: skip
 # The KPI tiles of the Overview, in reading order: listening, then customers, then relationships.
 TILE_KEYS: tuple[str, ...] = (
     "mentions",
@@ -85,6 +110,7 @@ ALERT_KIND_NAMES = {
     "volume": "Volume spike",
     "negative": "Negative-sentiment spike",
     "vip_detractor": "VIP detractor",
+    S.ALERT_RULE: "Workflow rule",
 }
 MOVER_KINDS = ("topics", "authors", "segments")
 MOVER_COLUMNS = (
@@ -133,6 +159,8 @@ class Periods:
     previous: Filters
     assumed: bool
     note: str | None
+    # (source, first day, last day) of each source with data: what "no data to compare with" is judged on.
+    coverage: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def days(self) -> int:
@@ -153,17 +181,70 @@ def _shift(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
+def data_coverage(db: sqlite_utils.Database) -> tuple[tuple[str, str, str], ...]:
+    """(source, first day, last day) of every source of :data:`SOURCES` that has dated rows."""
+    out = []
+    for name, (table, column, where) in SOURCES.items():
+        row = db.execute(f'SELECT min("{column}"), max("{column}") FROM "{table}" WHERE {where}').fetchone()
+        if row is not None and row[0] is not None and row[1] is not None:
+            out.append((name, str(row[0])[:10], str(row[1])[:10]))
+    return tuple(out)
+
+
 def last_data_day(db: sqlite_utils.Database) -> str | None:
     """The last day with a mention (not by a brand account) or an order; None when there is none."""
-    row = db.execute(
-        f"SELECT max(d) FROM (SELECT max(posted_at) AS d FROM {S.MENTIONS} WHERE coalesce(from_brand, 0) != 1 "
-        f"UNION ALL SELECT max(ordered_at) FROM {S.ORDERS})"
-    ).fetchone()
-    return None if row is None or row[0] is None else str(row[0])[:10]
+    ends = [last for name, _, last in data_coverage(db) if name in AGREEING_SOURCES]
+    return max(ends) if ends else None
+
+
+def agreed_last_day(
+    coverage: tuple[tuple[str, str, str], ...], days: int = DEFAULT_DAYS
+) -> tuple[str | None, str | None]:
+    """The last day a default period ends on, and a sentence when a source ends elsewhere.
+
+    Mentions and orders must agree: the period ends on the earlier of their
+    last days, so neither source's last days are missing from it. When one
+    source stopped long ago (more than a period before the other), waiting
+    for it would show stale figures: the period then ends with the newer
+    source and the sentence says which source ends earlier and by how much.
+
+    >>> agreed_last_day((("mentions", "2026-01-01", "2026-10-05"), ("orders", "2026-01-01", "2026-10-09")))
+    ('2026-10-05', 'Orders run 4 days past the last mention (to 9 Oct 2026); the period ends on 5 Oct 2026, the last day both reach.')
+    >>> agreed_last_day(())
+    (None, None)
+    """
+    ends = {name: last for name, _, last in coverage if name in AGREEING_SOURCES}
+    if not ends:
+        return None, None
+    earliest, latest = min(ends.values()), max(ends.values())
+    if earliest == latest or len(ends) < 2:
+        return latest, None
+    early = min(ends, key=lambda n: (ends[n], n))
+    late = max(ends, key=lambda n: (ends[n], n))
+    gap = (dt.date.fromisoformat(latest) - dt.date.fromisoformat(earliest)).days
+    singular = {"mentions": "mention", "orders": "order"}
+    if gap > days:
+        return latest, (
+            f"{early.capitalize()} end {gap} days earlier than {late} (on {format_day(earliest)}): "
+            f"{early} figures of this period are incomplete and show no change."
+        )
+    return earliest, (
+        f"{late.capitalize()} run {gap} day{'s' if gap != 1 else ''} past the last {singular.get(early, early)} "
+        f"(to {format_day(latest)}); the period ends on {format_day(earliest)}, the last day both reach."
+    )
+
+
+def default_period(db: sqlite_utils.Database) -> tuple[str, str, str | None] | None:
+    """The default period every page shows (first day, last day, a note on the sources); None without data."""
+    days = business.default_period_days(db)
+    last, note = agreed_last_day(data_coverage(db), days)
+    if last is None:
+        return None
+    return _shift(last, -(days - 1)), last, note
 
 
 def resolve_periods(
-    db: sqlite_utils.Database, f: Filters, *, default_days: int = DEFAULT_DAYS
+    db: sqlite_utils.Database, f: Filters, *, default_days: int | None = None
 ) -> Periods | None:
     """The two periods to compare for ``f``; None when ``f`` has no dates and the data has none either.
 
@@ -172,17 +253,19 @@ def resolve_periods(
     >>> (p.previous.date_from, p.previous.date_to, p.assumed)
     ('2026-08-31', '2026-09-30', False)
     """
+    coverage = data_coverage(db)
     if f.date_from and f.date_to:
         previous = f.previous_period()
         assert previous is not None
-        return Periods(f, previous, assumed=False, note=None)
-    last = last_data_day(db)
+        return Periods(f, previous, assumed=False, note=None, coverage=coverage)
+    default_days = default_days or business.default_period_days(db)
+    last, source_note = agreed_last_day(coverage, default_days)
     if f.date_from:
         end = last if last and last >= f.date_from else f.date_from
         current = f.with_dates(f.date_from, end)
         # The sidebar leaves out an end date equal to the data's last day (so links follow
-        # new data): the heading's dates say it all, a note would only confuse.
-        note = None
+        # new data): the heading's dates say it all, but for sources that end elsewhere.
+        note = source_note
     elif f.date_to:
         current = f.with_dates(_shift(f.date_to, -(default_days - 1)), f.date_to)
         note = (
@@ -196,11 +279,38 @@ def resolve_periods(
         note = (
             f"No date range is selected: the figures cover the last {default_days} days of data "
             f"({format_day(current.date_from or last)} to {format_day(last)}) and compare them with the "
-            f"{default_days} days before. Pick dates in the sidebar to compare other periods."
+            f"{default_days} days before."
         )
+        if source_note:
+            note = f"{note} {source_note}"
     previous = current.previous_period()
     assert previous is not None
-    return Periods(current, previous, assumed=True, note=note)
+    return Periods(current, previous, assumed=True, note=note, coverage=coverage)
+
+
+def comparison_gap(periods: Periods, key: str) -> str | None:
+    """Why KPI ``key`` cannot be compared between the two periods (its source does not cover both); None when it can.
+
+    >>> p = Periods(Filters("2026-10-01", "2026-10-30"), Filters("2026-09-01", "2026-09-30"), False, None,
+    ...             (("mentions", "2026-09-20", "2026-10-30"),))
+    >>> comparison_gap(p, "mentions")
+    'no comparison: mentions start on 20 Sep 2026, after the previous period begins (1 Sep 2026)'
+    """
+    source = KPI_SOURCES.get(key)
+    span = {name: (first, last) for name, first, last in periods.coverage}
+    if source is None or source not in span:
+        return None
+    first, last = span[source]
+    prev_from, cur_to = periods.previous.date_from, periods.current.date_to
+    if prev_from and first > prev_from:
+        return f"no comparison: {source} start on {format_day(first)}, after the previous period begins ({format_day(prev_from)})"
+    if cur_to and last < cur_to:
+        gap = (dt.date.fromisoformat(cur_to) - dt.date.fromisoformat(last)).days
+        return (
+            f"no comparison: {source} end on {format_day(last)}, {gap} day{'s' if gap != 1 else ''} before this "
+            "period ends, so this period is incomplete"
+        )
+    return None
 
 
 # --- KPI frames ----------------------------------------------------------------------------
@@ -260,7 +370,7 @@ def _load_frames(db: sqlite_utils.Database, f: Filters, date_from: str, date_to:
     if f.segment is not None:
         members = _segment_customers(db, f.segment)
         if members is None:
-            segment_note = "Segments are not computed yet, so the segment filter is not applied. Run `python -m scrm score`."
+            segment_note = "Segments are not computed yet, so the segment filter is not applied until the scores are recomputed."
         else:
             keep = members
 
@@ -393,6 +503,9 @@ def kpi_summary(
             # "0 advocates" before roles are computed would read as a fact; it is an unknown.
             now = kpis.Result(None, now.note)
         before = None if snapshot else _compute(key, before_ctx, before_all).value
+        gap = None if snapshot else comparison_gap(periods, key)
+        if gap is not None:
+            before = None  # a period without (all of) its data is no baseline: no red arrow
         change = change_pct = None
         if now.value is not None and before is not None:
             change = round(float(now.value) - float(before), 4)
@@ -401,7 +514,7 @@ def kpi_summary(
         spark = None
         if key in spark_keys and not snapshot:
             spark = [None if (v := _compute(key, c, a).value) is None else float(v) for c, a in week_ctx]
-        note = now.note
+        note = "; ".join(n for n in (now.note, gap) if n) or None
         if key == "share_of_voice" and f.brands:
             note = "; ".join(n for n in (note, "share of voice ignores the brand filter") if n)
         rows.append(
@@ -438,17 +551,20 @@ def trend_range(periods: Periods, *, min_weeks: int = MIN_TREND_WEEKS) -> tuple[
 
 
 def weekly_trends(db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str) -> pd.DataFrame:
-    """Mentions and net sentiment per week (Monday) and brand, within ``date_from``..``date_to``.
+    """Mentions and net sentiment per week and brand, within ``date_from``..``date_to``.
 
-    Columns: week (ISO date of the Monday), brand ("(no brand)" when empty),
+    Weeks start on the Settings page's day (:func:`scrm.db.settings.week_start`, Monday by default).
+    Columns: week (ISO date of its first day), brand ("(no brand)" when empty),
     mentions, scored, positive, negative, net_sentiment (points, None without
     scored mentions), partial (the range covers the week only in part).
     Mentions by brand accounts are left out, as in the KPIs.
     """
     where, params = mentions_where(f.with_dates(date_from, date_to), "m", sentiment_alias="s")
+    # Days back to the week's first day: (weekday + 6) % 7 for Monday weeks, weekday % 7 for Sunday weeks.
+    shift = 0 if business.week_start(db) == "sunday" else 6
     frame = store.read_frame(
         db,
-        f"""SELECT date(substr(m.posted_at, 1, 10), '-' || ((CAST(strftime('%w', substr(m.posted_at, 1, 10)) AS INTEGER) + 6) % 7) || ' days') AS week,
+        f"""SELECT date(substr(m.posted_at, 1, 10), '-' || ((CAST(strftime('%w', substr(m.posted_at, 1, 10)) AS INTEGER) + {shift}) % 7) || ' days') AS week,
             coalesce(nullif(trim(m.brand), ''), '(no brand)') AS brand,
             count(*) AS mentions,
             sum(s.label IN ('positive', 'neutral', 'negative')) AS scored,
@@ -609,21 +725,45 @@ def _names(items: list[dict[str, Any]], key: str, count: str = "mentions", limit
     return ", ".join(out)
 
 
-def _alert_what(row: pd.Series, topic_labels: dict[str, str]) -> str:
+def _number(value: object) -> float | None:
+    """A stored figure, or None when it is missing (None, NaN or not a number): never the text "nan"."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _alert_what(row: pd.Series, topic_labels: dict[str, str], rule_name: str | None = None) -> str:
+    """One sentence on an alert, in words a director can read: no ids, no "nan".
+
+    >>> row = pd.Series({"kind": "volume", "brand": "Velora", "platform": None, "topic_id": None,
+    ...                  "value": 40.0, "baseline": float("nan"), "total": 40.0, "customer_id": "C7"})
+    >>> _alert_what(row, {})
+    'Volume spike · Velora: 40 mentions on the peak day (no usual level to compare with yet)'
+    """
     kind = ALERT_KIND_NAMES.get(str(row["kind"]), str(row["kind"]))
     scope = [str(row[c]) for c in ("brand", "platform") if isinstance(row[c], str) and row[c]]
     if isinstance(row["topic_id"], str) and row["topic_id"]:
         scope.append(f"topic {topic_labels.get(row['topic_id'], row['topic_id'])}")
+    value, baseline = _number(row["value"]), _number(row["baseline"])
     if row["kind"] == "vip_detractor":
-        detail = (
-            f"{int(row['total'] or 0)} negative mention(s) by a top-decile customer ({row['customer_id']})"
-        )
+        total = int(_number(row["total"]) or 0)
+        # The customer is named in the alert's drivers (masked with them), never by a raw id here.
+        detail = f"{total} negative mention{'s' if total != 1 else ''} by a top-decile customer"
+    elif row["kind"] == S.ALERT_RULE:
+        count = int(value or 0)
+        named = f" “{rule_name}”" if rule_name else ""
+        detail = f"the workflow rule{named} matched {count} mention{'s' if count != 1 else ''} that day"
     else:
-        value = float(row["value"] or 0)
-        baseline = float(row["baseline"] or 0)
-        times = f", {value / baseline:.1f}× the usual" if baseline > 0 else ""
         unit = "negative mentions" if row["kind"] == "negative" else "mentions"
-        detail = f"{value:,.0f} {unit} on the peak day against {baseline:,.1f} a day before{times}"
+        detail = f"{value or 0:,.0f} {unit} on the peak day"
+        if baseline is not None and baseline > 0:
+            detail += f" against {baseline:,.1f} a day before, {(value or 0) / baseline:.1f}× the usual"
+        elif baseline is not None:
+            detail += " against none a day before"
+        else:
+            detail += " (no usual level to compare with yet)"
     return f"{kind} · {' · '.join(scope)}: {detail}" if scope else f"{kind}: {detail}"
 
 
@@ -681,7 +821,7 @@ def open_alerts(
                 "alert_id": int(row["alert_id"]),
                 "severity": row["severity"],
                 "kind": row["kind"],
-                "what": _alert_what(row, labels),
+                "what": _alert_what(row, labels, str((drivers.get("rule") or {}).get("name") or "") or None),
                 "brand": row["brand"],
                 "platform": row["platform"],
                 "period_start": row["period_start"],
@@ -722,9 +862,14 @@ class Readiness:
 
 
 DERIVED_TABLES = (S.CUSTOMER_VALUE, S.TOPICS, S.MENTION_TOPICS, S.SEGMENTS, S.ROLES, S.ALERTS)
+# The report is a file: it says what is missing, never what to click.
+NOT_SCORED_IN_REPORT = (
+    "Sentiment, segments, roles and alerts were not computed yet when this report was made: "
+    "the figures that need them are left empty."
+)
 RUN_SCORE_SENTENCE = (
-    "Sentiment, segments, roles and alerts are not computed yet. Run `python -m scrm score` in a terminal "
-    "to compute sentiment and KPIs, then reload this page."
+    "Sentiment, segments, roles and alerts are not computed yet. They are computed in the background after "
+    "each change; an admin can also use Recompute now on the Settings page."
 )
 
 
@@ -825,12 +970,12 @@ def unit_words(unit: str, currency: str | None = None, *, key: str = "") -> str:
     """The unit in words for help texts and the report ("percent", "points", "EUR").
 
     >>> unit_words("percent", key="nps"), unit_words("currency", "EUR")
-    ('points (-100 to 100)', 'EUR (shop currency)')
+    ('points (-100 to 100)', 'EUR (reporting currency)')
     """
     if unit == "percent":
         return "points (-100 to 100)" if key in POINTS_KEYS else "percent"
     if unit == "currency":
-        return f"{currency} (shop currency)" if currency else "shop currency"
+        return f"{currency} (reporting currency)" if currency else "reporting currency"
     return {"count": "count", "minutes": "minutes", "hours": "hours", "ratio": "ratio"}.get(unit, unit)
 
 
@@ -885,7 +1030,8 @@ def _decode_periods(raw: bytes) -> Periods | None:
     if data is None:
         return None
     return Periods(
-        _decode_filters(data["current"]), _decode_filters(data["previous"]), bool(data["assumed"]), data["note"]
+        _decode_filters(data["current"]), _decode_filters(data["previous"]), bool(data["assumed"]), data["note"],
+        tuple(tuple(c) for c in data.get("coverage") or ()),  # type: ignore[misc]
     )
 
 
@@ -919,13 +1065,16 @@ def refresh_page_summaries(db: sqlite_utils.Database) -> list[str]:
     stored_customer_currencies(db)  # the Segments page: money per currency,
     customer_sentiment(db, Filters())  # and value against sentiment
     stored_readiness(db)
-    f = Filters()
-    periods = stored_periods(db, f)
-    if periods is not None:
-        stored_kpi_summary(db, f, periods)
-        stored_weekly_trends(db, f, *trend_range(periods))
-        for kind in MOVER_KINDS:
-            stored_top_movers(db, f, periods, kind)
+    default = default_period(db)
+    # The sidebar starts every page on the default period: that view, with its dates, is the first one asked for.
+    views = [Filters()] + ([Filters(date_from=default[0], date_to=default[1])] if default else [])
+    for f in views:
+        periods = stored_periods(db, f)
+        if periods is not None:
+            stored_kpi_summary(db, f, periods)
+            stored_weekly_trends(db, f, *trend_range(periods))
+            for kind in MOVER_KINDS:
+                stored_top_movers(db, f, periods, kind)
     try:
         rows = db.execute(
             f"SELECT name FROM {browse.PAGE_SUMMARIES} WHERE data_version = ? ORDER BY name", [store.data_version(db)]

@@ -52,8 +52,6 @@ CUSTOMER_VALUE = S.CUSTOMER_VALUE
 SEGMENTS = S.SEGMENTS
 SEGMENT_PROFILES = S.SEGMENT_PROFILES
 
-SCORE_COMMAND = "python -m scrm score"
-
 # The columns of a customer list (the page's tables and the downloads).
 LIST_COLUMNS = (
     "customer_id", "name", "email", "consent_marketing", "rfm_segment", "r_score", "f_score", "m_score",
@@ -84,17 +82,17 @@ def not_ready_reason(db: sqlite_utils.Database) -> str | None:
     """A sentence saying what to do when there is nothing to segment yet, else None.
 
     >>> not_ready_reason(store.open_db(":memory:"))
-    'No orders yet. Import orders on the Data page or load the demo (`python -m scrm demo`), then run `python -m scrm score`.'
+    'No orders yet. Import orders on the Data page or load the demo there; the scores follow in the background.'
     """
     if not _has_rows(db, S.ORDERS):
         return (
-            "No orders yet. Import orders on the Data page or load the demo (`python -m scrm demo`), "
-            f"then run `{SCORE_COMMAND}`."
+            "No orders yet. Import orders on the Data page or load the demo there; "
+            "the scores follow in the background."
         )
     if not _has_rows(db, CUSTOMER_VALUE):
         return (
-            "Customer value is not computed yet. Run `python -m scrm score` to score RFM, CLV and segments, "
-            "then reload this page."
+            "Customer value is not computed yet. RFM, CLV and segments follow in the background "
+            "(or use Recompute now on the Settings page)."
         )
     return None
 

@@ -1,0 +1,374 @@
+"""The Settings page's loaders and widgets, and the scores kept fresh without a terminal.
+
+Recomputing
+-----------
+:func:`recompute_job` is one :class:`scrm.ui.BackgroundBuild` per database and
+server process: "Recompute now" starts it, and :func:`keep_scores_fresh`
+(called by ``app.py`` on every run) starts it after a write made in the app
+when scores are pending and the "Recompute after changes" setting is on. The
+thread holds the database's write lock while it scores; pages keep reading
+(SQLite readers never wait for the writer) and see the new scores at their
+next rerun, as the data version moves. Nothing waits for it: no page blocks.
+
+The first version of a database this process sees is its baseline: a server
+started on a database with pending scores does not recompute on its own (the
+first start builds and scores the demo; a database scored elsewhere may be
+large), only after a change made here, or when someone asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from scrm import api, auth, ui
+from scrm.compute import pending_stages
+from scrm.db import schema as S
+from scrm.errors import ScrmError
+from scrm.ui import auth as access
+from scrm.views import settings as V
+
+log = logging.getLogger(__name__)
+
+KEY_FORM = "settings_business"
+KEY_RATES = "settings_rates"
+KEY_RECOMPUTE = "settings_recompute"
+POLL_SECONDS = 1.0
+FROM_DATA = "(from the data)"
+PHASE_LABEL = "Recomputing sentiment, profiles, values, themes, segments, roles, journeys, rules and alerts"
+
+
+# --- loaders -------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_settings(db_path: str, data_version: int) -> V.BusinessSettings:
+    """:func:`scrm.views.settings.current_settings`, cached per data version (a setting change bumps it)."""
+    with ui.connection(db_path) as db:
+        return V.current_settings(db)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_pending(db_path: str, data_version: int) -> tuple[str, ...]:
+    """The stages the next recompute would run (:func:`scrm.compute.pending_stages`), per data version."""
+    with ui.connection(db_path) as db:
+        return tuple(pending_stages(db))
+
+
+def load_score_status(db_path: str, data_version: int) -> V.ScoreStatus:
+    """The status line (not cached: its age moves with the clock; two small reads)."""
+    with ui.connection(db_path) as db:
+        return V.score_status(db, list(load_pending(db_path, data_version)))
+
+
+# --- recomputing in the background ----------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def recompute_job(db_path: str) -> ui.BackgroundBuild:
+    """The background recompute of ``db_path``: one per database and server process, shared by every session."""
+    return ui.BackgroundBuild()
+
+
+@st.cache_resource(show_spinner=False)
+def _baselines() -> dict[str, int]:
+    """The first data version this process saw per database (see the module docstring)."""
+    return {}
+
+
+_BASELINE_LOCK = threading.Lock()
+
+
+def _scorer(db_path: str, actor: str, role: str | None) -> ui.Build:
+    def build(phase: Callable[[str], ui.Report]) -> bool:
+        report = phase("score")
+        with ui.connection(db_path) as db:
+            api.score(db, progress=report, actor=actor, role=role)
+        return True
+
+    return build
+
+
+def start_recompute(db_path: str, *, actor: str, role: str | None) -> int:
+    """Start the background recompute unless it runs; the generation to watch."""
+    return recompute_job(db_path).start(
+        _scorer(db_path, actor, role), write_lock=ui.write_lock(db_path), name="scrm-recompute"
+    )
+
+
+def keep_scores_fresh(db_path: str, data_version: int) -> bool:
+    """Start a background recompute after a change made in the app; True when one runs now.
+
+    Only when "Recompute scores after changes" is on, scores are pending, and
+    the data changed since this server process first saw the database. After
+    a run that failed, its own writes are no change: it is not started again
+    and again (the Settings page says it failed); a run that ended well leaves
+    nothing pending unless a change came in meanwhile, which then gets its run.
+    """
+    job = recompute_job(db_path)
+    status = job.status()
+    if status.state == "running":
+        return True
+    ended = f"{db_path}#generation"
+    with _BASELINE_LOCK:
+        baselines = _baselines()
+        if baselines.get(ended, 0) != status.generation:  # a run ended since the last look
+            baselines[ended] = status.generation
+            if status.state == "failed":
+                baselines[db_path] = data_version
+        baseline = baselines.setdefault(db_path, data_version)
+    if data_version == baseline:
+        return False
+    settings = load_settings(db_path, data_version)
+    if not settings.auto_score or not load_pending(db_path, data_version):
+        return False
+    with _BASELINE_LOCK:
+        _baselines()[db_path] = data_version  # a failed run is not retried on every click
+    start_recompute(db_path, actor=access.actor(), role=access.role() or None)
+    return True
+
+
+def sidebar_status(db_path: str, data_version: int) -> None:
+    """One line in the sidebar while scores are being recomputed (nothing otherwise)."""
+    status = recompute_job(db_path).status()
+    if status.state == "running":
+        fraction = status.phases[0][1] if status.phases else 0.0
+        st.sidebar.caption(f"Recomputing the scores in the background ({fraction:.0%}); pages update when it ends.")
+
+
+def recompute_panel(db_path: str, data_version: int) -> None:
+    """The status line and the "Recompute now" button (the Settings page; admins and analysts with import rights)."""
+    st.subheader("Scores")
+    auto = load_settings(db_path, data_version).auto_score
+    st.caption(
+        "Sentiment, profiles, customer value, themes, segments, roles, journeys, workflow rules and alerts. "
+        + ("They are recomputed in the background after every change made in the app (Business tab: "
+           "“Recompute scores after changes”)." if auto else
+           "Recomputing after changes is off (Business tab): use Recompute now after an import or a change.")
+    )  # fmt: skip
+
+    @st.fragment(run_every=POLL_SECONDS if recompute_job(db_path).status().state == "running" else None)
+    def panel() -> None:
+        job = recompute_job(db_path)
+        status = job.status()
+        version = ui.current_version(db_path)
+        if status.state == "running":
+            for _name, fraction, message in status.phases or (("score", 0.0, "Starting"),):
+                st.progress(fraction, text=ui.escape_markdown(f"{PHASE_LABEL}: {message}"))
+            st.caption("Pages stay usable meanwhile; they show the new scores once this ends.")
+            return
+        line = load_score_status(db_path, version)
+        if status.state == "failed":
+            st.error(
+                "The last recompute failed; the details are in the server log. The scores stay as they were.",
+                icon=":material/error:",
+            )
+        icon = ":material/check_circle:" if not line.pending else ":material/schedule:"
+        st.markdown(f"{icon} {ui.escape_markdown(line.sentence)}")
+        clicked = st.button(
+            "Recompute now", key=KEY_RECOMPUTE, icon=":material/refresh:",
+            disabled=not access.can(auth.IMPORT),
+            help="Scores sentiment of new mentions, then recomputes profiles, customer value, themes, segments, "
+            "roles, journeys, workflow rules and alerts, in the background.",
+        )  # fmt: skip
+        if clicked:
+            start_recompute(db_path, actor=access.actor(), role=access.role() or None)
+            st.rerun()  # the whole page: the fragment polls while the job runs
+
+    panel()
+
+
+# --- workspace languages (the sentiment engine's setting) ------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_languages(db_path: str, data_version: int) -> tuple[str, ...]:
+    """The workspace languages, main first."""
+    with ui.connection(db_path) as db:
+        return V.workspace_languages(db)
+
+
+def _language_setter(db_path: str, languages: tuple[str, ...], actor: str, role: str | None) -> ui.Build:
+    def build(phase: Callable[[str], ui.Report]) -> bool:
+        report = phase("score")
+        report(0.0, "Storing the languages; every mention is scored again")
+        with ui.connection(db_path) as db:
+            api.set_sentiment_languages(db, languages, actor=actor, role=role)
+        return True
+
+    return build
+
+
+def languages_form(db_path: str, data_version: int) -> None:
+    """The workspace languages: saving them scores every mention again, in the background."""
+    current = load_languages(db_path, data_version)
+    st.subheader("Workspace languages")
+    st.caption(
+        "The languages your customers write in, main language first: each mention is scored in one of them, "
+        "and a text too short to tell is read in the main one. Changing them scores every mention again, "
+        "in the background."
+    )
+    names = V.LANGUAGE_NAMES
+    with st.form("settings_languages_form", border=True):
+        chosen = st.multiselect(
+            "Languages (main first)", list(V.supported_languages()), default=list(current),
+            format_func=lambda c: names.get(c, c), key="settings_languages",
+        )  # fmt: skip
+        saved = st.form_submit_button("Save languages", icon=":material/translate:")
+    if not saved:
+        return
+    if not chosen:
+        st.error("Choose at least one language; the first is the main one.", icon=":material/error:")
+        return
+    if tuple(chosen) == tuple(current):
+        st.toast("Nothing changed.", icon=":material/check:")
+        return
+    job = recompute_job(db_path)
+    if job.status().state == "running":
+        st.warning("Scores are being recomputed; save the languages again when that ends.", icon=":material/schedule:")
+        return
+    job.start(
+        _language_setter(db_path, tuple(chosen), access.actor(), access.role() or None),
+        write_lock=ui.write_lock(db_path), name="scrm-languages",
+    )  # fmt: skip
+    st.toast("Languages saved: every mention is being scored again in the background.", icon=":material/translate:")
+
+
+# --- the business settings form -------------------------------------------------------------------------
+
+
+def _rates_rows(s: V.BusinessSettings) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = [
+        {"currency": r.currency, "rate": r.rate, "as_of": date.fromisoformat(r.as_of)} for r in s.rates
+    ]
+    for code, _ in V.missing_rates(s):
+        rows.append({"currency": code, "rate": None, "as_of": date.today()})
+    return rows
+
+
+def business_form(db_path: str, data_version: int) -> None:
+    """Own brand, competitors, currency and rates, week start, time zone, default period: one form, one save."""
+    s = load_settings(db_path, data_version)
+    st.subheader("Business")
+    st.caption(
+        "What the figures of every page assume. A change applies at once, to every page and to the report."
+    )
+    missing = V.missing_rates(s)
+    if missing and s.currency_used:
+        left_out = ", ".join(f"{code} ({n:,} order{'s' if n != 1 else ''})" for code, n in missing)
+        st.warning(
+            ui.escape_markdown(
+                f"Orders in {left_out} are left out of revenue and other money figures: give their exchange rate "
+                f"to {s.currency_used} below."
+            ),
+            icon=":material/currency_exchange:",
+        )
+    with st.form(KEY_FORM, border=True):
+        brand_choices = [FROM_DATA, *s.brands]
+        if s.own_brand and s.own_brand not in brand_choices:
+            brand_choices.append(s.own_brand)
+        left, right = st.columns(2)
+        with left:
+            brand = st.selectbox(
+                "Own brand", brand_choices, index=brand_choices.index(s.own_brand) if s.own_brand else 0,
+                key="settings_own_brand",
+                format_func=lambda b: f"The most-mentioned brand {b}: {s.own_brand_used}" if b == FROM_DATA and s.own_brand_used
+                else ("The most-mentioned brand" if b == FROM_DATA else b),
+                help=V.business.SETTING_BY_KEY[S.META_OWN_BRAND].help,
+            )  # fmt: skip
+            others = [b for b in s.brands if b != (brand if brand != FROM_DATA else s.own_brand_used)]
+            competitors = st.multiselect(
+                "Competitors", sorted(set(others) | set(s.competitors)), default=list(s.competitors),
+                key="settings_competitors", placeholder="Every other brand in the mentions",
+                help=V.business.SETTING_BY_KEY[S.META_COMPETITORS].help,
+            )  # fmt: skip
+            currencies = sorted({*(c for c, _ in s.order_currencies), *([s.reporting_currency] if s.reporting_currency else [])})
+            currency_choices = [FROM_DATA, *currencies]
+            currency = st.selectbox(
+                "Reporting currency", currency_choices,
+                index=currency_choices.index(s.reporting_currency) if s.reporting_currency in currency_choices else 0,
+                key="settings_currency",
+                format_func=lambda c: (f"The most frequent order currency: {s.currency_used}" if s.currency_used
+                                       else "The most frequent order currency") if c == FROM_DATA else c,
+                help=V.business.SETTING_BY_KEY[S.META_REPORTING_CURRENCY].help,
+            )  # fmt: skip
+        with right:
+            week = st.selectbox(
+                "Week starts on", list(V.WEEK_STARTS), index=list(V.WEEK_STARTS).index(s.week_start),
+                format_func=str.capitalize, key="settings_week_start",
+                help=V.business.SETTING_BY_KEY[S.META_WEEK_START].help,
+            )  # fmt: skip
+            zones = V.time_zones()
+            zone = st.selectbox(
+                "Time zone", zones, index=zones.index(s.time_zone) if s.time_zone in zones else 0,
+                key="settings_time_zone", help=V.business.SETTING_BY_KEY[S.META_TIME_ZONE].help,
+            )  # fmt: skip
+            period = st.selectbox(
+                "Default period", list(V.PERIOD_CHOICES), index=list(V.PERIOD_CHOICES).index(s.default_period_days),
+                format_func=lambda d: f"The last {d} days", key="settings_default_period",
+                help=V.business.SETTING_BY_KEY[S.META_DEFAULT_PERIOD].help,
+            )  # fmt: skip
+            auto = st.toggle(
+                "Recompute scores after changes", value=s.auto_score, key="settings_auto_score",
+                help=V.business.SETTING_BY_KEY[S.META_AUTO_SCORE].help,
+            )  # fmt: skip
+        st.markdown("**Exchange rates**")
+        target = s.currency_used if currency == FROM_DATA else currency
+        st.caption(
+            ui.escape_markdown(
+                f"What one unit of each currency is worth in {target or 'the reporting currency'}, and the date of "
+                "that rate (the figures name both). Add a row for a new currency; delete a row to drop its rate."
+            )
+        )
+        rates = st.data_editor(
+            pd.DataFrame(_rates_rows(s), columns=["currency", "rate", "as_of"]),
+            num_rows="dynamic", hide_index=True, key=KEY_RATES, width=520, placeholder="—",
+            column_config={
+                "currency": st.column_config.TextColumn("Currency", help="Three letters, such as GBP.", max_chars=3),
+                "rate": st.column_config.NumberColumn("Rate", min_value=0.0, format="%.6g"),
+                "as_of": st.column_config.DateColumn("Date of the rate", format="YYYY-MM-DD"),
+            },
+        )  # fmt: skip
+        saved = st.form_submit_button("Save settings", icon=":material/save:", type="primary")
+    if not saved:
+        return
+    changes: dict[str, object] = {
+        S.META_OWN_BRAND: None if brand == FROM_DATA else brand,
+        S.META_COMPETITORS: list(competitors),
+        S.META_REPORTING_CURRENCY: None if currency == FROM_DATA else currency,
+        S.META_WEEK_START: week,
+        S.META_TIME_ZONE: zone,
+        S.META_DEFAULT_PERIOD: period,
+        S.META_AUTO_SCORE: bool(auto),
+    }
+    table = pd.DataFrame(rates)
+    pairs: dict[str, tuple[object, object]] = {}
+    for row in table.to_dict("records"):
+        code = str(row.get("currency") or "").strip()
+        if not code and (row.get("rate") is None or pd.isna(row.get("rate"))):
+            continue  # an empty row
+        blank = row.get("rate") is None or pd.isna(row.get("rate"))
+        if blank and code.upper() in {c for c, _ in missing}:
+            continue  # a suggested row left blank: that currency keeps no rate
+        day = row.get("as_of")
+        pairs[code] = ("" if blank else row.get("rate"), "" if day is None or pd.isna(day) else day)
+    changes[S.META_EXCHANGE_RATES] = pairs
+    if currency == FROM_DATA and s.currency_used:
+        changes[S.META_REPORTING_CURRENCY] = None
+    try:
+        with ui.connection(db_path) as db:
+            # Rates are checked against the currency the figures will use.
+            check = dict(changes)
+            check[S.META_REPORTING_CURRENCY] = currency if currency != FROM_DATA else (s.currency_used or "")
+            V.business.check_settings(check)
+            changed = api.save_settings(db, changes, actor=access.actor(), role=access.role() or None)
+    except ScrmError as e:
+        ui.show_error(e)
+        return
+    st.toast("Settings saved." if changed else "Nothing changed.", icon=":material/check:")
+    st.rerun()

@@ -1,0 +1,163 @@
+"""What the Settings page reads: the business settings as they are, and how fresh the scores are.
+
+Pure reads (no Streamlit). :func:`score_status` words the status line of the
+"Recompute now" panel ("Scores are 3 h old; 2 imports since"); :func:`current_settings`
+gathers every business setting with what stands in when it is not set, so the
+page can show "Velora (from the data)" rather than an empty box.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from scrm.db import schema as S
+from scrm.db import settings as business
+from scrm.db import store
+from scrm.views import kpis
+
+SETTINGS = business.SETTINGS
+WEEK_STARTS = business.WEEK_STARTS
+PERIOD_CHOICES = business.PERIOD_CHOICES
+time_zones = business.time_zones
+
+
+@dataclass(frozen=True)
+class BusinessSettings:
+    """Every business setting as stored, and what the figures use when one is not set."""
+
+    own_brand: str | None  # as set; None: left to the data
+    own_brand_used: str | None  # what the KPIs use (the setting, else the most-mentioned brand)
+    competitors: tuple[str, ...]
+    brands: tuple[str, ...]  # the brands the mentions name, most mentioned first
+    reporting_currency: str | None  # as set
+    currency_used: str | None  # what money KPIs are shown in
+    order_currencies: tuple[tuple[str, int], ...]  # (code, orders), most orders first
+    rates: tuple[business.Rate, ...]
+    week_start: str
+    time_zone: str
+    default_period_days: int
+    auto_score: bool
+
+
+def current_settings(db: sqlite_utils.Database) -> BusinessSettings:
+    """The business settings of ``db``.
+
+    >>> s = current_settings(store.open_db(":memory:"))
+    >>> (s.own_brand_used, s.currency_used, s.week_start, s.default_period_days)
+    (None, None, 'monday', 30)
+    """
+    brands = tuple(
+        str(r[0]) for r in db.execute(
+            f"SELECT brand FROM {S.MENTIONS} WHERE brand IS NOT NULL AND trim(brand) != '' "
+            "GROUP BY brand ORDER BY count(*) DESC, brand LIMIT 200"
+        )
+    )  # fmt: skip
+    currencies = tuple(
+        (str(r[0]), int(r[1])) for r in db.execute(
+            f"SELECT upper(trim(currency)) AS code, count(*) FROM {S.ORDERS} "
+            "WHERE currency IS NOT NULL AND trim(currency) != '' GROUP BY code ORDER BY count(*) DESC, code"
+        )
+    )  # fmt: skip
+    return BusinessSettings(
+        own_brand=business.own_brand_setting(db),
+        own_brand_used=store.own_brand(db),
+        competitors=business.competitors(db),
+        brands=brands,
+        reporting_currency=business.reporting_currency(db),
+        currency_used=kpis.shop_currency(db),
+        order_currencies=currencies,
+        rates=tuple(business.exchange_rates(db).values()),
+        week_start=business.week_start(db),
+        time_zone=business.time_zone(db),
+        default_period_days=business.default_period_days(db),
+        auto_score=business.auto_score(db),
+    )
+
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French"}
+
+
+def workspace_languages(db: sqlite_utils.Database) -> tuple[str, ...]:
+    """The languages the brand works in, main first (the sentiment engine's setting; imported when asked)."""
+    from scrm.analysis.sentiment import workspace_languages as stored
+
+    return stored(db)
+
+
+def supported_languages() -> tuple[str, ...]:
+    """The languages sentiment is scored in."""
+    from scrm.analysis.sentiment.language import SUPPORTED
+
+    return SUPPORTED
+
+
+def missing_rates(s: BusinessSettings) -> list[tuple[str, int]]:
+    """Order currencies that are neither the reporting currency nor have a rate: their orders are left out."""
+    have = {r.currency for r in s.rates}
+    return [(code, n) for code, n in s.order_currencies if code != s.currency_used and code not in have]
+
+
+# --- the scores' freshness ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreStatus:
+    """How fresh the scores are: what the status line of "Recompute now" says."""
+
+    scored_at: str | None  # UTC ISO text of the last finished score run
+    imports_since: int
+    pending: tuple[str, ...]  # the stages the next recompute would run
+    sentence: str
+
+
+def age_words(seconds: float) -> str:
+    """A duration as a person says it.
+
+    >>> age_words(40), age_words(600), age_words(3 * 3600 + 100), age_words(3 * 86400)
+    ('less than a minute', '10 min', '3 h', '3 days')
+    """
+    if seconds < 60:
+        return "less than a minute"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"
+
+
+def _local(at: str, zone: str) -> str:
+    moment = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(zone))
+    return f"{moment:%-d %b %Y %H:%M} ({zone})"
+
+
+def score_status(db: sqlite_utils.Database, pending: list[str], *, now: str | None = None) -> ScoreStatus:
+    """The status line: "Scores are 3 h old; 2 imports since." (``pending``: :func:`scrm.compute.pending_stages`).
+
+    >>> db = store.open_db(":memory:")
+    >>> score_status(db, ["sentiment"]).sentence
+    'Scores have never been computed on this data.'
+    >>> business.record_scored_at(db, "2026-10-05T09:00:00")
+    >>> score_status(db, [], now="2026-10-05T12:10:00").sentence
+    'Scores are up to date: computed 3 h ago (5 Oct 2026 09:00 (UTC)).'
+    """
+    at = business.scored_at(db)
+    zone = business.time_zone(db)
+    since = 0
+    if at is not None:
+        row = db.execute(f"SELECT count(*) FROM {S.IMPORTS} WHERE coalesce(finished_at, started_at) > ?", [at]).fetchone()
+        since = int(row[0]) if row else 0
+    if at is None:
+        sentence = "Scores have never been computed on this data." if pending else "Scores are up to date."
+        return ScoreStatus(None, since, tuple(pending), sentence)
+    age = (dt.datetime.fromisoformat(now or store.utcnow()) - dt.datetime.fromisoformat(at)).total_seconds()
+    when = _local(at, zone)
+    if not pending:
+        sentence = f"Scores are up to date: computed {age_words(max(age, 0))} ago ({when})."
+    else:
+        changes = f"{since} import{'s' if since != 1 else ''} since" if since else "changes since"
+        sentence = f"Scores are {age_words(max(age, 0))} old; {changes}. Computed {when}."
+    return ScoreStatus(at, since, tuple(pending), sentence)
