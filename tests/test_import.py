@@ -218,9 +218,9 @@ def test_an_older_database_is_upgraded_on_open(db_path: Path) -> None:
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of 4 rows, so that a tiny file goes through the threaded writer."""
-    from scrm.ingest import pipeline
+    from scrm.ingest import validate
 
-    monkeypatch.setattr(pipeline, "CHUNK", 4)
+    monkeypatch.setattr(validate, "CHUNK", 4)
 
 
 def test_a_chunked_import_keeps_the_last_row_of_a_repeated_id_across_chunks(fresh_db, small_chunks) -> None:
@@ -251,23 +251,66 @@ def test_quarantined_rows_of_every_chunk_are_kept(fresh_db, small_chunks) -> Non
     assert rows == [2, 5, 8, 11]
 
 
-def test_a_failure_while_writing_a_later_chunk_leaves_the_database_as_it_was(fresh_db, small_chunks, monkeypatch) -> None:
+@pytest.mark.parametrize("where", ["staging the second chunk", "the final write", "the quarantine"])
+def test_a_failure_at_any_point_of_the_write_leaves_the_database_as_it_was(
+    fresh_db, small_chunks, monkeypatch, where
+) -> None:
+    from scrm.ingest import write
+
     import_file(fresh_db, ORDERS_CSV.encode(), "orders", file_name="ventas.csv")
     before = snapshot(fresh_db)
-    real = store.upsert_rows
     calls = {"n": 0}
 
-    def failing(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError("disk full")
-        return real(*args, **kwargs)
+    def failing_after(real, n):
+        def failing(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == n:
+                raise OSError("disk full")
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "upsert_rows", failing)
-    lines = [f"N{i},2024-01-01,{i}" for i in range(10)]
+        return failing
+
+    if where == "staging the second chunk":
+        monkeypatch.setattr(write._PartWriter, "write", failing_after(write._PartWriter.write, 2))
+    elif where == "the final write":
+        monkeypatch.setattr(store, "upsert_staged", failing_after(store.upsert_staged, 1))
+    else:
+        monkeypatch.setattr(store, "insert_rows", failing_after(store.insert_rows, 1))
+    lines = [f"N{i},2024-01-01,{i}" for i in range(10)] + ["N99,not a date,1"]
     with pytest.raises(OSError, match="disk full"):
         import_file(fresh_db, ("order_id,date,amount\n" + "\n".join(lines)).encode(), "orders", file_name="o.csv")
     assert snapshot(fresh_db) == before
+    assert not fresh_db.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'").fetchall()
+
+
+def test_an_import_holds_the_write_lock_only_for_the_final_write(tmp_path: Path, monkeypatch) -> None:
+    """Reading and checking happen before the lock: another connection can write meanwhile."""
+    from scrm.ingest import validate, write
+
+    monkeypatch.setattr(validate, "CHUNK", 4)
+    db_path = tmp_path / "lock.db"
+    db = store.open_db(db_path)
+    other = store.open_db(db_path)
+    real = write._PartWriter.write
+    written: list[str] = []
+
+    def write_then_let_another_write(self, chunk):
+        real(self, chunk)
+        # Between chunks the import holds no lock: a page write goes through at once.
+        other.conn.execute("PRAGMA busy_timeout = 0")
+        with store.transaction(other):
+            other.execute(f"INSERT INTO {S.CUSTOMERS} (customer_id, name) VALUES (?, ?)", [f"page-{len(written)}", "x"])
+        written.append("page")
+
+    monkeypatch.setattr(write._PartWriter, "write", write_then_let_another_write)
+    lines = [f"N{i},2024-01-01,{i}" for i in range(10)]
+    result = import_file(db, ("order_id,date,amount\n" + "\n".join(lines)).encode(), "orders", file_name="o.csv")
+    assert result.new == 10
+    assert written == ["page"] * 3
+    assert db.execute(f"SELECT count(*) FROM {S.CUSTOMERS}").fetchone()[0] == 3
+    assert 0 < write.last_lock_seconds < 5
+    db.close()
+    other.close()
 
 
 def _orders_file(tmp_path: Path, rows: int = 30) -> Path:
@@ -286,13 +329,13 @@ def _all_rows(db: sqlite_utils.Database) -> tuple[list, list]:
 
 
 def test_a_big_file_checked_in_a_worker_process_imports_exactly_as_in_process(tmp_path: Path, monkeypatch) -> None:
-    from scrm.ingest import pipeline
+    from scrm.ingest import pipeline, validate
 
     path = _orders_file(tmp_path)
     here = store.open_db(tmp_path / "here.db")
     expected = import_file(here, path, "orders")
     monkeypatch.setattr(pipeline, "WORKER_MIN_BYTES", 0)
-    monkeypatch.setattr(pipeline, "CHUNK", 8)
+    monkeypatch.setattr(validate, "CHUNK", 8)
     there = store.open_db(tmp_path / "there.db")
     result = import_file(there, path, "orders")
     assert (result.new, result.duplicates, result.rejected) == (expected.new, expected.duplicates, expected.rejected) == (29, 1, 1)

@@ -9,12 +9,13 @@ killed process leaves either all of a write or none of it.
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -518,6 +519,103 @@ def upsert_rows(
     updated = changed_rows - new
     unchanged = max(0, total - new - updated)
     return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
+
+
+def upsert_staged(
+    db: sqlite_utils.Database,
+    table: str,
+    columns: Sequence[str],
+    staged: str,
+    *,
+    total: int,
+    fresh: bool = False,
+    import_id: int | None = None,
+) -> UpsertCounts:
+    """:func:`upsert_rows` from a staging table (``staged``, such as ``temp."x"``) in one ``INSERT ... SELECT``.
+
+    The rows were prepared before the caller took the write lock; moving them
+    in is a single statement, so the lock is held for the write alone. Rows
+    go in the staging table's order, so a later row of a key wins as before.
+    ``import_id`` is stamped on every row when given.
+    """
+    pk = S.PRIMARY_KEYS[table]
+    keys = (pk,) if isinstance(pk, str) else pk
+    allowed = S.STORED_COLUMNS[table]
+    cols = [c for c in columns if c != "import_id"]
+    for c in cols:
+        if c not in allowed:
+            raise ValueError(f"{c} is not a column of {table}")
+    select = ", ".join(f'"{c}"' for c in cols)
+    params: list[Any] = []
+    if import_id is not None:
+        cols.append("import_id")
+        select += ", ?"
+        params.append(import_id)
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    value_cols = [c for c in cols if c not in keys]
+    compared = [c for c in value_cols if c != "import_id"]
+    if value_cols:
+        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in value_cols)
+        changed = " OR ".join(f'"{table}"."{c}" IS NOT excluded."{c}"' for c in compared) or "0"
+        conflict = f"ON CONFLICT({', '.join(keys)}) DO UPDATE SET {sets} WHERE {changed}"
+    else:
+        conflict = f"ON CONFLICT({', '.join(keys)}) DO NOTHING"
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT.
+    sql = f'INSERT INTO "{table}" ({quoted}) SELECT {select} FROM {staged} WHERE true ORDER BY rowid'
+    sql += "" if fresh else f" {conflict}"
+    with transaction(db):
+        top = _max_rowid(db, table)
+        changes_before = db.conn.total_changes
+        db.conn.execute(sql, params)
+        changed_rows = db.conn.total_changes - changes_before
+        new = int(db.execute(f'SELECT count(*) FROM "{table}" WHERE rowid > ?', [top]).fetchone()[0])
+    updated = changed_rows - new
+    unchanged = max(0, total - new - updated)
+    return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
+
+
+_STAGED = itertools.count(1)
+
+
+@contextmanager
+def staged_rows(
+    db: sqlite_utils.Database, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, batch: int = 50_000
+) -> Iterator[tuple[str, int]]:
+    """Put ``rows`` in a TEMP table of this connection, without taking the database's write lock;
+    yields (the table as ``temp."name"``, rows staged) for :func:`upsert_staged`, and drops it after.
+
+    Slow producers (a model scoring as the rows are read) then run before the
+    caller's :func:`transaction`, which holds the lock for the final write only.
+    """
+    name = f"scrm_staged_{next(_STAGED)}"
+    conn = db.conn
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    # Untyped columns keep each value as bound; the final INSERT applies the table's types.
+    conn.execute(f'CREATE TEMP TABLE "{name}" ({quoted})')
+    sql = f'INSERT INTO temp."{name}" ({quoted}) VALUES ({", ".join("?" for _ in columns)})'
+    total = 0
+    try:
+        iterator = iter(rows)
+        while True:
+            chunk = list(itertools.islice(iterator, batch))
+            if not chunk:
+                break
+            own = not conn.in_transaction  # a TEMP table's writes lock nothing but itself
+            if own:
+                conn.execute("BEGIN")
+            try:
+                conn.executemany(sql, chunk)
+                if own:
+                    conn.execute("COMMIT")
+            except BaseException:
+                if own and conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            total += len(chunk)
+        yield f'temp."{name}"', total
+    finally:
+        with suppress(sqlite3.Error):
+            conn.execute(f'DROP TABLE IF EXISTS temp."{name}"')
 
 
 def _max_rowid(db: sqlite_utils.Database, table: str) -> int:

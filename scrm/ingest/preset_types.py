@@ -43,6 +43,9 @@ class Preset:
     # Headers that identify the export: when all are present (compared with
     # normalise_header) the preset is proposed without being asked. Empty: never detected.
     signature: tuple[str, ...] = ()
+    # The order of ``a/b/yyyy`` dates the export's documentation gives (True: day first),
+    # used when no value of the file decides; None: the file's other evidence decides.
+    dayfirst: bool | None = None
 
     def matches(self, headers: Sequence[object]) -> bool:
         """True when every header of the signature is among ``headers``."""

@@ -93,6 +93,9 @@ UPLOAD_NAME = "the uploaded file"
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_RECORDS = 50
+# The raw table's attrs key for a CSV's delimiter (``;`` is what European spreadsheets write).
+DELIMITER_ATTR = "delimiter"
+
 # A delimiter is trusted when at least this share of the sampled rows split
 # into as many fields as the header (not counting trailing empty ones).
 _CONSISTENT = 0.6
@@ -658,7 +661,9 @@ def _read_csv(
     fast = None if head_rows is not None else _read_csv_arrow(data, encoding, delimiter or "\x1f", headers, offset,
                                                               budget)
     if fast is not None:
-        return _give_back_cr(fast) if bare_cr else fast
+        fast = _give_back_cr(fast) if bare_cr else fast
+        fast.attrs[DELIMITER_ATTR] = delimiter  # evidence of the file's locale (dates read day first)
+        return fast
     if not checked:
         encoding = _decode(raw)[1]
     try:
@@ -700,7 +705,9 @@ def _read_csv(
     # pandas' C tokenizer counts records, the header being record 1, so data row i
     # (from 0) is record i + 2 whatever line breaks its quoted values hold.
     table.index = pd.RangeIndex(2 + offset, 2 + offset + len(table))
-    return _give_back_cr(table) if bare_cr else table
+    table = _give_back_cr(table) if bare_cr else table
+    table.attrs[DELIMITER_ATTR] = delimiter
+    return table
 
 
 # Stands in for a bare carriage return while a CSV is parsed: the ASCII

@@ -461,6 +461,34 @@ def two_digit_year_order(s: pd.Series) -> str | None:
     return "day" if order else "month"
 
 
+def four_digit_year_ambiguity(s: pd.Series) -> str | None:
+    """The first ``a/b/yyyy`` value that reads differently day first and month first, when no
+    value of the column decides (no part above 12); None when the column decides, or when
+    every such date reads the same both ways (``01/01/2024``).
+
+    >>> four_digit_year_ambiguity(pd.Series(["05/03/2024", "01/02/2024 10:00"]))
+    '05/03/2024'
+    >>> four_digit_year_ambiguity(pd.Series(["05/03/2024", "25/03/2024"])) is None
+    True
+    >>> four_digit_year_ambiguity(pd.Series(["2024-03-05", "01/01/2024"])) is None
+    True
+    """
+    cells = s.array if isinstance(s.dtype, pd.StringDtype) else s.to_numpy(dtype=object)
+    try:
+        arr = pa.array(cells, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(s.astype("str").to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    hit = pc.fill_null(pc.match_substring_regex(arr, rf"^\s*{_D}{{1,2}}[/.-]{_D}{{1,2}}[/.-]{_D}{{4}}(?:[^0-9]|$)"), False)
+    if not pc.any(hit).as_py():
+        return None
+    t = _as_text(s[hit.to_numpy(zero_copy_only=False)]).str.strip()
+    if _fullmatch(t, rf"(?:1[3-9]|[2-9]{_D})[/.-].*").any() or _fullmatch(t, rf"{_D}{{1,2}}[/.-](?:1[3-9]|[2-9]{_D})[/.-].*").any():
+        return None
+    parts = t.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]")
+    differs = parts[0].astype(int) != parts[1].astype(int)
+    return str(t[differs.to_numpy()].iloc[0]) if bool(differs.any()) else None
+
+
 def date_example(s: pd.Series) -> str | None:
     """The first ``a/b/yy`` value of a column whose two parts can both be day or month."""
     t = _as_text(s.astype("str") if not _is_text_column(s) else s).dropna()

@@ -76,15 +76,17 @@ def _send(out: BinaryIO, item: Any) -> None:
 
 def main() -> None:
     """The worker: read the request, stream checked items, end with a marker."""
-    from scrm.ingest import pipeline as P
+    from scrm.ingest.map import _preset
+    from scrm.ingest.read import read_source
+    from scrm.ingest.validate import _Progress, checked_parts
 
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but pickles on the channel
     request = pickle.load(sys.stdin.buffer)
     try:
-        raw = P.read_source(request["source"], request["file_name"], P._preset(request["mapping"], request["kind"])[0])
-        _send(out, P._Progress(0.25, "Checking rows"))
-        for item in P.checked_parts(raw, request["kind"], request["mapping"], request["file_name"], request.get("dates")):
+        raw = read_source(request["source"], request["file_name"], _preset(request["mapping"], request["kind"])[0])
+        _send(out, _Progress(0.25, "Checking rows"))
+        for item in checked_parts(raw, request["kind"], request["mapping"], request["file_name"], request.get("dates")):
             _send(out, item)
         _send(out, ("end",))
     except BrokenPipeError:  # the importing process is gone: nothing to do

@@ -1,0 +1,218 @@
+"""Stage 4, parse values: canonical text columns -> typed columns.
+
+Whole-file decisions come first (:func:`column_hints`: day or month first,
+decimal comma), so that every chunk of a file is read the same way; then
+:func:`parse_values` types each column and reports the cells that do not parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from scrm.errors import ImportRejected
+from scrm.ingest import mapping as M
+from scrm.ingest import values as V
+
+_TYPE_REASONS = {
+    "datetime": "'{v}' is not a date. Use ISO dates (2024-03-05 or 2024-03-05 14:30), dd/mm/yyyy or yyyymmdd.",
+    "float": "'{v}' is not a number. Use digits with `.` or `,` as decimal mark.",
+    "int": "'{v}' is not a whole number. Use digits only, such as 12.",
+    "bool": "'{v}' is not yes or no. Use yes/no, true/false or 1/0.",
+}
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    """Strip, drop NULs, and turn blank cells into None (an object Series).
+
+    Clean pyarrow-backed text comes back as it is (the big-file reader makes
+    blank cells missing already).
+
+    A list comprehension over Python strings beats pandas' string methods here
+    by about 3x, and its None cells are what sqlite3 binds as NULL.
+    """
+    if _arrow_text_is_clean(s):
+        return s  # stays pyarrow-backed: no Python string is made for it here
+    out = [
+        ((v.replace("\x00", "") if "\x00" in v else v).strip() or None)
+        if isinstance(v, str)
+        else (None if v is None or v is pd.NA or v != v else str(v))
+        for v in s.to_numpy(dtype=object)
+    ]
+    return pd.Series(out, index=s.index, dtype=object, name=s.name)
+
+
+def _arrow_text_is_clean(s: pd.Series, ids: bool = False) -> bool:
+    """True for pyarrow-backed text (the big-file reader's) with no NUL and no
+    space at either end (for ``ids``, also no "17850.0"). Checked in C++ on the
+    first and last character only, so clean columns skip the Python pass."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    if pc.any(pc.match_substring(arr, "\x00")).as_py():
+        return False
+    for end in (pc.utf8_slice_codeunits(arr, 0, 1), pc.utf8_slice_codeunits(arr, -1)):
+        if pc.any(pc.utf8_is_space(end)).as_py():
+            return False
+    return not (ids and pc.any(pc.ends_with(arr, ".0")).as_py())
+
+
+def _arrow_values_are_unique(s: pd.Series) -> bool:
+    """No value repeats (pyarrow-backed text; a C++ hash count, 5x faster than duplicated)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    return bool(pc.count_distinct(arr).as_py() == len(arr) - arr.null_count)
+
+
+def _integral_id(s: pd.Series) -> pd.Series:
+    """'17850.0' -> '17850': spreadsheets turn numeric ids into floats."""
+    out = [
+        v[:-2] if isinstance(v, str) and v.endswith(".0") and v[:-2].isdigit() else v
+        for v in s.to_numpy(dtype=object)
+    ]
+    return pd.Series(out, index=s.index, dtype=object, name=s.name)
+
+
+
+Hints = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DateOptions:
+    """What the user says about the file's dates: the order of ``a/b/yy`` parts
+    (``dayfirst``: True day first, False month first, None read from the values) and
+    ``anchor``, the day the file was exported, from which relative dates are counted."""
+
+    dayfirst: bool | None = None
+    anchor: date | None = None
+
+
+def column_hints(frame: pd.DataFrame, kind: str, options: DateOptions | None = None,
+                 file_name: str = "The file", mapping: Mapping[str, str] | None = None,
+                 evidence: tuple[bool, str] | None = None, notes: list[str] | None = None) -> Hints:
+    """What the whole file says about its columns' style (day-first dates,
+    decimal comma), so that chunks of it are typed the same way.
+
+    Raises :class:`ImportRejected` for a column of ``a/b/yy`` dates whose values
+    read both ways (no part above 12) when ``options`` do not say which: never a silent guess.
+    A column of ``a/b/yyyy`` dates that read both ways is read as ``evidence``
+    (from :func:`scrm.ingest.map.date_order_evidence`) says, with a sentence in
+    ``notes`` naming the reading and how to change it; without evidence it is refused too.
+    """
+    options = options or DateOptions()
+    entity = M.entity_of(kind)
+    hints: Hints = {}
+    for column in entity.columns:
+        if column.name not in frame.columns:
+            continue
+        if column.type == "datetime":
+            values = frame[column.name]
+            dayfirst = options.dayfirst
+            if dayfirst is None:
+                dayfirst = V.infer_dayfirst(values)
+                order = V.two_digit_year_order(values)
+                if order == "mixed":
+                    header = (mapping or {}).get(column.name, column.name)
+                    raise ImportRejected(
+                        f"{file_name} column `{header}` holds dates with two-digit years that only read day first "
+                        "(a first part above 12) and others that only read month first (a middle part above 12): "
+                        "check the column, or read them all one way with --day-first or --month-first "
+                        "(the others go to quarantine)."
+                    )
+                if order == "ambiguous":
+                    example = V.date_example(values) or ""
+                    day, month = V.both_readings(example)
+                    header = (mapping or {}).get(column.name, column.name)
+                    raise ImportRejected(
+                        f"{file_name} column `{header}` holds dates such as '{example}' that read both as "
+                        f"{day} (day first) and as {month} (month first), and no value decides: say which "
+                        "with --day-first or --month-first (the “Dates such as 05/03/24” box on the Data page)."
+                    )
+                if order is not None and dayfirst is None:
+                    dayfirst = order == "day"
+                if order is None:
+                    header = (mapping or {}).get(column.name, column.name)
+                    dayfirst = _four_digit_order(values, dayfirst, file_name, header, evidence, notes)
+            hints[column.name] = {"dayfirst": dayfirst, "anchor": options.anchor}
+        elif column.type == "float":
+            hints[column.name] = {"decimal_comma": V.infer_decimal_comma(frame[column.name])}
+    return hints
+
+
+def _four_digit_order(values: pd.Series, dayfirst: bool | None, file_name: str, header: str,
+                      evidence: tuple[bool, str] | None, notes: list[str] | None) -> bool | None:
+    """The order of a column's ``a/b/yyyy`` dates when no value decides: from the file's evidence, else refused."""
+    example = V.four_digit_year_ambiguity(values)
+    if example is None:
+        return dayfirst
+    day, month = V.both_readings(example)
+    if evidence is None:
+        raise ImportRejected(
+            f"{file_name} column `{header}` holds dates such as '{example}' that read both as {day} (day first) "
+            f"and as {month} (month first), and neither the values nor the file decide: say which with "
+            "--day-first or --month-first (the “Dates such as 05/03/24” box on the Data page)."
+        )
+    first, because = evidence
+    if notes is not None:
+        if first:
+            notes.append(f"Dates in `{header}` such as '{example}' were read day first ({day}) because {because}; "
+                         f"if they are month first ({month}), import the file again with --month-first "
+                         "(the “Dates such as 05/03/24” box on the Data page).")
+        else:
+            notes.append(f"Dates in `{header}` such as '{example}' were read month first ({month}) because "
+                         f"{because}; if they are day first ({day}), import the file again with --day-first "
+                         "(the “Dates such as 05/03/24” box on the Data page).")
+    return first
+
+
+
+def parse_values(
+    frame: pd.DataFrame, kind: str, hints: Hints | None, flag: Callable[[str, pd.Series, pd.Series | str], None]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Each canonical column of ``frame`` typed (text cleaned, dates, numbers,
+    yes/no parsed with ``hints``); ``flag(column, mask, reason)`` hears of the
+    values that do not parse. Returns the typed frame and notes for the user.
+    """
+    entity = M.entity_of(kind)
+    df = pd.DataFrame(index=frame.index)
+    notes: list[str] = []
+    for column in entity.columns:
+        name = column.name
+        if name not in frame.columns:
+            continue
+        raw = frame[name]
+        if column.type == "text":
+            df[name] = _clean_text(raw)
+            continue
+        if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
+            raw = _clean_text(raw)
+        parsers: dict[str, Callable[..., tuple[pd.Series, pd.Series]]] = {
+            "datetime": V.parse_datetimes, "float": V.parse_numbers, "int": V.parse_ints, "bool": V.parse_bools
+        }
+        parser = parsers[column.type]
+        parsed, is_bad = parser(raw, **(hints or {}).get(name, {}))
+        df[name] = parsed
+        if is_bad.any():
+            text = raw.astype("string").fillna("")
+            if column.type == "datetime":  # name the format the value seems to be in
+                flag(name, is_bad, text.where(is_bad, "").map(V.describe_bad_date))
+            else:
+                flag(name, is_bad, text.map(lambda v, t=column.type: _TYPE_REASONS[t].format(v=v)))
+        if column.type == "datetime":
+            anchor = (hints or {}).get(name, {}).get("anchor")
+            if anchor is not None:
+                texts = raw.astype("string").dropna()
+                relative = [v for v in texts.drop_duplicates().head(1000) if V.is_relative_date(str(v))]
+                if relative:
+                    notes.append(f"Relative dates in `{name}` (such as '{relative[0]}') were counted back from "
+                                 f"{anchor.isoformat()}, the anchor date given.")
+    return df, notes
