@@ -122,14 +122,24 @@ def _drivers(alert: dict[str, Any]) -> None:
         if "posted_at" in shown.columns:
             shown = shown.assign(posted_at=shown["posted_at"].astype(str).str.replace("T", " ", regex=False))
         cols = [c for c in ("posted_at", "platform", "author", "followers", "label", "text") if c in shown.columns]
-        st.dataframe(
-            shown[cols], hide_index=True,
+        event = st.dataframe(
+            shown[cols], hide_index=True, key=f"alert_{alert['alert_id']}_mentions",
+            on_select="rerun", selection_mode="single-row",
             column_config={
                 "posted_at": "Posted (UTC)", "platform": "Platform", "author": "Author",
                 "followers": st.column_config.NumberColumn("Followers", format="localized"),
-                "label": "Sentiment", "text": st.column_config.TextColumn("Text (start)", width="large"),
+                "label": st.column_config.TextColumn("Sentiment", help="The label when the alert was raised."),
+                "text": st.column_config.TextColumn("Text (start)", width="large"),
             },
         )
+        picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+        if picked and picked[0] < len(shown) and "mention_id" in shown.columns:
+            loaders.sentiment_corrector(
+                ui.current_db_path(), ui.current_version(), str(shown.iloc[picked[0]]["mention_id"]),
+                key=f"alert_{alert['alert_id']}_correct",
+            )
+        elif "mention_id" in shown.columns:
+            st.caption("Select a mention to see how sure its sentiment is, or to correct it.")
     left, right = st.columns(2)
     with left:
         if not authors.empty:

@@ -21,6 +21,7 @@ from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import cases as loaders
 from scrm.ui import escape_markdown as esc
+from scrm.ui import listening as sentiment
 from scrm.ui import masking as P
 from scrm.ui.filters import current_filters
 from scrm.ui.segments import download_buttons
@@ -167,7 +168,7 @@ def _save(case_id: int, case: dict[str, Any], status: str, assignee: str, priori
         with ui.connection(loaders_path) as db:
             changed = api.update_case(db, case_id, changes, actor=actor, role=role)
     except ScrmError as e:
-        ui.show_error(e)
+        ui.show_error(e, kept_input=True)  # the note stays in its box
         return
     # The note is saved: a new key gives an empty box, so a second Save does not add it twice.
     st.session_state[NOTE_ROUND] = st.session_state.get(NOTE_ROUND, 0) + 1
@@ -247,6 +248,8 @@ def _details(case_id: int, frame: pd.DataFrame, names: list[str]) -> None:
             author = P.mask_value(str(row["author"] or ""), "handle") or ""
             st.caption(f"{esc(str(row['platform'] or ''))} · @{esc(author.lstrip('@'))}")
             st.text(P.mask_value(str(row["mention_text"]), "text"))
+            if pd.notna(row["mention_id"]) and row["mention_id"]:
+                sentiment.sentiment_corrector(loaders_path, data_version, str(row["mention_id"]), key=f"case_{case_id}_correct")
         else:
             st.caption("No mention: the case was opened on the customer record.")
         if pd.notna(row["reply_template"]) and str(row["reply_template"]).strip():

@@ -20,6 +20,7 @@ from scrm.export import files as exports
 from scrm.ui import auth as access
 from scrm.ui import customer as U
 from scrm.ui import escape_markdown as esc
+from scrm.ui import listening as sentiment
 from scrm.ui import masking as P
 from scrm.ui.filters import current_filters
 from scrm.views import customer as C
@@ -277,9 +278,12 @@ def _timeline(timeline: pd.DataFrame, filtered: bool, customer_id: str) -> None:
     st.altair_chart(charts.timeline_chart(shown), width="stretch")
     table = shown.iloc[::-1]
     table = table.assign(at=table["at"].str.replace("T", " ", regex=False).str.slice(0, 16))
-    st.dataframe(
+    event = st.dataframe(
         table[["at", "kind", "title", "author", "detail", "amount", "sentiment", "score"]],
         hide_index=True,
+        key="customer_timeline_table",
+        on_select="rerun",
+        selection_mode="single-row",
         width="stretch",
         height=min(420, 38 + 35 * len(table)),
         column_config={
@@ -293,6 +297,13 @@ def _timeline(timeline: pd.DataFrame, filtered: bool, customer_id: str) -> None:
             "score": st.column_config.NumberColumn("Score", help="Mentions: -1 to 1. Surveys: NPS 0-10.", format="%.2f"),
         },
     )
+    picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if picked and picked[0] < len(table) and table.iloc[picked[0]]["kind"] == "mention":
+        sentiment.sentiment_corrector(
+            ui.current_db_path(), ui.current_version(), str(table.iloc[picked[0]]["item_id"]), key="customer_correct"
+        )
+    else:
+        st.caption("Select a mention in the table to see how sure its sentiment is, or to correct it.")
     if access.export_allowed():
         file_name = f"timeline-{re.sub(r'[^A-Za-z0-9_-]', '_', customer_id)}.csv"
         st.download_button(

@@ -284,7 +284,7 @@ def _explorer(path: str, version: int, f: Filters) -> None:
     more = f"; showing the newest {len(shown):,}" if result.total > len(shown) else ""
     st.caption(f"{result.total:,} mentions match{more}. Select a row to see what moved its score.")
     event = st.dataframe(
-        shown[["posted_at", "platform", "brand", "author", "kind", "label", "score", "text"]],
+        shown[["posted_at", "platform", "brand", "author", "kind", "label", "confidence", "score", "text"]],
         hide_index=True,
         key="listening_table",
         on_select="rerun",
@@ -296,6 +296,10 @@ def _explorer(path: str, version: int, f: Filters) -> None:
             "author": "Author",
             "kind": "Kind",
             "label": "Sentiment",
+            "confidence": st.column_config.ProgressColumn(
+                "Sure", format="percent", min_value=0.0, max_value=1.0,
+                help="How likely the label is right (a label a person corrected: 100%).",
+            ),
             "score": st.column_config.NumberColumn("Score (−1 to 1)", format="%+.2f"),
             "text": st.column_config.TextColumn("Text", width="large"),
         },
@@ -303,9 +307,14 @@ def _explorer(path: str, version: int, f: Filters) -> None:
     )
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     loaders.download_buttons(result.rows, "mentions", "listening_mentions")
-    if not rows or rows[0] >= len(shown):
+    # A link can open one mention (?mention=ID); a selected row wins.
+    linked = st.query_params.get("mention")
+    if rows and rows[0] < len(shown):
+        mention_id = str(result.rows.iloc[rows[0]]["mention_id"])
+    elif linked:
+        mention_id = str(linked)
+    else:
         return
-    mention_id = str(result.rows.iloc[rows[0]]["mention_id"])
     detail = loaders.load_mention(path, version, mention_id)
     if detail is None:
         st.info("This mention is no longer in the database. Search again.", icon=":material/info:")
@@ -325,6 +334,7 @@ def _explorer(path: str, version: int, f: Filters) -> None:
     cols[2].metric("Language", str(detail["lang"] or "–"), border=True)
     model = f"{detail['model']} {detail['model_version'] or ''}".strip() if detail["model"] else "–"
     cols[3].metric("Model", model, border=True)
+    loaders.sentiment_corrector(path, version, mention_id, key="listening_correct")
     words = detail["words"]
     if detail["label"] == "unscored":
         st.caption(
@@ -370,3 +380,4 @@ else:
         with tab:
             if tab.open:
                 render()
+    loaders.accuracy_panel(path, version)

@@ -222,7 +222,7 @@ def _updated_since(db: sqlite_utils.Database, before: IndexState) -> int:
 # --- searching -------------------------------------------------------------------
 
 RESULT_COLUMNS = (
-    "mention_id", "posted_at", "platform", "brand", "author", "kind", "label", "score", "text",
+    "mention_id", "posted_at", "platform", "brand", "author", "kind", "label", "score", "text", "confidence",
 )
 
 
@@ -278,13 +278,13 @@ def search_mentions(
     rows = store.read_frame(
         db,
         f"""SELECT m.mention_id, m.posted_at, m.platform, m.brand, m.author, coalesce(m.kind, 'post') AS kind,
-                coalesce(s.label, 'unscored') AS label, s.score, m.text
+                coalesce(s.label, 'unscored') AS label, s.score, m.text, s.confidence
             FROM {source} {sentiment_join} WHERE {where_sql}
             ORDER BY m.posted_at DESC, m.mention_id LIMIT ?""",
         [*params, int(limit)],
     )
     if rows.empty:
-        rows = pd.DataFrame({c: pd.Series(dtype="float64" if c == "score" else object) for c in RESULT_COLUMNS})
+        rows = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("score", "confidence") else object) for c in RESULT_COLUMNS})
     return SearchResult(rows=rows, total=total, fts_query=fts)
 
 

@@ -95,7 +95,8 @@ def volume_over_time(
 
     Columns: ``period`` (ISO day: the day, or the first day of the week, as Settings says),
     ``group``, ``mentions``, ``positive``, ``neutral``, ``negative``,
-    ``scored``, ``net_sentiment`` (points, NaN without scored mentions).
+    ``scored``, ``net_sentiment`` (points, NaN without scored mentions),
+    ``own`` (True on the own brand's rows, so charts give it the own brand's colour).
     """
     where, params = _people_where(f)
     group_sql = "coalesce(nullif(trim(m.brand), ''), ?)" if by == "brand" else "coalesce(nullif(lower(trim(m.platform)), ''), 'other')"
@@ -114,14 +115,16 @@ def volume_over_time(
             {
                 "period": pd.Series(dtype=object), "group": pd.Series(dtype=object),
                 **{c: pd.Series(dtype="int64") for c in ("mentions", "positive", "neutral", "negative", "scored")},
-                "net_sentiment": pd.Series(dtype="float64"),
+                "net_sentiment": pd.Series(dtype="float64"), "own": pd.Series(dtype=bool),
             }
         )
     for c in ("positive", "neutral", "negative"):
         frame[c] = pd.to_numeric(frame[c]).fillna(0).astype("int64")
     frame["scored"] = frame["positive"] + frame["neutral"] + frame["negative"]
     frame["net_sentiment"] = _net(frame["positive"], frame["negative"], frame["scored"])
-    return frame.astype({"period": object, "group": object})
+    own = own_brand(db) if by == "brand" else None
+    frame["own"] = (frame["group"] == own) if own is not None else False
+    return frame.astype({"period": object, "group": object, "own": bool})
 
 
 def share_of_voice(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
@@ -686,3 +689,53 @@ def brand_and_platform_options(db: sqlite_utils.Database) -> tuple[list[str], li
         f"SELECT DISTINCT coalesce(nullif(lower(trim(platform)), ''), 'other') FROM {S.MENTIONS} ORDER BY 1"
     ).fetchall()]
     return brands, platforms
+
+
+# --- a mention's sentiment as a person sees it: label, confidence, correction -------------------
+
+
+def mention_sentiment(db: sqlite_utils.Database, mention_id: str) -> dict[str, Any] | None:
+    """The sentiment of one mention: ``label`` (``unscored`` without a score), ``confidence``
+    (0-1 or None), ``model``, and ``corrected_by``/``corrected_at``/``model_label`` when a
+    person corrected it (else None). None when the mention is unknown."""
+    corrections = table_exists(db, S.SENTIMENT_CORRECTIONS)
+    extra = "c.label, c.corrected_by, c.corrected_at, c.model_label" if corrections else "NULL, NULL, NULL, NULL"
+    join = f"LEFT JOIN {S.SENTIMENT_CORRECTIONS} c ON c.mention_id = m.mention_id" if corrections else ""
+    row = db.execute(
+        f"""SELECT s.label, s.confidence, s.model, {extra}
+            FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id {join}
+            WHERE m.mention_id = ?""",
+        [mention_id],
+    ).fetchone()
+    if row is None:
+        return None
+    label, confidence, model, corrected, by, at, model_label = row
+    return {
+        "label": str(corrected or label or "unscored"),
+        "confidence": None if confidence is None else float(confidence),
+        "model": model,
+        "corrected_by": by,
+        "corrected_at": at,
+        "model_label": model_label,
+    }
+
+
+@dataclass(frozen=True)
+class SentimentAccuracy:
+    """What the "How accurate is this?" panel shows (figures of the model card, never recomputed here)."""
+
+    card: dict[str, Any]  # per language: macro_f1, interval, confusion, detection_accuracy, data, texts
+    workspace: pd.DataFrame  # per language: lang, corrections, model_right, accuracy, adjusted_before, adjusted_after
+    corrections: pd.DataFrame  # text, lang, label: the corrections as labelled data
+
+
+def sentiment_accuracy(db: sqlite_utils.Database) -> SentimentAccuracy:
+    """The model card's held-out figures and the workspace's own accuracy on its corrections."""
+    from scrm.analysis.sentiment import adjust
+
+    workspace = pd.DataFrame.from_records(
+        adjust.corrections_accuracy(db),
+        columns=["lang", "corrections", "model_right", "accuracy", "adjusted_before", "adjusted_after"],
+    )
+    corrections = pd.DataFrame.from_records(adjust.corrections_export(db), columns=["text", "lang", "label"]).astype(object)
+    return SentimentAccuracy(adjust.model_card(), workspace, corrections)

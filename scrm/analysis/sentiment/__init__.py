@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from scrm.analysis.sentiment import adjust
 from scrm.analysis.sentiment.english import MODEL as EN_MODEL
 from scrm.analysis.sentiment.english import MODEL_VERSION as EN_VERSION
 from scrm.analysis.sentiment.english import confidence_for, label_for, vader_score
@@ -371,7 +372,11 @@ class _WorkerContext(multiprocessing.context.ForkServerContext):
 def _worker_context() -> _WorkerContext:
     """The multiprocessing context of the scoring workers, set up once per process."""
     _install_main_filter()
-    return _WorkerContext()
+    context = _WorkerContext()
+    # The forkserver imports this package and loads every model once, lingua's precise
+    # detection models included; each worker forked from it starts with them in memory.
+    context.set_forkserver_preload([f"{__name__}.preload"])
+    return context
 
 
 @contextmanager
@@ -499,8 +504,11 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
     # Up to date: a row whose (lang, model, model_version) is today's for its
     # language, with a confidence when it was scored. The test runs in SQLite
     # so a re-run reads no texts at all.
-    current = " OR ".join("(s.lang = ? AND s.model = ? AND s.model_version = ?)" for _ in models)
-    params = [value for lang, (name, ver) in models.items() for value in (lang, name, ver)]
+    # A version suffixed "+local-<id>" is today's model relabelled by the workspace's adjustment.
+    current = " OR ".join(
+        "(s.lang = ? AND s.model = ? AND (s.model_version = ? OR s.model_version LIKE ?))" for _ in models
+    )
+    params = [value for lang, (name, ver) in models.items() for value in (lang, name, ver, f"{ver}+local-%")]
     # A mention a person corrected keeps their label: never scored again.
     corrections = store.table_exists(db, S.SENTIMENT_CORRECTIONS)
     corrected = apply_corrections(db) if corrections else 0
@@ -515,6 +523,7 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
     # start at once and load their models while the rest is read.
     first = cursor.fetchmany(PARALLEL_FROM)
     if not first:
+        adjust.apply(db)
         done = f"All mentions already scored; {corrected:,} corrections applied." if corrected else "All mentions already scored."
         return StageSummary("sentiment", corrected, time.perf_counter() - started, done)
     fresh = store.is_empty(db, S.SENTIMENT)
@@ -522,6 +531,7 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
         total, distinct, counts = _score_mentions_here(db, first, fresh, progress, languages)
     else:
         total, distinct, counts = _score_mentions_in_workers(db, first, cursor, fresh, progress, languages)
+    adjust.apply(db)  # the workspace's adjustment, learnt from its corrections (sentiment-train)
     seconds = time.perf_counter() - started
     message = (
         f"Scored {total:,} mentions ({distinct:,} distinct texts): "
@@ -643,9 +653,15 @@ _COLUMNS = ("mention_id", "lang", "score", "label", "words", "model", "model_ver
 
 
 def _write(db: sqlite_utils.Database, rows: Iterator[tuple[Any, ...]], total: int, fresh: bool) -> None:
-    """Write sentiment rows in one transaction (plain INSERTs when the table was empty)."""
-    with _gc_paused(), store.transaction(db), store.deferred_indexes(db, S.SENTIMENT, total):
-        store.upsert_rows(db, S.SENTIMENT, _COLUMNS, rows, total=total, fresh=fresh)
+    """Write sentiment rows in one transaction (plain INSERTs when the table was empty).
+
+    The rows are scored as they are consumed: they are staged first, outside
+    the write lock, so that the transaction holds it for the final write only.
+    """
+    with _gc_paused(), store.staged_rows(db, _COLUMNS, rows) as (staged, n), store.transaction(db):
+        fresh = fresh and store.is_empty(db, S.SENTIMENT)  # checked under the lock
+        with store.deferred_indexes(db, S.SENTIMENT, total):
+            store.upsert_staged(db, S.SENTIMENT, _COLUMNS, staged, total=n, fresh=fresh)
 
 
 def _score_mentions_here(

@@ -123,6 +123,16 @@ def warm_up() -> None:
     _clear_language("warm up the detector")
 
 
+def warm_up_precise() -> None:
+    """Load the precise pass's models too (the workers' forkserver does it once for all workers)."""
+    _confidences("warm up the precise detector", False)
+
+
+def loaded_detectors() -> int:
+    """How many detectors this process has built (fast and precise; a worker's, from its forkserver)."""
+    return _detector.cache_info().currsize
+
+
 def check_languages(languages: object) -> tuple[str, ...]:
     """Workspace languages as a tuple of en/es/fr codes, main first, without repeats.
 
