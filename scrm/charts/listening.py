@@ -9,25 +9,47 @@ every axis names its unit.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
+from scrm.charts import AXIS_DATE_FORMAT, DATE_FORMAT, NO_BRAND, PERCENT_FORMAT, brand_colours
 from scrm.charts.data import DEFAULT_COLOUR
 
 POSITIVE = "#0072B2"
 NEGATIVE = "#D55E00"
 NEUTRAL = "#999999"
-OWN = "#E69F00"
-OTHER = "#56B4E9"
+OWN = "#E69F00"  # brand accounts in the modes chart (brands themselves: scrm.charts.brand_colours)
 # Okabe-Ito without black: one colour per platform or brand, in a stable order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
 
 
 def _period_axis(period: str) -> alt.X:
-    fmt = "%d %b" if period == "day" else "%b %Y"
-    return alt.X("period:T", title=None, axis=alt.Axis(format=fmt, labelAngle=0, tickCount=8, grid=False))
+    fmt = AXIS_DATE_FORMAT if period == "day" else "%b %Y"
+    return alt.X("period:T", title=None, axis=alt.Axis(format=fmt, labelAngle=0, tickCount=6, grid=False))
 
 
-def volume_chart(df: pd.DataFrame, *, by: str, period: str, height: int = 260) -> alt.Chart:
+def _own_from(df: pd.DataFrame, own_brand: str | None) -> str | None:
+    """The own brand: given, else the frame's ``own`` column (set by the views), else none."""
+    if own_brand is not None or "own" not in df.columns or df.empty:
+        return own_brand
+    owned = df.loc[df["own"].fillna(False).astype(bool), "group" if "group" in df.columns else "brand"]
+    return str(owned.iloc[0]) if not owned.empty else None
+
+
+def _group_colour(df: pd.DataFrame, by: str, group: str, own_brand: str | None, brands: list[str] | None) -> alt.Color:
+    """Brands in the app's brand colours (own brand first and strong); platforms in the platform palette."""
+    legend = alt.Legend(orient="bottom", columns=3, labelLimit=140)
+    if by == "brand":
+        own = _own_from(df, own_brand)
+        domain, colours = brand_colours([*(brands or []), *df["group"].astype(str).tolist()], own)
+        return alt.Color("group:N", title=group, sort=domain, scale=alt.Scale(domain=domain, range=colours), legend=legend)
+    return alt.Color("group:N", title=group, scale=alt.Scale(range=PALETTE), legend=legend)
+
+
+def volume_chart(
+    df: pd.DataFrame, *, by: str, period: str, own_brand: str | None = None, brands: list[str] | None = None,
+    height: int = 260,
+) -> alt.Chart:
     """Mentions per period, one line per platform or brand (:func:`scrm.views.listening.volume_over_time`)."""
     title = "Mentions per day" if period == "day" else "Mentions per week"
     group = "Platform" if by == "platform" else "Brand"
@@ -37,9 +59,9 @@ def volume_chart(df: pd.DataFrame, *, by: str, period: str, height: int = 260) -
         .encode(
             x=_period_axis(period),
             y=alt.Y("mentions:Q", title=title, axis=alt.Axis(format=",.0f", tickMinStep=1)),
-            color=alt.Color("group:N", title=group, scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="right", labelLimit=160)),
+            color=_group_colour(df, by, group, own_brand, brands),
             tooltip=[
-                alt.Tooltip("period:T", title="Week of" if period == "week" else "Day", format="%a %-d %b %Y"),
+                alt.Tooltip("period:T", title="Week of" if period == "week" else "Day", format="%a " + DATE_FORMAT),
                 alt.Tooltip("group:N", title=group),
                 alt.Tooltip("mentions:Q", title="Mentions", format=","),
                 alt.Tooltip("net_sentiment:Q", title="Net sentiment (points)", format="+.1f"),
@@ -49,7 +71,10 @@ def volume_chart(df: pd.DataFrame, *, by: str, period: str, height: int = 260) -
     )
 
 
-def net_sentiment_chart(df: pd.DataFrame, *, by: str, period: str, height: int = 260) -> alt.LayerChart:
+def net_sentiment_chart(
+    df: pd.DataFrame, *, by: str, period: str, own_brand: str | None = None, brands: list[str] | None = None,
+    height: int = 260,
+) -> alt.LayerChart:
     """Net sentiment (points, -100 to 100) per period and group, with the zero line."""
     group = "Platform" if by == "platform" else "Brand"
     data = df[df["scored"] > 0] if not df.empty else df
@@ -59,9 +84,9 @@ def net_sentiment_chart(df: pd.DataFrame, *, by: str, period: str, height: int =
         .encode(
             x=_period_axis(period),
             y=alt.Y("net_sentiment:Q", title="Net sentiment (points)", scale=alt.Scale(domain=[-100, 100])),
-            color=alt.Color("group:N", title=group, scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="right", labelLimit=160)),
+            color=_group_colour(df, by, group, own_brand, brands),
             tooltip=[
-                alt.Tooltip("period:T", title="Week of" if period == "week" else "Day", format="%a %-d %b %Y"),
+                alt.Tooltip("period:T", title="Week of" if period == "week" else "Day", format="%a " + DATE_FORMAT),
                 alt.Tooltip("group:N", title=group),
                 alt.Tooltip("net_sentiment:Q", title="Net sentiment (points)", format="+.1f"),
                 alt.Tooltip("scored:Q", title="Scored mentions", format=","),
@@ -72,34 +97,36 @@ def net_sentiment_chart(df: pd.DataFrame, *, by: str, period: str, height: int =
     return alt.LayerChart(layer=[zero, lines]).properties(height=height)
 
 
-def share_of_voice_chart(df: pd.DataFrame, *, height: int = 200) -> alt.Chart:
-    """Share of voice per brand (percent of brand mentions), the own brand highlighted."""
-    data = df.assign(who=df["own"].map({True: "Own brand", False: "Competitor"}).astype(object))
+def share_of_voice_chart(df: pd.DataFrame, *, brands: list[str] | None = None, height: int | None = None) -> alt.Chart:
+    """Share of voice per brand (percent of brand mentions), each brand in its colour, the own brand first and strong."""
+    data = df.assign(brand=df["brand"].astype(str))
+    own = _own_from(df, None)
+    domain, colours = brand_colours([*(brands or []), *data["brand"].tolist()], own)
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=alt.Y("brand:N", title=None, sort="-x"),
             x=alt.X("share:Q", title="Share of voice (% of brand mentions)", scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(tickCount=5)),
-            color=alt.Color("who:N", title=None, scale=alt.Scale(domain=["Own brand", "Competitor"], range=[OWN, OTHER])),
+            color=alt.Color("brand:N", title=None, scale=alt.Scale(domain=domain, range=colours), legend=None),
             tooltip=[
                 alt.Tooltip("brand:N", title="Brand"),
                 alt.Tooltip("mentions:Q", title="Mentions", format=","),
-                alt.Tooltip("share:Q", title="Share (%)", format=".1f"),
+                alt.Tooltip("share:Q", title="Share (%)", format=PERCENT_FORMAT),
                 alt.Tooltip("net_sentiment:Q", title="Net sentiment (points)", format="+.1f"),
             ],
         )
-        .properties(height=height)
+        .properties(height=height or max(80, 28 * len(data)))
     )
 
 
-def share_of_voice_trend_chart(df: pd.DataFrame, own: str | None, *, height: int = 220) -> alt.Chart:
+def share_of_voice_trend_chart(
+    df: pd.DataFrame, own: str | None, *, brands: list[str] | None = None, height: int = 220
+) -> alt.Chart:
     """Each brand's share of the week's brand mentions (stacked to 100%), from :func:`scrm.views.listening.volume_over_time` by brand."""
-    data = df[df["group"] != "(no brand)"] if not df.empty else df
+    data = df[df["group"] != NO_BRAND] if not df.empty else df
     # The own brand first (at the bottom of the stack, in its colour), then by name.
-    brands = sorted(data["group"].astype(str).unique(), key=lambda b: (b != own, b))
-    others = iter([c for c in PALETTE if c != OWN] * 4)
-    colours = [OWN if b == own else next(others) for b in brands]
+    brands, colours = brand_colours([*(brands or []), *data["group"].astype(str).tolist()], own)
     # The stacking order as a column, not a Vega expression: brand names are untrusted text.
     data = data.assign(brand_rank=data["group"].astype(str).map({b: i for i, b in enumerate(brands)}))
     return (
@@ -108,10 +135,10 @@ def share_of_voice_trend_chart(df: pd.DataFrame, own: str | None, *, height: int
         .encode(
             x=_period_axis("week"),
             y=alt.Y("mentions:Q", stack="normalize", title="Share of voice per week", axis=alt.Axis(format="%")),
-            color=alt.Color("group:N", title="Brand", sort=brands, scale=alt.Scale(domain=brands, range=colours), legend=alt.Legend(orient="right")),
+            color=alt.Color("group:N", title="Brand", sort=brands, scale=alt.Scale(domain=brands, range=colours), legend=alt.Legend(orient="bottom", columns=3, labelLimit=140)),
             order=alt.Order("brand_rank:Q"),
             tooltip=[
-                alt.Tooltip("period:T", title="Week of", format="%a %-d %b %Y"),
+                alt.Tooltip("period:T", title="Week of", format="%a " + DATE_FORMAT),
                 alt.Tooltip("group:N", title="Brand"),
                 alt.Tooltip("mentions:Q", title="Mentions", format=","),
             ],
@@ -120,30 +147,36 @@ def share_of_voice_trend_chart(df: pd.DataFrame, own: str | None, *, height: int
     )
 
 
-def topics_chart(df: pd.DataFrame, *, height: int = 320) -> alt.Chart:
-    """Themes as bubbles: net sentiment (x) against trend (y), size = mentions."""
+# Themes named on the bubble chart (the biggest); the others keep their tooltip.
+TOPIC_LABELS = 12
+
+
+def topics_chart(df: pd.DataFrame, *, height: int = 360) -> alt.LayerChart:
+    """Themes as bubbles: net sentiment (x) against trend (y), size = mentions, the biggest named on the chart."""
     data = df.assign(trend_pct=((df["trend"] - 1) * 100).round(0))
-    return (
-        alt.Chart(data)
-        .mark_circle(opacity=0.75, stroke="white", strokeWidth=1)
-        .encode(
-            x=alt.X("net_sentiment:Q", title="Net sentiment (points)", scale=alt.Scale(domain=[-100, 100])),
-            y=alt.Y("trend_pct:Q", title="Trend (% change, last 4 weeks vs 4 before)"),
-            size=alt.Size("mentions:Q", title="Mentions", scale=alt.Scale(range=[40, 1600])),
-            color=alt.Color(
-                "net_sentiment:Q", title="Net sentiment", legend=None,
-                scale=alt.Scale(domain=[-100, 0, 100], range=[NEGATIVE, "#dddddd", POSITIVE]),
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="Theme"),
-                alt.Tooltip("lang:N", title="Language"),
-                alt.Tooltip("mentions:Q", title="Mentions", format=","),
-                alt.Tooltip("net_sentiment:Q", title="Net sentiment (points)", format="+.1f"),
-                alt.Tooltip("trend_pct:Q", title="Trend (%)", format="+.0f"),
-            ],
-        )
-        .properties(height=height)
+    top = data["mentions"].rank(ascending=False, method="first") <= TOPIC_LABELS
+    data = data.assign(name=data["label"].astype(str).where(top, ""))
+    base = alt.Chart(data).encode(
+        x=alt.X("net_sentiment:Q", title="Net sentiment (points)", scale=alt.Scale(domain=[-100, 100])),
+        y=alt.Y("trend_pct:Q", title="Trend (% change, last 4 weeks vs 4 before)"),
     )
+    bubbles = base.mark_circle(opacity=0.75, stroke="white", strokeWidth=1).encode(
+        size=alt.Size("mentions:Q", title="Mentions", scale=alt.Scale(range=[40, 1600]), legend=alt.Legend(orient="bottom")),
+        color=alt.Color(
+            "net_sentiment:Q", title="Net sentiment", legend=None,
+            scale=alt.Scale(domain=[-100, 0, 100], range=[NEGATIVE, "#dddddd", POSITIVE]),
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title="Theme"),
+            alt.Tooltip("lang:N", title="Language"),
+            alt.Tooltip("mentions:Q", title="Mentions", format=","),
+            alt.Tooltip("net_sentiment:Q", title="Net sentiment (points)", format="+.1f"),
+            alt.Tooltip("trend_pct:Q", title="Trend (%)", format="+.0f"),
+        ],
+    )
+    # Drawn as text by Vega (never HTML), so theme words from mentions are safe here.
+    names = base.mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#333333", limit=160).encode(text="name:N")
+    return alt.LayerChart(layer=[bubbles, names]).properties(height=height)
 
 
 def modes_chart(df: pd.DataFrame, *, height: int = 160) -> alt.Chart:
@@ -168,15 +201,48 @@ def modes_chart(df: pd.DataFrame, *, height: int = 160) -> alt.Chart:
     )
 
 
-def words_chart(words: pd.DataFrame, *, height: int | None = None) -> alt.Chart:
-    """The words that moved a mention's score: bars right for positive weight, left for negative."""
-    data = words.assign(direction=(words["weight"] >= 0).map({True: "towards positive", False: "towards negative"}).astype(object))
-    return (
+# The explanation chart: every bar this high, whatever the number of words.
+WORD_BAR_STEP = 28
+WORD_BAR_SIZE = 18
+
+
+def words_domain(weights: pd.Series) -> list[float]:
+    """A symmetric x domain around zero that holds every weight, rounded up to a whole number (at least 1).
+
+    >>> words_domain(pd.Series([0.4, -0.2])), words_domain(pd.Series([2.3, -0.5]))
+    ([-1.0, 1.0], [-3.0, 3.0])
+    """
+    values = pd.to_numeric(weights, errors="coerce").abs().dropna()
+    top = float(values.max()) if not values.empty else 0.0
+    bound = max(1.0, float(np.ceil(top)))
+    return [-bound, bound]
+
+
+def words_chart(words: pd.DataFrame, *, height: int | None = None) -> alt.LayerChart:
+    """The words that moved a mention's score: bars right for positive weight, left for negative.
+
+    Fixed sizes, so one word does not give a 1-px sliver: each bar has its own
+    :data:`WORD_BAR_STEP`-pixel row (``height`` overrides the total), the x
+    axis is symmetric around zero (:func:`words_domain`) and the word labels
+    are never cut.
+    """
+    data = words.assign(
+        word=words["word"].astype(str),
+        direction=(words["weight"] >= 0).map({True: "towards positive", False: "towards negative"}).astype(object),
+    )
+    chart = (
         alt.Chart(data)
-        .mark_bar()
+        .mark_bar(size=WORD_BAR_SIZE)
         .encode(
-            y=alt.Y("word:N", title=None, sort=alt.EncodingSortField("weight", op="sum", order="descending")),
-            x=alt.X("weight:Q", title="Weight in the score"),
+            y=alt.Y(
+                "word:N", title=None, sort=alt.EncodingSortField("weight", op="sum", order="descending"),
+                axis=alt.Axis(labelLimit=200, labelFontSize=12),
+            ),
+            x=alt.X(
+                "weight:Q", title="Weight in the score (right: towards positive)",
+                scale=alt.Scale(domain=words_domain(data["weight"]), nice=False, clamp=True),
+                axis=alt.Axis(tickCount=5, format="+.1f"),
+            ),
             color=alt.Color(
                 "direction:N", title=None,
                 scale=alt.Scale(domain=["towards positive", "towards negative"], range=[POSITIVE, NEGATIVE]),
@@ -184,8 +250,12 @@ def words_chart(words: pd.DataFrame, *, height: int | None = None) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("word:N", title="Word"), alt.Tooltip("weight:Q", title="Weight", format="+.3f")],
         )
-        .properties(height=height or max(60, 24 * len(words)))
     )
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#555555").encode(x="x:Q")
+    layered = alt.LayerChart(layer=[chart, zero])
+    if height is not None:
+        return layered.properties(height=height)
+    return layered.properties(height=alt.Step(WORD_BAR_STEP))
 
 
 def alert_series_chart(series: pd.DataFrame, *, threshold: float | None = None, baseline: float | None = None, title: str = "Mentions per day", height: int = 220) -> alt.LayerChart:
@@ -198,7 +268,7 @@ def alert_series_chart(series: pd.DataFrame, *, threshold: float | None = None, 
             x=alt.X("day:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, grid=False)),
             y=alt.Y("mentions:Q", title=title, axis=alt.Axis(format=",.0f", tickMinStep=1)),
             color=alt.Color("part:N", title=None, scale=alt.Scale(domain=["alert period", "before / after"], range=[NEGATIVE, "#bbbbbb"]), legend=alt.Legend(orient="bottom")),
-            tooltip=[alt.Tooltip("day:T", title="Day", format="%a %-d %b %Y"), alt.Tooltip("mentions:Q", title="Mentions", format=",")],
+            tooltip=[alt.Tooltip("day:T", title="Day", format="%a " + DATE_FORMAT), alt.Tooltip("mentions:Q", title="Mentions", format=",")],
         )
     )
     layers: list[alt.Chart] = [bars]

@@ -10,22 +10,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from scrm.charts import AXIS_DATE_FORMAT, DATE_FORMAT, brand_colours
 from scrm.views.overview import Periods
 
-# Okabe-Ito (colour-blind safe); the first colour goes to the own brand.
-BRAND_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+__all__ = ["brand_colours", "weekly_trend_chart"]
+
 PERIOD_FILL = "#0072B2"
-
-
-def brand_colours(brands: list[str], own_brand: str | None) -> tuple[list[str], list[str]]:
-    """Domain and range of the brand colour scale: own brand first, then by name.
-
-    >>> brand_colours(["b", "Own", "a"], "Own")
-    (['Own', 'a', 'b'], ['#0072B2', '#E69F00', '#009E73'])
-    """
-    ordered = sorted(set(brands), key=lambda b: (b != own_brand, b.casefold()))
-    palette = [BRAND_PALETTE[i % len(BRAND_PALETTE)] for i in range(len(ordered))]
-    return ordered, palette
 
 
 def _period_band(periods: Periods | None) -> alt.Chart | None:
@@ -42,8 +32,8 @@ def _period_band(periods: Periods | None) -> alt.Chart | None:
             x2="end:T",
             tooltip=[
                 alt.Tooltip("label:N", title="Shaded"),
-                alt.Tooltip("start:T", title="From", format="%-d %b %Y"),
-                alt.Tooltip("end:T", title="To", format="%-d %b %Y"),
+                alt.Tooltip("start:T", title="From", format=DATE_FORMAT),
+                alt.Tooltip("end:T", title="To", format=DATE_FORMAT),
             ],
         )
     )
@@ -55,6 +45,7 @@ def weekly_trend_chart(
     *,
     periods: Periods | None = None,
     own_brand: str | None = None,
+    brands: list[str] | None = None,
     height: int = 260,
 ) -> alt.LayerChart:
     """Weekly ``measure`` ("mentions" or "net_sentiment") of :func:`scrm.views.overview.weekly_trends`, one line per brand."""
@@ -64,7 +55,8 @@ def weekly_trend_chart(
     data[measure] = data[measure].astype("float64")
     data["brand"] = data["brand"].astype(str)
     data["coverage"] = data["partial"].map({True: "partial week", False: "full week"}).astype(object)
-    domain, palette = brand_colours(data["brand"].tolist(), own_brand)
+    # Keyed on the workspace's brands when given, so a brand has the same colour on every page.
+    domain, palette = brand_colours([*(brands or []), *data["brand"].tolist()], own_brand)
     title = "Mentions per week" if measure == "mentions" else "Net sentiment (points)"
     y_axis = (
         alt.Axis(format=",.0f", tickCount=5)
@@ -75,10 +67,10 @@ def weekly_trend_chart(
         "brand:N",
         title="Brand",
         scale=alt.Scale(domain=domain, range=palette),
-        legend=alt.Legend(orient="top"),
+        legend=alt.Legend(orient="top", columns=3, labelLimit=140),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("week:T", title=None, axis=alt.Axis(format="%-d %b", labelAngle=0, tickCount=8, grid=False)),
+        x=alt.X("week:T", title=None, axis=alt.Axis(format=AXIS_DATE_FORMAT, labelAngle=0, tickCount=8, grid=False)),
         y=alt.Y(f"{measure}:Q", title=title, axis=y_axis, scale=alt.Scale(zero=measure == "mentions")),
         color=colour,
     )
@@ -86,7 +78,7 @@ def weekly_trend_chart(
     points = base.mark_point(size=30, filled=True).encode(
         fill=alt.condition("datum.partial", alt.value("white"), colour),
         tooltip=[
-            alt.Tooltip("week:T", title="Week of", format="%a %-d %b %Y"),
+            alt.Tooltip("week:T", title="Week of", format="%a " + DATE_FORMAT),
             alt.Tooltip("brand:N", title="Brand"),
             alt.Tooltip("mentions:Q", title="Mentions", format=","),
             alt.Tooltip("net_sentiment:Q", title="Net sentiment (points)", format="+.1f"),
