@@ -75,7 +75,7 @@ def test_the_overview_of_a_scored_demo_shows_every_tile_and_no_error(scored_demo
     assert not at.warning  # scored: no "run score" warning
     # The sidebar starts on the default period and says so.
     assert any("the default period \\(the last 30 days of data" in c.value for c in at.sidebar.caption)
-    assert [b.label for b in at.download_button] == ["Download report (HTML)"]
+    assert [b.label for b in at.download_button] == ["Download report (HTML)", "Download report (PDF)"]
     assert [s.value for s in at.subheader] == ["Trends by week", "Alerts in this period", "What moved"]
     # Mentions tile = the dictionary's KPI over the period the page names.
     db = store.open_db(scored_demo, create=False)
@@ -168,3 +168,13 @@ def test_customers_without_dated_activity_show_the_stored_counts(tmp_path: Path,
         "Import files with dates on the Data page."
     ]
     assert tiles(at) == {"Customers": "2", "Orders": "0", "Mentions": "0", "Survey answers": "0"}
+
+
+def test_the_overview_offers_the_report_as_a_pdf_download(  # type: ignore[no-untyped-def]
+    scored_demo: Path, use_db, fetches
+) -> None:
+    use_db(scored_demo)
+    open_overview()
+    pdf_name = next(name for name in fetches if name.endswith(".pdf"))
+    data = fetches[pdf_name]()  # the browser fetches the file
+    assert data.startswith(b"%PDF-") and len(data) > 5_000

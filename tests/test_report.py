@@ -114,7 +114,7 @@ def test_the_footer_names_the_filters_and_the_generation_time(week_db: sqlite_ut
     page = build_report_html(week_db, Filters("2026-03-08", "2026-03-14", brands=("Velora",)), masked=False)
     footer = page[page.index("<footer>") :]
     assert "Filters: from 8 Mar 2026 to 14 Mar 2026; brand Velora." in footer
-    assert re.search(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by scrm from data version \d+\.", footer)
+    assert re.search(r"Generated on \d{4}-\d\d-\d\d \d\d:\d\d UTC from data version \d+\.", footer)
 
 
 def test_a_masked_report_hides_handles(week_db: sqlite_utils.Database) -> None:

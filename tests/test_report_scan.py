@@ -65,6 +65,8 @@ def test_a_generated_report_carries_none_of_the_defects_a_director_saw(
     scan_db: sqlite_utils.Database, filters: Filters, masked: bool
 ) -> None:
     text = visible_text(build_report_html(scan_db, filters, masked=masked))
+    # A handle (real or masked, such as @user_cafe12) may hold an underscore: it is a name, not an engine word.
+    text = re.sub(r"@\w+", "@handle", text)
     found = {what: sorted(set(m.group(0) for m in pattern.finditer(text))) for what, pattern in DEFECTS.items()}
     assert {what: hits for what, hits in found.items() if hits} == {}
 

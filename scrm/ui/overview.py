@@ -81,9 +81,18 @@ def build_report(db_path: str, filters: Filters, masked: bool) -> str:
     thread only when the user clicks, so a page run never pays for it.
     """
     from scrm.export.report import build_report_html
+    from scrm.ui.language import lang
 
     with ui.connection(db_path) as db:
-        return build_report_html(db, filters, masked=masked)
+        return build_report_html(db, filters, masked=masked, lang=lang())
+
+
+def build_report_pdf(db_path: str, filters: Filters, masked: bool, lang: str) -> bytes:
+    """The stakeholder report as PDF bytes (same content as the HTML), built only when clicked."""
+    from scrm.export.pdf import build_report_pdf as build
+
+    with ui.connection(db_path) as db:
+        return build(db, filters, masked=masked, lang=lang)
 
 
 def report_download_button(db_path: str, filters: Filters, masked: bool, file_name: str) -> None:
@@ -105,5 +114,21 @@ def report_download_button(db_path: str, filters: Filters, masked: bool, file_na
         icon=":material/download:",
         help="One HTML file with these tiles, trends, alerts, movers and the KPI definitions, for the "
         "current filters. It opens offline; print it from the browser to get a PDF.",
+        on_click="ignore",
+    )
+    from scrm.ui.language import lang, t
+
+    reader_lang = lang()
+    pdf_name = file_name.removesuffix(".html") + ".pdf"
+    st.download_button(
+        t("Download report (PDF)"),
+        data=access.audited(
+            lambda: build_report_pdf(db_path, filters, masked, reader_lang), pdf_name, report="overview", masked=masked
+        ),
+        file_name=pdf_name,
+        mime="application/pdf",
+        key="overview_report_pdf",
+        icon=":material/picture_as_pdf:",
+        help=t("The same report as a PDF, with the summary, key figures, alerts, movers and KPI tables."),
         on_click="ignore",
     )
