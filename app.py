@@ -25,6 +25,7 @@ from scrm.db import store
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import filters as ui_filters
+from scrm.ui import language as ui_lang
 from scrm.ui import masking as ui_privacy
 from scrm.ui import settings as ui_settings
 
@@ -144,14 +145,15 @@ NO_DATABASE_YET = (
 def _sidebar() -> None:
     """The global sidebar under the page list: demo badge, privacy switch, filters, status."""
     access.sidebar_account()
+    ui_lang.language_selector()
     path = ui.current_db_path()
     version = ui.current_version(path)
     if ui.load_is_demo(path, version):
         st.sidebar.badge(
-            "Demo data",
+            ui_lang.t("Demo data"),
             icon=":material/science:",
             color="orange",
-            help="Generated sample data. Replace it on the Data page (Start over).",
+            help=ui_lang.t("Generated sample data. Replace it on the Data page (Start over)."),
         )
     # The switch above the filters: it must be at hand, unscrolled, before a screen is shared.
     ui_privacy.privacy_switch()
@@ -162,8 +164,9 @@ def _sidebar() -> None:
     ui_settings.sidebar_status(path, version)
     summary = ui.load_summary(path, version)
     st.sidebar.caption(
-        f"Data version {version} · last import {ui.format_timestamp(summary.last_import_at)}  \n"
-        f"Database: {ui.escape_markdown(Path(path).name)}"
+        ui_lang.t("Data version {version} · last import {when}", version=version, when=ui.format_timestamp(summary.last_import_at))
+        + "  \n"
+        + ui_lang.t("Database: {name}", name=ui.escape_markdown(Path(path).name))
     )
 
 
@@ -219,8 +222,9 @@ user_role = access.role()
 refused = [p for p in PAGES if not auth.can(user_role, auth.page_permission(p[0]))]
 menu: dict[str, list[Any]] = {}
 for i, (file, title, icon) in enumerate(p for p in PAGES if p not in refused):
-    menu.setdefault(SECTIONS.get(file, "Insight"), []).append(st.Page(file, title=title, icon=icon, default=(i == 0)))
-hidden = {file: st.Page(file, title=title, icon=icon, visibility="hidden") for file, title, icon in refused}
+    section = ui_lang.t(SECTIONS.get(file, "Insight"))
+    menu.setdefault(section, []).append(st.Page(file, title=ui_lang.t(title), icon=icon, default=(i == 0)))
+hidden = {file: st.Page(file, title=ui_lang.t(title), icon=icon, visibility="hidden") for file, title, icon in refused}
 refused_by_path = {hidden_page.url_path: file for file, hidden_page in hidden.items()}
 # Hidden pages are in no menu; they go with the first section to stay registered.
 next(iter(menu.values())).extend(hidden.values())

@@ -13,8 +13,10 @@ import streamlit as st
 from scrm import auth, ui
 from scrm.charts import segments as segment_charts
 from scrm.ui import auth as access
+from scrm.ui import language as L
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
+from scrm.ui.language import t
 from scrm.views import advocates as A
 from scrm.views import segments as V
 
@@ -23,7 +25,7 @@ path = ui.current_db_path()
 version = ui.current_version(path)
 filters = current_filters()
 
-st.title("Advocates & detractors")
+st.title(t("Advocates & detractors"))
 
 NUM = st.column_config.NumberColumn
 SCORE_HELP = {
@@ -34,49 +36,49 @@ SCORE_HELP = {
 }
 COLUMNS = {
     "profile_id": None,
-    "platform": st.column_config.TextColumn("Platform"),
-    "handle": st.column_config.TextColumn("Handle"),
-    "display_name": st.column_config.TextColumn("Display name"),
-    "customer_id": st.column_config.TextColumn("Customer"),
-    "name": st.column_config.TextColumn("Customer name"),
-    "email": st.column_config.TextColumn("E-mail"),
-    "consent_marketing": st.column_config.CheckboxColumn("Consent", help="Agreed to marketing (customers.consent_marketing)."),
-    "role": st.column_config.TextColumn("Role"),
-    "relation": st.column_config.TextColumn("Relation", help="prospect, customer (ordered in the last 365 days) or former customer."),
+    "platform": st.column_config.TextColumn(t("Platform")),
+    "handle": st.column_config.TextColumn(t("Handle")),
+    "display_name": st.column_config.TextColumn(t("Display name")),
+    "customer_id": st.column_config.TextColumn(t("Customer")),
+    "name": st.column_config.TextColumn(t("Customer name")),
+    "email": st.column_config.TextColumn(t("E-mail")),
+    "consent_marketing": st.column_config.CheckboxColumn(t("Consent"), help=t("Agreed to marketing (customers.consent_marketing).")),
+    "role": st.column_config.TextColumn(t("Role")),
+    "relation": st.column_config.TextColumn(t("Relation"), help=t("prospect, customer (ordered in the last 365 days) or former customer.")),
     **{c: NUM(c.replace("_score", "").capitalize() + " score", help=h, format="%.2f") for c, h in SCORE_HELP.items()},
-    "reach": NUM("Reach", help="log10(1 + followers) / 6, capped at 1: 1,000 followers = 0.5.", format="%.2f"),
-    "engagement": NUM("Engagement", help="Likes + shares + replies per mention, log scale to 10,000.", format="%.2f"),
-    "volume": NUM("Volume", help="n / (n + 5) over own-brand mentions: 15 mentions = 0.75.", format="%.2f"),
-    "loyalty": NUM("Loyalty", help="Share of their brand mentions that name our brand.", format="percent"),
-    "positive_share": NUM("Positive", help="Positive share of their scored own-brand mentions.", format="percent"),
-    "negative_share": NUM("Negative", help="Negative share of their scored own-brand mentions.", format="percent"),
-    "recommend_share": NUM("Recommends", help="Own-brand mentions that recommend the brand.", format="percent"),
-    "amplification": NUM("Amplification", help="Reshares of our content and shares they received, log scale to 50.", format="%.2f"),
-    "clv_factor": NUM("CLV factor", help="1 in CLV decile 10, 0.75 in decile 9, else 0.", format="%.2f"),
-    "clv_decile": NUM("CLV decile", help="10 = top 10 % of customers by CLV.", format="%d"),
+    "reach": NUM(t("Reach"), help=t("log10(1 + followers) / 6, capped at 1: 1,000 followers = 0.5."), format="%.2f"),
+    "engagement": NUM(t("Engagement"), help=t("Likes + shares + replies per mention, log scale to 10,000."), format="%.2f"),
+    "volume": NUM(t("Volume"), help=t("n / (n + 5) over own-brand mentions: 15 mentions = 0.75."), format="%.2f"),
+    "loyalty": NUM(t("Loyalty"), help=t("Share of their brand mentions that name our brand."), format="percent"),
+    "positive_share": NUM(t("Positive"), help=t("Positive share of their scored own-brand mentions."), format="percent"),
+    "negative_share": NUM(t("Negative"), help=t("Negative share of their scored own-brand mentions."), format="percent"),
+    "recommend_share": NUM(t("Recommends"), help=t("Own-brand mentions that recommend the brand."), format="percent"),
+    "amplification": NUM(t("Amplification"), help=t("Reshares of our content and shares they received, log scale to 50."), format="%.2f"),
+    "clv_factor": NUM(t("CLV factor"), help=t("1 in CLV decile 10, 0.75 in decile 9, else 0."), format="%.2f"),
+    "clv_decile": NUM(t("CLV decile"), help=t("10 = top 10 % of customers by CLV."), format="%d"),
     "currency_clv_decile": NUM(
-        "CLV decile", help="10 = top 10 % by CLV of the customers who pay in the same currency.", format="%d"
+        t("CLV decile"), help=t("10 = top 10 % by CLV of the customers who pay in the same currency."), format="%d"
     ),
-    "own_mentions": NUM("Own-brand mentions", format="%d"),
-    "followers": NUM("Followers", format="%d"),
+    "own_mentions": NUM(t("Own-brand mentions"), format="%d"),
+    "followers": NUM(t("Followers"), format="%d"),
     "clv": NUM(
-        "CLV (12 mo)", help="Linked customer's expected revenue over the next 12 months, in the row's currency.", format="%,.2f"
+        t("CLV (12 mo)"), help=t("Linked customer's expected revenue over the next 12 months, in the row's currency."), format="%,.2f"
     ),
     "clv_at_risk": NUM(
-        "CLV at risk", help="CLV x detractor score; the whole CLV when negative lately. In the row's currency.", format="%,.2f"
+        t("CLV at risk"), help=t("CLV x detractor score; the whole CLV when negative lately. In the row's currency."), format="%,.2f"
     ),
     "currency": st.column_config.TextColumn(
-        "Currency", help="Of the linked customer's orders: CLV is in it (never converted). EUR+GBP = several currencies."
+        t("Currency"), help=t("Of the linked customer's orders: CLV is in it (never converted). EUR+GBP = several currencies.")
     ),
     "negative_lately": st.column_config.CheckboxColumn(
-        "Negative lately",
+        t("Negative lately"),
         help=f"At least {A.LATELY_MIN_MENTIONS} scored own-brand mentions in the last {A.LATELY_DAYS} days "
         f"(or the filter's dates) averaging {A.LATELY_MAX_SENTIMENT} or below.",
     ),
-    "recent_mentions": NUM("Recent mentions", format="%d"),
-    "recent_sentiment": NUM("Recent sentiment", help="-1 to 1.", format="%+.2f"),
-    "quadrant": st.column_config.TextColumn("Quadrant"),
-    "rfm_segment": st.column_config.TextColumn("RFM segment"),
+    "recent_mentions": NUM(t("Recent mentions"), format="%d"),
+    "recent_sentiment": NUM(t("Recent sentiment"), help=t("-1 to 1."), format="%+.2f"),
+    "quadrant": st.column_config.TextColumn(t("Quadrant")),
+    "rfm_segment": st.column_config.TextColumn(t("RFM segment")),
 }
 
 
@@ -85,6 +87,11 @@ CONSENT_HELP = (
     "Keep authors linked to a customer who agreed to marketing (customers.consent_marketing = yes). "
     "Unlinked authors and customers whose consent is unknown count as not consented."
 )
+ROLE_TITLES = {"ambassador": "Ambassadors", "advocate": "Advocates", "influencer": "Influencers", "detractor": "Detractors"}
+SCORE_NAMES = {
+    "ambassador": "ambassador score", "advocate": "advocate score", "influencer": "influencer score",
+    "detractor": "detractor score",
+}
 
 
 def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, consent_box: bool = True) -> None:
@@ -98,16 +105,17 @@ def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, co
         frame = frame.drop(columns="currency")  # orders name no currency: nothing to show
     st.dataframe(U.mask(frame), hide_index=True, column_config=COLUMNS, height=height)  # type: ignore[arg-type]
     if consent_box and access.can(auth.EXPORT):
-        only = st.checkbox(CONSENT_LABEL, value=True, key=f"advocates_{key}_consent", help=CONSENT_HELP)
+        only = st.checkbox(t(CONSENT_LABEL), value=True, key=f"advocates_{key}_consent", help=t(CONSENT_HELP))
         if only:
             kept, left_out = V.consent_split(frame)
             st.caption(
-                f"Downloads: the {len(kept):,} who consented to marketing; {left_out:,} left out "
-                "(no consent, consent unknown, or no linked customer)."
+                t("Downloads: the {n} who consented to marketing; {left_out} left out "
+                  "(no consent, consent unknown, or no linked customer).",
+                  n=L.format_number(len(kept)), left_out=L.format_number(left_out))
             )
             frame = kept
         else:
-            st.caption("Downloads: everyone in the table, with or without marketing consent. Not for a campaign.")
+            st.caption(t("Downloads: everyone in the table, with or without marketing consent. Not for a campaign."))
     U.download_buttons(frame, file_stem, f"advocates_{key}")
 
 
@@ -134,49 +142,57 @@ has_currency = A.has_currency(roles)
 note = U.filter_note(filters, ("segment", "platforms", "dates"))
 if roles.empty:
     st.info(
-        "No authors match these filters. Clear the platform or segment filter in the sidebar.",
+        t("No authors match these filters. Clear the platform or segment filter in the sidebar."),
         icon=":material/filter_alt_off:",
     )
     st.stop()
 
 st.caption(
-    "Scores from the last recompute over all mentions of the own brand; dates only set the "
-    "\"negative lately\" window." + (f" {note}" if note else "")
+    t("Scores from the last recompute over all mentions of the own brand; dates only set the "
+      "\"negative lately\" window.") + (f" {note}" if note else "")
 )
 counts = roles["role"].value_counts()
 tiles = st.columns(4)
 for tile, role in zip(tiles, ("ambassador", "advocate", "influencer", "detractor"), strict=True):
     tile.metric(
-        role.capitalize() + "s",
-        f"{int(counts.get(role, 0)):,}",
-        help=f"Authors whose primary role is {role}. Score: {SCORE_HELP[A.ROLE_SCORES[role]]}",
+        t(ROLE_TITLES[role]),
+        L.format_number(int(counts.get(role, 0))),
+        help=t("Authors whose primary role is {role}. Score: {score}",
+               role=t(role), score=t(SCORE_HELP[A.ROLE_SCORES[role]])),
         border=True,
     )
 
 ranked_tab, quadrant_tab, detractor_tab, campaign_tab = st.tabs(
-    ["Ranked by role", "Value × influence", "Detractors by CLV at risk", "Advocacy campaign"]
+    [t("Ranked by role"), t("Value × influence"), t("Detractors by CLV at risk"), t("Advocacy campaign")]
 )
 
 with ranked_tab:
     role = st.segmented_control(
-        "Role",
+        t("Role"),
         ["ambassador", "advocate", "influencer", "detractor"],
         default="ambassador",
-        format_func=str.capitalize,
+        format_func={r: t(v) for r, v in ROLE_TITLES.items()}.__getitem__,
         key="advocates_role",
     ) or "ambassador"
     top = A.ranked(roles, role)
     if top.empty:
-        st.info(f"No {role}s here. Import mentions (scores follow in the background), or clear the filters.", icon=":material/info:")
+        st.info(
+            t("No {role} here. Import mentions (scores follow in the background), or clear the filters.",
+              role=t(ROLE_TITLES[role]).lower()),
+            icon=":material/info:",
+        )
     else:
-        st.caption(f"{len(top):,} {role}s, best {A.ROLE_SCORES[role].replace('_', ' ')} first: {SCORE_HELP[A.ROLE_SCORES[role]]}")
+        st.caption(
+            t("{n} {roles}, best {score_name} first: {score}", n=L.format_number(len(top)),
+              roles=t(ROLE_TITLES[role]).lower(), score_name=t(SCORE_NAMES[role]), score=t(SCORE_HELP[A.ROLE_SCORES[role]]))
+        )
         show(top, f"{role}s", "ranked")
 
 with quadrant_tab:
     points = A.quadrant(roles)
     if points.empty:
         st.info(
-            "No author is linked to a customer with a CLV. Link profiles on Identity review; the scores follow in the background.",
+            t("No author is linked to a customer with a CLV. Link profiles on Identity review; the scores follow in the background."),
             icon=":material/info:",
         )
     else:
@@ -186,7 +202,7 @@ with quadrant_tab:
         shown_code = codes[0]
         if len(codes) > 1:
             shown_code = st.segmented_control(
-                "Currency of the chart",
+                t("Currency of the chart"),
                 codes,
                 default=codes[0],
                 format_func=lambda c: c or "no currency",
@@ -220,16 +236,16 @@ with quadrant_tab:
         )
         per_quadrant = A.quadrant_counts(points)
         money = {
-            column: NUM(f"Total CLV{in_currency(code)}", help="Not converted between currencies.", format="%,.0f")
+            column: NUM(f"Total CLV{in_currency(code)}", help=t("Not converted between currencies."), format="%,.0f")
             for column, code in V.money_columns(per_quadrant, "clv")
         }
         st.dataframe(
             per_quadrant,
             hide_index=True,
-            column_config={"quadrant": "Quadrant", "profiles": NUM("Authors", format="%d"), **money},
+            column_config={"quadrant": "Quadrant", "profiles": NUM(t("Authors"), format="%d"), **money},
         )
         names = list(A.QUADRANTS.values())
-        which = st.selectbox("Authors in quadrant", names, key="advocates_quadrant")
+        which = st.selectbox(t("Authors in quadrant"), names, key="advocates_quadrant")
         cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
                 "influencer_score", "clv", "currency", "currency_clv_decile", "rfm_segment", "quadrant"]
         show(points[points["quadrant"] == which][cols].reset_index(drop=True), "quadrant", "quadrant")
@@ -238,8 +254,8 @@ with detractor_tab:
     detractors = U.load_detractors(path, version, filters)
     if detractors.empty:
         st.info(
-            "No detractor is linked to a valued customer. That is good news; otherwise link profiles on Identity review; "
-            "the scores follow in the background.",
+            t("No detractor is linked to a valued customer. That is good news; otherwise link profiles on Identity review; "
+            "the scores follow in the background."),
             icon=":material/sentiment_satisfied:",
         )
     else:
@@ -249,7 +265,7 @@ with detractor_tab:
         for tile, row in zip(tiles, rows, strict=False):
             code = None if pd.isna(row["currency"]) else str(row["currency"])
             tile.metric(
-                f"CLV at risk{in_currency(code)}",
+                t("CLV at risk") + in_currency(code),
                 ui.format_number(float(row["clv_at_risk"]), money=True),
                 help=f"Sum over the {int(row['authors']):,} linked detractors"
                 + (f" whose customers pay in {ui.escape_markdown(code)}" if code else "")
@@ -261,36 +277,37 @@ with detractor_tab:
             more = "; ".join(
                 amount_text(float(r["clv_at_risk"]), None if pd.isna(r["currency"]) else str(r["currency"])) for r in rows[len(tiles):]
             )
-            st.caption(f"CLV at risk in other currencies, kept apart: {more}.")
+            st.caption(t("CLV at risk in other currencies, kept apart: {amounts}.", amounts=more))
         cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
                 "clv_at_risk", "clv", "currency",
                 "detractor_score", "negative_lately", "recent_mentions", "recent_sentiment", "negative_share", "reach", "rfm_segment"]
         st.caption(
-            f"{len(detractors):,} linked authors with negative own-brand mentions (detractor score above 0), not only "
-            "those whose primary role is detractor: a big customer's few complaints can put more at risk than a "
-            "loud small one."
+            t("{n} linked authors with negative own-brand mentions (detractor score above 0), not only "
+              "those whose primary role is detractor: a big customer's few complaints can put more at risk than a "
+              "loud small one.", n=L.format_number(len(detractors)))
         )
         show(detractors[cols], "detractors-clv-at-risk", "detractors")
 
 with campaign_tab:
     wanted = st.multiselect(
-        "Roles to invite",
+        t("Roles to invite"),
         ["ambassador", "advocate", "influencer"],
         default=["ambassador", "advocate"],
-        format_func=str.capitalize,
+        format_func={r: t(v) for r, v in ROLE_TITLES.items()}.__getitem__,
         key="advocates_campaign_roles",
     )
-    consented = st.checkbox(CONSENT_LABEL, value=True, key="advocates_campaign_consent", help=CONSENT_HELP)
+    consented = st.checkbox(t(CONSENT_LABEL), value=True, key="advocates_campaign_consent", help=t(CONSENT_HELP))
     everyone = A.campaign_list(roles, tuple(wanted))
     campaign, left_out = V.consent_split(everyone) if consented else (everyone, 0)
     if campaign.empty:
         st.info(
-            f"Nobody to invite with these choices. Add a role or untick '{CONSENT_LABEL}'.", icon=":material/info:"
+            t("Nobody to invite with these choices. Add a role or untick '{box}'.", box=t(CONSENT_LABEL)),
+            icon=":material/info:",
         )
     else:
         st.caption(
-            f"{len(campaign):,} authors, best advocate score first."
-            + (f" {left_out:,} left out: no marketing consent, consent unknown, or no linked customer." if consented
-               else " Authors without marketing consent are included: do not use this list for a campaign.")
+            t("{n} authors, best advocate score first.", n=L.format_number(len(campaign))) + " "
+            + (t("{n} left out: no marketing consent, consent unknown, or no linked customer.", n=L.format_number(left_out))
+               if consented else t("Authors without marketing consent are included: do not use this list for a campaign."))
         )
     show(campaign, "advocacy-campaign", "campaign", consent_box=False)

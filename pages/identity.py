@@ -22,7 +22,9 @@ from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import escape_markdown as esc
 from scrm.ui import identity as L
+from scrm.ui import language as ui_lang
 from scrm.ui import masking as P
+from scrm.ui.language import t
 
 EMPTY_QUEUE = (
     "No links wait for review. Suggestions appear after an import of mentions when a profile "
@@ -46,18 +48,18 @@ HISTORY_PAGE = 20
 FLASH_KEY = "identity_flash"
 
 QUEUE_COLUMNS: dict[str, Any] = {
-    "confidence": st.column_config.ProgressColumn("Confidence", format="percent", min_value=0.0, max_value=1.0),
+    "confidence": st.column_config.ProgressColumn(t("Confidence"), format="percent", min_value=0.0, max_value=1.0),
     "method_label": "Method",
     "platform": "Platform",
     "handle": "Handle",
     "display_name": "Display name",
     "location": "Profile location",
-    "mentions": st.column_config.NumberColumn("Mentions (count)", format="localized"),
+    "mentions": st.column_config.NumberColumn(t("Mentions (count)"), format="localized"),
     "customer_id": "Customer id",
     "customer_name": "Customer name",
     "city": "Customer city",
-    "orders": st.column_config.NumberColumn("Orders (count)", format="localized"),
-    "other_count": st.column_config.NumberColumn("Other candidates (count)", format="localized"),
+    "orders": st.column_config.NumberColumn(t("Orders (count)"), format="localized"),
+    "other_count": st.column_config.NumberColumn(t("Other candidates (count)"), format="localized"),
     "confirmed_by": "Confirmed by",
 }
 
@@ -101,7 +103,7 @@ def _fields(rows: list[tuple[str, str]]) -> None:
         pd.DataFrame(rows, columns=["Field", "Value"]),
         hide_index=True,
         width="stretch",
-        column_config={"Field": st.column_config.TextColumn("Field", width="small")},
+        column_config={"Field": st.column_config.TextColumn(t("Field"), width="small")},
     )
 
 
@@ -141,13 +143,13 @@ def _customer_fields(customer: dict[str, Any] | None, customer_id: str) -> list[
 def _side_by_side(path: str, version: int, profile_id: str, customer_id: str) -> None:
     left, right = st.columns(2)
     with left:
-        st.markdown("**Social profile**")
+        st.markdown(t("**Social profile**"))
         _fields(_profile_fields(L.load_profile(path, version, profile_id), profile_id))
     with right:
-        st.markdown("**Customer**")
+        st.markdown(t("**Customer**"))
         _fields(_customer_fields(L.load_customer(path, version, customer_id), customer_id))
         st.page_link(
-            "pages/customer.py", label=f"Open customer {esc(customer_id)} in Customer 360",
+            "pages/customer.py", label=t("Open customer {id} in Customer 360", id=esc(customer_id)),
             icon=":material/person_search:", query_params={"customer": customer_id},
         )  # fmt: skip
 
@@ -155,9 +157,9 @@ def _side_by_side(path: str, version: int, profile_id: str, customer_id: str) ->
 def _evidence(row: dict[str, Any]) -> None:
     confidence = float(row["confidence"] or 0)
     c1, c2 = st.columns([1, 3])
-    c1.metric("Confidence", f"{confidence:.0%}", border=True,
-              help="How sure the matching is, from 0% to 100%: e-mail 100%, handle 95%, name and city 63-90%. "
-                   "85% or more links automatically when no other customer ties.")  # fmt: skip
+    c1.metric(t("Confidence"), f"{confidence:.0%}", border=True,
+              help=t("How sure the matching is, from 0% to 100%: e-mail 100%, handle 95%, name and city 63-90%. "
+                   "85% or more links automatically when no other customer ties."))  # fmt: skip
     with c2:
         st.markdown(f"**Evidence** ({esc(row['method_label'])}): {esc(L.masked_evidence(row['evidence']))}")
         if int(row["other_count"] or 0):
@@ -192,7 +194,7 @@ def _masked_field(field: str, value: str, personal: dict[str, str]) -> str:
 
 def _pick_customer(path: str, version: int, label: str, key: str) -> str | None:
     """A search box and a pick list of customers; the picked id or None."""
-    text = st.text_input(label, key=f"{key}_search", placeholder="Name, e-mail, handle or customer id")
+    text = st.text_input(label, key=f"{key}_search", placeholder=t("Name, e-mail, handle or customer id"))
     if not text.strip():
         return None
     found = L.load_search(path, version, text.strip())
@@ -201,7 +203,7 @@ def _pick_customer(path: str, version: int, label: str, key: str) -> str | None:
         str(c) for c in found["customer_id"] if str(c) != text.strip()
     ]
     if not options:
-        st.info(NO_SEARCH_MATCH, icon=":material/search_off:")
+        st.info(t(NO_SEARCH_MATCH), icon=":material/search_off:")
         return None
     names = dict(zip(found["customer_id"].astype(str), found["name"], strict=True))
     cities = dict(zip(found["customer_id"].astype(str), found["city"], strict=True))
@@ -213,7 +215,7 @@ def _pick_customer(path: str, version: int, label: str, key: str) -> str | None:
         parts = [customer_id, _text(name), _text(cities.get(customer_id))]
         return " · ".join(parts)
 
-    choice = st.selectbox("Customer", options, format_func=label_of, key=f"{key}_pick")
+    choice = st.selectbox(t("Customer"), options, format_func=label_of, key=f"{key}_pick")
     return str(choice) if choice else None
 
 
@@ -223,12 +225,12 @@ def _pick_customer(path: str, version: int, label: str, key: str) -> str | None:
 def _to_review(path: str, version: int, total: int) -> None:
     queue = L.load_queue(path, version, S.SUGGESTED)
     if queue.empty:
-        st.info(EMPTY_QUEUE, icon=":material/task_alt:")
+        st.info(t(EMPTY_QUEUE), icon=":material/task_alt:")
         return
     if total > len(queue):
-        st.caption(f"The {len(queue):,} most confident of {total:,} suggestions, most confident first.")
+        st.caption(t("The {n} most confident of {total} suggestions, most confident first.", n=ui_lang.format_number(len(queue)), total=ui_lang.format_number(total)))
     else:
-        st.caption(f"{total:,} suggestions, most confident first. Pick a row to see it side by side.")
+        st.caption(t("{total} suggestions, most confident first. Pick a row to see it side by side.", total=ui_lang.format_number(total)))
     cols = ["confidence", "method_label", "platform", "handle", "display_name", "location", "mentions",
             "customer_id", "customer_name", "city", "orders", "other_count"]  # fmt: skip
     event = st.dataframe(
@@ -239,35 +241,35 @@ def _to_review(path: str, version: int, total: int) -> None:
     i = rows[0] if rows and rows[0] < len(queue) else 0
     row = {str(k): v for k, v in queue.iloc[i].to_dict().items()}
     profile_id, customer_id = str(row["profile_id"]), str(row["customer_id"])
-    st.subheader(f"Is {esc(L.masked_profile_id(profile_id))} customer {esc(customer_id)}?", anchor=False)
+    st.subheader(t("Is {profile} customer {customer}?", profile=esc(L.masked_profile_id(profile_id)), customer=esc(customer_id)), anchor=False)
     _evidence(row)
     _side_by_side(path, version, profile_id, customer_id)
     b1, b2, _ = st.columns([1, 1, 3])
-    if b1.button("Accept", type="primary", icon=":material/check:", key="identity_accept", width="stretch"):
+    if b1.button(t("Accept"), type="primary", icon=":material/check:", key="identity_accept", width="stretch"):
         _act(path, "accept", profile_id, customer_id, profile_id=profile_id)
-    if b2.button("Reject", icon=":material/close:", key="identity_reject", width="stretch"):
+    if b2.button(t("Reject"), icon=":material/close:", key="identity_reject", width="stretch"):
         _act(path, "reject", profile_id, customer_id, profile_id=profile_id)
-    with st.expander("Not this customer? Link the profile to another one", icon=":material/person_add:"):
+    with st.expander(t("Not this customer? Link the profile to another one"), icon=":material/person_add:"):
         other = _pick_customer(path, version, "Search customers", "identity_other")
-        if other and st.button(f"Link the profile to customer {esc(other)}", key="identity_link_other"):
+        if other and st.button(t("Link the profile to customer {customer}", customer=esc(other)), key="identity_link_other"):
             _act(path, "link", profile_id, other, profile_id=profile_id)
 
 
 def _linked(path: str, version: int, total: int) -> None:
     linked = L.load_queue(path, version, S.LINKED, 100_000)
     if linked.empty:
-        st.info(EMPTY_LINKED, icon=":material/link_off:")
+        st.info(t(EMPTY_LINKED), icon=":material/link_off:")
         return
-    needle = st.text_input("Filter by customer id or handle", key="identity_linked_filter").strip().casefold()
+    needle = st.text_input(t("Filter by customer id or handle"), key="identity_linked_filter").strip().casefold()
     if needle:
         hit = linked["customer_id"].astype(str).str.casefold().str.contains(needle, regex=False) | linked[
             "profile_id"
         ].astype(str).str.casefold().str.contains(needle, regex=False)
         linked = linked[hit].reset_index(drop=True)
         if linked.empty:
-            st.info("No link matches that filter. Clear it to see every link.", icon=":material/filter_alt_off:")
+            st.info(t("No link matches that filter. Clear it to see every link."), icon=":material/filter_alt_off:")
             return
-    st.caption(f"{len(linked):,} of {total:,} linked pairs. Pick a row to unlink it.")
+    st.caption(t("{n} of {total} linked pairs. Pick a row to unlink it.", n=ui_lang.format_number(len(linked)), total=ui_lang.format_number(total)))
     cols = ["confidence", "method_label", "platform", "handle", "display_name", "customer_id", "customer_name",
             "city", "orders", "confirmed_by"]  # fmt: skip
     event = st.dataframe(
@@ -281,16 +283,16 @@ def _linked(path: str, version: int, total: int) -> None:
     profile_id, customer_id = str(row["profile_id"]), str(row["customer_id"])
     _evidence(row)
     _side_by_side(path, version, profile_id, customer_id)
-    st.caption("Unlinking marks the pair rejected, so a later import does not link it again. You can undo it in History.")
-    if st.button(f"Unlink {esc(L.masked_profile_id(profile_id))} from {esc(customer_id)}", icon=":material/link_off:",
+    st.caption(t("Unlinking marks the pair rejected, so a later import does not link it again. You can undo it in History."))
+    if st.button(t("Unlink {profile} from {customer}", profile=esc(L.masked_profile_id(profile_id)), customer=esc(customer_id)), icon=":material/link_off:",
                  key="identity_unlink"):  # fmt: skip
         _act(path, "unlink", profile_id, customer_id, profile_id=profile_id)
 
 
 def _merge(path: str, version: int) -> None:
     st.caption(
-        "Two customer records of one person: orders, survey answers, profile links and cases of the second "
-        "move to the first, its empty fields are filled from the second, and the second record is removed."
+        t("Two customer records of one person: orders, survey answers, profile links and cases of the second "
+        "move to the first, its empty fields are filled from the second, and the second record is removed.")
     )
     left, right = st.columns(2)
     with left:
@@ -298,10 +300,10 @@ def _merge(path: str, version: int) -> None:
     with right:
         other = _pick_customer(path, version, "Merge this record into it", "identity_merge")
     if not keep or not other:
-        st.info("Search and pick the two records above to compare them.", icon=":material/compare_arrows:")
+        st.info(t("Search and pick the two records above to compare them."), icon=":material/compare_arrows:")
         return
     if keep == other:
-        st.warning("Pick two different records: both boxes hold the same customer.", icon=":material/warning:")
+        st.warning(t("Pick two different records: both boxes hold the same customer."), icon=":material/warning:")
         return
     try:
         preview = L.load_merge_preview(path, version, keep, other)
@@ -321,11 +323,11 @@ def _merge(path: str, version: int) -> None:
     }  # fmt: skip
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=35 * (len(shown) + 1) + 3)
     with st.form("identity_merge_form"):
-        sure = st.checkbox(f"I checked: {esc(keep)} and {esc(other)} are the same person", key="identity_merge_sure")
-        go = st.form_submit_button("Merge the second record into the first", type="primary", icon=":material/merge:")
+        sure = st.checkbox(t("I checked: {keep} and {other} are the same person", keep=esc(keep), other=esc(other)), key="identity_merge_sure")
+        go = st.form_submit_button(t("Merge the second record into the first"), type="primary", icon=":material/merge:")
     if go:
         if not sure:
-            st.warning("Tick the box to confirm that both records are the same person.", icon=":material/warning:")
+            st.warning(t("Tick the box to confirm that both records are the same person."), icon=":material/warning:")
         else:
             _act(path, "merge", keep, other)
 
@@ -333,11 +335,11 @@ def _merge(path: str, version: int) -> None:
 def _history(path: str, version: int) -> None:
     hist = L.load_history(path, version, 1000)
     if hist.empty:
-        st.info(EMPTY_HISTORY, icon=":material/history:")
+        st.info(t(EMPTY_HISTORY), icon=":material/history:")
         return
     st.caption(
-        "Newest first. Undo puts back exactly the rows a decision changed; a decision whose rows a later "
-        "decision changed again is undone after that one."
+        t("Newest first. Undo puts back exactly the rows a decision changed; a decision whose rows a later "
+        "decision changed again is undone after that one.")
     )
     pages = max(1, -(-len(hist) // HISTORY_PAGE))
     page = 1
@@ -363,14 +365,14 @@ def _history(path: str, version: int) -> None:
             if _present(row["reverted_at"]):
                 text.caption(f"Undone at {esc(str(row['reverted_at']).replace('T', ' '))} UTC by {esc(row['reverted_by'])}.")
             elif row["can_undo"]:
-                if button.button("Undo", key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch"):
+                if button.button(t("Undo"), key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch"):
                     _act(path, "undo", review_id)
             else:
                 later = str(row["blocked_by"])
                 noun = "decisions" if "," in later else "decision"
                 text.caption(f"Undo the later {noun} {esc(later)} first: {'they' if ',' in later else 'it'} changed the same rows.")
                 button.button(
-                    "Undo", key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch", disabled=True,
+                    t("Undo"), key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch", disabled=True,
                     help=f"Undo the later decisions {row['blocked_by']} first: they changed the same rows.",
                 )  # fmt: skip
 
@@ -378,10 +380,10 @@ def _history(path: str, version: int) -> None:
 # --- page -------------------------------------------------------------------------------------
 
 ui.ensure_routed("pages/identity.py")
-st.title("Identity review")
+st.title(t("Identity review"))
 st.caption(
-    "Confirm or correct the links between social profiles and customers. "
-    "Every decision is recorded and can be undone in the History tab."
+    t("Confirm or correct the links between social profiles and customers. "
+    "Every decision is recorded and can be undone in the History tab.")
 )
 access.require(auth.IDENTITY, page="Identity review")
 path = ui.current_db_path()
@@ -396,16 +398,16 @@ def _pairs(n: int) -> str:
 
 
 m = st.columns(4)
-m[0].metric("To review", _pairs(counts[S.SUGGESTED]), border=True,
-            help="Suggested profile-customer pairs the matching was not sure of.")  # fmt: skip
-m[1].metric("Linked", _pairs(counts[S.LINKED]), border=True,
-            help="Profile-customer pairs the analysis treats as one person.")  # fmt: skip
-m[2].metric("Rejected", _pairs(counts[S.REJECTED]), border=True,
-            help="Pairs a person turned down; never suggested again.")  # fmt: skip
-m[3].metric("Decisions", f"{counts['reviews']:,}", border=True,
-            help=f"Decisions made in this review, {counts['undone']:,} of them undone.")  # fmt: skip
+m[0].metric(t("To review"), _pairs(counts[S.SUGGESTED]), border=True,
+            help=t("Suggested profile-customer pairs the matching was not sure of."))  # fmt: skip
+m[1].metric(t("Linked"), _pairs(counts[S.LINKED]), border=True,
+            help=t("Profile-customer pairs the analysis treats as one person."))  # fmt: skip
+m[2].metric(t("Rejected"), _pairs(counts[S.REJECTED]), border=True,
+            help=t("Pairs a person turned down; never suggested again."))  # fmt: skip
+m[3].metric(t("Decisions"), ui_lang.format_number(counts["reviews"]), border=True,
+            help=t("Decisions made in this review, {n} of them undone.", n=ui_lang.format_number(counts["undone"])))  # fmt: skip
 if counts["reviews"]:
-    st.caption(SCORE_NOTE)
+    st.caption(t(SCORE_NOTE))
 
 tabs = st.tabs(list(TABS), key="identity_tab", on_change="rerun")
 with tabs[0]:

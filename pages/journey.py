@@ -16,22 +16,24 @@ import streamlit as st
 from scrm import ui
 from scrm.db.filters import Filters
 from scrm.ui import customer as U
+from scrm.ui import language as L
 from scrm.ui.filters import current_filters
+from scrm.ui.language import t
 from scrm.views import journey as J
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:.0f}%"
+    return f"{x * 100:.0f}%" if L.lang() == "en" else L.format_percent(x * 100, decimals=0)
 
 
 def _funnel(path: str, version: int, filters: Filters, segment_label: str | None) -> bool:
     funnel = U.load_funnel(path, version, filters)
     total = int(funnel["customers"].sum())
     if total == 0:
-        which = f"segment {segment_label}" if segment_label else "these filters"
+        which = t("segment {name}", name=segment_label) if segment_label else t("these filters")
         st.info(
-            f"No customer of {ui.escape_markdown(which)} has a journey stage. "
-            "Pick another segment or clear the segment filter in the sidebar.",
+            t("No customer of {which} has a journey stage. "
+              "Pick another segment or clear the segment filter in the sidebar.", which=ui.escape_markdown(which)),
             icon=":material/filter_alt_off:",
         )
         return False
@@ -39,15 +41,15 @@ def _funnel(path: str, version: int, filters: Filters, segment_label: str | None
     on_path = sum(by.get(s, 0) for s in J.FUNNEL_STAGES)
     leaving = sum(by.get(s, 0) for s in J.EXIT_STAGES)
     tiles = st.columns(4)
-    tiles[0].metric("Customers with a stage", f"{total:,}", border=True)
-    tiles[1].metric("On the path", _pct(on_path / total), help="Aware to advocate.", border=True)
+    tiles[0].metric(t("Customers with a stage"), L.format_number(total), border=True)
+    tiles[1].metric(t("On the path"), _pct(on_path / total), help=t("Aware to advocate."), border=True)
     tiles[2].metric(
-        "Repeat or advocate",
+        t("Repeat or advocate"),
         _pct((by.get("repeat", 0) + by.get("advocate", 0)) / total),
-        help="Customers with two orders or more who are not at risk or lapsed.",
+        help=t("Customers with two orders or more who are not at risk or lapsed."),
         border=True,
     )
-    tiles[3].metric("At risk or lapsed", _pct(leaving / total), help="Overdue for an order, negative lately, or no order for a year.", border=True)
+    tiles[3].metric(t("At risk or lapsed"), _pct(leaving / total), help=t("Overdue for an order, negative lately, or no order for a year."), border=True)
     st.vega_lite_chart(U.load_funnel_spec(path, version, filters), width="stretch")
     _cases(funnel)
     return True
@@ -57,46 +59,48 @@ def _cases(funnel: pd.DataFrame) -> None:
     """Case touchpoints per stage: who has cases, open rescue cases, recoveries after a rescue."""
     if "with_cases" not in funnel or int(funnel["with_cases"].sum()) == 0:
         st.caption(
-            "No customer on the journey has a case yet. Cases the workflow rules open count from the next "
-            "recompute of the journeys, which runs in the background after changes."
+            t("No customer on the journey has a case yet. Cases the workflow rules open count from the next "
+            "recompute of the journeys, which runs in the background after changes.")
         )
         return
     open_rescue = int(funnel["open_rescue_cases"].sum())
     recovered = int(funnel["recovered"].sum())
     with st.expander(
-        f"Cases per stage: {int(funnel['with_cases'].sum()):,} customers with a case, "
-        f"{open_rescue:,} open rescue cases, {recovered:,} customers recovered after a rescue"
+        t("Cases per stage: {with_cases} customers with a case, "
+          "{open_rescue} open rescue cases, {recovered} customers recovered after a rescue",
+          with_cases=L.format_number(int(funnel["with_cases"].sum())), open_rescue=L.format_number(open_rescue),
+          recovered=L.format_number(recovered))
     ):
         shown = funnel[(funnel["with_cases"] > 0) | (funnel["open_rescue_cases"] > 0)]
         st.dataframe(
-            shown[["label", "customers", "with_cases", "open_rescue_cases", "recovered"]],
+            shown[["label", "customers", "with_cases", "open_rescue_cases", "recovered"]].assign(label=lambda f: f["label"].map(t)),
             hide_index=True,
             width="stretch",
             column_config={
-                "label": "Stage",
-                "customers": st.column_config.NumberColumn("Customers", format="localized"),
-                "with_cases": st.column_config.NumberColumn("Customers with a case", format="localized"),
+                "label": t("Stage"),
+                "customers": st.column_config.NumberColumn(t("Customers"), format="localized"),
+                "with_cases": st.column_config.NumberColumn(t("Customers with a case"), format="localized"),
                 "open_rescue_cases": st.column_config.NumberColumn(
-                    "Open rescue cases", help="An open rescue case keeps a customer at risk until it is resolved.", format="localized"
+                    t("Open rescue cases"), help=t("An open rescue case keeps a customer at risk until it is resolved."), format="localized"
                 ),
                 "recovered": st.column_config.NumberColumn(
-                    "Recovered after a rescue",
-                    help="Customers who ordered, praised the brand or gave 9-10 after their last rescue case was resolved.",
+                    t("Recovered after a rescue"),
+                    help=t("Customers who ordered, praised the brand or gave 9-10 after their last rescue case was resolved."),
                     format="localized",
                 ),
             },
         )
         st.caption(
-            "Cases as they were when the journeys were last computed: closing a case shows here after "
-            "the next recompute, which runs in the background after changes."
+            t("Cases as they were when the journeys were last computed: closing a case shows here after "
+            "the next recompute, which runs in the background after changes.")
         )
 
 
 def _flow(path: str, version: int, filtered: bool) -> None:
     moves = U.load_transitions(path, version)
-    st.subheader("How customers move between stages")
+    st.subheader(t("How customers move between stages"))
     if moves.empty:
-        st.info("No moves between stages are stored yet. Import orders; the journeys follow in the background.")
+        st.info(t("No moves between stages are stored yet. Import orders; the journeys follow in the background."))
         return
     st.vega_lite_chart(U.load_flow_spec(path, version), width="stretch")
     note = " The segment filter does not apply here: moves are stored as totals over all customers." if filtered else ""
@@ -107,48 +111,54 @@ def _flow(path: str, version: int, filtered: bool) -> None:
 
 
 def _drop_offs(drops: pd.DataFrame) -> None:
-    st.subheader("Where customers drop off")
+    st.subheader(t("Where customers drop off"))
     if drops.empty:
-        st.info("No customer has moved to at risk or lapsed yet.", icon=":material/check_circle:")
+        st.info(t("No customer has moved to at risk or lapsed yet."), icon=":material/check_circle:")
         return
     top = drops.iloc[0]
-    days = f" after a median {top['median_days']:,.0f} days" if pd.notna(top["median_days"]) else ""
+    days = (
+        " " + t("after a median {n} days", n=L.format_number(top["median_days"])) if pd.notna(top["median_days"]) else ""
+    )
     st.markdown(
-        f"The largest drop-off: **{int(top['customers']):,} customers** went from **{top['from_label']}** "
-        f"to **{top['to_label']}**{days}, {_pct(float(top['share']))} of those who left {top['from_label']}."
+        t("The largest drop-off: **{n} customers** went from **{source}** to **{target}**{days}, "
+          "{share} of those who left {source}.",
+          n=L.format_number(int(top["customers"])), source=t(str(top["from_label"])), target=t(str(top["to_label"])),
+          days=days, share=L.format_percent(float(top["share"]) * 100, decimals=0))
     )
     st.dataframe(
-        drops[["from_label", "to_label", "customers", "share", "median_days"]],
+        drops[["from_label", "to_label", "customers", "share", "median_days"]].assign(
+            from_label=lambda f: f["from_label"].map(t), to_label=lambda f: f["to_label"].map(t)
+        ),
         hide_index=True,
         width="stretch",
         column_config={
-            "from_label": "From stage",
-            "to_label": "To stage",
-            "customers": st.column_config.NumberColumn("Customers", format="localized"),
-            "share": st.column_config.NumberColumn("Share of those leaving the stage", format="percent"),
-            "median_days": st.column_config.NumberColumn("Median days before the move", format="%.0f"),
+            "from_label": t("From stage"),
+            "to_label": t("To stage"),
+            "customers": st.column_config.NumberColumn(t("Customers"), format="localized"),
+            "share": st.column_config.NumberColumn(t("Share of those leaving the stage"), format="percent"),
+            "median_days": st.column_config.NumberColumn(t("Median days before the move"), format="%.0f"),
         },
     )
 
 
 def _stage_time(path: str, version: int, filters: Filters) -> None:
     times = U.load_stage_time(path, version, filters)
-    st.subheader("Time spent per stage")
+    st.subheader(t("Time spent per stage"))
     shown = times[(times["customers_moved"] > 0) | (times["customers_now"] > 0)]
     if shown.empty:
-        st.info("No time per stage yet: no customer has a journey stage.")
+        st.info(t("No time per stage yet: no customer has a journey stage."))
         return
     st.vega_lite_chart(U.load_stage_time_spec(path, version, filters), width="stretch")
     st.caption(
-        "Blue: median days customers stayed in a stage before moving on (all customers, weighted by move). "
-        "Orange: median days the customers in a stage now have been there so far (month precision)."
+        t("Blue: median days customers stayed in a stage before moving on (all customers, weighted by move). "
+        "Orange: median days the customers in a stage now have been there so far (month precision).")
     )
 
 
 def _feedback(path: str, version: int, filters: Filters) -> None:
-    st.subheader("Sentiment and feedback")
+    st.subheader(t("Sentiment and feedback"))
     by = st.segmented_control(
-        "Group feedback by",
+        t("Group feedback by"),
         options=["phase", "stage"],
         format_func=lambda key: {"phase": "Phase of the experience", "stage": "Customer's current stage"}[key],
         default="phase",
@@ -157,32 +167,34 @@ def _feedback(path: str, version: int, filters: Filters) -> None:
     feedback = U.load_feedback(path, version, filters, by)
     if feedback.empty:
         st.info(
-            "No feedback from known customers here: no survey answer and no mention by a linked profile "
-            "matches these filters. Widen the date range or clear the segment filter.",
+            t("No feedback from known customers here: no survey answer and no mention by a linked profile "
+            "matches these filters. Widen the date range or clear the segment filter."),
             icon=":material/forum:",
         )
         return
     st.vega_lite_chart(U.load_feedback_spec(path, version, filters, by), width="stretch")
     st.dataframe(
-        feedback[["label", "items", "mentions", "surveys", "cases", "negative_share", "avg_sentiment", "nps", "avg_score"]],
+        feedback[["label", "items", "mentions", "surveys", "cases", "negative_share", "avg_sentiment", "nps", "avg_score"]].assign(
+            label=lambda f: f["label"].map(t)
+        ),
         hide_index=True,
         width="stretch",
         column_config={
-            "label": "Phase" if by == "phase" else "Stage",
-            "items": st.column_config.NumberColumn("Feedback", format="localized"),
-            "mentions": st.column_config.NumberColumn("Mentions", format="localized"),
-            "surveys": st.column_config.NumberColumn("Survey answers", format="localized"),
+            "label": t("Phase") if by == "phase" else t("Stage"),
+            "items": st.column_config.NumberColumn(t("Feedback"), format="localized"),
+            "mentions": st.column_config.NumberColumn(t("Mentions"), format="localized"),
+            "surveys": st.column_config.NumberColumn(t("Survey answers"), format="localized"),
             "cases": st.column_config.NumberColumn(
-                "Support cases", help="Requests for help the team handled; their tone is that of their mention.", format="localized"
+                t("Support cases"), help=t("Requests for help the team handled; their tone is that of their mention."), format="localized"
             ),
-            "negative_share": st.column_config.NumberColumn("Negative", format="percent"),
+            "negative_share": st.column_config.NumberColumn(t("Negative"), format="percent"),
             "avg_sentiment": st.column_config.NumberColumn(
-                "Mean sentiment", help="Mean score of the mentions, -1 (negative) to 1 (positive).", format="%.2f"
+                t("Mean sentiment"), help=t("Mean score of the mentions, -1 (negative) to 1 (positive)."), format="%.2f"
             ),
             "nps": st.column_config.NumberColumn(
-                "NPS", help="% promoters (9-10) minus % detractors (0-6) of the survey answers.", format="%.0f"
+                t("NPS"), help=t("% promoters (9-10) minus % detractors (0-6) of the survey answers."), format="%.0f"
             ),
-            "avg_score": st.column_config.NumberColumn("Mean survey score (0-10)", format="%.1f"),
+            "avg_score": st.column_config.NumberColumn(t("Mean survey score (0-10)"), format="%.1f"),
         },
     )
 
@@ -192,23 +204,23 @@ db_path = ui.current_db_path()
 data_version = ui.current_version(db_path)
 filters = current_filters()
 
-st.title("Journey map")
+st.title(t("Journey map"))
 if not U.load_journey_ready(db_path, data_version):
     st.info(
-        "The customer journey has not been computed yet. Import orders (and mentions or surveys), the journeys "
-        "follow in the background, placing every customer on the journey.",
+        t("The customer journey has not been computed yet. Import orders (and mentions or surveys), the journeys "
+        "follow in the background, placing every customer on the journey."),
         icon=":material/route:",
     )
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.page_link("pages/data.py", label=t("Go to the Data page"), icon=":material/upload_file:")
     st.stop()
 
 segment_label = None
 if filters.segment is not None:
     names = U.load_segment_names(db_path, data_version)
     segment_label = names.get(filters.segment, str(filters.segment))
-    st.caption(f"Segment {ui.escape_markdown(segment_label)} (sidebar filter).")
+    st.caption(t("Segment {name} (sidebar filter).", name=ui.escape_markdown(segment_label)))
 
-st.subheader("Customers per stage")
+st.subheader(t("Customers per stage"))
 if _funnel(db_path, data_version, filters, segment_label):
     _flow(db_path, data_version, filters.segment is not None)
     left, right = st.columns(2, gap="large")

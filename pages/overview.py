@@ -19,9 +19,11 @@ import streamlit as st
 from scrm import ui
 from scrm.charts import overview as overview_charts
 from scrm.db.filters import Filters
+from scrm.i18n import formats as F
 from scrm.ui import masking as ui_privacy
 from scrm.ui import overview as loaders
 from scrm.ui.filters import current_filters
+from scrm.ui.language import lang, t
 from scrm.views import overview as O
 
 EMPTY_MESSAGE = "No data yet. Load the demo or import your files on the Data page."
@@ -46,9 +48,40 @@ SETTING_WORDS = ("exchange rate", "own brand", "reporting currency")
 def _range_words(periods: O.Periods) -> tuple[str, str]:
     cur, prev = periods.current, periods.previous
     assert cur.date_from and cur.date_to and prev.date_from and prev.date_to
+    language = lang()
+    if language != "en":
+        return F.format_date_range(cur.date_from, cur.date_to, language), F.format_date_range(
+            prev.date_from, prev.date_to, language
+        )
     now = f"{O.format_day(cur.date_from)} – {O.format_day(cur.date_to)}"
     before = f"{O.format_day(prev.date_from)} – {O.format_day(prev.date_to)}"
     return now, before
+
+
+def _value(value: Any, unit: str, currency: str | None, key: str, *, compact: bool = False) -> str:
+    """A KPI value in the reader's locale (English keeps the engine's own format)."""
+    language = lang()
+    if language == "en":
+        return O.format_value(value, unit, currency, key=key, compact=compact)
+    number = None if value is None or (isinstance(value, float) and pd.isna(value)) else float(value)
+    return F.format_kpi(number, unit, language, currency, points=key in O.POINTS_KEYS, compact=compact)
+
+
+def _change(change: Any, change_pct: Any, unit: str, key: str, *, compact: bool = False) -> str | None:
+    language = lang()
+    if language == "en":
+        return O.format_change(change, change_pct, unit, key=key, compact=compact)
+    c = None if change is None or (isinstance(change, float) and pd.isna(change)) else float(change)
+    pct = None if change_pct is None or (isinstance(change_pct, float) and pd.isna(change_pct)) else float(change_pct)
+    return F.format_kpi_change(c, pct, unit, language, points_word=t("pts"))
+
+
+def _unit_words(unit: str, currency: str | None, key: str) -> str:
+    if unit == "percent":
+        return t("points (-100 to 100)") if key in O.POINTS_KEYS else t("percent")
+    if unit == "currency":
+        return t("{currency} (reporting currency)", currency=currency) if currency else t("reporting currency")
+    return t({"count": "count", "minutes": "minutes", "hours": "hours", "ratio": "ratio"}.get(unit, unit))
 
 
 def _filled(values: list[float | None]) -> list[float]:
@@ -64,39 +97,43 @@ def _filled(values: list[float | None]) -> list[float]:
 def _tile(row: dict[str, Any], periods: O.Periods) -> None:
     key, unit = str(row["key"]), str(row["unit"])
     currency = row["currency"] if isinstance(row["currency"], str) else None
-    label = str(row["name"]) + (f" ({ui.escape_markdown(currency)})" if currency else "")
+    label = t(str(row["name"])) + (f" ({ui.escape_markdown(currency)})" if currency else "")
     now, before = _range_words(periods)
     # The label names the currency; the value stays short enough for a narrow tile.
-    value = O.format_value(row["value"], unit, None, key=key, compact=True)
+    value = _value(row["value"], unit, None, key, compact=True)
     # Help is markdown: the currency code comes from imported files, so it is escaped there.
     safe_currency = ui.escape_markdown(currency) if currency else None
-    exact = O.format_value(row["value"], unit, safe_currency, key=key)
-    lines = [str(row["formula"]), f"**Unit:** {O.unit_words(unit, safe_currency, key=key)}."]
+    exact = _value(row["value"], unit, safe_currency, key)
+    lines = [t(str(row["formula"])), t("**Unit:** {unit}.", unit=_unit_words(unit, safe_currency, key))]
     note = row["note"] if isinstance(row["note"], str) else None
     if row["snapshot"]:
         lines.append(
-            f"**Now:** {exact}, as of the last recompute of the scores (not per period, so no change is shown)."
+            t("**Now:** {value}, as of the last recompute of the scores (not per period, so no change is shown).", value=exact)
         )
         st.metric(
             label,
             value,
-            delta="at the last score",
+            delta=t("at the last score"),
             delta_color="off",
             delta_arrow="off",
-            help="\n\n".join([*lines, *([ui.escape_markdown(note)] if note else [])]),
+            help="\n\n".join([*lines, *([ui.escape_markdown(t(note))] if note else [])]),
             border=True,
         )
         return
-    previous = O.format_value(row["previous"], unit, safe_currency, key=key)
-    lines.append(f"**This period** ({now}): {exact}. **Previous period** ({before}): {previous}.")
+    previous = _value(row["previous"], unit, safe_currency, key)
+    lines.append(
+        t("**This period** ({now}): {value}. **Previous period** ({before}): {previous}.",
+          now=now, value=exact, before=before, previous=previous)
+    )
     if note:
-        lines.append(ui.escape_markdown(note))
+        lines.append(ui.escape_markdown(t(note)))
         if any(word in note for word in SETTING_WORDS):
-            lines.append(SETTINGS_LINK)
-    change = O.format_change(row["change"], row["change_pct"], unit, key=key, compact=True)
+            lines.append(t(SETTINGS_LINK))
+    change = _change(row["change"], row["change_pct"], unit, key, compact=True)
     if change is not None:
         lines.append(
-            f"**Change:** {O.format_change(row['change'], row['change_pct'], unit, key=key)} against the previous {periods.days} days."
+            t("**Change:** {change} against the previous {days} days.",
+              change=_change(row["change"], row["change_pct"], unit, key), days=periods.days)
         )
     delta: str | int | None = change
     if change is not None and float(row["change"]) == 0:
@@ -106,8 +143,8 @@ def _tile(row: dict[str, Any], periods: O.Periods) -> None:
     )
     if spark is not None:
         lines.append(
-            "The line shows the 7-day values of the last weeks, the newest on the right "
-            "(a week without data repeats the week before)."
+            t("The line shows the 7-day values of the last weeks, the newest on the right "
+              "(a week without data repeats the week before).")
         )
     st.metric(
         label,
@@ -124,7 +161,7 @@ def _tile(row: dict[str, Any], periods: O.Periods) -> None:
 def _tiles(table: pd.DataFrame, periods: O.Periods) -> None:
     rows = {str(r["key"]): {str(k): v for k, v in r.items()} for r in table.to_dict("records")}
     for title, keys in GROUPS:
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{t(title)}**")
         for column, key in zip(st.columns(len(keys)), keys, strict=True):
             with column:
                 _tile(rows[key], periods)
@@ -133,11 +170,11 @@ def _tiles(table: pd.DataFrame, periods: O.Periods) -> None:
 def _trends(path: str, version: int, filters: Filters, periods: O.Periods) -> None:
     start, end = O.trend_range(periods)
     trends = loaders.load_trends(path, version, filters, start, end)
-    st.subheader("Trends by week")
+    st.subheader(t("Trends by week"))
     if trends.empty:
         st.info(
-            "No mentions match these filters in this range. Widen the date range or clear the brand, "
-            "platform or language filter.",
+            t("No mentions match these filters in this range. Widen the date range or clear the brand, "
+              "platform or language filter."),
             icon=":material/filter_alt:",
         )
         return
@@ -156,22 +193,23 @@ def _trends(path: str, version: int, filters: Filters, periods: O.Periods) -> No
             )
         else:
             st.info(
-                "No mention in this range is scored yet. Sentiment follows in the background (or use Recompute now on the Settings page)."
+                t("No mention in this range is scored yet. Sentiment follows in the background (or use Recompute now on the Settings page).")
             )
     # The week start is a setting (Settings page): the data's own first week says which day it is.
-    week_day = date.fromisoformat(str(trends["week"].iloc[0])[:10]).strftime("%A")
+    first_week = date.fromisoformat(str(trends["week"].iloc[0])[:10])
+    week_day = first_week.strftime("%A") if lang() == "en" else F.weekday_name(first_week, lang())
     st.caption(
-        f"The shaded band is the period the tiles describe. Weeks start on {week_day}; hollow points are weeks "
-        "the range covers only in part. Net sentiment = % positive − % negative of the scored mentions."
+        t("The shaded band is the period the tiles describe. Weeks start on {day}; hollow points are weeks "
+          "the range covers only in part. Net sentiment = % positive − % negative of the scored mentions.", day=week_day)
     )
 
 
 def _alerts(path: str, version: int, filters: Filters, periods: O.Periods) -> None:
-    st.subheader("Alerts in this period")
+    st.subheader(t("Alerts in this period"))
     alerts = loaders.load_alerts(path, version, filters, periods)
     if alerts.empty:
         st.caption(
-            "No alert in this period for these filters. Alerts are raised each time the scores are recomputed."
+            t("No alert in this period for these filters. Alerts are raised each time the scores are recomputed.")
         )
     else:
         shown = ui_privacy.masked_frame(alerts, {"top_authors": "text", "top_mention": "text"})
@@ -182,49 +220,49 @@ def _alerts(path: str, version: int, filters: Filters, periods: O.Periods) -> No
             hide_index=True,
             width="stretch",
             column_config={
-                "severity": st.column_config.TextColumn("Severity", width="small"),
-                "what": st.column_config.TextColumn("Alert", width="large"),
-                "period_start": st.column_config.TextColumn("From", width="small"),
-                "period_end": st.column_config.TextColumn("To", width="small"),
-                "top_authors": st.column_config.TextColumn("Top authors (mentions)"),
-                "top_topics": st.column_config.TextColumn("Top topics (mentions)"),
-                "top_mention": st.column_config.TextColumn("Most-followed mention"),
+                "severity": st.column_config.TextColumn(t("Severity"), width="small"),
+                "what": st.column_config.TextColumn(t("Alert"), width="large"),
+                "period_start": st.column_config.TextColumn(t("From"), width="small"),
+                "period_end": st.column_config.TextColumn(t("To"), width="small"),
+                "top_authors": st.column_config.TextColumn(t("Top authors (mentions)")),
+                "top_topics": st.column_config.TextColumn(t("Top topics (mentions)")),
+                "top_mention": st.column_config.TextColumn(t("Most-followed mention")),
             },
         )
     if (PAGES_DIR / "alerts.py").exists():
         st.page_link(
-            "pages/alerts.py", label="All alerts and what drives them", icon=":material/notifications_active:"
+            "pages/alerts.py", label=t("All alerts and what drives them"), icon=":material/notifications_active:"
         )
 
 
 def _movers(path: str, version: int, filters: Filters, periods: O.Periods) -> None:
-    st.subheader("What moved")
+    st.subheader(t("What moved"))
     now, before = _range_words(periods)
     by = (
         st.segmented_control(
-            "Rank by",
+            t("Rank by"),
             ["volume", "sentiment"],
-            format_func=lambda option: RANK_LABELS[option],
+            format_func={k: t(v) for k, v in RANK_LABELS.items()}.__getitem__,
             key="overview_movers_by",
             default="volume",
-            help=f"Compares {now} with {before}. Sentiment ranks only those with at least "
-            f"{O.MIN_SCORED_FOR_SENTIMENT} scored mentions in both periods.",
+            help=t("Compares {now} with {before}. Sentiment ranks only those with at least "
+                   "{n} scored mentions in both periods.", now=now, before=before, n=O.MIN_SCORED_FOR_SENTIMENT),
         )
         or "volume"
     )
-    for tab, kind in zip(st.tabs(["Topics", "Authors", "Segments"]), O.MOVER_KINDS, strict=True):
+    for tab, kind in zip(st.tabs([t("Topics"), t("Authors"), t("Segments")]), O.MOVER_KINDS, strict=True):
         with tab:
             movers = loaders.load_movers(path, version, filters, periods, kind, by)
             if movers.empty:
                 reason = {
-                    "topics": "Topics are computed with the scores; none changed between the periods, or none exist yet.",
-                    "authors": "No author's mentions changed between the two periods for these filters.",
-                    "segments": "Segments are computed with the scores; their linked authors' mentions did not change, or no segments exist yet.",
+                    "topics": t("Topics are computed with the scores; none changed between the periods, or none exist yet."),
+                    "authors": t("No author's mentions changed between the two periods for these filters."),
+                    "segments": t("Segments are computed with the scores; their linked authors' mentions did not change, or no segments exist yet."),
                 }[kind]
                 if by == "sentiment":
-                    reason = (
-                        f"Nothing has at least {O.MIN_SCORED_FOR_SENTIMENT} scored mentions in both periods. "
-                        "Rank by change in mentions, or widen the date range."
+                    reason = t(
+                        "Nothing has at least {n} scored mentions in both periods. "
+                        "Rank by change in mentions, or widen the date range.", n=O.MIN_SCORED_FOR_SENTIMENT
                     )
                 st.caption(reason)
                 continue
@@ -241,25 +279,26 @@ def _movers(path: str, version: int, filters: Filters, periods: O.Periods) -> No
                 "net_before",
                 "net_change",
             ]
+            number_format = "localized" if lang() != "en" else "%d"
             st.dataframe(
                 movers[columns],
                 hide_index=True,
                 width="stretch",
                 column_config={
-                    "label": st.column_config.TextColumn(MOVER_TITLES[kind], width="large"),
-                    "platform": st.column_config.TextColumn("Platform"),
-                    "now": st.column_config.NumberColumn("Mentions now", format="%d"),
-                    "before": st.column_config.NumberColumn("Mentions before", format="%d"),
-                    "change": st.column_config.NumberColumn("Change", format="%+d"),
-                    "change_pct": st.column_config.NumberColumn("Change %", format="%+.1f %%"),
-                    "net_now": st.column_config.NumberColumn("Net sentiment now", format="%+.1f"),
-                    "net_before": st.column_config.NumberColumn("Net sentiment before", format="%+.1f"),
-                    "net_change": st.column_config.NumberColumn("Net change (pts)", format="%+.1f"),
+                    "label": st.column_config.TextColumn(t(MOVER_TITLES[kind]), width="large"),
+                    "platform": st.column_config.TextColumn(t("Platform")),
+                    "now": st.column_config.NumberColumn(t("Mentions now"), format=number_format),
+                    "before": st.column_config.NumberColumn(t("Mentions before"), format=number_format),
+                    "change": st.column_config.NumberColumn(t("Change"), format="%+d"),
+                    "change_pct": st.column_config.NumberColumn(t("Change %"), format="%+.1f %%"),
+                    "net_now": st.column_config.NumberColumn(t("Net sentiment now"), format="%+.1f"),
+                    "net_before": st.column_config.NumberColumn(t("Net sentiment before"), format="%+.1f"),
+                    "net_change": st.column_config.NumberColumn(t("Net change (pts)"), format="%+.1f"),
                 },
             )
             if kind == "segments":
                 st.caption(
-                    "Segment figures count the mentions of social profiles linked to the segment's customers."
+                    t("Segment figures count the mentions of social profiles linked to the segment's customers.")
                 )
 
 
@@ -268,20 +307,20 @@ path = ui.current_db_path()
 version = ui.current_version(path)
 state = loaders.load_readiness(path, version)
 
-st.title("Overview")
+st.title(t("Overview"))
 
 if state.is_empty:
-    st.info(EMPTY_MESSAGE, icon=":material/inbox:")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.info(t(EMPTY_MESSAGE), icon=":material/inbox:")
+    st.page_link("pages/data.py", label=t("Go to the Data page"), icon=":material/upload_file:")
 else:
     if ui.load_is_demo(path, version):
-        st.caption("You are looking at generated demo data. Replace it with your own on the Data page.")
+        st.caption(t("You are looking at generated demo data. Replace it with your own on the Data page."))
     filters = current_filters()
     periods = loaders.load_periods(path, version, filters)
     if periods is None:
         st.info(
-            "None of the mentions or orders has a date, so there is no period to describe. "
-            "Import files with dates on the Data page.",
+            t("None of the mentions or orders has a date, so there is no period to describe. "
+              "Import files with dates on the Data page."),
             icon=":material/event_busy:",
         )
         # What is stored, so the page is not blank: customers or surveys without dated activity.
@@ -296,12 +335,15 @@ else:
             strict=True,
         ):
             with column:
-                st.metric(label, ui.format_number(count), help=f"{count:,} stored rows.", border=True)
+                st.metric(
+                    t(label), F.format_number(count, lang()),
+                    help=t("{n} stored rows.", n=F.format_number(count, lang())), border=True,
+                )
     else:
         now, before = _range_words(periods)
         head, action = st.columns([5, 2], vertical_alignment="center")
         with head:
-            st.markdown(f"**{now}** ({periods.days} days), compared with {before}")
+            st.markdown(t("**{now}** ({days} days), compared with {before}", now=now, days=periods.days, before=before))
             if periods.note:
                 st.caption(periods.note)
         with action:
@@ -317,26 +359,26 @@ else:
             st.caption(table.attrs["segment_note"])
         if filters.segment is not None:
             st.caption(
-                "The segment filter applies to customer figures (revenue, customers, NPS, CLV, advocates); "
-                "mention figures cover every author."
+                t("The segment filter applies to customer figures (revenue, customers, NPS, CLV, advocates); "
+                  "mention figures cover every author.")
             )
         values = table.set_index("key")["value"]
         if not values.get("mentions") and not values.get("active_customers") and not values.get("revenue"):
             st.info(
-                f"No mentions or orders match these filters from {now}. Widen the date range or clear the "
-                "brand, platform or language filter.",
+                t("No mentions or orders match these filters from {now}. Widen the date range or clear the "
+                  "brand, platform or language filter.", now=now),
                 icon=":material/filter_alt:",
             )
         _tiles(table, periods)
         quarantined = ui.load_summary(path, version).quarantined
         if quarantined:
             st.warning(
-                f"{quarantined:,} row was set aside during imports."
+                t("{n} row was set aside during imports.", n=F.format_number(quarantined, lang()))
                 if quarantined == 1
-                else f"{quarantined:,} rows were set aside during imports.",
+                else t("{n} rows were set aside during imports.", n=F.format_number(quarantined, lang())),
                 icon=":material/report:",
             )
-            st.page_link("pages/data.py", label="Review them on the Data page", icon=":material/fact_check:")
+            st.page_link("pages/data.py", label=t("Review them on the Data page"), icon=":material/fact_check:")
         _trends(path, version, filters, periods)
         _alerts(path, version, filters, periods)
         _movers(path, version, filters, periods)

@@ -22,8 +22,10 @@ from scrm.errors import ScrmError
 from scrm.privacy import requests as gdpr
 from scrm.ui import auth as access
 from scrm.ui import escape_markdown as esc
+from scrm.ui import language as ui_lang
 from scrm.ui import masking as P
 from scrm.ui import privacy as L
+from scrm.ui.language import t
 
 PICK_KEY = "privacy_pick"
 QUERY_KEY = "privacy_query"
@@ -31,9 +33,9 @@ FLASH_KEY = "privacy_flash"
 RESET_KEY = "privacy_reset"
 RETENTION_FLASH = "privacy_retention_flash"
 COUNTS_CONFIG: dict[str, Any] = {
-    "table": st.column_config.TextColumn("Table"),
-    "about": st.column_config.TextColumn("What it holds"),
-    "rows": st.column_config.NumberColumn("Rows (count)", format="localized"),
+    "table": st.column_config.TextColumn(t("Table")),
+    "about": st.column_config.TextColumn(t("What it holds")),
+    "rows": st.column_config.NumberColumn(t("Rows (count)"), format="localized"),
 }
 # The tables in words: a privacy officer answering a request need not know the schema.
 TABLE_WORDS = {
@@ -76,13 +78,13 @@ def _label(row: pd.Series) -> str:
 def _find(path: str, version: int) -> str | None:
     """The search box and the pick; the chosen customer id or None."""
     text = st.text_input(
-        "Find the person: customer id, name, e-mail or handle",
+        t("Find the person: customer id, name, e-mail or handle"),
         key=QUERY_KEY,
-        placeholder="e.g. C000123, García, anne@example.com or @acox",
-        help="Case and accents do not matter; an exact customer id comes first.",
+        placeholder=t("e.g. C000123, García, anne@example.com or @acox"),
+        help=t("Case and accents do not matter; an exact customer id comes first."),
     )
     if not text.strip():
-        st.caption(START)
+        st.caption(t(START))
         return None
     results = L.load_search(path, version, text.strip())
     if results.empty:
@@ -93,7 +95,7 @@ def _find(path: str, version: int) -> str | None:
     if st.session_state.get(PICK_KEY) not in ids:
         st.session_state[PICK_KEY] = ids[0]
     picked = st.selectbox(
-        f"Customers found ({len(ids):,})", ids, key=PICK_KEY, format_func=lambda i: labels.get(i, i),
+        t("Customers found ({n})", n=ui_lang.format_number(len(ids))), ids, key=PICK_KEY, format_func=lambda i: labels.get(i, i),
     )
     return str(picked) if picked else None
 
@@ -113,23 +115,23 @@ def _held(path: str, version: int, customer_id: str) -> dict[str, int]:
 
 
 def _export(path: str, version: int, customer_id: str) -> None:
-    st.markdown("**Export** (right of access)")
+    st.markdown(t("**Export** (right of access)"))
     if not access.export_allowed():
         return
     file_name = f"person-{customer_id}.json"
     # Built and recorded when the browser fetches it, if the person is still held then.
     st.download_button(
-        "Download everything (JSON)", access.audited_person_export(customer_id),
+        t("Download everything (JSON)"), access.audited_person_export(customer_id),
         file_name=file_name, mime="application/json",
         icon=":material/download:", key="privacy_export",
-        help="The customer record, linked profiles, mentions with sentiment, orders, survey answers, cases "
-        "and every derived row, in the format scrm-person-export/1. The download is recorded in the audit log.",
+        help=t("The customer record, linked profiles, mentions with sentiment, orders, survey answers, cases "
+        "and every derived row, in the format scrm-person-export/1. The download is recorded in the audit log."),
         on_click="ignore",
     )
 
 
 def _erase(path: str, version: int, customer_id: str) -> None:
-    st.markdown("**Erase** (right to erasure)")
+    st.markdown(t("**Erase** (right to erasure)"))
     if not access.can(auth.ERASE):
         st.caption(auth.refusal(access.role(), auth.ERASE))
         return
@@ -141,10 +143,10 @@ def _erase(path: str, version: int, customer_id: str) -> None:
     )
     with st.form("privacy_erase_form", clear_on_submit=True):
         typed = st.text_input(
-            f"Type the customer id ({customer_id}) to confirm", key="privacy_erase_confirm",
+            t("Type the customer id ({id}) to confirm", id=customer_id), key="privacy_erase_confirm",
             placeholder=customer_id,
         )
-        go = st.form_submit_button("Erase this person", type="primary", icon=":material/delete_forever:")
+        go = st.form_submit_button(t("Erase this person"), type="primary", icon=":material/delete_forever:")
     if not go:
         return
     if typed.strip() != customer_id:
@@ -155,7 +157,7 @@ def _erase(path: str, version: int, customer_id: str) -> None:
         )
         return
     try:
-        with ui.connection(path) as db, st.spinner("Erasing…"):
+        with ui.connection(path) as db, st.spinner(t("Erasing…")):
             summary = api.erase_person(db, customer_id, actor=access.actor(), role=access.role())
     except ScrmError as e:
         ui.show_error(e)
@@ -185,14 +187,14 @@ def _flash() -> None:
     st.dataframe(_count_frame(deleted), column_config=COUNTS_CONFIG, hide_index=True, width="content")
     if not done["compacted"]:
         st.warning(
-            "Another program had the database open, so the file could not be compacted: erased bytes may remain "
-            "in free space until the next erasure or `VACUUM`.",
+            t("Another program had the database open, so the file could not be compacted: erased bytes may remain "
+            "in free space until the next erasure or `VACUUM`."),
             icon=":material/warning:",
         )
 
 
 def _retention(path: str, version: int) -> None:
-    st.subheader("Retention")
+    st.subheader(t("Retention"))
     current = L.load_retention(path, version)
     st.caption(
         "Mentions older than the retention period are deleted (with their sentiment, tags and rule matches; "
@@ -204,10 +206,10 @@ def _retention(path: str, version: int) -> None:
         return
     with st.form("privacy_retention_form"):
         months = st.number_input(
-            "Keep mentions for (months; 0 = keep everything)", min_value=0, max_value=1200, step=1,
+            t("Keep mentions for (months; 0 = keep everything)"), min_value=0, max_value=1200, step=1,
             value=int(current or 0), key="privacy_retention_months",
         )
-        saved = st.form_submit_button("Save the retention period", icon=":material/save:")
+        saved = st.form_submit_button(t("Save the retention period"), icon=":material/save:")
     if saved:
         with ui.connection(path) as db:
             api.set_retention_months(db, int(months) or None, actor=access.actor(), role=access.role())
@@ -223,19 +225,19 @@ def _retention(path: str, version: int) -> None:
         return
     n, cutoff = L.load_purge_preview(path, version, int(current), store.utcnow()[:10])
     if n == 0:
-        st.caption(f"No mention is older than {current} months (posted before {cutoff[:10]}): nothing to purge.")
+        st.caption(t("No mention is older than {months} months (posted before {day}): nothing to purge.", months=current, day=cutoff[:10]))
         return
     with st.form("privacy_purge_form"):
         sure = st.checkbox(
-            f"Delete the {n:,} mentions posted before {cutoff[:10]} ({current} months ago) for good",
+            t("Delete the {n} mentions posted before {day} ({months} months ago) for good", n=ui_lang.format_number(n), day=cutoff[:10], months=current),
             key="privacy_purge_sure",
         )
-        purge = st.form_submit_button("Purge now", type="primary", icon=":material/auto_delete:")
+        purge = st.form_submit_button(t("Purge now"), type="primary", icon=":material/auto_delete:")
     if purge:
         if not sure:
-            st.error("Tick the box to confirm the purge first: nothing was deleted.", icon=":material/block:")
+            st.error(t("Tick the box to confirm the purge first: nothing was deleted."), icon=":material/block:")
             return
-        with ui.connection(path) as db, st.spinner("Purging…"):
+        with ui.connection(path) as db, st.spinner(t("Purging…")):
             removed = api.purge_mentions(db, int(current), actor=access.actor(), role=access.role()).mentions
         st.session_state["privacy_purged"] = removed
         st.rerun()
@@ -244,10 +246,10 @@ def _retention(path: str, version: int) -> None:
 # --- page -------------------------------------------------------------------------------------
 
 ui.ensure_routed("pages/privacy.py")
-st.title("Privacy requests")
+st.title(t("Privacy requests"))
 st.caption(
-    "Answer a person's request: see what is held about them, download it all as JSON, or erase them from "
-    "every table. Every export and erasure is recorded in the audit log, without their data."
+    t("Answer a person's request: see what is held about them, download it all as JSON, or erase them from "
+    "every table. Every export and erasure is recorded in the audit log, without their data.")
 )
 access.require(auth.EXPORT)
 db_path = ui.current_db_path()
@@ -258,7 +260,7 @@ if st.session_state.pop(RESET_KEY, False):
     st.session_state.pop(PICK_KEY, None)
 _flash()
 if (purged := st.session_state.pop("privacy_purged", None)) is not None:
-    st.success(f"Purged {int(purged):,} mentions older than the retention period.", icon=":material/check_circle:")
+    st.success(t("Purged {n} mentions older than the retention period.", n=ui_lang.format_number(int(purged))), icon=":material/check_circle:")
 
 person = _find(db_path, data_version)
 if person:

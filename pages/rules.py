@@ -21,7 +21,9 @@ from scrm.db import schema as S
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
 from scrm.ui import escape_markdown as esc
+from scrm.ui import language as ui_lang
 from scrm.ui import rules as loaders
+from scrm.ui.language import t
 from scrm.ui.masking import masked_frame
 
 FLASH_KEY = "rules_flash"
@@ -58,7 +60,7 @@ def _flash() -> None:
     if case_id:
         # Outside the app's menu (the page run on its own, a test) there is no queue to link to.
         with contextlib.suppress(StreamlitPageNotFoundError):
-            st.page_link("pages/cases.py", label=f"Open case {case_id} in the Rescue queue",
+            st.page_link("pages/cases.py", label=t("Open case {id} in the Rescue queue", id=case_id),
                          icon=":material/support_agent:", query_params={"case": str(case_id)})  # fmt: skip
 
 
@@ -70,17 +72,17 @@ def _rules_table(table: pd.DataFrame) -> None:
         width="stretch",
         # Widths that keep the counts in view on a laptop screen: the chosen rule is shown in full below.
         column_config={
-            "name": st.column_config.TextColumn("Rule", width=175),
-            "when": st.column_config.TextColumn("When", width=220),
-            "then": st.column_config.TextColumn("Then", width=170),
-            "mode": st.column_config.TextColumn("Mode", width=80),
-            "enabled": st.column_config.CheckboxColumn("On", width=40),
-            "matches": st.column_config.NumberColumn("Matches", format="localized", width=70,
-                                                     help="Matches so far (count of mentions or customers)."),
-            "proposed": st.column_config.NumberColumn("Waiting", format="localized", width=70,
-                                                      help="Matches waiting for a person to approve or dismiss (count)."),
-            "cases": st.column_config.NumberColumn("Cases", format="localized", width=60,
-                                                   help="Cases the rule opened or joined (count)."),
+            "name": st.column_config.TextColumn(t("Rule"), width=175),
+            "when": st.column_config.TextColumn(t("When"), width=220),
+            "then": st.column_config.TextColumn(t("Then"), width=170),
+            "mode": st.column_config.TextColumn(t("Mode"), width=80),
+            "enabled": st.column_config.CheckboxColumn(t("On"), width=40),
+            "matches": st.column_config.NumberColumn(t("Matches"), format="localized", width=70,
+                                                     help=t("Matches so far (count of mentions or customers).")),
+            "proposed": st.column_config.NumberColumn(t("Waiting"), format="localized", width=70,
+                                                      help=t("Matches waiting for a person to approve or dismiss (count).")),
+            "cases": st.column_config.NumberColumn(t("Cases"), format="localized", width=60,
+                                                   help=t("Cases the rule opened or joined (count).")),
         },  # fmt: skip
     )
 
@@ -91,7 +93,7 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
         return
     by_id = {int(r.rule_id or 0): r for r in rules}
     choice = st.selectbox(
-        "Rule to turn on, off or delete", list(by_id), key="rules_manage",
+        t("Rule to turn on, off or delete"), list(by_id), key="rules_manage",
         format_func=lambda i: f"{by_id[i].name} ({'on' if by_id[i].enabled else 'off'})",
     )
     rule = by_id[int(choice)]
@@ -103,7 +105,7 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
         )
     left, right = st.columns(2)
     with left:
-        label = "Turn off" if rule.enabled else "Turn on"
+        label = t("Turn off") if rule.enabled else t("Turn on")
         if st.button(label, key="rules_toggle", icon=":material/toggle_on:"):
             with ui.connection(path) as db:
                 api.set_rule_enabled(db, int(choice), not rule.enabled, actor=access.actor(), role=access.role())
@@ -112,10 +114,10 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
     with right:
         sure = st.checkbox(
             f"Yes, delete “{rule.name}”", key=f"rules_confirm_{choice}",
-            help="Deleting a rule keeps the cases, tags and decisions it made; its pending proposals go. "
-            "A deleted default rule does not come back.",
+            help=t("Deleting a rule keeps the cases, tags and decisions it made; its pending proposals go. "
+            "A deleted default rule does not come back."),
         )
-        if st.button("Delete rule", key="rules_delete", icon=":material/delete:", disabled=not sure, type="primary"):
+        if st.button(t("Delete rule"), key="rules_delete", icon=":material/delete:", disabled=not sure, type="primary"):
             with ui.connection(path) as db:
                 api.delete_rule(db, int(choice), actor=access.actor(), role=access.role())
             st.session_state[FLASH_KEY] = (f"Rule “{esc(rule.name)}” is deleted.", None)
@@ -128,7 +130,7 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
     topics: dict[str, str] = options["topics"]  # type: ignore[assignment]
     by_id = {int(r.rule_id or 0): r for r in rules}
     picked = st.selectbox(
-        "Rule to edit", [NEW, *by_id], key="rules_edit",
+        t("Rule to edit"), [NEW, *by_id], key="rules_edit",
         format_func=lambda i: "A new rule" if i == NEW else by_id[i].name,
     )
     rule = by_id.get(int(picked), W.Rule(name=""))
@@ -139,55 +141,55 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         return list(dict.fromkeys([*values, *(chosen or [])]))
 
     with st.form(f"rules_form_{picked}"):
-        name = st.text_input("Name", value=rule.name, key=k + "name", placeholder="Negative mention from a top customer")
-        description = st.text_input("Why (optional)", value=rule.description, key=k + "description")
-        target = st.radio("Looks at", list(W.TARGETS), index=list(W.TARGETS).index(rule.target),
+        name = st.text_input(t("Name"), value=rule.name, key=k + "name", placeholder=t("Negative mention from a top customer"))
+        description = st.text_input(t("Why (optional)"), value=rule.description, key=k + "description")
+        target = st.radio(t("Looks at"), list(W.TARGETS), index=list(W.TARGETS).index(rule.target),
                           format_func=TARGET_NAMES.__getitem__, horizontal=True, key=k + "target")
-        st.markdown("**When** (every condition left empty is ignored; those filled must all hold)")
+        st.markdown(t("**When** (every condition left empty is ignored; those filled must all hold)"))
         a, b, d = st.columns(3)
-        sentiment = a.multiselect("Sentiment", list(W.SENTIMENT_LABELS), default=c.get("sentiment", []), key=k + "sentiment")
-        score = a.slider("Sentiment score (from -1 to 1)", -1.0, 1.0, (float(c.get("score_min", -1.0)), float(c.get("score_max", 1.0))),
+        sentiment = a.multiselect(t("Sentiment"), list(W.SENTIMENT_LABELS), default=c.get("sentiment", []), key=k + "sentiment")
+        score = a.slider(t("Sentiment score (from -1 to 1)"), -1.0, 1.0, (float(c.get("score_min", -1.0)), float(c.get("score_max", 1.0))),
                          step=0.05, key=k + "score")
-        langs = a.multiselect("Languages", known(options["langs"], c.get("langs")), default=c.get("langs", []), key=k + "langs")  # type: ignore[arg-type]
-        roles = b.multiselect("Author role", list(W.ROLE_CHOICES), default=c.get("roles", []), key=k + "roles")
-        decile = b.selectbox("CLV decile at least (10 = top 10%)", [0, *range(1, 11)],
+        langs = a.multiselect(t("Languages"), known(options["langs"], c.get("langs")), default=c.get("langs", []), key=k + "langs")  # type: ignore[arg-type]
+        roles = b.multiselect(t("Author role"), list(W.ROLE_CHOICES), default=c.get("roles", []), key=k + "roles")
+        decile = b.selectbox(t("CLV decile at least (10 = top 10%)"), [0, *range(1, 11)],
                              index=int(c.get("clv_decile_min", 0)), format_func=lambda d: "Any" if d == 0 else str(d), key=k + "decile")
-        segments = b.multiselect("RFM segment", known(options["rfm_segments"], c.get("rfm_segments")),  # type: ignore[arg-type]
+        segments = b.multiselect(t("RFM segment"), known(options["rfm_segments"], c.get("rfm_segments")),  # type: ignore[arg-type]
                                  default=c.get("rfm_segments", []), key=k + "segments")
-        followers = b.number_input("Author's followers at least", 0, value=int(c.get("min_followers", 0)), step=100, key=k + "followers")
-        chosen_topics = d.multiselect("Themes", known(list(topics), c.get("topics")), default=c.get("topics", []),
+        followers = b.number_input(t("Author's followers at least"), 0, value=int(c.get("min_followers", 0)), step=100, key=k + "followers")
+        chosen_topics = d.multiselect(t("Themes"), known(list(topics), c.get("topics")), default=c.get("topics", []),
                                       format_func=lambda t: topics.get(t, t), key=k + "topics")
-        platforms = d.multiselect("Platforms", known(options["platforms"], c.get("platforms")), default=c.get("platforms", []),  # type: ignore[arg-type]
+        platforms = d.multiselect(t("Platforms"), known(options["platforms"], c.get("platforms")), default=c.get("platforms", []),  # type: ignore[arg-type]
                                   key=k + "platforms")
-        kinds = d.multiselect("Kind of mention", list(S.MENTION_KINDS), default=c.get("kinds", []), key=k + "kinds")
-        visibility = d.selectbox("Visibility", ["", *S.VISIBILITIES], index=["", *S.VISIBILITIES].index(c.get("visibility", "")),
+        kinds = d.multiselect(t("Kind of mention"), list(S.MENTION_KINDS), default=c.get("kinds", []), key=k + "kinds")
+        visibility = d.selectbox(t("Visibility"), ["", *S.VISIBILITIES], index=["", *S.VISIBILITIES].index(c.get("visibility", "")),
                                  format_func=lambda v: v.title() or "Any", key=k + "visibility")
-        keywords = st.text_input("Keywords (any of them, comma-separated, whole words, case does not matter)",
-                                 value=", ".join(c.get("keywords", [])), key=k + "keywords", placeholder="refund, broken, ayuda")
+        keywords = st.text_input(t("Keywords (any of them, comma-separated, whole words, case does not matter)"),
+                                 value=", ".join(c.get("keywords", [])), key=k + "keywords", placeholder=t("refund, broken, ayuda"))
         e, f = st.columns(2)
-        own = e.checkbox("Only mentions of the own brand", value=bool(c.get("own_brand")), key=k + "own")
-        no_brand = f.checkbox("Leave out the brand's own posts", value=bool(c.get("exclude_brand_posts", True)), key=k + "nobrand")
-        st.markdown("**Then**")
+        own = e.checkbox(t("Only mentions of the own brand"), value=bool(c.get("own_brand")), key=k + "own")
+        no_brand = f.checkbox(t("Leave out the brand's own posts"), value=bool(c.get("exclude_brand_posts", True)), key=k + "nobrand")
+        st.markdown(t("**Then**"))
         g, h = st.columns(2)
-        action = g.selectbox("Action", list(W.ACTIONS), index=list(W.ACTIONS).index(rule.action),
+        action = g.selectbox(t("Action"), list(W.ACTIONS), index=list(W.ACTIONS).index(rule.action),
                              format_func=ACTION_NAMES.__getitem__, key=k + "action")
-        mode = h.radio("Mode", list(W.MODES), index=list(W.MODES).index(rule.mode), format_func=MODE_NAMES.__getitem__, key=k + "mode")
-        st.caption("Fill in what the chosen action needs; the other boxes are ignored.")
+        mode = h.radio(t("Mode"), list(W.MODES), index=list(W.MODES).index(rule.mode), format_func=MODE_NAMES.__getitem__, key=k + "mode")
+        st.caption(t("Fill in what the chosen action needs; the other boxes are ignored."))
         i, j, m = st.columns(3)
-        queue = i.selectbox("Queue (open a case)", [W.RESCUE, W.THANK_YOU, W.SUPPORT],
+        queue = i.selectbox(t("Queue (open a case)"), [W.RESCUE, W.THANK_YOU, W.SUPPORT],
                             index=[W.RESCUE, W.THANK_YOU, W.SUPPORT].index(p.get("queue", W.RESCUE))
                             if p.get("queue", W.RESCUE) in (W.RESCUE, W.THANK_YOU, W.SUPPORT) else 0, key=k + "queue")
-        priority = j.selectbox("Priority (case or reply)", list(W.PRIORITIES),
+        priority = j.selectbox(t("Priority (case or reply)"), list(W.PRIORITIES),
                                index=list(W.PRIORITIES).index(p.get("priority", "medium")), key=k + "priority")
-        severity = m.selectbox("Severity (alert)", list(W.SEVERITIES), index=list(W.SEVERITIES).index(p.get("severity", "medium")),
+        severity = m.selectbox(t("Severity (alert)"), list(W.SEVERITIES), index=list(W.SEVERITIES).index(p.get("severity", "medium")),
                                key=k + "severity")
-        subject = i.text_input("Case subject", value=p.get("subject", ""), key=k + "subject", placeholder="the rule's name")
-        tag = j.text_input("Tag (tag the mention)", value=p.get("tag", ""), key=k + "tag", placeholder="support")
-        template = st.text_area("Reply template (suggest a reply)", value=p.get("template", ""), key=k + "template")
-        enabled = st.checkbox("Rule is on", value=rule.enabled, key=k + "enabled")
+        subject = i.text_input(t("Case subject"), value=p.get("subject", ""), key=k + "subject", placeholder=t("the rule's name"))
+        tag = j.text_input(t("Tag (tag the mention)"), value=p.get("tag", ""), key=k + "tag", placeholder=t("support"))
+        template = st.text_area(t("Reply template (suggest a reply)"), value=p.get("template", ""), key=k + "template")
+        enabled = st.checkbox(t("Rule is on"), value=rule.enabled, key=k + "enabled")
         left, right = st.columns(2)
-        previewed = left.form_submit_button("Preview", icon=":material/visibility:")
-        saved = right.form_submit_button("Save rule", type="primary", icon=":material/save:")
+        previewed = left.form_submit_button(t("Preview"), icon=":material/visibility:")
+        saved = right.form_submit_button(t("Save rule"), type="primary", icon=":material/save:")
     if not (previewed or saved):
         return
     conditions: dict[str, Any] = {
@@ -222,8 +224,13 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
     result = loaders.load_preview(path, version, loaders.rule_key(draft), draft)
     if saved:
         access.require(auth.RULES)  # the form is hidden from other roles; this refuses a forged submit too
-        with ui.connection(path) as db:
-            api.save_rule(db, draft, actor=access.actor(), role=access.role())
+        try:
+            with ui.connection(path) as db:
+                api.save_rule(db, draft, actor=access.actor(), role=access.role())
+        except ScrmError as e:  # a busy database: the form keeps the draft for another try
+            ui.show_error(e, kept_input=True)
+            _show_preview(result)
+            return
         st.session_state[FLASH_KEY] = (
             f"Saved “{esc(draft.name)}”. {esc(result.sentence())} It acts on the next recompute of the scores, in the background.",
             None,
@@ -242,31 +249,31 @@ def _show_preview(result: W.Preview) -> None:
     y = f"{result.unit.capitalize()} per week"
     chart = result.weekly.rename(columns={"week": "Week starting", "matches": y})
     st.bar_chart(chart, x="Week starting", y=y, height=240)
-    st.caption(f"The newest matches (at most {W.SAMPLE_ROWS})")
+    st.caption(t("The newest matches (at most {n})", n=W.SAMPLE_ROWS))
     sample = masked_frame(result.sample, {"author": "handle", "customer": "name", "text": "text"})
     st.dataframe(
         sample[["posted_at", "platform", "author", "label", "customer", "text"]], hide_index=True,
         column_config={
             "posted_at": "Posted (UTC)", "platform": "Platform", "author": "Author", "label": "Sentiment",
-            "customer": "Customer", "text": st.column_config.TextColumn("Text", width="large"),
+            "customer": "Customer", "text": st.column_config.TextColumn(t("Text"), width="large"),
         },
     )
 
 
 def _proposals(path: str, version: int) -> None:
-    st.subheader("Needs a person")
+    st.subheader(t("Needs a person"))
     pending = loaders.load_proposals(path, version)
     if pending.empty:
-        st.info(NO_PROPOSALS, icon=":material/task_alt:")
+        st.info(t(NO_PROPOSALS), icon=":material/task_alt:")
         return
-    st.caption(f"{len(pending):,} matches of manual rules wait for a decision, oldest first.")
+    st.caption(t("{n} matches of manual rules wait for a decision, oldest first.", n=ui_lang.format_number(len(pending))))
     shown = masked_frame(pending, {"author": "handle", "customer": "name", "text": "text"})
     st.dataframe(
         shown[["match_id", "rule", "posted_at", "platform", "author", "label", "customer", "text"]], hide_index=True,
         column_config={
-            "match_id": st.column_config.NumberColumn("Match", format="%d"), "rule": "Rule", "posted_at": "Posted (UTC)",
+            "match_id": st.column_config.NumberColumn(t("Match"), format="%d"), "rule": "Rule", "posted_at": "Posted (UTC)",
             "platform": "Platform", "author": "Author", "label": "Sentiment", "customer": "Customer",
-            "text": st.column_config.TextColumn("Text", width="large"),
+            "text": st.column_config.TextColumn(t("Text"), width="large"),
         },
     )
     if not access.can(auth.CASES):
@@ -277,10 +284,10 @@ def _proposals(path: str, version: int) -> None:
         for m, rule, platform, posted in zip(pending["match_id"], pending["rule"], pending["platform"], pending["posted_at"], strict=True)
     }
     with st.form("rules_decide"):
-        match_id = st.selectbox("Proposal", list(labels), format_func=labels.__getitem__, key="rules_decide_pick")
+        match_id = st.selectbox(t("Proposal"), list(labels), format_func=labels.__getitem__, key="rules_decide_pick")
         left, right = st.columns(2)
-        approve = left.form_submit_button("Approve", type="primary", icon=":material/check:")
-        dismiss = right.form_submit_button("Dismiss", icon=":material/close:")
+        approve = left.form_submit_button(t("Approve"), type="primary", icon=":material/check:")
+        dismiss = right.form_submit_button(t("Dismiss"), icon=":material/close:")
     if approve or dismiss:
         access.require(auth.CASES)
         try:
@@ -299,28 +306,28 @@ path = ui.current_db_path()
 loaders.install_defaults(path)  # once per database; the write moves the data version
 version = ui.current_version(path)
 
-st.title("Workflow rules")
+st.title(t("Workflow rules"))
 st.caption(
-    "What happens when a mention arrives: automatic rules act each time the scores are recomputed, "
-    "manual rules wait for a person under “Needs a person”."
+    t("What happens when a mention arrives: automatic rules act each time the scores are recomputed, "
+    "manual rules wait for a person under “Needs a person”.")
 )
 _flash()
 if not loaders.load_has_mentions(path, version):
-    st.info(NO_MENTIONS, icon=":material/inbox:")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.info(t(NO_MENTIONS), icon=":material/inbox:")
+    st.page_link("pages/data.py", label=t("Go to the Data page"), icon=":material/upload_file:")
 
 rules = loaders.load_rules(path, version)
 table = loaders.load_rule_table(path, version)
 can_edit = access.can(auth.RULES)
-st.subheader("Rules")
+st.subheader(t("Rules"))
 if table.empty:
-    st.info(NO_RULES if can_edit else NO_RULES_VIEWER, icon=":material/rule:")
+    st.info(t(NO_RULES) if can_edit else t(NO_RULES_VIEWER), icon=":material/rule:")
 else:
     _rules_table(table)
 st.caption(LOOKBACK_NOTE)
 if can_edit:
     _manage(path, rules, table)
-    st.subheader("Write or change a rule")
+    st.subheader(t("Write or change a rule"))
     _form(path, version, rules)
 else:
     st.caption(auth.refusal(access.role(), auth.RULES))

@@ -15,8 +15,10 @@ import streamlit as st
 from scrm import ui
 from scrm.charts import segments as segment_charts
 from scrm.db.filters import Filters
+from scrm.ui import language as L
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
+from scrm.ui.language import t
 from scrm.views import segments as V
 
 ui.ensure_routed("pages/segments.py")
@@ -24,41 +26,41 @@ path = ui.current_db_path()
 version = ui.current_version(path)
 filters = current_filters()
 
-st.title("Segments")
+st.title(t("Segments"))
 
 # Rows drawn in a table; longer lists are complete in their downloads (a table of
 # 20,000 rows costs more to send than the rest of the page and nobody scrolls it).
 DISPLAY_LIMIT = 1000
 MONEY = st.column_config.NumberColumn
 LIST_CONFIG = {
-    "customer_id": st.column_config.TextColumn("Customer"),
-    "name": st.column_config.TextColumn("Name"),
-    "email": st.column_config.TextColumn("E-mail"),
-    "consent_marketing": st.column_config.CheckboxColumn("Consent", help="Agreed to marketing (customers.consent_marketing)."),
-    "rfm_segment": st.column_config.TextColumn("RFM segment"),
-    "r_score": MONEY("R", help="Recency score, 5 = bought most recently.", format="%d"),
-    "f_score": MONEY("F", help="Frequency score, 5 = most orders.", format="%d"),
-    "m_score": MONEY("M", help="Monetary score, 5 = most revenue.", format="%d"),
-    "frequency_class": st.column_config.TextColumn("Frequency class"),
-    "orders": MONEY("Orders", format="%d"),
+    "customer_id": st.column_config.TextColumn(t("Customer")),
+    "name": st.column_config.TextColumn(t("Name")),
+    "email": st.column_config.TextColumn(t("E-mail")),
+    "consent_marketing": st.column_config.CheckboxColumn(t("Consent"), help=t("Agreed to marketing (customers.consent_marketing).")),
+    "rfm_segment": st.column_config.TextColumn(t("RFM segment")),
+    "r_score": MONEY(t("R"), help=t("Recency score, 5 = bought most recently."), format="%d"),
+    "f_score": MONEY(t("F"), help=t("Frequency score, 5 = most orders."), format="%d"),
+    "m_score": MONEY(t("M"), help=t("Monetary score, 5 = most revenue."), format="%d"),
+    "frequency_class": st.column_config.TextColumn(t("Frequency class")),
+    "orders": MONEY(t("Orders"), format="%d"),
     "currency": st.column_config.TextColumn(
-        "Currency", help="Of the customer's orders: revenue, average order and CLV are in it (never converted)."
+        t("Currency"), help=t("Of the customer's orders: revenue, average order and CLV are in it (never converted).")
     ),
-    "revenue": MONEY("Revenue", help="All orders up to the analysis date, returns deducted, in the row's currency.", format="%,.2f"),
-    "aov": MONEY("Avg order", help="Revenue / orders, in the row's currency.", format="%,.2f"),
-    "clv": MONEY("CLV (12 mo)", help="Expected revenue of the next 12 months (BG/NBD x Gamma-Gamma), in the row's currency.", format="%,.2f"),
-    "clv_decile": MONEY("CLV decile", help="10 = top 10 % by CLV.", format="%d"),
-    "recency_days": MONEY("Days since last order", format="%d"),
-    "last_order_at": st.column_config.TextColumn("Last order (UTC)"),
-    "segment_id": MONEY("Cluster", format="%d"),
-    "mentions": MONEY("Scored mentions", format="%d"),
-    "avg_sentiment": MONEY("Avg sentiment", help="-1 (negative) to 1 (positive).", format="%+.2f"),
+    "revenue": MONEY(t("Revenue"), help=t("All orders up to the analysis date, returns deducted, in the row's currency."), format="%,.2f"),
+    "aov": MONEY(t("Avg order"), help=t("Revenue / orders, in the row's currency."), format="%,.2f"),
+    "clv": MONEY(t("CLV (12 mo)"), help=t("Expected revenue of the next 12 months (BG/NBD x Gamma-Gamma), in the row's currency."), format="%,.2f"),
+    "clv_decile": MONEY(t("CLV decile"), help=t("10 = top 10 % by CLV."), format="%d"),
+    "recency_days": MONEY(t("Days since last order"), format="%d"),
+    "last_order_at": st.column_config.TextColumn(t("Last order (UTC)")),
+    "segment_id": MONEY(t("Cluster"), format="%d"),
+    "mentions": MONEY(t("Scored mentions"), format="%d"),
+    "avg_sentiment": MONEY(t("Avg sentiment"), help=t("-1 (negative) to 1 (positive)."), format="%+.2f"),
 }
 SUMMARY_CONFIG = {
-    "customers": MONEY("Customers", format="%d"),
-    "share": MONEY("Share", help="Of the customers shown.", format="percent"),
-    "avg_orders": MONEY("Avg orders", format="%.1f"),
-    "avg_recency_days": MONEY("Avg days since last order", format="%.0f"),
+    "customers": MONEY(t("Customers"), format="%d"),
+    "share": MONEY(t("Share"), help=t("Of the customers shown."), format="percent"),
+    "avg_orders": MONEY(t("Avg orders"), format="%.1f"),
+    "avg_recency_days": MONEY(t("Avg days since last order"), format="%.0f"),
 }
 MONEY_LABELS = {"revenue": "Revenue", "avg_clv": "Avg CLV (12 mo)"}
 
@@ -69,7 +71,7 @@ def money_config(frame: pd.DataFrame) -> dict[str, Any]:
     for base, label in MONEY_LABELS.items():
         for column, currency in V.money_columns(frame, base):
             title = f"{label} ({ui.escape_markdown(currency)})" if currency else label
-            config[column] = MONEY(title, help="Customers whose orders are in this currency; amounts are not converted.", format="%,.0f")
+            config[column] = MONEY(title, help=t("Customers whose orders are in this currency; amounts are not converted."), format="%,.0f")
     return config
 
 
@@ -94,24 +96,24 @@ def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -
     """A customer list (``wanted``: :func:`scrm.views.segments.customer_list` filters) with its
     count, the consent box (on by default: a list is a campaign list) and the two downloads."""
     consented = st.checkbox(
-        CONSENT_LABEL,
+        t(CONSENT_LABEL),
         value=True,
         key=f"segments_{key}_consent",
-        help="Keep customers who agreed to marketing (customers.consent_marketing = yes) in the list and its "
-        "downloads. Customers whose consent is unknown count as not consented.",
+        help=t("Keep customers who agreed to marketing (customers.consent_marketing = yes) in the list and its "
+        "downloads. Customers whose consent is unknown count as not consented."),
     )
     everyone = V.customer_list(frame, **wanted)  # type: ignore[arg-type]
     shown, left_out = V.consent_split(everyone) if consented else (everyone, 0)
     more = (
-        f" The table shows the first {DISPLAY_LIMIT:,}; the downloads hold all of them."
+        " " + t("The table shows the first {n}; the downloads hold all of them.", n=L.format_number(DISPLAY_LIMIT))
         if len(shown) > DISPLAY_LIMIT
         else ""
     )
     consent_note = (
-        f" {left_out:,} left out: no marketing consent, or consent unknown." if consented else
-        " Customers without marketing consent are included: do not use this list for a campaign."
+        " " + t("{n} left out: no marketing consent, or consent unknown.", n=L.format_number(left_out)) if consented else
+        " " + t("Customers without marketing consent are included: do not use this list for a campaign.")
     )
-    st.caption(f"{len(shown):,} customers, highest CLV first.{consent_note}{more}")
+    st.caption(t("{n} customers, highest CLV first.", n=L.format_number(len(shown))) + consent_note + more)
     st.dataframe(U.mask(shown.head(DISPLAY_LIMIT)), hide_index=True, column_config=LIST_CONFIG, height=300)
     U.download_buttons(shown, file_stem, f"segments_{key}")
 
@@ -125,14 +127,15 @@ values = U.load_customer_values(path, version, filters)
 note = U.filter_note(filters, ("segment", "dates", "platforms", "brands", "langs"))
 if values.empty:
     st.info(
-        "No customers match these filters. Clear the segment filter in the sidebar.",
+        t("No customers match these filters. Clear the segment filter in the sidebar."),
         icon=":material/filter_alt_off:",
     )
     st.stop()
 
 as_of = V.analysis_date(values)
 st.caption(
-    f"Scores as of {as_of or 'the last run'} (the last recompute); RFM and CLV do not follow the date filter."
+    t("Scores as of {when} (the last recompute); RFM and CLV do not follow the date filter.",
+      when=(L.format_date(as_of) if L.lang() != "en" else as_of) if as_of else t("the last run"))
     + (f" {note}" if note else "")
 )
 money = load_money(path, version, filters)
@@ -140,25 +143,27 @@ main = money.iloc[0] if len(money) else None
 main_code = None if main is None or pd.isna(main["currency"]) else str(main["currency"])
 in_main = f" ({ui.escape_markdown(main_code)})" if main_code else ""
 tiles = st.columns(4)
-tiles[0].metric("Customers", ui.format_number(len(values)), help="Customers with at least one order.", border=True)
+tiles[0].metric(t("Customers"), ui.format_number(len(values)), help=t("Customers with at least one order."), border=True)
 tiles[1].metric(
-    f"Revenue{in_main}",
+    t("Revenue") + in_main,
     ui.format_number(float(main["revenue"]) if main is not None else 0.0, money=True),
-    help="Orders up to the analysis date, returns deducted"
-    + (f", of the {main['customers']:,} customers who buy in {ui.escape_markdown(main_code)}" if main is not None and main_code else "")
-    + ". Amounts in other currencies are listed below, never converted or added.",
+    help=(
+        t("Orders up to the analysis date, returns deducted, of the {n} customers who buy in {currency}.",
+          n=L.format_number(main["customers"]), currency=ui.escape_markdown(main_code))
+        if main is not None and main_code else t("Orders up to the analysis date, returns deducted.")
+    ) + " " + t("Amounts in other currencies are listed below, never converted or added."),
     border=True,
 )
 tiles[2].metric(
-    f"Avg CLV, 12 months{in_main}" if in_main else "Avg CLV (12 months)",
+    t("Avg CLV, 12 months") + in_main if in_main else t("Avg CLV (12 months)"),
     ui.format_number(float(main["avg_clv"]) if main is not None and pd.notna(main["avg_clv"]) else 0.0, money=True),
-    help="Expected revenue per customer over the next 12 months, in their currency.",
+    help=t("Expected revenue per customer over the next 12 months, in their currency."),
     border=True,
 )
 tiles[3].metric(
-    "Consented",
-    f"{values['consent_marketing'].mean():.0%}",
-    help="Share of these customers who agreed to marketing.",
+    t("Consented"),
+    f"{values['consent_marketing'].mean():.0%}" if L.lang() == "en" else L.format_percent(values["consent_marketing"].mean() * 100, decimals=0),
+    help=t("Share of these customers who agreed to marketing."),
     border=True,
 )
 if len(money) > 1:
@@ -175,15 +180,15 @@ if len(money) > 1:
 summary, classes = U.load_segment_tables(path, version, filters)[1:]
 specs = U.load_segment_charts(path, version, filters)
 rfm_tab, named_tab, freq_tab, cluster_tab, scatter_tab = st.tabs(
-    ["RFM grid", "RFM segments", "Frequency classes", "Clusters", "Value × sentiment"]
+    [t("RFM grid"), t("RFM segments"), t("Frequency classes"), t("Clusters"), t("Value × sentiment")]
 )
 
 with rfm_tab:
     st.vega_lite_chart(specs["rfm_grid"], width="stretch")
-    st.caption("Customers per recency × frequency score cell (quintiles, 5 = best). Hover a cell for its revenue and average CLV.")
+    st.caption(t("Customers per recency × frequency score cell (quintiles, 5 = best). Hover a cell for its revenue and average CLV."))
     left, right = st.columns(2)
-    r = left.selectbox("Recency score", [5, 4, 3, 2, 1], key="segments_r")
-    fs = right.selectbox("Frequency score", [1, 2, 3, 4, 5], index=4, key="segments_f")
+    r = left.selectbox(t("Recency score"), [5, 4, 3, 2, 1], key="segments_r")
+    fs = right.selectbox(t("Frequency score"), [1, 2, 3, 4, 5], index=4, key="segments_f")
     show_list(values, f"rfm-r{r}-f{fs}", "cell", r_score=r, f_score=fs)
 
 with named_tab:
@@ -194,10 +199,10 @@ with named_tab:
         st.dataframe(
             summary,
             hide_index=True,
-            column_config={"rfm_segment": st.column_config.TextColumn("RFM segment"), **SUMMARY_CONFIG, **money_config(summary)},
+            column_config={"rfm_segment": st.column_config.TextColumn(t("RFM segment")), **SUMMARY_CONFIG, **money_config(summary)},
         )
     names = summary["rfm_segment"].tolist()
-    chosen = st.selectbox("Customers in segment", names, key="segments_rfm_segment")
+    chosen = st.selectbox(t("Customers in segment"), names, key="segments_rfm_segment")
     show_list(values, f"rfm-{str(chosen).lower().replace(' ', '-').replace(chr(39), '')}", "rfm", rfm_segment=chosen)
 
 with freq_tab:
@@ -208,42 +213,42 @@ with freq_tab:
         st.dataframe(
             classes,
             hide_index=True,
-            column_config={"frequency_class": st.column_config.TextColumn("Frequency class"), **SUMMARY_CONFIG, **money_config(classes)},
+            column_config={"frequency_class": st.column_config.TextColumn(t("Frequency class")), **SUMMARY_CONFIG, **money_config(classes)},
         )
     st.caption(
-        "one-off: a single purchase day · seasonal: 80 % of purchase days in one 2-month window · "
-        "frequent: median gap ≤ 45 days and bought in the last 90 days · sporadic: everyone else."
+        t("one-off: a single purchase day · seasonal: 80 % of purchase days in one 2-month window · "
+        "frequent: median gap ≤ 45 days and bought in the last 90 days · sporadic: everyone else.")
     )
-    klass = st.selectbox("Customers in class", classes["frequency_class"].tolist(), key="segments_class")
+    klass = st.selectbox(t("Customers in class"), classes["frequency_class"].tolist(), key="segments_class")
     show_list(values, f"frequency-{klass}", "class", frequency_class=klass)
 
 with cluster_tab:
     clusters = U.load_cluster_profiles(path, version, filters)
     if clusters.empty:
-        st.info("Clusters are not computed yet. They follow in the background (or use Recompute now on the Settings page).", icon=":material/info:")
+        st.info(t("Clusters are not computed yet. They follow in the background (or use Recompute now on the Settings page)."), icon=":material/info:")
     else:
         st.dataframe(
             clusters,
             hide_index=True,
             column_config={
-                "segment_id": MONEY("Cluster", format="%d"),
-                "size": MONEY("Customers", format="%d"),
-                "share": MONEY("Share", format="percent"),
-                "description": st.column_config.TextColumn("In plain words", width="large"),
-                "main_platform": st.column_config.TextColumn("Main platform"),
-                "centre_recency_days": MONEY("Centre: days since order", format="%.0f"),
-                "centre_orders": MONEY("Centre: orders", format="%.1f"),
-                "centre_revenue": MONEY("Centre: revenue", help="Amounts as stored (currencies not converted).", format="%,.0f"),
-                "centre_clv": MONEY("Centre: CLV", help="Amounts as stored (currencies not converted).", format="%,.0f"),
-                "centre_mentions": MONEY("Centre: mentions (90 d)", format="%.1f"),
-                "centre_sentiment": MONEY("Centre: sentiment", format="%+.2f"),
+                "segment_id": MONEY(t("Cluster"), format="%d"),
+                "size": MONEY(t("Customers"), format="%d"),
+                "share": MONEY(t("Share"), format="percent"),
+                "description": st.column_config.TextColumn(t("In plain words"), width="large"),
+                "main_platform": st.column_config.TextColumn(t("Main platform")),
+                "centre_recency_days": MONEY(t("Centre: days since order"), format="%.0f"),
+                "centre_orders": MONEY(t("Centre: orders"), format="%.1f"),
+                "centre_revenue": MONEY(t("Centre: revenue"), help=t("Amounts as stored (currencies not converted)."), format="%,.0f"),
+                "centre_clv": MONEY(t("Centre: CLV"), help=t("Amounts as stored (currencies not converted)."), format="%,.0f"),
+                "centre_mentions": MONEY(t("Centre: mentions (90 d)"), format="%.1f"),
+                "centre_sentiment": MONEY(t("Centre: sentiment"), format="%+.2f"),
                 **money_config(clusters),
             },
         )
-        st.caption("The centre is the typical member (k-means centre in original units). Filter the whole app by a cluster with the sidebar's segment filter.")
+        st.caption(t("The centre is the typical member (k-means centre in original units). Filter the whole app by a cluster with the sidebar's segment filter."))
         ids = clusters["segment_id"].tolist()
         picked = st.selectbox(
-            "Customers in cluster",
+            t("Customers in cluster"),
             ids,
             format_func=lambda i: f"{i}: {clusters.loc[clusters['segment_id'] == i, 'description'].iloc[0]}",
             key="segments_cluster",
@@ -254,14 +259,14 @@ with scatter_tab:
     points = U.load_value_sentiment(path, version, filters)
     if points.empty:
         st.info(
-            "No customer with a linked social profile has scored mentions here. Link profiles on Identity review "
-            "(scores follow in the background), or widen the date range and clear the platform, brand and language filters.",
+            t("No customer with a linked social profile has scored mentions here. Link profiles on Identity review "
+            "(scores follow in the background), or widen the date range and clear the platform, brand and language filters."),
             icon=":material/info:",
         )
     else:
         st.caption(
-            f"{len(points):,} customers with a linked social profile and scored mentions. "
-            "Drag a box on the chart to list those customers below; double-click to clear."
+            t("{n} customers with a linked social profile and scored mentions. "
+              "Drag a box on the chart to list those customers below; double-click to clear.", n=L.format_number(len(points)))
         )
         event = st.vega_lite_chart(
             specs["value_sentiment"],
@@ -279,5 +284,5 @@ with scatter_tab:
             if "clv_plot" in brush:
                 ranges["clv_plot"] = (float(brush["clv_plot"][0]), float(brush["clv_plot"][-1]))
         chosen_points = V.in_ranges(points.assign(clv_plot=points["clv"].clip(lower=1.0)), ranges) if ranges else points
-        st.markdown("**Selected customers**" if ranges else "**All customers in the chart**")
+        st.markdown(t("**Selected customers**") if ranges else t("**All customers in the chart**"))
         show_list(chosen_points, "value-sentiment", "scatter")

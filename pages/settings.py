@@ -23,8 +23,11 @@ from scrm.db import audit
 from scrm.errors import ConfigError
 from scrm.export import files as exports
 from scrm.ui import auth as access
+from scrm.ui import language as ui_lang
+from scrm.ui import listening as ui_sentiment
 from scrm.ui import masking as ui_privacy
 from scrm.ui import settings as ui_settings
+from scrm.ui.language import t
 
 TITLE = "Settings"
 LOG_ROWS = 1000
@@ -44,13 +47,13 @@ MODE_SENTENCES = {
     "section of .streamlit/secrets.toml); their role comes from their e-mail in [access.roles].",
 }
 LOG_COLUMNS = {
-    "audit_id": st.column_config.NumberColumn("Entry", format="#%d", width="small"),
-    "at": st.column_config.TextColumn("When (UTC)"),
-    "actor": st.column_config.TextColumn("Who"),
-    "role": st.column_config.TextColumn("Role"),
-    "action": st.column_config.TextColumn("Action"),
-    "target": st.column_config.TextColumn("Target"),
-    "detail": st.column_config.TextColumn("Details", width="large"),
+    "audit_id": st.column_config.NumberColumn(t("Entry"), format="#%d", width="small"),
+    "at": st.column_config.TextColumn(t("When (UTC)")),
+    "actor": st.column_config.TextColumn(t("Who")),
+    "role": st.column_config.TextColumn(t("Role")),
+    "action": st.column_config.TextColumn(t("Action")),
+    "target": st.column_config.TextColumn(t("Target")),
+    "detail": st.column_config.TextColumn(t("Details"), width="large"),
 }
 
 
@@ -91,7 +94,7 @@ def _mask_people(values: pd.Series) -> pd.Series:
 
 
 def _access_section() -> None:
-    st.subheader("Access")
+    st.subheader(t("Access"))
     try:
         cfg = access.config()
     except ConfigError as e:  # not reached in practice: nobody gets here with a broken configuration
@@ -100,14 +103,14 @@ def _access_section() -> None:
     st.info(MODE_SENTENCES[cfg.mode], icon=":material/admin_panel_settings:")
     user = access.current_user()
     shown_name = _mask_people(pd.Series([user.name], dtype=object)).iloc[0]
-    st.markdown(f"You are **{ui.escape_markdown(shown_name)}**, role **{user.role}**.")
+    st.markdown(t("You are **{name}**, role **{role}**.", name=ui.escape_markdown(shown_name), role=t(user.role)))
     if cfg.enabled:
         people = pd.DataFrame(cfg.user_roles(), columns=["person", "role"], dtype=object)
         people["person"] = _mask_people(people["person"])
         label = "User" if cfg.mode == auth.PASSWORD else "E-mail"
         st.dataframe(
             people, hide_index=True, width=520,
-            column_config={"person": st.column_config.TextColumn(label), "role": st.column_config.TextColumn("Role")},
+            column_config={"person": st.column_config.TextColumn(label), "role": st.column_config.TextColumn(t("Role"))},
         )
         if cfg.mode == auth.OIDC:
             others = "nobody else" if cfg.default_role == auth.NO_ACCESS else f"the {cfg.default_role} role"
@@ -115,7 +118,7 @@ def _access_section() -> None:
             st.caption(
                 ui.escape_markdown(f"Everyone else who signs in gets {others}; allowed e-mail domains: {domains}.")
             )
-        st.caption("Password hashes are never shown. A change to secrets.toml applies at the next click, without a restart.")
+        st.caption(t("Password hashes are never shown. A change to secrets.toml applies at the next click, without a restart."))
     _roles_table()
     _add_person(cfg)
 
@@ -125,15 +128,15 @@ def _roles_table() -> None:
         {"What": auth.PERMISSION_NAMES[p].capitalize(), **{r: "✓" if auth.can(r, p) else "" for r in auth.ROLES}}
         for p in auth.PERMISSIONS
     ]
-    st.markdown("**What each role can do**")
+    st.markdown(t("**What each role can do**"))
     st.dataframe(pd.DataFrame(rows), hide_index=True, width=520)
 
 
 def _add_person(cfg: auth.AccessConfig) -> None:
-    with st.expander("Add a person", icon=":material/person_add:"):
+    with st.expander(t("Add a person"), icon=":material/person_add:"):
         st.markdown(
-            "**With passwords** (mode = \"password\"): make a hash of the new person's password with the form "
-            "below, then add their section to `.streamlit/secrets.toml`:"
+            t("**With passwords** (mode = \"password\"): make a hash of the new person's password with the form "
+            "below, then add their section to `.streamlit/secrets.toml`:")
         )
         st.code(
             '[access]\nmode = "password"\n\n[access.users.ana]\nrole = "analyst"   # viewer, analyst or admin\n'
@@ -141,19 +144,19 @@ def _add_person(cfg: auth.AccessConfig) -> None:
             language="toml",
         )
         st.markdown(
-            "**With your identity provider** (mode = \"oidc\"): add their e-mail and role under `[access.roles]`:"
+            t("**With your identity provider** (mode = \"oidc\"): add their e-mail and role under `[access.roles]`:")
         )
         st.code('[access.roles]\n"ana@example.com" = "analyst"', language="toml")
         _hash_form()
 
 
 def _hash_form() -> None:
-    st.markdown("**Make a password hash**")
+    st.markdown(t("**Make a password hash**"))
     # The password is not kept: the form clears on submit and only the hash is shown.
     with st.form("settings_hash", clear_on_submit=True, width=420):
-        first = st.text_input("New password", type="password", key="settings_hash_1", autocomplete="new-password")
-        second = st.text_input("The same password again", type="password", key="settings_hash_2", autocomplete="new-password")
-        made = st.form_submit_button("Make the hash", icon=":material/key:")
+        first = st.text_input(t("New password"), type="password", key="settings_hash_1", autocomplete="new-password")
+        second = st.text_input(t("The same password again"), type="password", key="settings_hash_2", autocomplete="new-password")
+        made = st.form_submit_button(t("Make the hash"), icon=":material/key:")
     if not made:
         return
     try:
@@ -161,50 +164,52 @@ def _hash_form() -> None:
     except auth.PasswordRejected as e:
         st.error(str(e), icon=":material/error:")
         return
-    st.caption("Copy this line into the person's section of .streamlit/secrets.toml:")
+    st.caption(t("Copy this line into the person's section of .streamlit/secrets.toml:"))
     st.code(line, language="toml")
 
 
 def _audit_section(path: str, version: int) -> None:
-    st.subheader("Audit log")
+    st.subheader(t("Audit log"))
     st.caption(
-        "Who imported, downloaded, erased or purged data, changed a workflow rule, an identity link or a case, "
-        "and who signed in: by name or identifier, never with the personal data itself."
+        t("Who imported, downloaded, erased or purged data, changed a workflow rule, an identity link or a case, "
+        "and who signed in: by name or identifier, never with the personal data itself.")
     )
     everything = access.load_audit_log(path, version, (), None, LOG_ROWS)
     if everything.empty:
         st.info(
-            "No entries yet. Imports, downloads, erasures, rule, link and case changes and sign-ins appear here "
-            "as they happen.",
+            t("No entries yet. Imports, downloads, erasures, rule, link and case changes and sign-ins appear here "
+            "as they happen."),
             icon=":material/history:",
         )
         return
     left, right = st.columns(2)
     with left:
         actions = st.multiselect(
-            "Actions", list(audit.ACTIONS), key="settings_actions", placeholder="All actions",
+            t("Actions"), list(audit.ACTIONS), key="settings_actions", placeholder=t("All actions"),
             format_func=str.capitalize,
         )
     actors = sorted(str(a) for a in everything["actor"].dropna().unique())
     with right:
         actor = st.selectbox(
-            "Who", [EVERYONE, *actors], key="settings_actor",
+            t("Who"), [EVERYONE, *actors], key="settings_actor",
             format_func=lambda a: a if a == EVERYONE else str(_mask_people(pd.Series([a], dtype=object)).iloc[0]),
         )
     chosen_actor = None if actor == EVERYONE else str(actor)
     log = access.load_audit_log(path, version, tuple(actions), chosen_actor, LOG_ROWS)
     if log.empty:
-        st.caption("No entry matches these filters. Choose other actions or Everyone.")
+        st.caption(t("No entry matches these filters. Choose other actions or Everyone."))
         return
     shown = log.assign(
         actor=_mask_people(log["actor"].astype(object)), detail=log["detail"].astype(object).map(readable_detail)
     )
     st.dataframe(shown, hide_index=True, column_config=LOG_COLUMNS, width="stretch")
-    limit_note = f"the last {LOG_ROWS:,}" if len(log) == LOG_ROWS else f"all {len(log):,}"
-    st.caption(f"Newest first: {limit_note} matching entries.")
+    if len(log) == LOG_ROWS:
+        st.caption(t("Newest first: the last {n} matching entries.", n=ui_lang.format_number(LOG_ROWS)))
+    else:
+        st.caption(t("Newest first: all {n} matching entries.", n=ui_lang.format_number(len(log))))
     if access.export_allowed():
         st.download_button(
-            "Download CSV", access.audited(lambda: exports.to_csv_bytes(log), "audit-log.csv", rows=len(log)),
+            t("Download CSV"), access.audited(lambda: exports.to_csv_bytes(log), "audit-log.csv", rows=len(log)),
             file_name="audit-log.csv", mime="text/csv",
             icon=":material/download:", key="settings_audit_csv",
             on_click="ignore",
@@ -216,17 +221,19 @@ access.require(auth.page_permission("pages/settings.py"), page=TITLE)
 db_path = ui.current_db_path()
 data_version = ui.current_version(db_path)
 
-st.title(TITLE)
+st.title(t(TITLE))
 st.caption(
-    "What the figures assume about your business, how fresh the scores are, who may do what, "
-    "and the log of what was done."
+    t("What the figures assume about your business, how fresh the scores are, who may do what, "
+    "and the log of what was done.")
 )
-business, scores, people, log_tab = st.tabs(["Business", "Scores", "Access", "Audit log"])
+business, scores, people, log_tab = st.tabs([t("Business"), t("Scores"), t("Access"), t("Audit log")])
 with business:
     ui_settings.business_form(db_path, data_version)
     ui_settings.languages_form(db_path, data_version)
+    ui_settings.report_brand_form(db_path, data_version)
 with scores:
     ui_settings.recompute_panel(db_path, data_version)
+    ui_sentiment.train_panel(db_path, data_version)
 with people:
     _access_section()
 with log_tab:

@@ -479,6 +479,27 @@ def save_settings(
     return changed
 
 
+def save_report_brand(
+    db: sqlite_utils.Database, *, name: str | None = None, accent: str | None = None, logo: bytes | None = None,
+    clear_logo: bool = False, actor: str, role: str | None = None,
+) -> None:  # fmt: skip
+    """Store the report's brand name, accent colour and logo (PNG or JPEG, size-capped), audited.
+
+    A bad colour or logo is refused with one sentence (:class:`ConfigError`) and nothing is stored.
+    """
+    from scrm.export import brand as report_brand
+
+    try:
+        with store.transaction(db):
+            report_brand.save_identity(db, name=name, accent=accent, logo=logo, clear_logo=clear_logo)
+            audit.record(
+                db, audit.SETTINGS, actor=actor, role=role, target="report brand",
+                detail={"name": name, "accent": accent, "logo": "replaced" if logo else ("removed" if clear_logo else "kept")},
+            )  # fmt: skip
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+
+
 def set_retention_months(db: sqlite_utils.Database, months: int | None, *, actor: str, role: str | None = None) -> None:
     """Store the retention period in months (None keeps everything); applied by every score."""
     privacy.set_retention_months(db, months, actor=actor, role=role)
@@ -507,6 +528,18 @@ def correct_sentiment(
     from scrm.analysis.sentiment import correct_label
 
     correct_label(db, mention_id, label, actor=actor, role=role)
+
+
+def train_sentiment(db: sqlite_utils.Database, *, actor: str, role: str | None = None) -> Any:
+    """Fit the workspace's adjustment on its corrections, per language; adopt it only where it beats the
+    model by cross-validation, then recompute what the labels decide. Audited. Returns the
+    :class:`scrm.analysis.sentiment.adjust.TrainResult` (before/after macro-F1 per language)."""
+    from scrm.analysis.sentiment import adjust
+
+    result = adjust.train(db, actor=actor, role=role)
+    if result.adopted:
+        score(db, actor=actor, role=role)
+    return result
 
 
 def purge_mentions(

@@ -659,10 +659,38 @@ def _run_sentiment(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+EXIT_NOT_ADOPTED = 5  # `sentiment-train`: no language's adjustment beat the model; nothing changed
+
+
+def _add_sentiment_train(p: argparse.ArgumentParser) -> None:
+    del p  # the database option only
+
+
+def _run_sentiment_train(args: argparse.Namespace) -> int:
+    from scrm import api
+
+    db = store.open_db(_db_path(args), create=False)
+    try:
+        result = api.train_sentiment(db, actor=CLI_ACTOR)
+    finally:
+        db.close()
+    if not result.languages:
+        print("No corrections yet: correct some labels on Listening, Customer 360, Alerts or the Rescue queue first.")
+        return EXIT_NOT_ADOPTED
+    print(f"{'language':<9} {'corrections':>11} {'model F1':>9} {'adjusted F1':>12}  result")
+    for r in result.languages:
+        after = "–" if r.after is None else f"{r.after:.3f}"
+        print(f"{r.lang:<9} {r.corrections:>11,} {r.before:>9.3f} {after:>12}  {r.reason}")
+    print("Macro-F1 on the workspace's corrections; the adjusted figure is cross-validated.")
+    return EXIT_OK if result.adopted else EXIT_NOT_ADOPTED
+
+
 # --- report ------------------------------------------------------------------------
 
 
-REPORTS = ("kpis", "segments", "advocates", "clv")
+REPORTS = ("kpis", "segments", "advocates", "clv", "html", "pdf")
+# The stakeholder report (scrm.export): `report html|pdf --out FILE [--from --to] [--lang en|es|fr]`.
+DOCUMENT_REPORTS = ("html", "pdf")
 # Derived tables the reports read (written by scrm.analysis.segments and scrm.analysis.roles).
 SEGMENT_PROFILES = S.SEGMENT_PROFILES
 ROLES = S.ROLES
@@ -679,6 +707,10 @@ def _add_report(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--from", dest="date_from", metavar="DATE", help="kpis: first day of the range, YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="kpis: last day of the range, YYYY-MM-DD")
+    p.add_argument("--out", metavar="FILE", help="html, pdf: the file to write the stakeholder report to")
+    p.add_argument("--lang", metavar="LANG", default="en", help="html, pdf: the report's language, en, es or fr")
+    p.add_argument("--masked", action="store_true", help="html, pdf: mask names and handles")
+    p.add_argument("--no-quotes", dest="quotes", action="store_false", help="html, pdf: leave out customers' texts")
 
 
 def _date_option(option: str, value: str | None) -> str | None:
@@ -708,6 +740,8 @@ def _run_report(args: argparse.Namespace) -> int:
     as_of = _date_option("--as-of", args.as_of)
     date_from = _date_option("--from", args.date_from)
     date_to = _date_option("--to", args.date_to)
+    if args.report in DOCUMENT_REPORTS:
+        return _report_document(args, date_from, date_to)
     if args.report != "kpis" and (date_from or date_to):
         raise UsageError(f"--from and --to apply to `report kpis` only, not to `report {args.report}`.")
     db = store.open_db(_db_path(args), create=False)
@@ -723,6 +757,39 @@ def _run_report(args: argparse.Namespace) -> int:
         return _report_advocates(db, as_of, as_json=args.json)
     finally:
         db.close()
+
+
+def _report_document(args: argparse.Namespace, date_from: str | None, date_to: str | None) -> int:
+    """`report html|pdf --out FILE`: the stakeholder report, as the Overview's download."""
+    from scrm.db.filters import Filters
+    from scrm.i18n import LANGUAGES
+
+    if args.lang not in LANGUAGES:
+        raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {args.lang!r}.")
+    if not args.out:
+        raise UsageError(f"report {args.report} needs --out FILE, the file to write the report to.")
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"--from {date_from} is after --to {date_to}; give the first day first.")
+    db = store.open_db(_db_path(args), create=False)
+    try:
+        filters = Filters(date_from=date_from, date_to=date_to)
+        if args.report == "html":
+            from scrm.export.report import build_report_html
+
+            data = build_report_html(db, filters, masked=args.masked, lang=args.lang, quotes=args.quotes).encode("utf-8")
+        else:
+            from scrm.export.pdf import build_report_pdf
+
+            data = build_report_pdf(db, filters, masked=args.masked, lang=args.lang, quotes=args.quotes)
+    finally:
+        db.close()
+    out = Path(args.out)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"Could not write {out}: {exc.strerror or exc}.") from exc
+    print(f"Wrote the {args.report.upper()} report to {out} ({len(data):,} bytes).")
+    return EXIT_OK
 
 
 def _report_kpis(db: sqlite_utils.Database, date_from: str | None, date_to: str | None, *, as_json: bool) -> int:
@@ -1124,7 +1191,11 @@ COMMANDS: list[Command] = [
     Command("bench", "the performance benchmark: one line per stage", _add_bench, _run_bench),
     Command("score", "score new mentions and recompute derived tables whose data changed", _add_score, _run_score),
     Command("sentiment", "score the texts of a file: CSV text,lang,score,label on stdout", _add_sentiment, _run_sentiment),
-    Command("report", "print kpis, segments, advocates or clv (tables, or JSON with --json)", _add_report, _run_report),
+    Command(
+        "sentiment-train", "fit a local adjustment on the corrections; adopted only if better (exit 5: not adopted)",
+        _add_sentiment_train, _run_sentiment_train,
+    ),
+    Command("report", "print kpis, segments, advocates or clv (tables, or JSON with --json), or write the html or pdf report", _add_report, _run_report),
     Command(
         "export-person", "everything held about one customer as JSON (a privacy request)",
         _add_export_person, _run_export_person,

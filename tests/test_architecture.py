@@ -135,6 +135,7 @@ SHARED_MODULES = frozenset(
         "filters",  # the sidebar filters every page reads
         "auth",  # sign-in and permissions
         "masking",  # demo-mode masking of personal data on any page
+        "language",  # the reader's interface language and locale formats, on every page
         "page_probe",  # the bench's page timer, run as a script
     }
 )

@@ -284,3 +284,19 @@ def test_with_recompute_after_changes_off_nothing_starts_by_itself(shop_db: Path
         db.close()
     assert not at.exception
     assert ui_settings.recompute_job(str(shop_db.resolve())).status().state == "idle"
+
+
+def test_an_admin_names_the_report_and_picks_its_accent_colour_and_a_bad_colour_is_refused(shop_db: Path) -> None:
+    at = open_page()
+    at.text_input(key="settings_report_name").set_value("Velora Shop")
+    at.color_picker(key="settings_report_accent").set_value("#0A7F3C")
+    next(b for b in at.button if b.label == "Save report branding").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert (_meta(shop_db, "report_brand_name"), _meta(shop_db, "report_accent")) == ("Velora Shop", "#0a7f3c")
+    db = store.open_db(shop_db, create=False)
+    try:
+        newest = audit.read_log(db, limit=1).iloc[0]
+    finally:
+        db.close()
+    assert (newest["action"], newest["target"]) == ("settings", "report brand")
+

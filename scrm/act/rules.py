@@ -9,6 +9,8 @@ Conditions (keys of :data:`CONDITIONS`):
 
 - ``sentiment``: labels (positive, neutral, negative, unscored) of table ``sentiment``;
   ``score_min`` / ``score_max``: the sentiment score range (-1 to 1);
+  ``confidence_min``: the sentiment's confidence at least this (0 to 1; a corrected label is 1,
+  a mention without a score never meets it);
 - ``langs``: languages (the detected one, else the mention's own ``lang``);
 - ``roles``: the author's primary role in table ``roles`` (influencer, advocate,
   ambassador, detractor);
@@ -61,6 +63,7 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.act import cases
+from scrm.act.templates import SHIPPED_TEMPLATES, localise_template
 from scrm.analysis.roles import linked_customers, profile_id_sql
 from scrm.analysis.sentiment import LOW_CONFIDENCE
 from scrm.analysis.stage import Progress, StageSummary
@@ -104,7 +107,7 @@ DEFAULTS_KEY = S.META_DEFAULT_RULES  # meta: the default rules were installed on
 LIST_CONDITIONS = ("sentiment", "langs", "roles", "rfm_segments", "topics", "platforms", "keywords", "kinds")
 BOOL_CONDITIONS = ("own_brand", "exclude_brand_posts")
 CONDITIONS: tuple[str, ...] = (
-    "sentiment", "score_min", "score_max", "langs", "roles", "clv_decile_min", "rfm_segments", "topics",
+    "sentiment", "score_min", "score_max", "confidence_min", "langs", "roles", "clv_decile_min", "rfm_segments", "topics",
     "platforms", "keywords", "visibility", "kinds", "min_followers", "own_brand", "exclude_brand_posts",
 )
 
@@ -218,6 +221,8 @@ def validate(rule: Rule) -> Rule:
             conditions[key] = _choices(name, key, _strings(name, key, value, '["negative"]'), SENTIMENT_LABELS, "a sentiment label")
         elif key in ("score_min", "score_max"):
             conditions[key] = _number(name, key, value, -1, 1, "Use a sentiment score from -1 (most negative) to 1 (most positive).")
+        elif key == "confidence_min":
+            conditions[key] = _number(name, key, value, 0, 1, "Use a confidence from 0 to 1, such as 0.7 for 70%.")
         elif key == "roles":
             conditions[key] = _choices(name, key, _strings(name, key, value, '["detractor"]'), ROLE_CHOICES, "an author role")
         elif key == "clv_decile_min":
@@ -329,6 +334,8 @@ def describe(rule: Rule, topic_labels: Mapping[str, str] | None = None) -> str:
         parts.append("containing " + _or([f"“{k}”" for k in c["keywords"]]))
     if "score_min" in c or "score_max" in c:
         parts.append(f"with a sentiment score from {c.get('score_min', -1):+.2f} to {c.get('score_max', 1):+.2f}")
+    if "confidence_min" in c:
+        parts.append(f"whose sentiment is at least {float(c['confidence_min']):.0%} sure")
     authors: list[str] = []
     if c.get("roles"):
         authors.append(_or([_plural(r) for r in c["roles"]]))
@@ -469,10 +476,7 @@ HELP_KEYWORDS = (
     "help", "refund", "broken", "not working", "doesn't work", "ayuda", "reembolso", "roto", "no funciona",
     "aide", "remboursement", "cassé", "ne marche pas",
 )
-HELP_TEMPLATE = (
-    "Hi, sorry to hear that. We want to sort this out: please send us a direct message with your order "
-    "number and we will get back to you today."
-)
+HELP_TEMPLATE = SHIPPED_TEMPLATES[0]
 
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
@@ -619,6 +623,8 @@ def match_mask(frame: pd.DataFrame, conditions: Mapping[str, Any], brand: str | 
         mask &= frame["score"] >= float(c["score_min"])
     if "score_max" in c:
         mask &= frame["score"] <= float(c["score_max"])
+    if "confidence_min" in c:
+        mask &= frame["confidence"] >= float(c["confidence_min"])
     if c.get("langs"):
         mask &= isin("lang", c["langs"])
     if c.get("roles"):
@@ -767,7 +773,9 @@ def _apply(
             db, queue=queue, subject=str(p.get("subject") or rule.name), priority=str(p.get("priority", "medium")),
             customer_id=customer_id, mention_id=mention_id, profile_id=profile_id, rule_id=rule.rule_id,
             opened_at=hit.get("posted_at") or None,
-            reply_template=p.get("template") if rule.action == SUGGEST_REPLY else None, actor=actor, role=role,
+            # The template in the customer's language (es, fr) when it has a translation.
+            reply_template=localise_template(p.get("template"), hit.get("lang")) if rule.action == SUGGEST_REPLY else None,
+            actor=actor, role=role,
         )
         if key is not None:
             open_cases[key] = case_id

@@ -289,10 +289,24 @@ def escape_markdown(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def show_error(error: object) -> None:
+def show_error(error: object, *, kept_input: bool = False) -> None:
     """A caught error as the one red box every page uses: its sentence, escaped (it quotes
-    file names, cells and ids), never as markdown."""
-    st.error(escape_markdown(error), icon=":material/error:")
+    file names, cells and ids), never as markdown.
+
+    ``kept_input``: the error came from saving a form whose widgets still hold
+    what the person typed; when the database was only busy, the box says so,
+    and that saving again in a moment is all it takes.
+    """
+    from scrm.errors import DatabaseBusy
+
+    text = str(error)
+    if kept_input and isinstance(error, DatabaseBusy):
+        text += " " + FORM_KEPT
+    st.error(escape_markdown(text), icon=":material/error:")
+
+
+# Said under a busy-database error on a form: nothing typed is lost.
+FORM_KEPT = "What you entered is still in the form: press its button again in a moment."
 
 
 def format_number(value: float, *, money: bool = False) -> str:

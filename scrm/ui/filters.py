@@ -51,6 +51,9 @@ from scrm.db.filters import (
 )
 from scrm.db.filters import describe as describe_filters  # noqa: F401 (re-exported)
 from scrm.errors import ConfigError
+from scrm.i18n import formats as F
+from scrm.i18n import t as translate
+from scrm.ui.language import date_input_format, lang, t
 from scrm.views import data as browse
 from scrm.views import overview
 from scrm.views.data import SEGMENT_PROFILES, FilterOptions, filter_options  # noqa: F401 (re-exported)
@@ -224,12 +227,15 @@ def write_link(f: Filters, default: tuple[date, date] | None = None) -> None:
 
 
 def _segment_label(segments: dict[int, tuple[str, int]]) -> Any:
+    # Words translated now, in the script run: a format function may be called outside it.
+    everyone, language = t("All customers"), lang()
+
     def label(segment_id: int) -> str:
         if segment_id == ALL_SEGMENTS:
-            return "All customers"
+            return everyone
         description, size = segments.get(segment_id, ("", 0))
         # The size goes in a caption below: the sidebar is narrow.
-        return f"{segment_id} · {description}" if description else f"Segment {segment_id}"
+        return f"{segment_id} · {description}" if description else translate("Segment {n}", language, n=segment_id)
 
     return label
 
@@ -241,7 +247,7 @@ def _count_active(f: Filters, default: tuple[date, date] | None = None) -> int:
     return sum([dates, bool(f.brands), bool(f.platforms), bool(f.langs), f.segment is not None])
 
 
-def period_caption(chosen: object, default: tuple[date, date, str | None] | None) -> str:
+def period_caption(chosen: object, default: tuple[date, date, str | None] | None, language: str = "en") -> str:
     """What the sidebar says under the dates: the period every page is showing, and whether it is the default.
 
     >>> period_caption((date(2026, 9, 6), date(2026, 10, 5)), (date(2026, 9, 6), date(2026, 10, 5), None))
@@ -251,14 +257,20 @@ def period_caption(chosen: object, default: tuple[date, date, str | None] | None
         return ""
     start = chosen[0]
     end = chosen[1] if len(chosen) > 1 else (default[1] if default else start)
-    text = f"Every page shows {start:%-d %b %Y} – {end:%-d %b %Y}"
+    if language == "en":
+        shown = f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+    else:
+        shown = F.format_date_range(start, end, language)
     if default is not None and (start, end) == (default[0], default[1]):
         days = (default[1] - default[0]).days + 1
-        text += f": the default period (the last {days} days of data, set on the Settings page)."
+        text = translate(
+            "Every page shows {range}: the default period (the last {days} days of data, set on the Settings page).",
+            language, range=shown, days=days,
+        )
         if default[2]:
             text += f" {default[2]}"
     else:
-        text += ", as picked. Reset filters returns to the default period."
+        text = translate("Every page shows {range}, as picked. Reset filters returns to the default period.", language, range=shown)
     return text
 
 
@@ -269,64 +281,69 @@ def _draw(options: FilterOptions) -> None:
         # A link may ask for days outside the data: widen the bounds rather than refuse it.
         low = min([first, *[d for d in value if isinstance(d, date)]])
         high = max([last, *[d for d in value if isinstance(d, date)]])
+        language = lang()
         chosen = st.date_input(
-            "Date range",
+            t("Date range"),
             # The default only makes it a range picker: the state (seeded from
             # the link) decides what it shows.
             value=(first, last),
             min_value=low,
             max_value=high,
-            format="YYYY-MM-DD",
+            # Day first in Spanish and French; the calendar starts its weeks where the browser's locale says.
+            format="YYYY-MM-DD" if language == "en" else date_input_format(),
             key=KEY_DATES,
-            help=f"The data runs from {first:%d %b %Y} to {last:%d %b %Y}. "
-            "Type the dates or pick them in the calendar; both ends are included.",
+            help=t(
+                "The data runs from {first} to {last}. Type the dates or pick them in the calendar; both ends are included.",
+                first=f"{first:%d %b %Y}" if language == "en" else F.format_date(first, language),
+                last=f"{last:%d %b %Y}" if language == "en" else F.format_date(last, language),
+            ),
         )
         if isinstance(chosen, tuple) and len(chosen) == 1:
-            st.caption("Pick an end date; until then the range runs to the last day of the default period.")
+            st.caption(t("Pick an end date; until then the range runs to the last day of the default period."))
         path = ui.current_db_path()
-        caption = period_caption(chosen, load_default_period(path, ui.current_version(path)))
+        caption = period_caption(chosen, load_default_period(path, ui.current_version(path)), language)
         if caption:
             st.caption(ui.escape_markdown(caption))
     if options.brands:
         st.multiselect(
-            "Brands",
+            t("Brands"),
             options.brands,
             key=KEY_BRANDS,
-            placeholder="All brands",
-            help="Your brand and the competitors named in the mentions.",
+            placeholder=t("All brands"),
+            help=t("Your brand and the competitors named in the mentions."),
         )
     if options.platforms:
         st.multiselect(
-            "Platforms",
+            t("Platforms"),
             options.platforms,
             key=KEY_PLATFORMS,
             format_func=platform_label,
-            placeholder="All platforms",
+            placeholder=t("All platforms"),
         )
     if options.langs:
         st.multiselect(
-            "Languages",
+            t("Languages"),
             options.langs,
             key=KEY_LANGS,
             format_func=language_label,
-            placeholder="All languages",
-            help="The language of each mention, as detected when the mentions were scored.",
+            placeholder=t("All languages"),
+            help=t("The language of each mention, as detected when the mentions were scored."),
         )
     if options.segments:
         by_id = {i: (d, n) for i, d, n in options.segments}
         st.selectbox(
-            "Customer segment",
+            t("Customer segment"),
             [ALL_SEGMENTS, *by_id],
             key=KEY_SEGMENT,
             format_func=_segment_label(by_id),
-            help="Customers grouped by value and social activity; the Segments page explains each group.",
+            help=t("Customers grouped by value and social activity; the Segments page explains each group."),
         )
         chosen_segment = st.session_state.get(KEY_SEGMENT)
         if chosen_segment in by_id:
             description, size = by_id[chosen_segment]
-            st.caption(f"{size:,} customers: {ui.escape_markdown(description)}.")
+            st.caption(t("{n} customers: {description}.", n=F.format_number(size, lang()), description=ui.escape_markdown(description)))
     else:
-        st.caption(NO_SEGMENTS_CAPTION)
+        st.caption(t(NO_SEGMENTS_CAPTION))
 
 
 def sidebar_filters() -> Filters:
@@ -339,7 +356,7 @@ def sidebar_filters() -> Filters:
     options = load_filter_options(path, ui.current_version(path))
     if options.is_empty:
         with st.sidebar:
-            st.caption(NO_DATA_CAPTION)
+            st.caption(t(NO_DATA_CAPTION))
         filters = Filters()
         st.session_state[KEY_CURRENT] = filters
         return filters
@@ -352,16 +369,16 @@ def sidebar_filters() -> Filters:
     default = _default_dates(options)
     with st.sidebar:
         active = _count_active(_filters_from_state(options), default)
-        st.markdown(f"**Filters** · {active} active" if active else "**Filters**")
+        st.markdown(t("**Filters** · {n} active", n=active) if active else t("**Filters**"))
         _draw(options)
         st.button(
-            "Reset filters",
+            t("Reset filters"),
             key=KEY_RESET,
             on_click=reset_filters,
             icon=":material/filter_alt_off:",
             disabled=active == 0,
             width="stretch",
-            help="Back to the default period, and all brands, platforms, languages and customers.",
+            help=t("Back to the default period, and all brands, platforms, languages and customers."),
         )
     filters = _filters_from_state(options)
     st.session_state[KEY_CURRENT] = filters

@@ -22,6 +22,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -31,7 +32,11 @@ from scrm.compute import pending_stages
 from scrm.db import schema as S
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
+from scrm.ui.language import t
 from scrm.views import settings as V
+
+if TYPE_CHECKING:
+    from scrm.export.brand import Identity
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +148,7 @@ def sidebar_status(db_path: str, data_version: int) -> None:
 
 def recompute_panel(db_path: str, data_version: int) -> None:
     """The status line and the "Recompute now" button (the Settings page; admins and analysts with import rights)."""
-    st.subheader("Scores")
+    st.subheader(t("Scores"))
     auto = load_settings(db_path, data_version).auto_score
     st.caption(
         "Sentiment, profiles, customer value, themes, segments, roles, journeys, workflow rules and alerts. "
@@ -160,21 +165,21 @@ def recompute_panel(db_path: str, data_version: int) -> None:
         if status.state == "running":
             for _name, fraction, message in status.phases or (("score", 0.0, "Starting"),):
                 st.progress(fraction, text=ui.escape_markdown(f"{PHASE_LABEL}: {message}"))
-            st.caption("Pages stay usable meanwhile; they show the new scores once this ends.")
+            st.caption(t("Pages stay usable meanwhile; they show the new scores once this ends."))
             return
         line = load_score_status(db_path, version)
         if status.state == "failed":
             st.error(
-                "The last recompute failed; the details are in the server log. The scores stay as they were.",
+                t("The last recompute failed; the details are in the server log. The scores stay as they were."),
                 icon=":material/error:",
             )
         icon = ":material/check_circle:" if not line.pending else ":material/schedule:"
         st.markdown(f"{icon} {ui.escape_markdown(line.sentence)}")
         clicked = st.button(
-            "Recompute now", key=KEY_RECOMPUTE, icon=":material/refresh:",
+            t("Recompute now"), key=KEY_RECOMPUTE, icon=":material/refresh:",
             disabled=not access.can(auth.IMPORT),
-            help="Scores sentiment of new mentions, then recomputes profiles, customer value, themes, segments, "
-            "roles, journeys, workflow rules and alerts, in the background.",
+            help=t("Scores sentiment of new mentions, then recomputes profiles, customer value, themes, segments, "
+            "roles, journeys, workflow rules and alerts, in the background."),
         )  # fmt: skip
         if clicked:
             start_recompute(db_path, actor=access.actor(), role=access.role() or None)
@@ -207,36 +212,36 @@ def _language_setter(db_path: str, languages: tuple[str, ...], actor: str, role:
 def languages_form(db_path: str, data_version: int) -> None:
     """The workspace languages: saving them scores every mention again, in the background."""
     current = load_languages(db_path, data_version)
-    st.subheader("Workspace languages")
+    st.subheader(t("Workspace languages"))
     st.caption(
-        "The languages your customers write in, main language first: each mention is scored in one of them, "
+        t("The languages your customers write in, main language first: each mention is scored in one of them, "
         "and a text too short to tell is read in the main one. Changing them scores every mention again, "
-        "in the background."
+        "in the background.")
     )
     names = V.LANGUAGE_NAMES
     with st.form("settings_languages_form", border=True):
         chosen = st.multiselect(
-            "Languages (main first)", list(V.supported_languages()), default=list(current),
+            t("Languages (main first)"), list(V.supported_languages()), default=list(current),
             format_func=lambda c: names.get(c, c), key="settings_languages",
         )  # fmt: skip
-        saved = st.form_submit_button("Save languages", icon=":material/translate:")
+        saved = st.form_submit_button(t("Save languages"), icon=":material/translate:")
     if not saved:
         return
     if not chosen:
-        st.error("Choose at least one language; the first is the main one.", icon=":material/error:")
+        st.error(t("Choose at least one language; the first is the main one."), icon=":material/error:")
         return
     if tuple(chosen) == tuple(current):
-        st.toast("Nothing changed.", icon=":material/check:")
+        st.toast(t("Nothing changed."), icon=":material/check:")
         return
     job = recompute_job(db_path)
     if job.status().state == "running":
-        st.warning("Scores are being recomputed; save the languages again when that ends.", icon=":material/schedule:")
+        st.warning(t("Scores are being recomputed; save the languages again when that ends."), icon=":material/schedule:")
         return
     job.start(
         _language_setter(db_path, tuple(chosen), access.actor(), access.role() or None),
         write_lock=ui.write_lock(db_path), name="scrm-languages",
     )  # fmt: skip
-    st.toast("Languages saved: every mention is being scored again in the background.", icon=":material/translate:")
+    st.toast(t("Languages saved: every mention is being scored again in the background."), icon=":material/translate:")
 
 
 # --- the business settings form -------------------------------------------------------------------------
@@ -254,9 +259,9 @@ def _rates_rows(s: V.BusinessSettings) -> list[dict[str, object]]:
 def business_form(db_path: str, data_version: int) -> None:
     """Own brand, competitors, currency and rates, week start, time zone, default period: one form, one save."""
     s = load_settings(db_path, data_version)
-    st.subheader("Business")
+    st.subheader(t("Business"))
     st.caption(
-        "What the figures of every page assume. A change applies at once, to every page and to the report."
+        t("What the figures of every page assume. A change applies at once, to every page and to the report.")
     )
     missing = V.missing_rates(s)
     if missing and s.currency_used:
@@ -275,7 +280,7 @@ def business_form(db_path: str, data_version: int) -> None:
         left, right = st.columns(2)
         with left:
             brand = st.selectbox(
-                "Own brand", brand_choices, index=brand_choices.index(s.own_brand) if s.own_brand else 0,
+                t("Own brand"), brand_choices, index=brand_choices.index(s.own_brand) if s.own_brand else 0,
                 key="settings_own_brand",
                 format_func=lambda b: f"The most-mentioned brand {b}: {s.own_brand_used}" if b == FROM_DATA and s.own_brand_used
                 else ("The most-mentioned brand" if b == FROM_DATA else b),
@@ -283,14 +288,14 @@ def business_form(db_path: str, data_version: int) -> None:
             )  # fmt: skip
             others = [b for b in s.brands if b != (brand if brand != FROM_DATA else s.own_brand_used)]
             competitors = st.multiselect(
-                "Competitors", sorted(set(others) | set(s.competitors)), default=list(s.competitors),
-                key="settings_competitors", placeholder="Every other brand in the mentions",
+                t("Competitors"), sorted(set(others) | set(s.competitors)), default=list(s.competitors),
+                key="settings_competitors", placeholder=t("Every other brand in the mentions"),
                 help=V.business.SETTING_BY_KEY[S.META_COMPETITORS].help,
             )  # fmt: skip
             currencies = sorted({*(c for c, _ in s.order_currencies), *([s.reporting_currency] if s.reporting_currency else [])})
             currency_choices = [FROM_DATA, *currencies]
             currency = st.selectbox(
-                "Reporting currency", currency_choices,
+                t("Reporting currency"), currency_choices,
                 index=currency_choices.index(s.reporting_currency) if s.reporting_currency in currency_choices else 0,
                 key="settings_currency",
                 format_func=lambda c: (f"The most frequent order currency: {s.currency_used}" if s.currency_used
@@ -299,25 +304,25 @@ def business_form(db_path: str, data_version: int) -> None:
             )  # fmt: skip
         with right:
             week = st.selectbox(
-                "Week starts on", list(V.WEEK_STARTS), index=list(V.WEEK_STARTS).index(s.week_start),
+                t("Week starts on"), list(V.WEEK_STARTS), index=list(V.WEEK_STARTS).index(s.week_start),
                 format_func=str.capitalize, key="settings_week_start",
                 help=V.business.SETTING_BY_KEY[S.META_WEEK_START].help,
             )  # fmt: skip
             zones = V.time_zones()
             zone = st.selectbox(
-                "Time zone", zones, index=zones.index(s.time_zone) if s.time_zone in zones else 0,
+                t("Time zone"), zones, index=zones.index(s.time_zone) if s.time_zone in zones else 0,
                 key="settings_time_zone", help=V.business.SETTING_BY_KEY[S.META_TIME_ZONE].help,
             )  # fmt: skip
             period = st.selectbox(
-                "Default period", list(V.PERIOD_CHOICES), index=list(V.PERIOD_CHOICES).index(s.default_period_days),
+                t("Default period"), list(V.PERIOD_CHOICES), index=list(V.PERIOD_CHOICES).index(s.default_period_days),
                 format_func=lambda d: f"The last {d} days", key="settings_default_period",
                 help=V.business.SETTING_BY_KEY[S.META_DEFAULT_PERIOD].help,
             )  # fmt: skip
             auto = st.toggle(
-                "Recompute scores after changes", value=s.auto_score, key="settings_auto_score",
+                t("Recompute scores after changes"), value=s.auto_score, key="settings_auto_score",
                 help=V.business.SETTING_BY_KEY[S.META_AUTO_SCORE].help,
             )  # fmt: skip
-        st.markdown("**Exchange rates**")
+        st.markdown(t("**Exchange rates**"))
         target = s.currency_used if currency == FROM_DATA else currency
         st.caption(
             ui.escape_markdown(
@@ -329,12 +334,12 @@ def business_form(db_path: str, data_version: int) -> None:
             pd.DataFrame(_rates_rows(s), columns=["currency", "rate", "as_of"]),
             num_rows="dynamic", hide_index=True, key=KEY_RATES, width=520, placeholder="—",
             column_config={
-                "currency": st.column_config.TextColumn("Currency", help="Three letters, such as GBP.", max_chars=3),
-                "rate": st.column_config.NumberColumn("Rate", min_value=0.0, format="%.6g"),
-                "as_of": st.column_config.DateColumn("Date of the rate", format="YYYY-MM-DD"),
+                "currency": st.column_config.TextColumn(t("Currency"), help=t("Three letters, such as GBP."), max_chars=3),
+                "rate": st.column_config.NumberColumn(t("Rate"), min_value=0.0, format="%.6g"),
+                "as_of": st.column_config.DateColumn(t("Date of the rate"), format="YYYY-MM-DD"),
             },
         )  # fmt: skip
-        saved = st.form_submit_button("Save settings", icon=":material/save:", type="primary")
+        saved = st.form_submit_button(t("Save settings"), icon=":material/save:", type="primary")
     if not saved:
         return
     changes: dict[str, object] = {
@@ -368,7 +373,59 @@ def business_form(db_path: str, data_version: int) -> None:
             V.business.check_settings(check)
             changed = api.save_settings(db, changes, actor=access.actor(), role=access.role() or None)
     except ScrmError as e:
-        ui.show_error(e)
+        ui.show_error(e, kept_input=True)
         return
-    st.toast("Settings saved." if changed else "Nothing changed.", icon=":material/check:")
+    st.toast(t("Settings saved.") if changed else t("Nothing changed."), icon=":material/check:")
     st.rerun()
+
+
+# --- the report's brand identity (the stakeholder report, scrm.export) ---------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_report_identity(db_path: str, data_version: int) -> Identity:
+    """The report's brand name, logo and accent colour as saved (:mod:`scrm.export.brand`)."""
+    from scrm.export.brand import identity
+
+    with ui.connection(db_path) as db:
+        return identity(db)
+
+
+def report_brand_form(db_path: str, data_version: int) -> None:
+    """The report's name, accent colour and logo (PNG or JPEG, size-capped), one save through the API."""
+    from scrm.export.brand import MAX_LOGO_BYTES
+
+    current = load_report_identity(db_path, data_version)
+    st.subheader(t("Report branding"))
+    st.caption(t("The name, logo and colour the HTML and PDF reports carry."))
+    with st.form("settings_report_brand", border=True):
+        left, right = st.columns(2)
+        with left:
+            name = st.text_input(
+                t("Brand name on the report"), value=current.name or "", max_chars=80, key="settings_report_name",
+                placeholder=t("The own brand"),
+            )  # fmt: skip
+            accent = st.color_picker(t("Accent colour"), value=current.accent, key="settings_report_accent")
+        with right:
+            if current.logo_bytes:
+                st.image(current.logo_bytes, width=120)
+            logo = st.file_uploader(
+                t("Logo (PNG or JPEG, at most {kb} kB)", kb=MAX_LOGO_BYTES // 1000), type=["png", "jpg", "jpeg"],
+                key="settings_report_logo",
+            )  # fmt: skip
+            clear = bool(current.logo) and st.checkbox(t("Remove the logo"), key="settings_report_logo_clear")
+        saved = st.form_submit_button(t("Save report branding"), icon=":material/save:")
+    if not saved:
+        return
+    try:
+        with ui.connection(db_path) as db:
+            api.save_report_brand(
+                db, name=name, accent=accent, logo=logo.getvalue() if logo is not None else None, clear_logo=clear,
+                actor=access.actor(), role=access.role() or None,
+            )  # fmt: skip
+    except ScrmError as e:
+        ui.show_error(e, kept_input=True)
+        return
+    st.toast(t("Report branding saved."), icon=":material/check:")
+    st.rerun()
+
