@@ -52,12 +52,13 @@ def _trends(path: str, version: int, f: Filters) -> None:
     if by == "platform":
         volume = volume.assign(group=volume["group"].map(platform_label).astype(object))
     st.subheader("Volume")
-    st.altair_chart(charts.volume_chart(volume, by=by, period=period), width="stretch")
+    brands = loaders.load_options(path, version)[0]  # every brand, so a brand keeps its colour on every page
+    st.altair_chart(charts.volume_chart(volume, by=by, period=period, brands=brands), width="stretch")
     st.subheader("Net sentiment")
     if volume["scored"].sum() == 0:
         st.info(NO_SCORES, icon=":material/pending:")
     else:
-        st.altair_chart(charts.net_sentiment_chart(volume, by=by, period=period), width="stretch")
+        st.altair_chart(charts.net_sentiment_chart(volume, by=by, period=period, brands=brands), width="stretch")
     total, scored = int(volume["mentions"].sum()), int(volume["scored"].sum())
     week_day = ui_settings.load_settings(path, version).week_start.capitalize()  # a business setting
     st.caption(
@@ -86,11 +87,12 @@ def _share_of_voice(path: str, version: int, f: Filters) -> None:
                        help="% positive − % negative of its scored mentions.")
         cols[2].metric("Brands compared", f"{len(sov):,}", border=True,
                        help=f"Largest: {ui.escape_markdown(leader['brand'])} ({leader['share']:.1f}%).")
-    st.altair_chart(charts.share_of_voice_chart(sov), width="stretch")
+    brands = loaders.load_options(path, version)[0]  # every brand, so a brand keeps its colour on every page
+    st.altair_chart(charts.share_of_voice_chart(sov, brands=brands), width="stretch")
     weekly = loaders.load_volume(path, version, replace(f, brands=()), "brand", "week")
     if weekly["period"].nunique() > 1:
         own_name = str(own.iloc[0]["brand"]) if not own.empty else None
-        st.altair_chart(charts.share_of_voice_trend_chart(weekly, own_name), width="stretch")
+        st.altair_chart(charts.share_of_voice_trend_chart(weekly, own_name, brands=brands), width="stretch")
     st.dataframe(
         sov,
         hide_index=True,

@@ -20,6 +20,7 @@ from scrm import ui
 from scrm.charts import overview as overview_charts
 from scrm.db.filters import Filters
 from scrm.i18n import formats as F
+from scrm.ui import listening as listening_loaders
 from scrm.ui import masking as ui_privacy
 from scrm.ui import overview as loaders
 from scrm.ui.filters import current_filters
@@ -179,16 +180,17 @@ def _trends(path: str, version: int, filters: Filters, periods: O.Periods) -> No
         )
         return
     own = loaders.load_own_brand(path, version)
+    brands = listening_loaders.load_options(path, version)[0]  # every brand: the same colours as Listening
     left, right = st.columns(2, gap="large")
     with left:
         st.altair_chart(
-            overview_charts.weekly_trend_chart(trends, "mentions", periods=periods, own_brand=own),
+            overview_charts.weekly_trend_chart(trends, "mentions", periods=periods, own_brand=own, brands=brands),
             width="stretch",
         )
     with right:
         if trends["net_sentiment"].notna().any():
             st.altair_chart(
-                overview_charts.weekly_trend_chart(trends, "net_sentiment", periods=periods, own_brand=own),
+                overview_charts.weekly_trend_chart(trends, "net_sentiment", periods=periods, own_brand=own, brands=brands),
                 width="stretch",
             )
         else:

@@ -100,6 +100,27 @@ def test_a_shopify_customers_export_without_ids_is_keyed_by_e_mail(fresh_db) -> 
     ]
 
 
+def test_shopify_customers_with_ids_and_shopify_orders_meet_on_the_e_mail(fresh_db) -> None:
+    # Newer customer exports carry a Customer ID (with a leading apostrophe); the orders export
+    # names its customers only by e-mail, so both files must key customers by e-mail.
+    customers = (
+        "Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Default Address Country Code,"
+        "Total Spent,Total Orders\n"
+        "'7081234567890,Ana,Ruiz,Ana@Example.com,yes,ES,53.40,1\n"
+        "'7081234567891,Bo,Lind,bo@example.com,no,FR,11.50,1\n"
+        "'7081234567892,Dee,Phone,,no,FR,0.00,0\n"
+    )
+    import_file(fresh_db, customers.encode(), "customers", file_name="customers_export.csv")
+    import_file(fresh_db, FIXTURES / "shopify_orders.csv", "orders")
+    assert rows(fresh_db, "SELECT customer_id FROM customers ORDER BY 1") == [
+        ("7081234567892",), ("ana@example.com",), ("bo@example.com",),
+    ]
+    linked = rows(fresh_db, "SELECT count(*) FROM orders o JOIN customers c USING (customer_id) "
+                            "WHERE o.customer_id IN ('ana@example.com', 'bo@example.com')")
+    assert linked[0][0] == len(rows(fresh_db, "SELECT order_id FROM orders WHERE customer_id IN "
+                                              "('ana@example.com', 'bo@example.com')")) > 0
+
+
 def test_a_woocommerce_export_with_one_row_per_item_counts_each_order_once(fresh_db) -> None:
     result = imported_twice(fresh_db, "woocommerce_orders.csv", "orders")
     assert (result.rows_read, result.new, result.rejected) == (5, 3, 0)

@@ -629,7 +629,7 @@ def transform_shopify_orders(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
     The order's ``Total``, ``Currency`` and ``Financial Status`` are on its first
     line only; the importer folds the lines into one order
     (:mod:`scrm.ingest.lines`). The customer is the order's e-mail (lower case),
-    as the Shopify customers preset keys customers without an id.
+    as the Shopify customers preset keys its customers.
     """
     _need(raw, _SHOPIFY_ORDERS, order=("Name",), date=("Created at",))
     frame = _frame(raw, {
@@ -649,13 +649,14 @@ _SHOPIFY_CUSTOMERS = "shopify-customers"
 
 
 def transform_shopify_customers(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Shopify customers export: keyed by ``Customer ID`` when the file has one, else by e-mail (lower case)."""
+    """Shopify customers export: keyed by e-mail (lower case), as Shopify's orders export names its
+    customers only by e-mail, so the orders of both files meet; ``Customer ID`` keys a customer without one."""
     _need(raw, _SHOPIFY_CUSTOMERS, email=("Email",))
     email = _email(_cells(raw, "Email"))
     # Newer exports write the id with a leading apostrophe ('7081234567890) so that spreadsheets keep it as text.
     ids = _integral_text(_cells(raw, "Customer ID", "Id").str.lstrip("'"))
     frame = _frame(raw, {
-        "customer_id": ids.where(ids.notna(), email),
+        "customer_id": email.where(email.notna(), ids),
         "name": _full_name(_cells(raw, "First Name"), _cells(raw, "Last Name")),
         "email": email,
         "phone": _cells(raw, "Phone", "Default Address Phone"),
