@@ -469,6 +469,17 @@ class UpsertCounts:
     unchanged: int
 
 
+def _on_conflict(table: str, cols: Sequence[str], keys: Sequence[str]) -> str:
+    """The upsert clause: update the non-key columns only when one of them (other than import_id) changed."""
+    value_cols = [c for c in cols if c not in keys]
+    compared = [c for c in value_cols if c != "import_id"]
+    if not value_cols:
+        return f"ON CONFLICT({', '.join(keys)}) DO NOTHING"
+    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in value_cols)
+    changed = " OR ".join(f'"{table}"."{c}" IS NOT excluded."{c}"' for c in compared) or "0"
+    return f"ON CONFLICT({', '.join(keys)}) DO UPDATE SET {sets} WHERE {changed}"
+
+
 def upsert_rows(
     db: sqlite_utils.Database,
     table: str,
@@ -496,14 +507,7 @@ def upsert_rows(
     cols = list(columns)
     quoted = ", ".join(f'"{c}"' for c in cols)
     params = ", ".join("?" for _ in cols)
-    value_cols = [c for c in cols if c not in keys]
-    compared = [c for c in value_cols if c != "import_id"]
-    if value_cols:
-        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in value_cols)
-        changed = " OR ".join(f'"{table}"."{c}" IS NOT excluded."{c}"' for c in compared) or "0"
-        conflict = f"ON CONFLICT({', '.join(keys)}) DO UPDATE SET {sets} WHERE {changed}"
-    else:
-        conflict = f"ON CONFLICT({', '.join(keys)}) DO NOTHING"
+    conflict = _on_conflict(table, cols, keys)
     sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({params})' + ("" if fresh else f" {conflict}")
     with transaction(db):
         top = _max_rowid(db, table)
@@ -552,14 +556,7 @@ def upsert_staged(
         select += ", ?"
         params.append(import_id)
     quoted = ", ".join(f'"{c}"' for c in cols)
-    value_cols = [c for c in cols if c not in keys]
-    compared = [c for c in value_cols if c != "import_id"]
-    if value_cols:
-        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in value_cols)
-        changed = " OR ".join(f'"{table}"."{c}" IS NOT excluded."{c}"' for c in compared) or "0"
-        conflict = f"ON CONFLICT({', '.join(keys)}) DO UPDATE SET {sets} WHERE {changed}"
-    else:
-        conflict = f"ON CONFLICT({', '.join(keys)}) DO NOTHING"
+    conflict = _on_conflict(table, cols, keys)
     # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT.
     sql = f'INSERT INTO "{table}" ({quoted}) SELECT {select} FROM {staged} WHERE true ORDER BY rowid'
     sql += "" if fresh else f" {conflict}"
