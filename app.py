@@ -73,7 +73,7 @@ def _demo_builder(path: Path) -> ui.Build:
     """The build the background thread runs: the scored demo at ``path`` (True when scored)."""
 
     def build(phase: Callable[[str], ui.Report]) -> bool:
-        if path.exists():  # built meanwhile by someone else (the command line)
+        if store.database_exists(path):  # built meanwhile by someone else (the command line)
             return True
         return api.create_demo_database(path, phase=phase)
 
@@ -106,14 +106,14 @@ def _first_start(path: Path) -> bool:
     the next visit starts the build again.
     """
     watched = st.session_state.get(FIRST_START_KEY)
-    if path.exists() and watched is None:
+    if store.database_exists(path) and watched is None:
         return True  # the usual run
-    db_key = str(path.resolve())
+    db_key = ui.current_db_path()
     job = ui.demo_build(db_key)
     status = job.status()
     if status.state == "running":
         watched = status.generation  # another tab's build, or this one's from an earlier visit
-    elif not path.exists() and not (status.state == "failed" and status.generation == watched):
+    elif not store.database_exists(path) and not (status.state == "failed" and status.generation == watched):
         # Entries cached for an earlier file at this path must not be served for the new one.
         st.cache_data.clear()
         watched = job.start(_demo_builder(path), write_lock=ui.write_lock(db_key), name="scrm-demo-build")
@@ -243,7 +243,7 @@ if next_page := st.session_state.pop(ui.NEXT_PAGE_KEY, None):
 # else is a short apology on screen and a traceback in the server log.
 try:
     db_path = store.default_db_path()
-    if not db_path.exists() and not auth.can(user_role, auth.IMPORT):
+    if not store.database_exists(db_path) and not auth.can(user_role, auth.IMPORT):
         # Only an admin's action builds the first database: with sign-in on, a
         # viewer or analyst who comes first waits for one (with it off, the
         # person at the machine is the admin).

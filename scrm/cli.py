@@ -169,7 +169,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     path = _db_path(args)
     progress = _Progress(lines=True)
-    if not path.exists():
+    if not store.is_url(path) and not path.exists():
         # A new file is built beside its place and moved in at the end: a
         # killed `demo` leaves no half-built database behind.
         try:
@@ -267,7 +267,7 @@ def _run_import(args: argparse.Namespace) -> int:
 
     entity_of(args.kind)  # an unknown kind fails before any database is created
     path = _db_path(args)
-    existed = path.exists()
+    existed = store.is_url(path) or path.exists()
     db = store.open_db(path)
     progress = _Progress()
     refused = False
@@ -353,7 +353,7 @@ def status_info(db_path: Path) -> dict[str, Any]:
     db = store.open_db(db_path, create=False)
     try:
         return {
-            "db": str(db_path),
+            "db": store.target_label(db_path),
             "counts": store.counts(db),
             "data_version": store.data_version(db),
             "demo": store.is_demo(db),
@@ -644,7 +644,7 @@ def _run_sentiment(args: argparse.Namespace) -> int:
         options["languages"] = args.languages
     path = _db_path(args)
     db = None
-    if path.is_file():  # the workspace's languages; no database is created for this
+    if store.is_url(path) or path.is_file():  # the workspace's languages; no database is created for this
         with contextlib.suppress(ScrmError):
             db = store.open_db(path, create=False)
     try:
@@ -931,6 +931,25 @@ def _run_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_copy(p: argparse.ArgumentParser) -> None:
+    p.add_argument("target", metavar="TARGET", help="the database to copy into: postgresql://USER@HOST/DB or a file")
+    p.add_argument("--replace", action="store_true", help="empty TARGET first when it already holds data")
+
+
+def _run_copy(args: argparse.Namespace) -> int:
+    from scrm import api
+
+    db = store.open_db(_db_path(args), create=False)
+    progress = _Progress(lines=True)
+    try:
+        summary = api.copy_to(db, args.target, replace=args.replace, actor=CLI_ACTOR, progress=progress)
+    finally:
+        progress.done()
+        db.close()
+    print(summary.summary())
+    return EXIT_OK
+
+
 # --- live sources: sources, collect, watch (scrm.listen) ------------------------------------------
 
 EXIT_SOURCE_FAILED = 4  # `collect`: at least one source failed; the others still collected
@@ -1204,6 +1223,7 @@ COMMANDS: list[Command] = [
     Command("purge", "delete mentions older than the retention period (needs --yes)", _add_purge, _run_purge),
     Command("backup", "copy the database to a new file while the app runs (a consistent snapshot)", _add_backup, _run_backup),
     Command("restore", "replace everything in the database with a backup (needs --yes)", _add_restore, _run_restore),
+    Command("copy", "copy the whole database into another, such as an SQLite file into PostgreSQL", _add_copy, _run_copy),
     Command(
         "hash-password", "print a password hash for a user in .streamlit/secrets.toml",
         _add_hash_password, _run_hash_password,

@@ -72,6 +72,10 @@ def backup_to(db: sqlite_utils.Database, target: str | Path, *, replace: bool = 
     started = time.perf_counter()
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
+    if store.is_postgres(db):
+        _backup_postgres(db, partial)
+        partial.replace(path)
+        return BackupSummary(path, path.stat().st_size, time.perf_counter() - started, store.data_version(db))
     dest = sqlite3.connect(partial)
     try:
         db.conn.backup(dest, pages=_ALL_PAGES)
@@ -80,6 +84,25 @@ def backup_to(db: sqlite_utils.Database, target: str | Path, *, replace: bool = 
         dest.close()
     partial.replace(path)
     return BackupSummary(path, path.stat().st_size, time.perf_counter() - started, store.data_version(db))
+
+
+def _backup_postgres(db: sqlite_utils.Database, partial: Path) -> None:
+    """A PostgreSQL database into a new SQLite file, read in one snapshot (REPEATABLE READ)."""
+    from scrm.db.transfer import copy_database
+
+    try:
+        dest = store.open_db(partial)
+        try:
+            db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                copy_database(db, dest)
+            finally:
+                db.execute("COMMIT")
+        finally:
+            dest.close()
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def restore_from(db: sqlite_utils.Database, source: str | Path) -> BackupSummary:
@@ -94,6 +117,15 @@ def restore_from(db: sqlite_utils.Database, source: str | Path) -> BackupSummary
             "Update scrm, then restore."
         )
     started = time.perf_counter()
+    if store.is_postgres(db):  # the backup is an SQLite file: copied in, in one transaction
+        from scrm.db.transfer import copy_database
+
+        backup = store.open_db(path)  # an older schema is brought up to date first
+        try:
+            copy_database(backup, db, replace=True)
+        finally:
+            backup.close()
+        return BackupSummary(path, path.stat().st_size, time.perf_counter() - started, store.data_version(db))
     before = store.data_version(db)
     src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:

@@ -28,8 +28,9 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlite_utils
@@ -41,13 +42,18 @@ from scrm.views import data as browse
 
 log = logging.getLogger("scrm.ui")
 
+# What write_lock returns: a ``with`` block (threading.Lock, or a server lock on PostgreSQL).
+WriteLock = AbstractContextManager[Any]
+
 # Entries per loader: a few data versions times a few filters is plenty,
 # and it bounds memory on a server that sees many imports.
 _MAX_ENTRIES = 16
 
 
 def current_db_path() -> str:
-    """The database path of this server as an absolute string (the cache key)."""
+    """The database path of this server as an absolute string (the cache key); a PostgreSQL URL as it is."""
+    if store.is_url(store.default_db_path()):
+        return store.database_url()
     return str(store.default_db_path().resolve())
 
 
@@ -72,14 +78,16 @@ def current_version(db_path: str | None = None) -> int:
 
 
 @st.cache_resource(show_spinner=False)
-def write_lock(db_path: str) -> threading.Lock:
+def write_lock(db_path: str) -> WriteLock:
     """One lock per database for the app's long writes (demo build, clear).
 
     SQLite serialises writers anyway; the lock makes a second session wait
     for the first to finish instead of failing with "database is locked"
     after the busy timeout, and keeps two first-start demo builds apart.
+    On PostgreSQL it is an advisory lock of the server, so it also keeps
+    apart the app servers, collectors and workers of other machines.
     """
-    return threading.Lock()
+    return store.long_write_lock(db_path)
 
 
 # --- the first start's demo build ------------------------------------------------
@@ -122,7 +130,7 @@ class BackgroundBuild:
             phases = tuple((name, *value) for name, value in self._phases.items())
             return BuildStatus(self._generation, self._state, phases, self._complete)
 
-    def start(self, build: Build, *, write_lock: threading.Lock, name: str = "scrm-build") -> int:
+    def start(self, build: Build, *, write_lock: WriteLock, name: str = "scrm-build") -> int:
         """Run ``build`` in a new thread unless one is running; the generation to watch either way.
 
         The thread holds ``write_lock`` (the database's, see :func:`write_lock`) while it builds.
@@ -139,7 +147,7 @@ class BackgroundBuild:
                 self._thread.start()
             return self._generation
 
-    def _run(self, build: Build, write_lock: threading.Lock, generation: int) -> None:
+    def _run(self, build: Build, write_lock: WriteLock, generation: int) -> None:
         try:
             with write_lock:
                 complete = build(self._phase)

@@ -32,7 +32,7 @@ import pandas as pd
 import streamlit as st
 
 from scrm import api, auth, ui
-from scrm.db import audit
+from scrm.db import audit, store
 from scrm.errors import ConfigError, NotFound, ScrmError
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ def _record(
     """One audit entry in the app's database; a failure to log is logged, never a crash of the page."""
     try:
         path = path or ui.current_db_path()
-        if not Path(path).is_file():  # first start: no database to write to yet
+        if not store.database_exists(path):  # first start: no database to write to yet
             log.warning("no database yet for the %s entry of the audit log (%s)", action, detail)
             return
         with ui.connection(path) as db:
@@ -293,7 +293,7 @@ class _Try:
     def __init__(self, name: str, client: str | None, now: float) -> None:
         self.name, self.client, self.now = name, client, now
         self.path = ui.current_db_path()
-        self.in_db = Path(self.path).is_file()
+        self.in_db = store.database_exists(self.path)
         self.reservation: Any = None
 
     def wait(self) -> float:
