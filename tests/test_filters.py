@@ -16,9 +16,9 @@ def test_filters_survive_a_round_trip_through_a_link() -> None:
 
 def test_no_filters_make_an_empty_link_and_match_everything() -> None:
     assert to_query(Filters()) == {}
-    assert mentions_where(Filters()) == ("1", [])
-    assert orders_where(Filters()) == ("1", [])
-    assert segment_where(Filters(), "c.customer_id") == ("1", [])
+    assert mentions_where(Filters()) == ("1 = 1", [])
+    assert orders_where(Filters()) == ("1 = 1", [])
+    assert segment_where(Filters(), "c.customer_id") == ("1 = 1", [])
 
 
 @pytest.mark.parametrize(

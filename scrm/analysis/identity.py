@@ -37,8 +37,8 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from scrm.analysis.stage import Progress, StageSummary
+from scrm.db import dialect, store
 from scrm.db import schema as S
-from scrm.db import store
 from scrm.errors import ConfigError, NotFound
 
 log = logging.getLogger(__name__)
@@ -298,16 +298,20 @@ _PROFILE_COLUMNS = (
 _TEMP_PROFILES = S.IDENTITY_PROFILES_TEMP
 
 
+# The unit separator (written into the SQL as a literal: SQLite's char() is PostgreSQL's chr()).
+_SEP = "'\x1f'"
+
+
 def _latest(expr: str) -> str:
     """SQL: the value of ``expr`` on the latest mention where it is not blank."""
-    return f"max(CASE WHEN trim({expr}) <> '' THEN coalesce(posted_at, '') || char(31) || trim({expr}) END)"
+    return f"max(CASE WHEN trim({expr}) <> '' THEN coalesce(posted_at, '') || {_SEP} || trim({expr}) END)"
 
 
-def _after_sep(expr: str) -> str:
-    return f"substr({expr}, instr({expr}, char(31)) + 1)"
+def _after_sep(db: sqlite_utils.Database, expr: str) -> str:
+    return f"substr({expr}, {dialect.position(db, _SEP, expr)} + 1)"
 
 
-def _build_profiles_sql() -> str:
+def _build_profiles_sql(db: sqlite_utils.Database) -> str:
     m = S.MENTIONS
     # Stage one groups by the handle exactly as written, so stage two can pick
     # the most frequent spelling. The latest non-blank name, e-mail and
@@ -335,7 +339,7 @@ best AS (
     SELECT
         platform || ':' || lower(handle) AS profile_id,
         platform,
-        max(printf('%012d', n) || char(31) || handle) AS handle_at,
+        max(CAST(1000000000000 + n AS TEXT) || {_SEP} || handle) AS handle_at,
         max(name_at) AS name_at,
         max(email_at) AS email_at,
         max(followers) AS followers,
@@ -349,11 +353,11 @@ best AS (
 SELECT
     profile_id,
     platform,
-    {_after_sep("handle_at")} AS handle,
-    {_after_sep("name_at")} AS display_name,
-    {_after_sep("email_at")} AS email,
+    {_after_sep(db, "handle_at")} AS handle,
+    {_after_sep(db, "name_at")} AS display_name,
+    {_after_sep(db, "email_at")} AS email,
     followers,
-    {_after_sep("location_at")} AS location,
+    {_after_sep(db, "location_at")} AS location,
     mentions,
     first_seen,
     last_seen
@@ -364,17 +368,17 @@ FROM best
 def _rebuild_profiles(db: sqlite_utils.Database) -> tuple[int, int, int]:
     """Upsert profiles from mentions and drop those with no mention left; (new, updated, removed)."""
     conn = db.conn
-    conn.execute(f"DROP TABLE IF EXISTS temp.{_TEMP_PROFILES}")
-    conn.execute(_build_profiles_sql())
+    conn.execute(f"DROP TABLE IF EXISTS {_TEMP_PROFILES}")
+    conn.execute(_build_profiles_sql(db))
     cols = ", ".join(_PROFILE_COLUMNS)
     values = [c for c in _PROFILE_COLUMNS if c != "profile_id"]
     sets = ", ".join(f"{c} = excluded.{c}" for c in values)
-    changed = " OR ".join(f"{S.PROFILES}.{c} IS NOT excluded.{c}" for c in values)
+    changed = " OR ".join(f"{S.PROFILES}.{c} {dialect.differs(db)} excluded.{c}" for c in values)
     before = int(conn.execute(f"SELECT count(*) FROM {S.PROFILES}").fetchone()[0])
     changes = conn.total_changes
     # `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint.
     conn.execute(
-        f"INSERT INTO {S.PROFILES} ({cols}) SELECT {cols} FROM temp.{_TEMP_PROFILES} WHERE true "
+        f"INSERT INTO {S.PROFILES} ({cols}) SELECT {cols} FROM {_TEMP_PROFILES} WHERE true "
         f"ON CONFLICT(profile_id) DO UPDATE SET {sets} WHERE {changed}"
     )
     upserted = conn.total_changes - changes
@@ -382,9 +386,9 @@ def _rebuild_profiles(db: sqlite_utils.Database) -> tuple[int, int, int]:
     # A profile whose mentions were all erased goes too; its automatic links
     # are dropped with the other stale links, people's decisions stay.
     removed = conn.execute(
-        f"DELETE FROM {S.PROFILES} WHERE profile_id NOT IN (SELECT profile_id FROM temp.{_TEMP_PROFILES})"
+        f"DELETE FROM {S.PROFILES} WHERE profile_id NOT IN (SELECT profile_id FROM {_TEMP_PROFILES})"
     ).rowcount
-    conn.execute(f"DROP TABLE temp.{_TEMP_PROFILES}")
+    conn.execute(f"DROP TABLE {_TEMP_PROFILES}")
     new = after_upsert - before
     return new, upserted - new, int(removed)
 
@@ -645,8 +649,8 @@ def _decide(found: Candidates, threshold: float, human_linked: set[str], now: st
 def _human_guard(table: str) -> str:
     """SQL: the link row is automatic (no person has decided on it)."""
     return (
-        f"{table}.method IS NOT '{MANUAL}' AND {table}.confirmed_by IS NULL "
-        f"AND {table}.status IS NOT '{S.REJECTED}'"
+        f"coalesce({table}.method, '') <> '{MANUAL}' AND {table}.confirmed_by IS NULL "
+        f"AND coalesce({table}.status, '') <> '{S.REJECTED}'"
     )
 
 
@@ -665,7 +669,7 @@ def _write_links(
     changes = conn.total_changes
     values = ("method", "confidence", "status", "evidence")
     sets = ", ".join(f"{c} = excluded.{c}" for c in values)
-    changed = " OR ".join(f"{S.LINKS}.{c} IS NOT excluded.{c}" for c in values)
+    changed = " OR ".join(f"{S.LINKS}.{c} {dialect.differs(db)} excluded.{c}" for c in values)
     guard = _human_guard(S.LINKS)
     conn.executemany(
         f"INSERT INTO {S.LINKS} (profile_id, customer_id, method, confidence, status, evidence, created_at) "
@@ -783,7 +787,7 @@ def links_for_customer(
         raise NotFound(
             f"No customer with id '{customer_id}'. Check the id on the Customers page, or import the customer first."
         )
-    rejected = "" if include_rejected else "AND l.status IS NOT 'rejected'"
+    rejected = "" if include_rejected else "AND coalesce(l.status, '') <> 'rejected'"
     sql = f"""
         SELECT l.profile_id, p.platform, p.handle, p.display_name, p.followers, p.mentions,
                l.method, l.confidence, l.status, l.evidence, l.confirmed_by, l.created_at

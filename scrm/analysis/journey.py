@@ -142,7 +142,7 @@ def load_cases(db: sqlite_utils.Database, as_of: str, linked: pd.DataFrame | Non
         f"SELECT c.case_id, c.customer_id, c.profile_id, c.queue, c.opened_at AS at, "
         f"CASE WHEN c.status = :resolved THEN c.resolved_at END AS resolved_at, "
         f"coalesce(s.label, 'unscored') AS label, "
-        f"coalesce(m.kind IN ('reply', 'dm') OR m.in_reply_to IS NOT NULL, 0) AS support "
+        f"CASE WHEN m.kind IN ('reply', 'dm') OR m.in_reply_to IS NOT NULL THEN 1 ELSE 0 END AS support "
         f"FROM {CASES} c LEFT JOIN {S.MENTIONS} m ON m.mention_id = c.mention_id "
         f"LEFT JOIN {S.SENTIMENT} s ON s.mention_id = c.mention_id "
         f"WHERE c.opened_at <= :as_of",
@@ -184,16 +184,16 @@ def load_surveys(db: sqlite_utils.Database, as_of: str) -> pd.DataFrame:
         return store.read_frame(
             db,
             f"SELECT survey_id, customer_id, score, answered_at AS at FROM {S.SURVEYS} "
-            "WHERE answered_at <= ? AND customer_id IS NOT NULL ORDER BY rowid",
+            "WHERE answered_at <= ? AND customer_id IS NOT NULL ORDER BY survey_id",
             [as_of],
         )
     customers: dict[object, list[object]] = {}
-    for customer_id, key in db.execute(f"SELECT customer_id, lower(trim(email)) FROM {S.CUSTOMERS} WHERE email IS NOT NULL ORDER BY rowid"):
+    for customer_id, key in db.execute(f"SELECT customer_id, lower(trim(email)) FROM {S.CUSTOMERS} WHERE email IS NOT NULL ORDER BY customer_id"):
         customers.setdefault(key, []).append(customer_id)
     rows = []
     for survey_id, customer_id, key, score, at in db.execute(
         f"SELECT survey_id, customer_id, CASE WHEN email IS NOT NULL THEN lower(trim(email)) END, score, answered_at FROM {S.SURVEYS} "
-        "WHERE answered_at <= ? AND (customer_id IS NOT NULL OR email IS NOT NULL) ORDER BY rowid",
+        "WHERE answered_at <= ? AND (customer_id IS NOT NULL OR email IS NOT NULL) ORDER BY survey_id",
         [as_of],
     ):
         if customer_id is not None:

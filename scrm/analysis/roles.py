@@ -59,8 +59,8 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.analysis.stage import Progress, StageSummary
+from scrm.db import dialect, store
 from scrm.db import schema as S
-from scrm.db import store
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
 
@@ -132,7 +132,7 @@ def resolve_as_of(db: sqlite_utils.Database, as_of: str | None) -> str:
             stamp = stamp.normalize() + pd.Timedelta(hours=23, minutes=59, seconds=59)
         return str(stamp.strftime("%Y-%m-%dT%H:%M:%S"))
     row = db.execute(
-        f"SELECT max(t) FROM (SELECT max(ordered_at) AS t FROM {S.ORDERS} UNION ALL SELECT max(posted_at) FROM {S.MENTIONS})"
+        f"SELECT max(t) FROM (SELECT max(ordered_at) AS t FROM {S.ORDERS} UNION ALL SELECT max(posted_at) FROM {S.MENTIONS}) AS latest"
     ).fetchone()
     if not (row and row[0]):
         return store.utcnow()
@@ -159,7 +159,7 @@ def clv_deciles(db: sqlite_utils.Database, as_of: str) -> pd.DataFrame:
     365 days up to ``as_of`` stands in (a rough proxy of next year's value).
     """
     if table_exists(db, CUSTOMER_VALUE):
-        cols = {r[1] for r in db.execute(f'PRAGMA table_info("{CUSTOMER_VALUE}")').fetchall()}
+        cols = set(dialect.columns(db, CUSTOMER_VALUE))
         if {"customer_id", "clv_decile"} <= cols:
             frame = store.read_frame(db, f'SELECT customer_id, clv_decile FROM "{CUSTOMER_VALUE}"')
             frame["clv_decile"] = pd.to_numeric(frame["clv_decile"], errors="coerce")
@@ -211,17 +211,17 @@ def _log_scale(x: pd.Series, full: float) -> pd.Series:
 
 def _mention_stats(db: sqlite_utils.Database, brand: str | None, as_of: str) -> pd.DataFrame:
     """Per profile: engagement, own-brand counts by sentiment, reshares and shares received, in one SQL pass."""
-    own = "(m.brand = :brand OR trim(coalesce(m.brand, '')) = '')" if brand else "1"
+    own = "(m.brand = :brand OR trim(coalesce(m.brand, '')) = '')" if brand else "1 = 1"
     sql = f"""
         SELECT {profile_id_sql('m')} AS profile_id,
             count(*) AS mentions,
             avg(coalesce(m.likes, 0) + coalesce(m.shares, 0) + coalesce(m.replies, 0)) AS engagement_per_mention,
-            sum({own}) AS own_mentions,
-            sum(NOT {own} AND trim(coalesce(m.brand, '')) <> '') AS other_brand_mentions,
-            sum({own} AND s.label IN ('positive', 'neutral', 'negative')) AS own_scored,
-            sum({own} AND s.label = 'positive') AS own_positive,
-            sum({own} AND s.label = 'negative') AS own_negative,
-            sum({own} AND m.kind = 'share') AS reshares,
+            sum(CASE WHEN {own} THEN 1 ELSE 0 END) AS own_mentions,
+            sum(CASE WHEN NOT {own} AND trim(coalesce(m.brand, '')) <> '' THEN 1 ELSE 0 END) AS other_brand_mentions,
+            sum(CASE WHEN {own} AND s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS own_scored,
+            sum(CASE WHEN {own} AND s.label = 'positive' THEN 1 ELSE 0 END) AS own_positive,
+            sum(CASE WHEN {own} AND s.label = 'negative' THEN 1 ELSE 0 END) AS own_negative,
+            sum(CASE WHEN {own} AND m.kind = 'share' THEN 1 ELSE 0 END) AS reshares,
             sum(CASE WHEN {own} AND coalesce(m.kind, 'post') <> 'share' THEN coalesce(m.shares, 0) ELSE 0 END) AS shares_received,
             max(coalesce(m.from_brand, 0)) AS from_brand
         FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
@@ -232,13 +232,13 @@ def _mention_stats(db: sqlite_utils.Database, brand: str | None, as_of: str) -> 
 
 
 def _recommend_counts(db: sqlite_utils.Database, brand: str | None, as_of: str) -> pd.DataFrame:
-    own = "(brand = :brand OR trim(coalesce(brand, '')) = '')" if brand else "1"
+    own = "(brand = :brand OR trim(coalesce(brand, '')) = '')" if brand else "1 = 1"
     # LIKE narrows a million texts to the few that could recommend before the regex runs.
     frame = store.read_frame(
         db,
         f"SELECT {PROFILE_ID_SQL} AS profile_id, text FROM {S.MENTIONS} "
         f"WHERE posted_at <= :as_of AND {own} AND coalesce(from_brand, 0) = 0 "
-        "AND (text LIKE '%recom%' OR text LIKE '%recomm%')",
+        f"AND ({dialect.like_ci(db, 'text', chr(39) + '%recom%' + chr(39))})",
         {"brand": brand, "as_of": as_of},
     )
     if frame.empty:

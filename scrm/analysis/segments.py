@@ -57,8 +57,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from scrm.analysis.stage import Progress, StageSummary
+from scrm.db import dialect, store
 from scrm.db import schema as S
-from scrm.db import store
 from scrm.errors import NotEnoughCustomers
 
 log = logging.getLogger(__name__)
@@ -297,7 +297,7 @@ def default_as_of(db: sqlite_utils.Database) -> str | None:
     """The latest order or mention timestamp: the analysis date when none is given."""
     row = db.execute(
         f"SELECT max(t) FROM (SELECT max(ordered_at) AS t FROM {S.ORDERS} UNION ALL "
-        f"SELECT max(posted_at) FROM {S.MENTIONS})"
+        f"SELECT max(posted_at) FROM {S.MENTIONS}) AS latest"
     ).fetchone()
     return None if row is None or row[0] is None else str(row[0])
 
@@ -309,7 +309,7 @@ def _end_of(as_of: str) -> str:
 def _value_features(db: sqlite_utils.Database, until: str, notes: list[str]) -> pd.DataFrame:
     tables = _tables(db)
     if CUSTOMER_VALUE in tables:
-        columns = {r[1] for r in db.execute(f'PRAGMA table_info("{CUSTOMER_VALUE}")').fetchall()}
+        columns = set(dialect.columns(db, CUSTOMER_VALUE))
         wanted = [c for c in ("recency_days", "orders", "revenue", "clv") if c in columns]
         if "customer_id" in columns and wanted:
             frame = store.read_frame(db, f'SELECT customer_id, {", ".join(wanted)} FROM "{CUSTOMER_VALUE}"')

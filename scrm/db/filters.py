@@ -79,7 +79,7 @@ def _date_clauses(column: str, f: Filters, params: list[Any]) -> list[str]:
 
 
 def mentions_where(f: Filters, alias: str = S.MENTIONS, *, sentiment_alias: str | None = None) -> tuple[str, list[Any]]:
-    """A WHERE clause (without the keyword; "1" when empty) and its parameters for mentions.
+    """A WHERE clause (without the keyword; "1 = 1" when empty) and its parameters for mentions.
 
     The language filter uses the detected language (``sentiment.lang``) when
     ``sentiment_alias`` names a joined sentiment table, else ``mentions.lang``.
@@ -95,7 +95,7 @@ def mentions_where(f: Filters, alias: str = S.MENTIONS, *, sentiment_alias: str 
         clauses.append(_in(f"{alias}.platform", f.platforms, params))
     if f.langs:
         clauses.append(_in(f"{sentiment_alias or alias}.lang", f.langs, params))
-    return (" AND ".join(clauses) or "1"), params
+    return (" AND ".join(clauses) or "1 = 1"), params
 
 
 def orders_where(f: Filters, alias: str = S.ORDERS) -> tuple[str, list[Any]]:
@@ -106,13 +106,13 @@ def orders_where(f: Filters, alias: str = S.ORDERS) -> tuple[str, list[Any]]:
     """
     params: list[Any] = []
     clauses = _date_clauses(f"{alias}.ordered_at", f, params)
-    return (" AND ".join(clauses) or "1"), params
+    return (" AND ".join(clauses) or "1 = 1"), params
 
 
 def segment_where(f: Filters, customer_column: str) -> tuple[str, list[Any]]:
-    """A clause keeping customers of the selected segment (table ``segments``), or "1"."""
+    """A clause keeping customers of the selected segment (table ``segments``), or "1 = 1"."""
     if f.segment is None:
-        return "1", []
+        return "1 = 1", []
     return f"{customer_column} IN (SELECT customer_id FROM {S.SEGMENTS} WHERE segment_id = ?)", [f.segment]
 
 

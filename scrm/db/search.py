@@ -38,8 +38,8 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
+from scrm.db import dialect, store
 from scrm.db import schema as S
-from scrm.db import store
 from scrm.db.filters import Filters, mentions_where
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,86 @@ def to_fts_query(text: str | None) -> str | None:
 
 
 def _exists(db: sqlite_utils.Database, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [name]).fetchone() is not None
+    if dialect.is_postgres(db):
+        return store.table_exists(db, name)
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [name]).fetchone() is not None  # sqlite-only
+
+
+# --- PostgreSQL: a generated tsvector column with a GIN index ------------------------------------
+# The `simple` configuration (no stemming, as FTS5's unicode61) with `unaccent`
+# in front, so "malaga" finds "Málaga" as on SQLite. The column is generated,
+# so it follows every write and goes with an erased row; only the index pages
+# need a VACUUM (see scrm.privacy.requests).
+
+PG_TS_CONFIG = "scrm_search"
+_PG_WORD_TOKENS = "word, hword, hword_part, numword, numhword, hword_numpart"
+
+
+def _pg_vector_ready(db: sqlite_utils.Database) -> bool:
+    return S.MENTIONS_SEARCH_VECTOR in dialect.columns(db, S.MENTIONS)
+
+
+def _pg_ddl(db: sqlite_utils.Database, sql: str) -> None:
+    """Run DDL as written: the engine's translation of SQLite types must not touch ``text`` here."""
+    db.conn.raw.execute(sql)  # type: ignore[attr-defined]
+
+
+def _pg_create(db: sqlite_utils.Database) -> None:
+    """The text search configuration, the fold function, the generated column and its index (idempotent)."""
+    unaccent = True
+    try:
+        with db.atomic():  # a savepoint: a refused extension must not end the transaction
+            _pg_ddl(db, "CREATE EXTENSION IF NOT EXISTS unaccent")
+    except Exception as e:  # noqa: BLE001 - any refusal (no privilege, not installed) means: fold without it
+        log.warning("PostgreSQL extension unaccent unavailable (%s); search will tell accents apart", e)
+        unaccent = False
+    if db.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = ?", [PG_TS_CONFIG]).fetchone() is None:
+        _pg_ddl(db, f"CREATE TEXT SEARCH CONFIGURATION {PG_TS_CONFIG} (COPY = simple)")
+        if unaccent:
+            _pg_ddl(
+                db,
+                f"ALTER TEXT SEARCH CONFIGURATION {PG_TS_CONFIG} ALTER MAPPING FOR {_PG_WORD_TOKENS} WITH unaccent, simple"
+            )
+    fold = "lower(unaccent(btrim($1)))" if unaccent else "lower(btrim($1))"
+    _pg_ddl(db, f"CREATE OR REPLACE FUNCTION {_FOLD}(text) RETURNS text AS $$ SELECT {fold} $$ LANGUAGE sql STABLE")
+    if not _pg_vector_ready(db):
+        _pg_ddl(
+            db,
+            f'ALTER TABLE {S.MENTIONS} ADD COLUMN "{S.MENTIONS_SEARCH_VECTOR}" tsvector GENERATED ALWAYS AS '
+            f"(to_tsvector('{PG_TS_CONFIG}'::regconfig, coalesce(text, '') || ' ' || coalesce(author, ''))) STORED"
+        )
+        _pg_ddl(
+            db,
+            f'CREATE INDEX IF NOT EXISTS "idx_{S.MENTIONS}_search" ON {S.MENTIONS} '
+            f'USING gin ("{S.MENTIONS_SEARCH_VECTOR}")'
+        )
+
+
+def _pg_refresh(db: sqlite_utils.Database) -> str:
+    if _pg_vector_ready(db) and _pg_fold_ready(db):
+        return "unchanged"
+    with store.transaction(db, bump=False):
+        _pg_create(db)  # under the write lock: another process may have made it meanwhile
+    log.info("search index built on PostgreSQL")
+    return "rebuilt"
+
+
+def _pg_fold_ready(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT 1 FROM pg_proc WHERE proname = ?", [_FOLD]).fetchone() is not None
+
+
+def to_tsquery_text(query: str | None) -> str | None:
+    """PostgreSQL's ``to_tsquery`` text for a person's words: every word, as a prefix (None when wordless).
+
+    >>> to_tsquery_text('café "NEAR(x" -y')
+    "'café':* & 'near':* & 'x':* & 'y':*"
+    """
+    if not query:
+        return None
+    words = [w[:MAX_TERM_CHARS].lower() for w in _WORD.findall(str(query))][:MAX_TERMS]
+    if not words:
+        return None
+    return " & ".join("'" + w.replace("'", "''") + "':*" for w in words)
 
 
 def _fingerprint(db: sqlite_utils.Database) -> IndexState:
@@ -175,6 +254,8 @@ def refresh_index(db: sqlite_utils.Database) -> str:
     >>> refresh_index(db), refresh_index(db)
     ('rebuilt', 'unchanged')
     """
+    if dialect.is_postgres(db):
+        return _pg_refresh(db)
     now = _fingerprint(db)
     before = index_state(db)
     if before == now:
@@ -264,7 +345,12 @@ def search_mentions(
     if kinds:
         clauses.append(f"coalesce(m.kind, 'post') IN ({', '.join('?' for _ in kinds)})")
         params.extend(kinds)
-    if fts is not None:
+    if fts is not None and dialect.is_postgres(db):
+        refresh_index(db)  # on PostgreSQL a cheap check: the column follows every write
+        source = f"{S.MENTIONS} m"
+        clauses.insert(0, f"m.\"{S.MENTIONS_SEARCH_VECTOR}\" @@ to_tsquery('{PG_TS_CONFIG}', ?)")
+        params.insert(0, to_tsquery_text(query))
+    elif fts is not None:
         if refresh or index_state(db) is None:
             refresh_index(db)
         source = f'"{FTS_TABLE}" JOIN {S.MENTIONS} m ON m.rowid = "{FTS_TABLE}".rowid'
@@ -352,6 +438,10 @@ def fold_text(value: object) -> str:
 
 
 def _register_fold(db: sqlite_utils.Database) -> None:
+    if dialect.is_postgres(db):  # an SQL function, lower(unaccent(...)), made with the search index
+        if not _pg_fold_ready(db):
+            refresh_index(db)
+        return
     # SQLite's LIKE folds ASCII case only; a Python function folds accents too.
     db.conn.create_function(_FOLD, 1, lambda v: None if v is None else fold_text(v), deterministic=True)
 
@@ -408,7 +498,7 @@ def search_customers(db: sqlite_utils.Database, text: str, limit: int = CUSTOMER
                         ELSE 2 END AS rank
               FROM hits
         ), best AS (
-            SELECT customer_id, min(rank) AS rank, group_concat(DISTINCT matched_on) AS matched_on
+            SELECT customer_id, min(rank) AS rank, {dialect.string_agg(db, "matched_on", distinct=True)} AS matched_on
               FROM ranked GROUP BY customer_id
         )
         SELECT c.customer_id, c.name, c.email, c.city, c.account, b.matched_on
@@ -426,4 +516,11 @@ def search_customers(db: sqlite_utils.Database, text: str, limit: int = CUSTOMER
         "linked": S.LINKED,
         "limit": int(limit),
     }
-    return store.read_frame(db, sql, params).reindex(columns=columns)
+    frame = store.read_frame(db, sql, params).reindex(columns=columns)
+    # The engines join the distinct names in different orders; one order for all.
+    order = {"name": 0, "e-mail": 1, "handle": 2}
+    frame["matched_on"] = [
+        ",".join(sorted(str(v).split(","), key=lambda k: order.get(k, 3))) if v is not None else v
+        for v in frame["matched_on"]
+    ]
+    return frame

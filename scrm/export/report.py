@@ -355,7 +355,7 @@ def _team(db: sqlite_utils.Database, cur: Filters) -> dict[str, int]:
         return {}
     lo, hi = cur.date_from, cur.date_to + "T99"
     opened, resolved, rescued = db.execute(
-        f"SELECT sum(opened_at >= ? AND opened_at <= ?), sum(resolved_at >= ? AND resolved_at <= ?), "
+        f"SELECT sum(CASE WHEN opened_at >= ? AND opened_at <= ? THEN 1 ELSE 0 END), sum(CASE WHEN resolved_at >= ? AND resolved_at <= ? THEN 1 ELSE 0 END), "
         f"count(DISTINCT CASE WHEN resolved_at >= ? AND resolved_at <= ? AND sentiment_before < 0 "
         f"THEN coalesce(customer_id, profile_id) END) FROM {S.CASES}",
         [lo, hi, lo, hi, lo, hi],

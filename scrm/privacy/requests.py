@@ -46,7 +46,7 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.analysis.identity import normalise_handle
-from scrm.db import audit, store
+from scrm.db import audit, dialect, store
 from scrm.db import schema as S
 from scrm.errors import ConfigError, NotFound
 
@@ -103,7 +103,9 @@ class Person:
 
 def _tables(db: sqlite_utils.Database) -> list[str]:
     """Ordinary tables, without SQLite's own, virtual tables (FTS) and their shadow tables."""
-    rows = db.execute("SELECT name, type, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    if dialect.is_postgres(db):
+        return dialect.table_names(db)
+    rows = db.execute("SELECT name, type, sql FROM sqlite_master WHERE type = 'table'").fetchall()  # sqlite-only
     virtual = [name for name, _, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL TABLE")]
     out = []
     for name, _, _ in rows:
@@ -116,12 +118,14 @@ def _tables(db: sqlite_utils.Database) -> list[str]:
 
 
 def _virtual_tables(db: sqlite_utils.Database) -> list[str]:
-    rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    if dialect.is_postgres(db):
+        return []  # the search vector is a generated column of mentions: it goes with the row
+    rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()  # sqlite-only
     return [str(n) for n, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL TABLE")]
 
 
 def _columns(db: sqlite_utils.Database, table: str) -> list[str]:
-    return [str(r[1]) for r in db.execute(f'PRAGMA table_info("{table}")').fetchall()]
+    return [c for c in dialect.columns(db, table) if c != S.MENTIONS_SEARCH_VECTOR]
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -261,17 +265,29 @@ def _row_filters(person: Person, table: str, columns: list[str]) -> list[tuple[s
 
 
 def _key_columns(db: sqlite_utils.Database, table: str) -> list[str]:
-    """What names one row: the rowid, or the primary key of a WITHOUT ROWID table."""
+    """What names one row: the rowid, the primary key of a WITHOUT ROWID table, or PostgreSQL's ctid.
+
+    A ctid is stable while the row is not updated: the erasure reads and
+    deletes by it inside one transaction, before the sweep updates anything.
+    """
+    if dialect.is_postgres(db):
+        return ["ctid"]
     if not _is_without_rowid(db, table):
         return ["rowid"]
-    info = sorted((int(r[5]), str(r[1])) for r in db.execute(f'PRAGMA table_info("{table}")').fetchall() if int(r[5]))
+    info = sorted(
+        (int(r[5]), str(r[1])) for r in db.execute(f'PRAGMA table_info("{table}")').fetchall() if int(r[5])  # sqlite-only
+    )
     return [name for _, name in info]
+
+
+def _select_keys(keys: list[str]) -> str:
+    return ", ".join(k if k == "rowid" else "CAST(ctid AS TEXT)" if k == "ctid" else f'"{k}"' for k in keys)
 
 
 def _rowids(db: sqlite_utils.Database, table: str, pieces: list[tuple[str, Sequence[Any]]]) -> set[Any]:
     """The keys (rowids, or primary-key tuples) of the rows the pieces select."""
     keys = _key_columns(db, table)
-    select = ", ".join(k if k == "rowid" else f'"{k}"' for k in keys)
+    select = _select_keys(keys)
     found: set[Any] = set()
     for where, params in pieces:
         for row in db.execute(f'SELECT {select} FROM "{table}" WHERE {where}', list(params)):
@@ -281,6 +297,14 @@ def _rowids(db: sqlite_utils.Database, table: str, pieces: list[tuple[str, Seque
 
 def _delete(db: sqlite_utils.Database, table: str, keys: set[Any]) -> int:
     columns = _key_columns(db, table)
+    if columns == ["ctid"]:
+        tids = sorted(k[0] for k in keys)
+        return sum(
+            db.execute(
+                f'DELETE FROM "{table}" WHERE ctid IN ({", ".join("CAST(? AS tid)" for _ in part)})', list(part)
+            ).rowcount
+            for part in _chunks(tids)
+        )
     if columns == ["rowid"]:
         ids = sorted(keys)
         return sum(
@@ -292,7 +316,7 @@ def _delete(db: sqlite_utils.Database, table: str, keys: set[Any]) -> int:
 
 
 def _is_without_rowid(db: sqlite_utils.Database, table: str) -> bool:
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()  # sqlite-only
     return bool(sql and sql[0] and "WITHOUT ROWID" in sql[0].upper())
 
 
@@ -307,8 +331,9 @@ def _person_rows(db: sqlite_utils.Database, person: Person) -> dict[str, list[di
         if not pieces:
             continue
         rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+        select = ", ".join(f'"{c}"' for c in columns)  # not SELECT *: PostgreSQL's search vector is no data of theirs
         for where, params in pieces:
-            cursor = db.execute(f'SELECT * FROM "{table}" WHERE {where}', list(params))
+            cursor = db.execute(f'SELECT {select} FROM "{table}" WHERE {where}', list(params))
             names = [c[0] for c in cursor.description]
             for row in cursor.fetchall():
                 rows.setdefault(tuple(row), dict(zip(names, row, strict=True)))
@@ -636,8 +661,20 @@ _NOT_SWEPT: dict[str, frozenset[str]] = {
 
 
 def _swept_columns(db: sqlite_utils.Database, table: str) -> list[str]:
-    info = db.execute(f'PRAGMA table_info("{table}")').fetchall()
     skip = _NOT_SWEPT.get(table, frozenset())
+    if dialect.is_postgres(db):  # text columns outside the primary key
+        rows = db.execute(
+            "SELECT c.column_name FROM information_schema.columns c WHERE c.table_schema = current_schema() "
+            "AND c.table_name = ? AND c.data_type IN ('text', 'character varying') AND c.column_name NOT IN ("
+            "SELECT k.column_name FROM information_schema.table_constraints t "
+            "JOIN information_schema.key_column_usage k ON k.constraint_name = t.constraint_name "
+            "AND k.table_schema = t.table_schema AND k.table_name = t.table_name "
+            "WHERE t.table_schema = current_schema() AND t.table_name = ? AND t.constraint_type = 'PRIMARY KEY') "
+            "ORDER BY c.ordinal_position",
+            [table, table],
+        ).fetchall()
+        return [str(r[0]) for r in rows if str(r[0]) not in skip]
+    info = db.execute(f'PRAGMA table_info("{table}")').fetchall()  # sqlite-only
     # A table without a declared key has pk 0 everywhere; rowid tables' keys are pk > 0.
     return [str(r[1]) for r in info if int(r[5]) == 0 and str(r[1]) not in skip]
 
@@ -649,7 +686,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _prefilter(person: Person) -> tuple[str, list[Any]] | None:
+def _prefilter(db: sqlite_utils.Database, person: Person) -> tuple[str, list[Any]] | None:
     """A cheap SQL condition on ``{c}`` that every cell the sweep changes passes (None: no cheap one).
 
     SQLite's LIKE folds ASCII case, so each value's longest ASCII run is a
@@ -662,13 +699,14 @@ def _prefilter(person: Person) -> tuple[str, list[Any]] | None:
             if not found:
                 return None
             runs.add(max(found, key=len).casefold())
-    pieces = ["{c} LIKE ? ESCAPE '\\'" for _ in sorted(runs)]
+    pieces = [dialect.like_ci(db, "{c}", "?", escape=True) for _ in sorted(runs)]
     params: list[Any] = [_like(r) for r in sorted(runs)]
     # JSON that may hold the person's rows as objects: {"mention_id": ...}.
     ids = [person.customer_id, *person.profile_ids, *person.mention_ids]
-    json_rows = "(substr({c}, 1, 1) IN ('{{', '[') AND instr({c}, '_id\"') > 0"
+    id_key = dialect.position(db, "'_id\"'", "{c}")
+    json_rows = "(substr({c}, 1, 1) IN ('{{', '[') AND " + id_key + " > 0"
     if len(ids) <= 200:
-        json_rows += " AND (" + " OR ".join("instr({c}, ?) > 0" for _ in ids) + ")"
+        json_rows += " AND (" + " OR ".join(f"{dialect.position(db, '?', '{c}')} > 0" for _ in ids) + ")"
         params.extend(ids)
     pieces.append(json_rows + ")")
     return "(" + " OR ".join(pieces) + ")", params
@@ -677,6 +715,17 @@ def _prefilter(person: Person) -> tuple[str, list[Any]] | None:
 def _sweep(db: sqlite_utils.Database, person: Person, *, write: bool) -> dict[str, int]:
     """Rows of every table whose text still holds the person's values (rewritten when ``write``), per table."""
     counts: dict[str, int] = {}
+    if dialect.is_postgres(db):
+        clean = _cleaner(person)
+        for query in _sweep_queries(db, person):
+            changes = _pg_sweep_changes(db, query, clean)
+            if write:
+                for tid, values in changes.items():
+                    sets = ", ".join(f'"{c}" = ?' for c in values)
+                    db.execute(f'UPDATE "{query.table}" SET {sets} WHERE ctid = CAST(? AS tid)', [*values.values(), tid])
+            if changes:
+                counts[query.table] = len(changes)
+        return counts
     for query in _sweep_queries(db, person):
         if write:
             sets = ", ".join(
@@ -690,6 +739,23 @@ def _sweep(db: sqlite_utils.Database, person: Person, *, write: bool) -> dict[st
         if n:
             counts[query.table] = int(n)
     return counts
+
+
+def _pg_sweep_changes(
+    db: sqlite_utils.Database, query: _SweepQuery, clean: Callable[[str], str]
+) -> dict[str, dict[str, str]]:
+    """PostgreSQL's sweep: per row (by ctid) the cleaned value of each cell whose condition holds and that changes."""
+    flags = ", ".join(f'CASE WHEN ({condition}) THEN 1 ELSE 0 END, "{c}"' for c, condition, _ in query.cells)
+    rows = db.execute(
+        f'SELECT CAST(ctid AS TEXT), {flags} FROM "{query.table}" WHERE {query.where}', query.params + query.params
+    ).fetchall()
+    changes: dict[str, dict[str, str]] = {}
+    for row in rows:
+        for i, (c, _, _) in enumerate(query.cells):
+            flag, value = row[1 + 2 * i], row[2 + 2 * i]
+            if flag == 1 and isinstance(value, str) and (cleaned := clean(value)) != value:
+                changes.setdefault(str(row[0]), {})[c] = cleaned
+    return changes
 
 
 # Identity cells of another person's confirmed profile: someone with the same
@@ -722,21 +788,24 @@ class _SweepQuery:
 def _sweep_queries(db: sqlite_utils.Database, person: Person) -> list[_SweepQuery]:
     """Per table, the SQL conditions of the cells the sweep changes."""
     clean = _cleaner(person)
-    db.conn.create_function("scrm_gdpr_hit", 1, lambda v: isinstance(v, str) and clean(v) != v)
-    db.conn.create_function("scrm_gdpr_clean", 1, clean)
-    cheap = _prefilter(person)
+    postgres = dialect.is_postgres(db)
+    if not postgres:  # PostgreSQL runs no Python: _pg_sweep_changes applies the same test to the cells these select
+        db.conn.create_function("scrm_gdpr_hit", 1, lambda v: isinstance(v, str) and clean(v) != v)
+        db.conn.create_function("scrm_gdpr_clean", 1, clean)
+    cheap = _prefilter(db, person)
     queries = []
     for table in _tables(db):
         cells: list[tuple[str, str, list[Any]]] = []
         for c in _swept_columns(db, table):
             quoted = f'"{c}"'
-            # typeof() and LIKE run in C: Python sees only the text cells that may hold a value.
-            condition = f"typeof({quoted}) = 'text'"
+            # The type test and LIKE run in C: Python sees only the text cells that may hold a value.
+            condition = dialect.is_text(db, quoted)
             params: list[Any] = []
             if cheap is not None:
                 condition += " AND " + cheap[0].format(c=quoted)
                 params.extend(cheap[1])
-            condition += f" AND scrm_gdpr_hit({quoted})"
+            if not postgres:
+                condition += f" AND scrm_gdpr_hit({quoted})"
             if (table, c) in _PROTECTED:
                 condition = f"NOT ({_PROTECTED[(table, c)]}) AND {condition}"
                 params.insert(0, person.customer_id)
@@ -755,10 +824,25 @@ def _planned_deletions(db: sqlite_utils.Database, person: Person) -> dict[str, s
         pieces = _row_filters(person, table, _columns(db, table))
         rowids = _rowids(db, table, pieces) if pieces else set()
         if table == S.QUARANTINE:
-            rowids |= set(_quarantined(db, person))  # quarantine_id is the rowid
+            rowids |= _quarantine_keys(db, _quarantined(db, person))
         if rowids:
             plan[table] = rowids
     return plan
+
+
+def _quarantine_keys(db: sqlite_utils.Database, ids: list[int]) -> set[Any]:
+    """The row keys of quarantined rows: on SQLite quarantine_id is the rowid; on PostgreSQL their ctids."""
+    if not dialect.is_postgres(db):
+        return set(ids)
+    found: set[Any] = set()
+    for part in _chunks(sorted(ids)):
+        found |= {
+            (str(r[0]),)
+            for r in db.execute(
+                f"SELECT CAST(ctid AS TEXT) FROM {S.QUARANTINE} WHERE quarantine_id IN ({_marks(part)})", list(part)
+            )
+        }
+    return found
 
 
 def preview_erasure(db: sqlite_utils.Database, customer_id: str, *, sweep: bool = True) -> ErasureSummary:
@@ -773,10 +857,12 @@ def preview_erasure(db: sqlite_utils.Database, customer_id: str, *, sweep: bool 
 def _sweep_preview(db: sqlite_utils.Database, person: Person, plan: dict[str, set[Any]]) -> dict[str, int]:
     # Rows that will be deleted are not "swept": count the hits outside them.
     hits: dict[str, int] = {}
+    postgres = dialect.is_postgres(db)
+    clean = _cleaner(person)
     for query in _sweep_queries(db, person):
         keys = _key_columns(db, query.table)
-        select = ", ".join(k if k == "rowid" else f'"{k}"' for k in keys)
-        found = [
+        select = _select_keys(keys)
+        found = [(tid,) for tid in _pg_sweep_changes(db, query, clean)] if postgres else [
             int(r[0]) if keys == ["rowid"] else tuple(r)
             for r in db.execute(f'SELECT {select} FROM "{query.table}" WHERE {query.where}', query.params).fetchall()
         ]
@@ -787,13 +873,28 @@ def _sweep_preview(db: sqlite_utils.Database, person: Person, plan: dict[str, se
     return hits
 
 
-def _compact(db: sqlite_utils.Database) -> bool:
+def _compact(db: sqlite_utils.Database, tables: Iterable[str] = ()) -> bool:
     """VACUUM, then fold the WAL into the file and truncate it; False when another connection prevented it.
 
     ``secure_delete`` zeroes what this run deletes; VACUUM also rewrites every
     page, so older copies of the person's values that earlier updates left in
     free space or on the free list are gone too.
+
+    On PostgreSQL a deleted or updated row stays in its page (and its index
+    entries, the search vector's among them) until vacuumed, and a plain
+    VACUUM only marks the space free: ``VACUUM FULL`` of each touched table
+    rewrites it and its indexes into new files, leaving no readable copy in
+    the database. It runs outside a transaction and waits for readers of the
+    table; False when it could not run.
     """
+    if dialect.is_postgres(db):
+        try:
+            for table in sorted(set(tables)):
+                db.execute(f'VACUUM FULL "{table}"')
+        except Exception as e:  # noqa: BLE001 - a busy table must not fail an erasure that has committed
+            log.warning("could not vacuum the database after an erasure: %s", e)
+            return False
+        return True
     try:
         db.execute("VACUUM")
         row = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -811,10 +912,14 @@ class _SecureDelete:
         self.before = 0
 
     def __enter__(self) -> None:
+        if dialect.is_postgres(self.db):
+            return  # no such setting: _compact's VACUUM FULL rewrites the touched tables instead
         self.before = int(self.db.execute("PRAGMA secure_delete").fetchone()[0])
         self.db.execute("PRAGMA secure_delete = ON")
 
     def __exit__(self, *exc: object) -> None:
+        if dialect.is_postgres(self.db):
+            return
         self.db.execute(f"PRAGMA secure_delete = {int(self.before)}")
 
 
@@ -877,7 +982,7 @@ def erase_person(
                 db, audit.ERASE, actor=actor, role=role, target=reference,
                 detail={"deleted": deleted, "swept": swept, "values_swept": len(person.terms)},
             )
-        checkpointed = _compact(db) if compact else False
+        checkpointed = _compact(db, [*deleted, *swept]) if compact else False
     log.info("erasure %s: %d rows deleted, %d swept", reference, sum(deleted.values()), sum(swept.values()))
     return ErasureSummary(
         reference=reference, deleted=deleted, swept=swept, checkpointed=checkpointed, terms=len(person.terms)
@@ -1001,7 +1106,7 @@ def purge(
                         "cases_detached": int(detached)},
             )
         if compact and mentions:
-            _compact(db)
+            _compact(db, [*deleted, S.MENTIONS, *([S.CASES] if detached else [])])
     return PurgeSummary(cutoff=cutoff, mentions=mentions, deleted=deleted, cases_detached=int(detached))
 
 

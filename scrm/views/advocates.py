@@ -138,7 +138,7 @@ def role_table(db: sqlite_utils.Database, f: Filters | None = None, *, notable_o
         LEFT JOIN {S.PROFILES} p ON p.profile_id = r.profile_id
         LEFT JOIN {S.CUSTOMERS} c ON c.customer_id = r.customer_id
         {value_join}
-        WHERE {" AND ".join(clauses) or "1"}
+        WHERE {" AND ".join(clauses) or "1 = 1"}
         """,
         params,
     )

@@ -146,7 +146,7 @@ def _date_clauses(column: str, f: Filters) -> tuple[str, list[Any]]:
         # The end day is inclusive; stored text timestamps sort as dates.
         clauses.append(f"substr({column}, 1, 10) <= ?")
         params.append(f.date_to)
-    return (" AND ".join(clauses) or "1"), params
+    return (" AND ".join(clauses) or "1 = 1"), params
 
 
 def customer_timeline(db: sqlite_utils.Database, customer_id: str, filters: Filters | None = None) -> pd.DataFrame:

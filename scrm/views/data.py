@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import sqlite_utils
 
+from scrm.db import dialect, pg, store
 from scrm.db import schema as S
-from scrm.db import store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -360,6 +360,8 @@ def code_version() -> str:
 def read_stored(db: sqlite_utils.Database, name: str, version: int | None = None) -> bytes | None:
     """The stored answer ``name`` of the data version now (or ``version``), or None."""
     version = store.data_version(db) if version is None else version
+    if dialect.is_postgres(db) and not store.table_exists(db, PAGE_SUMMARIES):
+        return None  # asked first: on PostgreSQL a failed statement spoils the caller's transaction
     try:
         row = db.execute(
             f"SELECT value FROM {PAGE_SUMMARIES} WHERE name = ? AND data_version = ? AND code = ?",
@@ -380,9 +382,16 @@ def write_stored(db: sqlite_utils.Database, name: str, version: int, value: byte
     conn = db.conn
     if conn.in_transaction:
         return False  # committing here would commit the caller's half-done work
-    timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    postgres = dialect.is_postgres(db)
+    if postgres:  # never wait for the write lock (an advisory lock: lock_timeout bounds the wait)
+        timeout = conn.execute("SHOW lock_timeout").fetchone()[0]
+    else:
+        timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]  # sqlite-only
     try:
-        conn.execute("PRAGMA busy_timeout = 0")
+        if postgres:
+            conn.execute("SET lock_timeout = 1")
+        else:
+            conn.execute("PRAGMA busy_timeout = 0")  # sqlite-only
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {PAGE_SUMMARIES} (name TEXT PRIMARY KEY, data_version INTEGER NOT NULL, "
             "code TEXT NOT NULL, computed_at TEXT NOT NULL, value BLOB NOT NULL)"
@@ -403,7 +412,7 @@ def write_stored(db: sqlite_utils.Database, name: str, version: int, value: byte
             )
             conn.execute(
                 f"DELETE FROM {PAGE_SUMMARIES} WHERE name NOT IN "
-                f"(SELECT name FROM {PAGE_SUMMARIES} ORDER BY computed_at DESC, rowid DESC LIMIT ?)",
+                f"(SELECT name FROM {PAGE_SUMMARIES} ORDER BY computed_at DESC, name DESC LIMIT ?)",
                 [MAX_STORED],
             )
             conn.commit()
@@ -411,11 +420,16 @@ def write_stored(db: sqlite_utils.Database, name: str, version: int, value: byte
             conn.rollback()
             raise
         return True
-    except sqlite3.Error as e:
+    except Exception as e:
+        if not (isinstance(e, sqlite3.Error) or pg.is_error(e)):
+            raise
         log.info("page summary %s not stored: %s", name, e)
         return False
     finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        if postgres:
+            conn.execute("SELECT set_config('lock_timeout', ?, false)", [str(timeout)])
+        else:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")  # sqlite-only
 
 
 def stored(

@@ -32,8 +32,8 @@ import sqlite_utils
 
 from scrm.analysis.journey import FEEDBACK_PHASES, JOURNEY, JOURNEY_TRANSITIONS, PHASES, STAGES
 from scrm.analysis.roles import resolve_as_of
+from scrm.db import dialect, store
 from scrm.db import schema as S
-from scrm.db import store
 from scrm.db.filters import Filters, segment_where
 from scrm.db.store import table_exists
 
@@ -82,9 +82,9 @@ def stage_funnel(db: sqlite_utils.Database, filters: Filters | None = None) -> p
     if not table_exists(db, JOURNEY):
         return _empty(columns)
     where, params = segment_where(filters or Filters(), "j.customer_id")
-    stored = {r[1] for r in db.execute(f'PRAGMA table_info("{JOURNEY}")').fetchall()}
+    stored = set(dialect.columns(db, JOURNEY))
     case_sql = (
-        ", sum(j.cases > 0) AS with_cases, sum(j.open_rescue_cases) AS open_rescue_cases, "
+        ", sum(CASE WHEN j.cases > 0 THEN 1 ELSE 0 END) AS with_cases, sum(j.open_rescue_cases) AS open_rescue_cases, "
         "count(j.recovered_at) AS recovered"
         if {"cases", "open_rescue_cases", "recovered_at"} <= stored
         else ", 0 AS with_cases, 0 AS open_rescue_cases, 0 AS recovered"

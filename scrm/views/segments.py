@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from scrm.db import dialect, store
 from scrm.db import schema as S
-from scrm.db import store
 from scrm.db.filters import Filters, mentions_where, segment_where
 from scrm.db.schema import FREQUENCY_CLASSES, RFM_SEGMENTS
 from scrm.db.store import table_exists
@@ -107,7 +107,10 @@ _VALUES_LOCK = threading.Lock()
 
 
 def _memo_key(db: sqlite_utils.Database, f: Filters) -> tuple[str, int, Filters] | None:
-    files = [str(r[2]) for r in db.execute("PRAGMA database_list").fetchall() if r[1] == "main"]
+    if dialect.is_postgres(db):
+        files = [str(getattr(db, "url", ""))]  # the server's database, shared by every connection to it
+    else:
+        files = [str(r[2]) for r in db.execute("PRAGMA database_list").fetchall() if r[1] == "main"]  # sqlite-only
     if not files or not files[0]:
         return None  # an in-memory database: nothing outlives it, nothing to share
     return (files[0], store.data_version(db), f)

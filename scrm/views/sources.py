@@ -6,6 +6,7 @@ which never includes a secret (those live in secrets.toml or the environment).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -65,8 +66,8 @@ def new_per_source(db: sqlite_utils.Database, days: int = 30) -> pd.DataFrame:
     return store.read_frame(
         db,
         f"SELECT source, substr(finished_at, 1, 10) AS day, sum(new) AS new FROM {S.COLLECTIONS} "
-        "WHERE finished_at >= date('now', ?) GROUP BY source, day ORDER BY day",
-        [f"-{int(days)} days"],
+        "WHERE finished_at >= ? GROUP BY source, substr(finished_at, 1, 10) ORDER BY day",
+        [(datetime.now(UTC) - timedelta(days=int(days))).strftime("%Y-%m-%d")],
     )
 
 

@@ -516,7 +516,7 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
         f"SELECT m.mention_id, m.text, m.lang "
         f"FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id "
         + (f"LEFT JOIN {S.SENTIMENT_CORRECTIONS} c ON c.mention_id = m.mention_id WHERE c.mention_id IS NULL AND " if corrections else "WHERE ")
-        + f"(s.mention_id IS NULL OR NOT COALESCE({current}, 0) OR (s.confidence IS NULL AND s.label != ?))",
+        + f"(s.mention_id IS NULL OR CASE WHEN {current} THEN 0 ELSE 1 END = 1 OR (s.confidence IS NULL AND s.label != ?))",
         [*params, UNSCORED],
     )
     # A first batch tells whether worker processes are worth it; if so they

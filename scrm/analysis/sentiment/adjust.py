@@ -249,7 +249,7 @@ def corrections_accuracy(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         return []
     rows = db.execute(
         f"SELECT coalesce(nullif(s.lang, 'other'), nullif(trim(m.lang), ''), 'other') AS lang, count(*), "
-        f"sum(c.model_label = c.label) FROM {S.SENTIMENT_CORRECTIONS} c JOIN {S.MENTIONS} m ON m.mention_id = c.mention_id "
+        f"sum(CASE WHEN c.model_label = c.label THEN 1 ELSE 0 END) FROM {S.SENTIMENT_CORRECTIONS} c JOIN {S.MENTIONS} m ON m.mention_id = c.mention_id "
         f"LEFT JOIN {S.SENTIMENT} s ON s.mention_id = c.mention_id GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     adjusted = load(db).get("languages", {})
