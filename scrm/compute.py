@@ -43,7 +43,7 @@ from collections.abc import Callable, Mapping
 import sqlite_utils
 
 from scrm.act import rules
-from scrm.analysis import alerts, identity, journey, roles, segments, sentiment, topics, value
+from scrm.analysis import alerts, identity, journey, roles, segments, sentiment, summaries, topics, value
 from scrm.analysis.stage import RAN, UP_TO_DATE, Progress, StageFunction, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
@@ -57,13 +57,15 @@ log = logging.getLogger(__name__)
 SENTIMENT_STAGE = "sentiment"
 # (stage, function) in dependency order: profiles and links feed roles and
 # journeys; value feeds segments, roles and alerts; topics feed segments and
-# alerts; roles feed rules and journeys; rules open the cases journeys read.
+# alerts; roles feed rules and journeys; rules open the cases journeys read; the
+# summaries sum over sentiment, links and segments, so they come after those.
 STAGES: tuple[tuple[str, StageFunction], ...] = (
     (SENTIMENT_STAGE, sentiment.refresh),
     (identity.STAGE, identity.refresh),
     ("value", value.refresh),
     ("topics", topics.refresh),
     ("segments", segments.refresh),
+    (summaries.STAGE, summaries.refresh),
     ("roles", roles.refresh),
     ("alerts", alerts.refresh),
     (rules.STAGE, rules.refresh),

@@ -369,8 +369,9 @@ def test_load_demo_data_replaces_everything_with_the_demo(db_file: Path, monkeyp
     at.button(key="data_demo_0").click().run()
     assert not at.exception, [e.value for e in at.exception]
     db = with_db(db_file)
-    # The workflow rules and the audit log are the team's own work: a reset keeps them.
-    kept = (S.RULES, S.AUDIT_LOG)
+    # The workflow rules and the audit log are the team's own work: a reset keeps them; the daily
+    # summaries are the scores of the demo's one customer.
+    kept = (S.RULES, S.AUDIT_LOG, S.SUMMARY_CUSTOMERS)
     assert {t: n for t, n in store.counts(db).items() if n and t not in kept} == {S.CUSTOMERS: 1}
     assert store.is_demo(db)
     resets = db.execute(f"SELECT actor, action, target FROM {S.AUDIT_LOG} WHERE target = 'load demo'").fetchall()

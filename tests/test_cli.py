@@ -530,7 +530,7 @@ def test_score_prints_each_stage_with_its_time_then_nothing_new(
     assert code == 0, err
     lines = out.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == ["sentiment", "identity", "value", "topics", "segments",
-                                                           "roles", "alerts", "workflows", "journey"]
+                                                           "summaries", "roles", "alerts", "workflows", "journey"]
     assert re.fullmatch(r"value: +\d+\.\d s +2 rows  value done", lines[2])
     assert re.fullmatch(r"Done in \d+\.\d s \(data version \d+ -> \d+\)\.", lines[-1])
 
@@ -542,7 +542,8 @@ def test_score_prints_each_stage_with_its_time_then_nothing_new(
 
     calls.clear()
     assert run(capsys, "--db", str(kpi_db), "score", "--force")[0] == 0
-    assert calls == ["sentiment", "identity", "value", "topics", "segments", "roles", "alerts", "workflows", "journey"]
+    assert calls == ["sentiment", "identity", "value", "topics", "segments", "summaries", "roles", "alerts", "workflows",
+                     "journey"]
 
 
 def test_score_without_a_database_says_how_to_make_one(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
@@ -683,11 +684,11 @@ def test_sentiment_writes_csv_in_input_order(
 
 
 def test_bench_has_a_stage_per_engine_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert list(bench.STAGES) == ["import_mentions", "sentiment", "identity", "value", "topics", "segments", "roles",
-                                  "journey", "alerts", "workflows", "kpis", "page:overview", "page:listening",
-                                  "page:segments", "page:customer", "page:journey", "page:advocates", "page:alerts",
-                                  "page:cases", "page:rules", "page:identity", "page:privacy", "page:data",
-                                  "page:sources", "page:settings"]
+    pages = ["overview", "listening", "segments", "customer", "journey", "advocates", "alerts", "cases", "rules",
+             "identity", "privacy", "data", "sources", "settings"]
+    assert list(bench.STAGES) == ["import_mentions", "sentiment", "identity", "value", "topics", "segments", "summaries",
+                                  "roles", "journey", "alerts", "workflows", "kpis",
+                                  *[f"page:{p}" for p in pages], *[f"filter:{p}" for p in pages]]
     calls = _fake_engine(monkeypatch)
     result = bench.run_bench("small", tmp_path, rows=500, stages=["sentiment", "value", "roles"])
     sentiment, value, roles = result["stages"]

@@ -60,11 +60,11 @@ def test_first_run_runs_every_stage_in_dependency_order(
     seen: list[str] = []
     progress: list[tuple[float, str]] = []
     results = compute.run_all(fresh_db, progress=lambda f, m: progress.append((f, m)), on_stage=lambda s: seen.append(s.stage))
-    assert calls == ["sentiment", "identity", "value", "topics", "segments", "roles", "alerts", "workflows", "journey"]
+    assert calls == ["sentiment", "identity", "value", "topics", "segments", "summaries", "roles", "alerts", "workflows", "journey"]
     assert [r.stage for r in results] == list(compute.STAGE_NAMES) == seen
-    assert [r.status for r in results] == ["ran"] * 9
+    assert [r.status for r in results] == ["ran"] * 10
     assert results[2].rows == 3 and results[2].message == "value did its work" and results[2].seconds >= 0
-    assert ((2 + 0.5) / 9, "value: half way") in progress
+    assert ((2 + 0.5) / 10, "value: half way") in progress
     assert progress[-1] == (1.0, "done")
 
 
@@ -75,7 +75,7 @@ def test_a_second_run_without_new_data_does_nothing(fresh_db: sqlite_utils.Datab
     calls.clear()
     results = compute.run_all(fresh_db)
     assert calls == ["sentiment"]  # incremental by itself: always asked
-    assert [r.status for r in results if r.stage != "sentiment"] == ["up to date"] * 8
+    assert [r.status for r in results if r.stage != "sentiment"] == ["up to date"] * 9
     assert results[2].line() == "value:     up to date (no new data since the last run)"
     assert store.data_version(fresh_db) == version
     assert store.get_meta(fresh_db, compute.version_key("value")) == str(version)
@@ -86,7 +86,7 @@ def test_new_data_recomputes_every_derived_stage(fresh_db: sqlite_utils.Database
     _mention(fresh_db, "m2")
     calls.clear()
     compute.run_all(fresh_db)
-    assert calls == ["sentiment", "identity", "value", "topics", "segments", "roles", "alerts", "workflows", "journey"]
+    assert calls == ["sentiment", "identity", "value", "topics", "segments", "summaries", "roles", "alerts", "workflows", "journey"]
 
 
 def test_a_sentiment_write_counts_as_new_data(fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +101,7 @@ def test_force_recomputes_without_new_data(fresh_db: sqlite_utils.Database, call
     compute.run_all(fresh_db)
     calls.clear()
     compute.run_all(fresh_db, force=True)
-    assert calls == ["sentiment", "identity", "value", "topics", "segments", "roles", "alerts", "workflows", "journey"]
+    assert calls == ["sentiment", "identity", "value", "topics", "segments", "summaries", "roles", "alerts", "workflows", "journey"]
 
 
 def test_work_after_a_stage_runs_before_the_next_stage_and_only_when_the_stage_ran(

@@ -214,7 +214,7 @@ def test_a_failed_score_after_an_import_says_the_rows_are_stored_and_the_scores_
     )
     code = cli.main(["--db", str(db_path), "status"])
     out, _ = capsys.readouterr()
-    assert "scores        pending: sentiment, identity, value, topics, segments, roles, alerts, workflows, journey" in out
+    assert "scores        pending: sentiment, identity, value, topics, segments, summaries, roles, alerts, workflows, journey" in out
     assert cli.main(["--db", str(db_path), "score"]) == 0
     capsys.readouterr()
     assert cli.main(["--db", str(db_path), "status"]) == 0

@@ -48,6 +48,12 @@ DELIVERIES = "deliveries"  # every notification sent, failed or retried
 # keeps `scrm status` aligned, hence not "sentiment_corrections".
 SENTIMENT_CORRECTIONS = "corrections"
 SAVED_MAPPINGS = "mappings"  # a column mapping saved under a name on the Data page, for `--mapping NAME`
+# Schema 5: the aggregates any filter is answered from (scrm.db.summaries), kept by the summaries stage.
+SUMMARY_MENTIONS = "sum_mentions"  # inbound mentions per day x brand x platform x language x sentiment label
+SUMMARY_ORDERS = "sum_orders"  # orders per day x segment x currency x linked x known customer
+# 12 characters at most keeps `scrm status` aligned, hence not "sum_customers".
+SUMMARY_CUSTOMERS = "sum_clients"  # customers created, and first orders, per day x segment
+SUMMARY_SURVEYS = "sum_surveys"  # survey answers per day x segment: answers, promoters, detractors
 # Derived tables: rebuilt from the stored data by the compute stages
 # (``store.replace_table``), never migrated; their columns follow the frames
 # the stages write. Each is written by the stage named after it.
@@ -66,6 +72,8 @@ FEEDBACK_PHASES = "feedback_phases"  # scrm.analysis.journey
 PAGE_SUMMARIES = "page_summaries"  # scrm.views.data: stored answers per data version
 MENTIONS_FTS = "mentions_fts"  # scrm.db.search: the full-text index of mentions (FTS5)
 MENTIONS_FTS_STATE = "mentions_fts_state"  # scrm.db.search: what the index was built from
+# scrm.db.search on PostgreSQL: the generated tsvector column of mentions (not in STORED_COLUMNS: it is derived)
+MENTIONS_SEARCH_VECTOR = "search_vector"
 # A temporary table of one identity run (scrm.analysis.identity), gone with the connection.
 IDENTITY_PROFILES_TEMP = "scrm_identity_profiles"
 
@@ -532,6 +540,22 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "corrected_by": "TEXT",
         "corrected_at": "TEXT",
     },
+    # Schema 5: the summaries (scrm.db.summaries). Blank dimensions are '' (a key never holds NULL),
+    # a customer without a segment is segment -1; sums of counts treat a missing count as 0.
+    SUMMARY_MENTIONS: {
+        "day": "TEXT", "brand": "TEXT", "platform": "TEXT", "lang": "TEXT", "label": "TEXT",
+        "mentions": "INTEGER", "likes": "INTEGER", "shares": "INTEGER", "replies": "INTEGER",
+        "engaged": "INTEGER",  # likes + shares + replies of the mentions with a follower count above 0
+        "followers": "INTEGER",  # the follower counts above 0, summed per mention
+    },
+    SUMMARY_ORDERS: {
+        "day": "TEXT", "segment": "INTEGER", "currency": "TEXT", "linked": "INTEGER", "known": "INTEGER",
+        "orders": "INTEGER", "priced": "INTEGER", "amount": "REAL",
+    },
+    SUMMARY_CUSTOMERS: {"day": "TEXT", "segment": "INTEGER", "created": "INTEGER", "first_orders": "INTEGER"},
+    SUMMARY_SURVEYS: {
+        "day": "TEXT", "segment": "INTEGER", "answers": "INTEGER", "promoters": "INTEGER", "detractors": "INTEGER",
+    },
     # --- schema 3: what the team does with the data ---------------------------------
     # A workflow rule: a condition (JSON) on mentions or customers and an action.
     RULES: {
@@ -729,6 +753,10 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     CHANNELS: "name",
     DELIVERIES: "delivery_id",
     SAVED_MAPPINGS: "name",
+    SUMMARY_MENTIONS: ("day", "brand", "platform", "lang", "label"),
+    SUMMARY_ORDERS: ("day", "segment", "currency", "linked", "known"),
+    SUMMARY_CUSTOMERS: ("day", "segment"),
+    SUMMARY_SURVEYS: ("day", "segment"),
 }
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
@@ -759,7 +787,10 @@ SCHEMA_4 = (SIGN_IN_FAILURES,)
 # Schema 5: the tables added in schema 5, and the columns added to older tables
 # ({table: (column, ...)}; their types are in STORED_COLUMNS). The migration
 # creates what is missing, so each part of schema 5 is listed here once.
-SCHEMA_5: tuple[str, ...] = (SOURCES, COLLECTIONS, RAW_ITEMS, CHANNELS, DELIVERIES, SAVED_MAPPINGS, SENTIMENT_CORRECTIONS)
+SCHEMA_5: tuple[str, ...] = (
+    SOURCES, COLLECTIONS, RAW_ITEMS, CHANNELS, DELIVERIES, SAVED_MAPPINGS, SENTIMENT_CORRECTIONS,
+    SUMMARY_MENTIONS, SUMMARY_ORDERS, SUMMARY_CUSTOMERS, SUMMARY_SURVEYS,
+)
 SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {
     MENTIONS: ("client", "rating"),  # the app a post was written with; a review's stars
     SENTIMENT: ("confidence",),  # the calibrated probability that the label is right
@@ -802,9 +833,11 @@ META_WEEK_START = "week_start"  # "monday" or "sunday": where weekly trends begi
 META_TIME_ZONE = "time_zone"  # IANA name the business reads times in (status lines, "today")
 META_DEFAULT_PERIOD = "default_period_days"  # days of "the last N days" every page shows by default
 META_AUTO_SCORE = "auto_score"  # "1": the app recomputes scores in the background after its writes
+META_ALERT_DAILY_CAP = "alerts_daily_cap"  # incidents of one alert kind listed per day (scrm.analysis.alerts)
 META_SCORED_AT = "scored_at"  # UTC timestamp the last score run finished at (bookkeeping, no version bump)
 # Key patterns, filled with str.format.
 META_SLA_HOURS = "sla_hours_{}"  # a case priority's hours to the deadline (scrm.act.cases)
+META_SUMMARIES_STATE = "summaries_state"  # JSON: what the summaries were built from (scrm.db.summaries)
 META_COMPUTED_VERSION = "computed_{}_version"  # the input version a compute stage last ran on
 # What "start empty" forgets: the demo's markers and the brand it set.
 DEMO_META_KEYS: tuple[str, ...] = (META_DEMO, META_DEMO_STORY, META_OWN_BRAND)

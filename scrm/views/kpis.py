@@ -237,7 +237,7 @@ def _first_response_minutes(c: KPIContext, inbound: pd.DataFrame) -> pd.Series:
     if replies.empty:
         return pd.Series(dtype="float64")
     first = replies.groupby("in_reply_to")["posted_at"].min()
-    answered = inbound[inbound["mention_id"].isin(first.index)]
+    answered = inbound[inbound["mention_id"].astype(object).isin(first.index.astype(object).to_numpy())]
     asked = pd.to_datetime(answered["posted_at"], format="ISO8601")
     replied = pd.to_datetime(first.reindex(answered["mention_id"]).to_numpy(), format="ISO8601")
     minutes = (replied - pd.DatetimeIndex(asked)).total_seconds() / 60.0
@@ -248,7 +248,8 @@ def _response_rate(c: KPIContext) -> Result:
     inbound = _answerable(c)
     if isinstance(inbound, Result):
         return inbound
-    answered = inbound["mention_id"].isin(set(c.replies["in_reply_to"]))
+    # Object arrays: pandas' Arrow-backed strings build their isin set value by value, each call.
+    answered = inbound["mention_id"].astype(object).isin(c.replies["in_reply_to"].astype(object).to_numpy())
     return _ratio(int(answered.sum()), len(inbound), percent=True)
 
 
@@ -577,7 +578,7 @@ def _range_sql(column: str, date_from: str | None, date_to: str | None) -> tuple
     if date_to:
         clauses.append(f"{quoted} < ?")
         params.append(_day_after(date_to))
-    return (" AND ".join(clauses) or "1"), params
+    return (" AND ".join(clauses) or "1 = 1"), params
 
 
 def shop_currency(db: sqlite_utils.Database) -> str | None:
@@ -593,14 +594,20 @@ def shop_currency(db: sqlite_utils.Database) -> str | None:
     return None if row is None else str(row[0])
 
 
-def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_to: str | None = None) -> KPIContext:
-    """Load the frames of a date range (inclusive ISO dates; None for an open end) once for all KPIs."""
+def load_context(
+    db: sqlite_utils.Database, date_from: str | None = None, date_to: str | None = None, *, customers: bool = True
+) -> KPIContext:
+    """Load the frames of a date range (inclusive ISO dates; None for an open end) once for all KPIs.
+
+    ``customers=False`` leaves out every customer's first order and creation date (two reads of
+    whole tables) for a caller that answers the customers and new customers KPIs from the summaries.
+    """
     date_from = parse_date(date_from, "date_from")
     date_to = parse_date(date_to, "date_to")
     if date_from and date_to and date_from > date_to:
         raise ConfigError(f"The range starts ({date_from}) after it ends ({date_to}); swap the dates.")
     where, params = _range_sql("posted_at", date_from, date_to)
-    mentions = store.read_frame(
+    mentions = read_frame_chunked(
         db,
         f"SELECT mention_id, platform, author, brand, kind, likes, shares, replies, author_followers, posted_at "
         f"FROM {S.MENTIONS} WHERE coalesce(from_brand, 0) != 1 AND {where}",
@@ -621,7 +628,7 @@ def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_t
     )
     order_cols = "order_id, customer_id, ordered_at, amount, currency"
     where_o, params_o = _range_sql("ordered_at", date_from, date_to)
-    orders = store.read_frame(db, f"SELECT {order_cols} FROM {S.ORDERS} WHERE {where_o}", params_o)
+    orders = read_frame_chunked(db, f"SELECT {order_cols} FROM {S.ORDERS} WHERE {where_o}", params_o)
     previous: pd.DataFrame | None = None
     if date_from:
         if date_to:
@@ -638,8 +645,8 @@ def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_t
         db,
         f"SELECT customer_id, min(ordered_at) AS first_order_at FROM {S.ORDERS} "
         "WHERE customer_id IS NOT NULL GROUP BY customer_id",
-    )
-    customers = store.read_frame(db, f"SELECT customer_id, created_at FROM {S.CUSTOMERS}")
+    ) if customers else pd.DataFrame()
+    everyone = store.read_frame(db, f"SELECT customer_id, created_at FROM {S.CUSTOMERS}") if customers else pd.DataFrame()
     where_s, params_s = _range_sql("answered_at", date_from, date_to)
     surveys = store.read_frame(db, f"SELECT score FROM {S.SURVEYS} WHERE {where_s}", params_s)
     linked = frozenset(
@@ -659,7 +666,7 @@ def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_t
         orders=_with_columns(orders, ORDER_COLUMNS),
         previous_orders=None if previous is None else _with_columns(previous, ORDER_COLUMNS),
         first_orders=_with_columns(first_orders, ["customer_id", "first_order_at"]),
-        customers=_with_columns(customers, ["customer_id", "created_at"]),
+        customers=_with_columns(everyone, ["customer_id", "created_at"]),
         surveys=_with_columns(surveys, ["score"]),
         linked_customers=linked,
         customer_value=customer_value,
@@ -671,6 +678,25 @@ def load_context(db: sqlite_utils.Database, date_from: str | None = None, date_t
         rates=business.exchange_rates(db),
         customer_currency=customer_currencies(db) if customer_value is not None else {},
     )
+
+
+# Rows read at a time by read_frame_chunked: a million rows as Python tuples at once
+# cost about 1 GB before they became a frame of a few hundred MB.
+READ_CHUNK = 100_000
+
+
+def read_frame_chunked(db: sqlite_utils.Database, sql: str, params: list[Any] | None = None, chunk: int = READ_CHUNK) -> pd.DataFrame:
+    """:func:`scrm.db.store.read_frame`, but turning ``chunk`` rows at a time into a frame, so that the
+    rows never sit in memory as Python objects all at once."""
+    cursor = db.execute(sql, params or [])
+    columns = [c[0] for c in cursor.description]
+    parts = []
+    while rows := cursor.fetchmany(chunk):
+        parts.append(pd.DataFrame.from_records(rows, columns=columns))
+        del rows
+    if not parts:
+        return pd.DataFrame.from_records([], columns=columns)
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 def customer_currencies(db: sqlite_utils.Database) -> dict[str, str]:
@@ -706,7 +732,7 @@ def _read_columns(
     columns = [c for c in wanted if c in have]
     if not columns:
         return pd.DataFrame()
-    where = "coalesce(role, 'none') != 'none'" if with_role_only and "role" in have else "1"
+    where = "coalesce(role, 'none') != 'none'" if with_role_only and "role" in have else "1 = 1"
     quoted = ", ".join(f'"{c}"' for c in columns)
     return store.read_frame(db, f'SELECT {quoted} FROM "{table}" WHERE {where}')
 
@@ -759,3 +785,203 @@ def definitions() -> pd.DataFrame:
         [(k.key, k.name, k.formula, k.unit, k.higher_is_better) for k in KPIS],
         columns=["key", "name", "formula", "unit", "higher_is_better"],
     )
+
+
+# --- the same KPIs from the summaries (scrm.db.summaries) -------------------------------------
+
+# KPIs whose exact definition is a sum over days: the summaries answer them for any filter.
+# The others keep a direct read (distinct authors and customers across days, per-mention
+# reply times, snapshots), see scrm.db.summaries.
+SUMMARY_KEYS: tuple[str, ...] = (
+    "mentions", "engagement_rate", "amplification_rate", "applause_rate", "conversation_rate", "share_of_voice",
+    "net_sentiment", "positive_ratio", "nps", "customers", "new_customers", "orders", "revenue", "aov",
+    "social_linked_revenue_share",
+)
+
+
+@dataclass(frozen=True)
+class SummaryRows:
+    """The summaries of a span of days under a filter, one value per day (see :func:`load_summary_rows`).
+
+    ``days`` is sorted; every array has one entry per day. Mention arrays apply the
+    brand filter, ``named`` and ``own`` (share of voice) ignore it. Money is kept per
+    currency code ('' for blank), so that any sub-range converts as the dictionary does.
+    """
+
+    days: np.ndarray
+    mentions: dict[str, np.ndarray]  # mentions, likes, shares, replies, engaged, followers, scored, positive, negative, named, own
+    money: dict[str, dict[str, np.ndarray]]  # currency -> orders, priced, amount, linked_amount
+    orders: np.ndarray
+    surveys: dict[str, np.ndarray]  # answers, promoters, detractors
+    customers: pd.DataFrame  # day ('' unknown), created, first_orders
+    own_brand: str | None
+    currency: str | None
+    rates: dict[str, business.Rate]
+
+
+def load_summary_rows(
+    db: sqlite_utils.Database,
+    first: str,
+    last: str,
+    *,
+    brands: tuple[str, ...] = (),
+    platforms: tuple[str, ...] = (),
+    langs: tuple[str, ...] = (),
+    segment: int | None = None,
+) -> SummaryRows:
+    """Read the summaries of the days ``first``..``last`` once; :func:`summary_results` answers any sub-range."""
+    from scrm.db import summaries
+
+    if segment is not None and not table_exists(db, S.SEGMENTS):
+        segment = None  # not computed yet: the segment filter is not applied (as the frames path does)
+    mention_rows = summaries.mention_days(db, first, last, platforms=platforms, langs=langs)
+    order_rows = summaries.order_days(db, first, last, segment=segment)
+    survey_rows = summaries.survey_days(db, first, last, segment=segment)
+    days = np.array(sorted({r[0] for r in mention_rows} | {r[0] for r in order_rows} | {r[0] for r in survey_rows}), dtype=object)
+    at = {day: i for i, day in enumerate(days)}
+    n = len(days)
+    owner = own_brand(db)
+    wanted = set(brands)
+    mention_keys = ("mentions", "likes", "shares", "replies", "engaged", "followers", "scored", "positive", "negative", "named", "own")
+    m = {k: np.zeros(n, dtype=np.int64) for k in mention_keys}
+    for day, brand, label, count, likes, shares, replies, engaged, followers in mention_rows:
+        # int(): PostgreSQL sums integers as numeric (Decimal in Python).
+        i, count = at[day], int(count)
+        likes, shares, replies, engaged, followers = (int(v or 0) for v in (likes, shares, replies, engaged, followers))
+        brand = str(brand)
+        if brand.strip():
+            m["named"][i] += count
+            if owner and brand.casefold() == owner.casefold():
+                m["own"][i] += count
+        if wanted and brand not in wanted:
+            continue
+        m["mentions"][i] += count
+        m["likes"][i] += likes
+        m["shares"][i] += shares
+        m["replies"][i] += replies
+        m["engaged"][i] += engaged
+        m["followers"][i] += followers
+        if label in SCORED_LABELS:
+            m["scored"][i] += count
+            m["positive"][i] += count if label == "positive" else 0
+            m["negative"][i] += count if label == "negative" else 0
+    money: dict[str, dict[str, np.ndarray]] = {}
+    orders = np.zeros(n, dtype=np.int64)
+    for day, code, linked, _known, count, priced, amount in order_rows:
+        i, count, priced, amount = at[day], int(count), int(priced), float(amount or 0.0)
+        per = money.setdefault(str(code), {
+            "orders": np.zeros(n, dtype=np.int64), "priced": np.zeros(n, dtype=np.int64),
+            "amount": np.zeros(n, dtype=np.float64), "linked_amount": np.zeros(n, dtype=np.float64),
+        })
+        per["orders"][i] += count
+        per["priced"][i] += priced
+        per["amount"][i] += amount
+        if int(linked) == 1:
+            per["linked_amount"][i] += amount
+        orders[i] += count
+    v = {k: np.zeros(n, dtype=np.int64) for k in ("answers", "promoters", "detractors")}
+    for day, answers, promoters, detractors in survey_rows:
+        i = at[day]
+        v["answers"][i] += int(answers)
+        v["promoters"][i] += int(promoters or 0)
+        v["detractors"][i] += int(detractors or 0)
+    c = pd.DataFrame(summaries.customer_days(db, segment=segment), columns=["day", "created", "first_orders"])
+    return SummaryRows(days, m, money, orders, v, c, owner, shop_currency(db), business.exchange_rates(db))
+
+
+def _summary_money(
+    rows: SummaryRows, i: int, j: int
+) -> tuple[float, int, float, str | None]:
+    """(Revenue, orders kept, linked revenue, note) of the days ``i``..``j - 1``, as :func:`_in_shop_currency` decides."""
+    present = {code: {k: a[i:j].sum() for k, a in per.items()} for code, per in rows.money.items()}
+    present = {code: sums for code, sums in present.items() if sums["orders"] > 0}
+    currency = rows.currency
+    same = {code for code in present if code in ("", currency or "")}
+    if currency is None or same == set(present):
+        revenue = float(sum(p["amount"] for p in present.values()))
+        return revenue, int(sum(p["orders"] for p in present.values())), float(sum(p["linked_amount"] for p in present.values())), None
+    revenue = linked = 0.0
+    kept = 0
+    missing = 0
+    for code, sums in present.items():
+        if code in same or code in rows.rates:
+            factor = 1.0 if code in same else rows.rates[code].rate
+            revenue += float(sums["amount"]) * factor
+            linked += float(sums["linked_amount"]) * factor
+            kept += int(sums["orders"])
+        else:
+            # Orders in a currency without a rate stay out, but those without an amount stay in.
+            kept += int(sums["orders"] - sums["priced"])
+            missing += int(sums["orders"])
+    parts = []
+    used = sorted(code for code in present if code not in same and code in rows.rates)
+    if used:
+        parts.append(f"converted to {currency} at {_rate_words([rows.rates[c] for c in used], currency)}")
+    if missing:
+        total = int(sum(p["orders"] for p in present.values()))
+        unrated = sorted(code for code in present if code not in same and code not in rows.rates)
+        parts.append(f"{missing:,} of {total:,} orders in {', '.join(unrated)} left out: no exchange rate to {currency} is set")
+    return revenue, kept, linked, "; ".join(parts) or None
+
+
+def summary_results(rows: SummaryRows, first: str, last: str, keys: tuple[str, ...] = SUMMARY_KEYS) -> dict[str, Result]:
+    """The KPIs of :data:`SUMMARY_KEYS` over ``first``..``last`` from the summary rows: the same
+    values (and notes) as the dictionary's ``compute`` on the filtered frames."""
+    i = int(np.searchsorted(rows.days, first, side="left"))
+    j = int(np.searchsorted(rows.days, last, side="right"))
+
+    def total(column: str) -> int:
+        return int(rows.mentions[column][i:j].sum())
+
+    n = total("mentions")
+    out: dict[str, Result] = {}
+    money: tuple[float, int, float, str | None] | None = None
+    for key in keys:
+        if key == "mentions":
+            out[key] = Result(n)
+        elif key == "engagement_rate":
+            out[key] = _ratio(total("engaged"), total("followers"), percent=True,
+                              note="no mention with a follower count in this range")
+        elif key in ("amplification_rate", "applause_rate", "conversation_rate"):
+            column = {"amplification_rate": "shares", "applause_rate": "likes", "conversation_rate": "replies"}[key]
+            out[key] = _ratio(total(column), n, note="no mentions in this range")
+        elif key == "share_of_voice":
+            named = total("named")
+            if named == 0 or not rows.own_brand:
+                out[key] = Result(None, "no mention names a brand in this range")
+            else:
+                out[key] = _ratio(total("own"), named, percent=True)
+        elif key in ("net_sentiment", "positive_ratio"):
+            scored = total("scored")
+            if scored == 0:
+                out[key] = Result(None, f"no scored mentions in this range; {RUN_SCORE}")
+                continue
+            positive = total("positive")
+            out[key] = _ratio(positive - total("negative") if key == "net_sentiment" else positive, scored, percent=True)
+        elif key == "nps":
+            answers = int(rows.surveys["answers"][i:j].sum())
+            if answers == 0:
+                out[key] = Result(None, "no survey answers in this range")
+            else:
+                score = int(rows.surveys["promoters"][i:j].sum()) - int(rows.surveys["detractors"][i:j].sum())
+                out[key] = _ratio(score, answers, percent=True)
+        elif key == "customers":
+            c = rows.customers
+            out[key] = Result(int(c.loc[(c["day"] == "") | (c["day"] <= last), "created"].sum()))
+        elif key == "new_customers":
+            c = rows.customers
+            out[key] = Result(int(c.loc[(c["day"] >= first) & (c["day"] <= last), "first_orders"].sum()))
+        elif key == "orders":
+            out[key] = Result(int(rows.orders[i:j].sum()))
+        elif key in ("revenue", "aov", "social_linked_revenue_share"):
+            money = money or _summary_money(rows, i, j)
+            revenue, kept, linked, note = money
+            if key == "revenue":
+                out[key] = Result(round(revenue, 2), note)
+            elif key == "aov":
+                r = _ratio(revenue, kept, note="no orders in this range")
+                out[key] = Result(None if r.value is None else round(float(r.value), 2), r.note or note)
+            else:
+                r = _ratio(linked, revenue, percent=True, note="no revenue in this range")
+                out[key] = Result(r.value, r.note or note)
+    return out

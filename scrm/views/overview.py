@@ -47,12 +47,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
 from scrm.db import schema as S
 from scrm.db import settings as business
-from scrm.db import store
+from scrm.db import store, summaries
 from scrm.db.filters import Filters, describe, format_day, mentions_where
 from scrm.db.store import table_exists
 from scrm.views import data as browse
@@ -65,8 +66,8 @@ DEFAULT_DAYS = business.DEFAULT_PERIOD_DAYS
 # The sources a period's end must agree on, and what each KPI reads (for "no data to compare with").
 SOURCES: dict[str, tuple[str, str, str]] = {
     "mentions": (S.MENTIONS, "posted_at", "coalesce(from_brand, 0) != 1"),
-    "orders": (S.ORDERS, "ordered_at", "1"),
-    "survey answers": (S.SURVEYS, "answered_at", "1"),
+    "orders": (S.ORDERS, "ordered_at", "1 = 1"),
+    "survey answers": (S.SURVEYS, "answered_at", "1 = 1"),
 }
 AGREEING_SOURCES = ("mentions", "orders")  # survey answers are too sparse to end a period
 KPI_SOURCES: dict[str, str] = {
@@ -325,6 +326,8 @@ class _Frames:
     sentiment_day: pd.DataFrame  # mention_id, posted_at, label (filtered like context.mentions)
     surveys: pd.DataFrame  # score, answered_at (segment-filtered)
     segment_note: str | None
+    # The sorted day text of each frame above (mentions, orders, all_brands, sentiment, surveys): see _cut.
+    keys: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def _filtered_mention_ids(db: sqlite_utils.Database, f: Filters) -> set[str]:
@@ -343,19 +346,25 @@ def _segment_customers(db: sqlite_utils.Database, segment: int) -> set[str] | No
     return {str(r[0]) for r in db.execute(f"SELECT customer_id FROM {S.SEGMENTS} WHERE segment_id = ?", [segment])}
 
 
-def _load_frames(db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str) -> _Frames:
-    """The KPI frames of ``date_from``..``date_to`` with the filters applied (dates of ``f`` ignored)."""
-    context = kpis.load_context(db, date_from, date_to)
+def _load_frames(
+    db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str, *, summarised: bool = False
+) -> _Frames:
+    """The KPI frames of ``date_from``..``date_to`` with the filters applied (dates of ``f`` ignored).
+
+    ``summarised``: the caller answers :data:`scrm.views.kpis.SUMMARY_KEYS` from the summaries,
+    so the whole-table reads only those KPIs need are skipped.
+    """
+    context = kpis.load_context(db, date_from, date_to, customers=not summarised)
     span = f.with_dates(date_from, date_to)
     mentions = context.mentions
     sentiment = context.sentiment
     if f.platforms or f.langs:
         ids = _filtered_mention_ids(db, dataclasses.replace(span, brands=()))
-        mentions = mentions[mentions["mention_id"].isin(ids)]
+        mentions = mentions[mentions["mention_id"].astype(object).isin(ids)]
     all_brands = mentions
     if f.brands:
         mentions = mentions[mentions["brand"].isin(f.brands)]
-    sentiment = sentiment[sentiment["mention_id"].isin(set(mentions["mention_id"]))]
+    sentiment = sentiment[sentiment["mention_id"].astype(object).isin(mentions["mention_id"].astype(object).to_numpy())]
     days = mentions.set_index("mention_id")["posted_at"]
     sentiment_day = sentiment.assign(posted_at=sentiment["mention_id"].map(days))
 
@@ -394,7 +403,9 @@ def _load_frames(db: sqlite_utils.Database, f: Filters, date_from: str, date_to:
         changes["roles"] = roles[roles["platform"].isin(f.platforms)]
     # Only replies to the span's mentions can count; keeping just those makes
     # the response KPIs' set lookups small for every sparkline week.
-    replies = context.replies[context.replies["in_reply_to"].isin(set(all_brands["mention_id"]))]
+    replies = context.replies[
+        context.replies["in_reply_to"].astype(object).isin(all_brands["mention_id"].astype(object).to_numpy())
+    ]
     context = dataclasses.replace(
         context,
         mentions=mentions,
@@ -403,16 +414,32 @@ def _load_frames(db: sqlite_utils.Database, f: Filters, date_from: str, date_to:
         replies=replies,
         **changes,
     )
-    return _Frames(context, all_brands, sentiment_day, surveys, segment_note)
+    # Sorted by day once, each frame is cut into weeks by binary search instead of a
+    # comparison of every row per week (52 weeks x a million rows at large scale).
+    keys: dict[str, np.ndarray] = {}
+    mentions, keys["mentions"] = _by_day(context.mentions, "posted_at")
+    orders, keys["orders"] = _by_day(context.orders, "ordered_at")
+    all_brands, keys["all_brands"] = _by_day(all_brands, "posted_at")
+    sentiment_day, keys["sentiment"] = _by_day(sentiment_day, "posted_at")
+    surveys, keys["surveys"] = _by_day(surveys, "answered_at")
+    context = dataclasses.replace(context, mentions=mentions, orders=orders)
+    return _Frames(context, all_brands, sentiment_day, surveys, segment_note, keys)
 
 
-def _between(values: pd.Series, date_from: str, date_to: str) -> pd.Series:
-    if values.empty:  # an empty column may come back as float64; nothing to compare anyway
-        return pd.Series(False, index=values.index, dtype=bool)
-    if not pd.api.types.is_string_dtype(values) or values.dtype == object:
-        values = values.astype(object).where(values.notna(), "")
-    inside = (values >= date_from) & (values < _day_after(date_to))
-    return inside.fillna(False).astype(bool)
+def _by_day(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """``frame`` sorted on its ISO text ``column`` (missing ones first, as ''), and that column's sorted text."""
+    keys = frame[column].astype(object).where(frame[column].notna(), "").astype(str).to_numpy()
+    if frame.empty:
+        return frame, keys
+    order = np.argsort(keys, kind="stable")
+    return frame.iloc[order].reset_index(drop=True), keys[order]
+
+
+def _cut(frame: pd.DataFrame, keys: np.ndarray, date_from: str, date_to: str) -> pd.DataFrame:
+    """The rows of a :func:`_by_day`-sorted ``frame`` from ``date_from`` to ``date_to`` (inclusive days)."""
+    i = int(np.searchsorted(keys, date_from, side="left"))
+    j = int(np.searchsorted(keys, _day_after(date_to), side="left"))
+    return frame.iloc[i:j]
 
 
 def _slice(
@@ -420,13 +447,13 @@ def _slice(
 ) -> tuple[kpis.KPIContext, pd.DataFrame]:
     """The context of a sub-range of the loaded span, and that range's mentions of all brands."""
     c = frames.context
-    mentions = c.mentions[_between(c.mentions["posted_at"], date_from, date_to)]
-    sentiment = frames.sentiment_day[_between(frames.sentiment_day["posted_at"], date_from, date_to)]
-    orders = c.orders[_between(c.orders["ordered_at"], date_from, date_to)]
-    surveys = frames.surveys[_between(frames.surveys["answered_at"], date_from, date_to)]
+    mentions = _cut(c.mentions, frames.keys["mentions"], date_from, date_to)
+    sentiment = _cut(frames.sentiment_day, frames.keys["sentiment"], date_from, date_to)
+    orders = _cut(c.orders, frames.keys["orders"], date_from, date_to)
+    surveys = _cut(frames.surveys, frames.keys["surveys"], date_from, date_to)
     previous_orders = None
     if previous_from is not None:
-        previous_orders = c.orders[_between(c.orders["ordered_at"], previous_from, _shift(date_from, -1))]
+        previous_orders = _cut(c.orders, frames.keys["orders"], previous_from, _shift(date_from, -1))
     context = dataclasses.replace(
         c,
         date_from=date_from,
@@ -437,7 +464,7 @@ def _slice(
         previous_orders=previous_orders,
         surveys=surveys[["score"]],
     )
-    all_brands = frames.all_brands[_between(frames.all_brands["posted_at"], date_from, date_to)]
+    all_brands = _cut(frames.all_brands, frames.keys["all_brands"], date_from, date_to)
     return context, all_brands
 
 
@@ -490,19 +517,34 @@ def kpi_summary(
     span_from = min(windows[0][0], periods.previous.date_from or windows[0][0])
     cur, prev = periods.current, periods.previous
     assert cur.date_from and cur.date_to and prev.date_from and prev.date_to
-    frames = _load_frames(db, f, span_from, cur.date_to)
+    # The KPIs that are sums over days come from the summaries when they are current: the
+    # same values, without slicing a frame per sparkline week (scrm.db.summaries).
+    summarised = summaries.is_current(db)
+    frames = _load_frames(db, f, span_from, cur.date_to, summarised=summarised)
     now_ctx, now_all = _slice(frames, cur.date_from, cur.date_to, previous_from=prev.date_from)
     before_ctx, before_all = _slice(frames, prev.date_from, prev.date_to)
     week_ctx = [_slice(frames, a, b) for a, b in windows]
+    summed: dict[tuple[str, str], dict[str, kpis.Result]] = {}
+    if summarised:
+        rows_of_span = kpis.load_summary_rows(
+            db, span_from, cur.date_to, brands=f.brands, platforms=f.platforms, langs=f.langs, segment=f.segment
+        )
+        for a, b in [(cur.date_from, cur.date_to), (prev.date_from, prev.date_to), *windows]:
+            summed[(a, b)] = kpis.summary_results(rows_of_span, a, b)
+
+    def compute(key: str, context: kpis.KPIContext, all_brands: pd.DataFrame) -> kpis.Result:
+        answer = summed.get((str(context.date_from), str(context.date_to)), {}).get(key)
+        return answer if answer is not None else _compute(key, context, all_brands)
+
     rows = []
     for key in keys:
         kpi = kpis.KPI_BY_KEY[key]
-        now = _compute(key, now_ctx, now_all)
+        now = compute(key, now_ctx, now_all)
         snapshot = key in SNAPSHOT_KEYS
         if now.note and kpis.RUN_SCORE in now.note:
             # "0 advocates" before roles are computed would read as a fact; it is an unknown.
             now = kpis.Result(None, now.note)
-        before = None if snapshot else _compute(key, before_ctx, before_all).value
+        before = None if snapshot else compute(key, before_ctx, before_all).value
         gap = None if snapshot else comparison_gap(periods, key)
         if gap is not None:
             before = None  # a period without (all of) its data is no baseline: no red arrow
@@ -513,7 +555,7 @@ def kpi_summary(
                 change_pct = round(100.0 * change / abs(float(before)), 1)
         spark = None
         if key in spark_keys and not snapshot:
-            spark = [None if (v := _compute(key, c, a).value) is None else float(v) for c, a in week_ctx]
+            spark = [None if (v := compute(key, c, a).value) is None else float(v) for c, a in week_ctx]
         note = "; ".join(n for n in (now.note, gap) if n) or None
         if key == "share_of_voice" and f.brands:
             note = "; ".join(n for n in (note, "share of voice ignores the brand filter") if n)
@@ -559,22 +601,8 @@ def weekly_trends(db: sqlite_utils.Database, f: Filters, date_from: str, date_to
     scored mentions), partial (the range covers the week only in part).
     Mentions by brand accounts are left out, as in the KPIs.
     """
-    where, params = mentions_where(f.with_dates(date_from, date_to), "m", sentiment_alias="s")
-    # Days back to the week's first day: (weekday + 6) % 7 for Monday weeks, weekday % 7 for Sunday weeks.
-    shift = 0 if business.week_start(db) == "sunday" else 6
-    frame = store.read_frame(
-        db,
-        f"""SELECT date(substr(m.posted_at, 1, 10), '-' || ((CAST(strftime('%w', substr(m.posted_at, 1, 10)) AS INTEGER) + {shift}) % 7) || ' days') AS week,
-            coalesce(nullif(trim(m.brand), ''), '(no brand)') AS brand,
-            count(*) AS mentions,
-            sum(s.label IN ('positive', 'neutral', 'negative')) AS scored,
-            sum(s.label = 'positive') AS positive,
-            sum(s.label = 'negative') AS negative
-        FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
-        WHERE coalesce(m.from_brand, 0) != 1 AND m.posted_at IS NOT NULL AND {where}
-        GROUP BY week, brand ORDER BY week, brand""",
-        params,
-    )
+    days = _trend_days(db, f, date_from, date_to)
+    frame = _weekly(days, business.week_start(db))
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TREND_COLUMNS})
     for column in ("mentions", "scored", "positive", "negative"):
@@ -586,6 +614,49 @@ def weekly_trends(db: sqlite_utils.Database, f: Filters, date_from: str, date_to
         frame["week"] > _shift(date_to, -6)
     )
     return frame[list(TREND_COLUMNS)].reset_index(drop=True)
+
+
+def _trend_days(db: sqlite_utils.Database, f: Filters, date_from: str, date_to: str) -> pd.DataFrame:
+    """Mentions per day, brand (as stored) and sentiment label ('' when unscored) under ``f``:
+    from the summaries when they are current, else from the mentions."""
+    columns = ["day", "brand", "label", "mentions"]
+    if summaries.is_current(db):
+        rows = [r[:4] for r in summaries.mention_days(db, date_from, date_to, platforms=f.platforms, langs=f.langs)]
+        frame = pd.DataFrame(rows, columns=columns)
+        if f.brands:
+            frame = frame[frame["brand"].isin(f.brands)]
+        return frame
+    where, params = mentions_where(f.with_dates(date_from, date_to), "m", sentiment_alias="s")
+    return store.read_frame(
+        db,
+        f"""SELECT substr(m.posted_at, 1, 10) AS day, coalesce(m.brand, '') AS brand, coalesce(s.label, '') AS label,
+            count(*) AS mentions
+        FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
+        WHERE coalesce(m.from_brand, 0) != 1 AND m.posted_at IS NOT NULL AND {where}
+        GROUP BY substr(m.posted_at, 1, 10), coalesce(m.brand, ''), coalesce(s.label, '')""",
+        params,
+    ).reindex(columns=columns)
+
+
+def _weekly(days: pd.DataFrame, week_start: str) -> pd.DataFrame:
+    """Per-day counts summed per week (starting on ``week_start``) and brand ("(no brand)" when blank)."""
+    if days.empty:
+        return pd.DataFrame(columns=["week", "brand", "mentions", "scored", "positive", "negative"])
+    day = pd.to_datetime(days["day"].astype(str), format="%Y-%m-%d")
+    # Days back to the week's first day: day_of_week is 0 on Monday.
+    back = day.dt.day_of_week if week_start != "sunday" else (day.dt.day_of_week + 1) % 7
+    count = pd.to_numeric(days["mentions"]).astype("int64")
+    label = days["label"].astype(str)
+    brand = days["brand"].astype(object).where(days["brand"].notna(), "").astype(str).str.strip(" ")
+    frame = pd.DataFrame({
+        "week": (day - pd.to_timedelta(back, unit="D")).dt.strftime("%Y-%m-%d"),
+        "brand": brand.where(brand != "", "(no brand)"),
+        "mentions": count,
+        "scored": count.where(label.isin(kpis.SCORED_LABELS), 0),
+        "positive": count.where(label == "positive", 0),
+        "negative": count.where(label == "negative", 0),
+    })
+    return frame.groupby(["week", "brand"], as_index=False, sort=True).sum()
 
 
 # --- top movers ----------------------------------------------------------------------------------
@@ -601,10 +672,11 @@ def _period_sums(periods: Periods) -> tuple[str, list[str]]:
         inside = "(m.posted_at >= ? AND m.posted_at < ?)"
         bounds = [p.date_from, _day_after(p.date_to)]
         parts += [
-            f"sum({inside}) AS {name}",
-            f"sum({inside} AND s.label IN ('positive', 'neutral', 'negative')) AS scored_{name}",
-            f"sum({inside} AND s.label = 'positive') AS pos_{name}",
-            f"sum({inside} AND s.label = 'negative') AS neg_{name}",
+            # CASE, not a sum of booleans: PostgreSQL does not add up true and false.
+            f"sum(CASE WHEN {inside} THEN 1 ELSE 0 END) AS {name}",
+            f"sum(CASE WHEN {inside} AND s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored_{name}",
+            f"sum(CASE WHEN {inside} AND s.label = 'positive' THEN 1 ELSE 0 END) AS pos_{name}",
+            f"sum(CASE WHEN {inside} AND s.label = 'negative' THEN 1 ELSE 0 END) AS neg_{name}",
         ]
         params += bounds * 4
     return ", ".join(parts), params
@@ -780,7 +852,7 @@ def open_alerts(
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
     if not table_exists(db, S.ALERTS):
         return empty
-    clauses, params = ["1"], []
+    clauses, params = ["1 = 1"], []
     if periods is not None:
         clauses.append("period_end >= ? AND period_start <= ?")
         params += [periods.current.date_from, periods.current.date_to]
