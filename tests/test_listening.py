@@ -236,3 +236,28 @@ def test_the_series_around_an_alert_counts_its_scope_every_day(scored: sqlite_ut
     ]  # fmt: skip
     negative = L.alert_series(scored, ALERT_ROWS.iloc[1].to_dict(), before_days=1, after_days=0)
     assert records(negative, ["day", "mentions", "in_alert"]) == [["2026-01-11", 0, False], ["2026-01-12", 1, True]]
+
+
+def test_volume_per_source_names_each_live_source_and_imported_file_and_counts_people_only(
+    db: sqlite_utils.Database,
+) -> None:
+    # M1-M3 came with a file, M4-M7 with a live source's runs (two runs, one source), M8 with neither.
+    db.execute(f"INSERT INTO {S.IMPORTS} (import_id, kind, file_name) VALUES (1, 'mentions', 'velora.csv'), "
+               "(2, 'mentions', 'source masto'), (3, 'mentions', 'source masto')")
+    db.execute(f"INSERT INTO {S.COLLECTIONS} (collection_id, source, kind, import_id) VALUES "
+               "(1, 'masto', 'mastodon', 2), (2, 'masto', 'mastodon', 3)")
+    db.execute(f"UPDATE {S.MENTIONS} SET import_id = 1 WHERE mention_id IN ('M1', 'M2', 'M3')")
+    db.execute(f"UPDATE {S.MENTIONS} SET import_id = 2 WHERE mention_id IN ('M4', 'M5')")
+    db.execute(f"UPDATE {S.MENTIONS} SET import_id = 3 WHERE mention_id IN ('M6', 'M7')")
+    df = L.volume_by_source(db, Filters())
+    assert records(df, ["source", "via", "mentions", "share", "first", "last"]) == [
+        ["masto", "live", 3, 42.9, "2026-01-07", "2026-01-13"],  # the brand's own reply M7 is left out
+        ["velora.csv", "import", 3, 42.9, "2026-01-05", "2026-01-11"],
+        [None, "other", 1, 14.3, "2026-01-14", "2026-01-14"],
+    ]
+    assert L.volume_by_source(db, Filters(platforms=("facebook",)))["source"].tolist() == ["masto"]
+
+
+def test_volume_per_source_is_empty_with_its_columns_when_nothing_matches(fresh_db: sqlite_utils.Database) -> None:
+    df = L.volume_by_source(fresh_db, Filters())
+    assert df.empty and list(df.columns) == ["source", "via", "mentions", "share", "first", "last"]

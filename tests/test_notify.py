@@ -228,3 +228,33 @@ def test_a_spike_in_a_collected_batch_sends_one_message_not_one_per_mention(
     assert len(posts) == 1, "one digest, not one message per mention"
     assert posts[0]["subject"].startswith("scrm: ") and any(a["kind"] == "volume" for a in posts[0]["alerts"])
     assert [d["status"] for d in N.deliveries(fresh_db)] == [S.DELIVERY_SENT]
+
+
+def test_a_workflow_rule_that_names_channels_sends_its_alerts_to_those_channels_only(fresh_db: sqlite_utils.Database) -> None:
+    api.add_channel(fresh_db, "webhook", "crisis", {"url": "https://hooks.example.com/c", "kinds": "volume"}, actor="t")
+    api.add_channel(fresh_db, "webhook", "team", {"url": "https://hooks.example.com/t"}, actor="t")
+    named = alert(2, kind="rule", severity="medium") | {
+        "drivers": json.dumps({"rule": {"rule_id": 1, "name": "Refunds", "channels": ["crisis"]}})}
+    raise_alerts(fresh_db, [alert(1), named, alert(3, kind="rule")])
+    crisis = [a["alert_id"] for a in N.pending_alerts(fresh_db, N.get_channel(fresh_db, "crisis"))]
+    team = [a["alert_id"] for a in N.pending_alerts(fresh_db, N.get_channel(fresh_db, "team"))]
+    assert sorted(crisis) == [1, 2], "the rule's choice wins over the channel's kinds"
+    assert sorted(team) == [1, 3], "a rule that names channels skips the others"
+
+
+def test_a_raise_alert_rule_keeps_its_channels_in_the_alert_it_raises(fresh_db: sqlite_utils.Database) -> None:
+    from scrm.act import rules as W
+
+    store.upsert_rows(fresh_db, S.MENTIONS, ["mention_id", "platform", "author", "text", "posted_at", "brand"],
+                      [("m1", "twitter", "bob", "refund now", "2026-03-08T11:00:00", "Acme")])
+    store.upsert_rows(fresh_db, S.SENTIMENT, ["mention_id", "lang", "score", "label"], [("m1", "en", -0.7, "negative")])
+    store.set_meta(fresh_db, W.DEFAULTS_KEY, "1")
+    rule = W.Rule("Refunds", conditions={"sentiment": ["negative"]}, action=W.RAISE_ALERT,
+                  params={"severity": "high", "channels": " crisis , team,crisis"})
+    assert W.validate(rule).params["channels"] == "crisis, team"
+    W.save_rule(fresh_db, rule, actor="t")
+    W.refresh(fresh_db)
+    (drivers,) = fresh_db.execute("SELECT drivers FROM alerts WHERE kind = 'rule'").fetchone()
+    assert json.loads(drivers)["rule"]["channels"] == ["crisis", "team"]
+    with pytest.raises(W.RuleError, match="parameter `channels`: 'no way' cannot name a channel"):
+        W.validate(W.Rule("Bad", action=W.RAISE_ALERT, params={"channels": "no way"}))

@@ -136,7 +136,7 @@ def test_a_sentiment_filter_narrows_the_explorer(demo_db: Path) -> None:
     everything = matches(at)
     at.multiselect(key="listening_labels").set_value(["negative"]).run()
     assert 0 < matches(at) < everything
-    assert set(at.dataframe[0].value["label"]) == {"negative"}
+    assert set(at.dataframe[0].value["label"]) == {"Negative"}  # the label as the reader's language names it
 
 
 def test_a_global_platform_filter_in_the_link_narrows_the_explorer(demo_db: Path) -> None:
@@ -196,4 +196,4 @@ def test_mentions_without_scores_ask_for_the_score_command(tmp_path: Path, monke
     monkeypatch.setenv(store.ENV_DB, str(path))
     at = open_page("Trends")
     assert at.warning[0].value.startswith("Sentiment is not computed yet")
-    assert len(at.get("vega_lite_chart")) == 1  # volume yes, net sentiment no
+    assert len(at.get("vega_lite_chart")) == 2  # volume and volume per source yes, net sentiment no

@@ -113,14 +113,20 @@ CASES: list[tuple[str, str, int, dict[str, dict[str, Any]]]] = [
                                    "text": "New acme sneakers!", "posted_at": "2024-05-17T23:53:20", "likes": 321,
                                    "replies": 12, "url": "https://www.instagram.com/p/C5xYzAbCdEf/"},
     }),
-    ("google_play_reviews.csv", "google-play", 2, {
+    ("google_play_reviews.csv", "google-play", 3, {
         "gp:AOqpTOE1": {"platform": "google-play", "author": "María G", "rating": 1.0, "kind": "review",
                         "likes": 12, "posted_at": "2024-01-10T08:15:30"},
         "gp:AOqpTOE2": {"author": None, "rating": 5.0},  # "A Google user" is anonymous
+        # The developer's answer (replyContent, repliedAt): the brand's reply to the review.
+        "gp:AOqpTOE1:reply": {"platform": "google-play", "kind": "reply", "from_brand": 1, "author": None,
+                              "in_reply_to": "gp:AOqpTOE1", "text": "Hola María, lo revisamos",
+                              "posted_at": "2024-01-11T09:00:00", "rating": None},
     }),
-    ("google_play_node.json", "google-play-node", 2, {
+    ("google_play_node.json", "google-play-node", 3, {
         "gp:AOqpTOGx": {"platform": "google-play", "author": "Teo", "rating": 4.0, "text": "Good app",
                         "posted_at": "2024-02-27T10:00:00"},
+        "gp:AOqpTOH7kq2mZr81:reply": {"kind": "reply", "from_brand": 1, "in_reply_to": "gp:AOqpTOH7kq2mZr81",
+                                      "text": "We are on it", "posted_at": "2024-02-27T09:00:00"},
     }),
     ("app_store_node.json", "app-store-node", 2, {
         "16000000001": {"platform": "app-store", "author": "jwill82", "rating": 1.0,

@@ -8,7 +8,9 @@ json, default json; a secret URL may sit in the secrets as ``url`` instead).
 Both take ``throttle_minutes`` (default 15), ``severity`` (``medium``: every
 alert, ``high``: only high ones), ``kinds`` (the alert kinds it carries, e.g.
 ``rule`` for the workflow rules' raise_alert actions; default all) and
-``app_url`` (the app's address, for a link back to the Alerts page).
+``app_url`` (the app's address, for a link back to the Alerts page). A
+workflow rule's raise_alert action may name channels (``channels``): its
+alerts then go to those channels only, whatever their ``kinds`` and ``severity``.
 
 After each score run :func:`deliver_alerts` sends each channel ONE message
 listing the alerts it has not carried yet (a crisis of 500 mentions is one
@@ -363,16 +365,33 @@ def _last_try(db: sqlite_utils.Database, channel: str) -> str | None:
     return row[0] if row else None
 
 
+def rule_channels(alert: Mapping[str, Any]) -> list[str]:
+    """The channels a workflow rule's alert names (its raise_alert action's ``channels``), else none."""
+    if alert.get("kind") != S.ALERT_RULE:
+        return []
+    try:
+        rule = json.loads(str(alert.get("drivers") or "{}")).get("rule") or {}
+    except (TypeError, ValueError, AttributeError):
+        return []
+    channels = rule.get("channels") if isinstance(rule, dict) else None
+    return [str(c) for c in channels] if isinstance(channels, list) else []
+
+
 def pending_alerts(db: sqlite_utils.Database, channel: Channel) -> list[dict[str, Any]]:
     """The alerts ``channel`` has not carried yet (see the module docstring), most severe first."""
     if not store.table_exists(db, S.ALERTS):
         return []
     since = (datetime.fromisoformat(channel.created_at or store.utcnow()) - timedelta(days=1)).strftime("%Y-%m-%d")
     rows = [dict(r) for r in db.query(f"SELECT * FROM {S.ALERTS} WHERE coalesce(period_end, period_start) >= ?", [since])]
-    if channel.settings.get("severity") == S.HIGH:
-        rows = [r for r in rows if r.get("severity") == S.HIGH]
+    named = {id(r): rule_channels(r) for r in rows}
+    # A workflow rule that names channels sends its alerts to those channels only, whatever their settings.
+    chosen = [r for r in rows if channel.name in named[id(r)]]
+    rows = [r for r in rows if not named[id(r)]]
     if kinds := _kinds(channel.settings):  # workflow-rule alerts ("rule") reach only the channels that take them
         rows = [r for r in rows if r.get("kind") in kinds]
+    if channel.settings.get("severity") == S.HIGH:
+        rows = [r for r in rows if r.get("severity") == S.HIGH]
+    rows = chosen + rows
     done = _delivered(db, channel.name)
     fresh = [r for r in rows if fingerprint(r) not in done]
     fresh.sort(key=lambda r: (r.get("severity") != S.HIGH, str(r.get("period_start") or "")))

@@ -128,7 +128,11 @@ def column_hints(frame: pd.DataFrame, kind: str, options: DateOptions | None = N
                         "check the column, or read them all one way with --day-first or --month-first "
                         "(the others go to quarantine)."
                     )
-                if order == "ambiguous":
+                if order == "ambiguous" and _documented(evidence):
+                    # The export's own documentation gives the order (Talkwalker day first, HubSpot month first).
+                    header = (mapping or {}).get(column.name, column.name)
+                    dayfirst = _ambiguous_two_digit(values, header, evidence, notes)
+                elif order == "ambiguous":
                     example = V.date_example(values) or ""
                     day, month = V.both_readings(example)
                     header = (mapping or {}).get(column.name, column.name)
@@ -146,6 +150,30 @@ def column_hints(frame: pd.DataFrame, kind: str, options: DateOptions | None = N
         elif column.type == "float":
             hints[column.name] = {"decimal_comma": V.infer_decimal_comma(frame[column.name])}
     return hints
+
+
+# How scrm.ingest.map.date_order_evidence words the order a preset documents (the only evidence
+# trusted for two-digit years: the file's look alone never decides `05/03/24`).
+_DOCUMENTED = " export writes its dates "
+
+
+def _documented(evidence: tuple[bool, str] | None) -> bool:
+    return evidence is not None and _DOCUMENTED in evidence[1]
+
+
+def _ambiguous_two_digit(values: pd.Series, header: str, evidence: tuple[bool, str] | None,
+                         notes: list[str] | None) -> bool:
+    """The documented order of an export's ``a/b/yy`` dates, with a note naming the reading."""
+    assert evidence is not None
+    first, because = evidence
+    example = V.date_example(values) or ""
+    day, month = V.both_readings(example)
+    if notes is not None:
+        reading, other, flag = (day, month, "--month-first") if first else (month, day, "--day-first")
+        notes.append(f"Dates in `{header}` such as '{example}' were read {'day' if first else 'month'} first "
+                     f"({reading}) because {because}; if they are {'month' if first else 'day'} first ({other}), "
+                     f"import the file again with {flag} (the “Dates such as 05/03/24” box on the Data page).")
+    return first
 
 
 def _four_digit_order(values: pd.Series, dayfirst: bool | None, file_name: str, header: str,

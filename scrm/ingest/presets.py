@@ -1084,12 +1084,13 @@ def _survey_signature_detect(headers: Sequence[object]) -> str | None:
 
 def _commerce_presets() -> list[Preset]:
     def p(name: str, kind: str, description: str, transform: Transform, *signatures: tuple[str, ...],
-          read: Reader | None = None) -> list[Preset]:
+          read: Reader | None = None, dayfirst: bool | None = None) -> list[Preset]:
         """The preset, and one twin per further signature (the same export in another language or version)."""
         first, *others = signatures
-        out = [Preset(name, kind, description, read=read or _read_standard, transform=transform, signature=first)]
+        out = [Preset(name, kind, description, read=read or _read_standard, transform=transform, signature=first,
+                      dayfirst=dayfirst)]
         out += [Preset(f"{name}~{i}", kind, description, read=read or _read_standard, transform=transform,
-                       signature=sig) for i, sig in enumerate(others, 2)]
+                       signature=sig, dayfirst=dayfirst) for i, sig in enumerate(others, 2)]
         return out
 
     return [
@@ -1116,7 +1117,8 @@ def _commerce_presets() -> list[Preset]:
            "Currency, Customer Email; failed payments quarantined.", transform_stripe_payments,
            ("id", "Created date (UTC)", "Amount", "Currency"), ("id", "Created (UTC)", "Amount", "Currency")),
         *p(_HUBSPOT, S.CUSTOMERS, "HubSpot contacts export: Record ID is the key, name from First and Last Name.",
-           transform_hubspot_contacts, ("Record ID", "First Name", "Last Name")),
+           transform_hubspot_contacts, ("Record ID", "First Name", "Last Name"),
+           dayfirst=False),  # HubSpot, a US tool, writes `2/5/24 1:51` month first
         *p(_SALESFORCE, S.CUSTOMERS, "Salesforce contacts export (Data Loader or a contacts report): the "
            "contact Id is the key.", transform_salesforce_contacts, ("Id", "FirstName", "LastName", "AccountId"),
            ("Contact ID", "First Name", "Last Name", "Account Name")),
@@ -1127,7 +1129,8 @@ def _commerce_presets() -> list[Preset]:
            ("StartDate", "EndDate", "ResponseId", "RecordedDate"), read=read_qualtrics),
         *p(_SURVEYMONKEY, S.SURVEYS, "SurveyMonkey responses export: its two-row header read, Respondent ID "
            "is the key, the recommend question is the score.", transform_surveymonkey,
-           ("Respondent ID", "Collector ID", "Start Date", "End Date"), read=read_surveymonkey),
+           ("Respondent ID", "Collector ID", "Start Date", "End Date"), read=read_surveymonkey,
+           dayfirst=False),  # SurveyMonkey writes `01/15/2024 10:12:33 AM` month first
         *p(_TYPEFORM, S.SURVEYS, "Typeform responses export: # is the key, Submit Date (UTC) the time, "
            "the recommend question the score.", transform_typeform,
            ("#", "Submit Date (UTC)")),

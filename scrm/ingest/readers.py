@@ -937,10 +937,13 @@ def _read_spreadsheet(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head
     first scanned (its cell references, without parsing the XML) and a sheet
     whose rectangle is mostly empty (one stray cell far away), too wide or
     numbered past Excel's last row goes to the openpyxl reader, which reads
-    only the cells present (:func:`_read_xlsx`). An .xls, .xlsb or .ods cannot
-    be scanned: its size on disk and the limits bound it.
+    only the cells present (:func:`_read_xlsx`). An .ods (its content.xml,
+    repeated rows and columns counted) and an .xls (its first sheet's
+    DIMENSIONS record) are scanned too, and refused before calamine builds a
+    rectangle past the limits; an .xlsb is bounded by its size on disk.
     """
     if raw.startswith(_OLE_MAGIC):
+        _check_extent(name, _xls_extent(raw), limits)
         return _read_calamine(raw, name, "XLS", limits, head_rows)
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
@@ -957,6 +960,7 @@ def _read_spreadsheet(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head
     if "xl/workbook.bin" in members:
         return _read_calamine(raw, name, "XLSB", limits, head_rows)
     if "content.xml" in members and b"opendocument.spreadsheet" in _member_head(archive, "mimetype"):
+        _check_extent(name, _ods_extent(archive), limits)
         return _read_calamine(raw, name, "ODS", limits, head_rows)
     raise _unreadable(name, "it is a ZIP archive, not an Excel workbook; unzip it first")
 
@@ -1031,6 +1035,81 @@ def _dense_enough(archive: zipfile.ZipFile, members: set[str], limits: L.Limits)
         return False  # the careful reader names the far cell or the limit
     # A rectangle four times its cells (plus a margin) is a sheet with far-away cells.
     return width * height <= 4 * cells + 10_000
+
+
+def _check_extent(name: str, extent: tuple[int, int] | None, limits: L.Limits) -> None:
+    """Refuse a sheet whose filled rectangle (rows, columns) is past the limits, before calamine builds it."""
+    if extent is None:
+        return
+    height, width = extent
+    if width > limits.max_columns:
+        raise _too_many_columns(name, width, limits)
+    if height > limits.max_rows:
+        raise _too_many_rows(name, limits)
+    if width * height > limits.max_cells:
+        raise _too_many_cells(name, width, limits)
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _ods_extent(archive: zipfile.ZipFile) -> tuple[int, int] | None:
+    """The rows and columns up to the last filled cell of an .ods workbook's first sheet (None: unreadable).
+
+    LibreOffice writes runs of empty rows and cells as one element with
+    ``number-rows-repeated`` / ``number-columns-repeated``; a filled cell after
+    such a run (a stray value far away) is what would make calamine build a
+    huge rectangle. Streams content.xml, keeping one row in memory.
+    """
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    row = height = width = tables = 0
+    try:
+        with archive.open("content.xml") as f:
+            for event, element in iterparse(f, events=("start", "end")):
+                tag = element.tag
+                if event == "start":
+                    if tag == f"{_ODS_TABLE}table":
+                        tables += 1
+                        if tables > 1:  # calamine reads the first sheet only
+                            break
+                    continue
+                if tag != f"{_ODS_TABLE}table-row":
+                    continue
+                repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+                column = last = 0
+                for cell in element:
+                    column += int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+                    if cell.get(f"{_ODS_OFFICE}value-type") is not None or len(cell):
+                        last = column
+                if last:
+                    height, width = row + repeat, max(width, last)
+                row += repeat
+                element.clear()
+    except (KeyError, OSError, ValueError, ParseError, zipfile.BadZipFile, zlib.error) as e:
+        log.debug("could not scan the ODS sheet (%r); calamine says what it finds", e)
+        return None
+    return height, width
+
+
+# BIFF8's DIMENSIONS record: id 0x0200, 14 bytes (first row, last row + 1: 4 bytes each;
+# first column, last column + 1: 2 bytes each; 2 reserved bytes, zero).
+_XLS_DIMENSIONS = re.compile(rb"\x00\x02\x0e\x00(.{4})(.{4})(.{2})(.{2})\x00\x00", re.DOTALL)
+
+
+def _xls_extent(raw: bytes) -> tuple[int, int] | None:
+    """The first sheet's used rows and columns from an .xls workbook's first DIMENSIONS record (None: none found).
+
+    An .xls holds at most 65,536 rows by 256 columns; a record that does not
+    fit them is not one (the bytes happened to match) and is skipped.
+    """
+    for match in _XLS_DIMENSIONS.finditer(raw):
+        first_row, end_row = (int.from_bytes(match.group(i), "little") for i in (1, 2))
+        first_col, end_col = (int.from_bytes(match.group(i), "little") for i in (3, 4))
+        if first_row <= end_row <= 65_536 and first_col <= end_col <= 256:
+            return end_row, end_col
+    return None
 
 
 def _read_calamine(

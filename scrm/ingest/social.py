@@ -530,11 +530,14 @@ def _titled(raw: pd.DataFrame, titles: tuple[str, ...], bodies: tuple[str, ...])
 def transform_google_play(raw: pd.DataFrame) -> Frames:
     """google-play-scraper's ``reviews()`` as a table: one review per row, ``score`` its stars.
 
-    "A Google user" (Google's name for a reviewer who shows none) is anonymous.
+    "A Google user" (Google's name for a reviewer who shows none) is anonymous. The developer's
+    answer (``replyContent``, ``repliedAt``; Node: ``replyText``, ``replyDate``) becomes the brand's reply: a mention of kind reply
+    from the brand, ``in_reply_to`` the review, keyed ``<reviewId>:reply`` (on the review's row number).
     """
-    return _frame(
+    review_id = _get(raw, "reviewId", "id")
+    frames = _frame(
         raw, "google-play",
-        mention_id=_get(raw, "reviewId", "id"),
+        mention_id=review_id,
         author=_anonymous(_get(raw, "userName"), ["A Google user"]),
         text=_titled(raw, ("title",), ("content", "text")),
         posted_at=_utc(_get(raw, "at", "date")),
@@ -543,6 +546,24 @@ def transform_google_play(raw: pd.DataFrame) -> Frames:
         rating=_get(raw, "score"),
         likes=_integral(_get(raw, "thumbsUpCount", "thumbsUp")),
     )
+    reply = _get(raw, "replyContent", "replyText")  # the Python scraper's name, then the Node one's
+    answered = reply.notna() & review_id.notna()
+    if not answered.any():
+        return frames
+    rows = raw.loc[answered]
+    ids = review_id.loc[answered]
+    replies = _frame(
+        rows, "google-play",
+        mention_id=ids.map(lambda v: f"{v}:reply").astype(object),
+        text=reply.loc[answered],
+        posted_at=_utc(_get(rows, "repliedAt", "replyDate")),
+        url=_get(rows, "url"),
+        kind="reply",
+        in_reply_to=ids,
+        from_brand="yes",
+    )[S.MENTIONS]
+    frames[S.MENTIONS] = pd.concat([frames[S.MENTIONS], replies]).astype(object)
+    return frames
 
 
 def transform_app_store(raw: pd.DataFrame) -> Frames:
@@ -865,6 +886,7 @@ SOCIAL_PRESETS: tuple[Preset, ...] = (
         name="talkwalker", kind=S.MENTIONS,
         description="Talkwalker export: results with `url`, `published`, `title`, `content`, `source_type`.",
         transform=transform_talkwalker, signature=("url", "published", "content", "source_type"),
+        dayfirst=True,  # Talkwalker writes `22/09/17 11:00:24`: day, month, two-digit year
     ),
     Preset(
         name="brandwatch", kind=S.MENTIONS,

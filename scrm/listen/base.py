@@ -159,8 +159,9 @@ class Http:
     def spent(self) -> bool:
         return self.requests >= self.budget
 
-    def get(self, url: str, *, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None) -> httpx.Response:
-        return self.request("GET", url, params=params, headers=headers)
+    def get(self, url: str, *, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+            tries: int = RETRIES) -> httpx.Response:
+        return self.request("GET", url, params=params, headers=headers, tries=tries)
 
     def request(
         self,
@@ -171,19 +172,21 @@ class Http:
         headers: Mapping[str, str] | None = None,
         json_body: Any = None,
         data: Mapping[str, str] | None = None,
+        tries: int = RETRIES,
     ) -> httpx.Response:
+        """One request, tried up to ``tries`` times on a 429, a 5xx or a dropped connection."""
         if self.spent:
             raise BudgetSpent
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         backoff = 1.0
-        for attempt in range(1, RETRIES + 1):
+        for attempt in range(1, tries + 1):
             self.requests += 1
             try:
                 response = self.client.request(
                     method, url, params=clean, headers=dict(headers or {}), json=json_body, data=data
                 )
             except httpx.HTTPError as e:
-                if attempt == RETRIES or self.spent:
+                if attempt == tries or self.spent:
                     raise SourceError(f"{_host(url)} could not be reached ({_reason(e)}). Check the address and the network; the next run tries again.") from e
                 self._wait(min(backoff, self.max_wait))
                 backoff *= 2
@@ -198,12 +201,12 @@ class Http:
                         f"{_host(url)} asked to wait {wait:.0f} s before the next request (HTTP {response.status_code}); "
                         "the next run goes on from where this one stopped."
                     )
-                if attempt == RETRIES or self.spent:
+                if attempt == tries or self.spent:
                     times = "once" if attempt == 1 else f"{attempt} times in a row"
                     raise SourceError(
                         f"{_host(url)} answered HTTP {response.status_code} ({times}, the run's requests used up); "
                         "the next run tries again."
-                        if attempt < RETRIES
+                        if attempt < tries
                         else f"{_host(url)} answered HTTP {response.status_code} {times}; the next run tries again."
                     )
                 self._wait(wait)
@@ -284,6 +287,68 @@ def shape_error(host: str, what: str) -> SourceError:
         f"{host} sent a page without {what}; nothing of it was stored. Check the source's address "
         "(it may not be this kind of server)."
     )
+
+
+# --- deletions: re-asking the platform about recent items -----------------------------------------
+
+RECHECK_KEY = "recheck"  # the cursor key of the queue of recent items to re-ask about
+# Recent items kept in the queue: a busy source re-asks about its latest 200, a group per run.
+RECHECK_KEEP = 200
+RECHECK_TRIES = 1  # a re-check that fails waits for the next run: it never costs the run its backoff
+
+Ask = Callable[[list[str]], set[str]]
+
+
+def recheck(batch: Batch, cursor: Mapping[str, Any], ask: Ask, per_request: int,
+            collected: list[tuple[str, str]]) -> None:
+    """Re-ask about the oldest-checked group of recent items; those the platform no longer has are deleted.
+
+    The queue (``cursor["recheck"]``) holds ``[native id, mention id]`` pairs:
+    ``ask(native ids)`` returns the native ids the platform still serves (one
+    request); the others go to ``batch.deleted`` (their author deleted them,
+    or the platform took them down). Survivors go to the back of the queue,
+    behind the items ``collected`` in this run, so every recent item is asked
+    about in turn; when the queue is full, the items asked about longest ago
+    make room. A request that fails or a budget used up keeps the queue
+    as it was (a note says why), and so does an answer that names items not
+    asked about or none of a group of several: a deletion is never guessed.
+
+    >>> b = Batch()
+    >>> recheck(b, {"recheck": [["1", "m:1"], ["2", "m:2"]]}, lambda ids: {"2"}, 40, [("3", "m:3")])
+    >>> b.deleted, b.cursor["recheck"]
+    (['m:1'], [['3', 'm:3'], ['2', 'm:2']])
+    """
+    queue = [(str(p[0]), str(p[1])) for p in cursor.get(RECHECK_KEY) or []
+             if isinstance(p, list | tuple) and len(p) == 2]
+    check, rest = queue[:per_request], queue[per_request:]
+    survivors: list[tuple[str, str]] = []
+    if check:
+        try:
+            present = ask([native for native, _ in check])
+        except BudgetSpent:
+            rest = check + rest
+        except SourceError as e:
+            batch.notes.append(f"Deletions not checked this run: {' '.join(str(e).split())}")
+            rest = check + rest
+        else:
+            asked = {native for native, _ in check}
+            if present - asked or (not present and len(asked) > 1):
+                # Not an answer to the question (a server that answers any address with the same page,
+                # or an empty page for a whole group): a deletion is never inferred from it.
+                batch.notes.append("Deletions not checked this run: the answer did not list the items asked about.")
+                rest = check + rest
+            else:
+                batch.deleted.extend(mention for native, mention in check if native not in present)
+                survivors = [pair for pair in check if pair[0] in present]
+    known = {native for native, _ in rest + survivors}
+    fresh = [pair for pair in dict.fromkeys(collected) if pair[0] not in known]
+    # Full: items asked about already make room first, so every item is asked about at least once.
+    overflow = len(rest) + len(fresh) + len(survivors) - RECHECK_KEEP
+    if overflow > 0:
+        dropped = min(overflow, len(survivors))
+        survivors = survivors[dropped:]
+        rest = rest[overflow - dropped:]
+    batch.cursor[RECHECK_KEY] = [list(p) for p in rest + fresh + survivors]
 
 
 # --- text and time --------------------------------------------------------------------------------

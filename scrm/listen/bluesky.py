@@ -7,8 +7,15 @@ newest one already collected (kept in the cursor as ``since``). With
 (``com.atproto.server.createSession``) and sends the session token; without
 them it asks anonymously (a self-hosted AppView, or a proxy that allows it).
 
-Deletions: the search API does not report them (only the Jetstream firehose
-does, which this connector does not follow).
+Deletions: the search API does not report them. Each run re-asks about a
+group of the posts collected recently (``app.bsky.feed.getPosts``, up to 25
+AT-URIs in one request); a post missing from the answer was deleted by its
+author (or taken down) and is removed here with what hangs on it. The
+Jetstream firehose also carries deletions (``commit`` events with
+``operation: delete``), but only while a websocket is held open and for the
+whole network (a million events an hour to filter down to the few posts
+kept); a scheduled ``collect`` re-checks with one plain request instead,
+and needs no websocket library.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any
 
 from scrm.errors import SourceError
 from scrm.listen.base import (
+    RECHECK_TRIES,
     Batch,
     BudgetSpent,
     Connector,
@@ -27,6 +35,7 @@ from scrm.listen.base import (
     count,
     iso_utc,
     mention_id,
+    recheck,
     shape_error,
 )
 
@@ -77,10 +86,33 @@ def _session(http: Http, service: str, secrets: Mapping[str, str]) -> dict[str, 
     return {"Authorization": f"Bearer {token}"}
 
 
+RECHECK = 25  # AT-URIs per app.bsky.feed.getPosts request (the lexicon's maximum)
+
+
 def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], cursor: Mapping[str, Any]) -> Batch:
     service = str(settings.get("service") or DEFAULT_SERVICE).rstrip("/")
     host = service.split("//")[-1]
     headers = _session(http, service, secrets)
+    batch = _search(http, settings, service, host, headers, cursor)
+    collected = [(str(raw["uri"]), str(row["mention_id"])) for row, raw in zip(batch.rows, batch.raw, strict=True)
+                 if raw.get("uri")]
+    recheck(batch, cursor, lambda uris: _still_there(http, service, headers, uris, host), RECHECK, collected)
+    return batch
+
+
+def _still_there(http: Http, service: str, headers: dict[str, str], uris: list[str], host: str) -> set[str]:
+    """Which of the post URIs the service still serves (one request)."""
+    data = http.json(http.get(f"{service}/xrpc/app.bsky.feed.getPosts", params={"uris": uris}, headers=headers,
+                                 tries=RECHECK_TRIES))
+    posts = data.get("posts") if isinstance(data, dict) else None
+    if not isinstance(posts, list):
+        raise shape_error(host, "a list of posts")
+    return {str(p["uri"]) for p in posts if isinstance(p, dict) and p.get("uri")}
+
+
+def _search(http: Http, settings: Mapping[str, str], service: str, host: str, headers: dict[str, str],
+            cursor: Mapping[str, Any]) -> Batch:
+    """The posts new since the cursor, paging back through the search's answers."""
     since = cursor.get("since")
     batch = Batch(cursor=dict(cursor))
     # A run cut short by the budget resumes from the page cursor it stopped at.

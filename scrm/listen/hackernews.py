@@ -3,7 +3,10 @@
 ``GET {base_url}/search_by_date?query=...&tags=(story,comment)&numericFilters=created_at_i>=N``,
 newest first, page by page (``page``, ``nbPages``) until the budget or the
 end; the cursor keeps the newest ``created_at_i`` seen. No key is needed.
-Deleted items leave the index, so they are simply not collected again.
+Deletions: a deleted item leaves the index, so it is not collected again;
+but an item missing from a later answer is not taken for deleted (the
+search's window moves on), so an item already stored stays until the
+retention period removes it.
 """
 
 from __future__ import annotations

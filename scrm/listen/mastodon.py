@@ -8,9 +8,15 @@ searches only with a token, ``token`` under ``[sources.NAME]``); with
 ``min_id`` from the newest id seen, kept in the cursor.
 The HTML of a status becomes plain text; ``account.acct`` is the author.
 
-Deletions: Mastodon reports them only on its streaming API, which a
-scheduled ``collect`` does not hold open, so deleted statuses stay until the
-retention period removes them.
+Deletions: each run re-asks the server about a group of the statuses
+collected recently (``GET /api/v1/statuses?id[]=...``, Mastodon 4.3 and
+later, one request for up to 40); a status it no longer serves was deleted
+by its author (or removed by a moderator) and is removed here with what
+hangs on it. Mastodon also announces deletions on its streaming API
+(``delete`` events over server-sent events), but a scheduled ``collect``
+does not hold a stream open, most servers ask a token for public streams,
+and a stream only tells what happens while it is open: the re-check needs
+neither and catches a deletion made between two runs.
 """
 
 from __future__ import annotations
@@ -21,16 +27,19 @@ from urllib.parse import quote
 
 from scrm.errors import SourceError
 from scrm.listen.base import (
+    RECHECK_TRIES,
     Batch,
     BudgetSpent,
     Connector,
     Http,
+    Refused,
     Setting,
     as_dict,
     count,
     html_to_text,
     iso_utc,
     mention_id,
+    recheck,
     shape_error,
 )
 
@@ -159,7 +168,31 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
         batch.cursor["search_min_id"] = _collect(
             http, url, params, headers, cursor.get("search_min_id"), "statuses", batch, host
         )
+    collected = [(str(own_status(raw).get("id")), str(row["mention_id"]))
+                 for row, raw in zip(batch.rows, batch.raw, strict=True) if own_status(raw).get("id") is not None]
+    recheck(batch, cursor, lambda ids: _still_there(http, instance, headers, ids, host), PAGE, collected)
     return batch
+
+
+def own_status(status: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The status a row reads: the boosted one for a boost."""
+    reblog = status.get("reblog")
+    return reblog if isinstance(reblog, dict) else status
+
+
+def _still_there(http: Http, instance: str, headers: dict[str, str], ids: list[str], host: str) -> set[str]:
+    """Which of the status ids the server still serves (one request)."""
+    try:
+        response = http.get(f"{instance}/api/v1/statuses", params={"id[]": ids}, headers=headers,
+                            tries=RECHECK_TRIES)
+    except Refused as e:
+        if e.status in (404, 405):
+            raise SourceError(f"{host} cannot re-check several statuses at once (it runs Mastodon before 4.3).") from e
+        raise
+    statuses = http.json(response)
+    if not isinstance(statuses, list):
+        raise shape_error(host, "a list of statuses")
+    return {str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id") is not None}
 
 
 CONNECTOR = Connector(

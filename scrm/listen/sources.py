@@ -35,6 +35,7 @@ import sqlite_utils
 
 from scrm.db import audit, store
 from scrm.db import schema as S
+from scrm.db.forget import DELETED_BY_AUTHOR, forget_mentions
 from scrm.errors import DatabaseFault, NotFound, ScrmError, SourceError
 from scrm.ingest import import_frame
 from scrm.listen import CONNECTORS, KINDS
@@ -100,7 +101,9 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "fetched": self.fetched, "new": self.new, "error": self.error}
+        # The contract's keys first, in their order; later keys only extend it.
+        return {"name": self.name, "kind": self.kind, "fetched": self.fetched, "new": self.new, "error": self.error,
+                "deleted": self.deleted}
 
 
 @dataclass(frozen=True)
@@ -356,7 +359,7 @@ def _write(db: sqlite_utils.Database, source: Source, batch: Batch, result: RunR
                  for row, raw in fresh],
             )
         if batch.deleted:
-            result.deleted = delete_mentions(db, batch.deleted)
+            result.deleted = delete_mentions(db, batch.deleted, actor=f"source {source.name}")
     with store.transaction(db, bump=False):
         db.execute(
             f"UPDATE {S.SOURCES} SET cursor = ?, failures = 0, last_run_at = ?, last_error = NULL, updated_at = ? "
@@ -366,18 +369,14 @@ def _write(db: sqlite_utils.Database, source: Source, batch: Batch, result: RunR
         _record_run(db, source, result, started, now, import_id)
 
 
-def delete_mentions(db: sqlite_utils.Database, mention_ids: Sequence[str]) -> int:
-    """Remove mentions a platform reports deleted, with their score and raw item; returns how many were held."""
-    ids = list(dict.fromkeys(mention_ids))
-    removed = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        removed += db.execute(f"DELETE FROM {S.MENTIONS} WHERE mention_id IN ({marks})", chunk).rowcount
-        db.execute(f"DELETE FROM {S.SENTIMENT} WHERE mention_id IN ({marks})", chunk)
-        db.execute(f"DELETE FROM {S.MENTION_TAGS} WHERE mention_id IN ({marks})", chunk)
-        db.execute(f"DELETE FROM {S.RAW_ITEMS} WHERE mention_id IN ({marks})", chunk)
-    return max(0, removed)
+def delete_mentions(db: sqlite_utils.Database, mention_ids: Sequence[str], *, actor: str = "a live source") -> int:
+    """Remove mentions a platform reports deleted, with every row that hangs on them; returns how many were held.
+
+    The same path as every removal of a mention (:func:`scrm.db.forget.forget_mentions`):
+    sentiment, tags, rule matches, corrections and the raw item go; a case
+    keeps its history with a note that its mention was deleted by its author.
+    """
+    return forget_mentions(db, mention_ids, reason=DELETED_BY_AUTHOR, actor=actor).get(S.MENTIONS, 0)
 
 
 def _record_run(db: sqlite_utils.Database, source: Source, result: RunResult, started: str, finished: str,

@@ -4,9 +4,15 @@
 ``allThreadsRelatedToChannelId=...``) with ``order=time``, paged with
 ``pageToken`` until it reaches comments no newer than the newest one kept
 (the cursor). Needs a free API key (``api_key`` under ``[sources.NAME]``);
-each page costs 1 unit of the key's 10,000 a day. YouTube's terms ask that
-stored comments be refreshed or deleted within 30 days: set the retention
-period (Privacy page) accordingly.
+each page costs 1 unit of the key's 10,000 a day.
+
+Deletions: each run re-asks about a group of the comments collected
+recently (``GET {base_url}/comments?part=id&id=...``, up to 50 ids, 1 unit);
+a comment missing from the answer was deleted by its author (or removed)
+and is removed here with what hangs on it. YouTube's terms ask that stored
+comments be refreshed or deleted within 30 days: the re-check covers the
+latest 200 comments of a source; set the retention period (Privacy page)
+to one month so older ones are deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 from scrm.errors import SourceError
 from scrm.listen.base import (
+    RECHECK_TRIES,
     Batch,
     BudgetSpent,
     Connector,
@@ -26,10 +33,12 @@ from scrm.listen.base import (
     html_to_text,
     iso_utc,
     mention_id,
+    recheck,
     shape_error,
 )
 
 KIND = "youtube"
+RECHECK = 50  # comment ids per comments.list request (the API's maximum)
 PLATFORM = "youtube"
 DEFAULT_BASE = "https://www.googleapis.com/youtube/v3"
 
@@ -60,6 +69,26 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
     if not secrets.get("api_key"):
         raise SourceError("A YouTube source needs an API key: put api_key under [sources.NAME] in .streamlit/secrets.toml.")
     base = str(settings.get("base_url") or DEFAULT_BASE).rstrip("/")
+    batch = _threads(http, settings, secrets, cursor, base)
+    collected = [(str(row["mention_id"]).split(":", 1)[1], str(row["mention_id"])) for row in batch.rows]
+    recheck(batch, cursor, lambda ids: _still_there(http, base, secrets, ids), RECHECK, collected)
+    return batch
+
+
+def _still_there(http: Http, base: str, secrets: Mapping[str, str], ids: list[str]) -> set[str]:
+    """Which of the comment ids YouTube still serves (one request, 1 unit)."""
+    response = http.get(f"{base}/comments", params={"part": "id", "id": ",".join(ids)},
+                        headers={"X-goog-api-key": secrets["api_key"]}, tries=RECHECK_TRIES)
+    data = http.json(response)
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise shape_error(base.split("//")[-1].split("/")[0], "a list of comments")
+    return {str(i["id"]) for i in items if isinstance(i, dict) and i.get("id")}
+
+
+def _threads(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], cursor: Mapping[str, Any],
+             base: str) -> Batch:
+    """The comment threads new since the cursor, newest first, page after page."""
     since = cursor.get("since")
     batch = Batch(cursor=dict(cursor))
     newest = cursor.get("pending", since)

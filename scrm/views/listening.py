@@ -42,9 +42,9 @@ from scrm.analysis.roles import (
     ROLES,
     profile_id_sql,
 )
+from scrm.db import dialect, store
 from scrm.db import schema as S
 from scrm.db import settings as business
-from scrm.db import store
 from scrm.db.filters import Filters, mentions_where
 from scrm.db.store import own_brand, table_exists
 
@@ -104,8 +104,8 @@ def volume_over_time(
     frame = store.read_frame(
         db,
         f"""SELECT {_period_sql(period, week_start=business.week_start(db))} AS period, {group_sql} AS "group", count(*) AS mentions,
-                sum(s.label = 'positive') AS positive, sum(s.label = 'neutral') AS neutral,
-                sum(s.label = 'negative') AS negative
+                sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'neutral' THEN 1 ELSE 0 END) AS neutral,
+                sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative
             FROM {S.MENTIONS} m {_sentiment_join(db)}
             WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2""",
         [*group_params, *params],
@@ -138,8 +138,8 @@ def share_of_voice(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     frame = store.read_frame(
         db,
         f"""SELECT trim(m.brand) AS brand, count(*) AS mentions,
-                sum(s.label = 'positive') AS positive, sum(s.label = 'negative') AS negative,
-                sum(s.label IN ('positive', 'neutral', 'negative')) AS scored
+                sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative,
+                sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored
             FROM {S.MENTIONS} m {_sentiment_join(db)}
             WHERE {where} AND trim(coalesce(m.brand, '')) <> ''
             GROUP BY 1 ORDER BY 2 DESC, 1""",
@@ -178,8 +178,8 @@ def topic_summary(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     frame = store.read_frame(
         db,
         f"""SELECT t.topic_id, t.lang, t.label, count(*) AS mentions,
-                sum(s.label = 'positive') AS positive, sum(s.label = 'negative') AS negative,
-                sum(s.label IN ('positive', 'neutral', 'negative')) AS scored, avg(s.score) AS avg_score,
+                sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative,
+                sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored, avg(s.score) AS avg_score,
                 max(t.trend) AS trend
             FROM "{MENTION_TOPICS}" mt JOIN {S.MENTIONS} m ON m.mention_id = mt.mention_id
             JOIN "{TOPICS}" t ON t.topic_id = mt.topic_id {_sentiment_join(db)}
@@ -237,8 +237,8 @@ def top_authors(db: sqlite_utils.Database, f: Filters, limit: int = 25, *, rank_
         db,
         f"""SELECT {profile_id_sql('m')} AS profile_id, coalesce(nullif(lower(trim(m.platform)), ''), 'other') AS platform,
                 max(m.author) AS author, count(*) AS mentions, max(coalesce(m.author_followers, 0)) AS followers,
-                sum(s.label = 'positive') AS positive, sum(s.label = 'negative') AS negative,
-                sum(s.label IN ('positive', 'neutral', 'negative')) AS scored
+                sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative,
+                sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored
             FROM {S.MENTIONS} m {_sentiment_join(db)} {role_join}
             WHERE {where} GROUP BY 1 ORDER BY {order}, profile_id LIMIT ?""",
         [*params, int(limit)],
@@ -259,7 +259,7 @@ def _roles_of(db: sqlite_utils.Database, profile_ids: list[str]) -> pd.DataFrame
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ("profile_id", "role", "badges", "customer_id")})
     if not profile_ids or not table_exists(db, ROLES):
         return empty
-    cols = {r[1] for r in db.execute(f'PRAGMA table_info("{ROLES}")').fetchall()}
+    cols = set(dialect.columns(db, ROLES))
     scores = [score for _, score, _ in ROLE_BADGES if score in cols]
     wanted = ["profile_id", "role", "customer_id", *scores]
     if not {"profile_id", "role"} <= cols:
@@ -462,8 +462,8 @@ def mention_places(db: sqlite_utils.Database, f: Filters, unplaced_limit: int = 
     frame = store.read_frame(
         db,
         f"""SELECT trim(coalesce(m.location, '')) AS location, count(*) AS mentions,
-                sum(s.label = 'positive') AS positive, sum(s.label = 'negative') AS negative,
-                sum(s.label IN ('positive', 'neutral', 'negative')) AS scored
+                sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative,
+                sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored
             FROM {S.MENTIONS} m {_sentiment_join(db)} WHERE {where} GROUP BY 1""",
         params,
     )
@@ -534,7 +534,7 @@ def communication_modes(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     frame = store.read_frame(
         db,
         f"""SELECT {_mode_sql()} AS mode, coalesce(nullif(lower(trim(m.kind)), ''), 'post') AS kind,
-                sum(coalesce(m.from_brand, 0) = 0) AS by_people, sum(coalesce(m.from_brand, 0) <> 0) AS by_brand
+                sum(CASE WHEN coalesce(m.from_brand, 0) = 0 THEN 1 ELSE 0 END) AS by_people, sum(CASE WHEN coalesce(m.from_brand, 0) <> 0 THEN 1 ELSE 0 END) AS by_brand
             FROM {S.MENTIONS} m {_sentiment_join(db)} WHERE {where} GROUP BY 1, 2""",
         params,
     )
@@ -654,7 +654,7 @@ def alert_series(
         clauses.append(
             f"""m.mention_id IN (SELECT mention_id FROM (SELECT mention_id, topic_id,
                 row_number() OVER (PARTITION BY mention_id ORDER BY weight DESC, topic_id) AS r
-                FROM "{MENTION_TOPICS}") WHERE r = 1 AND topic_id = ?)"""
+                FROM "{MENTION_TOPICS}") AS ranked WHERE r = 1 AND topic_id = ?)"""
         )
         params.append(str(alert["topic_id"]))
     frame = store.read_frame(
@@ -739,3 +739,39 @@ def sentiment_accuracy(db: sqlite_utils.Database) -> SentimentAccuracy:
     )
     corrections = pd.DataFrame.from_records(adjust.corrections_export(db), columns=["text", "lang", "label"]).astype(object)
     return SentimentAccuracy(adjust.model_card(), workspace, corrections)
+
+
+# Where a mention came from (volume_by_source's ``via``).
+VIA_LIVE, VIA_IMPORT, VIA_OTHER = "live", "import", "other"
+
+
+def volume_by_source(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
+    """Mentions per live source and per imported file, in the filters (people's mentions, as the volume chart).
+
+    Columns: ``source`` (the live source's name, or the file's name; None for
+    mentions that came with neither, such as the demo data), ``via`` (``live``,
+    ``import`` or ``other``), ``mentions``, ``share`` (% of the mentions shown),
+    ``first`` and ``last`` (ISO days of the oldest and newest mention), most
+    mentions first. A live source is known by its collection runs, so a file
+    named like a source is still a file.
+    """
+    where, params = _people_where(f)
+    frame = store.read_frame(
+        db,
+        f"""SELECT coalesce(c.source, i.file_name) AS source,
+                CASE WHEN c.source IS NOT NULL THEN '{VIA_LIVE}' WHEN i.import_id IS NOT NULL THEN '{VIA_IMPORT}'
+                     ELSE '{VIA_OTHER}' END AS via,
+                count(*) AS mentions, min(substr(m.posted_at, 1, 10)) AS first, max(substr(m.posted_at, 1, 10)) AS last
+            FROM {S.MENTIONS} m {_sentiment_join(db)}
+            LEFT JOIN {S.IMPORTS} i ON i.import_id = m.import_id
+            LEFT JOIN {S.COLLECTIONS} c ON c.import_id = m.import_id
+            WHERE {where} GROUP BY 1, 2 ORDER BY 3 DESC, 1""",
+        params,
+    )
+    if frame.empty:
+        return _empty(("source", "via", "mentions", "share", "first", "last"), ("mentions", "share"))
+    frame["mentions"] = pd.to_numeric(frame["mentions"]).astype("int64")
+    frame["share"] = (frame["mentions"] / frame["mentions"].sum() * 100).round(1)
+    return frame[["source", "via", "mentions", "share", "first", "last"]].astype(
+        {"source": object, "via": object, "first": object, "last": object}
+    )
