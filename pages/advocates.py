@@ -14,6 +14,7 @@ from scrm import auth, ui
 from scrm.charts import segments as segment_charts
 from scrm.ui import auth as access
 from scrm.ui import language as L
+from scrm.ui import loop
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
 from scrm.ui.language import t
@@ -94,7 +95,9 @@ SCORE_NAMES = {
 }
 
 
-def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, consent_box: bool = True) -> None:
+def show(
+    frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, consent_box: bool = True, case_button: bool = False
+) -> None:
     """A table of people (masked when the privacy switch is on) and its downloads (not masked).
 
     The downloads are campaign material: with ``consent_box`` a box (on by
@@ -103,7 +106,21 @@ def show(frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, co
     """
     if not has_currency and "currency" in frame:
         frame = frame.drop(columns="currency")  # orders name no currency: nothing to show
-    st.dataframe(U.mask(frame), hide_index=True, column_config=COLUMNS, height=height)  # type: ignore[arg-type]
+    event = st.dataframe(
+        U.mask(frame), hide_index=True, column_config=COLUMNS, height=height,  # type: ignore[arg-type]
+        key=f"advocates_{key}_table", on_select="rerun", selection_mode="single-row",
+    )
+    picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if picked and picked[0] < len(frame):
+        # Close the loop: the person's Customer 360 card and, for a detractor, a case.
+        row = frame.iloc[picked[0]]
+        if not loop.customer_link(row.get("customer_id"), row.get("name")):
+            st.caption(t("This author is not linked to a customer yet (see Identity review)."))
+        if case_button:
+            loop.open_case_button(f"advocates_{key}", customer_id=row.get("customer_id"), profile_id=row.get("profile_id"))
+    else:
+        st.caption(t("Select a row to open the person's Customer 360 card.") if not case_button
+                   else t("Select a row to open the person's Customer 360 card or to open a case on them."))  # fmt: skip
     if consent_box and access.can(auth.EXPORT):
         only = st.checkbox(t(CONSENT_LABEL), value=True, key=f"advocates_{key}_consent", help=t(CONSENT_HELP))
         if only:
@@ -186,7 +203,7 @@ with ranked_tab:
             t("{n} {roles}, best {score_name} first: {score}", n=L.format_number(len(top)),
               roles=t(ROLE_TITLES[role]).lower(), score_name=t(SCORE_NAMES[role]), score=t(SCORE_HELP[A.ROLE_SCORES[role]]))
         )
-        show(top, f"{role}s", "ranked")
+        show(top, f"{role}s", "ranked", case_button=role == "detractor")
 
 with quadrant_tab:
     points = A.quadrant(roles)
@@ -286,7 +303,7 @@ with detractor_tab:
               "those whose primary role is detractor: a big customer's few complaints can put more at risk than a "
               "loud small one.", n=L.format_number(len(detractors)))
         )
-        show(detractors[cols], "detractors-clv-at-risk", "detractors")
+        show(detractors[cols], "detractors-clv-at-risk", "detractors", case_button=True)
 
 with campaign_tab:
     wanted = st.multiselect(

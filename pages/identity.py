@@ -233,11 +233,13 @@ def _to_review(path: str, version: int, total: int) -> None:
         st.caption(t("{total} suggestions, most confident first. Pick a row to see it side by side.", total=ui_lang.format_number(total)))
     cols = ["confidence", "method_label", "platform", "handle", "display_name", "location", "mentions",
             "customer_id", "customer_name", "city", "orders", "other_count"]  # fmt: skip
+    # Several rows can be selected: the first is shown side by side, all of them can be decided at once below.
     event = st.dataframe(
-        L.masked_queue(queue)[cols], hide_index=True, on_select="rerun", selection_mode="single-row",
+        L.masked_queue(queue)[cols], hide_index=True, on_select="rerun", selection_mode="multi-row",
         key=f"identity_queue_{version}", column_config=QUEUE_COLUMNS, height=300,
     )  # fmt: skip
     rows = list(event.selection.rows) if event is not None else []
+    _decide_many(path, version, queue, rows)
     i = rows[0] if rows and rows[0] < len(queue) else 0
     row = {str(k): v for k, v in queue.iloc[i].to_dict().items()}
     profile_id, customer_id = str(row["profile_id"]), str(row["customer_id"])
@@ -253,6 +255,64 @@ def _to_review(path: str, version: int, total: int) -> None:
         other = _pick_customer(path, version, "Search customers", "identity_other")
         if other and st.button(t("Link the profile to customer {customer}", customer=esc(other)), key="identity_link_other"):
             _act(path, "link", profile_id, other, profile_id=profile_id)
+
+
+BULK_SCOPES = {"selected": "The rows selected in the list", "above": "Every suggestion at or above a confidence"}
+
+
+def _act_many(path: str, action: str, pairs: list[tuple[str, str]]) -> None:
+    """Decide many pairs in one call; a flash sentence with how many were decided and skipped."""
+    try:
+        with ui.connection(path) as db:
+            result = api.review_many(db, action, pairs, actor=access.actor(), role=access.role())
+    except ScrmError as e:
+        ui.show_error(e)
+        return
+    done, skipped = ui_lang.format_number(len(result.decisions)), ui_lang.format_number(len(result.skipped))
+    st.session_state[FLASH_KEY] = (
+        t("Accepted {n} pairs ({skipped} skipped: no longer suggestions). Each one can be undone in the History tab.",
+          n=done, skipped=skipped) if action == "accept" else
+        t("Rejected {n} pairs ({skipped} skipped: no longer suggestions). Each one can be undone in the History tab.",
+          n=done, skipped=skipped)
+    )  # fmt: skip
+    st.rerun()
+
+
+def _decide_many(path: str, version: int, queue: pd.DataFrame, rows: list[int]) -> None:
+    """Accept or reject many pairs at once, with what their evidence rests on summarised."""
+    with st.expander(t("Decide many pairs at once"), icon=":material/done_all:", expanded=len(rows) > 1):
+        scope = st.radio(t("Pairs"), list(BULK_SCOPES), format_func=lambda s: t(BULK_SCOPES[s]), horizontal=True,
+                         key="identity_bulk_scope")  # fmt: skip
+        if scope == "selected":
+            chosen = queue.iloc[[r for r in rows if r < len(queue)]]
+        else:
+            level = st.slider(t("Confidence at least (%)"), 0, 100, 80, step=5, key="identity_bulk_level")
+            chosen = L.load_suggestions(path, version, level / 100)
+        evidence = L.evidence_of(chosen)
+        if evidence.pairs == 0:
+            st.caption(t("No pair is chosen: select several rows in the list, or choose every suggestion above a confidence."))
+            return
+        st.markdown(t(
+            "**{pairs} pairs** of {profiles} profiles; confidence from {low} to {high}.",
+            pairs=ui_lang.format_number(evidence.pairs), profiles=ui_lang.format_number(evidence.profiles),
+            low=ui_lang.format_percent(100 * (evidence.confidence_low or 0), decimals=0),
+            high=ui_lang.format_percent(100 * (evidence.confidence_high or 0), decimals=0),
+        ))  # fmt: skip
+        st.dataframe(
+            pd.DataFrame({"method": list(evidence.by_method), "pairs": list(evidence.by_method.values())}),
+            hide_index=True, column_config={"method": t("Matched on"), "pairs": st.column_config.NumberColumn(t("Pairs"))},
+        )  # fmt: skip
+        if evidence.shared_profiles:
+            st.caption(t("{n} profiles have more than one candidate here: accepting links the surest one and rejects "
+                         "the others.", n=ui_lang.format_number(evidence.shared_profiles)))  # fmt: skip
+        pairs = [(str(p), str(c)) for p, c in zip(chosen["profile_id"], chosen["customer_id"], strict=True)]
+        b1, b2, _ = st.columns([1, 1, 2])
+        if b1.button(t("Accept {n} pairs", n=ui_lang.format_number(len(pairs))), key="identity_bulk_accept",
+                     icon=":material/done_all:", width="stretch"):  # fmt: skip
+            _act_many(path, "accept", pairs)
+        if b2.button(t("Reject {n} pairs", n=ui_lang.format_number(len(pairs))), key="identity_bulk_reject",
+                     icon=":material/remove_done:", width="stretch"):  # fmt: skip
+            _act_many(path, "reject", pairs)
 
 
 def _linked(path: str, version: int, total: int) -> None:

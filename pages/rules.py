@@ -167,7 +167,9 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         keywords = st.text_input(t("Keywords (any of them, comma-separated, whole words, case does not matter)"),
                                  value=", ".join(c.get("keywords", [])), key=k + "keywords", placeholder=t("refund, broken, ayuda"))
         e, f = st.columns(2)
-        own = e.checkbox(t("Only mentions of the own brand"), value=bool(c.get("own_brand")), key=k + "own")
+        # A new rule starts on the own brand (Settings): a competitor's complaints are not our cases.
+        own = e.checkbox(t("Only mentions of the own brand"), value=bool(c.get("own_brand", picked == NEW)), key=k + "own",
+                         help=t("The own brand is set on the Settings page."))  # fmt: skip
         no_brand = f.checkbox(t("Leave out the brand's own posts"), value=bool(c.get("exclude_brand_posts", True)), key=k + "nobrand")
         st.markdown(t("**Then**"))
         g, h = st.columns(2)
@@ -183,10 +185,23 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
                                index=list(W.PRIORITIES).index(p.get("priority", "medium")), key=k + "priority")
         severity = m.selectbox(t("Severity (alert)"), list(W.SEVERITIES), index=list(W.SEVERITIES).index(p.get("severity", "medium")),
                                key=k + "severity")
+        named = [c.strip() for c in str(p.get("channels", "")).split(",") if c.strip()]
+        channels = m.multiselect(
+            t("Notification channels (alert)"), list(dict.fromkeys([*loaders.load_channel_names(path), *named])),
+            default=named, key=k + "channels", placeholder=t("Every channel that takes rule alerts"),
+            help=t("The alert goes to these channels only. Channels are set up on the Sources page."),
+        )
         subject = i.text_input(t("Case subject"), value=p.get("subject", ""), key=k + "subject", placeholder=t("the rule's name"))
         tag = j.text_input(t("Tag (tag the mention)"), value=p.get("tag", ""), key=k + "tag", placeholder=t("support"))
         template = st.text_area(t("Reply template (suggest a reply)"), value=p.get("template", ""), key=k + "template")
         enabled = st.checkbox(t("Rule is on"), value=rule.enabled, key=k + "enabled")
+        # Only new mentions unless asked: a back-fill opens cases on mentions already past their deadline.
+        backfill = st.checkbox(
+            t("Back-fill: also act on the mentions of the last {n} days", n=W.LOOKBACK_DAYS),
+            value=picked != NEW and not c.get("posted_after"), key=k + "backfill",
+            help=t("Off: the rule acts only on the mentions that arrive after it is saved. On: it also acts on the "
+                   "recent ones, and cases opened on them may already be past their deadline (the preview says how many)."),
+        )  # fmt: skip
         left, right = st.columns(2)
         previewed = left.form_submit_button(t("Preview"), icon=":material/visibility:")
         saved = right.form_submit_button(t("Save rule"), type="primary", icon=":material/save:")
@@ -197,6 +212,7 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         "platforms": platforms, "kinds": kinds, "visibility": visibility or None,
         "keywords": [w.strip() for w in keywords.split(",") if w.strip()],
         "own_brand": own, "exclude_brand_posts": no_brand,
+        "posted_after": None if backfill else c.get("posted_after"),
     }
     if decile:
         conditions["clv_decile_min"] = int(decile)
@@ -210,7 +226,7 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         W.OPEN_CASE: {"queue": queue, "priority": priority, "subject": subject},
         W.TAG: {"tag": tag},
         W.SUGGEST_REPLY: {"template": template, "priority": priority, "subject": subject},
-        W.RAISE_ALERT: {"severity": severity},
+        W.RAISE_ALERT: {"severity": severity, "channels": ", ".join(channels)},
     }[action]
     draft = W.Rule(
         name=name, target=target, conditions=conditions, action=action, params=params, mode=mode, enabled=enabled,
@@ -226,7 +242,7 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         access.require(auth.RULES)  # the form is hidden from other roles; this refuses a forged submit too
         try:
             with ui.connection(path) as db:
-                api.save_rule(db, draft, actor=access.actor(), role=access.role())
+                api.save_rule(db, draft, actor=access.actor(), role=access.role(), backfill=backfill)
         except ScrmError as e:  # a busy database: the form keeps the draft for another try
             ui.show_error(e, kept_input=True)
             _show_preview(result)
@@ -243,6 +259,12 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
 
 def _show_preview(result: W.Preview) -> None:
     st.info(ui.escape_markdown(result.sentence()), icon=":material/visibility:")
+    if result.backfill_cases is not None:
+        st.caption(t(
+            "With a back-fill it would open {cases} case(s) now, {overdue} of them already past their deadline. "
+            "Without one, it opens cases only on mentions that arrive after it is saved.",
+            cases=ui_lang.format_number(result.backfill_cases), overdue=ui_lang.format_number(result.backfill_overdue or 0),
+        ))  # fmt: skip
     if result.total == 0:
         return
     # A short axis title: a long one is cut off beside a 240 px chart.

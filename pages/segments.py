@@ -16,6 +16,7 @@ from scrm import ui
 from scrm.charts import segments as segment_charts
 from scrm.db.filters import Filters
 from scrm.ui import language as L
+from scrm.ui import loop
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
 from scrm.ui.language import t
@@ -114,7 +115,17 @@ def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -
         " " + t("Customers without marketing consent are included: do not use this list for a campaign.")
     )
     st.caption(t("{n} customers, highest CLV first.", n=L.format_number(len(shown))) + consent_note + more)
-    st.dataframe(U.mask(shown.head(DISPLAY_LIMIT)), hide_index=True, column_config=LIST_CONFIG, height=300)
+    head = shown.head(DISPLAY_LIMIT)
+    event = st.dataframe(
+        U.mask(head), hide_index=True, column_config=LIST_CONFIG, height=300,
+        key=f"segments_{key}_table", on_select="rerun", selection_mode="single-row",
+    )
+    picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if picked and picked[0] < len(head):
+        # Close the loop: a member's row leads to their Customer 360 card.
+        loop.customer_link(head.iloc[picked[0]].get("customer_id"), head.iloc[picked[0]].get("name"))
+    elif not head.empty:
+        st.caption(t("Select a customer to open their Customer 360 card."))
     U.download_buttons(shown, file_stem, f"segments_{key}")
 
 

@@ -36,6 +36,7 @@ from scrm.db import audit, signins, store
 from scrm.db import schema as S
 from scrm.db import settings as business
 from scrm.db.backup import BackupSummary, backup_to, restore_from
+from scrm.db.transfer import CopySummary, copy_database
 from scrm.errors import ConfigError
 from scrm.ingest import ImportResult
 from scrm.ingest import import_file as ingest_file
@@ -305,8 +306,12 @@ def create_demo_database(path: Path, *, phase: Callable[[str], Progress] | None 
     be computed (the demo is kept; the reason is in the log).
     """
     started = time.perf_counter()
-    partial = _fresh_partial(path)
-    db = store.open_db(partial)
+    if store.is_url(path):  # a PostgreSQL database: built in place (the app holds the long write lock)
+        partial = None
+        db = store.open_db(path)
+    else:
+        partial = _fresh_partial(path)
+        db = store.open_db(partial)
     try:
         build_demo(db, progress=phase("build") if phase else None)
         log.info("built the demo data in %.1f s", time.perf_counter() - started)
@@ -318,7 +323,8 @@ def create_demo_database(path: Path, *, phase: Callable[[str], Progress] | None 
             scored = False
     finally:
         db.close()  # the last connection: SQLite folds the WAL into the file
-    partial.replace(path)
+    if partial is not None:
+        partial.replace(path)
     log.info("built the demo database at %s in %.1f s", path, time.perf_counter() - started)
     return scored
 
@@ -352,6 +358,26 @@ def update_case(
     return changed
 
 
+def open_case(
+    db: sqlite_utils.Database,
+    *,
+    mention_id: str | None = None,
+    alert_id: int | None = None,
+    customer_id: str | None = None,
+    profile_id: str | None = None,
+    actor: str,
+    role: str | None = None,
+) -> cases.Opened:
+    """Open a case on a selected mention, alert or customer, linked to them (one transaction, audited).
+
+    When an open case already holds that mention (or customer, or alert), it
+    is returned with ``created=False`` instead of opening a second one.
+    """
+    return cases.open_case_from(
+        db, mention_id=mention_id, alert_id=alert_id, customer_id=customer_id, profile_id=profile_id, actor=actor, role=role
+    )
+
+
 def set_sla_hours(
     db: sqlite_utils.Database, hours: Mapping[str, float], *, actor: str, role: str | None = None
 ) -> dict[str, float]:
@@ -362,9 +388,16 @@ def set_sla_hours(
 # --- workflow rules -------------------------------------------------------------------------------
 
 
-def save_rule(db: sqlite_utils.Database, rule: rules.Rule, *, actor: str, role: str | None = None) -> int:
-    """Create or update a workflow rule (validated, audited); returns its id. It acts on the next score."""
-    return rules.save_rule(db, rule, actor=actor, role=role)
+def save_rule(
+    db: sqlite_utils.Database, rule: rules.Rule, *, actor: str, role: str | None = None, backfill: bool = True
+) -> int:
+    """Create or update a workflow rule (validated, audited); returns its id. It acts on the next score.
+
+    ``backfill=False`` limits it to the mentions posted after the newest one
+    now (:func:`scrm.act.rules.from_now`): the app's default for a new rule,
+    so saving one never opens cases on weeks-old mentions already past their deadline.
+    """
+    return rules.save_rule(db, rule if backfill else rules.from_now(db, rule), actor=actor, role=role)
 
 
 def set_rule_enabled(db: sqlite_utils.Database, rule_id: int, enabled: bool, *, actor: str, role: str | None = None) -> None:
@@ -409,6 +442,17 @@ def review_link(
     if decide is None:
         raise ConfigError(f"Unknown identity decision {action!r}; use one of {', '.join(REVIEW_ACTIONS)}.")
     return decide(db, *args, actor, role=role)
+
+
+def review_many(
+    db: sqlite_utils.Database, action: str, pairs: Sequence[tuple[str, str]], *, actor: str, role: str | None = None
+) -> review.BulkDecision:
+    """Accept or reject many suggested (profile id, customer id) pairs in one transaction, audited.
+
+    Each pair becomes its own decision in the History, undoable alone; pairs
+    that are no longer suggestions are skipped with the reason.
+    """
+    return review.decide_many(db, action, pairs, actor, role=role)
 
 
 # --- privacy --------------------------------------------------------------------------------------
@@ -619,6 +663,30 @@ def restore(db: sqlite_utils.Database, source: str | Path, *, actor: str, role: 
     summary = restore_from(db, source)
     audit.record(db, audit.IMPORT, actor=actor, role=role, target=f"restore {Path(source).name}",
                  detail={"bytes": summary.bytes, "data_version": summary.data_version})  # fmt: skip
+    return summary
+
+
+def copy_to(
+    db: sqlite_utils.Database,
+    target: str | Path,
+    *,
+    replace: bool = False,
+    actor: str,
+    role: str | None = None,
+    progress: Progress | None = None,
+) -> CopySummary:
+    """Copy the whole database into ``target`` (a ``postgresql://`` URL or a file), recorded in its audit log.
+
+    How a team moves an SQLite database to PostgreSQL: ``python -m scrm copy postgresql://...``.
+    """
+    destination = store.open_db(target)
+    try:
+        with store.transaction(destination, bump=False):
+            summary = copy_database(db, destination, replace=replace, progress=progress)
+            audit.record(destination, audit.IMPORT, actor=actor, role=role, target=f"copy from {store.db_file(db)}",
+                         detail={"rows": sum(summary.rows.values()), "tables": len(summary.rows)})  # fmt: skip
+    finally:
+        destination.close()
     return summary
 
 

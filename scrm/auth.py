@@ -135,6 +135,10 @@ class AccessConfig:
             return sorted((name, role) for name, (role, _hash) in self.users.items())
         return sorted(self.roles.items())
 
+    def case_workers(self) -> list[str]:
+        """The configured people whose role may work on cases: the team a case can be given to."""
+        return [name for name, role in self.user_roles() if can(role, CASES)]
+
 
 OFF_CONFIG = AccessConfig()
 

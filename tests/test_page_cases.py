@@ -147,7 +147,7 @@ def test_saving_the_form_changes_the_case_and_the_list(tmp_path: Path, demo_db: 
     before = at.dataframe[0].value
     assert before[before["Case"] == case_id]["Status"].tolist() == ["new"]
     at.selectbox(key=f"queue_status_{case_id}").set_value("in progress")
-    at.text_input(key=f"queue_assignee_{case_id}").input("Lucie")
+    at.selectbox(key=f"queue_assignee_{case_id}").set_value("Lucie")  # picked from the team, not typed
     at.text_area(key=f"queue_note_{case_id}").input("Called the customer back.")
     next(b for b in at.button if b.label == "Save").click().run()
     assert not at.exception, [e.value for e in at.exception]

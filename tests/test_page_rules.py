@@ -73,7 +73,10 @@ def test_a_rule_written_in_the_form_is_previewed_saved_listed_and_audited(demo_d
     assert not at.exception
     db = store.open_db(demo_db, create=False)
     try:
-        expected = W.preview(db, W.Rule("x", conditions={"sentiment": ["negative"], "langs": ["es"], "exclude_brand_posts": True}))
+        # A new rule starts on the own brand.
+        expected = W.preview(db, W.Rule("x", conditions={"sentiment": ["negative"], "langs": ["es"], "exclude_brand_posts": True,
+                                                         "own_brand": True}))
+        newest = W.newest_mention(db)
     finally:
         db.close()
     assert expected.total > 0
@@ -84,7 +87,9 @@ def test_a_rule_written_in_the_form_is_previewed_saved_listed_and_audited(demo_d
     assert any("Saved “Spanish complaints”" in s.value for s in at.success)
     assert at.text_input(key="rules_f0_name").value == ""  # the form is empty for the next rule
     saved = next(r for r in rules_in(demo_db) if r.name == "Spanish complaints")
-    assert saved.conditions == {"sentiment": ["negative"], "langs": ["es"], "exclude_brand_posts": True}
+    # No back-fill asked: the rule looks only at mentions posted after the newest one when it was saved.
+    assert saved.conditions == {"sentiment": ["negative"], "langs": ["es"], "exclude_brand_posts": True, "own_brand": True,
+                                "posted_after": str(newest)[:19]}
     db = store.open_db(demo_db, create=False)
     try:
         log = audit.read_log(db, actions=(audit.RULE,))

@@ -115,7 +115,7 @@ def test_a_suggested_link_does_not_make_an_author_a_customer(db: sqlite_utils.Da
         (Rule("R", mode="sometimes"), "Rule “R”, field `mode`: 'sometimes' is not a mode. Use automatic or manual."),
         (Rule("R", conditions={"mood": "bad"}),
          "Rule “R”, conditions: `mood` is not a condition. Use sentiment, score_min, score_max, confidence_min, langs, roles, clv_decile_min, "
-         "rfm_segments, topics, platforms, keywords, visibility, kinds, min_followers, own_brand or exclude_brand_posts."),
+         "rfm_segments, topics, platforms, keywords, visibility, kinds, min_followers, own_brand, exclude_brand_posts or posted_after."),
         (Rule("R", conditions={"sentiment": ["angry"]}),
          "Rule “R”, condition `sentiment`: 'angry' is not a sentiment label. Use positive, neutral, negative or unscored."),
         (Rule("R", conditions={"score_min": 2}),

@@ -24,7 +24,9 @@ assignee (team members' names), never notes or the customer's data.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,6 +271,141 @@ def open_case(
     return case_id
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A case a person opened from a mention, an alert or a customer row (or the open one already there)."""
+
+    case_id: int
+    created: bool
+    customer_id: str | None
+    mention_id: str | None
+
+
+# Alert kinds whose case is urgent (a top customer complaining).
+_URGENT_ALERT_KINDS = (S.ALERT_VIP_DETRACTOR,)
+# A case's subject names the alert as the Alerts page does.
+_ALERT_NAMES = {S.ALERT_VOLUME: "Volume spike", S.ALERT_NEGATIVE: "Negative spike", S.ALERT_VIP_DETRACTOR: "VIP detractor",
+                S.ALERT_RULE: "Workflow rule"}  # fmt: skip
+
+
+def _one(db: sqlite_utils.Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+def _linked_customer(db: sqlite_utils.Database, profile_id: str | None) -> str | None:
+    if not profile_id:
+        return None
+    row = db.execute(
+        f"SELECT customer_id FROM {S.LINKS} WHERE profile_id = ? AND status = ? ORDER BY customer_id LIMIT 1",
+        [profile_id, S.LINKED],
+    ).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def mention_customer(db: sqlite_utils.Database, mention_id: str) -> tuple[str, str | None] | None:
+    """The customer (id, name) a mention's author is confirmed as, or None."""
+    row = db.execute(
+        f"SELECT {_profile_id_sql('m')} FROM {S.MENTIONS} m WHERE m.mention_id = ?", [str(mention_id)]
+    ).fetchone()
+    customer_id = _linked_customer(db, None if row is None else str(row[0]))
+    if customer_id is None:
+        return None
+    name = db.execute(f"SELECT name FROM {S.CUSTOMERS} WHERE customer_id = ?", [customer_id]).fetchone()
+    return customer_id, None if name is None or name[0] is None else str(name[0])
+
+
+def _alert_mention(drivers: object) -> str | None:
+    """The first driver mention of an alert (the one that carried furthest), if any."""
+    try:
+        data = json.loads(str(drivers)) if drivers else {}
+    except (TypeError, ValueError):
+        return None
+    mentions = data.get("mentions") if isinstance(data, dict) else None
+    for item in mentions if isinstance(mentions, list) else []:
+        if isinstance(item, dict) and item.get("mention_id"):
+            return str(item["mention_id"])
+    return None
+
+
+def open_case_from(
+    db: sqlite_utils.Database,
+    *,
+    mention_id: str | None = None,
+    alert_id: int | None = None,
+    customer_id: str | None = None,
+    profile_id: str | None = None,
+    actor: str,
+    role: str | None = None,
+) -> Opened:
+    """Open a case from what a person selected: a mention, an alert or a customer (a detractor row).
+
+    The case links the mention and the customer behind it: a mention's author
+    reaches a customer through a confirmed link; an alert brings its customer
+    (VIP detractor) and the driver mention that carried furthest. The SLA
+    clock starts now (the person takes it on now, however old the mention).
+    When an open case already holds the same mention (or, without one, the
+    same customer, or the same alert), that case is returned instead of a second one.
+    """
+    subject: str
+    queue, priority = RESCUE, S.MEDIUM
+    if alert_id is not None:
+        alert = _one(db, f"SELECT * FROM {S.ALERTS} WHERE alert_id = ?", [int(alert_id)])
+        if alert is None:
+            raise NotFound(f"Alert {alert_id} is no longer in the database (the scores were recomputed). Pick it again in the list.")
+        customer_id = customer_id or (str(alert["customer_id"]) if alert.get("customer_id") else None)
+        mention_id = mention_id or _alert_mention(alert.get("drivers"))
+        if alert.get("kind") in _URGENT_ALERT_KINDS or alert.get("severity") == S.HIGH:
+            priority = S.HIGH
+        where = ", ".join(str(alert[k]) for k in ("brand", "platform") if alert.get(k))
+        kind = _ALERT_NAMES.get(str(alert.get("kind")), str(alert.get("kind") or "Alert"))
+        subject = f"{kind} (alert {int(alert_id)}" + (f", {where})" if where else ")")
+    if mention_id:
+        mention = _one(
+            db,
+            f"SELECT m.mention_id, {_profile_id_sql('m')} AS profile_id, m.platform, m.author, s.label "
+            f"FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id WHERE m.mention_id = ?",
+            [str(mention_id)],
+        )
+        if mention is None:
+            raise NotFound(f"Mention {mention_id} is no longer in the database. Search for it again.")
+        profile_id = profile_id or str(mention["profile_id"])
+        customer_id = customer_id or _linked_customer(db, profile_id)
+        if alert_id is None:
+            queue = RESCUE if mention.get("label") == S.NEGATIVE else SUPPORT
+            # No handle or name in the subject: the privacy switch masks the columns that hold them, not the subject.
+            label = "Negative mention" if mention.get("label") == S.NEGATIVE else "Mention"
+            subject = f"{label} on {mention.get('platform') or 'a platform'}"
+    elif alert_id is None:
+        if not customer_id and not profile_id:
+            raise CaseError("Select a mention, an alert or a customer to open a case on.")
+        customer_id = customer_id or _linked_customer(db, profile_id)
+        platform = str(profile_id or "").split(":", 1)[0] or "a platform"
+        subject = f"Customer {customer_id}" if customer_id else f"Author on {platform}"
+    with store.transaction(db, work=True):
+        clauses, params = ["status != ?"], [RESOLVED]
+        if mention_id:
+            clauses.append("mention_id = ?")
+            params.append(str(mention_id))
+        elif customer_id:
+            clauses.append("customer_id = ?")
+            params.append(customer_id)
+        else:
+            clauses.append("subject = ?")
+            params.append(subject)
+        found = db.execute(
+            f"SELECT case_id FROM {S.CASES} WHERE {' AND '.join(clauses)} ORDER BY case_id LIMIT 1", params
+        ).fetchone()
+        if found is not None:
+            return Opened(int(found[0]), False, customer_id, mention_id)
+        case_id = open_case(
+            db, queue=queue, subject=subject, priority=priority, customer_id=customer_id, mention_id=mention_id,
+            profile_id=profile_id, actor=actor, role=role,
+        )  # fmt: skip
+    return Opened(case_id, True, customer_id, mention_id)
+
+
 # --- changes ---------------------------------------------------------------------------------
 
 
@@ -470,6 +607,19 @@ def case_history(db: sqlite_utils.Database, case_id: int) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return frame.astype(object).where(frame.notna(), None)
+
+
+def assignee_choices(team: Iterable[str], past: Iterable[str], current: str | None = None) -> list[str]:
+    """Who a case can be given to: the configured team, everyone a case was given to, and its assignee now.
+
+    Blank names are left out and each name comes once, alphabetically
+    (ignoring case); a person's name is never typed freely.
+
+    >>> assignee_choices(["lucie", "Marc"], ["Marc", " "], "ana")
+    ['ana', 'lucie', 'Marc']
+    """
+    names = {str(n).strip() for n in [*team, *past, current or ""] if n is not None and str(n).strip()}
+    return sorted(names, key=lambda n: (n.casefold(), n))
 
 
 def assignees(db: sqlite_utils.Database) -> list[str]:

@@ -40,7 +40,7 @@ import pandas as pd
 import sqlite_utils
 
 from scrm.analysis.identity import MANUAL, METHOD_LABELS
-from scrm.db import audit, store
+from scrm.db import audit, dialect, store
 from scrm.db import schema as S
 from scrm.errors import NotFound, ReviewRefused
 
@@ -105,6 +105,9 @@ def review_queue(db: sqlite_utils.Database, *, status: str = S.SUGGESTED, limit:
     """
     if status not in (S.LINKED, S.SUGGESTED, S.REJECTED):
         raise ValueError(f"unknown link status {status!r}")
+    others = dialect.string_agg(
+        db, "x.customer_id || ' ' || CAST(round(x.confidence * 100) AS INTEGER) || '% ' || x.status", "', '"
+    )
     sql = f"""
         WITH chosen AS (
             SELECT * FROM {S.LINKS} WHERE status = :status
@@ -117,8 +120,7 @@ def review_queue(db: sqlite_utils.Database, *, status: str = S.SUGGESTED, limit:
                l.customer_id, c.name AS customer_name, c.city, c.email,
                coalesce(o.orders, 0) AS orders,
                l.method, l.confidence, l.evidence, l.status, l.confirmed_by, l.created_at,
-               (SELECT group_concat(x.customer_id || ' ' || CAST(round(x.confidence * 100) AS INTEGER)
-                                    || '% ' || x.status, ', ')
+               (SELECT {others}
                   FROM {S.LINKS} x
                  WHERE x.profile_id = l.profile_id AND x.customer_id <> l.customer_id
                    AND x.status <> '{S.REJECTED}') AS others,
@@ -563,8 +565,11 @@ def merge(
             )
             if existing is None or not _better_link(existing, row):
                 db.execute(
-                    f"INSERT OR REPLACE INTO {S.LINKS} (profile_id, customer_id, method, confidence, status, evidence, "
-                    f"confirmed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO {S.LINKS} (profile_id, customer_id, method, confidence, status, evidence, "
+                    f"confirmed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (profile_id, customer_id) DO UPDATE SET method = excluded.method, "
+                    "confidence = excluded.confidence, status = excluded.status, evidence = excluded.evidence, "
+                    "confirmed_by = excluded.confirmed_by, created_at = excluded.created_at",
                     [row["profile_id"], keep_id, row["method"], row["confidence"], row["status"], row["evidence"],
                      row["confirmed_by"], row["created_at"]],
                 )  # fmt: skip
@@ -717,3 +722,104 @@ def undo(db: sqlite_utils.Database, review_id: int, actor: str, *, role: str | N
         )  # fmt: skip
     what = ACTION_LABELS.get(str(review["action"]), str(review["action"]))
     return Decision(int(review_id), UNDO, f"Undid decision {review_id} ({what}); the rows are as they were before it.")
+
+
+# --- many pairs at once ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a set of suggested pairs rests on: how many, by which method, how sure."""
+
+    pairs: int
+    profiles: int
+    by_method: dict[str, int]  # method label -> pairs, most first
+    confidence_low: float | None
+    confidence_high: float | None
+    shared_profiles: int  # profiles with more than one candidate in the set: accepting keeps only the surest
+
+
+@dataclass(frozen=True)
+class BulkDecision:
+    """What a decision on many pairs did: one review per pair decided (each undoable), the pairs skipped."""
+
+    action: str
+    decisions: list[Decision]
+    skipped: list[tuple[str, str, str]]  # profile id, customer id, why
+
+
+def suggestions(db: sqlite_utils.Database, min_confidence: float = 0.0) -> pd.DataFrame:
+    """Every suggested pair at or above ``min_confidence`` (0-1), most confident first: profile_id, customer_id, method, method_label, confidence.
+
+    Not limited like :func:`review_queue`: a decision on "all above 90%" takes all of them.
+    """
+    frame = store.read_frame(
+        db,
+        f"""SELECT profile_id, customer_id, method, confidence FROM {S.LINKS}
+             WHERE status = ? AND coalesce(confidence, 0) >= ?
+             ORDER BY confidence DESC, profile_id, customer_id""",
+        [S.SUGGESTED, float(min_confidence)],
+    )
+    frame["method_label"] = [METHOD_LABELS.get(str(m), str(m)) for m in frame["method"]]
+    return frame
+
+
+def summarise_evidence(pairs: pd.DataFrame) -> Evidence:
+    """The evidence of ``pairs`` (columns profile_id, method_label, confidence) in a few numbers. Pure.
+
+    >>> summarise_evidence(pd.DataFrame({"profile_id": ["a", "a", "b"], "method_label": ["name", "name", "e-mail"],
+    ...                                  "confidence": [0.7, 0.6, 0.9]})).by_method
+    {'name': 2, 'e-mail': 1}
+    """
+    if pairs.empty:
+        return Evidence(0, 0, {}, None, None, 0)
+    methods = pairs["method_label"].astype(str).value_counts()
+    confidence = pd.to_numeric(pairs["confidence"], errors="coerce")
+    per_profile = pairs["profile_id"].value_counts()
+    return Evidence(
+        pairs=len(pairs), profiles=int(per_profile.size),
+        by_method={str(k): int(v) for k, v in sorted(methods.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))},
+        confidence_low=None if confidence.isna().all() else float(confidence.min()),
+        confidence_high=None if confidence.isna().all() else float(confidence.max()),
+        shared_profiles=int((per_profile > 1).sum()),
+    )  # fmt: skip
+
+
+def decide_many(
+    db: sqlite_utils.Database, action: str, pairs: Iterable[tuple[str, str]], actor: str, *, role: str | None = None
+) -> BulkDecision:
+    """Accept or reject many suggested pairs in one transaction; each pair is its own decision (undoable alone).
+
+    Pairs are taken most confident first when accepting, so when two
+    candidates of one profile are both chosen, the surer one is linked and the
+    other is rejected by it (a profile is one person) and reported as skipped.
+    A pair that is no longer a suggestion is skipped with the reason. One
+    audit entry sums the batch; each decision has its own as well.
+    """
+    if action not in (ACCEPT, REJECT):
+        raise ReviewRefused(f"Many pairs at once can only be accepted or rejected, not '{action}'.")
+    chosen = list(dict.fromkeys((str(p), str(c)) for p, c in pairs))
+    if not chosen:
+        raise ReviewRefused("No pair is selected. Select rows in the list, or choose every suggestion above a confidence.")
+    decide = accept if action == ACCEPT else reject
+    confidence = dict(
+        ((str(p), str(c)), float(v or 0)) for p, c, v in db.execute(
+            f"SELECT profile_id, customer_id, confidence FROM {S.LINKS} WHERE status = ?", [S.SUGGESTED]
+        ).fetchall()
+    )  # fmt: skip
+    chosen.sort(key=lambda pc: (-confidence.get(pc, 0.0), pc))
+    decisions: list[Decision] = []
+    skipped: list[tuple[str, str, str]] = []
+    with store.transaction(db):
+        for profile_id, customer_id in chosen:
+            try:
+                decisions.append(decide(db, profile_id, customer_id, actor, role=role))
+            except (ReviewRefused, NotFound) as e:
+                skipped.append((profile_id, customer_id, str(e)))
+        audit.record(
+            db, audit.LINK, actor=actor, role=role, target=f"{len(decisions)} pairs",
+            detail={"action": f"{action} many", "decided": len(decisions), "skipped": len(skipped),
+                    "review_ids": [decisions[0].review_id, decisions[-1].review_id] if decisions else []},
+        )  # fmt: skip
+    log.info("identity review: %s %d pairs at once, %d skipped", action, len(decisions), len(skipped))
+    return BulkDecision(action, decisions, skipped)

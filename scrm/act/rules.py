@@ -22,7 +22,11 @@ Conditions (keys of :data:`CONDITIONS`):
 - ``keywords``: any of them, case-insensitive, as whole words ("help" does not match "helpful");
 - ``min_followers``: the author's followers at least this;
 - ``own_brand``: only mentions of the own brand (meta ``own_brand``; a mention naming no brand counts);
-- ``exclude_brand_posts``: leave out what the brand's own accounts wrote (``from_brand``).
+- ``exclude_brand_posts``: leave out what the brand's own accounts wrote (``from_brand``);
+- ``posted_after``: only mentions posted after this time (UTC). A rule saved
+  from the app without a back-fill gets the newest mention's time here
+  (:func:`from_now`), so it acts on the mentions that arrive after it and
+  never opens cases on weeks-old ones that are past their deadline at birth.
 
 Customer conditions (CLV decile, RFM segment) need the author's profile to be
 linked to a customer (``links`` with status ``linked``); an unlinked author
@@ -36,8 +40,9 @@ Actions (:data:`ACTIONS`) and their parameters:
   profile) is still open, a new match joins that case instead of opening another;
 - ``tag`` (tag): a row in ``mention_tags`` (mention rules only);
 - ``suggest_reply`` (template, priority): a case in the support queue carrying the reply template;
-- ``raise_alert`` (severity): one alert of kind ``rule`` per rule and day in the
-  ``alerts`` table, shown on the Alerts page.
+- ``raise_alert`` (severity, channels): one alert of kind ``rule`` per rule and day in the
+  ``alerts`` table, shown on the Alerts page; ``channels`` (notification channel names,
+  comma-separated) sends it to those channels only (:mod:`scrm.act.notify`).
 
 Runs (:func:`refresh`, the compute stage ``workflows``): each enabled mention
 rule looks at the mentions of the last :data:`LOOKBACK_DAYS` (30) days before
@@ -67,7 +72,7 @@ from scrm.act.templates import SHIPPED_TEMPLATES, localise_template
 from scrm.analysis.roles import linked_customers, profile_id_sql
 from scrm.analysis.sentiment import LOW_CONFIDENCE
 from scrm.analysis.stage import Progress, StageSummary
-from scrm.db import audit, store
+from scrm.db import audit, dialect, store
 from scrm.db import schema as S
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import NotFound, RuleError
@@ -108,14 +113,14 @@ LIST_CONDITIONS = ("sentiment", "langs", "roles", "rfm_segments", "topics", "pla
 BOOL_CONDITIONS = ("own_brand", "exclude_brand_posts")
 CONDITIONS: tuple[str, ...] = (
     "sentiment", "score_min", "score_max", "confidence_min", "langs", "roles", "clv_decile_min", "rfm_segments", "topics",
-    "platforms", "keywords", "visibility", "kinds", "min_followers", "own_brand", "exclude_brand_posts",
+    "platforms", "keywords", "visibility", "kinds", "min_followers", "own_brand", "exclude_brand_posts", "posted_after",
 )
 
 ACTION_PARAMS: dict[str, tuple[str, ...]] = {
     OPEN_CASE: ("queue", "priority", "subject"),
     TAG: ("tag",),
     SUGGEST_REPLY: ("template", "priority", "subject"),
-    RAISE_ALERT: ("severity",),
+    RAISE_ALERT: ("severity", "channels"),
 }
 
 
@@ -147,6 +152,10 @@ class Preview:
     until: str | None
     weekly: pd.DataFrame  # week (Monday, ISO date), matches
     sample: pd.DataFrame  # mention_id, posted_at, platform, author, label, customer_id, text
+    # With a back-fill over the last LOOKBACK_DAYS: the cases it would open now and how many of
+    # them would already be past their deadline (None for actions that open no case).
+    backfill_cases: int | None = None
+    backfill_overdue: int | None = None
 
     def sentence(self) -> str:
         """``Would have matched 37 mentions in the last 90 days.``"""
@@ -179,6 +188,15 @@ def _choices(name: str, field_name: str, values: list[str], allowed: tuple[str, 
             raise RuleError(f"{_label(name)}, condition `{field_name}`: '{v}' is not {what}. Use {_or(allowed)}.")
         out.append(key)
     return out
+
+
+def _moment(name: str, field_name: str, value: Any) -> str:
+    try:
+        return pd.Timestamp(str(value)).strftime("%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        raise RuleError(
+            f"{_label(name)}, condition `{field_name}`: '{value}' is not a time. Use YYYY-MM-DDTHH:MM:SS (UTC)."
+        ) from None
 
 
 def _or(values: tuple[str, ...] | list[str]) -> str:
@@ -244,6 +262,8 @@ def validate(rule: Rule) -> Rule:
                 conditions[key] = True
         elif key == "keywords":
             conditions[key] = list(dict.fromkeys(k.lower() for k in _strings(name, key, value, '["refund", "broken"]')))
+        elif key == "posted_after":
+            conditions[key] = _moment(name, key, value)
         elif key == "topics":
             conditions[key] = list(dict.fromkeys(_strings(name, key, value, '["en-2"]')))
         else:  # langs, platforms: compared lower-cased
@@ -299,6 +319,13 @@ def _params(name: str, action: str, given: Mapping[str, Any]) -> dict[str, Any]:
         if severity not in SEVERITIES:
             raise RuleError(f"{_label(name)}, action raise_alert, parameter `severity`: '{params['severity']}' is not a severity. Use high or medium.")
         params["severity"] = severity
+        if "channels" in params:
+            names = [c.strip() for c in params["channels"].split(",") if c.strip()]
+            wrong = [c for c in names if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", c)]
+            if wrong:
+                raise RuleError(f"{_label(name)}, action raise_alert, parameter `channels`: '{wrong[0]}' cannot name a channel. "
+                                "Give the names of notification channels, comma-separated, such as ops-slack, crisis-mail.")
+            params["channels"] = ", ".join(dict.fromkeys(names))
     return params
 
 
@@ -347,6 +374,8 @@ def describe(rule: Rule, topic_labels: Mapping[str, str] | None = None) -> str:
         customers.append(f"CLV decile {d}" if d == 10 else f"CLV deciles {d}-10")
     if c.get("rfm_segments"):
         customers.append(f"RFM segment {_or(list(c['rfm_segments']))}")
+    if c.get("posted_after"):
+        parts.append(f"posted after {str(c['posted_after'])[:16].replace('T', ' ')} UTC")
     tail = "(not the brand's own posts)" if c.get("exclude_brand_posts") else ""
     if rule.target == CUSTOMER:
         who = "customers" + (" in " + " and ".join(customers) if customers else "")
@@ -360,7 +389,7 @@ def topic_labels(db: sqlite_utils.Database) -> dict[str, str]:
     """Theme id -> label (table ``topics``), for describing rules and filling the form."""
     if not table_exists(db, S.TOPICS):
         return {}
-    cols = {r[1] for r in db.execute(f'PRAGMA table_info("{S.TOPICS}")').fetchall()}
+    cols = set(dialect.columns(db, S.TOPICS))
     if not {"topic_id", "label"} <= cols:
         return {}
     return {str(t): str(label) for t, label in db.execute(f'SELECT topic_id, label FROM "{S.TOPICS}"').fetchall()}
@@ -575,7 +604,8 @@ def load_context(db: sqlite_utils.Database, since: str, until: str | None = None
             coalesce(m.brand, '') AS brand, coalesce(m.author_followers, 0) AS followers,
             {profile_id_sql('m')} AS profile_id, {topic} AS topic_id
         FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id {topic_join}
-        WHERE {' AND '.join(clauses)}""",
+        WHERE {' AND '.join(clauses)}
+        ORDER BY m.posted_at, m.mention_id{", t.topic_id" if topic != "NULL" else ""}""",  # one order on every engine
         params,
     )
     if frame.empty:
@@ -587,7 +617,7 @@ def load_context(db: sqlite_utils.Database, since: str, until: str | None = None
         frame = frame.merge(roles, on="profile_id", how="left")
     else:
         frame["role"] = None
-    value_cols = {r[1] for r in db.execute(f'PRAGMA table_info("{CUSTOMER_VALUE}")').fetchall()}
+    value_cols = set(dialect.columns(db, CUSTOMER_VALUE))
     if {"customer_id", "clv_decile", "rfm_segment"} <= value_cols:
         value = store.read_frame(db, f'SELECT customer_id, clv_decile, rfm_segment FROM "{CUSTOMER_VALUE}"')
         frame = frame.merge(value, on="customer_id", how="left")
@@ -647,6 +677,8 @@ def match_mask(frame: pd.DataFrame, conditions: Mapping[str, Any], brand: str | 
         mask &= pd.to_numeric(frame["from_brand"], errors="coerce").fillna(0).astype(int) == 0
     if c.get("own_brand") and brand:
         mask &= frame["brand"].astype(object).isin([brand, ""])
+    if c.get("posted_after"):
+        mask &= frame["posted_at"].astype(object).fillna("").astype(str) > str(c["posted_after"])
     if c.get("keywords") and mask.any():
         texts = frame.loc[mask, "text"].astype(object).fillna("").astype(str)
         hit = texts.str.contains(keyword_pattern(list(c["keywords"])), flags=re.IGNORECASE, regex=True)
@@ -710,7 +742,42 @@ def preview(db: sqlite_utils.Database, rule: Rule, days: int = PREVIEW_DAYS) -> 
         if len(weekly) else empty_weekly
     )
     sample = hits.sort_values(["posted_at", "mention_id"], ascending=False).head(SAMPLE_ROWS)[sample_cols]
-    return Preview(total, unit, days, since, until, weekly_frame.reset_index(drop=True), sample.reset_index(drop=True))
+    opened, overdue = _backfill_cases(db, rule, frame, until) if rule.action in (OPEN_CASE, SUGGEST_REPLY) else (None, None)
+    return Preview(total, unit, days, since, until, weekly_frame.reset_index(drop=True), sample.reset_index(drop=True),
+                   opened, overdue)  # fmt: skip
+
+
+def _backfill_cases(db: sqlite_utils.Database, rule: Rule, frame: pd.DataFrame, until: str) -> tuple[int, int]:
+    """(cases, overdue): what a back-fill over the last :data:`LOOKBACK_DAYS` would open now.
+
+    As :func:`refresh` would: the conditions without ``posted_after``, one case
+    per customer (or unlinked profile), opened at its first matching mention;
+    overdue when that time plus the priority's SLA is already past.
+    """
+    everything = replace(rule, conditions={k: v for k, v in rule.conditions.items() if k != "posted_after"})
+    recent = frame[frame["posted_at"].astype(object).fillna("").astype(str) > _shift(until, LOOKBACK_DAYS)]
+    hits = _hits(recent, everything, own_brand(db)).sort_values(["posted_at", "mention_id"])
+    if hits.empty:
+        return 0, 0
+    owners = [
+        _case_owner(c, p) or f"m:{m}"
+        for c, p, m in zip(hits["customer_id"].astype(object), hits["profile_id"].astype(object), hits["mention_id"], strict=True)
+    ]
+    first = hits.assign(owner=owners).drop_duplicates("owner", keep="first")
+    hours = cases.sla_hours(db)[str(rule.params.get("priority", "medium"))]
+    due = pd.to_datetime(first["posted_at"], format="ISO8601", errors="coerce") + pd.Timedelta(hours=hours)
+    return len(first), int((due < pd.Timestamp(store.utcnow())).sum())
+
+
+def from_now(db: sqlite_utils.Database, rule: Rule) -> Rule:
+    """``rule`` limited to the mentions posted after the newest one now (no back-fill).
+
+    Without mentions, the time now. A rule that already has ``posted_after`` keeps it.
+    """
+    if rule.conditions.get("posted_after"):
+        return rule
+    start = newest_mention(db) or store.utcnow()
+    return replace(rule, conditions={**dict(rule.conditions), "posted_after": str(start)[:19]})
 
 
 # --- applying actions -------------------------------------------------------------------------
@@ -901,7 +968,7 @@ def refresh(db: sqlite_utils.Database, progress: Progress | None = None) -> Stag
                     _write_matches(db, match_rows)
                     _write_tags(db, tag_rows)
                     db.execute(
-                        f"UPDATE {S.RULES} SET watermark = ? WHERE rule_id = ? AND watermark IS NOT ?",
+                        f"UPDATE {S.RULES} SET watermark = ? WHERE rule_id = ? AND watermark {dialect.differs(db)} ?",
                         [newest, rule.rule_id, newest],
                     )
         message = (
@@ -976,8 +1043,8 @@ def match_counts(db: sqlite_utils.Database) -> pd.DataFrame:
     """Per rule: matches so far, applied, proposed (pending), dismissed, cases opened."""
     return store.read_frame(
         db,
-        f"""SELECT rule_id, count(*) AS matches, sum(status = '{APPLIED}') AS applied,
-            sum(status = '{PROPOSED}') AS proposed, sum(status = '{DISMISSED}') AS dismissed,
+        f"""SELECT rule_id, count(*) AS matches, sum(CASE WHEN status = '{APPLIED}' THEN 1 ELSE 0 END) AS applied,
+            sum(CASE WHEN status = '{PROPOSED}' THEN 1 ELSE 0 END) AS proposed, sum(CASE WHEN status = '{DISMISSED}' THEN 1 ELSE 0 END) AS dismissed,
             count(DISTINCT case_id) AS cases
         FROM {S.RULE_MATCHES} GROUP BY rule_id""",
     )
@@ -1017,8 +1084,11 @@ def rule_alerts(db: sqlite_utils.Database) -> pd.DataFrame:
         except (TypeError, ValueError, AttributeError):
             severity = "medium"
         drivers = A.alert_drivers(db, frame)
-        drivers_json = json.dumps({**drivers, "rule": {"rule_id": int(rule_id), "name": str(frame["rule_name"].iloc[0] or "")}},
-                                  ensure_ascii=False)
+        rule_info: dict[str, Any] = {"rule_id": int(rule_id), "name": str(frame["rule_name"].iloc[0] or "")}
+        channels = _rule_channels(frame["params"].iloc[0])
+        if channels:
+            rule_info["channels"] = channels  # the notification channels the rule names (scrm.act.notify)
+        drivers_json = json.dumps({**drivers, "rule": rule_info}, ensure_ascii=False)
         brands = frame["brand"].astype(str)
         rows.append({
             "kind": RULE_ALERT, "scope": "rule", "brand": brands.mode().iloc[0] or None,
@@ -1028,6 +1098,15 @@ def rule_alerts(db: sqlite_utils.Database) -> pd.DataFrame:
             "total": float(len(frame)), "drivers": drivers_json, "created_at": now,
         })
     return pd.DataFrame(rows, columns=columns)
+
+
+def _rule_channels(params: Any) -> list[str]:
+    """The channel names a raise_alert rule's params give (none: the channels' own settings decide)."""
+    try:
+        given = json.loads(params or "{}").get("channels") or ""
+    except (TypeError, ValueError, AttributeError):
+        return []
+    return [c.strip() for c in str(given).split(",") if c.strip()]
 
 
 def sync_rule_alerts(db: sqlite_utils.Database) -> int:

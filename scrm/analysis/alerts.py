@@ -60,8 +60,8 @@ from scrm.analysis.roles import (
 )
 from scrm.analysis.sentiment import LOW_CONFIDENCE
 from scrm.analysis.stage import Progress, StageSummary
+from scrm.db import dialect, store
 from scrm.db import schema as S
-from scrm.db import store
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
 
@@ -162,7 +162,7 @@ def load_mentions(db: sqlite_utils.Database, as_of: str, with_topics: bool) -> p
         db,
         f"""SELECT m.mention_id, substr(m.posted_at, 1, 10) AS day, coalesce(m.brand, '') AS brand,
             coalesce(nullif(lower(trim(m.platform)), ''), 'other') AS platform, m.author,
-            coalesce(m.author_followers, 0) AS followers, coalesce(s.label = 'negative', 0) AS negative,
+            coalesce(m.author_followers, 0) AS followers, CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END AS negative,
             coalesce(s.confidence, 1.0) AS confidence
         FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
         WHERE m.posted_at <= ? AND m.posted_at IS NOT NULL AND coalesce(m.from_brand, 0) = 0""",
@@ -222,7 +222,7 @@ def alert_drivers(db: sqlite_utils.Database, hits: pd.DataFrame) -> dict[str, li
 def _topic_labels(db: sqlite_utils.Database) -> dict[str, str]:
     if not table_exists(db, TOPICS):
         return {}
-    cols = {r[1] for r in db.execute(f'PRAGMA table_info("{TOPICS}")').fetchall()}
+    cols = set(dialect.columns(db, TOPICS))
     if not {"topic_id", "label"} <= cols:
         return {}
     return {str(t): str(lab) for t, lab in db.execute(f'SELECT topic_id, label FROM "{TOPICS}"').fetchall()}
@@ -357,3 +357,106 @@ def refresh(
     if progress:
         progress(1.0, "Alerts raised")
     return StageSummary("alerts", rows, time.perf_counter() - started, message)
+
+
+# --- incidents: what a person reads ----------------------------------------------------------------
+
+# Alerts of one kind about one brand (or customer) less than this many days apart are one incident:
+# a week-long crisis raises a brand spike, platform spikes and theme spikes on most of its days.
+INCIDENT_WINDOW_DAYS = 3
+# Incidents of one kind listed per day before the rest are folded away (meta ``alerts_daily_cap``):
+# more than a handful of new incidents of one kind in a day is noise nobody reads one by one.
+DEFAULT_DAILY_CAP = 3
+_SEVERITY_RANK = {"high": 0, "medium": 1}
+INCIDENT_COLUMNS = ("incident_alerts", "incident_start", "incident_end", "incident_total", "alert_ids", "capped")
+
+
+def daily_cap(db: sqlite_utils.Database) -> int:
+    """Incidents of one kind listed per day: meta ``alerts_daily_cap`` (a whole number, 1 or more), else the default.
+
+    >>> daily_cap(store.open_db(":memory:"))
+    3
+    """
+    value = store.get_meta(db, S.META_ALERT_DAILY_CAP)
+    try:
+        cap = int(str(value).strip()) if value is not None else DEFAULT_DAILY_CAP
+    except ValueError:
+        log.warning("ignoring the unreadable alert cap %s=%r", S.META_ALERT_DAILY_CAP, value)
+        return DEFAULT_DAILY_CAP
+    return max(1, cap)
+
+
+def _incident_key(row: dict[str, Any]) -> str:
+    rule = ""
+    if row.get("kind") == S.ALERT_RULE:  # one rule's alerts are one story, another rule's another
+        try:
+            found = json.loads(str(row.get("drivers") or "{}")).get("rule") or {}
+            rule = str(found.get("rule_id") or found.get("name") or "") if isinstance(found, dict) else ""
+        except (TypeError, ValueError, AttributeError):
+            rule = ""
+    parts = (row.get("kind"), row.get("brand"), row.get("customer_id"), rule)
+    return "\x1f".join("" if p is None or (isinstance(p, float) and np.isnan(p)) else str(p) for p in parts)
+
+
+def group_incidents(
+    alerts: pd.DataFrame, *, window_days: int = INCIDENT_WINDOW_DAYS, cap: int = DEFAULT_DAILY_CAP
+) -> pd.DataFrame:
+    """One row per incident: alerts of the same kind and brand (or customer, or rule) whose periods lie
+    less than ``window_days`` apart. Pure; the alerts table is left as it is.
+
+    The row is the incident's strongest alert (high before medium, then the
+    largest deviation, then the newest), with ``incident_alerts`` (how many
+    alerts), ``incident_start``/``incident_end`` (the first and last day),
+    ``incident_total`` (the sum of their mentions), ``alert_ids`` (comma-separated)
+    and ``capped``: True past the first ``cap`` incidents of a kind that end on
+    the same day (strongest first), which a reader sees folded away. Newest first.
+    """
+    columns = [*alerts.columns, *INCIDENT_COLUMNS]
+    if alerts.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    rows = [{str(k): v for k, v in r.items()} for r in alerts.to_dict("records")]
+    for r in rows:
+        r["_key"] = _incident_key(r)
+        r["_start"] = str(r.get("period_start") or "")[:10]
+        r["_end"] = str(r.get("period_end") or r.get("period_start") or "")[:10]
+    rows.sort(key=lambda r: (r["_key"], r["_start"], r["_end"]))
+    groups: list[list[dict[str, Any]]] = []
+    last_key, last_end = None, None
+    for r in rows:
+        start = pd.Timestamp(r["_start"]) if r["_start"] else None
+        near = (
+            last_end is not None and start is not None
+            and (start - pd.Timestamp(last_end)).days <= window_days
+        )  # fmt: skip
+        if r["_key"] == last_key and near:
+            groups[-1].append(r)
+            last_end = max(str(last_end), r["_end"])
+        else:
+            groups.append([r])
+            last_key, last_end = r["_key"], r["_end"]
+
+    def strength(r: dict[str, Any]) -> tuple[Any, ...]:
+        z = r.get("z")
+        z = -float(z) if z is not None and not (isinstance(z, float) and np.isnan(z)) else 0.0
+        return (_SEVERITY_RANK.get(str(r.get("severity")), 2), z, tuple(-ord(c) for c in r["_end"]))
+
+    out = []
+    for group in groups:
+        strongest: dict[str, Any] = min(group, key=strength)
+        best = dict(strongest)
+        totals = pd.to_numeric(pd.Series([g.get("total") for g in group]), errors="coerce")
+        best.update(
+            incident_alerts=len(group), incident_start=min(g["_start"] for g in group),
+            incident_end=max(g["_end"] for g in group), incident_total=float(totals.sum()),
+            alert_ids=",".join(str(g.get("alert_id")) for g in sorted(group, key=lambda g: (g["_start"], str(g.get("alert_id"))))),
+        )  # fmt: skip
+        out.append(best)
+    out.sort(key=lambda r: (r["incident_end"], *(-x if isinstance(x, (int, float)) else x for x in strength(r)[:2])), reverse=True)
+    # The daily cap: per kind and last day, the strongest incidents first.
+    seen: Counter[tuple[str, str]] = Counter()
+    for r in sorted(out, key=strength):
+        slot = (str(r.get("kind")), r["incident_end"])
+        seen[slot] += 1
+        r["capped"] = seen[slot] > cap
+    frame = pd.DataFrame(out).drop(columns=["_key", "_start", "_end"])
+    return frame.reindex(columns=columns).reset_index(drop=True)

@@ -30,6 +30,18 @@ def load_queue(db_path: str, data_version: int, status: str, limit: int = R.QUEU
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_suggestions(db_path: str, data_version: int, min_confidence: float) -> pd.DataFrame:
+    """Every suggestion at or above a confidence (:func:`scrm.act.review.suggestions`), for a decision on many."""
+    with connection(db_path) as db:
+        return R.suggestions(db, min_confidence)
+
+
+def evidence_of(pairs: pd.DataFrame) -> R.Evidence:
+    """What the chosen pairs rest on (:func:`scrm.act.review.summarise_evidence`)."""
+    return R.summarise_evidence(pairs)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_counts(db_path: str, data_version: int) -> dict[str, int]:
     """Links per status and decisions made (:func:`scrm.act.review.status_counts`)."""
     with connection(db_path) as db:

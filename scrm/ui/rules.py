@@ -29,6 +29,14 @@ def rule_key(rule: W.Rule) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
+def load_channel_names(db_path: str) -> list[str]:
+    """The notification channels a raise_alert rule may name (not cached: settings, not data)."""
+    from scrm.act import notify
+
+    with connection(db_path) as db:
+        return [c.name for c in notify.list_channels(db)]
+
+
 def install_defaults(db_path: str) -> int:
     """Install the default rules on the first visit (a write only the first time)."""
     with connection(db_path) as db:
