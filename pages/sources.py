@@ -10,6 +10,7 @@ Every text from a platform or a setting is shown as a dataframe cell or escaped.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from scrm import api, auth, ui
@@ -18,6 +19,9 @@ from scrm.errors import ScrmError
 from scrm.listen import CONNECTORS, KINDS
 from scrm.ui import auth as access
 from scrm.ui import sources as loaders
+from scrm.ui.chart_text import altair_chart as localised_chart
+from scrm.ui.language import t
+from scrm.ui.missing import dataframe as show_table
 from scrm.views import sources as V
 
 NO_SOURCES = (
@@ -28,15 +32,33 @@ SECRETS_NOTE = (
     "Tokens, API keys, app passwords and SMTP passwords go in .streamlit/secrets.toml under [sources.NAME] "
     "or [notify.NAME], never in these forms."
 )
+SOURCE_COLUMNS = {
+    "name": "Name", "kind": "Kind", "state": "State", "every_minutes": "Minutes between runs", "last_run_at": "Last run (UTC)",
+    "last_new": "New in last run", "last_error": "Last error", "failures": "Failures in a row", "paused_reason": "Why paused",
+    "settings": "Settings",
+}
+RUN_COLUMNS = {
+    "collection_id": "Run", "source": "Source", "kind": "Kind", "finished_at": "Finished (UTC)", "fetched": "Fetched",
+    "new": "New", "deleted": "Deleted", "rejected": "Rejected", "requests": "Requests", "seconds": "Seconds", "error": "Error",
+}
+KIND_COLUMNS = {"kind": "Kind", "collects": "Collects", "settings": "Settings (* required)", "needs": "Needs"}
+CHANNEL_COLUMNS = {
+    "name": "Name", "kind": "Kind", "settings": "Settings", "enabled": "Enabled", "last_status": "Last status",
+    "last_at": "Last delivery (UTC)", "last_error": "Last error",
+}
+DELIVERY_COLUMNS = {
+    "delivery_id": "Delivery", "channel": "Channel", "created_at": "Created (UTC)", "subject": "Subject", "status": "Status",
+    "attempts": "Attempts", "error": "Error",
+}
 
 
 def _sources(path: str) -> None:
     table = loaders.load_sources(path)
-    st.subheader("Sources")
+    st.subheader(t("Sources"))
     if table.empty:
-        st.info(NO_SOURCES, icon=":material/rss_feed:")
+        st.info(t(NO_SOURCES), icon=":material/rss_feed:")
     else:
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table((table), hide_index=True, width="stretch", column_config={k: t(v) for k, v in SOURCE_COLUMNS.items()})
         for _, row in table[table["state"] == "paused"].iterrows():
             st.warning(ui.escape_markdown(f"{row['name']}: {row['paused_reason']}"), icon=":material/pause_circle:")
         _manage(path, table["name"].tolist())
@@ -44,28 +66,29 @@ def _sources(path: str) -> None:
 
 
 def _manage(path: str, names: list[str]) -> None:
-    name = st.selectbox("Source", names, key="sources_chosen")
+    name = st.selectbox(t("Source"), names, key="sources_chosen")
     test, pause, resume, remove = st.columns(4)
     try:
-        if test.button("Test (one request)", key="sources_test"):
+        if test.button(t("Test (one request)"), key="sources_test"):
             with ui.connection(path) as db:
                 probe = api.probe_source(db, name)
             if probe.error:
                 ui.show_error(probe.error)
             else:
-                st.success(ui.escape_markdown(
-                    f"{probe.fetched} item(s) found with one request, {probe.new} not stored yet."), icon=":material/check_circle:")
+                st.success(ui.escape_markdown(t(
+                    "{fetched} item(s) found with one request, {new} not stored yet.", fetched=probe.fetched, new=probe.new,
+                )), icon=":material/check_circle:")
                 if probe.sample:
-                    st.dataframe(probe.sample, hide_index=True)
-        if pause.button("Pause", key="sources_pause"):
+                    show_table(probe.sample, hide_index=True)
+        if pause.button(t("Pause"), key="sources_pause"):
             with ui.connection(path) as db:
                 api.set_source_paused(db, name, True, actor=access.actor(), role=access.role())
             st.rerun()
-        if resume.button("Resume", key="sources_resume"):
+        if resume.button(t("Resume"), key="sources_resume"):
             with ui.connection(path) as db:
                 api.set_source_paused(db, name, False, actor=access.actor(), role=access.role())
             st.rerun()
-        if remove.button("Remove", key="sources_remove"):
+        if remove.button(t("Remove"), key="sources_remove"):
             with ui.connection(path) as db:
                 api.remove_source(db, name, actor=access.actor(), role=access.role())
             st.rerun()
@@ -74,17 +97,17 @@ def _manage(path: str, names: list[str]) -> None:
 
 
 def _add_form(path: str) -> None:
-    st.subheader("Add a source")
-    st.dataframe(V.kind_help(), hide_index=True, width="stretch")
+    st.subheader(t("Add a source"))
+    show_table(V.kind_help(), hide_index=True, width="stretch", column_config={k: t(v) for k, v in KIND_COLUMNS.items()})
     with st.form("sources_add"):
-        kind = st.selectbox("Kind", KINDS, key="sources_kind")
-        name = st.text_input("Name", key="sources_name", placeholder="acme-mastodon")
-        settings = st.text_area("Settings, one key=value a line", key="sources_settings",
+        kind = st.selectbox(t("Kind"), KINDS, key="sources_kind")
+        name = st.text_input(t("Name"), key="sources_name", placeholder="acme-mastodon")
+        settings = st.text_area(t("Settings, one key=value a line"), key="sources_settings",
                                 placeholder="instance=https://mastodon.social\nhashtag=acme")
-        every = st.number_input("Minutes between runs (0: at every collect)", min_value=0, value=0, step=5,
+        every = st.number_input(t("Minutes between runs (0: at every collect)"), min_value=0, value=0, step=5,
                                 key="sources_every")
-        st.caption(SECRETS_NOTE)
-        if st.form_submit_button("Add source"):
+        st.caption(t(SECRETS_NOTE))
+        if st.form_submit_button(t("Add source")):
             try:
                 values = loaders.parse_settings(settings)
                 with ui.connection(path) as db:
@@ -93,39 +116,39 @@ def _add_form(path: str) -> None:
             except (ScrmError, ValueError) as e:
                 ui.show_error(e)
             else:
-                st.success(ui.escape_markdown(f"Added {kind} source {name.strip()}."), icon=":material/check_circle:")
+                st.success(ui.escape_markdown(t("Added {kind} source {name}.", kind=kind, name=name.strip())), icon=":material/check_circle:")
     keys = ", ".join(f"{k}: {', '.join(c.setting_keys())}" for k, c in CONNECTORS.items())
-    st.caption(ui.escape_markdown(f"Setting keys per kind: {keys}."))
+    st.caption(ui.escape_markdown(t("Setting keys per kind: {keys}.", keys=keys)))
 
 
 def _runs(path: str) -> None:
-    st.subheader("Last runs")
+    st.subheader(t("Last runs"))
     runs = loaders.load_runs(path)
     if runs.empty:
-        st.caption("No run yet.")
+        st.caption(t("No run yet."))
         return
     volume = loaders.load_new_per_source(path)
     if not volume.empty:
-        st.altair_chart(charts.new_per_source_chart(volume), width="stretch")
-    st.dataframe(runs, hide_index=True, width="stretch")
+        localised_chart(charts.new_per_source_chart(volume), width="stretch")
+    show_table((runs), hide_index=True, width="stretch", column_config={k: t(v) for k, v in RUN_COLUMNS.items()})
 
 
 def _channels(path: str) -> None:
-    st.subheader("Notification channels")
+    st.subheader(t("Notification channels"))
     channels = loaders.load_channels(path)
     if channels:
-        st.dataframe(channels, hide_index=True, width="stretch")
+        show_table((pd.DataFrame(channels)), hide_index=True, width="stretch", column_config={k: t(v) for k, v in CHANNEL_COLUMNS.items()})
         failed = [c for c in channels if c["last_status"] == "failed"]
         for c in failed:
             st.warning(ui.escape_markdown(f"{c['name']}: {c['last_error']}"), icon=":material/error:")
     else:
-        st.caption("No channel yet: alerts only show on the Alerts page.")
+        st.caption(t("No channel yet: alerts only show on the Alerts page."))
     with st.form("sources_channel"):
-        kind = st.selectbox("Kind", ("email", "webhook"), key="sources_channel_kind")
-        name = st.text_input("Name", key="sources_channel_name", placeholder="team-chat")
-        settings = st.text_area("Settings, one key=value a line", key="sources_channel_settings",
+        kind = st.selectbox(t("Kind"), ("email", "webhook"), key="sources_channel_kind")
+        name = st.text_input(t("Name"), key="sources_channel_name", placeholder="team-chat")
+        settings = st.text_area(t("Settings, one key=value a line"), key="sources_channel_settings",
                                 placeholder="url=https://hooks.example.com/...\nformat=slack")
-        if st.form_submit_button("Add channel"):
+        if st.form_submit_button(t("Add channel")):
             try:
                 values = loaders.parse_settings(settings)
                 with ui.connection(path) as db:
@@ -133,18 +156,18 @@ def _channels(path: str) -> None:
             except (ScrmError, ValueError) as e:
                 ui.show_error(e)
             else:
-                st.success(ui.escape_markdown(f"Added {kind} channel {name.strip()}."), icon=":material/check_circle:")
+                st.success(ui.escape_markdown(t("Added {kind} channel {name}.", kind=kind, name=name.strip())), icon=":material/check_circle:")
     deliveries = loaders.load_deliveries(path)
     if not deliveries.empty:
-        st.caption("Last deliveries")
-        st.dataframe(deliveries, hide_index=True, width="stretch")
+        st.caption(t("Last deliveries"))
+        show_table((deliveries), hide_index=True, width="stretch", column_config={k: t(v) for k, v in DELIVERY_COLUMNS.items()})
 
 
 ui.ensure_routed("pages/sources.py")
-st.title("Sources")
+st.title(t("Sources"))
 st.caption(
-    "Live listening: each source collects new mentions every time the scheduled collector runs; alerts raised "
-    "by the scores reach the notification channels."
+    t("Live listening: each source collects new mentions every time the scheduled collector runs; alerts raised "
+      "by the scores reach the notification channels.")
 )
 access.require(auth.IMPORT, page="Sources")
 db_path = ui.current_db_path()

@@ -67,7 +67,9 @@ DOOR_IMPORTS: dict[str, frozenset[str] | None] = {
     "scrm.i18n": None,  # the interface's languages (pure)
     "scrm.db.store": frozenset(  # opening the database and reading it (`status`, reports), no writes
         {"open_db", "default_db_path", "ENV_DB", "data_version", "utcnow", "is_demo", "counts", "last_imports",
-         "read_frame", "explain_sqlite_error"}  # the last one is pure: a fault of the file as a sentence
+         "read_frame", "explain_sqlite_error",  # pure: a fault of the file as a sentence
+         "is_url",  # pure: whether --db names a PostgreSQL server rather than a file
+         "database_exists", "target_label"}  # a read: the file, or scrm's tables on a PostgreSQL server
     ),
     "scrm.analysis.stage": None,  # StageSummary and its statuses: what api.score returns (a dataclass)
     "scrm.compute": frozenset({"STAGE_NAMES", "pending_stages"}),  # the stage names; what `status` says is pending (a read)
@@ -136,6 +138,9 @@ SHARED_MODULES = frozenset(
         "auth",  # sign-in and permissions
         "masking",  # demo-mode masking of personal data on any page
         "language",  # the reader's interface language and locale formats, on every page
+        "missing",  # "—" for a missing value in every table
+        "chart_text",  # charts in the reader's language (titles, month names, decimal marks)
+        "loop",  # links between pages: a person's row to their card, a row to a new case, alert incidents
         "page_probe",  # the bench's page timer, run as a script
     }
 )

@@ -85,3 +85,92 @@ def test_choosing_french_in_the_sidebar_translates_the_page_and_the_link_keeps_i
         expect(tab.get_by_text("Tendances par semaine")).to_be_visible()
     finally:
         tab.close()
+
+
+# --- the pages of Listening, Customer 360, Alerts, the Rescue queue, Data and Sources ---------------------
+
+# The interface's own words in English that a Spanish or French page must not show (the data may be English).
+ENGLISH_WORDS = (
+    "Search", "Download", "Select a", "Share of voice", "Trends", "Customer", "Import", "Add a source", "Last runs",
+    "Quarantine", "Start over", "High severity", "Open cases", "Rescue queue", "Notification channels",
+    "mentions match", "Go to", "Pick a", "Type a few", "Sentiment is", "Past deadline", "Net sentiment", "None",
+)
+# What a reader reads: titles, labels, buttons, captions, tiles, tabs, messages (mention texts and table cells are data).
+CHROME = (
+    '[data-testid="stMain"] :is(h1, h2, h3, label, button, [role="tab"], [data-testid="stCaptionContainer"], '
+    '[data-testid="stMetricLabel"], [data-testid="stAlertContainer"], [data-testid="stExpander"] summary)'
+)
+TITLES = {
+    "es": {"listening": "Escucha", "customer": "Cliente 360", "alerts": "Alertas", "cases": "Cola de rescate",
+           "data": "Datos", "sources": "Fuentes"},
+    "fr": {"listening": "Écoute", "customer": "Client 360", "alerts": "Alertes", "cases": "File de reconquête",
+           "data": "Données", "sources": "Sources"},
+}  # fmt: skip
+
+
+SEARCH = {"es": "Buscar en las menciones", "fr": "Rechercher dans les mentions"}
+
+
+def _a_customer_with_orders(site: B.Site) -> str:
+    from scrm.db import schema as S
+    from scrm.db import store
+
+    db = store.open_db(site.db_path, create=False)
+    try:
+        return str(db.execute(f"SELECT customer_id FROM {S.ORDERS} ORDER BY customer_id LIMIT 1").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _english_left(tab: Any) -> list[str]:
+    texts = tab.locator(CHROME).all_inner_texts()
+    words = [re.compile(rf"\b{re.escape(word)}\b") for word in ENGLISH_WORDS]  # "Import", not "Importar"
+    return sorted({f"{w.pattern!r} in {text[:80]!r}" for text in texts for w in words if w.search(text)})
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_the_listening_customer_alerts_cases_data_and_sources_pages_have_no_english_left(
+    lang: str, spanish_browser: Any, site: B.Site
+) -> None:
+    customer = _a_customer_with_orders(site)
+    visits = [
+        ("listening", ""), ("listening", "&listening_tab=Mention+explorer"), ("customer", f"&customer={customer}"),
+        ("alerts", ""), ("cases", ""), ("data", "&data_tab=Import+history"), ("sources", ""),
+    ]  # fmt: skip
+    tab = spanish_browser.new_page()
+    try:
+        left: dict[str, list[str]] = {}
+        for page, extra in visits:
+            B.open_page(tab, f"{site.url}/{page}?ui_lang={lang}&{PERIOD}{extra}", TITLES[lang][page])
+            if "Mention" in extra:  # an English tab name in a link opens the same tab in the reader's language
+                expect(tab.get_by_label(SEARCH[lang], exact=True)).to_be_visible()
+            if found := _english_left(tab):
+                left[f"{page}{extra}"] = found
+        assert left == {}
+        # The numbers on the card are the locale's: a decimal comma, never a decimal point.
+        B.open_page(tab, f"{site.url}/customer?ui_lang={lang}&customer={customer}", TITLES[lang]["customer"])
+        values = " ".join(tab.locator('[data-testid="stMetricValue"]').all_inner_texts())
+        assert re.search(r"\d,\d", values) and not re.search(r"\d\.\d{2}(?!\d)", values), values
+    finally:
+        tab.close()
+
+
+@pytest.mark.parametrize(("page", "title"), [("", "Resumen"), ("customer", "Cliente 360")])
+def test_on_a_390_px_phone_the_overview_and_the_customer_card_fit_one_column_without_sideways_scrolling(
+    page: str, title: str, spanish_browser: Any, site: B.Site
+) -> None:
+    extra = f"&customer={_a_customer_with_orders(site)}" if page == "customer" else ""
+    tab = spanish_browser.new_page()
+    try:
+        tab.set_viewport_size({"width": 390, "height": 844})
+        B.open_page(tab, f"{site.url}/{page}?ui_lang=es&{PERIOD}{extra}", title)
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide on a 390 px screen"
+        # One column: the tiles stand one above the other, none beside another.
+        lefts = tab.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                     .map(e => Math.round(e.getBoundingClientRect().left))"""
+        )
+        assert lefts and len(set(lefts)) == 1, lefts
+    finally:
+        tab.close()

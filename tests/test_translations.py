@@ -19,10 +19,10 @@ import pytest
 
 from scrm.act.templates import SHIPPED_TEMPLATES
 from scrm.i18n import CATALOGS, LANGUAGES, catalog, untranslated
-from scrm.views import journey, kpis
+from scrm.views import customer, journey, kpis
 
 ROOT = Path(__file__).resolve().parent.parent
-# The modules whose every shown string goes through t(); the pages still in English are listed in the README.
+# The modules whose every shown string goes through t(): every page and the ui modules that write sentences.
 TRANSLATED = [
     "app.py",
     "pages/overview.py",
@@ -33,9 +33,18 @@ TRANSLATED = [
     "pages/identity.py",
     "pages/rules.py",
     "pages/privacy.py",
+    "pages/alerts.py",
+    "pages/sources.py",
+    "pages/cases.py",
+    "pages/customer.py",
+    "pages/listening.py",
+    "scrm/ui/listening.py",
+    "pages/data.py",
+    "scrm/ui/data.py",
     "scrm/ui/filters.py",
     "scrm/ui/language.py",
     "scrm/ui/settings.py",
+    "scrm/ui/loop.py",
 ]
 T_NAMES = {"t", "translate"}
 
@@ -145,6 +154,21 @@ def test_the_kpi_notes_are_read_from_the_source_with_their_sentences_filled() ->
     assert f"customer values are not computed yet; {kpis.RUN_SCORE}" in notes
 
 
+# The charts whose titles, axes and tooltips the translated pages show through scrm.ui.chart_text.
+LOCALISED_CHARTS = ["scrm/charts/listening.py", "scrm/charts/customer.py", "scrm/charts/sources.py"]
+
+
+def chart_titles() -> set[str]:
+    """Every literal ``title="..."`` of the localised charts (scrm.ui.chart_text translates them at display time)."""
+    out: set[str] = set()
+    for name in LOCALISED_CHARTS:
+        tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "title":
+                out |= {s for s in _strings(node.value, {}) if s.strip()}
+    return out
+
+
 def every_shown_string() -> set[str]:
     texts: set[str] = set()
     for name in TRANSLATED:
@@ -155,6 +179,8 @@ def every_shown_string() -> set[str]:
     texts |= kpi_notes()
     # Labels a page translates from the engine's vocabularies.
     texts |= set(journey.STAGE_LABELS.values()) | set(journey.PHASE_LABELS.values())
+    texts |= {text for rule in customer.NEXT_ACTION_RULES for text in rule}  # the card's next action and its reason
+    texts |= chart_titles()
     # A loop over the page list also runs over its files and icons: those are not shown as text.
     return {
         x for x in texts

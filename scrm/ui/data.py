@@ -18,6 +18,8 @@ import pandas as pd
 
 from scrm.analysis.identity import LINKING_KINDS
 from scrm.db import schema as S
+from scrm.i18n import formats as F
+from scrm.i18n import t as translate
 from scrm.ingest import mapping as M
 from scrm.ingest.limits import UPLOAD_SPOOL_BYTES
 
@@ -41,14 +43,19 @@ def preset_options() -> list[str]:
     return [AUTO, *PRESETS]
 
 
-def preset_label(option: str) -> str:
-    """How a preset option reads in the select box: ``name (kind)``."""
+def preset_label(option: str, language: str = "en") -> str:
+    """How a preset option reads in the select box: ``name (kind)``, in ``language``."""
     if option == AUTO:
-        return AUTO
+        return translate(AUTO, language)
     from scrm.ingest.presets import PRESETS
 
     preset = PRESETS.get(option)
-    return option if preset is None else f"{preset.name} ({KIND_LABELS.get(preset.kind, preset.kind).lower()})"
+    return option if preset is None else f"{preset.name} ({kind_label(preset.kind, language).lower()})"
+
+
+def kind_label(kind: str, language: str = "en") -> str:
+    """What a kind of file is called in ``language`` (``orders`` -> "Pedidos")."""
+    return translate(KIND_LABELS[kind], language) if kind in KIND_LABELS else kind
 
 
 def preset_description(option: str | None) -> str | None:
@@ -144,7 +151,7 @@ def proposed_mapping(headers: Sequence[str], kind: str) -> dict[str, str]:
     return M.propose_mapping(list(headers), kind)
 
 
-def mapping_fields(kind: str, headers: Sequence[str], proposed: Mapping[str, str]) -> list[FieldChoice]:
+def mapping_fields(kind: str, headers: Sequence[str], proposed: Mapping[str, str], language: str = "en") -> list[FieldChoice]:
     """The select boxes for ``kind``: required columns first, each defaulting to its proposed header.
 
     Options are ``NONE`` then the headers in file order; a proposed header that
@@ -158,7 +165,9 @@ def mapping_fields(kind: str, headers: Sequence[str], proposed: Mapping[str, str
         header = proposed.get(column.name)
         index = options.index(header) if header in options[1:] else 0
         accepted = ", ".join([column.name, *column.synonyms[:4]])
-        help_text = (column.description + ". " if column.description else "") + f"Headers found automatically: {accepted}, ..."
+        help_text = (column.description + ". " if column.description else "") + translate(
+            "Headers found automatically: {headers}, ...", language, headers=accepted
+        )
         fields.append(
             FieldChoice(
                 column=column.name,
@@ -214,11 +223,7 @@ class ImportOutcome:
         return dict(self.__dict__)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
-def describe_result(result: Any) -> ImportOutcome:
+def describe_result(result: Any, language: str = "en") -> ImportOutcome:
     """Turn an :class:`scrm.ingest.ImportResult` into the lines the page shows.
 
     Warning level when rows were set aside in quarantine (they are not in
@@ -227,14 +232,26 @@ def describe_result(result: Any) -> ImportOutcome:
     """
     parts_all = [result, *getattr(result, "also", [])]
     rejected = sum(p.rejected for p in parts_all)
+    def n(value: float, decimals: int = 0) -> str:
+        return F.format_number(value, language, decimals=decimals)
+
     parts = [
-        f"{KIND_LABELS.get(p.kind, p.kind)}: {p.new:,} new, {p.updated:,} updated, {p.unchanged:,} unchanged, "
-        f"{p.duplicates:,} duplicates, {p.rejected:,} quarantined."
+        translate(
+            "{kind}: {new} new, {updated} updated, {unchanged} unchanged, {duplicates} duplicates, {rejected} quarantined.",
+            language, kind=kind_label(p.kind, language), new=n(p.new), updated=n(p.updated), unchanged=n(p.unchanged),
+            duplicates=n(p.duplicates), rejected=n(p.rejected),
+        )
         for p in parts_all
     ]
-    headline = f"Imported {result.file_name}: {_plural(result.rows_read, 'row')} read in {result.seconds:.1f} s."
+    headline = translate(
+        "Imported {file}: 1 row read in {seconds} s." if result.rows_read == 1 else "Imported {file}: {rows} rows read in {seconds} s.",
+        language, file=result.file_name, rows=n(result.rows_read), seconds=n(result.seconds, 1),
+    )
     if rejected:
-        headline += f" {_plural(rejected, 'row')} set aside: see the Quarantine tab."
+        headline += " " + translate(
+            "1 row set aside: see the Quarantine tab." if rejected == 1 else "{rows} rows set aside: see the Quarantine tab.",
+            language, rows=n(rejected),
+        )
     notes = [n for p in parts_all for n in p.notes]
     problems = [q for p in parts_all for q in getattr(p, "problems", [])]
     return ImportOutcome(

@@ -21,7 +21,12 @@ from scrm.db import search
 from scrm.db.filters import Filters
 from scrm.errors import ScrmError
 from scrm.export import files as exports
+from scrm.i18n import formats as F
+from scrm.i18n import t as translate
 from scrm.ui import connection, escape_markdown, show_error, write_lock
+from scrm.ui.language import lang, t
+from scrm.ui.missing import dataframe as show_table
+from scrm.ui.missing import fill_missing
 from scrm.views import listening
 
 _MAX_ENTRIES = 16
@@ -48,6 +53,13 @@ def load_volume(db_path: str, data_version: int, filters: Filters, by: listening
     """:func:`scrm.views.listening.volume_over_time`."""
     with connection(db_path) as db:
         return listening.volume_over_time(db, filters, by=by, period=period)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_volume_by_source(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
+    """:func:`scrm.views.listening.volume_by_source`."""
+    with connection(db_path) as db:
+        return listening.volume_by_source(db, filters)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
@@ -154,14 +166,14 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str) -> None:
         return
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV",
+        t("Download CSV"),
         access.audited(lambda: exports.to_csv_bytes(frame), f"{file_stem}.csv", rows=len(frame)),
         f"{file_stem}.csv", "text/csv",
         key=f"{key}_csv", icon=":material/download:", width="stretch", disabled=frame.empty,
         on_click="ignore",
     )
     right.download_button(
-        "Download Excel",
+        t("Download Excel"),
         access.audited(lambda: exports.to_xlsx_bytes(frame, file_stem), f"{file_stem}.xlsx", rows=len(frame)),
         f"{file_stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -175,23 +187,32 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str) -> None:
 # Correcting a label is acting on a mention: the analyst's permission, the one cases need.
 CORRECT = auth.CASES
 SENTIMENT_NAMES = {"positive": "Positive", "neutral": "Neutral", "negative": "Negative", "unscored": "Not scored"}
+CORRECT_TO = {"positive": "It is positive", "neutral": "It is neutral", "negative": "It is negative"}
+CORRECTED = {
+    "positive": "Corrected to positive; the figures use it now.",
+    "neutral": "Corrected to neutral; the figures use it now.",
+    "negative": "Corrected to negative; the figures use it now.",
+}
 _ICONS = {"positive": ":material/sentiment_satisfied:", "neutral": ":material/sentiment_neutral:",
           "negative": ":material/sentiment_dissatisfied:"}  # fmt: skip
 _FLASH = "sentiment_correction_flash"
 
 
-def sentiment_text(label: object, confidence: object) -> str:
+def sentiment_text(label: object, confidence: object, language: str = "en") -> str:
     """A label with its confidence in percent: ``Negative (83% sure)``; no percent without one.
 
-    >>> sentiment_text("negative", 0.834), sentiment_text("unscored", None)
-    ('Negative (83% sure)', 'Not scored')
+    >>> sentiment_text("negative", 0.834), sentiment_text("unscored", None), sentiment_text("negative", 0.834, "fr")
+    ('Negative (83% sure)', 'Not scored', 'Négatif (fiable à 83\xa0%)')
     """
-    name = SENTIMENT_NAMES.get(str(label), str(label))
+    name = translate(SENTIMENT_NAMES[str(label)], language) if str(label) in SENTIMENT_NAMES else str(label)
     try:
         value = float(confidence)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return name
-    return name if value != value else f"{name} ({value:.0%} sure)"
+    if value != value:
+        return name
+    sure = f"{value:.0%}" if language == "en" else F.format_percent(value * 100, language, decimals=0)
+    return translate("{name} ({sure} sure)", language, name=name, sure=sure)
 
 
 @st.cache_data(max_entries=_MAX_SEARCHES, show_spinner=False)
@@ -218,25 +239,29 @@ def sentiment_corrector(db_path: str, data_version: int, mention_id: str, *, key
         return
     label = str(found["label"])
     if found["corrected_by"]:
-        was = SENTIMENT_NAMES.get(str(found["model_label"] or "unscored"), "not scored")
-        st.caption(escape_markdown(
-            f"Sentiment: {SENTIMENT_NAMES.get(label, label)}, corrected by {found['corrected_by']} "
-            f"on {str(found['corrected_at'] or '')[:10]} (the model said {was.lower()})."
-        ))  # fmt: skip
+        language = lang()
+        day = str(found["corrected_at"] or "")[:10]
+        st.caption(escape_markdown(t(
+            "Sentiment: {label}, corrected by {who} on {day} (the model said {was}).",
+            label=sentiment_text(label, None, language), who=found["corrected_by"],
+            day=F.format_date(day, language) if day else F.MISSING,
+            was=sentiment_text(found["model_label"] or "unscored", None, language).lower(),
+        )))  # fmt: skip
     else:
-        st.caption(escape_markdown(f"Sentiment: {sentiment_text(label, found['confidence'])}."))
+        st.caption(escape_markdown(t("Sentiment: {label}.", label=sentiment_text(label, found["confidence"], lang()))))
     if not access.can(CORRECT):
-        st.caption(escape_markdown(
-            f"Your role ({access.role() or 'none'}) cannot correct a sentiment label. "
-            "Ask an admin to give you the analyst role in the access settings."
-        ))  # fmt: skip
+        st.caption(escape_markdown(t(
+            "Your role ({role}) cannot correct a sentiment label. "
+            "Ask an admin to give you the analyst role in the access settings.",
+            role=access.role() or t("none"),
+        )))  # fmt: skip
         return
     cols = st.columns(3)
     for col, choice in zip(cols, ("positive", "neutral", "negative"), strict=True):
         if col.button(
-            f"It is {SENTIMENT_NAMES[choice].lower()}", key=f"{key}_{choice}", icon=_ICONS[choice],
+            t(CORRECT_TO[choice]), key=f"{key}_{choice}", icon=_ICONS[choice],
             disabled=choice == label, width="stretch",
-            help="Correct the label: it wins in every figure and is kept when the scores are recomputed.",
+            help=t("Correct the label: it wins in every figure and is kept when the scores are recomputed."),
         ):
             try:
                 with connection(db_path) as db:
@@ -244,7 +269,7 @@ def sentiment_corrector(db_path: str, data_version: int, mention_id: str, *, key
             except ScrmError as e:
                 show_error(e)
                 return
-            st.session_state[_FLASH] = (mention_id, f"Corrected to {SENTIMENT_NAMES[choice].lower()}; the figures use it now.")
+            st.session_state[_FLASH] = (mention_id, t(CORRECTED[choice]))
             st.rerun()
 
 
@@ -258,6 +283,10 @@ def load_sentiment_accuracy(db_path: str, data_version: int) -> listening.Sentim
 _LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French"}
 
 
+def _language_name(code: object) -> str:
+    return t(_LANGUAGE_NAMES[str(code)]) if str(code) in _LANGUAGE_NAMES else str(code)
+
+
 def accuracy_panel(db_path: str, data_version: int) -> None:
     """The "How accurate is this?" expander: per language the held-out macro-F1 with its interval, the
     confusion matrix and detection accuracy (recorded when the models were trained), then the
@@ -265,63 +294,69 @@ def accuracy_panel(db_path: str, data_version: int) -> None:
     from scrm.ui import auth as access
 
     found = load_sentiment_accuracy(db_path, data_version)
-    with st.expander("How accurate is this?", icon=":material/fact_check:"):
+    language = lang()
+
+    def number(value: float, decimals: int) -> str:
+        return F.format_number(value, language, decimals=decimals)
+
+    with st.expander(t("How accurate is this?"), icon=":material/fact_check:"):
         if not found.card:
-            st.caption("The accuracy figures of the sentiment models are not available in this installation.")
+            st.caption(t("The accuracy figures of the sentiment models are not available in this installation."))
         else:
             st.caption(
-                "Measured when the models were trained, on labelled texts no setting was chosen on, scored as your "
-                "mentions are (language detected, never forced). Macro-F1 averages how well each of the three labels "
-                "is found: 1 is perfect, about 0.33 is guessing."
+                t("Measured when the models were trained, on labelled texts no setting was chosen on, scored as your "
+                  "mentions are (language detected, never forced). Macro-F1 averages how well each of the three labels "
+                  "is found: 1 is perfect, about 0.33 is guessing.")
             )
             summary = pd.DataFrame([
-                {"Language": _LANGUAGE_NAMES.get(lang, lang), "Macro-F1": f"{e['macro_f1']:.2f}",
-                 "95% interval": f"{e['interval'][0]:.2f} to {e['interval'][1]:.2f}",
-                 "Language detected right": f"{e['detection_accuracy']:.1%}", "Texts": f"{e['texts']:,}", "Checked on": e["data"]}
-                for lang, e in found.card.items()
+                {t("Language"): _language_name(code), t("Macro-F1"): number(e["macro_f1"], 2),
+                 t("95% interval"): t("{low} to {high}", low=number(e["interval"][0], 2), high=number(e["interval"][1], 2)),
+                 t("Language detected right"): F.format_percent(e["detection_accuracy"] * 100, language),
+                 t("Texts"): number(e["texts"], 0), t("Checked on"): e["data"]}
+                for code, e in found.card.items()
             ])  # fmt: skip
-            st.dataframe(summary, hide_index=True, width="stretch")
-            st.caption("Confusion matrices: texts per true label (rows) and the label given (columns).")
-            for lang, entry in found.card.items():
+            show_table(summary, hide_index=True, width="stretch")
+            st.caption(t("Confusion matrices: texts per true label (rows) and the label given (columns)."))
+            for code, entry in found.card.items():
                 confusion = entry["confusion"]
                 matrix = pd.DataFrame(
-                    confusion["rows"], columns=[f"Said {c}" for c in confusion["columns"]],
-                    index=[f"Really {c}" for c in confusion["classes"]],
+                    confusion["rows"], columns=[t("Said {label}", label=sentiment_text(c, None, language).lower()) for c in confusion["columns"]],
+                    index=[t("Really {label}", label=sentiment_text(c, None, language).lower()) for c in confusion["classes"]],
                 )  # fmt: skip
-                st.markdown(f"**{_LANGUAGE_NAMES.get(lang, lang)}**")
-                st.dataframe(matrix, width="stretch")
-        st.markdown("**On your own corrections**")
+                st.markdown(f"**{_language_name(code)}**")
+                show_table(matrix, width="stretch")
+        st.markdown("**" + t("On your own corrections") + "**")
         if found.workspace.empty:
             st.caption(
-                "No corrections yet. When a label is wrong, correct it on a mention (Mention explorer, Customer 360, "
-                "Alerts or the Rescue queue): your corrections measure the model on your own data."
+                t("No corrections yet. When a label is wrong, correct it on a mention (Mention explorer, Customer 360, "
+                  "Alerts or the Rescue queue): your corrections measure the model on your own data.")
             )
             return
         shown = found.workspace.assign(
-            lang=found.workspace["lang"].map(lambda v: _LANGUAGE_NAMES.get(str(v), str(v))),
+            lang=found.workspace["lang"].map(_language_name),
             accuracy=found.workspace["accuracy"].astype(float),
         )
-        st.dataframe(
-            shown, hide_index=True, width="stretch",
+        show_table(
+            fill_missing(shown), hide_index=True, width="stretch",
             column_config={
-                "lang": "Language", "corrections": st.column_config.NumberColumn("Corrections", format="localized"),
-                "model_right": st.column_config.NumberColumn("Model was right", format="localized",
-                                                             help="A person confirmed the model's label."),
-                "accuracy": st.column_config.NumberColumn("Share right", format="percent"),
-                "adjusted_before": st.column_config.NumberColumn("Macro-F1 before adjustment", format="%.2f",
-                                                                 help="The model on your corrections, when the adjustment was learnt."),
-                "adjusted_after": st.column_config.NumberColumn("Macro-F1 with adjustment", format="%.2f",
-                                                                help="Cross-validated on your corrections; empty: no adjustment in use."),
+                "lang": t("Language"), "corrections": st.column_config.NumberColumn(t("Corrections"), format="localized"),
+                "model_right": st.column_config.NumberColumn(t("Model was right"), format="localized",
+                                                             help=t("A person confirmed the model's label.")),
+                "accuracy": st.column_config.NumberColumn(t("Share right"), format="percent"),
+                "adjusted_before": st.column_config.NumberColumn(t("Macro-F1 before adjustment"), format="%.2f",
+                                                                 help=t("The model on your corrections, when the adjustment was learnt.")),
+                "adjusted_after": st.column_config.NumberColumn(t("Macro-F1 with adjustment"), format="%.2f",
+                                                                help=t("Cross-validated on your corrections; “—”: no adjustment in use.")),
             },
         )  # fmt: skip
         st.caption(
-            "People mostly correct wrong labels, so the share right is lower than on all your mentions; it shows "
-            "where the model misreads your customers."
+            t("People mostly correct wrong labels, so the share right is lower than on all your mentions; it shows "
+              "where the model misreads your customers.")
         )
         if access.export_allowed():
             frame = found.corrections
             st.download_button(
-                "Download the corrections (CSV: text, lang, label)",
+                t("Download the corrections (CSV: text, lang, label)"),
                 access.audited(lambda: exports.to_csv_bytes(frame), "sentiment-corrections.csv", rows=len(frame)),
                 "sentiment-corrections.csv", "text/csv", key="listening_corrections_csv",
                 icon=":material/download:", on_click="ignore",
@@ -332,37 +367,38 @@ def train_panel(db_path: str, data_version: int) -> None:
     """The admin's "Learn from the corrections" button (Settings): :func:`scrm.api.train_sentiment`."""
     from scrm.ui import auth as access
 
-    st.subheader("Learn from the corrections")
-    st.caption(
-        "Fits a small adjustment of the sentiment model per language on your team's corrections. It is "
-        f"used only where it does better than the model on them (checked by cross-validation; at least "
-        f"{adjust.MIN_CORRECTIONS} corrections per language), and then relabels the mentions of that language."
-    )
+    st.subheader(t("Learn from the corrections"))
+    st.caption(t(
+        "Fits a small adjustment of the sentiment model per language on your team's corrections. It is used only "
+        "where it does better than the model on them (checked by cross-validation; at least {n} corrections per "
+        "language), and then relabels the mentions of that language.", n=adjust.MIN_CORRECTIONS,
+    ))
     if not access.can(auth.SETTINGS):
         return
-    if not st.button("Learn from the corrections", icon=":material/model_training:", key="settings_sentiment_train"):
+    if not st.button(t("Learn from the corrections"), icon=":material/model_training:", key="settings_sentiment_train"):
         return
     try:
-        with st.spinner("Learning from the corrections…"), write_lock(db_path), connection(db_path) as db:
+        with st.spinner(t("Learning from the corrections…")), write_lock(db_path), connection(db_path) as db:
             result = api.train_sentiment(db, actor=access.actor(), role=access.role() or None)
     except ScrmError as e:
         show_error(e)
         return
     if not result.languages:
-        st.info("No corrections yet: correct a few labels on the mentions first.", icon=":material/info:")
+        st.info(t("No corrections yet: correct a few labels on the mentions first."), icon=":material/info:")
         return
-    st.dataframe(
-        pd.DataFrame([
-            {"Language": _LANGUAGE_NAMES.get(r.lang, r.lang), "Corrections": r.corrections, "Model macro-F1": r.before,
-             "Adjusted macro-F1 (cross-validated)": r.after, "Result": r.reason}
+    show_table(
+        fill_missing(pd.DataFrame([
+            {"lang": _language_name(r.lang), "corrections": r.corrections, "before": r.before, "after": r.after, "result": r.reason}
             for r in result.languages
-        ]),
+        ])),
         hide_index=True, width="stretch",
-        column_config={"Model macro-F1": st.column_config.NumberColumn(format="%.3f"),
-                       "Adjusted macro-F1 (cross-validated)": st.column_config.NumberColumn(format="%.3f")},
+        column_config={"lang": t("Language"), "corrections": st.column_config.NumberColumn(t("Corrections"), format="localized"),
+                       "before": st.column_config.NumberColumn(t("Model macro-F1"), format="%.3f"),
+                       "after": st.column_config.NumberColumn(t("Adjusted macro-F1 (cross-validated)"), format="%.3f"),
+                       "result": t("Result")},
     )  # fmt: skip
     if result.adopted:
-        st.success("Adjustment in use for " + ", ".join(_LANGUAGE_NAMES.get(x, x) for x in result.adopted) + ".",
+        st.success(t("Adjustment in use for {languages}.", languages=", ".join(_language_name(x) for x in result.adopted)),
                    icon=":material/check_circle:")  # fmt: skip
     else:
-        st.info("Nothing changed: no adjustment did better than the model on your corrections.", icon=":material/info:")
+        st.info(t("Nothing changed: no adjustment did better than the model on your corrections."), icon=":material/info:")
