@@ -5,7 +5,8 @@
 # or, for the app and the scoring loop together: docker compose up -d (README, "Run it in a container").
 FROM python:3.11-slim-bookworm
 
-# The exact versions of requirements.lock (generated from requirements.txt by uv, every file
+# The exact versions of requirements.lock (generated from requirements.txt and requirements-postgres.txt
+# by uv, so one image serves SQLite and PostgreSQL; every file
 # checked against its hash), installed before the code so that a code change reuses this layer.
 WORKDIR /app
 COPY requirements.lock ./

@@ -33,7 +33,7 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH_URL = "http://127.0.0.1:8501/_stcore/health"
-LOCK_COMMAND = "uv pip compile requirements.txt -o requirements.lock"
+LOCK_COMMAND = "uv pip compile requirements.txt requirements-postgres.txt -o requirements.lock"
 
 
 # --- readers -------------------------------------------------------------------------------
