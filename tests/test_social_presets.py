@@ -141,15 +141,35 @@ CASES: list[tuple[str, str, int, dict[str, dict[str, Any]]]] = [
                         "text": "Se cuelga\n\nDesde la 4.1 se cuelga al abrir", "posted_at": "2024-02-10T14:45:12"},
     }),
     ("app_store_scraper.csv", "app-store-scraper", 2, {}),
-    ("tripadvisor_reviews.json", "tripadvisor", 2, {
+    ("tripadvisor_reviews.json", "tripadvisor", 3, {
         "934567812": {"platform": "tripadvisor", "author": "samtravels", "rating": 5.0, "location": "Leeds, UK",
-                      "text": "Great stay\n\nLovely staff and a quiet room."},
+                      "text": "Great stay\n\nLovely staff and a quiet room.", "posted_at": "2024-01-15T00:00:00"},
         "934567813": {"author": None, "rating": 2.0},
+        # The owner's response: the brand's reply to the review.
+        "934567812:reply": {"kind": "reply", "from_brand": 1, "in_reply_to": "934567812", "author": None,
+                            "text": "Thank you Sam!", "posted_at": "2024-01-16T00:00:00", "rating": None},
     }),
-    ("trustpilot_reviews.csv", "trustpilot", 2, {
+    ("tripadvisor_graphql.csv", "tripadvisor", 3, {
+        "845001": {"platform": "tripadvisor", "author": "mara_trips", "rating": 4.0, "lang": "en",
+                   "url": "https://www.tripadvisor.com/ShowUserReviews-g1-d2-r845001.html",
+                   "posted_at": "2022-07-14T00:00:00", "text": "Nice pool\n\nFriendly staff, slow breakfast."},
+        # "Jul 2022": a month only, the first of the month.
+        "845002": {"author": "tom_b", "posted_at": "2022-07-01T00:00:00", "rating": 2.0},
+        "845001:reply": {"kind": "reply", "from_brand": 1, "in_reply_to": "845001"},
+    }),
+    ("trustpilot_reviews.csv", "trustpilot", 3, {
         "65bb1a2f8c1e": {"platform": "trustpilot", "author": "Jon Snow", "author_email": "jon@example.com",
                          "rating": 5.0, "posted_at": "2024-02-01T10:11:12"},
         "65bb1a2f8c1f": {"author": None, "rating": 1.0},
+        "65bb1a2f8c1f:reply": {"kind": "reply", "from_brand": 1, "in_reply_to": "65bb1a2f8c1f",
+                               "text": "Sorry to hear that", "posted_at": "2024-02-03T12:00:00"},
+    }),
+    # The Business export as saved from Excel: `Review Username`, `Company Response`, no e-mail.
+    ("trustpilot_business.xlsx", "trustpilot", 3, {
+        "66a0c3e1f2b7": {"platform": "trustpilot", "author": "Marta L", "rating": 2.0, "kind": "review",
+                         "text": "Late parcel\n\nTwo weeks for a jacket.", "posted_at": "2024-07-24T08:30:00"},
+        "66a0c3e1f2b8": {"author": "Greg", "rating": 5.0},
+        "66a0c3e1f2b7:reply": {"from_brand": 1, "in_reply_to": "66a0c3e1f2b7", "posted_at": "2024-07-25T09:00:00"},
     }),
     ("yelp_review.json", "yelp", 2, {
         "rv_Q2mA8xLp01zZyTt9wQa": {"platform": "yelp", "author": "us_Z3kP9qTr2mWx8vBn4Lc", "rating": 3.0,
@@ -166,6 +186,16 @@ CASES: list[tuple[str, str, int, dict[str, dict[str, Any]]]] = [
                                 "posted_at": "2024-03-05T10:30:00", "likes": 3, "author_followers": 1200},
         "8812345": {"platform": "forum", "text": "Acme X2 review\n\nSolid phone, great battery"},
     }),
+    # The current Meltwater shape: UTF-16 with tabs, a line above the header, `Source Type`,
+    # `Author Handle`, counts with thousands separators; date and time in two columns.
+    ("meltwater_current.csv", "meltwater", 3, {
+        "mw-doc-0001": {"platform": "twitter", "author": "pia_k", "author_name": "Pia K", "likes": 9, "shares": 2,
+                        "replies": 3, "lang": "de", "text": "@acme my order is late again",
+                        "posted_at": "2024-03-04T21:05:00", "url": "https://x.com/pia_k/status/1764800000000000001"},
+        "mw-doc-0002": {"platform": "news", "author": "Jan Schreiber",
+                        "text": "Acme eröffnet seine erste Filiale in Köln"},
+        "mw-doc-0003": {"platform": "reddit", "author": "lena_m", "lang": "en"},
+    }),
     ("meltwater.csv", "meltwater", 2, {
         "1765000000000000001": {"platform": "twitter", "author": "lu_ramos", "client": "Twitter for Android",
                                 "lang": "es", "posted_at": "2024-03-05T10:30:00"},
@@ -174,6 +204,22 @@ CASES: list[tuple[str, str, int, dict[str, dict[str, Any]]]] = [
     ("sprout_social.csv", "sprout-social", 2, {
         "1775000000000000001": {"platform": "twitter", "author": "neo_buyer", "posted_at": "2024-04-02T09:15:00"},
         "fb_1_2": {"platform": "facebook", "author": "Rita Gomez"},
+    }),
+    # The Post Performance Report: the brand's own posts, dates month first (`3/4/2024 9:15 am`).
+    ("sprout_post_performance.csv", "sprout-social", 2, {
+        "1764900000000000011": {"platform": "twitter", "author": "AcmeShop", "from_brand": 1, "kind": "post",
+                                "posted_at": "2024-03-04T09:15:00", "likes": 1204, "replies": 18, "shares": 33,
+                                "text": "Spring sale starts today"},
+        "17890000000000001": {"platform": "instagram", "author": "acme.shop", "posted_at": "2024-03-12T16:40:00"},
+    }),
+    # A trimmed Talkwalker export saved by a European Excel: semicolons, no `source_type`, `1.530`
+    # (thousands), `17/09/22` day first, a totals row at the bottom.
+    ("talkwalker_semicolon.csv", "talkwalker", 2, {
+        "https://twitter.com/rui_p/status/1572000000000000001": {
+            "platform": "twitter", "author": "rui_p", "author_followers": 1530, "posted_at": "2022-09-17T10:05:00",
+        },
+        "https://forum.example.net/t/acme-router/77": {"platform": "forum.example.net", "author": "netguy",
+                                                       "posted_at": "2022-09-18T21:40:10"},
     }),
     ("hootsuite_messages.csv", "hootsuite", 2, {
         "m-1001": {"platform": "instagram", "author": "julia.r", "from_brand": 0, "posted_at": "2024-05-06T14:20:00"},
@@ -249,3 +295,142 @@ def test_a_preset_meets_junk_values_with_quarantine_not_a_traceback(fresh_db, pr
         assert "\n" not in str(e)
     else:
         assert result.rows_read == len(JUNK)
+
+
+# --- detection: the right preset, and never another format's file ------------------------------------------
+
+COMMERCE = Path(__file__).parent / "fixtures" / "commerce"
+
+
+@pytest.mark.parametrize("file", sorted(p.name for p in COMMERCE.iterdir()), ids=str)
+def test_a_shop_crm_or_survey_export_is_never_taken_for_a_social_export(file: str) -> None:
+    headers = list(read_table(COMMERCE / file).columns)
+    assert detect_preset(SOCIAL_PRESETS, headers) is None
+
+
+@pytest.mark.parametrize("file, preset", [(c[0], c[1]) for c in CASES], ids=[c[0] for c in CASES])
+def test_the_whole_registry_names_the_same_preset_as_the_social_one(file: str, preset: str) -> None:
+    from scrm.ingest.presets import detect
+
+    found = detect(list(read_table(FIXTURES / file).columns))
+    assert found is not None and found.name == preset
+
+
+@pytest.mark.parametrize("headers", [
+    ["Date", "URL", "Title", "Hit Sentence"],  # a few of Meltwater's columns: not enough to say so
+    ["Date", "Network", "Post", "Likes"],  # a generic social sheet, not Sprout's report
+    ["url", "published", "content"],  # any blog export
+    ["Review Stars", "Review Content"],  # Trustpilot-like, but without an id or a date
+    ["id", "title", "text", "rating"],  # any review table
+], ids=["meltwater-like", "sprout-like", "talkwalker-like", "trustpilot-like", "reviews"])
+def test_a_file_sharing_only_a_few_headers_with_a_tool_is_not_taken_for_its_export(headers: list[str]) -> None:
+    assert detect_preset(SOCIAL_PRESETS, headers) is None
+
+
+# --- what real files of these tools trip on -------------------------------------------------------------------
+
+
+def _rows(db: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (r["mention_id"], r["platform"], r["author"], r["posted_at"], r["likes"], r["text"]) for r in db["mentions"].rows
+    )
+
+
+@pytest.mark.parametrize("encoding, delimiter", [
+    ("utf-16", "\t"),  # Excel "Unicode text": UTF-16 with a BOM, tabs
+    ("utf-8-sig", ";"),  # Excel in a decimal-comma locale: semicolons
+    ("cp1252", ","),  # an older Windows Excel
+], ids=["utf16-tabs", "semicolons", "cp1252"])
+def test_the_same_export_saved_by_excel_in_another_encoding_or_separator_imports_the_same_rows(
+    fresh_db, tmp_path: Path, encoding: str, delimiter: str
+) -> None:
+    import csv
+    import io
+
+    from scrm.db import store
+
+    source = FIXTURES / "sprout_post_performance.csv"
+    rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    saved = tmp_path / "sprout_saved.csv"
+    saved.write_bytes(out.getvalue().encode(encoding))
+    expected_db = store.open_db(":memory:")
+    import_file(expected_db, source, "mentions")
+    result = import_file(fresh_db, saved, "mentions")
+    assert (result.new, result.rejected) == (2, 0), result.summary()
+    assert _rows(fresh_db) == _rows(expected_db)
+    expected_db.close()
+
+
+def test_a_totals_row_under_the_data_is_skipped_not_quarantined(fresh_db, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    text = (FIXTURES / "brandwatch.csv").read_text(encoding="utf-8")
+    header = next(r for r in csv.reader(io.StringIO(text)) if "Query Id" in r)
+    totals = ["Total", *[""] * (len(header) - 1)]
+    totals[header.index("Twitter Followers")] = "1,200"
+    totals[header.index("Twitter Likes")] = "3"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(totals)
+    path = tmp_path / "brandwatch_totals.csv"
+    path.write_text(text + out.getvalue(), encoding="utf-8")
+    result = import_file(fresh_db, path, "mentions")
+    assert (result.rows_read, result.new, result.rejected) == (2, 2, 0), result.summary()
+
+
+def test_a_word_total_inside_the_data_is_kept(fresh_db) -> None:
+    data = b"id,author,text,date\n1,ana,Great,2024-01-01\n2,bo,Total,2024-01-02\n"
+    result = import_file(fresh_db, data, "mentions", file_name="mentions.csv")
+    assert (result.new, result.rejected) == (2, 0), result.summary()
+
+
+def test_counts_with_thousands_separators_are_read_as_whole_numbers(fresh_db) -> None:
+    rows = {r["mention_id"]: r for r in _imported(fresh_db, "sprout_post_performance.csv")}
+    assert rows["1764900000000000011"]["likes"] == 1204
+    talkwalker = {r["author"]: r for r in _imported(fresh_db, "talkwalker_semicolon.csv")}
+    assert talkwalker["rui_p"]["author_followers"] == 1530  # `1.530` in a semicolon file: thousands
+
+
+def _imported(db: Any, file: str) -> list[dict[str, Any]]:
+    import_file(db, FIXTURES / file, "mentions")
+    return list(db["mentions"].rows)
+
+
+def test_month_first_and_day_first_exports_read_their_own_order(fresh_db) -> None:
+    # Sprout (US) `3/4/2024` is 4 March; Talkwalker `17/09/22` is 17 September 2022.
+    dates = {r["mention_id"]: r["posted_at"] for r in _imported(fresh_db, "sprout_post_performance.csv")}
+    assert dates["1764900000000000011"] == "2024-03-04T09:15:00"
+    dates = {r["author"]: r["posted_at"] for r in _imported(fresh_db, "talkwalker_semicolon.csv")}
+    assert dates["netguy"] == "2022-09-18T21:40:10"
+
+
+def test_a_brand_reply_to_a_review_is_the_brand_speaking_not_a_second_review(fresh_db) -> None:
+    rows = {r["mention_id"]: r for r in _imported(fresh_db, "trustpilot_business.xlsx")}
+    reply = rows["66a0c3e1f2b7:reply"]
+    assert (reply["kind"], reply["from_brand"], reply["rating"]) == ("reply", 1, None)
+    assert rows["66a0c3e1f2b7"]["kind"] == "review"
+
+
+def test_a_brandwatch_workbook_with_its_report_lines_above_the_header_is_read_like_its_csv(
+    fresh_db, tmp_path: Path
+) -> None:
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in csv.reader(io.StringIO((FIXTURES / "brandwatch.csv").read_text(encoding="utf-8"))):
+        sheet.append(row or [None])
+    path = tmp_path / "brandwatch.xlsx"
+    book.save(path)
+    headers = list(read_table(path).columns)
+    found = detect_preset(SOCIAL_PRESETS, headers)
+    assert found is not None and found.name == "brandwatch", headers[:5]
+    result = import_file(fresh_db, path, "mentions")
+    assert (result.new, result.rejected) == (2, 0), result.summary()
+    assert {r["mention_id"]: r["platform"] for r in fresh_db["mentions"].rows} == {
+        "1765000000000000001": "twitter", "8812345": "forum"}

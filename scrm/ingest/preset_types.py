@@ -43,16 +43,30 @@ class Preset:
     # Headers that identify the export: when all are present (compared with
     # normalise_header) the preset is proposed without being asked. Empty: never detected.
     signature: tuple[str, ...] = ()
+    # The same export's headers in its other versions (a tool that renamed its columns):
+    # any of them identifies it as well as ``signature`` does.
+    other_signatures: tuple[tuple[str, ...], ...] = ()
     # The order of ``a/b/yyyy`` dates the export's documentation gives (True: day first),
     # used when no value of the file decides; None: the file's other evidence decides.
     dayfirst: bool | None = None
 
     def matches(self, headers: Sequence[object]) -> bool:
-        """True when every header of the signature is among ``headers``."""
-        if not self.signature:
-            return False
+        """True when every header of the signature (or of one of the other signatures) is among ``headers``."""
+        return self.match_length(headers) > 0
+
+    def match_length(self, headers: Sequence[object]) -> int:
+        """How many headers the longest matching signature has (0: none matches).
+
+        >>> p = Preset("tool", "mentions", "A tool.", signature=("a", "b"), other_signatures=(("c", "d", "e"),))
+        >>> p.match_length(["A", "B"]), p.match_length(["c", "d", "e", "a"]), p.match_length(["a"])
+        (2, 3, 0)
+        """
         present = {normalise_header(h) for h in headers}
-        return all(normalise_header(h) in present for h in self.signature)
+        return max(
+            (len(sig) for sig in (self.signature, *self.other_signatures)
+             if sig and all(normalise_header(h) in present for h in sig)),
+            default=0,
+        )
 
 
 def detect_preset(
@@ -66,5 +80,6 @@ def detect_preset(
     >>> detect_preset([p], ["Total"]) is None
     True
     """
-    found = [p for p in presets if (kind is None or p.kind == kind) and p.matches(headers)]
-    return max(found, key=lambda p: len(p.signature)) if found else None
+    lengths = [(p.match_length(headers), p) for p in presets if kind is None or p.kind == kind]
+    found = [(n, p) for n, p in lengths if n]
+    return max(found, key=lambda item: item[0])[1] if found else None

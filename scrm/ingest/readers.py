@@ -452,7 +452,49 @@ def _finish(table: pd.DataFrame, name: str) -> pd.DataFrame:
         table = table[rows]
     if len(table) == 0:
         raise _no_rows(name)
+    totals = _totals_rows(table)
+    if totals:
+        log.info("%s: %d totals row(s) at the bottom skipped", name, totals)
+        table = table.iloc[: len(table) - totals]
     return table
+
+
+# The label of a totals row that spreadsheets and reporting tools add under the data.
+_TOTAL_LABELS = frozenset({
+    "total", "totals", "grand total", "sum", "summary", "subtotal", "total général", "total general", "totales",
+    "totaux", "suma", "somme", "summe", "gesamt",
+})
+_TOTAL_NUMBER = re.compile(r"[-+]?[$€£¥]?\s*[\d][\d.,\s\u00a0\u202f']*%?\s*[$€£¥]?")
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, NaT or pd.NA (whose comparisons raise instead of answering)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and value != value
+
+
+def _totals_rows(table: pd.DataFrame) -> int:
+    """How many rows at the bottom are totals (``Total,,1234,56.7``): a total label, then only numbers.
+
+    The first row is never one: a file of one row is data.
+
+    >>> _totals_rows(pd.DataFrame({"a": ["x", "y", "Total"], "b": ["1", "2", "1,003"]}))
+    1
+    >>> _totals_rows(pd.DataFrame({"a": ["x", "Total"], "b": ["1", "great"]}))
+    0
+    >>> _totals_rows(pd.DataFrame({"a": ["x", "Total"], "b": pd.array([1, pd.NA], dtype="Int64")}))
+    1
+    """
+    count = 0
+    for position in range(len(table) - 1, max(0, len(table) - 3), -1):
+        cells = [c for c in table.iloc[position].tolist() if not _missing(c) and str(c).strip()]
+        if not cells or str(cells[0]).strip().rstrip(":").strip().lower() not in _TOTAL_LABELS:
+            break
+        if not all(_TOTAL_NUMBER.fullmatch(str(c).strip()) for c in cells[1:]):
+            break
+        count += 1
+    return count
 
 
 # --- headers -------------------------------------------------------------------

@@ -25,13 +25,13 @@ zeeschuimer         the item id of the captured post
 google-play         ``reviewId`` (google-play-node: ``id``)
 app-store           the review id (the RSS feed's ``id.label``; app-store-node: ``id``;
                     app-store-scraper has none: a stable hash)
-tripadvisor         the review id
-trustpilot          the review id (trustpilot-api: ``id``)
+tripadvisor         the review id (the owner's answer: ``<review id>:reply``)
+trustpilot          the review id (trustpilot-api: ``id``; the business's answer: ``<review id>:reply``)
 yelp                ``review_id``
 talkwalker          the URL of the post
 brandwatch          ``Resource Id`` (else the URL)
-meltwater           ``Tweet Id`` (else the URL)
-sprout-social       the message id (else the permalink)
+meltwater           ``Tweet Id`` (else ``Document ID``, else the URL)
+sprout-social       the message id or ``Post ID`` (else the permalink)
 hootsuite           the message id (else the URL)
 ==================  ================================================================
 
@@ -546,17 +546,25 @@ def transform_google_play(raw: pd.DataFrame) -> Frames:
         rating=_get(raw, "score"),
         likes=_integral(_get(raw, "thumbsUpCount", "thumbsUp")),
     )
-    reply = _get(raw, "replyContent", "replyText")  # the Python scraper's name, then the Node one's
+    # The Python scraper's names, then the Node one's.
+    return _with_brand_replies(frames, raw, "google-play", review_id, _get(raw, "replyContent", "replyText"),
+                               _get(raw, "repliedAt", "replyDate"))
+
+
+def _with_brand_replies(frames: Frames, raw: pd.DataFrame, platform: str, review_id: pd.Series,
+                        reply: pd.Series, replied_at: pd.Series) -> Frames:
+    """The reviews plus the business's answers to them: one mention of kind reply from the brand per
+    answered review, keyed ``<review id>:reply`` (on the review's row number), ``in_reply_to`` the review."""
     answered = reply.notna() & review_id.notna()
     if not answered.any():
         return frames
     rows = raw.loc[answered]
     ids = review_id.loc[answered]
     replies = _frame(
-        rows, "google-play",
+        rows, platform,
         mention_id=ids.map(lambda v: f"{v}:reply").astype(object),
         text=reply.loc[answered],
-        posted_at=_utc(_get(rows, "repliedAt", "replyDate")),
+        posted_at=_utc(replied_at.loc[answered]),
         url=_get(rows, "url"),
         kind="reply",
         in_reply_to=ids,
@@ -586,35 +594,58 @@ def transform_app_store(raw: pd.DataFrame) -> Frames:
 
 
 def transform_tripadvisor(raw: pd.DataFrame) -> Frames:
-    """TripAdvisor reviews as review scrapers export them (``title``, ``text``, ``rating``, ``publishedDate``)."""
-    return _frame(
+    """TripAdvisor reviews as review scrapers export them (``title``, ``text``, ``rating``, ``publishedDate``).
+
+    The owner's answer (``ownerResponse.text``) becomes the brand's reply. ``publishedDate`` may be
+    a day (``2024-01-15``) or only a month (``Jul 2022``, as the site shows "Date of stay").
+    """
+    review_id = _integral(_get(raw, "id", "reviewId", "review_id"))
+    frames = _frame(
         raw, "tripadvisor",
-        mention_id=_get(raw, "id", "reviewId", "review_id"),
-        author=_get(raw, "user.username", "username", "user.name"),
+        mention_id=review_id,
+        author=_get(raw, "user.username", "username", "user.name", "reviewer", "author"),
         author_name=_get(raw, "user.name"),
-        text=_titled(raw, ("title",), ("text",)),
-        posted_at=_utc(_get(raw, "publishedDate", "published_date", "travelDate")),
-        url=_get(raw, "url"),
-        lang=_get(raw, "lang"),
+        text=_titled(raw, ("title", "review_title"), ("text", "review_text", "review")),
+        posted_at=_utc(_get(raw, "publishedDate", "published_date", "createdDate", "review_date", "date",
+                            "travelDate", "tripInfo.stayDate")),
+        url=_get(raw, "url", "absoluteUrl"),
+        lang=_get(raw, "lang", "language", "originalLanguage"),
         kind="review",
-        rating=_get(raw, "rating"),
+        rating=_get(raw, "rating", "bubbles"),
         likes=_integral(_get(raw, "helpfulVotes")),
-        location=_get(raw, "user.userLocation.name"),
+        location=_get(raw, "user.userLocation.name", "userProfile.hometown.location.additionalNames.long",
+                      "reviewer_location"),
     )
+    # The owner's answer: Apify-style `ownerResponse`, TripAdvisor's own `mgmtResponse`.
+    return _with_brand_replies(frames, raw, "tripadvisor", review_id,
+                               _get(raw, "ownerResponse.text", "mgmtResponse.text"),
+                               _get(raw, "ownerResponse.publishedDate", "mgmtResponse.publishedDate"))
 
 
 def transform_trustpilot(raw: pd.DataFrame) -> Frames:
-    """Trustpilot reviews: the business account's CSV export or the API's reviews (flattened)."""
-    return _frame(
+    """Trustpilot reviews: the business account's export (CSV or XLSX) or the API's reviews (flattened).
+
+    The export names the reviewer ``Review Username`` (older files: ``Consumer Name``) and
+    the business's answer ``Reply Content`` / ``Company Response`` with its date
+    (``Company Reply Date (UTC)``, ``Business Reply Date (UTC)``): the brand's reply.
+    """
+    review_id = _get(raw, "Review Id", "Review ID", "id")
+    frames = _frame(
         raw, "trustpilot",
-        mention_id=_get(raw, "Review Id", "Review ID", "id"),
-        author=_get(raw, "Consumer Name", "Review Consumer Name", "consumer.displayName", "Consumer Id"),
-        author_email=_get(raw, "Consumer Email", "Review Consumer Email"),
+        mention_id=review_id,
+        author=_get(raw, "Review Username", "Consumer Name", "Review Consumer Name", "consumer.displayName"),
+        author_email=_get(raw, "Review User Email", "Consumer Email", "Review Consumer Email"),
         text=_titled(raw, ("Review Title", "title"), ("Review Content", "Review Text", "text")),
         posted_at=_utc(_get(raw, "Review Created (UTC)", "Review Date", "createdAt")),
+        url=_get(raw, "Review Url", "Review URL"),
         lang=_get(raw, "Review Language", "language"),
         kind="review",
         rating=_get(raw, "Review Stars", "stars"),
+    )
+    return _with_brand_replies(
+        frames, raw, "trustpilot", review_id,
+        _get(raw, "Reply Content", "Company Response", "Business Reply", "companyReply.text"),
+        _get(raw, "Company Reply Date (UTC)", "Business Reply Date (UTC)", "Reply Date", "companyReply.createdAt"),
     )
 
 
@@ -628,7 +659,7 @@ def transform_yelp(raw: pd.DataFrame) -> Frames:
         posted_at=_utc(_get(raw, "date")),
         kind="review",
         rating=_get(raw, "stars"),
-        likes=_integral(_get(raw, "useful")),
+        likes=_integral(_get(raw, "useful", "votes.useful")),
     )
 
 
@@ -663,20 +694,44 @@ def _network(s: pd.Series) -> pd.Series:
     return _map(s, lambda v: _NETWORKS.get(v.lower(), v.lower()))
 
 
+# Sites whose URL names a network, for exports that leave the network out.
+_NETWORK_HOSTS = {
+    "twitter.com": "twitter", "x.com": "twitter", "mobile.twitter.com": "twitter", "facebook.com": "facebook",
+    "m.facebook.com": "facebook", "instagram.com": "instagram", "youtube.com": "youtube", "youtu.be": "youtube",
+    "reddit.com": "reddit", "old.reddit.com": "reddit", "tiktok.com": "tiktok", "linkedin.com": "linkedin",
+    "pinterest.com": "pinterest", "threads.net": "threads", "threads.com": "threads", "bsky.app": "bluesky",
+    "tumblr.com": "tumblr", "twitch.tv": "twitch", "vk.com": "vk", "weibo.com": "weibo",
+}
+
+
+def _site(url: str) -> str | None:
+    """``https://www.twitter.com/a/status/1`` -> ``twitter``; another site -> its host without ``www.``."""
+    host = (_host(url) or "").lower().removeprefix("www.")
+    return _NETWORK_HOSTS.get(host, host) or None
+
+
 def _platform_or_domain(network: pd.Series, url: pd.Series) -> pd.Series:
-    """The network a tool names, else the site of the URL (``news.example.com``)."""
-    host = _map(url, lambda v: (_host(v) or "").removeprefix("www.") or None)
+    """The network a tool names, else the network or site of the URL (``twitter``, ``news.example.com``)."""
+    host = _map(url, _site)
     return _network(network).where(network.notna(), host).where(lambda s: s.notna(), "other")
 
 
 def _talkwalker_type(value: str) -> str:
-    """``SOCIALMEDIA_TWITTER`` -> ``twitter``, ``ONLINENEWS_AGENCY`` -> ``news``, ``BLOG`` -> ``blog``."""
-    kind = value.lower()
+    """``SOCIALMEDIA_TWITTER`` -> ``twitter``, ``ONLINENEWS_AGENCY`` -> ``news``, ``BLOG`` -> ``blog``.
+
+    >>> [_talkwalker_type(v) for v in ("SOCIALMEDIA_X", "MESSAGEBOARD_OTHER", "BLOG_OTHER", "PRINT", "Twitter")]
+    ['twitter', 'forum', 'blog', 'news', 'twitter']
+    """
+    kind = value.strip().lower()
     if kind.startswith("socialmedia_"):
-        return kind.removeprefix("socialmedia_")
-    if kind.startswith(("onlinenews", "print", "tv", "radio")):
+        kind = kind.removeprefix("socialmedia_")
+        return _NETWORKS.get(kind, kind)
+    if kind.startswith(("onlinenews", "news", "print", "tv", "radio", "broadcast")):
         return "news"
-    return kind.split("_")[0]
+    if kind.startswith(("messageboard", "forum")):
+        return "forum"
+    kind = kind.split("_")[0]
+    return _NETWORKS.get(kind, kind)
 
 
 def transform_talkwalker(raw: pd.DataFrame) -> Frames:
@@ -709,51 +764,110 @@ def transform_brandwatch(raw: pd.DataFrame) -> Frames:
         posted_at=_utc(_get(raw, "Date")),
         url=url,
         lang=_language(_get(raw, "Language")),
-        likes=_integral(_get(raw, "Likes", "Twitter Likes")),
-        shares=_integral(_get(raw, "Twitter Retweets", "Shares")),
-        replies=_integral(_get(raw, "Twitter Reply Count", "Comments")),
-        author_followers=_integral(_get(raw, "Twitter Followers", "Followers")),
+        likes=_integral(_get(raw, "Likes", "Twitter Likes", "Facebook Likes", "Instagram Likes")),
+        shares=_integral(_get(raw, "Twitter Retweets", "Shares", "Facebook Shares")),
+        replies=_integral(_get(raw, "Twitter Reply Count", "Comments", "Facebook Comments", "Instagram Comments",
+                               "Reddit Comments", "Blog Comments")),
+        author_followers=_integral(_get(raw, "Twitter Followers", "Followers", "Instagram Followers")),
         location=_get(raw, "City", "Country"),
     )
 
 
-def transform_meltwater(raw: pd.DataFrame) -> Frames:
-    """Meltwater exports (``Date``, ``Headline``, ``URL``, ``Hit Sentence``, ``Source``, ``Influencer``...).
+# Meltwater's `Source Type` (current exports) names the kind of source; folded to ours.
+_MELTWATER_TYPES = {
+    "x": "twitter", "twitter": "twitter", "blogs": "blog", "blog": "blog", "forums": "forum", "forum": "forum",
+    "news": "news", "online news": "news", "print": "news", "broadcast": "news", "tv": "news", "radio": "news",
+    "podcasts": "podcast", "podcast": "podcast", "product reviews": "review", "reviews": "review",
+}
+# Types that say nothing of the site (comments under an article, "social"): the URL's site says it.
+_MELTWATER_VAGUE = frozenset({"comments", "comment", "social", "other", "unknown"})
 
-    ``Source`` is the network for social posts and the outlet for news; its
-    ``Twitter Client`` column is the client app.
+
+def _meltwater_type(value: str) -> str | None:
+    """``X`` -> ``twitter``, ``Blogs`` -> ``blog``, ``Comments`` -> None (the site of the URL decides).
+
+    >>> [_meltwater_type(v) for v in ("X", "Blogs", "Product Reviews", "Comments", "TikTok")]
+    ['twitter', 'blog', 'review', None, 'tiktok']
+    """
+    kind = value.strip().lower()
+    if kind in _MELTWATER_VAGUE:
+        return None
+    return _MELTWATER_TYPES.get(kind, _NETWORKS.get(kind, kind))
+
+
+def transform_meltwater(raw: pd.DataFrame) -> Frames:
+    """Meltwater exports, in both shapes Meltwater has written.
+
+    Current exports (``Document ID``, ``Source Type``, ``Source Name``,
+    ``Author Handle``, ``Hit Sentence``, ``Likes``, ``Replies``, ``Reposts``...)
+    say the kind of source in ``Source Type``. Older ones (``Headline``,
+    ``Source``, ``Influencer``, ``Tweet Id``, ``Twitter Client``) only name the
+    network of a social post or the outlet of an article in ``Source``: an
+    outlet is news. ``Twitter Client`` is the client app, never the platform.
+    Both write the date and the time of day in separate columns
+    (``05-Mar-2024`` / ``10:30 AM``).
     """
     url = _get(raw, "URL")
     date = _get(raw, "Date")
     time_ = _get(raw, "Time")
     when = pd.Series([d if t is None or d is None or ":" in d else f"{d} {t}" for d, t in zip(date, time_, strict=True)],
                      index=raw.index, dtype=object)
-    # `Source` is the network of a social post and the outlet of an article: an outlet is news.
-    source = _network(_get(raw, "Source Type", "Media Type", "Source"))
-    platform = _map(source, lambda v: v if v in _SOCIAL else "news")
+    if _has(raw, "Source Type") or _has(raw, "Information Type"):
+        platform = _map(_get(raw, "Source Type", "Information Type"), _meltwater_type)
+        # A social post without a type: the site of its URL.
+        platform = _platform_or_domain(platform, url)
+    else:
+        # `Source` is the network of a social post and the outlet of an article: an outlet is news.
+        source = _network(_get(raw, "Media Type", "Source"))
+        platform = _map(source, lambda v: v if v in _SOCIAL else "news")
     return _frame(
         raw, platform.where(platform.notna(), "other"),
-        mention_id=_integral(_get(raw, "Tweet Id", "URL")),
-        author=_get(raw, "Twitter Screen Name", "Influencer"),
-        author_name=_get(raw, "Influencer"),
-        text=_get(raw, "Hit Sentence", "Opening Text", "Headline"),
+        mention_id=_integral(_get(raw, "Tweet Id", "Document ID", "URL")),
+        author=_map(_get(raw, "Author Handle", "Twitter Screen Name", "Influencer", "Author Name"),
+                    lambda v: v.removeprefix("@") or None),
+        author_name=_get(raw, "Author Name", "Influencer"),
+        # The hit sentence is the whole of a social post and the matching passage of an article.
+        text=_get(raw, "Hit Sentence", "Opening Text", "Title", "Headline"),
         posted_at=_utc(when),
         url=url,
         lang=_language(_get(raw, "Language")),
         author_followers=_integral(_get(raw, "Twitter Followers")),
-        likes=_integral(_get(raw, "Engagement")),
+        likes=_integral(_get(raw, "Likes", "Reactions", "Engagement")),
+        shares=_integral(_get(raw, "Reposts", "Shares")),
+        replies=_integral(_get(raw, "Replies", "Comments")),
         location=_get(raw, "City", "Country"),
         client=_get(raw, "Twitter Client"),
     )
 
 
 def transform_sprout_social(raw: pd.DataFrame) -> Frames:
-    """Sprout Social message exports (Smart Inbox, Listening): ``Network``, ``From``, ``Message``, ``Timestamp``."""
+    """Sprout Social exports: messages (Smart Inbox, Listening) and the Post Performance Report.
+
+    Messages carry ``Network``, ``Message Type``, ``From``, ``Message`` and a
+    timestamp. The Post Performance Report is the brand's own posts: ``Date``
+    (``1/31/2024 3:45 pm``, month first, the user's time zone), ``Post ID``,
+    ``Network``, ``Post Type``, ``Profile`` (the brand's profile), ``Sent by``
+    (the team member, not the author), ``Link``, ``Post`` and the metrics.
+    """
     link = _get(raw, "Permalink", "Link", "Message Link")
+    if _has(raw, "Post ID") and _has(raw, "Post") and not _has(raw, "Message"):
+        return _frame(
+            raw, _network(_get(raw, "Network")).where(lambda s: s.notna(), "other"),
+            mention_id=_integral(_get(raw, "Post ID", "Link")),
+            author=_map(_get(raw, "Profile"), lambda v: v.removeprefix("@") or None),
+            text=_get(raw, "Post"),
+            posted_at=_utc(_get(raw, "Date")),
+            url=link,
+            kind="post",
+            from_brand="yes",
+            likes=_integral(_get(raw, "Likes", "Reactions")),
+            replies=_integral(_get(raw, "Comments")),
+            shares=_integral(_get(raw, "Shares", "Reposts", "Retweets")),
+        )
     return _frame(
         raw, _network(_get(raw, "Network")).where(lambda s: s.notna(), "other"),
-        mention_id=_get(raw, "Message ID", "Guid", "Permalink", "Link"),
-        author=_get(raw, "From Handle", "From", "Profile"),
+        mention_id=_integral(_get(raw, "Message ID", "Guid", "Permalink", "Link")),
+        author=_map(_get(raw, "From Handle", "From", "Profile"), lambda v: v.removeprefix("@") or None),
         author_name=_get(raw, "From Name", "Contact Name"),
         text=_get(raw, "Message", "Text", "Content"),
         posted_at=_utc(_get(raw, "Timestamp (UTC)", "Timestamp", "Timestamp (ET)", "Date", "Created Time", "Sent Date")),
@@ -863,13 +977,23 @@ SOCIAL_PRESETS: tuple[Preset, ...] = (
     Preset(
         name="tripadvisor", kind=S.MENTIONS,
         description="TripAdvisor reviews: review scrapers' tables (`title`, `text`, `rating`, `publishedDate`).",
+        # Shapes: an Apify-style review actor's items (`id`, `url`, `title`, `lang`, `publishedDate`,
+        # `rating`, `helpfulVotes`, `text`, `travelDate`, `user{...}`, `ownerResponse`; not confirmed here)
+        # and a public scraper of the site's own review objects (a TripAdvisorReviewScrapper class reading
+        # `id`, `absoluteUrl`, `createdDate`, `publishedDate`, `tripInfo/stayDate`, `helpfulVotes`, `title`,
+        # `text`, `rating`, `username`, `mgmtResponse/...`); month-only dates such as `Jul 2022`.
         transform=transform_tripadvisor, signature=("title", "text", "rating", "publishedDate"),
     ),
     Preset(
         name="trustpilot", kind=S.MENTIONS,
         description="Trustpilot reviews: the business reviews export (`Review Id`, `Review Stars`, `Review "
         "Content`).",
+        # Headers of the Business export as public code reads them: `Review Id`, `Review Created (UTC)`,
+        # `Review Consumer User Id`, `Review Username`, `Review Title`, `Review Content`, `Review Stars`,
+        # `Source Of Review`, `Location Name`, `Domain URL`, `Webshop Name`, `Business Unit Id`,
+        # `Company Reply Date (UTC)` / `Business Reply Date (UTC)`, `Reply Content`; dates ISO in UTC.
         transform=transform_trustpilot, signature=("Review Id", "Review Stars", "Review Content"),
+        other_signatures=(("Review Created (UTC)", "Review Stars", "Review Content"),),
     ),
     Preset(
         name="trustpilot-api", kind=S.MENTIONS,
@@ -880,32 +1004,72 @@ SOCIAL_PRESETS: tuple[Preset, ...] = (
     Preset(
         name="yelp", kind=S.MENTIONS,
         description="Yelp reviews: the Yelp Open Dataset's review.json (one review per line).",
+        # Fields of the Yelp Open Dataset's review file as public repositories describe it (e.g.
+        # intellectape/Yelp-Dataset-Challenge README: `review_id`, `user_id`, `business_id`, `stars`, `text`,
+        # `useful`, `funny`, `cool`; older files nest the votes: `votes.useful`) and Kaggle's yelp.csv.
         transform=transform_yelp, signature=("review_id", "user_id", "business_id", "stars", "text", "date"),
     ),
     Preset(
         name="talkwalker", kind=S.MENTIONS,
         description="Talkwalker export: results with `url`, `published`, `title`, `content`, `source_type`.",
         transform=transform_talkwalker, signature=("url", "published", "content", "source_type"),
-        dayfirst=True,  # Talkwalker writes `22/09/17 11:00:24`: day, month, two-digit year
+        # Shape learnt from public code reading Talkwalker XLSX/CSV exports: a public cleaning script for a
+        # Talkwalker podcast export (`url`, `title`, `content`, `published`, `indexed`, `search_indexed`,
+        # `source_type`, `post_type`, `lang`, `domain_url`, `extra_author_attributes.*`,
+        # `extra_source_attributes.*`), importers that key on `title`/`content`/`published`/
+        # `extra_author_attributes.name`/`reach`/`engagement`, a notebook reading `published` with
+        # dayfirst=True, and developer.talkwalker.com's document fields (`source_type` like
+        # `SOCIALMEDIA_TWITTER`, `ONLINENEWS_OTHER`, `MESSAGEBOARD_OTHER`). Exports trimmed of
+        # `source_type` are still known by their author columns.
+        other_signatures=(("url", "published", "content", "extra_author_attributes.name"),
+                          ("url", "published", "content", "extra_author_attributes.short_name")),
+        dayfirst=True,  # Talkwalker writes `22/09/17 11:00:24`: day, month, two-digit year (read with dayfirst)
     ),
     Preset(
         name="brandwatch", kind=S.MENTIONS,
         description="Brandwatch mentions export: CSV or XLSX; the preamble lines above the header are skipped.",
+        # Fields from developers.brandwatch.com/docs/mention-metadata-field-definitions (`author`, `added`,
+        # `pageType`, `fullText`, `resourceId`, `threadId`...); the export writes them title-cased (`Query Id`,
+        # `Page Type`, `Full Text`, `Resource Id`), under report lines, dates `2024-03-05 10:30:00.0`. The
+        # header spelling and the preamble are not confirmed against a public file.
         transform=transform_brandwatch, signature=("Query Id", "Query Name", "Date", "Url"),
+        other_signatures=(("Query Id", "Date", "Url", "Page Type", "Full Text"),),
     ),
     Preset(
         name="meltwater", kind=S.MENTIONS,
-        description="Meltwater export: `Date`, `Headline`, `URL`, `Hit Sentence`, `Source`, `Influencer`...",
+        description="Meltwater export: `Date`, `URL`, `Hit Sentence`, `Source Type` or `Source`, `Author Handle` "
+        "or `Influencer`...; UTF-16 with tabs as Meltwater writes it.",
         transform=transform_meltwater, signature=("Date", "Headline", "URL", "Hit Sentence", "Source", "Influencer"),
+        # Older shape: hanna-tes/CIB-network-monitoring (App.py reads a Meltwater CSV with encoding='utf-16',
+        # sep='\t' and maps `Influencer`, `Hit Sentence`, `Date`). Current shape: the column list a public
+        # Streamlit app checks Meltwater CSVs against (`Date`, `Time`, `Document ID`, `URL`, `Input Name`,
+        # `Source Type`, `Source Name`, `Source Domain`, `Author Name`, `Author Handle`, `Title`,
+        # `Opening Text`, `Hit Sentence`, ..., `Likes`, `Replies`, `Reposts`, `Comments`), with a line
+        # above the header; developer.meltwater.com (output templates) says strings are UTF-16. Dates are
+        # `05-Mar-2024` (a month name: no order to guess), so a numeric date is left to the values.
+        other_signatures=(("Date", "Document ID", "URL", "Hit Sentence", "Author Handle"),
+                          ("Date", "URL", "Hit Sentence", "Source Type", "Author Name")),
     ),
     Preset(
         name="sprout-social", kind=S.MENTIONS,
-        description="Sprout Social messages export: `Network`, `Message Type`, `From`, `Message`, `Timestamp`.",
+        description="Sprout Social export: messages (`Network`, `Message Type`, `From`, `Message`) or the Post "
+        "Performance Report (`Date`, `Post ID`, `Network`, `Profile`, `Post`).",
         transform=transform_sprout_social, signature=("Network", "Message Type", "From", "Message"),
+        # Post Performance Report: support.sproutsocial.com "How do I use the Post Performance Report?"
+        # describes its CSV export; the header names here (`Date`, `Post ID`, `Network`, `Post Type`,
+        # `Content Type`, `Profile`, `Sent by`, `Link`, `Post`, metrics) are not confirmed against a public
+        # file. Sprout is US-made: dates month first (`1/31/2024 3:45 pm`). The messages shape above is
+        # unconfirmed too.
+        other_signatures=(("Date", "Post ID", "Network", "Post Type", "Profile", "Post"),),
+        dayfirst=False,
     ),
     Preset(
         name="hootsuite", kind=S.MENTIONS,
         description="Hootsuite messages export: `Message ID`, `Medium`, `Message`, `Created at`.",
+        # help.hootsuite.com "Create Inbox 2.0 data exports": headers `Conversation ID`, `Medium` (the network),
+        # `Channel`, `Contact Primary Identifier`, `Contact Secondary Identifier`, `Created at`. The message
+        # export's own columns (`Message ID`, the message text, `Direction`) are not confirmed.
         transform=transform_hootsuite, signature=("Message ID", "Medium", "Created at"),
+        other_signatures=(("Message ID", "Conversation ID", "Medium", "Contact Primary Identifier"),),
     ),
 )
