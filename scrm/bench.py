@@ -117,9 +117,81 @@ class BenchContext:
     seed: int = 7
     peak: PeakMemory = field(default_factory=PeakMemory)
     state: dict[str, Any] = field(default_factory=dict)
+    # A PostgreSQL URL: the bench's databases are then made on its server, next to its database.
+    server: str | None = None
 
     def report(self, stage: str, fraction: float, message: str) -> None:
         self.progress(fraction, f"{stage}: {message}")
+
+
+# Where a bench database lives: a file in the scratch folder, or a PostgreSQL URL.
+Location = Path | str
+
+
+def bench_database(context: BenchContext, name: str) -> Location:
+    """A new, empty database for the bench: ``NAME.db`` in the scratch folder, or, on PostgreSQL,
+    the database ``BASE_bench_NAME`` (dropped first if a previous run left it) on the server of
+    ``context.server``, whose own database ``BASE`` is left alone."""
+    if context.server is None:
+        return context.workdir / f"{name}.db"
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    from scrm.db import pg
+
+    parts = urlsplit(pg.normalise_url(context.server))
+    target = f"{parts.path.lstrip('/') or 'scrm'}_bench_{name.replace('-', '_')}"
+    url = urlunsplit(parts._replace(path=f"/{target}"))
+    pg.close_pools(url)
+    try:
+        with _server_connection(context.server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{target}"')
+    except psycopg.Error as e:
+        raise ConfigError(
+            f"The bench could not make its database {target} on {pg.describe(context.server)}: "
+            f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}. "
+            "Run it as a PostgreSQL role that may create databases."
+        ) from e
+    context.state.setdefault("databases", []).append(url)
+    return url
+
+
+def _server_connection(server: str) -> Any:
+    """An autocommit connection to the server of ``server``: its own database, else ``postgres``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    from scrm.db import pg
+
+    url = pg.normalise_url(server)
+    try:
+        return psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError:
+        # The database named in the URL may not exist yet: the server's maintenance database will do.
+        return psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True)
+
+
+def _reader(location: Location) -> Any:
+    """A read-only connection to a bench database (``execute`` and cursors as sqlite3's)."""
+    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        return store.open_db(location, create=False)
+    return sqlite3.connect(f"file:{location}?mode=ro", uri=True)
+
+
+def drop_bench_databases(context: BenchContext) -> None:
+    """Drop the PostgreSQL databases :func:`bench_database` made (files go with the scratch folder)."""
+    if context.server is None:
+        return
+    from scrm.db import pg
+
+    for url in context.state.pop("databases", []):
+        pg.close_pools(url)
+        name = url.rsplit("/", 1)[1].split("?", 1)[0]
+        with _server_connection(context.server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass(frozen=True)
@@ -168,8 +240,13 @@ def run_bench(
     rows: int | None = None,
     seed: int = 7,
     stages: Sequence[str] | None = None,
+    server: str | None = None,
+    keep: bool = False,
 ) -> dict[str, Any]:
     """Run the benchmark stages in ``workdir`` (a scratch folder the caller owns).
+
+    ``server``, a PostgreSQL URL, runs them on PostgreSQL: the bench makes its
+    databases on that server (``BASE_bench_*``, dropped at the end unless ``keep``).
 
     ``rows`` overrides the scale's size (tests use a few thousand). Returns the
     ``bench --json`` contract: ``{"scale", "stages": [{"stage", "rows",
@@ -188,20 +265,26 @@ def run_bench(
         workdir=Path(workdir),
         progress=progress or (lambda fraction, message: None),
         seed=seed,
+        server=server,
     )
     results = []
-    for name in names:
-        log.info("bench stage %s at %s rows", name, f"{context.rows:,}")
-        figures = STAGES[name](context).as_dict()
-        # The process's own peak so far next to the stage's: a stage that looks small
-        # may still run in a process that an earlier stage swelled.
-        figures.setdefault("process_peak_rss_mb", round(context.peak.lifetime(), 1))
-        results.append(figures)
+    try:
+        for name in names:
+            log.info("bench stage %s at %s rows", name, f"{context.rows:,}")
+            figures = STAGES[name](context).as_dict()
+            # The process's own peak so far next to the stage's: a stage that looks small
+            # may still run in a process that an earlier stage swelled.
+            figures.setdefault("process_peak_rss_mb", round(context.peak.lifetime(), 1))
+            results.append(figures)
+    finally:
+        if not keep:
+            drop_bench_databases(context)
     return {
         "scale": scale,
         "stages": results,
         "peak_rss_mb": round(context.peak.lifetime(), 1),
         "peak_rss_children_mb": round(context.peak.children(), 1),
+        "engine": "postgresql" if server else "sqlite",
     }
 
 
@@ -543,7 +626,7 @@ def bench_import_mentions(context: BenchContext) -> StageResult:
     context.report(name, 0.0, f"writing {context.rows:,} synthetic mentions to {csv_path.name}")
     write_mentions_csv(csv_path, context.rows, context.seed)
 
-    db_path = context.workdir / "scrm.db"
+    db_path = bench_database(context, "scrm")
     db = store.open_db(db_path)
     context.report(name, 0.0, "importing")
     context.peak.reset()
@@ -581,12 +664,12 @@ def bench_import_mentions(context: BenchContext) -> StageResult:
 # --- stage: sentiment ---------------------------------------------------------------------
 
 
-def _mentions_db(context: BenchContext) -> Path:
+def _mentions_db(context: BenchContext) -> Location:
     """The database ``import_mentions`` filled, or one filled here (untimed) when that stage did not run."""
     path = context.state.get("db_path")
     if path is not None:
-        return Path(path)
-    path = context.workdir / "mentions-only.db"
+        return path if isinstance(path, str) else Path(path)
+    path = bench_database(context, "mentions-only")
     db = store.open_db(path)
     try:
         columns, chunks = mention_tuples(context.rows, context.seed)
@@ -635,7 +718,7 @@ def bench_sentiment(context: BenchContext) -> StageResult:
     )
 
 
-def vader_baseline(path: Path, chunk: int = 20_000) -> tuple[float, int]:
+def vader_baseline(path: Location, chunk: int = 20_000) -> tuple[float, int]:
     """(Seconds, texts) for plain ``SentimentIntensityAnalyzer.polarity_scores`` over every
     mention text of the database at ``path``, in this process (one core).
 
@@ -645,7 +728,7 @@ def vader_baseline(path: Path, chunk: int = 20_000) -> tuple[float, int]:
 
     analyzer = SentimentIntensityAnalyzer()
     seconds, texts = 0.0, 0
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _reader(path)
     try:
         cursor = conn.execute(f"SELECT text FROM {S.MENTIONS} WHERE text IS NOT NULL")
         while batch := cursor.fetchmany(chunk):
@@ -680,7 +763,7 @@ def demo_scale_for(context: BenchContext) -> str:
     return min(DEMO_SCALES, key=lambda name: abs(math.log(DEMO_SCALES[name].mentions / max(1, context.rows))))
 
 
-def _engine_db(context: BenchContext) -> tuple[Path, dict[str, Any]]:
+def _engine_db(context: BenchContext) -> tuple[Location, dict[str, Any]]:
     """The demo database at the bench's scale, built (and sentiment-scored) once, untimed.
 
     Returns its path and what the preparation cost (reported by the first engine stage).
@@ -690,7 +773,7 @@ def _engine_db(context: BenchContext) -> tuple[Path, dict[str, Any]]:
     from scrm.compute import SENTIMENT_STAGE, stage_function
     from scrm.demo import build_demo
 
-    path = context.workdir / "engine.db"
+    path = bench_database(context, "engine")
     scale = demo_scale_for(context)
     t0 = time.perf_counter()
     db = store.open_db(path)
@@ -787,7 +870,7 @@ _PAGE_PROBE = Path(__file__).resolve().parent / "ui" / "page_probe.py"
 
 def measure_page(
     page_file: str,
-    db_path: Path,
+    db_path: Location,
     query: dict[str, str] | None = None,
     *,
     warm_runs: int = PAGE_WARM_RUNS,
@@ -833,7 +916,7 @@ def _logged_exception(log_text: str) -> str | None:
     return lines[0].strip() if lines else None
 
 
-def _pages_db(context: BenchContext) -> tuple[Path, dict[str, Any]]:
+def _pages_db(context: BenchContext) -> tuple[Location, dict[str, Any]]:
     """The engine database with every compute stage up to date (what the app shows), untimed.
 
     Builds on :func:`_engine_db` and runs only the compute stages the engine
@@ -866,11 +949,11 @@ def _pages_db(context: BenchContext) -> tuple[Path, dict[str, Any]]:
     }
 
 
-def _page_query(page: str, path: Path) -> dict[str, str]:
+def _page_query(page: str, path: Location) -> dict[str, str]:
     """The link a page is opened with: the customer card needs a customer (the most valuable one)."""
     if page != "customer":
         return {}
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _reader(path)
     try:
         for sql in (
             f"SELECT customer_id FROM {S.CUSTOMER_VALUE} ORDER BY clv DESC LIMIT 1",
@@ -878,7 +961,7 @@ def _page_query(page: str, path: Path) -> dict[str, str]:
         ):
             try:
                 row = conn.execute(sql).fetchone()
-            except sqlite3.Error:  # no value table yet: any customer will do
+            except Exception:  # no value table yet (on either engine): any customer will do
                 continue
             if row:
                 return {"customer": str(row[0])}
@@ -895,7 +978,7 @@ def _page_stage(page: str) -> StageFunction:
         try:
             path, prep = _pages_db(context)
             query = _page_query(page, path)
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn = _reader(path)
             try:
                 rows = int(conn.execute(f"SELECT count(*) FROM {S.MENTIONS}").fetchone()[0])
             finally:

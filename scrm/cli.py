@@ -448,17 +448,20 @@ def _run_bench(args: argparse.Namespace) -> int:
     from scrm import bench
 
     progress = _Progress(lines=True)
+    # A PostgreSQL --db runs the bench on its server (databases NAME_bench_*); a file is not touched.
+    given = getattr(args, "db", None)
+    server = str(given) if given and store.is_url(given) else None
     if args.keep:
         workdir = Path(tempfile.mkdtemp(prefix="scrm-bench-"))
         try:
-            result = bench.run_bench(args.scale, workdir, progress, stages=args.stages)
+            result = bench.run_bench(args.scale, workdir, progress, stages=args.stages, server=server, keep=True)
         finally:
             progress.done()
-            _err(f"Files kept in {workdir}")
+            _err(f"Files kept in {workdir}" + (" and databases on the PostgreSQL server named *_bench_*" if server else ""))
     else:
         with tempfile.TemporaryDirectory(prefix="scrm-bench-") as tmp:
             try:
-                result = bench.run_bench(args.scale, Path(tmp), progress, stages=args.stages)
+                result = bench.run_bench(args.scale, Path(tmp), progress, stages=args.stages, server=server)
             finally:
                 progress.done()
     if args.json:

@@ -336,3 +336,43 @@ def test_more_sessions_than_pooled_connections_still_open(pg_url: str) -> None:
         assert store.data_version(again) == 0
     finally:
         again.close()
+
+
+def test_the_bench_runs_on_postgres_in_databases_of_its_own_and_drops_them(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from scrm import bench
+
+    result = bench.run_bench("small", tmp_path, rows=500, stages=["import_mentions", "sentiment"], server=pg_url)
+    assert result["engine"] == "postgresql"
+    imported, scored = result["stages"]
+    assert imported["rows"] == 500 and imported["rejected"] == 0 and imported["seconds"] > 0
+    assert scored["rows"] == 500
+    base = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url) as conn:
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{base}_bench_%"])]
+    assert names == []  # dropped at the end; the database named in the URL is left alone
+    db = store.open_db(pg_url)
+    try:
+        assert store.counts(db)[S.MENTIONS] == 0
+    finally:
+        db.close()
+
+
+def test_a_file_big_enough_for_the_reading_worker_imports_into_postgres(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scrm import api
+    from scrm.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "WORKER_MIN_BYTES", 1)  # the path of files of 16 MB and more
+    path = tmp_path / "mentions.csv"
+    path.write_text("id,platform,author,text,date\n" + "".join(
+        f"m{i},twitter,@a{i},great service {i},2024-03-0{1 + i % 9} 10:00\n" for i in range(200)
+    ), encoding="utf-8")
+    db = store.open_db(pg_url)
+    try:
+        api.import_file(db, path, "mentions", actor="test", score_after=False)
+        assert store.counts(db)[S.MENTIONS] == 200
+    finally:
+        db.close()

@@ -118,3 +118,37 @@ def test_a_read_gives_the_same_answer_on_postgres(
         assert list(got.columns) == list(expected.columns)
         assert len(got) == len(expected)
     assert _same(_rows(got), _rows(expected)), f"{name} differs on PostgreSQL"
+
+
+@pytest.mark.parametrize("week_start", ["monday", "sunday"])
+@pytest.mark.parametrize(("period", "by"), [("week", "platform"), ("week", "brand"), ("day", "platform")])
+def test_listening_volume_over_time_gives_the_same_periods_on_postgres(
+    engines: tuple[sqlite_utils.Database, sqlite_utils.Database], period: str, by: str, week_start: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scrm.db.filters import Filters
+    from scrm.views import listening
+
+    monkeypatch.setattr(listening.business, "week_start", lambda _db: week_start)
+    lite, pg = engines
+    expected = listening.volume_over_time(lite, Filters(), by=by, period=period)  # type: ignore[arg-type]
+    got = listening.volume_over_time(pg, Filters(), by=by, period=period)  # type: ignore[arg-type]
+    assert len(expected) > 0
+    if period == "week":
+        first_days = pd.to_datetime(expected["period"]).dt.day_of_week.unique().tolist()
+        assert first_days == [6 if week_start == "sunday" else 0]
+    assert _same(_rows(got), _rows(expected))
+
+
+@pytest.mark.parametrize("rank_by", ["mentions", "followers", "role"])
+def test_listening_top_authors_are_the_same_on_postgres(
+    engines: tuple[sqlite_utils.Database, sqlite_utils.Database], rank_by: str
+) -> None:
+    from scrm.db.filters import Filters
+    from scrm.views import listening
+
+    lite, pg = engines
+    expected = listening.top_authors(lite, Filters(), 25, rank_by=rank_by)  # type: ignore[arg-type]
+    got = listening.top_authors(pg, Filters(), 25, rank_by=rank_by)  # type: ignore[arg-type]
+    assert len(expected) > 0
+    assert _same(_rows(got), _rows(expected))

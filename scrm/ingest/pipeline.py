@@ -187,7 +187,11 @@ WORKER_MIN_BYTES = 16 * 1024 * 1024
 
 
 def _on_disk(db: sqlite_utils.Database) -> bool:
-    """A database in a file (an in-memory one cannot be written from a stream as big)."""
+    """A database in a file or on a server (an in-memory one cannot be written from a stream as big)."""
+    from scrm.db import dialect
+
+    if dialect.is_postgres(db):
+        return True
     row = db.execute("PRAGMA database_list").fetchone()
     return bool(row and row[2])
 

@@ -59,11 +59,11 @@ NO_BRAND = "(no brand)"
 LABELS = S.SCORED_LABELS
 
 
-def _period_sql(period: Period, column: str = "m.posted_at", week_start: str = "monday") -> str:
+def _period_sql(db: sqlite_utils.Database, period: Period, column: str = "m.posted_at", week_start: str = "monday") -> str:
     if period == "day":
-        return f"substr({column}, 1, 10)"
-    # Back six days, then forward to the next Monday (or Sunday, as Settings says; or stay on it).
-    return f"date({column}, '-6 days', 'weekday {0 if week_start == 'sunday' else 1}')"
+        return dialect.day(column)
+    # The Monday (or Sunday, as Settings says) on or before the day, on either engine.
+    return dialect.week_start(db, column, "sunday" if week_start == "sunday" else "monday")
 
 
 def _people_where(f: Filters) -> tuple[str, list[Any]]:
@@ -103,7 +103,7 @@ def volume_over_time(
     group_params: list[Any] = [NO_BRAND] if by == "brand" else []
     frame = store.read_frame(
         db,
-        f"""SELECT {_period_sql(period, week_start=business.week_start(db))} AS period, {group_sql} AS "group", count(*) AS mentions,
+        f"""SELECT {_period_sql(db, period, week_start=business.week_start(db))} AS period, {group_sql} AS "group", count(*) AS mentions,
                 sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'neutral' THEN 1 ELSE 0 END) AS neutral,
                 sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative
             FROM {S.MENTIONS} m {_sentiment_join(db)}
@@ -235,7 +235,9 @@ def top_authors(db: sqlite_utils.Database, f: Filters, limit: int = 25, *, rank_
     order = "followers DESC, mentions DESC" if rank_by == "followers" else "mentions DESC, followers DESC"
     frame = store.read_frame(
         db,
-        f"""SELECT {profile_id_sql('m')} AS profile_id, coalesce(nullif(lower(trim(m.platform)), ''), 'other') AS platform,
+        # max(): the platform is part of the profile id, so one value per group; PostgreSQL
+        # (unlike SQLite) wants every column outside GROUP BY aggregated.
+        f"""SELECT {profile_id_sql('m')} AS profile_id, max(coalesce(nullif(lower(trim(m.platform)), ''), 'other')) AS platform,
                 max(m.author) AS author, count(*) AS mentions, max(coalesce(m.author_followers, 0)) AS followers,
                 sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative,
                 sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored
