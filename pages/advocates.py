@@ -149,6 +149,13 @@ def amount_text(amount: float, code: str | None) -> str:
     return f"{text} {ui.escape_markdown(code)}" if code else (f"{text} (no currency)" if has_currency else text)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def quadrant_spec(key: tuple[object, ...], _points: pd.DataFrame, threshold: float) -> dict:
+    """The quadrant chart's Vega-Lite spec, once per ``key`` (database, data version, filters,
+    currency, threshold): building and validating the Altair chart was a large part of every rerun."""
+    return segment_charts.quadrant_chart(_points, threshold, A.INFLUENCE_HIGH).to_dict()
+
+
 reason = U.load_advocacy_reason(path, version)
 if reason:
     st.info(reason, icon=":material/info:")
@@ -229,7 +236,7 @@ with quadrant_tab:
         chart_points = points[(point_codes == (shown_code or "")).to_numpy()]
         line = thresholds[thresholds["currency"].fillna("") == (shown_code or "")]["clv_high_from"]
         threshold = float(line.iloc[0]) if len(line) and pd.notna(line.iloc[0]) else float(chart_points["clv"].max())
-        spec = segment_charts.quadrant_chart(chart_points, threshold, A.INFLUENCE_HIGH).to_dict()
+        spec = quadrant_spec((path, version, filters, shown_code, threshold), chart_points, threshold)
         st.vega_lite_chart(spec, width="stretch")
         if has_currency:
             st.caption(

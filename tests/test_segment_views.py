@@ -198,6 +198,22 @@ def test_customer_list_filters_ranks_by_clv_and_respects_consent(db: sqlite_util
     assert list(V.customer_list(values).columns) == list(V.LIST_COLUMNS)
 
 
+@pytest.mark.parametrize("consented", [True, False])
+@pytest.mark.parametrize(
+    "wanted", [{}, {"rfm_segment": "Champions"}, {"r_score": 5, "f_score": 5}, {"segment_id": 2}, {"frequency_class": "x"}]
+)
+def test_a_list_with_its_consent_count_equals_the_whole_list_then_split(
+    db: sqlite_utils.Database, wanted: dict[str, object], consented: bool
+) -> None:
+    # The page asks for both at once so the whole list is never copied twice; same rows, same count.
+    values = V.customer_values(db)
+    everyone = V.customer_list(values, **wanted)  # type: ignore[arg-type]
+    expected = V.consent_split(everyone) if consented else (everyone, 0)
+    shown, left_out = V.customer_list_with_consent(values, consented_only=consented, **wanted)  # type: ignore[arg-type]
+    assert left_out == expected[1]
+    pd.testing.assert_frame_equal(shown, expected[0])
+
+
 def test_filtering_never_changes_the_input_frame(db: sqlite_utils.Database) -> None:
     values = V.customer_values(db)
     before = values.copy()

@@ -233,3 +233,18 @@ def test_an_empty_database_gives_no_segments(fresh_db: sqlite_utils.Database) ->
     summary = segments.refresh(fresh_db)
     assert (summary.rows, summary.message) == (0, "Fewer than 3 customers with orders: no segments.")
     assert fresh_db.execute("SELECT count(*) FROM segment_profiles").fetchone()[0] == 0
+
+
+def test_silhouettes_measured_in_small_blocks_of_distances_equal_the_whole_matrix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The memory cap on the pairwise distances must not change which k wins, nor any score.
+    X = blobs((700, 500, 300), seed=3)
+    monkeypatch.setattr(segments, "SILHOUETTE_WORKING_MB", 1024)
+    whole = segments.SegmentModel().fit(X)
+    monkeypatch.setattr(segments, "SILHOUETTE_WORKING_MB", 1)  # 1,500 x 1,500 distances: many blocks
+    blocks = segments.SegmentModel().fit(X)
+    assert len(whole.silhouette_) >= 3
+    assert blocks.silhouette_ == whole.silhouette_
+    assert blocks.n_clusters_ == whole.n_clusters_ == 3
+    assert (blocks.labels_ == whole.labels_).all()

@@ -619,3 +619,41 @@ def test_only_the_scoring_workers_are_prepared_without_the_main_script(
     assert {k: v for k, v in other.items() if k not in ("init_main_from_path", "name")} == {
         k: v for k, v in ours.items() if k != "name"
     }
+
+
+# --- speed: this process scores while the workers start ---------------------------------------
+
+
+def test_a_text_needing_the_precise_pass_is_refused_where_its_models_may_not_be_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if this process had never built the precise detector: inside the block, the text that
+    # needs it is handed back (to a worker) instead of loading seconds of models here.
+    monkeypatch.setattr(language, "_BUILT", set())
+    ambiguous = "Bonjour hola hello"
+    with pytest.raises(language.PreciseNotLoaded), language.without_loading_precise():
+        language.detect_language(ambiguous)
+    assert language.detect_language("Hi") == "en"  # the fast rules still answer inside and outside
+    assert language.detect_language(ambiguous) in ("en", "es", "fr", "other")
+
+
+def test_mentions_scored_here_while_the_workers_start_get_the_workers_rows(
+    fresh_db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [
+        ("I love this sofa", "en"), ("Terrible delivery, I hate waiting", None), ("Me encanta la mesa", None),
+        ("Service nul, livraison horrible", "fr"), ("Bonjour hola hello", None), ("I love this sofa", "en"),
+    ] * 3  # fmt: skip
+    _add_mentions(fresh_db, [(f"m{i}", t, lang) for i, (t, lang) in enumerate(texts)])
+    monkeypatch.setattr(sentiment, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(sentiment, "CHUNK", 2)
+    # No precise models here: the chunk that needs them goes to the workers, the others are scored here.
+    monkeypatch.setattr(language, "_BUILT", set())
+    sentiment.score_mentions(fresh_db)
+    expected = sentiment.score_texts([t for t, _ in texts], [lang for _, lang in texts])
+    stored = {r["mention_id"]: r for r in fresh_db[S.SENTIMENT].rows}
+    assert len(stored) == len(texts)
+    for i, row in expected.iterrows():
+        got = stored[f"m{i}"]
+        score = None if row["score"] != row["score"] else round(row["score"], 4)
+        assert (got["lang"], got["score"], got["label"], got["model"]) == (row["lang"], score, row["label"], row["model"])

@@ -49,6 +49,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import sqlite_utils
+from sklearn import config_context
 from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import silhouette_score
@@ -71,6 +72,10 @@ CUSTOMER_VALUE = S.CUSTOMER_VALUE
 
 K_RANGE = (2, 8)
 SILHOUETTE_SAMPLE = 4000
+# MB of pairwise distances the silhouette holds at once: scikit-learn's default (1 GB) holds the
+# sample's whole 4,000 x 4,000 matrix and its temporaries (about 120 MB more at the stage's peak);
+# in row blocks the scores are the same (a test compares them) for about 16 MB.
+SILHOUETTE_WORKING_MB = 16
 Z_NOTABLE = 0.5
 Z_STRONG = 1.5
 SENTIMENT_NOTABLE = 0.05
@@ -216,7 +221,8 @@ class SegmentModel:
             labels = self._pipeline(k).fit_predict(sample)
             if len(np.unique(labels)) < 2:
                 continue
-            score = float(silhouette_score(StandardScaler().fit_transform(sample), labels))
+            with config_context(working_memory=SILHOUETTE_WORKING_MB):
+                score = float(silhouette_score(StandardScaler().fit_transform(sample), labels))
             self.silhouette_[k] = round(score, 4)
             # Strictly better only: ties keep the smaller, simpler k.
             if score > best + 1e-9:

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from scrm.analysis.sentiment import adjust
+from scrm.analysis.sentiment import adjust, language
 from scrm.analysis.sentiment.english import MODEL as EN_MODEL
 from scrm.analysis.sentiment.english import MODEL_VERSION as EN_VERSION
 from scrm.analysis.sentiment.english import confidence_for, label_for, vader_score
@@ -380,11 +380,14 @@ def _worker_context() -> _WorkerContext:
 
 
 @contextmanager
-def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
+def _worker_pool(items: int, started: threading.Event | None = None) -> Iterator[ProcessPoolExecutor | None]:
     """Two worker processes when ``items`` texts are worth them, else None.
 
     Started at once and asked to load the models, so that they are ready
-    when the parent has read and de-duplicated the texts.
+    when the parent has read and de-duplicated the texts. Starting them
+    waits for their forkserver to load every model (seconds of one core):
+    with ``started``, that happens in a background thread, which sets it
+    once the workers run, so that the caller can score meanwhile.
     """
     if items < PARALLEL_FROM:
         yield None
@@ -397,9 +400,25 @@ def _worker_pool(items: int) -> Iterator[ProcessPoolExecutor | None]:
         initializer=_die_with,
         initargs=(os.getpid(),),
     ) as pool:
-        for _ in range(WORKERS):
-            pool.submit(_warm_up)
-        yield pool
+
+        def start() -> None:
+            try:
+                for _ in range(WORKERS):
+                    pool.submit(_warm_up)
+            finally:  # on failure, the caller's own submit raises the error
+                if started is not None:
+                    started.set()
+
+        if started is None:
+            start()
+            yield pool
+            return
+        starter = threading.Thread(target=start, name="scrm-sentiment-start", daemon=True)
+        starter.start()
+        try:
+            yield pool
+        finally:
+            starter.join()
 
 
 def _scored_chunks(
@@ -754,7 +773,11 @@ def _score_mentions_in_workers(
     # Per chunk: (mention_id, chunk, position) of the sent mention whose row it copies.
     copies: list[list[tuple[Any, int, int]]] = []
     wanted: dict[int, set[int]] = {}  # chunk -> positions of rows to keep for copies
-    with _worker_pool(PARALLEL_FROM) as pool:
+    # The workers start in the background (their forkserver loads the models on
+    # one core): until they run, this process scores the chunks itself on the other.
+    ready = threading.Event()
+    score_here = True
+    with _worker_pool(PARALLEL_FROM, started=ready) as pool:
         assert pool is not None
         futures: list[Future[tuple[list[tuple[Any, ...]], dict[str, int]]] | None] = []
         total = 0
@@ -791,7 +814,20 @@ def _score_mentions_in_workers(
                             wanted.setdefault(c, set()).add(at - starts[c])
                     mention_ids, texts, given = send_ids, send_texts, sent_given[base:]
                 copies.append(mine)
-                futures.append(pool.submit(_score_mention_chunk, (mention_ids, texts, given, now, languages)))
+                work = (mention_ids, texts, given, now, languages)
+                scored_here = None
+                if score_here and not ready.is_set():
+                    try:
+                        with language.without_loading_precise():
+                            scored_here = _score_mention_chunk(work)
+                    except language.PreciseNotLoaded:  # the workers' forkserver loads those models
+                        score_here = False
+                if scored_here is None:
+                    futures.append(pool.submit(_score_mention_chunk, work))
+                else:
+                    here: Future[tuple[list[tuple[Any, ...]], dict[str, int]]] = Future()
+                    here.set_result(scored_here)
+                    futures.append(here)
             if progress is not None:
                 progress(0.0, f"Read {total:,} mentions to score")
             rows = cursor.fetchmany(CHUNK * 4)
@@ -821,6 +857,9 @@ def _score_mentions_in_workers(
                 if progress is not None:
                     progress(written / total, f"Scored {written:,} of {total:,} mentions")
 
+        # The workers run before the write starts, as when this process waited for them: a
+        # scoring process killed while it writes leaves no forkserver still loading models.
+        ready.wait()
         _write(db, chain.from_iterable(chunks()), total, fresh)
     return total, distinct, counts
 

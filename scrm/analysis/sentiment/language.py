@@ -35,7 +35,9 @@ that language, another language code is ``other``; an empty or
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -90,7 +92,9 @@ def _detector(low_accuracy: bool, distance: float = 0.0) -> Any:
     builder = LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in _LATIN))
     if distance:
         builder = builder.with_minimum_relative_distance(distance)
-    return (builder.with_low_accuracy_mode() if low_accuracy else builder).build()
+    built = (builder.with_low_accuracy_mode() if low_accuracy else builder).build()
+    _BUILT.add((low_accuracy, distance))
+    return built
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +105,35 @@ def _codes() -> dict[Any, str]:
     return {getattr(Language, name): getattr(Language, name).iso_code_639_1.name.lower() for name in _LATIN}
 
 
+class PreciseNotLoaded(RuntimeError):
+    """A text needs the precise pass, whose models :func:`without_loading_precise` forbids loading here."""
+
+
+_MAY_LOAD_PRECISE: ContextVar[bool] = ContextVar("scrm_may_load_precise", default=True)
+
+
+@contextmanager
+def without_loading_precise() -> Iterator[None]:
+    """Within this block, a text that needs the precise pass while its models are not loaded in
+    this process raises :class:`PreciseNotLoaded` (loading them costs seconds of CPU and memory
+    that a worker process already spends)."""
+    token = _MAY_LOAD_PRECISE.set(False)
+    try:
+        yield
+    finally:
+        _MAY_LOAD_PRECISE.reset(token)
+
+
+def _precise_loaded() -> bool:
+    return any(not low for low, *_ in _BUILT)
+
+
+_BUILT: set[tuple[bool, float]] = set()
+
+
 def _confidences(text: str, low_accuracy: bool) -> dict[str, float]:
+    if not low_accuracy and not _MAY_LOAD_PRECISE.get() and not _precise_loaded():
+        raise PreciseNotLoaded(text[:40])
     code = _codes()
     return {code[value.language]: value.value for value in _detector(low_accuracy).compute_language_confidence_values(text)}
 
