@@ -23,8 +23,11 @@ from scrm.i18n import formats as F
 from scrm.ui import listening as listening_loaders
 from scrm.ui import masking as ui_privacy
 from scrm.ui import overview as loaders
+from scrm.ui import tables
+from scrm.ui.chart_text import altair_chart
 from scrm.ui.filters import current_filters
 from scrm.ui.language import lang, t
+from scrm.ui.notes import translate_note
 from scrm.views import overview as O
 
 EMPTY_MESSAGE = "No data yet. Load the demo or import your files on the Data page."
@@ -117,7 +120,7 @@ def _tile(row: dict[str, Any], periods: O.Periods) -> None:
             delta=t("at the last score"),
             delta_color="off",
             delta_arrow="off",
-            help="\n\n".join([*lines, *([ui.escape_markdown(t(note))] if note else [])]),
+            help="\n\n".join([*lines, *([ui.escape_markdown(translate_note(note, lang()))] if note else [])]),
             border=True,
         )
         return
@@ -127,7 +130,7 @@ def _tile(row: dict[str, Any], periods: O.Periods) -> None:
           now=now, value=exact, before=before, previous=previous)
     )
     if note:
-        lines.append(ui.escape_markdown(t(note)))
+        lines.append(ui.escape_markdown(translate_note(note, lang())))
         if any(word in note for word in SETTING_WORDS):
             lines.append(t(SETTINGS_LINK))
     change = _change(row["change"], row["change_pct"], unit, key, compact=True)
@@ -183,13 +186,13 @@ def _trends(path: str, version: int, filters: Filters, periods: O.Periods) -> No
     brands = listening_loaders.load_options(path, version)[0]  # every brand: the same colours as Listening
     left, right = st.columns(2, gap="large")
     with left:
-        st.altair_chart(
+        altair_chart(
             overview_charts.weekly_trend_chart(trends, "mentions", periods=periods, own_brand=own, brands=brands),
             width="stretch",
         )
     with right:
         if trends["net_sentiment"].notna().any():
-            st.altair_chart(
+            altair_chart(
                 overview_charts.weekly_trend_chart(trends, "net_sentiment", periods=periods, own_brand=own, brands=brands),
                 width="stretch",
             )
@@ -281,23 +284,22 @@ def _movers(path: str, version: int, filters: Filters, periods: O.Periods) -> No
                 "net_before",
                 "net_change",
             ]
-            number_format = "localized" if lang() != "en" else "%d"
-            st.dataframe(
+            data, config = tables.localise(
                 movers[columns],
-                hide_index=True,
-                width="stretch",
-                column_config={
+                {
                     "label": st.column_config.TextColumn(t(MOVER_TITLES[kind]), width="large"),
                     "platform": st.column_config.TextColumn(t("Platform")),
-                    "now": st.column_config.NumberColumn(t("Mentions now"), format=number_format),
-                    "before": st.column_config.NumberColumn(t("Mentions before"), format=number_format),
+                    "now": st.column_config.NumberColumn(t("Mentions now"), format="%d"),
+                    "before": st.column_config.NumberColumn(t("Mentions before"), format="%d"),
                     "change": st.column_config.NumberColumn(t("Change"), format="%+d"),
                     "change_pct": st.column_config.NumberColumn(t("Change %"), format="%+.1f %%"),
                     "net_now": st.column_config.NumberColumn(t("Net sentiment now"), format="%+.1f"),
                     "net_before": st.column_config.NumberColumn(t("Net sentiment before"), format="%+.1f"),
                     "net_change": st.column_config.NumberColumn(t("Net change (pts)"), format="%+.1f"),
                 },
+                lang(),
             )
+            st.dataframe(data, hide_index=True, width="stretch", column_config=config)
             if kind == "segments":
                 st.caption(
                     t("Segment figures count the mentions of social profiles linked to the segment's customers.")

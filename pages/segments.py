@@ -103,8 +103,7 @@ def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -
         help=t("Keep customers who agreed to marketing (customers.consent_marketing = yes) in the list and its "
         "downloads. Customers whose consent is unknown count as not consented."),
     )
-    everyone = V.customer_list(frame, **wanted)  # type: ignore[arg-type]
-    shown, left_out = V.consent_split(everyone) if consented else (everyone, 0)
+    shown, left_out = V.customer_list_with_consent(frame, consented_only=consented, **wanted)  # type: ignore[arg-type]
     more = (
         " " + t("The table shows the first {n}; the downloads hold all of them.", n=L.format_number(DISPLAY_LIMIT))
         if len(shown) > DISPLAY_LIMIT
@@ -182,11 +181,11 @@ if len(money) > 1:
     for row in money.iloc[1:].to_dict("records"):
         code = None if pd.isna(row["currency"]) else str(row["currency"])
         others.append(
-            f"{money_text(row['revenue'], code)} revenue and avg CLV {money_text(row['avg_clv'], code)} "
-            f"from {int(row['customers']):,} customers"
-            + ("" if code else " whose orders name no currency")
-        )
-    st.caption("Other currencies, kept apart (not converted): " + "; ".join(others) + ".")
+            t("{revenue} revenue and avg CLV {clv} from {n} customers", revenue=money_text(row["revenue"], code),
+              clv=money_text(row["avg_clv"], code), n=L.format_number(int(row["customers"])))
+            + ("" if code else " " + t("whose orders name no currency"))
+        )  # fmt: skip
+    st.caption(t("Other currencies, kept apart (not converted): {others}.", others="; ".join(others)))
 
 summary, classes = U.load_segment_tables(path, version, filters)[1:]
 specs = U.load_segment_charts(path, version, filters)

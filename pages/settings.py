@@ -100,7 +100,7 @@ def _access_section() -> None:
     except ConfigError as e:  # not reached in practice: nobody gets here with a broken configuration
         st.error(ui.escape_markdown(e), icon=":material/key_off:")
         return
-    st.info(MODE_SENTENCES[cfg.mode], icon=":material/admin_panel_settings:")
+    st.info(t(MODE_SENTENCES[cfg.mode]), icon=":material/admin_panel_settings:")
     user = access.current_user()
     shown_name = _mask_people(pd.Series([user.name], dtype=object)).iloc[0]
     st.markdown(t("You are **{name}**, role **{role}**.", name=ui.escape_markdown(shown_name), role=t(user.role)))

@@ -142,6 +142,8 @@ SHARED_MODULES = frozenset(
         "chart_text",  # charts in the reader's language (titles, month names, decimal marks)
         "loop",  # links between pages: a person's row to their card, a row to a new case, alert incidents
         "page_probe",  # the bench's page timer, run as a script
+        "tables",  # table numbers in the reader's locale, for every page's tables
+        "notes",  # KPI notes and status lines with figures, in the reader's language
     }
 )
 

@@ -117,7 +117,9 @@ def _a_customer_with_orders(site: B.Site) -> str:
 
     db = store.open_db(site.db_path, create=False)
     try:
-        return str(db.execute(f"SELECT customer_id FROM {S.ORDERS} ORDER BY customer_id LIMIT 1").fetchone()[0])
+        # An order inside PERIOD, so that the card has figures for the period the links ask for.
+        sql = f"SELECT customer_id FROM {S.ORDERS} WHERE ordered_at >= ? AND ordered_at < ? ORDER BY customer_id LIMIT 1"
+        return str(db.execute(sql, ["2026-07-27", "2026-08-03"]).fetchone()[0])
     finally:
         db.close()
 
@@ -149,6 +151,8 @@ def test_the_listening_customer_alerts_cases_data_and_sources_pages_have_no_engl
         assert left == {}
         # The numbers on the card are the locale's: a decimal comma, never a decimal point.
         B.open_page(tab, f"{site.url}/customer?ui_lang={lang}&customer={customer}", TITLES[lang]["customer"])
+        tab.wait_for_selector('[data-testid="stMetricValue"]')  # the card's tiles come last
+        B.wait_until_idle(tab)
         values = " ".join(tab.locator('[data-testid="stMetricValue"]').all_inner_texts())
         assert re.search(r"\d,\d", values) and not re.search(r"\d\.\d{2}(?!\d)", values), values
     finally:
@@ -164,6 +168,9 @@ def test_on_a_390_px_phone_the_overview_and_the_customer_card_fit_one_column_wit
     try:
         tab.set_viewport_size({"width": 390, "height": 844})
         B.open_page(tab, f"{site.url}/{page}?ui_lang=es&{PERIOD}{extra}", title)
+        # The tiles are drawn last (the card's below its timeline's queries): wait for them.
+        tab.wait_for_selector('[data-testid="stMetric"]')
+        B.wait_until_idle(tab)
         width = tab.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page is {width} px wide on a 390 px screen"
         # One column: the tiles stand one above the other, none beside another.

@@ -64,9 +64,11 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def alert(n: int, *, kind: str = "volume", platform: str = "mastodon", severity: str = "high", start: str = TODAY) -> dict[str, Any]:
+def alert(
+    n: int, *, kind: str = "volume", platform: str = "mastodon", severity: str = "high", start: str = TODAY, brand: str = "Acme"
+) -> dict[str, Any]:
     return {
-        "alert_id": n, "kind": kind, "scope": "platform", "brand": "Acme", "platform": platform, "topic_id": None,
+        "alert_id": n, "kind": kind, "scope": "platform", "brand": brand, "platform": platform, "topic_id": None,
         "customer_id": None, "period_start": start, "period_end": start, "days": 1, "value": 240.0 + n,
         "baseline": 40.0, "threshold": 80.0, "z": 9.0, "severity": severity, "total": 240 + n, "drivers": "{}",
         "created_at": store.utcnow(),
@@ -90,10 +92,11 @@ def test_a_spike_of_several_alerts_sends_one_email_digest_in_plain_text(
     assert [(d.channel, d.status, d.alerts) for d in sent] == [("team", S.DELIVERY_SENT, 3)]
     assert len(inbox.messages) == 1
     mail = inbox.messages[0]
-    assert mail["Subject"] == "scrm: 3 new alerts"
+    # Two spikes of one kind about one brand are one incident: two incidents, all three alerts carried.
+    assert mail["Subject"] == "scrm: 2 new incidents"
     assert mail["To"] == "a@example.com, b@example.com"
     body = mail.get_payload(decode=True).decode()
-    assert f"- [high] Volume spike on Acme, mastodon, {TODAY}: 241 on the peak day" in body
+    assert f"- [high] Volume spike on Acme, mastodon, {TODAY}: 241 on the peak day (2 alerts, {TODAY} to {TODAY})" in body
     assert "Open: https://crm.example.com/alerts" in body
     # The next score finds nothing new: the same alerts are not sent twice.
     raise_alerts(fresh_db, [alert(7), alert(8, platform="*bluesky*"), alert(9, kind="negative", severity="medium")])
@@ -108,13 +111,13 @@ def test_a_throttled_channel_holds_new_alerts_until_its_throttle_passes(
     api.add_channel(fresh_db, "webhook", "chat", {"url": httpserver.url_for("/hook"), "throttle_minutes": "30"}, actor="t")
     raise_alerts(fresh_db, [alert(1)])
     assert len(N.deliver_alerts(fresh_db)) == 1
-    raise_alerts(fresh_db, [alert(1), alert(2, platform="bluesky")])
+    raise_alerts(fresh_db, [alert(1), alert(2, platform="bluesky", brand="Globex")])
     assert N.deliver_alerts(fresh_db) == [], "within 30 minutes of the last message"
     later = datetime.now(UTC) + timedelta(minutes=31)
     sent = N.deliver_alerts(fresh_db, now=later)
     assert [d.alerts for d in sent] == [1]
     payloads = [json.loads(request.get_data()) for request, _ in httpserver.log]
-    assert [p["subject"] for p in payloads] == ["scrm: 1 new alert", "scrm: 1 new alert"]
+    assert [p["subject"] for p in payloads] == ["scrm: 1 new incident", "scrm: 1 new incident"]
     assert payloads[1]["alerts"][0]["platform"] == "bluesky"
 
 
@@ -258,3 +261,33 @@ def test_a_raise_alert_rule_keeps_its_channels_in_the_alert_it_raises(fresh_db: 
     assert json.loads(drivers)["rule"]["channels"] == ["crisis", "team"]
     with pytest.raises(W.RuleError, match="parameter `channels`: 'no way' cannot name a channel"):
         W.validate(W.Rule("Bad", action=W.RAISE_ALERT, params={"channels": "no way"}))
+
+
+def test_an_incident_is_announced_once_even_when_more_alerts_join_it_later(
+    fresh_db: sqlite_utils.Database, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    api.add_channel(fresh_db, "webhook", "chat", {"url": httpserver.url_for("/hook"), "throttle_minutes": "0"}, actor="t")
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+    raise_alerts(fresh_db, [alert(1, start=yesterday)])
+    assert [d.alerts for d in N.deliver_alerts(fresh_db)] == [1]
+    # The crisis goes on: today's spike about the same brand belongs to the incident already announced.
+    raise_alerts(fresh_db, [alert(1, start=yesterday), alert(2, platform="bluesky")])
+    assert N.deliver_alerts(fresh_db) == []
+    # Another brand's spike is a new incident, and is sent.
+    raise_alerts(fresh_db, [alert(1, start=yesterday), alert(2, platform="bluesky"), alert(3, brand="Globex")])
+    assert [d.alerts for d in N.deliver_alerts(fresh_db)] == [1]
+    assert len(httpserver.log) == 2
+
+
+def test_incidents_past_the_daily_cap_are_counted_on_one_line_not_listed(fresh_db: sqlite_utils.Database) -> None:
+    store.set_meta(fresh_db, S.META_ALERT_DAILY_CAP, "2")
+    sent: list[N.Message] = []
+    api.add_channel(fresh_db, "webhook", "chat", {"url": "http://127.0.0.1:9/hook"}, actor="t")
+    raise_alerts(fresh_db, [alert(n, brand=f"Brand {n}") for n in range(1, 6)])
+    deliveries = N.deliver_alerts(fresh_db, senders={"webhook": lambda channel, message: sent.append(message)})
+    assert [d.alerts for d in deliveries] == [5], "every alert is carried, listed or counted"
+    lines = sent[0].lines
+    assert lines[0] == "scrm: 5 new incidents."
+    assert sum(line.startswith("- [high] Volume spike") for line in lines) == 2
+    assert lines[-1] == "- and 3 more volume spike incidents today, past the daily cap of 2, on the Alerts page."

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from scrm.act.templates import SHIPPED_TEMPLATES
+from scrm.db import settings as business_settings
 from scrm.i18n import CATALOGS, LANGUAGES, catalog, untranslated
 from scrm.views import customer, journey, kpis
 
@@ -45,6 +46,11 @@ TRANSLATED = [
     "scrm/ui/language.py",
     "scrm/ui/settings.py",
     "scrm/ui/loop.py",
+    "scrm/ui/masking.py",
+    "scrm/ui/segments.py",
+    "scrm/ui/__init__.py",
+    "scrm/ui/overview.py",
+    "scrm/ui/notes.py",
 ]
 T_NAMES = {"t", "translate"}
 
@@ -155,7 +161,7 @@ def test_the_kpi_notes_are_read_from_the_source_with_their_sentences_filled() ->
 
 
 # The charts whose titles, axes and tooltips the translated pages show through scrm.ui.chart_text.
-LOCALISED_CHARTS = ["scrm/charts/listening.py", "scrm/charts/customer.py", "scrm/charts/sources.py"]
+LOCALISED_CHARTS = ["scrm/charts/listening.py", "scrm/charts/customer.py", "scrm/charts/sources.py", "scrm/charts/overview.py"]
 
 
 def chart_titles() -> set[str]:
@@ -181,6 +187,7 @@ def every_shown_string() -> set[str]:
     texts |= set(journey.STAGE_LABELS.values()) | set(journey.PHASE_LABELS.values())
     texts |= {text for rule in customer.NEXT_ACTION_RULES for text in rule}  # the card's next action and its reason
     texts |= chart_titles()
+    texts |= {x for setting in business_settings.SETTINGS for x in (setting.label, setting.help)}  # the Settings form
     # A loop over the page list also runs over its files and icons: those are not shown as text.
     return {
         x for x in texts
@@ -236,3 +243,9 @@ def test_a_catalog_has_no_string_that_nothing_shows_any_more() -> None:
     stale = sorted(set(catalog("es")) & set(json.loads((CATALOGS / "ui.es.json").read_text("utf-8"))) - shown)
     assert stale == []
 
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_every_business_setting_label_and_help_is_translated(lang: str) -> None:
+    texts = [x for setting in business_settings.SETTINGS for x in (setting.label, setting.help)]
+    assert untranslated(texts, lang) == []

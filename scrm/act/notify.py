@@ -13,8 +13,13 @@ workflow rule's raise_alert action may name channels (``channels``): its
 alerts then go to those channels only, whatever their ``kinds`` and ``severity``.
 
 After each score run :func:`deliver_alerts` sends each channel ONE message
-listing the alerts it has not carried yet (a crisis of 500 mentions is one
-alert, and a batch of several alerts is one digest), unless the channel sent
+listing the incidents it has not carried yet, one line each: alerts of one
+kind about one brand (or customer, or rule) a few days apart are one incident
+(:func:`scrm.analysis.alerts.group_incidents`), so a week-long crisis that
+raises a spike a day is announced once, and alerts that later join an
+incident already announced are not sent again. Past the daily cap per kind
+(Settings, "Alerts a day per kind") the day's other incidents of that kind
+are folded into one count line. That digest waits when the channel sent
 something less than ``throttle_minutes`` ago: the alerts then wait for the
 next run. An alert is known by what it is about (kind, scope, brand,
 platform, topic, customer, first day), so the same spike growing over the
@@ -41,10 +46,13 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
+import pandas as pd
 import sqlite_utils
 
+from scrm.analysis import alerts as incidents
 from scrm.db import audit, store
 from scrm.db import schema as S
+from scrm.db import settings as business
 from scrm.errors import NotFound, NotifyError
 from scrm.listen import sources as L
 from scrm.listen.base import USER_AGENT, dumps
@@ -202,9 +210,12 @@ def fingerprint(alert: Mapping[str, Any]) -> str:
     return "|".join("" if alert.get(k) is None else str(alert.get(k)) for k in FINGERPRINT)
 
 
+KIND_NAMES = {"volume": "Volume spike", "negative": "Negative sentiment spike", "vip_detractor": "VIP detractor",
+              "rule": "Workflow rule alert"}  # fmt: skip
+
+
 def _alert_line(alert: Mapping[str, Any]) -> str:
-    what = {"volume": "Volume spike", "negative": "Negative sentiment spike", "vip_detractor": "VIP detractor",
-            "rule": "Workflow rule alert"}.get(str(alert.get("kind")), str(alert.get("kind")))  # fmt: skip
+    what = KIND_NAMES.get(str(alert.get("kind")), str(alert.get("kind")))
     where = [str(alert[k]) for k in ("brand", "platform") if alert.get(k)]
     if alert.get("customer_id"):
         where.append(f"customer {alert['customer_id']}")
@@ -226,6 +237,44 @@ def build_message(alerts: Sequence[Mapping[str, Any]], app_url: str | None = Non
         lines.append(f"- and {n - MAX_LISTED:,} more on the Alerts page.")
     link = f"{app_url.rstrip('/')}/alerts" if app_url else None
     return Message(subject, lines, link, [dict(a) for a in alerts])
+
+
+def build_incident_message(groups: Sequence[Sequence[Mapping[str, Any]]], app_url: str | None = None, *,
+                           cap: int = business.DEFAULT_ALERT_DAILY_CAP) -> Message:
+    """One digest of incidents (each a list of its alerts, strongest first): one line per incident.
+
+    Past ``cap`` incidents of one kind ending on the same day, the rest are
+    counted on one line instead of listed; every alert of every incident is
+    carried (recorded as delivered), listed or folded.
+    """
+    carried = [dict(a) for group in groups for a in group]
+    listed: list[str] = []
+    folded: dict[str, int] = {}
+    per_day: dict[tuple[str, str], int] = {}
+    for group in groups:
+        head = group[0]
+        kind = str(head.get("kind"))
+        end = max(str(a.get("period_end") or a.get("period_start") or "")[:10] for a in group)
+        per_day[(kind, end)] = per_day.get((kind, end), 0) + 1
+        if per_day[(kind, end)] > cap:
+            folded[kind] = folded.get(kind, 0) + 1
+            continue
+        line = _alert_line(head)
+        if len(group) > 1:
+            start = min(str(a.get("period_start") or "")[:10] for a in group)
+            line += f" ({len(group)} alerts, {start} to {end})"
+        listed.append(line)
+    n = len(groups)
+    subject = f"scrm: {n} new incident" + ("" if n == 1 else "s")
+    lines = [subject + "."]
+    lines.extend(f"- {line}" for line in listed[:MAX_LISTED])
+    if len(listed) > MAX_LISTED:
+        lines.append(f"- and {len(listed) - MAX_LISTED:,} more on the Alerts page.")
+    for kind, count in sorted(folded.items()):
+        lines.append(f"- and {count:,} more {KIND_NAMES.get(kind, kind).lower()} incident{'s' if count != 1 else ''} "
+                     f"today, past the daily cap of {cap}, on the Alerts page.")
+    link = f"{app_url.rstrip('/')}/alerts" if app_url else None
+    return Message(subject, lines, link, carried)
 
 
 _CHAT_MARKUP = re.compile(r"([\\`*_~|>#\[\]()<@!])")
@@ -377,8 +426,8 @@ def rule_channels(alert: Mapping[str, Any]) -> list[str]:
     return [str(c) for c in channels] if isinstance(channels, list) else []
 
 
-def pending_alerts(db: sqlite_utils.Database, channel: Channel) -> list[dict[str, Any]]:
-    """The alerts ``channel`` has not carried yet (see the module docstring), most severe first."""
+def _channel_alerts(db: sqlite_utils.Database, channel: Channel) -> list[dict[str, Any]]:
+    """Every alert ``channel`` carries by its settings, sent or not (see the module docstring)."""
     if not store.table_exists(db, S.ALERTS):
         return []
     since = (datetime.fromisoformat(channel.created_at or store.utcnow()) - timedelta(days=1)).strftime("%Y-%m-%d")
@@ -391,32 +440,65 @@ def pending_alerts(db: sqlite_utils.Database, channel: Channel) -> list[dict[str
         rows = [r for r in rows if r.get("kind") in kinds]
     if channel.settings.get("severity") == S.HIGH:
         rows = [r for r in rows if r.get("severity") == S.HIGH]
-    rows = chosen + rows
+    return chosen + rows
+
+
+def pending_alerts(db: sqlite_utils.Database, channel: Channel) -> list[dict[str, Any]]:
+    """The alerts ``channel`` has not carried yet (see the module docstring), most severe first."""
     done = _delivered(db, channel.name)
-    fresh = [r for r in rows if fingerprint(r) not in done]
+    fresh = [r for r in _channel_alerts(db, channel) if fingerprint(r) not in done]
     fresh.sort(key=lambda r: (r.get("severity") != S.HIGH, str(r.get("period_start") or "")))
     return fresh
+
+
+def pending_incidents(db: sqlite_utils.Database, channel: Channel) -> list[list[dict[str, Any]]]:
+    """The incidents ``channel`` has not announced yet, each a list of its alerts (strongest first), newest first.
+
+    An incident with an alert the channel already carried is not announced again, whatever joined it since.
+    """
+    rows = _channel_alerts(db, channel)
+    if not rows:
+        return []
+    done = _delivered(db, channel.name)
+    for i, row in enumerate(rows):
+        row["_n"] = i  # alert ids are not unique across the rule-named and the kind-matched rows
+    table = pd.DataFrame(rows).drop(columns=["alert_id"], errors="ignore").rename(columns={"_n": "alert_id"})
+    frame = incidents.group_incidents(table)
+    out: list[list[dict[str, Any]]] = []
+    for record in frame.to_dict("records"):
+        members = [rows[int(i)] for i in str(record["alert_ids"]).split(",") if i]
+        if not members or any(fingerprint(m) in done for m in members):
+            continue
+        strongest = rows[int(record["alert_id"])]
+        out.append([strongest, *(m for m in members if m is not strongest)])
+    for row in rows:
+        row.pop("_n", None)
+    # Most severe first, then the oldest: what the digest lists first (and keeps within the daily cap).
+    out.sort(key=lambda g: (g[0].get("severity") != S.HIGH, str(g[0].get("period_start") or "")))
+    return out
 
 
 def deliver_alerts(
     db: sqlite_utils.Database, *, now: datetime | None = None, sleep: Callable[[float], None] = time.sleep,
     senders: Mapping[str, Sender] | None = None,
 ) -> list[Delivery]:
-    """Send each enabled channel one digest of its new alerts, unless it is within its throttle."""
+    """Send each enabled channel one digest of its new incidents, unless it is within its throttle."""
     out: list[Delivery] = []
     now = now or datetime.now(UTC)
+    cap = business.alert_daily_cap(db)
     for channel in list_channels(db):
         if not channel.enabled:
             continue
-        alerts = pending_alerts(db, channel)
-        if not alerts:
+        groups = pending_incidents(db, channel)
+        if not groups:
             continue
         last = _last_try(db, channel.name)
         throttle = int(channel.settings.get("throttle_minutes") or DEFAULT_THROTTLE)
         if last and now - datetime.fromisoformat(last).replace(tzinfo=UTC) < timedelta(minutes=throttle):
-            log.info("channel %s holds %d alert(s) until its throttle passes", channel.name, len(alerts))
+            log.info("channel %s holds %d incident(s) until its throttle passes", channel.name, len(groups))
             continue
-        out.append(send(db, channel, build_message(alerts, channel.settings.get("app_url")), sleep=sleep, senders=senders))
+        message = build_incident_message(groups, channel.settings.get("app_url"), cap=cap)
+        out.append(send(db, channel, message, sleep=sleep, senders=senders))
     return out
 
 

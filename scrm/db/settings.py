@@ -37,6 +37,9 @@ PERIOD_CHOICES: tuple[int, ...] = (7, 14, 28, 30, 90, 180, 365)
 DEFAULT_PERIOD_DAYS = 30
 DEFAULT_WEEK_START = "monday"  # ISO 8601 weeks
 DEFAULT_TIME_ZONE = "UTC"
+# New incidents of one alert kind listed per day (scrm.analysis.alerts folds the rest into a count).
+DEFAULT_ALERT_DAILY_CAP = 3
+ALERT_DAILY_CAP_RANGE: tuple[int, int] = (1, 50)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -70,6 +73,9 @@ SETTINGS: tuple[Setting, ...] = (
             "reaches, compared with the N days before."),
     Setting(S.META_AUTO_SCORE, "Recompute scores after changes", "on",
             "After an import or another change made in the app, scores are recomputed in the background."),
+    Setting(S.META_ALERT_DAILY_CAP, "Alerts a day per kind", str(DEFAULT_ALERT_DAILY_CAP),
+            "How many new incidents of one alert kind (volume spike, negative spike, VIP detractor, rule) are listed "
+            "and notified each day; the others of that day are folded into a count on the last one."),
 )  # fmt: skip
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 
@@ -147,6 +153,13 @@ def default_period_days(db: sqlite_utils.Database) -> int:
     """The length of the default period in days."""
     value = _text(db, S.META_DEFAULT_PERIOD)
     return int(value) if value and value.isdigit() and int(value) in PERIOD_CHOICES else DEFAULT_PERIOD_DAYS
+
+
+def alert_daily_cap(db: sqlite_utils.Database) -> int:
+    """New incidents of one alert kind listed and notified per day (3 by default)."""
+    value = _text(db, S.META_ALERT_DAILY_CAP)
+    low, high = ALERT_DAILY_CAP_RANGE
+    return min(high, max(low, int(value))) if value and value.isdigit() else DEFAULT_ALERT_DAILY_CAP
 
 
 def auto_score(db: sqlite_utils.Database) -> bool:
@@ -243,6 +256,22 @@ def check_period_days(value: object) -> int:
     return days
 
 
+def check_alert_daily_cap(value: object) -> int:
+    """A whole number of incidents a day, within :data:`ALERT_DAILY_CAP_RANGE`.
+
+    >>> check_alert_daily_cap(" 5 ")
+    5
+    """
+    low, high = ALERT_DAILY_CAP_RANGE
+    try:
+        cap = int(str(value).strip())
+    except ValueError:
+        cap = 0
+    if not low <= cap <= high:
+        raise ConfigError(f"'{value}' alerts a day is not offered; type a whole number from {low} to {high}.")
+    return cap
+
+
 def check_brands(values: object) -> list[str]:
     """Brand names, trimmed, blanks and repeats dropped, in the order given."""
     items = values.split(",") if isinstance(values, str) else list(values or [])  # type: ignore[call-overload]
@@ -296,6 +325,8 @@ def check_settings(changes: Mapping[str, object]) -> dict[str, str]:
             stored[key] = str(check_period_days(value))
         elif key == S.META_AUTO_SCORE:
             stored[key] = "1" if value not in (False, 0, "0", "off", "false") else "0"
+        elif key == S.META_ALERT_DAILY_CAP:
+            stored[key] = str(DEFAULT_ALERT_DAILY_CAP if blank else check_alert_daily_cap(value))
     return stored
 
 

@@ -336,7 +336,9 @@ def format_number(value: float, *, money: bool = False) -> str:
 
 
 def format_timestamp(value: str | None) -> str:
-    """A stored UTC timestamp as ``2024-03-01 14:05 UTC`` (or "never")."""
+    """A stored UTC timestamp as ``2024-03-01 14:05 UTC`` (or "never", in the reader's language)."""
     if not value:
-        return "never"
+        from scrm.ui.language import t
+
+        return t("never")
     return f"{value[:16].replace('T', ' ')} UTC"

@@ -27,10 +27,17 @@ import streamlit as st
 
 from scrm import ui
 from scrm.privacy import masking as privacy
+from scrm.ui import tables
+from scrm.ui.language import lang, t
 
 MASK_KEY = "privacy_mask"
 MASK_PARAM = "mask"
 SWITCH_LABEL = "Mask names for screen sharing"
+SWITCH_HELP = (
+    'Shows stand-ins such as "Customer 482193" and "@user_9f2a3c" instead of names, '
+    "e-mails and handles, on every page and in links copied from the address bar. "
+    "Downloads are not masked."
+)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -60,11 +67,9 @@ def privacy_switch() -> bool:
     if MASK_KEY not in st.session_state:
         st.session_state[MASK_KEY] = st.query_params.get(MASK_PARAM) == "1"
     on = st.sidebar.toggle(
-        SWITCH_LABEL,
+        t(SWITCH_LABEL),
         key=MASK_KEY,
-        help='Shows stand-ins such as "Customer 482193" and "@user_9f2a3c" instead of names, '
-        "e-mails and handles, on every page and in links copied from the address bar. "
-        "Downloads are not masked.",
+        help=t(SWITCH_HELP),
     )
     # Written on every run, not only on change: switching pages clears the
     # address's parameters, and the link must keep saying "masked".
@@ -74,7 +79,7 @@ def privacy_switch() -> bool:
         del st.query_params[MASK_PARAM]
     if on:
         _current_salt()
-        st.sidebar.caption("Names, e-mails and handles are replaced by stable stand-ins.")
+        st.sidebar.caption(t("Names, e-mails and handles are replaced by stable stand-ins."))
     return bool(on)
 
 
@@ -91,7 +96,10 @@ def show_frame(df: pd.DataFrame, columns: Mapping[str, str], **st_dataframe_kwar
     Returns what ``st.dataframe`` returns (the selection state with ``on_select``).
     Row positions are unchanged, so a selection's row numbers index ``df``.
     """
-    return st.dataframe(masked_frame(df, columns), **st_dataframe_kwargs)
+    data, config = tables.localise(masked_frame(df, columns), st_dataframe_kwargs.pop("column_config", None), lang())
+    if config is not None:
+        st_dataframe_kwargs["column_config"] = config
+    return st.dataframe(data, **st_dataframe_kwargs)
 
 
 def mask_value(value: str | None, kind: str) -> str | None:

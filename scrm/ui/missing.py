@@ -60,5 +60,14 @@ def fill_missing(frame: Any) -> Any:
 
 
 def dataframe(data: Any, **kwargs: Any) -> Any:
-    """``st.dataframe(data, **kwargs)`` with every missing value drawn as "—"; returns what it returns."""
-    return st.dataframe(fill_missing(data), placeholder=MISSING, **kwargs)
+    """``st.dataframe(data, **kwargs)`` with every missing value drawn as "—" and the number columns
+    written in the reader's locale (:func:`scrm.ui.tables.localise`); returns what it returns."""
+    from scrm.ui import tables
+    from scrm.ui.language import lang
+
+    filled = fill_missing(data)
+    if isinstance(filled, pd.DataFrame):
+        filled, config = tables.localise(filled, kwargs.pop("column_config", None), lang())
+        if config is not None:
+            kwargs["column_config"] = config
+    return st.dataframe(filled, placeholder=MISSING, **kwargs)

@@ -102,22 +102,23 @@ def report_download_button(db_path: str, filters: Filters, masked: bool, file_na
     click goes to the audit log with the file name and whether names were masked.
     """
     from scrm.ui import auth as access
+    from scrm.ui.language import lang, t
 
     if not access.export_allowed():
         return
     st.download_button(
-        "Download report (HTML)",
+        t("Download report (HTML)"),
         data=access.audited(lambda: build_report(db_path, filters, masked), file_name, report="overview", masked=masked),
         file_name=file_name,
         mime="text/html",
         key="overview_report",
         icon=":material/download:",
-        help="One HTML file with these tiles, trends, alerts, movers and the KPI definitions, for the "
-        "current filters. It opens offline; print it from the browser to get a PDF.",
+        help=t(
+            "One HTML file with these tiles, trends, alerts, movers and the KPI definitions, for the "
+            "current filters. It opens offline; print it from the browser to get a PDF."
+        ),
         on_click="ignore",
     )
-    from scrm.ui.language import lang, t
-
     reader_lang = lang()
     pdf_name = file_name.removesuffix(".html") + ".pdf"
     st.download_button(

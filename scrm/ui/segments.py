@@ -18,6 +18,7 @@ from scrm.db.filters import Filters
 from scrm.export import files as exports
 from scrm.ui import connection, escape_markdown
 from scrm.ui import masking as ui_privacy
+from scrm.ui.language import t
 from scrm.views import advocates as advocacy
 from scrm.views import segments as segment_views
 
@@ -34,7 +35,7 @@ def mask(frame: pd.DataFrame) -> pd.DataFrame:
     return ui_privacy.masked_frame(frame, columns) if columns else frame
 
 
-def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: str = "Download") -> None:
+def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: str | None = None) -> None:
     """CSV and XLSX download buttons for ``frame`` (formula cells neutralised).
 
     The files are built only when clicked (callable data), so a rerun does not
@@ -49,7 +50,7 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: st
     disabled = frame.empty
     with left:
         st.download_button(
-            f"{label} CSV",
+            t("{label} CSV", label=label) if label else t("Download CSV"),
             data=access.audited(lambda: exports.to_csv_bytes(frame), f"{file_stem}.csv", rows=len(frame)),
             file_name=f"{file_stem}.csv",
             mime="text/csv",
@@ -60,7 +61,7 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: st
         )
     with right:
         st.download_button(
-            f"{label} XLSX",
+            t("{label} XLSX", label=label) if label else t("Download XLSX"),
             data=access.audited(
                 lambda: exports.to_xlsx_bytes(frame, sheet_name=file_stem), f"{file_stem}.xlsx", rows=len(frame)
             ),
@@ -73,24 +74,28 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: st
         )
 
 
+FILTER_LABELS = {"platforms": "platforms {values}", "brands": "brands {values}", "langs": "languages {values}"}
+
+
 def filter_note(f: Filters, applies: Sequence[str]) -> str | None:
-    """A caption naming the active global filters that this view uses, or None.
+    """A caption naming the active global filters that this view uses, or None, in the reader's language.
 
     Values come from the link (untrusted): they are escaped for markdown.
     """
+    from scrm.ui.language import format_date
+
     parts = []
     if f.segment is not None and "segment" in applies:
-        parts.append(f"segment {f.segment}")
+        parts.append(t("segment {segment}", segment=f.segment))
     if (f.date_from or f.date_to) and "dates" in applies:
-        parts.append(f"dates {f.date_from or 'start'} to {f.date_to or 'end'}")
-    for name, label, values in (
-        ("platforms", "platforms", f.platforms),
-        ("brands", "brands", f.brands),
-        ("langs", "languages", f.langs),
-    ):
+        parts.append(
+            t("dates {start} to {end}", start=format_date(f.date_from) if f.date_from else t("the start"),
+              end=format_date(f.date_to) if f.date_to else t("the end"))
+        )  # fmt: skip
+    for name, values in (("platforms", f.platforms), ("brands", f.brands), ("langs", f.langs)):
         if values and name in applies:
-            parts.append(f"{label} " + ", ".join(values))
-    return escape_markdown("Filtered by " + "; ".join(parts) + ".") if parts else None
+            parts.append(t(FILTER_LABELS[name], values=", ".join(values)))
+    return escape_markdown(t("Filtered by {filters}.", filters="; ".join(parts))) if parts else None
 
 
 # --- segments ------------------------------------------------------------------

@@ -32,7 +32,8 @@ from scrm.compute import pending_stages
 from scrm.db import schema as S
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
-from scrm.ui.language import t
+from scrm.ui.language import format_number, format_percent, lang, t
+from scrm.ui.notes import translate_score_status
 from scrm.views import settings as V
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ KEY_RATES = "settings_rates"
 KEY_RECOMPUTE = "settings_recompute"
 POLL_SECONDS = 1.0
 FROM_DATA = "(from the data)"
+WEEKDAY_NAMES = {"monday": "Monday", "sunday": "Sunday"}
 PHASE_LABEL = "Recomputing sentiment, profiles, values, themes, segments, roles, journeys, rules and alerts"
 
 
@@ -143,7 +145,10 @@ def sidebar_status(db_path: str, data_version: int) -> None:
     status = recompute_job(db_path).status()
     if status.state == "running":
         fraction = status.phases[0][1] if status.phases else 0.0
-        st.sidebar.caption(f"Recomputing the scores in the background ({fraction:.0%}); pages update when it ends.")
+        st.sidebar.caption(
+            t("Recomputing the scores in the background ({percent}); pages update when it ends.",
+              percent=format_percent(fraction * 100, decimals=0))
+        )  # fmt: skip
 
 
 def recompute_panel(db_path: str, data_version: int) -> None:
@@ -151,10 +156,11 @@ def recompute_panel(db_path: str, data_version: int) -> None:
     st.subheader(t("Scores"))
     auto = load_settings(db_path, data_version).auto_score
     st.caption(
-        "Sentiment, profiles, customer value, themes, segments, roles, journeys, workflow rules and alerts. "
-        + ("They are recomputed in the background after every change made in the app (Business tab: "
-           "“Recompute scores after changes”)." if auto else
-           "Recomputing after changes is off (Business tab): use Recompute now after an import or a change.")
+        t("Sentiment, profiles, customer value, themes, segments, roles, journeys, workflow rules and alerts.")
+        + " "
+        + (t("They are recomputed in the background after every change made in the app (Business tab: "
+             "“Recompute scores after changes”).") if auto else
+           t("Recomputing after changes is off (Business tab): use Recompute now after an import or a change."))
     )  # fmt: skip
 
     @st.fragment(run_every=POLL_SECONDS if recompute_job(db_path).status().state == "running" else None)
@@ -174,7 +180,7 @@ def recompute_panel(db_path: str, data_version: int) -> None:
                 icon=":material/error:",
             )
         icon = ":material/check_circle:" if not line.pending else ":material/schedule:"
-        st.markdown(f"{icon} {ui.escape_markdown(line.sentence)}")
+        st.markdown(f"{icon} {ui.escape_markdown(translate_score_status(line.sentence, lang()))}")
         clicked = st.button(
             t("Recompute now"), key=KEY_RECOMPUTE, icon=":material/refresh:",
             disabled=not access.can(auth.IMPORT),
@@ -265,11 +271,15 @@ def business_form(db_path: str, data_version: int) -> None:
     )
     missing = V.missing_rates(s)
     if missing and s.currency_used:
-        left_out = ", ".join(f"{code} ({n:,} order{'s' if n != 1 else ''})" for code, n in missing)
+        left_out = ", ".join(
+            t("{code} ({n} order)", code=code, n=format_number(n)) if n == 1
+            else t("{code} ({n} orders)", code=code, n=format_number(n))
+            for code, n in missing
+        )  # fmt: skip
         st.warning(
             ui.escape_markdown(
-                f"Orders in {left_out} are left out of revenue and other money figures: give their exchange rate "
-                f"to {s.currency_used} below."
+                t("Orders in {left_out} are left out of revenue and other money figures: give their exchange rate "
+                  "to {currency} below.", left_out=left_out, currency=s.currency_used)
             ),
             icon=":material/currency_exchange:",
         )
@@ -282,15 +292,15 @@ def business_form(db_path: str, data_version: int) -> None:
             brand = st.selectbox(
                 t("Own brand"), brand_choices, index=brand_choices.index(s.own_brand) if s.own_brand else 0,
                 key="settings_own_brand",
-                format_func=lambda b: f"The most-mentioned brand {b}: {s.own_brand_used}" if b == FROM_DATA and s.own_brand_used
-                else ("The most-mentioned brand" if b == FROM_DATA else b),
-                help=V.business.SETTING_BY_KEY[S.META_OWN_BRAND].help,
+                format_func=lambda b: t("The most-mentioned brand (from the data): {brand}", brand=s.own_brand_used)
+                if b == FROM_DATA and s.own_brand_used else (t("The most-mentioned brand") if b == FROM_DATA else b),
+                help=t(V.business.SETTING_BY_KEY[S.META_OWN_BRAND].help),
             )  # fmt: skip
             others = [b for b in s.brands if b != (brand if brand != FROM_DATA else s.own_brand_used)]
             competitors = st.multiselect(
                 t("Competitors"), sorted(set(others) | set(s.competitors)), default=list(s.competitors),
                 key="settings_competitors", placeholder=t("Every other brand in the mentions"),
-                help=V.business.SETTING_BY_KEY[S.META_COMPETITORS].help,
+                help=t(V.business.SETTING_BY_KEY[S.META_COMPETITORS].help),
             )  # fmt: skip
             currencies = sorted({*(c for c, _ in s.order_currencies), *([s.reporting_currency] if s.reporting_currency else [])})
             currency_choices = [FROM_DATA, *currencies]
@@ -298,36 +308,43 @@ def business_form(db_path: str, data_version: int) -> None:
                 t("Reporting currency"), currency_choices,
                 index=currency_choices.index(s.reporting_currency) if s.reporting_currency in currency_choices else 0,
                 key="settings_currency",
-                format_func=lambda c: (f"The most frequent order currency: {s.currency_used}" if s.currency_used
-                                       else "The most frequent order currency") if c == FROM_DATA else c,
-                help=V.business.SETTING_BY_KEY[S.META_REPORTING_CURRENCY].help,
+                format_func=lambda c: (t("The most frequent order currency: {currency}", currency=s.currency_used)
+                                       if s.currency_used else t("The most frequent order currency"))
+                if c == FROM_DATA else c,
+                help=t(V.business.SETTING_BY_KEY[S.META_REPORTING_CURRENCY].help),
             )  # fmt: skip
         with right:
             week = st.selectbox(
                 t("Week starts on"), list(V.WEEK_STARTS), index=list(V.WEEK_STARTS).index(s.week_start),
-                format_func=str.capitalize, key="settings_week_start",
-                help=V.business.SETTING_BY_KEY[S.META_WEEK_START].help,
+                format_func=lambda day: t(WEEKDAY_NAMES[str(day)]), key="settings_week_start",
+                help=t(V.business.SETTING_BY_KEY[S.META_WEEK_START].help),
             )  # fmt: skip
             zones = V.time_zones()
             zone = st.selectbox(
                 t("Time zone"), zones, index=zones.index(s.time_zone) if s.time_zone in zones else 0,
-                key="settings_time_zone", help=V.business.SETTING_BY_KEY[S.META_TIME_ZONE].help,
+                key="settings_time_zone", help=t(V.business.SETTING_BY_KEY[S.META_TIME_ZONE].help),
             )  # fmt: skip
             period = st.selectbox(
                 t("Default period"), list(V.PERIOD_CHOICES), index=list(V.PERIOD_CHOICES).index(s.default_period_days),
-                format_func=lambda d: f"The last {d} days", key="settings_default_period",
-                help=V.business.SETTING_BY_KEY[S.META_DEFAULT_PERIOD].help,
+                format_func=lambda d: t("The last {days} days", days=d), key="settings_default_period",
+                help=t(V.business.SETTING_BY_KEY[S.META_DEFAULT_PERIOD].help),
             )  # fmt: skip
             auto = st.toggle(
                 t("Recompute scores after changes"), value=s.auto_score, key="settings_auto_score",
-                help=V.business.SETTING_BY_KEY[S.META_AUTO_SCORE].help,
+                help=t(V.business.SETTING_BY_KEY[S.META_AUTO_SCORE].help),
+            )  # fmt: skip
+            low, high = V.business.ALERT_DAILY_CAP_RANGE
+            cap = st.number_input(
+                t("Alerts a day per kind"), min_value=low, max_value=high, step=1, value=s.alert_daily_cap,
+                key="settings_alert_daily_cap", help=t(V.business.SETTING_BY_KEY[S.META_ALERT_DAILY_CAP].help),
             )  # fmt: skip
         st.markdown(t("**Exchange rates**"))
         target = s.currency_used if currency == FROM_DATA else currency
         st.caption(
             ui.escape_markdown(
-                f"What one unit of each currency is worth in {target or 'the reporting currency'}, and the date of "
-                "that rate (the figures name both). Add a row for a new currency; delete a row to drop its rate."
+                t("What one unit of each currency is worth in {currency}, and the date of that rate (the figures "
+                  "name both). Add a row for a new currency; delete a row to drop its rate.",
+                  currency=target or t("the reporting currency"))
             )
         )
         rates = st.data_editor(
@@ -350,6 +367,7 @@ def business_form(db_path: str, data_version: int) -> None:
         S.META_TIME_ZONE: zone,
         S.META_DEFAULT_PERIOD: period,
         S.META_AUTO_SCORE: bool(auto),
+        S.META_ALERT_DAILY_CAP: int(cap),
     }
     table = pd.DataFrame(rates)
     pairs: dict[str, tuple[object, object]] = {}

@@ -41,6 +41,7 @@ class BusinessSettings:
     time_zone: str
     default_period_days: int
     auto_score: bool
+    alert_daily_cap: int = business.DEFAULT_ALERT_DAILY_CAP
 
 
 def current_settings(db: sqlite_utils.Database) -> BusinessSettings:
@@ -75,6 +76,7 @@ def current_settings(db: sqlite_utils.Database) -> BusinessSettings:
         time_zone=business.time_zone(db),
         default_period_days=business.default_period_days(db),
         auto_score=business.auto_score(db),
+        alert_daily_cap=business.alert_daily_cap(db),
     )
 
 
