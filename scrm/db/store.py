@@ -645,13 +645,18 @@ def upsert_rows(
     params = ", ".join("?" for _ in cols)
     conflict = _on_conflict(table, cols, keys)
     sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({params})' + ("" if fresh else f" {conflict}")
+    if total is None:
+        rows = list(rows)
+        total = len(rows)
+    return _counted_write(db, table, total, lambda: db.conn.executemany(sql, rows))
+
+
+def _counted_write(db: sqlite_utils.Database, table: str, total: int, write: Callable[[], object]) -> UpsertCounts:
+    """Run ``write`` (an upsert into ``table`` on SQLite) in one transaction and count what it did."""
     with transaction(db):
         top = _max_rowid(db, table)
         changes_before = db.conn.total_changes
-        if total is None:
-            rows = list(rows)
-            total = len(rows)
-        db.conn.executemany(sql, rows)
+        write()
         changed_rows = db.conn.total_changes - changes_before
         # New rows get rowids above the old maximum; counting them costs their
         # number, where count(*) would cost the whole table per chunk.
@@ -698,15 +703,7 @@ def upsert_staged(
     # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT.
     sql = f'INSERT INTO "{table}" ({quoted}) SELECT {select} FROM {staged} WHERE true ORDER BY rowid'
     sql += "" if fresh else f" {conflict}"
-    with transaction(db):
-        top = _max_rowid(db, table)
-        changes_before = db.conn.total_changes
-        db.conn.execute(sql, params)
-        changed_rows = db.conn.total_changes - changes_before
-        new = int(db.execute(f'SELECT count(*) FROM "{table}" WHERE rowid > ?', [top]).fetchone()[0])
-    updated = changed_rows - new
-    unchanged = max(0, total - new - updated)
-    return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
+    return _counted_write(db, table, total, lambda: db.conn.execute(sql, params))
 
 
 def _upsert_rows_pg(
