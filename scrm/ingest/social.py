@@ -29,7 +29,7 @@ tripadvisor         the review id (the owner's answer: ``<review id>:reply``)
 trustpilot          the review id (trustpilot-api: ``id``; the business's answer: ``<review id>:reply``)
 yelp                ``review_id``
 talkwalker          the URL of the post
-brandwatch          ``Resource Id`` (else the URL)
+brandwatch          ``Resource Id`` (else ``Mention Id``, else the URL)
 meltwater           ``Tweet Id`` (else ``Document ID``, else the URL)
 sprout-social       the message id or ``Post ID`` (else the permalink)
 hootsuite           the message id (else the URL)
@@ -752,23 +752,59 @@ def transform_talkwalker(raw: pd.DataFrame) -> Frames:
     )
 
 
+_STATUS_URL = re.compile(r"(?:twitter|x)\.com/[^/?#]+/status(?:es)?/(\d+)", re.IGNORECASE)
+# Brandwatch's `Thread Entry Type`, folded to our kinds.
+_BRANDWATCH_ENTRY = {"post": "post", "reply": "reply", "comment": "reply", "share": "share", "repost": "share",
+                     "retweet": "share", "quote": "share"}
+
+
+def _status_id(url: str) -> str | None:
+    """``https://x.com/ana/status/17980`` -> ``17980``; a bare id stays itself; another address: None.
+
+    >>> _status_id("https://x.com/ana/status/1798000000000000101"), _status_id("1798"), _status_id("https://a.org/x")
+    ('1798000000000000101', '1798', None)
+    """
+    found = _STATUS_URL.search(url)
+    if found:
+        return found.group(1)
+    return url if url.isdigit() else None
+
+
 def transform_brandwatch(raw: pd.DataFrame) -> Frames:
-    """Brandwatch (Consumer Research) mentions exports: CSV or XLSX, their preamble lines skipped by the reader."""
+    """Brandwatch (Consumer Research) mentions exports: CSV or XLSX, their preamble lines skipped by the reader.
+
+    The "Bulk Mentions Download" writes ``Report:``/``Brand:``/``From:``/``To:``/``Label:``
+    lines and a blank one above the header. Network counts are prefixed with the network:
+    ``X Likes``, ``X Reposts``, ``X Replies``, ``X Followers`` (older files: ``Twitter ...``).
+    ``Thread Entry Type`` says post, reply, comment or share; a reply on X names the post it
+    answers in ``X Reply to`` (a status address), a comment its thread in ``Thread Id``.
+    """
     url = _get(raw, "Url")
+    entry = _map(_get(raw, "Thread Entry Type"), lambda v: _BRANDWATCH_ENTRY.get(v.strip().lower()))
+    replied = _map(_get(raw, "X Reply to", "Twitter Reply to"), _status_id)
+    thread = _integral(_get(raw, "Thread Id"))
+    answering = entry.isin(["reply"]).to_numpy()
+    in_reply_to = replied.where(replied.notna(), thread.where(answering, None))
+    in_reply_to = in_reply_to.where(in_reply_to.notna(), None)
+    shared = _get(raw, "X Repost of", "Twitter Retweet of")
+    kind = entry.where(entry.notna(), _kind(in_reply_to, shared=shared).where(
+        in_reply_to.notna() | shared.notna(), None))
     return _frame(
         raw, _platform_or_domain(_get(raw, "Page Type", "Content Source", "Content Source Name"), url),
-        mention_id=_integral(_get(raw, "Resource Id", "Url")),
-        author=_get(raw, "Author"),
+        mention_id=_integral(_get(raw, "Resource Id", "Mention Id", "Url")),
+        author=_map(_get(raw, "Author"), lambda v: v.removeprefix("@") or None),
         author_name=_get(raw, "Full Name"),
         text=_titled(raw, ("Title",), ("Full Text", "Snippet")),
         posted_at=_utc(_get(raw, "Date")),
         url=url,
         lang=_language(_get(raw, "Language")),
-        likes=_integral(_get(raw, "Likes", "Twitter Likes", "Facebook Likes", "Instagram Likes")),
-        shares=_integral(_get(raw, "Twitter Retweets", "Shares", "Facebook Shares")),
-        replies=_integral(_get(raw, "Twitter Reply Count", "Comments", "Facebook Comments", "Instagram Comments",
-                               "Reddit Comments", "Blog Comments")),
-        author_followers=_integral(_get(raw, "Twitter Followers", "Followers", "Instagram Followers")),
+        kind=kind.where(kind.notna(), None),
+        in_reply_to=in_reply_to,
+        likes=_integral(_get(raw, "X Likes", "Twitter Likes", "Likes", "Facebook Likes", "Instagram Likes")),
+        shares=_integral(_get(raw, "X Reposts", "Twitter Retweets", "Shares", "Facebook Shares")),
+        replies=_integral(_get(raw, "X Replies", "Twitter Reply Count", "Comments", "Facebook Comments",
+                               "Instagram Comments", "Reddit Comments", "Blog Comments")),
+        author_followers=_integral(_get(raw, "X Followers", "Twitter Followers", "Followers", "Instagram Followers")),
         location=_get(raw, "City", "Country"),
     )
 
@@ -850,10 +886,10 @@ def transform_sprout_social(raw: pd.DataFrame) -> Frames:
     (the team member, not the author), ``Link``, ``Post`` and the metrics.
     """
     link = _get(raw, "Permalink", "Link", "Message Link")
-    if _has(raw, "Post ID") and _has(raw, "Post") and not _has(raw, "Message"):
+    if _has(raw, "Post") and not _has(raw, "Message"):
         return _frame(
             raw, _network(_get(raw, "Network")).where(lambda s: s.notna(), "other"),
-            mention_id=_integral(_get(raw, "Post ID", "Link")),
+            mention_id=_integral(_get(raw, "Post ID", "Link", "Permalink")),
             author=_map(_get(raw, "Profile"), lambda v: v.removeprefix("@") or None),
             text=_get(raw, "Post"),
             posted_at=_utc(_get(raw, "Date")),
@@ -878,19 +914,55 @@ def transform_sprout_social(raw: pd.DataFrame) -> Frames:
     )
 
 
+def _hootsuite_kind(value: str) -> str | None:
+    """Hootsuite's `Message Type` folded to our kinds: comments are replies, private messages DMs.
+
+    >>> [_hootsuite_kind(v) for v in ("comment", "Private Message", "post", "reply", "mention", "")]
+    ['reply', 'dm', 'post', 'reply', None, None]
+    """
+    kind = value.strip().lower()
+    if any(word in kind for word in ("private", "direct", "dm")):
+        return "dm"
+    if "comment" in kind or "reply" in kind:
+        return "reply"
+    if "post" in kind:
+        return "post"
+    return None
+
+
 def transform_hootsuite(raw: pd.DataFrame) -> Frames:
-    """Hootsuite exports of messages and mentions (Inbox, Insights): ``Medium``/``Network``, author, text, date."""
+    """Hootsuite exports of messages and mentions (Inbox 2.0, Insights): ``Medium``/``Network``, author, text, date.
+
+    The Inbox's messages export writes one row per message of a conversation:
+    ``Message ID``, ``Conversation ID``, ``Medium`` (the network), ``Channel`` (the
+    brand's account), ``Direction`` (``inbound`` from the contact, ``outbound`` from the
+    team), ``Message Type`` (comment, post, private message), ``Content``, ``Created at``,
+    ``Contact Primary Identifier`` / ``Contact Secondary Identifier`` (the contact, also
+    on the team's answers) and ``Post URL`` (the post a comment is under). An outbound
+    message is the brand speaking: its author is the channel, not the contact.
+    """
     url = _get(raw, "Url", "URL", "Permalink", "Post Link")
+    direction = _get(raw, "Direction")
+    is_out = direction.map(lambda v: v is not None and v.strip().lower() in ("outbound", "out", "sent")).astype(bool)
+    contact = _get(raw, "Author Handle", "Author", "Contact Primary Identifier", "Sender")
+    author = contact.mask(is_out, _get(raw, "Channel", "Channel Display Name"))
+    author_name = _get(raw, "Author Name", "Contact Secondary Identifier").mask(is_out, None)
+    kind = _map(_get(raw, "Message Type", "Type"), _hootsuite_kind)
+    parent = _map(_get(raw, "Post URL", "Parent URL"), lambda v: _status_id(v) or v)
+    in_reply_to = parent.where(kind.eq("reply"), None)
+    from_brand = _map(direction, lambda v: "yes" if v.strip().lower() in ("outbound", "out", "sent") else "no")
     return _frame(
         raw, _platform_or_domain(_get(raw, "Medium", "Network", "Social Network"), url),
         mention_id=_get(raw, "Message ID", "Post ID", "Mention ID", "Url"),
-        author=_get(raw, "Author Handle", "Author", "Contact Primary Identifier", "Sender"),
-        author_name=_get(raw, "Author Name", "Contact Secondary Identifier"),
+        author=author.where(author.notna(), None),
+        author_name=author_name.where(author_name.notna(), None),
         text=_get(raw, "Message", "Message Content", "Content", "Text", "Post"),
         posted_at=_utc(_get(raw, "Created at", "Date", "Published Date", "Date (UTC)")),
         url=url,
         lang=_language(_get(raw, "Language")),
-        from_brand=_map(_get(raw, "Direction"), lambda v: "yes" if v.lower() in ("outbound", "out") else "no"),
+        kind=kind,
+        in_reply_to=in_reply_to.where(in_reply_to.notna(), None),
+        from_brand=from_brand.where(from_brand.notna(), None),
     )
 
 
@@ -1033,7 +1105,13 @@ SOCIAL_PRESETS: tuple[Preset, ...] = (
         # `Page Type`, `Full Text`, `Resource Id`), under report lines, dates `2024-03-05 10:30:00.0`. The
         # header spelling and the preamble are not confirmed against a public file.
         transform=transform_brandwatch, signature=("Query Id", "Query Name", "Date", "Url"),
-        other_signatures=(("Query Id", "Date", "Url", "Page Type", "Full Text"),),
+        # The "Bulk Mentions Download" as open-source readers of it take it: `Report:`, `Brand:`, `From:`,
+        # `To:`, `Label:` lines and a blank one above the header (six rows in the XLSX), `Mention Id`,
+        # `Resource Id`, `Thread Entry Type` (post/reply/comment/share), `Thread Id`, X counts prefixed
+        # `X ` (`X Likes`, `X Reposts`, `X Replies`, `X Followers`, `X Reply to`), dates ISO with `Z`.
+        # A trimmed export without the query columns is still known by its thread columns.
+        other_signatures=(("Query Id", "Date", "Url", "Page Type", "Full Text"),
+                          ("Date", "Url", "Domain", "Full Text", "Thread Entry Type", "Resource Id")),
     ),
     Preset(
         name="meltwater", kind=S.MENTIONS,
@@ -1060,15 +1138,21 @@ SOCIAL_PRESETS: tuple[Preset, ...] = (
         # `Content Type`, `Profile`, `Sent by`, `Link`, `Post`, metrics) are not confirmed against a public
         # file. Sprout is US-made: dates month first (`1/31/2024 3:45 pm`). The messages shape above is
         # unconfirmed too.
-        other_signatures=(("Date", "Post ID", "Network", "Post Type", "Profile", "Post"),),
+        # An open-source reader of Sprout's report CSVs (Post Performance and Competitor reports) keys on
+        # `Date`, `Network`, `Profile`, `Link`/`Permalink`, `Post Type`, `Content Type`, `Post`,
+        # `Reactions`/`Likes`, `Comments`, `Shares`, `Impressions`: a report without `Post ID` is keyed
+        # by its link.
+        other_signatures=(("Date", "Post ID", "Network", "Post Type", "Profile", "Post"),
+                          ("Date", "Network", "Post Type", "Content Type", "Profile", "Link", "Post")),
         dayfirst=False,
     ),
     Preset(
         name="hootsuite", kind=S.MENTIONS,
         description="Hootsuite messages export: `Message ID`, `Medium`, `Message`, `Created at`.",
         # help.hootsuite.com "Create Inbox 2.0 data exports": headers `Conversation ID`, `Medium` (the network),
-        # `Channel`, `Contact Primary Identifier`, `Contact Secondary Identifier`, `Created at`. The message
-        # export's own columns (`Message ID`, the message text, `Direction`) are not confirmed.
+        # `Channel`, `Contact Primary Identifier`, `Contact Secondary Identifier`, `Created at`. The messages
+        # export's own columns as two open-source readers of it take them: `Message ID`, `Direction`
+        # (`inbound`/`outbound`), `Message Type` (comment, post, private), `Content`, `Post URL`, `Sentiment`.
         transform=transform_hootsuite, signature=("Message ID", "Medium", "Created at"),
         other_signatures=(("Message ID", "Conversation ID", "Medium", "Contact Primary Identifier"),),
     ),

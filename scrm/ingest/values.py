@@ -417,14 +417,29 @@ def _infer_dayfirst(dmy: pd.Series) -> bool:
     return not (middle_over_12 and not first_over_12)
 
 
+def _only_day_first(x: pd.Series) -> np.ndarray:
+    """``a/b/yy`` values that read only day first: a first part above 12, a middle one that can be a month.
+
+    A value with both parts above 12 (``32/13/17``) reads neither way: it is no evidence
+    of the column's order, and goes to quarantine on its own.
+    """
+    over = _fullmatch(x, rf"(?:1[3-9]|[2-9]{_D})[/.-].*")
+    return over & ~_fullmatch(x, rf"{_D}{{1,2}}[/.-](?:1[3-9]|[2-9]{_D})[/.-].*")
+
+
+def _only_month_first(x: pd.Series) -> np.ndarray:
+    """``a/b/yy`` values that read only month first: a middle part above 12, a first one that can be a month."""
+    over = _fullmatch(x, rf"{_D}{{1,2}}[/.-](?:1[3-9]|[2-9]{_D})[/.-].*")
+    return over & ~_fullmatch(x, rf"(?:1[3-9]|[2-9]{_D})[/.-].*")
+
+
 def _two_digit_order(x: pd.Series) -> bool | None:
     """Day-first (True), month-first (False) or undecided (None) for ``a/b/yy`` values.
 
     A first part above 12 decides day-first, a middle part above 12 month-first;
     a column showing both, or neither, stays undecided.
     """
-    first = _fullmatch(x, rf"(?:1[3-9]|[2-9]{_D}|3[01])[/.-].*").any()
-    middle = _fullmatch(x, rf"{_D}{{1,2}}[/.-](?:1[3-9]|[2-9]{_D}|3[01])[/.-].*").any()
+    first, middle = _only_day_first(x).any(), _only_month_first(x).any()
     if first and not middle:
         return True
     if middle and not first:
@@ -456,8 +471,7 @@ def two_digit_year_order(s: pd.Series) -> str | None:
         return None
     order = _two_digit_order(x)
     if order is None:
-        first = _fullmatch(x, rf"(?:1[3-9]|[2-9]{_D}|3[01])[/.-].*").any()
-        return "mixed" if first else "ambiguous"
+        return "mixed" if _only_day_first(x).any() else "ambiguous"
     return "day" if order else "month"
 
 
