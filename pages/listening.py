@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from scrm import ui
+from scrm.analysis.subjects import SUBJECT_NAMES
 from scrm.charts import listening as charts
 from scrm.db.filters import Filters
 from scrm.i18n import LANGUAGES
@@ -37,6 +38,14 @@ NO_MATCH = "No mentions match these filters. Widen the date range or clear the b
 NO_SCORES = (
     "Sentiment is not computed yet, so net sentiment, themes and roles are empty. "
     "It is recomputed in the background after each change (or with Recompute now on the Settings page)."
+)
+SUBJECT_HELP = (
+    "Themes are found in each language on its own; themes about the same subject (delivery, entrega, livraison) "
+    "are shown together under one name. A theme whose words point to no known subject stays on its own."
+)
+SUBJECT_CAPTION = (
+    "Each bubble is a subject, its themes in every language together, or a theme without a subject: "
+    "right is warmer, up is growing (last 4 weeks against the 4 before), size is mentions."
 )
 TAB_PARAM = "listening_tab"
 TABS = ("Trends", "Share of voice", "Themes", "Authors", "Places", "Modes", "Mention explorer")
@@ -207,15 +216,52 @@ def _topics(path: str, version: int, f: Filters, scored: bool) -> None:
                 icon=":material/filter_alt_off:",
             )
         return
+    if st.toggle(t("Group themes by subject across languages"), key="listening_topics_by_subject", help=t(SUBJECT_HELP)):
+        _subjects(path, version, f)
+        return
+    topics = topics.assign(subject_name=topics["subject"].map(_subject_name).astype(object))
     localised_chart(charts.topics_chart(topics), width="stretch")
     st.caption(t("Each bubble is a theme: right is warmer, up is growing (last 4 weeks against the 4 before), size is mentions."))
     table = topics.assign(trend_text=topics["trend"].map(_trend_text).astype(object))
     show_table(
-        fill_missing(table[["label", "lang", "mentions", "share", "net_sentiment", "avg_score", "trend_text"]]),
+        fill_missing(table[["label", "lang", "subject_name", "mentions", "share", "net_sentiment", "avg_score", "trend_text"]]),
         hide_index=True,
         column_config={
             "label": st.column_config.TextColumn(t("Theme (top words)"), width="large"),
             "lang": t("Language"),
+            "subject_name": t("Subject across languages"),
+            "mentions": st.column_config.NumberColumn(t("Mentions"), format="localized"),
+            "share": st.column_config.ProgressColumn(t("Share of themed mentions (%)"), format="%.1f%%", min_value=0, max_value=100),
+            "net_sentiment": st.column_config.NumberColumn(t("Net sentiment (points)"), format="%+.1f"),
+            "avg_score": st.column_config.NumberColumn(t("Mean score (−1 to 1)"), format="%+.2f"),
+            "trend_text": t("Trend (4 weeks)"),
+        },
+    )
+
+
+def _subject_name(key: object) -> str | None:
+    """A theme's subject in the reader's language (None: no subject, shown as a dash)."""
+    name = SUBJECT_NAMES.get(key) if isinstance(key, str) else None
+    return t(name) if name else None
+
+
+def _subjects(path: str, version: int, f: Filters) -> None:
+    """Themes of every language grouped by subject: one bubble and one row per subject."""
+    groups = loaders.load_subjects(path, version, f)
+    groups = groups.assign(label=[
+        t(SUBJECT_NAMES[s]) if isinstance(s, str) and s in SUBJECT_NAMES else label
+        for s, label in zip(groups["subject"], groups["label"], strict=True)
+    ]).astype({"label": object})
+    localised_chart(charts.topics_chart(groups), width="stretch")
+    st.caption(t(SUBJECT_CAPTION))
+    table = groups.assign(trend_text=groups["trend"].map(_trend_text).astype(object))
+    show_table(
+        fill_missing(table[["label", "langs", "theme_labels", "mentions", "share", "net_sentiment", "avg_score", "trend_text"]]),
+        hide_index=True,
+        column_config={
+            "label": st.column_config.TextColumn(t("Subject across languages"), width="medium"),
+            "langs": t("Languages"),
+            "theme_labels": st.column_config.TextColumn(t("Themes (top words)"), width="large"),
             "mentions": st.column_config.NumberColumn(t("Mentions"), format="localized"),
             "share": st.column_config.ProgressColumn(t("Share of themed mentions (%)"), format="%.1f%%", min_value=0, max_value=100),
             "net_sentiment": st.column_config.NumberColumn(t("Net sentiment (points)"), format="%+.1f"),

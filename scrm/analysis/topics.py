@@ -5,7 +5,8 @@ the mentions people wrote (brand replies are left out: they would make "we
 apologise · contact · team" a theme of the customers' conversation). Each
 theme is named by its two heaviest phrases (``"late delivery · refund"``)
 and summarised in the derived table ``topics`` with its size, average
-sentiment and trend; ``mention_topics`` holds each mention's main theme.
+sentiment, trend and cross-language subject; ``mention_topics`` holds each
+mention's main theme.
 
 Rules (why these numbers):
 
@@ -38,6 +39,12 @@ Rules (why these numbers):
   not outcomes); ``refit=True`` fits on the mentions up to ``as_of`` only.
 - **Trend**: mentions in the last 4 weeks up to ``as_of`` divided by those in
   the 4 weeks before (NULL when the earlier window is empty); > 1 is rising.
+- **Subject**: each theme also gets the cross-language subject its top terms
+  point to (``subject``, a key of :data:`scrm.db.schema.TOPIC_SUBJECTS`, or
+  NULL) with its score (``subject_score``, the share of the terms' weight
+  that points to it), from the lexicon of :mod:`scrm.analysis.subjects`, so
+  "delivery", "entrega" and "livraison" are shown together. It is read off
+  the model at every run (no refit needed when the lexicon changes).
 
 Models are stored as JSON (vocabulary, idf, NMF components, parameters) in the
 table ``topic_models``: never pickles, which would run code when loaded.
@@ -63,6 +70,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
+from scrm.analysis import subjects
 from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
@@ -177,11 +185,16 @@ def brand_words(brands: Iterable[str | None]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Topic:
-    """A fitted theme: its position in the model, top terms (heaviest first) and label."""
+    """A fitted theme: its position in the model, top terms (heaviest first), label, and the terms' weights."""
 
     index: int
     terms: tuple[str, ...]
     label: str
+    weights: tuple[float, ...] = ()
+
+    def subject(self, lang: str) -> subjects.SubjectMatch:
+        """The cross-language subject its terms point to (:func:`scrm.analysis.subjects.match_subject`)."""
+        return subjects.match_subject(self.terms, self.weights or None, lang)
 
 
 class TopicModel:
@@ -386,8 +399,10 @@ def _describe(components: np.ndarray, terms: np.ndarray) -> list[Topic]:
     for i, row in enumerate(components):
         # Ties broken by term so the label never depends on sort stability.
         order = sorted(range(len(row)), key=lambda j: (-row[j], str(terms[j])))
-        top = tuple(str(terms[j]) for j in order[:TOP_TERMS] if row[j] > 0)
-        topics.append(Topic(index=i, terms=top, label=phrase_label(top[: LABEL_TERMS + 2])))
+        kept = [j for j in order[:TOP_TERMS] if row[j] > 0]
+        top = tuple(str(terms[j]) for j in kept)
+        weights = tuple(float(row[j]) for j in kept)
+        topics.append(Topic(index=i, terms=top, label=phrase_label(top[: LABEL_TERMS + 2]), weights=weights))
     return topics
 
 
@@ -642,6 +657,8 @@ def _empty_topics() -> pd.DataFrame:
             "lang": pd.Series(dtype=object),
             "label": pd.Series(dtype=object),
             "top_terms": pd.Series(dtype=object),
+            "subject": pd.Series(dtype=object),
+            "subject_score": pd.Series(dtype="float64"),
             "size": pd.Series(dtype="int64"),
             "avg_sentiment": pd.Series(dtype="float64"),
             "last_4w": pd.Series(dtype="int64"),
@@ -658,7 +675,7 @@ def summarise_topics(
     mentions: pd.DataFrame,
     until: str,
 ) -> pd.DataFrame:
-    """One row per theme: label, top terms (JSON), size, average sentiment, trend."""
+    """One row per theme: label, top terms (JSON), subject and its score, size, average sentiment, trend."""
     if not models:
         return _empty_topics()
     joined = assignments.merge(mentions[["mention_id", "posted_at", "sentiment"]], on="mention_id", how="left")
@@ -684,12 +701,15 @@ def summarise_topics(
             last = int(st.get("last_4w", 0))
             prev = int(st.get("prev_4w", 0))
             avg = float(st.get("avg_sentiment", np.nan))
+            match = topic.subject(lang)
             rows.append(
                 {
                     "topic_id": tid,
                     "lang": lang,
                     "label": topic.label,
                     "top_terms": json.dumps(list(topic.terms), ensure_ascii=False),
+                    "subject": match.subject,
+                    "subject_score": match.score,
                     "size": size,
                     "avg_sentiment": round(avg, 4) if not np.isnan(avg) else np.nan,
                     "last_4w": last,

@@ -152,14 +152,31 @@ TOPIC_LABELS = 12
 
 
 def topics_chart(df: pd.DataFrame, *, height: int = 360) -> alt.LayerChart:
-    """Themes as bubbles: net sentiment (x) against trend (y), size = mentions, the biggest named on the chart."""
+    """Themes as bubbles: net sentiment (x) against trend (y), size = mentions, the biggest named on the chart.
+
+    Takes :func:`scrm.views.listening.topic_summary` (one bubble per theme; a
+    ``subject_name`` column, the subject in the reader's language, joins the
+    tooltip) or :func:`scrm.views.listening.subject_summary` (one bubble per
+    subject across languages: its ``langs`` and ``theme_labels`` in the tooltip).
+    """
     data = df.assign(trend_pct=((df["trend"] - 1) * 100).round(0))
     top = data["mentions"].rank(ascending=False, method="first") <= TOPIC_LABELS
     data = data.assign(name=data["label"].astype(str).where(top, ""))
+    grouped = "theme_labels" in data.columns
     base = alt.Chart(data).encode(
         x=alt.X("net_sentiment:Q", title="Net sentiment (points)", scale=alt.Scale(domain=[-100, 100])),
         y=alt.Y("trend_pct:Q", title="Trend (% change, last 4 weeks vs 4 before)"),
     )
+    if grouped:
+        names = [
+            alt.Tooltip("label:N", title="Subject across languages"),
+            alt.Tooltip("langs:N", title="Languages"),
+            alt.Tooltip("theme_labels:N", title="Themes"),
+        ]
+    else:
+        names = [alt.Tooltip("label:N", title="Theme"), alt.Tooltip("lang:N", title="Language")]
+        if "subject_name" in data.columns:
+            names.append(alt.Tooltip("subject_name:N", title="Subject across languages"))
     bubbles = base.mark_circle(opacity=0.75, stroke="white", strokeWidth=1).encode(
         size=alt.Size("mentions:Q", title="Mentions", scale=alt.Scale(range=[40, 1600]), legend=alt.Legend(orient="bottom")),
         color=alt.Color(
@@ -167,16 +184,15 @@ def topics_chart(df: pd.DataFrame, *, height: int = 360) -> alt.LayerChart:
             scale=alt.Scale(domain=[-100, 0, 100], range=[NEGATIVE, "#dddddd", POSITIVE]),
         ),
         tooltip=[
-            alt.Tooltip("label:N", title="Theme"),
-            alt.Tooltip("lang:N", title="Language"),
+            *names,
             alt.Tooltip("mentions:Q", title="Mentions", format=","),
             alt.Tooltip("net_sentiment:Q", title="Net sentiment (points)", format="+.1f"),
             alt.Tooltip("trend_pct:Q", title="Trend (%)", format="+.0f"),
         ],
     )
     # Drawn as text by Vega (never HTML), so theme words from mentions are safe here.
-    names = base.mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#333333", limit=160).encode(text="name:N")
-    return alt.LayerChart(layer=[bubbles, names]).properties(height=height)
+    labels = base.mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#333333", limit=160).encode(text="name:N")
+    return alt.LayerChart(layer=[bubbles, labels]).properties(height=height)
 
 
 def modes_chart(df: pd.DataFrame, *, height: int = 160) -> alt.Chart:

@@ -806,6 +806,13 @@ LINK_THRESHOLD = 0.85
 MENTION_KINDS = ("post", "reply", "share", "review", "dm", "forum")
 VISIBILITIES = ("public", "private")
 
+# Values the `subject` column of `topics` takes (NULL: no subject); the cues of each are in scrm.analysis.subjects.
+TOPIC_SUBJECTS: tuple[str, ...] = (
+    "delivery", "waiting", "cancellation", "refund", "returns", "price", "promotions", "payment", "customer_service",
+    "staff", "quality", "app_website", "account", "booking", "luggage", "comfort", "food", "stock", "store", "loyalty",
+    "subscription", "connectivity", "security",
+)
+
 # Live sources (sources.state) and what became of a notification (deliveries.status).
 SOURCE_ACTIVE, SOURCE_PAUSED = "active", "paused"
 SOURCE_STATES: tuple[str, ...] = (SOURCE_ACTIVE, SOURCE_PAUSED)

@@ -77,6 +77,13 @@ def load_topics(db_path: str, data_version: int, filters: Filters) -> pd.DataFra
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_subjects(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
+    """:func:`scrm.views.listening.subject_summary`."""
+    with connection(db_path) as db:
+        return listening.subject_summary(db, filters)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_top_authors(
     db_path: str, data_version: int, filters: Filters, limit: int = 25, rank_by: listening.AuthorRank = "mentions"
 ) -> pd.DataFrame:

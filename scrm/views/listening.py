@@ -31,6 +31,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
@@ -42,6 +43,7 @@ from scrm.analysis.roles import (
     ROLES,
     profile_id_sql,
 )
+from scrm.analysis.subjects import subject_name
 from scrm.db import dialect, store
 from scrm.db import schema as S
 from scrm.db import settings as business
@@ -162,39 +164,136 @@ def share_of_voice(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     return frame[["brand", "mentions", "share", "net_sentiment", "own"]].astype({"brand": object})
 
 
-def topic_summary(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
-    """Conversation themes under the filters: size, sentiment and trend.
+TOPIC_COLUMNS = ("topic_id", "lang", "label", "subject", "mentions", "share", "net_sentiment", "avg_score", "trend")
+SUBJECT_COLUMNS = ("group", "subject", "label", "themes", "langs", "theme_labels", "mentions", "share", "net_sentiment",
+                   "avg_score", "trend")
+_TOPIC_NUMBERS = ("mentions", "share", "net_sentiment", "avg_score", "trend")
 
-    Columns: ``topic_id``, ``lang``, ``label``, ``mentions`` (in the filters),
-    ``share`` (percent of the filtered mentions with a theme),
-    ``net_sentiment`` (points, in the filters), ``avg_score`` (mean sentiment
-    score in [-1, 1]), ``trend`` (from ``topics``: the last 4 weeks over the 4
-    before, > 1 rising; NaN when unknown). Empty before topics are computed.
-    """
-    columns = ("topic_id", "lang", "label", "mentions", "share", "net_sentiment", "avg_score", "trend")
+
+def _topic_columns(db: sqlite_utils.Database) -> set[str]:
+    """The columns of the stored ``topics`` table (one written before subjects existed has no ``subject``)."""
+    return set(store.read_frame(db, f'SELECT * FROM "{TOPICS}" WHERE 1 = 0').columns)
+
+
+def _topic_counts(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
+    """One row per theme under the filters with its raw counts (empty before themes are computed)."""
     if not (table_exists(db, TOPICS) and table_exists(db, MENTION_TOPICS)):
-        return _empty(columns, numeric=("mentions", "share", "net_sentiment", "avg_score", "trend"))
+        return pd.DataFrame()
+    have = _topic_columns(db)
+    subject = "max(t.subject)" if "subject" in have else "NULL"  # NULL outside an aggregate: PostgreSQL cannot type max(NULL)
+    windows = "max(t.last_4w) AS last_4w, max(t.prev_4w) AS prev_4w" if {"last_4w", "prev_4w"} <= have \
+        else "NULL AS last_4w, NULL AS prev_4w"
     where, params = _people_where(f)
     frame = store.read_frame(
         db,
-        f"""SELECT t.topic_id, t.lang, t.label, count(*) AS mentions,
+        f"""SELECT t.topic_id, t.lang, t.label, {subject} AS subject, count(*) AS mentions,
                 sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative,
-                sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored, avg(s.score) AS avg_score,
-                max(t.trend) AS trend
+                sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored,
+                sum(s.score) AS score_sum, count(s.score) AS score_n, max(t.trend) AS trend, {windows}
             FROM "{MENTION_TOPICS}" mt JOIN {S.MENTIONS} m ON m.mention_id = mt.mention_id
             JOIN "{TOPICS}" t ON t.topic_id = mt.topic_id {_sentiment_join(db)}
             WHERE {where} GROUP BY t.topic_id, t.lang, t.label ORDER BY mentions DESC, t.topic_id""",
         params,
     )
     if frame.empty:
-        return _empty(columns, numeric=("mentions", "share", "net_sentiment", "avg_score", "trend"))
-    for c in ("positive", "negative", "scored"):
+        return frame
+    for c in ("mentions", "positive", "negative", "scored", "score_n"):
         frame[c] = pd.to_numeric(frame[c]).fillna(0).astype("int64")
+    for c in ("score_sum", "trend", "last_4w", "prev_4w"):
+        frame[c] = pd.to_numeric(frame[c]).astype("float64")
+    frame["subject"] = frame["subject"].astype(object).where(frame["subject"].notna(), None)
+    return frame
+
+
+def topic_summary(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
+    """Conversation themes under the filters: size, sentiment and trend.
+
+    Columns: ``topic_id``, ``lang``, ``label``, ``subject`` (the key of its
+    cross-language subject, :mod:`scrm.analysis.subjects`; None when it has
+    none), ``mentions`` (in the filters), ``share`` (percent of the filtered
+    mentions with a theme), ``net_sentiment`` (points, in the filters),
+    ``avg_score`` (mean sentiment score in [-1, 1]), ``trend`` (from
+    ``topics``: the last 4 weeks over the 4 before, > 1 rising; NaN when
+    unknown). Empty before topics are computed.
+    """
+    frame = _topic_counts(db, f)
+    if frame.empty:
+        return _empty(TOPIC_COLUMNS, numeric=_TOPIC_NUMBERS)
     frame["share"] = (frame["mentions"] / frame["mentions"].sum() * 100).round(1)
     frame["net_sentiment"] = _net(frame["positive"], frame["negative"], frame["scored"])
-    frame["avg_score"] = pd.to_numeric(frame["avg_score"]).astype("float64").round(3)
-    frame["trend"] = pd.to_numeric(frame["trend"]).astype("float64").round(2)
-    return frame[list(columns)].astype({"topic_id": object, "lang": object, "label": object})
+    frame["avg_score"] = (frame["score_sum"] / frame["score_n"].where(frame["score_n"] > 0)).astype("float64").round(3)
+    frame["trend"] = frame["trend"].round(2)
+    return frame[list(TOPIC_COLUMNS)].astype({"topic_id": object, "lang": object, "label": object, "subject": object})
+
+
+def subject_summary(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
+    """Themes under the filters grouped by subject across languages (see :func:`group_topics_by_subject`)."""
+    return group_topics_by_subject(_topic_counts(db, f))
+
+
+def group_topics_by_subject(counts: pd.DataFrame) -> pd.DataFrame:
+    """One row per subject, its themes of every language together; a theme without a subject stays a row of its own.
+
+    ``counts`` has one row per theme: ``topic_id``, ``lang``, ``label``,
+    ``subject``, ``mentions``, ``positive``, ``negative``, ``scored``,
+    ``score_sum``, ``score_n`` and, optionally, ``last_4w`` and ``prev_4w``
+    (the trend windows of :mod:`scrm.analysis.topics`). Columns out:
+    ``group`` (the subject key, or the theme's id), ``subject`` (key or
+    None), ``label`` (the subject's English name, to translate with ``t()``;
+    the theme's own label when it has no subject), ``themes`` (how many),
+    ``langs`` ("en, es"), ``theme_labels`` (the themes' labels, biggest first,
+    " | " between them), ``mentions``, ``share`` (percent of the themed
+    mentions), ``net_sentiment`` (points), ``avg_score`` (-1 to 1) and
+    ``trend`` (the themes' last 4 weeks over their 4 before; NaN when
+    unknown). Biggest first.
+
+    >>> counts = pd.DataFrame({"topic_id": ["en-1", "es-1", "en-2"], "lang": ["en", "es", "en"],
+    ...     "label": ["late delivery", "entrega", "sofa colour"], "subject": ["delivery", "delivery", None],
+    ...     "mentions": [30, 20, 10], "positive": [0, 2, 8], "negative": [20, 10, 0], "scored": [30, 20, 10],
+    ...     "score_sum": [-9.0, -4.0, 5.0], "score_n": [30, 20, 10]})
+    >>> group_topics_by_subject(counts)[["group", "label", "themes", "langs", "mentions", "net_sentiment"]].values.tolist()
+    [['delivery', 'Delivery and shipping', 2, 'en, es', 50, -56.0], ['en-2', 'sofa colour', 1, 'en', 10, 80.0]]
+    """
+    if counts.empty:
+        return _empty(SUBJECT_COLUMNS, numeric=(*_TOPIC_NUMBERS, "themes"))
+    frame = counts.copy()
+    if "last_4w" not in frame.columns or "prev_4w" not in frame.columns:
+        frame["last_4w"] = np.nan
+        frame["prev_4w"] = np.nan
+    frame["group"] = [s if isinstance(s, str) and s else t for s, t in zip(frame["subject"], frame["topic_id"], strict=True)]
+    frame = frame.sort_values(["mentions", "topic_id"], ascending=[False, True], kind="stable")
+    rows: list[dict[str, Any]] = []
+    for group, part in frame.groupby("group", sort=False):
+        subject = part["subject"].iloc[0] if isinstance(part["subject"].iloc[0], str) and part["subject"].iloc[0] else None
+        langs = sorted(set(part["lang"].astype(str)), key=lambda x: (x != "en", x))
+        last, prev = part["last_4w"], part["prev_4w"]
+        known = last.notna() & prev.notna()
+        rows.append({
+            "group": str(group),
+            "subject": subject,
+            "label": subject_name(subject) if subject else str(part["label"].iloc[0]),
+            "themes": len(part),
+            "langs": ", ".join(langs),
+            "theme_labels": " | ".join(part["label"].astype(str)),
+            "mentions": int(part["mentions"].sum()),
+            "positive": int(part["positive"].sum()),
+            "negative": int(part["negative"].sum()),
+            "scored": int(part["scored"].sum()),
+            "score_sum": float(part["score_sum"].fillna(0).sum()),
+            "score_n": int(part["score_n"].sum()),
+            "last": float(last[known].sum()) if known.any() else np.nan,
+            "prev": float(prev[known].sum()) if known.any() else np.nan,
+        })  # fmt: skip
+    out = pd.DataFrame(rows)
+    out["share"] = (out["mentions"] / out["mentions"].sum() * 100).round(1)
+    out["net_sentiment"] = _net(out["positive"], out["negative"], out["scored"])
+    out["avg_score"] = (out["score_sum"] / out["score_n"].where(out["score_n"] > 0)).astype("float64").round(3)
+    out["trend"] = (out["last"] / out["prev"].where(out["prev"] > 0)).astype("float64").round(2)
+    out = out.sort_values(["mentions", "group"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out[list(SUBJECT_COLUMNS)].astype({"group": object, "subject": object, "label": object, "langs": object,
+                                             "theme_labels": object, "themes": "int64"})
+    out["subject"] = out["subject"].where(out["subject"].notna(), None)  # None, not NaN, for "no subject"
+    return out
 
 
 def _empty(columns: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
