@@ -395,6 +395,12 @@ _ES_FR_POOL = [
     "bon",
     "sans",
     "plus",
+    ".",
+    ",",
+    "jajajaja",
+    "#NoMeGustaNada",
+    "mdrrr",
+    "ptdr",
 ]
 
 
