@@ -35,6 +35,12 @@ SCORE_HELP = {
     "ambassador_score": "advocate score x CLV factor (0-1).",
     "detractor_score": "volume x negative share x (0.4 + 0.6 reach) (0-1).",
 }
+SCORE_COLUMNS = {
+    "influencer_score": "Influencer score",
+    "advocate_score": "Advocate score",
+    "ambassador_score": "Ambassador score",
+    "detractor_score": "Detractor score",
+}
 COLUMNS = {
     "profile_id": None,
     "platform": st.column_config.TextColumn(t("Platform")),
@@ -46,7 +52,7 @@ COLUMNS = {
     "consent_marketing": st.column_config.CheckboxColumn(t("Consent"), help=t("Agreed to marketing (customers.consent_marketing).")),
     "role": st.column_config.TextColumn(t("Role")),
     "relation": st.column_config.TextColumn(t("Relation"), help=t("prospect, customer (ordered in the last 365 days) or former customer.")),
-    **{c: NUM(c.replace("_score", "").capitalize() + " score", help=h, format="%.2f") for c, h in SCORE_HELP.items()},
+    **{c: NUM(t(SCORE_COLUMNS[c]), help=t(h), format="%.2f") for c, h in SCORE_HELP.items()},
     "reach": NUM(t("Reach"), help=t("log10(1 + followers) / 6, capped at 1: 1,000 followers = 0.5."), format="%.2f"),
     "engagement": NUM(t("Engagement"), help=t("Likes + shares + replies per mention, log scale to 10,000."), format="%.2f"),
     "volume": NUM(t("Volume"), help=t("n / (n + 5) over own-brand mentions: 15 mentions = 0.75."), format="%.2f"),
@@ -140,13 +146,13 @@ def in_currency(code: str | None) -> str:
     """`` (EUR)`` after a label; nothing when the data has no currency at all."""
     if code:
         return f" ({ui.escape_markdown(code)})"
-    return " (no currency)" if has_currency else ""
+    return " (" + t("no currency") + ")" if has_currency else ""
 
 
 def amount_text(amount: float, code: str | None) -> str:
     """``12,345 EUR``: a sum in one currency (the code comes from imported files: escaped)."""
     text = ui.format_number(amount, money=True)
-    return f"{text} {ui.escape_markdown(code)}" if code else (f"{text} (no currency)" if has_currency else text)
+    return f"{text} {ui.escape_markdown(code)}" if code else (f"{text} ({t('no currency')})" if has_currency else text)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -229,7 +235,7 @@ with quadrant_tab:
                 t("Currency of the chart"),
                 codes,
                 default=codes[0],
-                format_func=lambda c: c or "no currency",
+                format_func=lambda c: c or t("no currency"),
                 key="advocates_quadrant_currency",
             ) or codes[0]
         point_codes = points["currency"].astype(object).where(points["currency"].notna(), "")
@@ -239,37 +245,44 @@ with quadrant_tab:
         spec = quadrant_spec((path, version, filters, shown_code, threshold), chart_points, threshold)
         st.vega_lite_chart(spec, width="stretch")
         if has_currency:
+            n_chart = L.format_number(len(chart_points))
             st.caption(
-                f"Chart: the {len(chart_points):,} authors whose customers pay in "
-                + (f"{ui.escape_markdown(shown_code)}, CLV in {ui.escape_markdown(shown_code)}" if shown_code else "no named currency")
-                + (". Other currencies: pick one above; amounts are never converted." if len(codes) > 1 else ".")
+                (t("Chart: the {n} authors whose customers pay in {code}, CLV in {code}.", n=n_chart,
+                   code=ui.escape_markdown(shown_code)) if shown_code
+                 else t("Chart: the {n} authors whose customers pay in no named currency.", n=n_chart))
+                + (" " + t("Other currencies: pick one above; amounts are never converted.") if len(codes) > 1 else "")
             )
         if note := segment_charts.sample_note(len(chart_points)):
             st.caption(note)
         cuts = "; ".join(
-            f"≥ {v:,.0f}" + (f" {ui.escape_markdown(c)}" if c else " with no currency" if has_currency else "")
+            f"≥ {L.format_number(v)}"
+            + (f" {ui.escape_markdown(c)}" if c else " " + t("with no currency") if has_currency else "")
             for v, c in zip(thresholds["clv_high_from"], codes, strict=True)
             if pd.notna(v)
         )
         st.caption(
-            f"{len(points):,} authors linked to a valued customer. High value = top 20 % of customers by CLV"
-            + (" within their currency, each currency apart" if has_currency else "")
+            t("{n} authors linked to a valued customer.", n=L.format_number(len(points)))
+            + " "
+            + (t("High value = top 20 % of customers by CLV within their currency, each currency apart")
+               if has_currency else t("High value = top 20 % of customers by CLV"))
             + (f" (CLV {cuts})" if cuts else "")
-            + f"; high influence = influence score ≥ {A.INFLUENCE_HIGH}. "
-            "Authors without a linked customer have no CLV and are not shown."
+            + "; "
+            + t("high influence = influence score ≥ {threshold}.", threshold=L.format_number(A.INFLUENCE_HIGH, decimals=1))
+            + " "
+            + t("Authors without a linked customer have no CLV and are not shown.")
         )
         per_quadrant = A.quadrant_counts(points)
         money = {
-            column: NUM(f"Total CLV{in_currency(code)}", help=t("Not converted between currencies."), format="%,.0f")
+            column: NUM(t("Total CLV") + in_currency(code), help=t("Not converted between currencies."), format="%,.0f")
             for column, code in V.money_columns(per_quadrant, "clv")
         }
         st.dataframe(
-            per_quadrant,
+            per_quadrant.assign(quadrant=per_quadrant["quadrant"].map(t)),
             hide_index=True,
-            column_config={"quadrant": "Quadrant", "profiles": NUM(t("Authors"), format="%d"), **money},
+            column_config={"quadrant": t("Quadrant"), "profiles": NUM(t("Authors"), format="%d"), **money},
         )
         names = list(A.QUADRANTS.values())
-        which = st.selectbox(t("Authors in quadrant"), names, key="advocates_quadrant")
+        which = st.selectbox(t("Authors in quadrant"), names, key="advocates_quadrant", format_func=t)
         cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
                 "influencer_score", "clv", "currency", "currency_clv_decile", "rfm_segment", "quadrant"]
         show(points[points["quadrant"] == which][cols].reset_index(drop=True), "quadrant", "quadrant")
@@ -291,10 +304,14 @@ with detractor_tab:
             tile.metric(
                 t("CLV at risk") + in_currency(code),
                 ui.format_number(float(row["clv_at_risk"]), money=True),
-                help=f"Sum over the {int(row['authors']):,} linked detractors"
-                + (f" whose customers pay in {ui.escape_markdown(code)}" if code else "")
-                + " of CLV x detractor score (the whole CLV when negative lately)."
-                + (" Never converted or added to other currencies." if has_currency else ""),
+                help=(
+                    t("Sum over the {n} linked detractors whose customers pay in {code} of CLV x detractor score "
+                      "(the whole CLV when negative lately).", n=L.format_number(int(row["authors"])), code=ui.escape_markdown(code))
+                    if code else
+                    t("Sum over the {n} linked detractors of CLV x detractor score (the whole CLV when negative lately).",
+                      n=L.format_number(int(row["authors"])))
+                )
+                + (" " + t("Never converted or added to other currencies.") if has_currency else ""),
                 border=True,
             )
         if len(rows) > len(tiles):

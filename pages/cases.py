@@ -30,6 +30,7 @@ from scrm.ui.filters import current_filters
 from scrm.ui.language import t
 from scrm.ui.missing import MISSING, fill_missing
 from scrm.ui.missing import dataframe as show_table
+from scrm.ui.notes import translate_case_note
 from scrm.ui.segments import download_buttons
 from scrm.views import kpis
 
@@ -59,6 +60,11 @@ def _named(names: dict[str, str], value: object) -> str:
     """A stored word (status, priority, queue) in the reader's language."""
     return t(STORED_WORDS[str(value)]) if str(value) in names else ("" if value is None or pd.isna(value) else str(value))  # type: ignore[call-overload]
 NOTE_ROUND = "queue_note_round"  # bumped after a save: the note box starts empty again
+
+
+def _subject(value: object) -> str:
+    """A case's subject: a shipped rule's in the reader's language, a person's as written."""
+    return t(value) if isinstance(value, str) and value else ""
 
 
 def _hours_text(hours: float) -> str:
@@ -101,7 +107,7 @@ def _table(frame: pd.DataFrame, now: str) -> pd.DataFrame:
             "Platform": frame["platform"],
             "Author": frame["author"],
             "Mention": frame["mention_text"],
-            "Subject": frame["subject"],
+            "Subject": frame["subject"].map(lambda v: _subject(v) if isinstance(v, str) else v),
             "Opened (UTC)": frame["opened_at"],
             "Due (UTC)": frame["due_at"],
             "Resolved (UTC)": frame["resolved_at"],
@@ -119,7 +125,7 @@ def _tiles(summary: cases.CaseKPIs, range_text: str) -> None:
     def help_of(key: str) -> str:
         kpi = kpis.KPI_BY_KEY[key]
         note = summary.notes.get(key)
-        return t(kpi.formula) + (f" ({t(note)}.)" if note else "")
+        return t(kpi.formula) + (f" ({translate_case_note(note, UL.lang())}.)" if note else "")
 
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(t("Open cases"), _number(summary.open_cases), help=help_of("open_cases"), border=True)
@@ -277,7 +283,7 @@ def _details(case_id: int, frame: pd.DataFrame, names: list[str]) -> None:
         st.info(t("Case {id} is not in the database any more. Pick another case in the list.", id=case_id))
         return
     row = match.iloc[0]
-    st.subheader(t("Case {id}: {subject}", id=case_id, subject=esc(str(row["subject"] or ""))))
+    st.subheader(t("Case {id}: {subject}", id=case_id, subject=esc(_subject(row["subject"]))))
     who = esc(str(row["assignee"])) if pd.notna(row["assignee"]) and row["assignee"] else t("nobody")
     st.caption(t(
         "{queue} queue · {priority} priority · {status} · assignee: {who} · opened {opened} UTC · due {due} UTC",

@@ -134,6 +134,11 @@ def _open_watched(key: str, ids: list[str]) -> None:
         st.query_params[CUSTOMER_PARAM] = ids[rows[0]]
 
 
+def _segment_name(name: object) -> object:
+    """A stored RFM segment name in the reader's language (missing stays missing)."""
+    return t(name) if isinstance(name, str) and name else name
+
+
 def _to_watch(path: str, version: int) -> None:
     watch = U.load_to_watch(path, version)
     if watch.empty:
@@ -145,7 +150,8 @@ def _to_watch(path: str, version: int) -> None:
     )
     ids = list(watch["customer_id"])
     show_table(
-        fill_missing(P.masked_frame(watch.assign(stage=watch["stage"].map(_stage_name).astype("object")), PERSONAL)),
+        fill_missing(P.masked_frame(watch.assign(stage=watch["stage"].map(_stage_name).astype("object"),
+                                                 rfm_segment=watch["rfm_segment"].map(_segment_name).astype("object")), PERSONAL)),
         hide_index=True,
         width="stretch",
         on_select=lambda: _open_watched("customer_watch", ids),
@@ -199,7 +205,7 @@ def _value(card: C.CustomerCard) -> None:
         unit = ""
     decile = value.get("clv_decile")
     with st.container(horizontal=True):
-        st.badge(t("RFM segment: {name}", name=value.get("rfm_segment") or t("none")), color="blue", icon=":material/grid_view:")
+        st.badge(t("RFM segment: {name}", name=_segment_name(value.get("rfm_segment")) or t("none")), color="blue", icon=":material/grid_view:")
         st.badge(t("Buys: {how}", how=value.get("frequency_class") or t("unknown")), color="blue", icon=":material/repeat:")
         if decile is not None:
             st.badge(t("CLV decile {n} of 10", n=int(decile)), color="blue", icon=":material/trending_up:")
@@ -378,7 +384,8 @@ def _account(path: str, version: int, account: str, customer_id: str) -> None:
     cols[2].metric(t("Revenue"), _money(totals["revenue"]), border=True)
     cols[3].metric(t("CLV, next 12 months"), _money(totals["clv"]), border=True)
     shown = P.masked_frame(contacts, PERSONAL)
-    shown = shown.assign(stage=shown["stage"].map(_stage_name).astype("object"))
+    shown = shown.assign(stage=shown["stage"].map(_stage_name).astype("object"),
+                         rfm_segment=shown["rfm_segment"].map(_segment_name).astype("object"))
     show_table(
         fill_missing(shown[["customer_id", "name", "email", "stage", "orders", "revenue", "clv", "rfm_segment"]]),
         hide_index=True,

@@ -25,6 +25,7 @@ from scrm.ui import identity as L
 from scrm.ui import language as ui_lang
 from scrm.ui import masking as P
 from scrm.ui.language import t
+from scrm.ui.notes import translate_evidence
 
 EMPTY_QUEUE = (
     "No links wait for review. Suggestions appear after an import of mentions when a profile "
@@ -157,15 +158,16 @@ def _side_by_side(path: str, version: int, profile_id: str, customer_id: str) ->
 def _evidence(row: dict[str, Any]) -> None:
     confidence = float(row["confidence"] or 0)
     c1, c2 = st.columns([1, 3])
-    c1.metric(t("Confidence"), f"{confidence:.0%}", border=True,
+    c1.metric(t("Confidence"), ui_lang.format_percent(confidence * 100, decimals=0), border=True,
               help=t("How sure the matching is, from 0% to 100%: e-mail 100%, handle 95%, name and city 63-90%. "
                    "85% or more links automatically when no other customer ties."))  # fmt: skip
     with c2:
-        st.markdown(f"**Evidence** ({esc(row['method_label'])}): {esc(L.masked_evidence(row['evidence']))}")
+        st.markdown(t("**Evidence** ({method}): {evidence}", method=esc(t(str(row["method_label"]))),
+                      evidence=esc(translate_evidence(L.masked_evidence(row["evidence"]), ui_lang.lang()))))
         if int(row["other_count"] or 0):
             st.caption(
-                f"Other candidates for this profile: {esc(row['others'])}. "
-                "Accepting this customer rejects them: a profile is one person."
+                t("Other candidates for this profile: {others}. Accepting this customer rejects them: a profile is one person.",
+                  others=esc(row["others"]))
             )
 
 
@@ -252,7 +254,7 @@ def _to_review(path: str, version: int, total: int) -> None:
     if b2.button(t("Reject"), icon=":material/close:", key="identity_reject", width="stretch"):
         _act(path, "reject", profile_id, customer_id, profile_id=profile_id)
     with st.expander(t("Not this customer? Link the profile to another one"), icon=":material/person_add:"):
-        other = _pick_customer(path, version, "Search customers", "identity_other")
+        other = _pick_customer(path, version, t("Search customers"), "identity_other")
         if other and st.button(t("Link the profile to customer {customer}", customer=esc(other)), key="identity_link_other"):
             _act(path, "link", profile_id, other, profile_id=profile_id)
 
@@ -454,7 +456,7 @@ if flash := st.session_state.pop(FLASH_KEY, None):
 
 counts = L.load_counts(path, version)
 def _pairs(n: int) -> str:
-    return f"{n:,} pair" + ("" if n == 1 else "s")
+    return t("{n} pair", n=ui_lang.format_number(n)) if n == 1 else t("{n} pairs", n=ui_lang.format_number(n))
 
 
 m = st.columns(4)
@@ -469,7 +471,7 @@ m[3].metric(t("Decisions"), ui_lang.format_number(counts["reviews"]), border=Tru
 if counts["reviews"]:
     st.caption(t(SCORE_NOTE))
 
-tabs = st.tabs(list(TABS), key="identity_tab", on_change="rerun")
+tabs = st.tabs([t(x) for x in TABS], key="identity_tab", on_change="rerun")
 with tabs[0]:
     if tabs[0].open is not False:
         _to_review(path, version, counts[S.SUGGESTED])

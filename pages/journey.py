@@ -21,6 +21,8 @@ from scrm.ui.filters import current_filters
 from scrm.ui.language import t
 from scrm.views import journey as J
 
+GROUP_NAMES = {"phase": "Phase of the experience", "stage": "Customer's current stage"}
+
 
 def _pct(x: float) -> str:
     return f"{x * 100:.0f}%" if L.lang() == "en" else L.format_percent(x * 100, decimals=0)
@@ -103,10 +105,10 @@ def _flow(path: str, version: int, filtered: bool) -> None:
         st.info(t("No moves between stages are stored yet. Import orders; the journeys follow in the background."))
         return
     st.vega_lite_chart(U.load_flow_spec(path, version), width="stretch")
-    note = " The segment filter does not apply here: moves are stored as totals over all customers." if filtered else ""
+    note = " " + t("The segment filter does not apply here: moves are stored as totals over all customers.") if filtered else ""
     st.caption(
-        "Each cell counts the customers who moved from the row's stage to the column's stage at least once, "
-        "seen at month ends; \u201c(start)\u201d is the stage a customer entered the journey in." + note
+        t("Each cell counts the customers who moved from the row's stage to the column's stage at least once, "
+          "seen at month ends; \u201c(start)\u201d is the stage a customer entered the journey in.") + note
     )
 
 
@@ -160,7 +162,7 @@ def _feedback(path: str, version: int, filters: Filters) -> None:
     by = st.segmented_control(
         t("Group feedback by"),
         options=["phase", "stage"],
-        format_func=lambda key: {"phase": "Phase of the experience", "stage": "Customer's current stage"}[key],
+        format_func=lambda key: t(GROUP_NAMES[key]),
         default="phase",
         key="journey_feedback_by",
     ) or "phase"

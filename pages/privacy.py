@@ -197,9 +197,11 @@ def _retention(path: str, version: int) -> None:
     st.subheader(t("Retention"))
     current = L.load_retention(path, version)
     st.caption(
-        "Mentions older than the retention period are deleted (with their sentiment, tags and rule matches; "
-        "cases keep their record) each time the scores are recomputed, or with Purge now below. "
-        + (f"Now: **{current} months**." if current else "Now: **keep everything** (no retention period).")
+        t("Mentions older than the retention period are deleted (with their sentiment, tags and rule matches; "
+          "cases keep their record) each time the scores are recomputed, or with Purge now below.")
+        + " "
+        + (t("Now: **{n} months**.", n=ui_lang.format_number(current)) if current
+           else t("Now: **keep everything** (no retention period)."))
     )
     if not access.can(auth.SETTINGS):
         st.caption(auth.refusal(access.role(), auth.SETTINGS))

@@ -23,6 +23,7 @@ from scrm.ui import auth as access
 from scrm.ui import escape_markdown as esc
 from scrm.ui import language as ui_lang
 from scrm.ui import rules as loaders
+from scrm.ui.filters import platform_label
 from scrm.ui.language import t
 from scrm.ui.masking import masked_frame
 
@@ -39,7 +40,7 @@ NO_PROPOSALS = (
     "automatic rules act by themselves."
 )
 LOOKBACK_NOTE = (
-    f"Each rule looks at the mentions of the last {W.LOOKBACK_DAYS} days before the newest mention: a new or "
+    "Each rule looks at the mentions of the last {n} days before the newest mention: a new or "
     "changed rule does not flood the queues with old history, and a mention imported late is still seen. "
     "A rule acts at most once per mention; a rule on customers opens no second case while its case for that "
     "customer is open."
@@ -49,6 +50,8 @@ ACTION_NAMES = {
     W.OPEN_CASE: "Open a case", W.TAG: "Tag the mention", W.SUGGEST_REPLY: "Suggest a reply", W.RAISE_ALERT: "Raise an alert",
 }
 MODE_NAMES = {W.AUTOMATIC: "Automatic (applied during scoring)", W.MANUAL: "Manual (a person approves or dismisses)"}
+MODE_SHORT = {W.AUTOMATIC: "Automatic", W.MANUAL: "Manual"}
+VISIBILITY_NAMES = {"public": "Public", "private": "Private"}
 
 
 def _flash() -> None:
@@ -65,7 +68,9 @@ def _flash() -> None:
 
 
 def _rules_table(table: pd.DataFrame) -> None:
-    shown = table.assign(mode=table["mode"].str.title().astype(object))
+    # Shipped rules are named in the reader's language; a rule a person named keeps its name.
+    shown = table.assign(mode=table["mode"].map(lambda m: t(MODE_SHORT.get(m, str(m).title()))).astype(object),
+                         name=table["name"].map(t).astype(object))
     st.dataframe(
         shown[["name", "when", "then", "mode", "enabled", "matches", "proposed", "cases"]],
         hide_index=True,
@@ -94,14 +99,15 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
     by_id = {int(r.rule_id or 0): r for r in rules}
     choice = st.selectbox(
         t("Rule to turn on, off or delete"), list(by_id), key="rules_manage",
-        format_func=lambda i: f"{by_id[i].name} ({'on' if by_id[i].enabled else 'off'})",
+        format_func=lambda i: f"{t(by_id[i].name)} ({t('on') if by_id[i].enabled else t('off')})",
     )
     rule = by_id[int(choice)]
     row = table[table["rule_id"] == int(choice)]
     if not row.empty:  # the table cuts long texts: the chosen rule in full
         st.markdown(
-            f"**When** {ui.escape_markdown(row['when'].iloc[0])} **then** {ui.escape_markdown(row['then'].iloc[0])}. "
-            f"{ui.escape_markdown(rule.description)}"
+            t("**When** {when} **then** {then}.", when=ui.escape_markdown(row["when"].iloc[0]),
+              then=ui.escape_markdown(row["then"].iloc[0]))
+            + f" {ui.escape_markdown(t(rule.description))}"
         )
     left, right = st.columns(2)
     with left:
@@ -109,18 +115,21 @@ def _manage(path: str, rules: list[W.Rule], table: pd.DataFrame) -> None:
         if st.button(label, key="rules_toggle", icon=":material/toggle_on:"):
             with ui.connection(path) as db:
                 api.set_rule_enabled(db, int(choice), not rule.enabled, actor=access.actor(), role=access.role())
-            st.session_state[FLASH_KEY] = (f"Rule “{esc(rule.name)}” is {'off' if rule.enabled else 'on'}.", None)
+            st.session_state[FLASH_KEY] = (
+                t("Rule “{name}” is off.", name=esc(t(rule.name))) if rule.enabled else t("Rule “{name}” is on.", name=esc(t(rule.name))),
+                None,
+            )
             st.rerun()
     with right:
         sure = st.checkbox(
-            f"Yes, delete “{rule.name}”", key=f"rules_confirm_{choice}",
+            t("Yes, delete “{name}”", name=t(rule.name)), key=f"rules_confirm_{choice}",
             help=t("Deleting a rule keeps the cases, tags and decisions it made; its pending proposals go. "
             "A deleted default rule does not come back."),
         )
         if st.button(t("Delete rule"), key="rules_delete", icon=":material/delete:", disabled=not sure, type="primary"):
             with ui.connection(path) as db:
                 api.delete_rule(db, int(choice), actor=access.actor(), role=access.role())
-            st.session_state[FLASH_KEY] = (f"Rule “{esc(rule.name)}” is deleted.", None)
+            st.session_state[FLASH_KEY] = (t("Rule “{name}” is deleted.", name=esc(t(rule.name))), None)
             st.rerun()
 
 
@@ -131,7 +140,7 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
     by_id = {int(r.rule_id or 0): r for r in rules}
     picked = st.selectbox(
         t("Rule to edit"), [NEW, *by_id], key="rules_edit",
-        format_func=lambda i: "A new rule" if i == NEW else by_id[i].name,
+        format_func=lambda i: t("A new rule") if i == NEW else t(by_id[i].name),
     )
     rule = by_id.get(int(picked), W.Rule(name=""))
     c, p = dict(rule.conditions), dict(rule.params)
@@ -144,26 +153,28 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         name = st.text_input(t("Name"), value=rule.name, key=k + "name", placeholder=t("Negative mention from a top customer"))
         description = st.text_input(t("Why (optional)"), value=rule.description, key=k + "description")
         target = st.radio(t("Looks at"), list(W.TARGETS), index=list(W.TARGETS).index(rule.target),
-                          format_func=TARGET_NAMES.__getitem__, horizontal=True, key=k + "target")
+                          format_func=lambda x: t(TARGET_NAMES[x]), horizontal=True, key=k + "target")
         st.markdown(t("**When** (every condition left empty is ignored; those filled must all hold)"))
         a, b, d = st.columns(3)
-        sentiment = a.multiselect(t("Sentiment"), list(W.SENTIMENT_LABELS), default=c.get("sentiment", []), key=k + "sentiment")
+        sentiment = a.multiselect(t("Sentiment"), list(W.SENTIMENT_LABELS), default=c.get("sentiment", []), key=k + "sentiment",
+                                  format_func=lambda x: t(W.SENTIMENT_WORDS.get(x, x)))
         score = a.slider(t("Sentiment score (from -1 to 1)"), -1.0, 1.0, (float(c.get("score_min", -1.0)), float(c.get("score_max", 1.0))),
                          step=0.05, key=k + "score")
         langs = a.multiselect(t("Languages"), known(options["langs"], c.get("langs")), default=c.get("langs", []), key=k + "langs")  # type: ignore[arg-type]
-        roles = b.multiselect(t("Author role"), list(W.ROLE_CHOICES), default=c.get("roles", []), key=k + "roles")
+        roles = b.multiselect(t("Author role"), list(W.ROLE_CHOICES), default=c.get("roles", []), key=k + "roles", format_func=t)
         decile = b.selectbox(t("CLV decile at least (10 = top 10%)"), [0, *range(1, 11)],
-                             index=int(c.get("clv_decile_min", 0)), format_func=lambda d: "Any" if d == 0 else str(d), key=k + "decile")
+                             index=int(c.get("clv_decile_min", 0)), format_func=lambda d: t("Any") if d == 0 else str(d), key=k + "decile")
         segments = b.multiselect(t("RFM segment"), known(options["rfm_segments"], c.get("rfm_segments")),  # type: ignore[arg-type]
-                                 default=c.get("rfm_segments", []), key=k + "segments")
+                                 default=c.get("rfm_segments", []), key=k + "segments", format_func=t)
         followers = b.number_input(t("Author's followers at least"), 0, value=int(c.get("min_followers", 0)), step=100, key=k + "followers")
         chosen_topics = d.multiselect(t("Themes"), known(list(topics), c.get("topics")), default=c.get("topics", []),
                                       format_func=lambda t: topics.get(t, t), key=k + "topics")
         platforms = d.multiselect(t("Platforms"), known(options["platforms"], c.get("platforms")), default=c.get("platforms", []),  # type: ignore[arg-type]
-                                  key=k + "platforms")
-        kinds = d.multiselect(t("Kind of mention"), list(S.MENTION_KINDS), default=c.get("kinds", []), key=k + "kinds")
+                                  key=k + "platforms", format_func=platform_label)
+        kinds = d.multiselect(t("Kind of mention"), list(S.MENTION_KINDS), default=c.get("kinds", []), key=k + "kinds",
+                              format_func=lambda x: t(W.KIND_WORDS.get(x, x)))
         visibility = d.selectbox(t("Visibility"), ["", *S.VISIBILITIES], index=["", *S.VISIBILITIES].index(c.get("visibility", "")),
-                                 format_func=lambda v: v.title() or "Any", key=k + "visibility")
+                                 format_func=lambda v: t(VISIBILITY_NAMES.get(v, v.title() or "Any")), key=k + "visibility")
         keywords = st.text_input(t("Keywords (any of them, comma-separated, whole words, case does not matter)"),
                                  value=", ".join(c.get("keywords", [])), key=k + "keywords", placeholder=t("refund, broken, ayuda"))
         e, f = st.columns(2)
@@ -174,17 +185,18 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
         st.markdown(t("**Then**"))
         g, h = st.columns(2)
         action = g.selectbox(t("Action"), list(W.ACTIONS), index=list(W.ACTIONS).index(rule.action),
-                             format_func=ACTION_NAMES.__getitem__, key=k + "action")
-        mode = h.radio(t("Mode"), list(W.MODES), index=list(W.MODES).index(rule.mode), format_func=MODE_NAMES.__getitem__, key=k + "mode")
+                             format_func=lambda x: t(ACTION_NAMES[x]), key=k + "action")
+        mode = h.radio(t("Mode"), list(W.MODES), index=list(W.MODES).index(rule.mode), format_func=lambda x: t(MODE_NAMES[x]), key=k + "mode")
         st.caption(t("Fill in what the chosen action needs; the other boxes are ignored."))
         i, j, m = st.columns(3)
         queue = i.selectbox(t("Queue (open a case)"), [W.RESCUE, W.THANK_YOU, W.SUPPORT],
                             index=[W.RESCUE, W.THANK_YOU, W.SUPPORT].index(p.get("queue", W.RESCUE))
-                            if p.get("queue", W.RESCUE) in (W.RESCUE, W.THANK_YOU, W.SUPPORT) else 0, key=k + "queue")
+                            if p.get("queue", W.RESCUE) in (W.RESCUE, W.THANK_YOU, W.SUPPORT) else 0, key=k + "queue",
+                            format_func=t)
         priority = j.selectbox(t("Priority (case or reply)"), list(W.PRIORITIES),
-                               index=list(W.PRIORITIES).index(p.get("priority", "medium")), key=k + "priority")
+                               index=list(W.PRIORITIES).index(p.get("priority", "medium")), key=k + "priority", format_func=t)
         severity = m.selectbox(t("Severity (alert)"), list(W.SEVERITIES), index=list(W.SEVERITIES).index(p.get("severity", "medium")),
-                               key=k + "severity")
+                               key=k + "severity", format_func=t)
         named = [c.strip() for c in str(p.get("channels", "")).split(",") if c.strip()]
         channels = m.multiselect(
             t("Notification channels (alert)"), list(dict.fromkeys([*loaders.load_channel_names(path), *named])),
@@ -248,7 +260,8 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
             _show_preview(result)
             return
         st.session_state[FLASH_KEY] = (
-            f"Saved “{esc(draft.name)}”. {esc(result.sentence())} It acts on the next recompute of the scores, in the background.",
+            t("Saved “{name}”. {preview} It acts on the next recompute of the scores, in the background.",
+              name=esc(draft.name), preview=esc(result.sentence(ui_lang.lang()))),
             None,
         )
         for key in [key for key in st.session_state if str(key).startswith(k)]:
@@ -258,7 +271,7 @@ def _form(path: str, version: int, rules: list[W.Rule]) -> None:
 
 
 def _show_preview(result: W.Preview) -> None:
-    st.info(ui.escape_markdown(result.sentence()), icon=":material/visibility:")
+    st.info(ui.escape_markdown(result.sentence(ui_lang.lang())), icon=":material/visibility:")
     if result.backfill_cases is not None:
         st.caption(t(
             "With a back-fill it would open {cases} case(s) now, {overdue} of them already past their deadline. "
@@ -268,16 +281,17 @@ def _show_preview(result: W.Preview) -> None:
     if result.total == 0:
         return
     # A short axis title: a long one is cut off beside a 240 px chart.
-    y = f"{result.unit.capitalize()} per week"
-    chart = result.weekly.rename(columns={"week": "Week starting", "matches": y})
-    st.bar_chart(chart, x="Week starting", y=y, height=240)
+    y = t("Mentions per week") if result.unit == "mentions" else t("Customers per week")
+    week = t("Week starting")
+    chart = result.weekly.rename(columns={"week": week, "matches": y})
+    st.bar_chart(chart, x=week, y=y, height=240)
     st.caption(t("The newest matches (at most {n})", n=W.SAMPLE_ROWS))
     sample = masked_frame(result.sample, {"author": "handle", "customer": "name", "text": "text"})
     st.dataframe(
         sample[["posted_at", "platform", "author", "label", "customer", "text"]], hide_index=True,
         column_config={
-            "posted_at": "Posted (UTC)", "platform": "Platform", "author": "Author", "label": "Sentiment",
-            "customer": "Customer", "text": st.column_config.TextColumn(t("Text"), width="large"),
+            "posted_at": t("Posted (UTC)"), "platform": t("Platform"), "author": t("Author"), "label": t("Sentiment"),
+            "customer": t("Customer"), "text": st.column_config.TextColumn(t("Text"), width="large"),
         },
     )
 
@@ -290,11 +304,12 @@ def _proposals(path: str, version: int) -> None:
         return
     st.caption(t("{n} matches of manual rules wait for a decision, oldest first.", n=ui_lang.format_number(len(pending))))
     shown = masked_frame(pending, {"author": "handle", "customer": "name", "text": "text"})
+    shown = shown.assign(rule=shown["rule"].map(t).astype(object))
     st.dataframe(
         shown[["match_id", "rule", "posted_at", "platform", "author", "label", "customer", "text"]], hide_index=True,
         column_config={
-            "match_id": st.column_config.NumberColumn(t("Match"), format="%d"), "rule": "Rule", "posted_at": "Posted (UTC)",
-            "platform": "Platform", "author": "Author", "label": "Sentiment", "customer": "Customer",
+            "match_id": st.column_config.NumberColumn(t("Match"), format="%d"), "rule": t("Rule"), "posted_at": t("Posted (UTC)"),
+            "platform": t("Platform"), "author": t("Author"), "label": t("Sentiment"), "customer": t("Customer"),
             "text": st.column_config.TextColumn(t("Text"), width="large"),
         },
     )
@@ -302,7 +317,7 @@ def _proposals(path: str, version: int) -> None:
         st.caption(auth.refusal(access.role(), auth.CASES))
         return
     labels = {
-        int(m): f"Match {int(m)} · {rule} · {platform} · {str(posted)[:10]}"
+        int(m): f"{t('Match')} {int(m)} · {t(rule)} · {platform} · {ui_lang.format_date(str(posted)[:10])}"
         for m, rule, platform, posted in zip(pending["match_id"], pending["rule"], pending["platform"], pending["posted_at"], strict=True)
     }
     with st.form("rules_decide"):
@@ -318,8 +333,9 @@ def _proposals(path: str, version: int) -> None:
         except ScrmError as e:
             ui.show_error(e)
             return
-        done = f"Approved match {match_id}" + (f": case {case_id} is open in the queue." if case_id else ".")
-        st.session_state[FLASH_KEY] = (done, case_id) if approve else (f"Dismissed match {match_id}.", None)
+        done = (t("Approved match {n}: case {case} is open in the queue.", n=match_id, case=case_id) if case_id
+                else t("Approved match {n}.", n=match_id))
+        st.session_state[FLASH_KEY] = (done, case_id) if approve else (t("Dismissed match {n}.", n=match_id), None)
         st.rerun()
 
 
@@ -339,14 +355,14 @@ if not loaders.load_has_mentions(path, version):
     st.page_link("pages/data.py", label=t("Go to the Data page"), icon=":material/upload_file:")
 
 rules = loaders.load_rules(path, version)
-table = loaders.load_rule_table(path, version)
+table = loaders.load_rule_table(path, version, ui_lang.lang())
 can_edit = access.can(auth.RULES)
 st.subheader(t("Rules"))
 if table.empty:
     st.info(t(NO_RULES) if can_edit else t(NO_RULES_VIEWER), icon=":material/rule:")
 else:
     _rules_table(table)
-st.caption(LOOKBACK_NOTE)
+st.caption(t(LOOKBACK_NOTE, n=W.LOOKBACK_DAYS))
 if can_edit:
     _manage(path, rules, table)
     st.subheader(t("Write or change a rule"))

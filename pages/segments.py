@@ -20,6 +20,7 @@ from scrm.ui import loop
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
 from scrm.ui.language import t
+from scrm.ui.notes import translate_segment_description
 from scrm.views import segments as V
 
 ui.ensure_routed("pages/segments.py")
@@ -115,8 +116,10 @@ def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -
     )
     st.caption(t("{n} customers, highest CLV first.", n=L.format_number(len(shown))) + consent_note + more)
     head = shown.head(DISPLAY_LIMIT)
+    # Segment and class names in the reader's language on screen; the downloads keep the stored names.
+    words = {c: head[c].map(lambda v: t(v) if isinstance(v, str) else v) for c in ("rfm_segment", "frequency_class") if c in head}
     event = st.dataframe(
-        U.mask(head), hide_index=True, column_config=LIST_CONFIG, height=300,
+        U.mask(head).assign(**words), hide_index=True, column_config=LIST_CONFIG, height=300,
         key=f"segments_{key}_table", on_select="rerun", selection_mode="single-row",
     )
     picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])
@@ -207,12 +210,13 @@ with named_tab:
         st.vega_lite_chart(specs["rfm_segments"], width="stretch")
     with right:
         st.dataframe(
-            summary,
+            summary.assign(rfm_segment=summary["rfm_segment"].map(t).astype(object)),
             hide_index=True,
             column_config={"rfm_segment": st.column_config.TextColumn(t("RFM segment")), **SUMMARY_CONFIG, **money_config(summary)},
         )
     names = summary["rfm_segment"].tolist()
-    chosen = st.selectbox(t("Customers in segment"), names, key="segments_rfm_segment")
+    # The stored names are the keys (filters, downloads); the reader sees them in their language.
+    chosen = st.selectbox(t("Customers in segment"), names, key="segments_rfm_segment", format_func=t)
     show_list(values, f"rfm-{str(chosen).lower().replace(' ', '-').replace(chr(39), '')}", "rfm", rfm_segment=chosen)
 
 with freq_tab:
@@ -221,7 +225,7 @@ with freq_tab:
         st.vega_lite_chart(specs["frequency_classes"], width="stretch")
     with right:
         st.dataframe(
-            classes,
+            classes.assign(frequency_class=classes["frequency_class"].map(t).astype(object)),
             hide_index=True,
             column_config={"frequency_class": st.column_config.TextColumn(t("Frequency class")), **SUMMARY_CONFIG, **money_config(classes)},
         )
@@ -229,7 +233,7 @@ with freq_tab:
         t("one-off: a single purchase day · seasonal: 80 % of purchase days in one 2-month window · "
         "frequent: median gap ≤ 45 days and bought in the last 90 days · sporadic: everyone else.")
     )
-    klass = st.selectbox(t("Customers in class"), classes["frequency_class"].tolist(), key="segments_class")
+    klass = st.selectbox(t("Customers in class"), classes["frequency_class"].tolist(), key="segments_class", format_func=t)
     show_list(values, f"frequency-{klass}", "class", frequency_class=klass)
 
 with cluster_tab:
@@ -238,7 +242,7 @@ with cluster_tab:
         st.info(t("Clusters are not computed yet. They follow in the background (or use Recompute now on the Settings page)."), icon=":material/info:")
     else:
         st.dataframe(
-            clusters,
+            clusters.assign(description=clusters["description"].map(lambda d: translate_segment_description(str(d), L.lang()))),
             hide_index=True,
             column_config={
                 "segment_id": MONEY(t("Cluster"), format="%d"),
@@ -260,7 +264,8 @@ with cluster_tab:
         picked = st.selectbox(
             t("Customers in cluster"),
             ids,
-            format_func=lambda i: f"{i}: {clusters.loc[clusters['segment_id'] == i, 'description'].iloc[0]}",
+            format_func=lambda i: f"{i}: " + translate_segment_description(
+                str(clusters.loc[clusters["segment_id"] == i, "description"].iloc[0]), L.lang()),
             key="segments_cluster",
         )
         show_list(values, f"cluster-{picked}", "cluster", segment_id=picked)

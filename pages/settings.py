@@ -32,6 +32,11 @@ from scrm.ui.language import t
 TITLE = "Settings"
 LOG_ROWS = 1000
 EVERYONE = "Everyone"
+# The audit log's kinds of action as the filter names them (the stored words are lower case).
+AUDIT_ACTION_NAMES = {
+    "import": "Import", "export": "Export", "erase": "Erase", "purge": "Purge", "rule": "Rule", "link": "Link",
+    "case": "Case", "settings": "Settings", "login": "Login", "sentiment": "Sentiment",
+}
 # Who acts without signing in: shown as they are, even when names are masked.
 SYSTEM_ACTORS = frozenset({audit.LOCAL, audit.CLI, audit.RULES_ACTOR, auth.ANONYMOUS.name})
 
@@ -125,11 +130,12 @@ def _access_section() -> None:
 
 def _roles_table() -> None:
     rows = [
-        {"What": auth.PERMISSION_NAMES[p].capitalize(), **{r: "✓" if auth.can(r, p) else "" for r in auth.ROLES}}
+        {"What": t(auth.PERMISSION_NAMES[p]).capitalize(), **{r: "✓" if auth.can(r, p) else "" for r in auth.ROLES}}
         for p in auth.PERMISSIONS
     ]
     st.markdown(t("**What each role can do**"))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width=520)
+    # The role names are the words written in secrets.toml: they stay as they are.
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width=520, column_config={"What": t("What")})
 
 
 def _add_person(cfg: auth.AccessConfig) -> None:
@@ -186,13 +192,13 @@ def _audit_section(path: str, version: int) -> None:
     with left:
         actions = st.multiselect(
             t("Actions"), list(audit.ACTIONS), key="settings_actions", placeholder=t("All actions"),
-            format_func=str.capitalize,
+            format_func=lambda a: t(AUDIT_ACTION_NAMES.get(a, a.capitalize())),
         )
     actors = sorted(str(a) for a in everything["actor"].dropna().unique())
     with right:
         actor = st.selectbox(
             t("Who"), [EVERYONE, *actors], key="settings_actor",
-            format_func=lambda a: a if a == EVERYONE else str(_mask_people(pd.Series([a], dtype=object)).iloc[0]),
+            format_func=lambda a: t(EVERYONE) if a == EVERYONE else str(_mask_people(pd.Series([a], dtype=object)).iloc[0]),
         )
     chosen_actor = None if actor == EVERYONE else str(actor)
     log = access.load_audit_log(path, version, tuple(actions), chosen_actor, LOG_ROWS)

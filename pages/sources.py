@@ -144,7 +144,7 @@ def _channels(path: str) -> None:
     else:
         st.caption(t("No channel yet: alerts only show on the Alerts page."))
     with st.form("sources_channel"):
-        kind = st.selectbox(t("Kind"), ("email", "webhook"), key="sources_channel_kind")
+        kind = st.selectbox(t("Kind"), ("email", "webhook"), key="sources_channel_kind", format_func=t)
         name = st.text_input(t("Name"), key="sources_channel_name", placeholder="team-chat")
         settings = st.text_area(t("Settings, one key=value a line"), key="sources_channel_settings",
                                 placeholder="url=https://hooks.example.com/...\nformat=slack")

@@ -1,28 +1,52 @@
-"""No English left on the sidebar, the Overview and the Settings page when the interface is in Spanish or French.
+"""No English left on any page when the interface is in Spanish or French.
 
-AppTest renders each page with ``?ui_lang=es`` / ``fr`` and every text a person reads
-(titles, captions, markdown, messages, widget labels, help, options, tiles and their help)
-is scanned for English words that no Spanish or French sentence uses. Data values (brand
-names, customer names) are not English words, so they pass.
+AppTest walks every page of the menu through the router with ``?ui_lang=es`` / ``fr``
+and collects every text a person reads: titles, captions, markdown, messages, widget
+labels, help, placeholders and options, tabs, tiles with their values and help. Two
+checks then fail on English:
+
+* a text that is the English source of a catalog entry whose translation differs (a
+  label shown without going through ``t()``: "Linked", "Any", "Champions to activate");
+* a text holding English words that no Spanish or French sentence uses ("the", "with",
+  "which"...): a sentence built outside the catalogs ("Chart: the 34 authors whose...").
+
+Brand names, numbers and user data pass: the stored theme labels, brands, names and
+handles of the database are left out of the scan, and none of them is a catalog entry.
+One walk per language serves every page's test (the walk renders each page once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, ElementTree
 
 from scrm import compute
+from scrm.db import schema as S
 from scrm.db import store
+from scrm.i18n import LANGUAGE_NAMES, catalog
+from scrm.ui.notes import translate_case_note, translate_evidence, translate_score_status
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 # Words of English sentences that neither a Spanish nor a French sentence contains.
-ENGLISH = re.compile(r"\b(the|and|with|never|Download|Mask|Names|left out|Orders|orders|Pick|Click|which|your)\b")
-PAGES = ["pages/overview.py", "pages/settings.py"]
+ENGLISH = re.compile(
+    r"\b(the|and|with|of|to|is|are|for|from|by|this|that|these|those|your|which|when|then|than|not|have|been|will"
+    r"|was|were|their|there|into|only|each|every|any|who|what|how|without|never|yet|Yes|Download|Mask|Names|left out"
+    r"|Orders|orders|Pick|Click|Chart|pairs?|Evidence|Everyone)\b"
+)
+PAGES = [
+    "overview", "listening", "segments", "customer", "journey", "advocates", "alerts", "cases", "rules", "identity",
+    "privacy", "data", "sources", "settings",
+]  # fmt: skip
+# Elements whose text is not an interface sentence: code samples (secrets.toml), charts, tables of data.
+SKIPPED = {"Code", "Dataframe", "Table", "Json", "UnknownElement", "Text"}
 
 
 @pytest.fixture(scope="module")
@@ -39,46 +63,124 @@ def scored_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def user_data(path: Path) -> set[str]:
+    """Texts that come from the data, not the interface: theme labels, brands, names, handles, cities."""
+    db = store.open_db(path, create=False)
+    try:
+        queries = [
+            f"SELECT label FROM {S.TOPICS}",
+            f"SELECT DISTINCT brand FROM {S.MENTIONS}",
+            f"SELECT name FROM {S.CUSTOMERS}",
+            f"SELECT city FROM {S.CUSTOMERS}",
+            f"SELECT DISTINCT author FROM {S.MENTIONS}",
+        ]
+        out: set[str] = set()
+        for sql in queries:
+            try:
+                out |= {str(row[0]) for row in db.execute(sql).fetchall() if row[0]}
+            except Exception:  # a table or column this version does not have
+                continue
+        return out
+    finally:
+        db.close()
+
+
+def _texts_of(node: Any, out: list[str]) -> None:
+    kind = type(node).__name__
+    if isinstance(node, Block):
+        if kind in ("Expander", "Tab"):
+            label = getattr(node, "label", None)
+            if label:
+                out.append(str(label))
+        for child in node.children.values():
+            _texts_of(child, out)
+        return
+    if kind in SKIPPED:
+        return
+    for attr in ("label", "help", "placeholder"):
+        value = getattr(node, attr, None)
+        if isinstance(value, str) and value:
+            out.append(value)
+    if kind in ("Selectbox", "Radio", "Multiselect", "SelectSlider", "ButtonGroup"):
+        with contextlib.suppress(Exception):  # a widget without options
+            out.extend(str(o) for o in node.options)
+    elif kind not in ("Checkbox", "Toggle", "TextInput", "TextArea", "NumberInput", "DateInput", "Slider", "ColorPicker"):
+        value = getattr(node, "value", None)
+        if isinstance(value, str) and value:
+            out.append(value)
+
+
 def shown_texts(at: AppTest) -> list[str]:
     """Every text the run shows a person, main area and sidebar."""
     out: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error"):
-        out.extend(str(el.value) for el in getattr(at, kind))
-    for kind in ("button", "toggle", "checkbox", "selectbox", "multiselect", "text_input", "date_input", "number_input", "radio"):
-        for el in getattr(at, kind):
-            out.append(str(el.label))
-            if getattr(el, "help", None):
-                out.append(str(el.help))
-            if kind in ("selectbox", "radio", "multiselect"):
-                out.extend(str(o) for o in el.options)
-    for metric in at.metric:
-        out.extend([str(metric.label), str(metric.help or "")])
-    out.extend(str(tab.label) for tab in at.tabs)
+    _texts_of(at._tree, out)
     return out
 
 
-def english_in(texts: list[Any]) -> list[str]:
-    return [text for text in texts if ENGLISH.search(str(text))]
+def untranslated_labels(texts: list[str], lang: str) -> list[str]:
+    """Texts shown as their English source although the catalog translates them."""
+    have = catalog(lang)
+    # "File" is English for a file and French for a queue: a word the language itself uses is no leftover.
+    words = set(have.values()) | set(LANGUAGE_NAMES.values())  # the language selector names each language in itself
+    return sorted({x for x in texts if x in have and have[x] != x and x not in words})
+
+
+def english_in(texts: list[str], data: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    return sorted({str(x) for x in texts if str(x) not in data and ENGLISH.search(str(x))})
+
+
+@cache
+def _walk(lang: str, db: str) -> dict[str, tuple[list[str], list[str]]]:
+    """page -> (exceptions, texts): one AppTest session that opens every page in turn, as menu clicks would."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["ui_lang"] = lang
+    at.run()
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for page in PAGES:
+        if page != "overview":
+            # A fresh tree, as a browser's menu click sends no widget state of the page it leaves: AppTest would
+            # re-read the old page's translated select boxes without their format function and fail on them.
+            fresh = ElementTree()
+            fresh._runner = at
+            at._tree = fresh
+            at.switch_page(f"pages/{page}.py").run()
+        out[page] = ([str(e.value) for e in at.exception], shown_texts(at))
+    return out
 
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["es", "fr"])
-def test_the_sidebar_and_the_page_show_no_english_in_spanish_and_french(
+def test_every_page_shows_no_english_in_spanish_and_french(
     page: str, lang: str, scored_demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(store.ENV_DB, str(scored_demo))
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["ui_lang"] = lang
-    at.run()
-    if page != "pages/overview.py":
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    texts = shown_texts(at)
-    assert len(texts) > 20, "the page rendered"
-    assert english_in(texts) == []
+    errors, texts = _walk(lang, str(scored_demo))[page]
+    assert errors == []
+    assert len(texts) > 5, "the page rendered"
+    data = user_data(scored_demo)
+    assert untranslated_labels([x for x in texts if x not in data], lang) == []
+    assert english_in(texts, data) == []
 
 
 def test_the_scan_finds_english_where_there_is_some() -> None:
     assert english_in(["Mask names for screen sharing", "Ocultar nombres al compartir pantalla", "Velora"]) == [
         "Mask names for screen sharing"
     ]
+    assert english_in(["Chart: the 34 authors whose customers pay in EUR"]) != []
+    assert english_in(["great quality of the chair"], {"great quality of the chair"}) == []
+    assert untranslated_labels(["Linked", "Vinculados", "Velora"], "es") == ["Linked"]
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_the_engine_sentences_pages_show_are_written_in_the_readers_language(lang: str) -> None:
+    status = translate_score_status("Scores are 3 days old; 2 imports since. Computed 5 Oct 2026 09:00 (Europe/Madrid).", lang)
+    assert "Oct" not in status and {"es": "5 oct 2026", "fr": "5 oct. 2026"}[lang] in status
+    assert "(Europe/Madrid)" in status
+    note = translate_case_note("no case in this range has had a response from a person yet", lang)
+    assert english_in([note]) == [] and note != "no case in this range has had a response from a person yet"
+    measured = translate_case_note(
+        "measured on the 3 of 1,204 resolved rescue cases whose customer wrote again within 90 days", lang
+    )
+    assert english_in([measured]) == [] and {"es": "1.204", "fr": "1\u202f204"}[lang] in measured
+    evidence = translate_evidence("name 'Ana Ruiz' ~ 'Ana R.' (90%), city Madrid ~ 'Madrid, Spain' (88%)", lang)
+    assert english_in([evidence]) == [] and "'Ana Ruiz'" in evidence and "'Madrid, Spain'" in evidence

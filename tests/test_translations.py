@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from scrm.act.templates import SHIPPED_TEMPLATES
+from scrm.analysis.subjects import SUBJECT_NAMES
 from scrm.db import settings as business_settings
 from scrm.i18n import CATALOGS, LANGUAGES, catalog, untranslated
 from scrm.views import customer, journey, kpis
@@ -51,6 +52,7 @@ TRANSLATED = [
     "scrm/ui/__init__.py",
     "scrm/ui/overview.py",
     "scrm/ui/notes.py",
+    "scrm/act/rules.py",
 ]
 T_NAMES = {"t", "translate"}
 
@@ -175,6 +177,24 @@ def chart_titles() -> set[str]:
     return out
 
 
+def engine_words() -> set[str]:
+    """Stored names and engine sentences that pages show in the reader's language (the stored values stay English)."""
+    from scrm.act import rules as W
+    from scrm.analysis.identity import METHOD_LABELS
+    from scrm.auth import PERMISSION_NAMES
+    from scrm.db import schema as S
+    from scrm.db.filters import LANGUAGE_NAMES
+    from scrm.ui import notes
+    from scrm.views.advocates import QUADRANTS
+
+    texts = {x for rule in W.DEFAULT_RULES for x in (rule.name, rule.description, str(rule.params.get("subject", "")))}
+    for words in (W.SENTIMENT_WORDS, W.MENTION_ADJECTIVES, W.ROLE_PLURALS, W.KIND_WORDS, QUADRANTS, PERMISSION_NAMES, METHOD_LABELS):
+        texts |= set(words.values())
+    texts |= set(S.RFM_SEGMENTS) | set(S.FREQUENCY_CLASSES) | set(notes.CASE_NOTES) | set(notes.SEGMENT_WORDS)
+    texts |= {"city not confirmed", "Forum", "Google reviews"} | set(LANGUAGE_NAMES.values())
+    return {x for x in texts if x}
+
+
 def every_shown_string() -> set[str]:
     texts: set[str] = set()
     for name in TRANSLATED:
@@ -187,7 +207,9 @@ def every_shown_string() -> set[str]:
     texts |= set(journey.STAGE_LABELS.values()) | set(journey.PHASE_LABELS.values())
     texts |= {text for rule in customer.NEXT_ACTION_RULES for text in rule}  # the card's next action and its reason
     texts |= chart_titles()
+    texts |= set(SUBJECT_NAMES.values())  # the themes' subjects, named on Listening in the reader's language
     texts |= {x for setting in business_settings.SETTINGS for x in (setting.label, setting.help)}  # the Settings form
+    texts |= engine_words()
     # A loop over the page list also runs over its files and icons: those are not shown as text.
     return {
         x for x in texts

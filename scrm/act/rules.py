@@ -76,6 +76,7 @@ from scrm.db import audit, dialect, store
 from scrm.db import schema as S
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import NotFound, RuleError
+from scrm.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -157,12 +158,26 @@ class Preview:
     backfill_cases: int | None = None
     backfill_overdue: int | None = None
 
-    def sentence(self) -> str:
-        """``Would have matched 37 mentions in the last 90 days.``"""
+    def sentence(self, lang: str = "en") -> str:
+        """``Would have matched 37 mentions in the last 90 days.`` (in ``lang``)."""
         if self.until is None:
-            return "No mentions yet, so there is nothing to preview. Import mentions on the Data page first."
+            return t("No mentions yet, so there is nothing to preview. Import mentions on the Data page first.", lang)
         noun = self.unit if self.total != 1 else self.unit[:-1]
-        return f"Would have matched {self.total:,} {noun} in the last {self.days} days of data."
+        return t(PREVIEW_SENTENCES[noun], lang, n=f"{self.total:,}" if lang == "en" else _count(self.total, lang), days=self.days)
+
+
+PREVIEW_SENTENCES = {
+    "mentions": "Would have matched {n} mentions in the last {days} days of data.",
+    "mention": "Would have matched {n} mention in the last {days} days of data.",
+    "customers": "Would have matched {n} customers in the last {days} days of data.",
+    "customer": "Would have matched {n} customer in the last {days} days of data.",
+}
+
+
+def _count(n: int, lang: str) -> str:
+    from scrm.i18n.formats import format_number
+
+    return format_number(n, lang)
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -199,9 +214,13 @@ def _moment(name: str, field_name: str, value: Any) -> str:
         ) from None
 
 
-def _or(values: tuple[str, ...] | list[str]) -> str:
+def _or(values: tuple[str, ...] | list[str], lang: str = "en") -> str:
     items = list(values)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + t(" or ", lang) + items[-1]
+
+
+def _and(values: list[str], lang: str) -> str:
+    return t(" and ", lang).join(values)
 
 
 def _number(name: str, field_name: str, value: Any, low: float, high: float, hint: str, integer: bool = False) -> float:
@@ -336,53 +355,89 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
-def describe(rule: Rule, topic_labels: Mapping[str, str] | None = None) -> str:
-    """The conditions in words: ``negative mentions of the own brand by customers in CLV decile 10``."""
+# The stored words a description names, in English; their translations are catalog entries.
+SENTIMENT_WORDS = {"positive": "positive", "neutral": "neutral", "negative": "negative", "unscored": "unscored"}
+# Sentiment and visibility as they qualify "mentions" (feminine plural in Spanish and French).
+MENTION_ADJECTIVES = {
+    "positive": "positive (of mentions)", "neutral": "neutral (of mentions)", "negative": "negative (of mentions)",
+    "unscored": "unscored (of mentions)", "public": "public (of mentions)", "private": "private (of mentions)",
+}
+ROLE_PLURALS = {"influencer": "influencers", "advocate": "advocates", "ambassador": "ambassadors", "detractor": "detractors"}
+KIND_WORDS = {"post": "post", "reply": "reply", "share": "share", "review": "review", "dm": "direct message", "forum": "forum"}
+
+
+def _word(words: Mapping[str, str], value: str, lang: str) -> str:
+    return t(words[value], lang) if value in words else value
+
+
+def describe(rule: Rule, topic_labels: Mapping[str, str] | None = None, lang: str = "en") -> str:
+    """The conditions in words: ``negative mentions of the own brand by customers in CLV decile 10``.
+
+    ``lang``: the reader's language (stored values such as theme labels and keywords stay as they are).
+
+    >>> describe(DEFAULT_RULES[0], lang="es")[:40]
+    'menciones negativas de la marca propia c'
+    """
     c = rule.conditions
     labels = topic_labels or {}
     head: list[str] = []
-    if c.get("sentiment"):
-        head.append(_or(list(c["sentiment"])))
-    if c.get("visibility"):
-        head.append(str(c["visibility"]))
-    noun = "mentions"
-    if c.get("kinds"):
-        noun = _or([_plural(k) for k in c["kinds"]])
-    parts = [" ".join([*head, noun])]
+    if lang == "en":
+        if c.get("sentiment"):
+            head.append(_or(list(c["sentiment"])))
+        if c.get("visibility"):
+            head.append(str(c["visibility"]))
+        noun = "mentions"
+        if c.get("kinds"):
+            noun = _or([_plural(k) for k in c["kinds"]])
+        parts = [" ".join([*head, noun])]
+    else:
+        # Adjectives follow the noun and agree with it: "menciones negativas", "mentions négatives".
+        if c.get("sentiment"):
+            head.append(_or([_word(MENTION_ADJECTIVES, s, lang) for s in c["sentiment"]], lang))
+        if c.get("visibility"):
+            head.append(_word(MENTION_ADJECTIVES, str(c["visibility"]), lang))
+        parts = [" ".join([t("mentions", lang), *head])]
+        if c.get("kinds"):
+            parts.append(t("of kind {kinds}", lang, kinds=_or([_word(KIND_WORDS, k, lang) for k in c["kinds"]], lang)))
     if c.get("own_brand"):
-        parts.append("of the own brand")
+        parts.append(t("of the own brand", lang))
     if c.get("langs"):
-        parts.append(f"in {_or(list(c['langs']))}")
+        parts.append(t("in {langs}", lang, langs=_or(list(c["langs"]), lang)))
     if c.get("platforms"):
-        parts.append(f"on {_or(list(c['platforms']))}")
+        parts.append(t("on {platforms}", lang, platforms=_or(list(c["platforms"]), lang)))
     if c.get("topics"):
-        parts.append("about " + _or([f"“{labels.get(t, t)}”" for t in c["topics"]]))
+        parts.append(t("about {topics}", lang, topics=_or([f"“{labels.get(x, x)}”" for x in c["topics"]], lang)))
     if c.get("keywords"):
-        parts.append("containing " + _or([f"“{k}”" for k in c["keywords"]]))
+        parts.append(t("containing {keywords}", lang, keywords=_or([f"“{k}”" for k in c["keywords"]], lang)))
     if "score_min" in c or "score_max" in c:
-        parts.append(f"with a sentiment score from {c.get('score_min', -1):+.2f} to {c.get('score_max', 1):+.2f}")
+        low, high = f"{c.get('score_min', -1):+.2f}", f"{c.get('score_max', 1):+.2f}"
+        if lang != "en":
+            low, high = low.replace(".", ","), high.replace(".", ",")
+        parts.append(t("with a sentiment score from {low} to {high}", lang, low=low, high=high))
     if "confidence_min" in c:
-        parts.append(f"whose sentiment is at least {float(c['confidence_min']):.0%} sure")
+        sure = f"{float(c['confidence_min']):.0%}" if lang == "en" else f"{float(c['confidence_min']) * 100:.0f}\u00a0%"
+        parts.append(t("whose sentiment is at least {sure} sure", lang, sure=sure))
     authors: list[str] = []
     if c.get("roles"):
-        authors.append(_or([_plural(r) for r in c["roles"]]))
+        authors.append(_or([_word(ROLE_PLURALS, r, lang) for r in c["roles"]], lang))
     if "min_followers" in c:
-        authors.append(f"authors with at least {int(c['min_followers']):,} followers")
+        n = int(c["min_followers"])
+        authors.append(t("authors with at least {n} followers", lang, n=f"{n:,}" if lang == "en" else _count(n, lang)))
     customers: list[str] = []
     if "clv_decile_min" in c:
         d = int(c["clv_decile_min"])
-        customers.append(f"CLV decile {d}" if d == 10 else f"CLV deciles {d}-10")
+        customers.append(t("CLV decile {d}", lang, d=d) if d == 10 else t("CLV deciles {d}-10", lang, d=d))
     if c.get("rfm_segments"):
-        customers.append(f"RFM segment {_or(list(c['rfm_segments']))}")
+        customers.append(t("RFM segment {segments}", lang, segments=_or([t(x, lang) for x in c["rfm_segments"]], lang)))
     if c.get("posted_after"):
-        parts.append(f"posted after {str(c['posted_after'])[:16].replace('T', ' ')} UTC")
-    tail = "(not the brand's own posts)" if c.get("exclude_brand_posts") else ""
+        parts.append(t("posted after {when} UTC", lang, when=str(c["posted_after"])[:16].replace("T", " ")))
+    tail = t("(not the brand's own posts)", lang) if c.get("exclude_brand_posts") else ""
     if rule.target == CUSTOMER:
-        who = "customers" + (" in " + " and ".join(customers) if customers else "")
-        as_author = f"as {' and '.join(authors)}" if authors else ""
-        return " ".join(p for p in [who, "who wrote", *parts, as_author, tail] if p)
-    by = [*authors, *(["customers in " + " and ".join(customers)] if customers else [])]
-    return " ".join(p for p in [*parts, ("by " + " and ".join(by)) if by else "", tail] if p)
+        who = t("customers in {which}", lang, which=_and(customers, lang)) if customers else t("customers", lang)
+        as_author = t("as {authors}", lang, authors=_and(authors, lang)) if authors else ""
+        return " ".join(p for p in [who, t("who wrote", lang), *parts, as_author, tail] if p)
+    by = [*authors, *([t("customers in {which}", lang, which=_and(customers, lang))] if customers else [])]
+    return " ".join(p for p in [*parts, t("by {who}", lang, who=_and(by, lang)) if by else "", tail] if p)
 
 
 def topic_labels(db: sqlite_utils.Database) -> dict[str, str]:
@@ -395,18 +450,24 @@ def topic_labels(db: sqlite_utils.Database) -> dict[str, str]:
     return {str(t): str(label) for t, label in db.execute(f'SELECT topic_id, label FROM "{S.TOPICS}"').fetchall()}
 
 
-def describe_action(rule: Rule) -> str:
-    """The action in words: ``open a high-priority case in the rescue queue``."""
+def describe_action(rule: Rule, lang: str = "en") -> str:
+    """The action in words: ``open a high-priority case in the rescue queue`` (in ``lang``).
+
+    >>> describe_action(DEFAULT_RULES[0], "fr")
+    'ouvrir un dossier de priorité haute dans la file reconquête'
+    """
     p = rule.params
     if rule.action == OPEN_CASE:
-        text = f"open a {p.get('priority', 'medium')}-priority case in the {p.get('queue', RESCUE)} queue"
+        text = t("open a {priority}-priority case in the {queue} queue", lang, priority=t(str(p.get("priority", "medium")), lang),
+                 queue=t(str(p.get("queue", RESCUE)), lang))  # fmt: skip
     elif rule.action == TAG:
-        text = f"tag the mention “{p.get('tag', '')}”"
+        text = t("tag the mention “{tag}”", lang, tag=p.get("tag", ""))
     elif rule.action == SUGGEST_REPLY:
-        text = f"suggest a reply (a {p.get('priority', 'medium')}-priority case in the support queue)"
+        text = t("suggest a reply (a {priority}-priority case in the support queue)", lang,
+                 priority=t(str(p.get("priority", "medium")), lang))  # fmt: skip
     else:
-        text = f"raise a {p.get('severity', 'medium')}-severity alert"
-    return text if rule.mode == AUTOMATIC else f"propose to {text} (a person decides)"
+        text = t("raise a {severity}-severity alert", lang, severity=t(str(p.get("severity", "medium")), lang))
+    return text if rule.mode == AUTOMATIC else t("propose to {action} (a person decides)", lang, action=text)
 
 
 # --- the stored rules -------------------------------------------------------------------------

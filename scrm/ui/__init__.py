@@ -317,14 +317,28 @@ def show_error(error: object, *, kept_input: bool = False) -> None:
 FORM_KEPT = "What you entered is still in the form: press its button again in a moment."
 
 
-def format_number(value: float, *, money: bool = False) -> str:
-    """A metric tile's value: exact below a million, then ``1.23M`` (tiles are narrow).
+def format_number(value: float, *, money: bool = False, lang: str | None = None) -> str:
+    """A metric tile's value: exact below a million, then ``1.23M`` (tiles are narrow), in the reader's locale.
 
-    Money keeps cents below 10,000, where they still mean something.
+    Money keeps cents below 10,000, where they still mean something. ``lang``: the reader's by default.
 
-    >>> format_number(1234), format_number(1_234_567), format_number(14.5, money=True)
+    >>> format_number(1234, lang="en"), format_number(1_234_567, lang="en"), format_number(14.5, money=True, lang="en")
     ('1,234', '1.23M', '14.50')
+    >>> format_number(762497, lang="es"), format_number(945.43, money=True, lang="fr"), format_number(1_234_567, lang="es")
+    ('762.497', '945,43', '1,23\\xa0M')
     """
+    if lang is None:
+        from scrm.ui.language import lang as reader_language
+
+        lang = reader_language()
+    if lang != "en":
+        from scrm.i18n import formats as F
+
+        size = abs(value)
+        for cut, suffix in ((1e9, "\u00a0Md" if lang == "fr" else "\u00a0mil\u00a0M"), (1e6, "\u00a0M")):
+            if size >= cut:
+                return F.format_number(value / cut, lang, decimals=2) + suffix
+        return F.format_number(value, lang, decimals=2 if money and size < 10_000 else 0)
     size = abs(value)
     if size >= 1e9:
         return f"{value / 1e9:,.2f}B"

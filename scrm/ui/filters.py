@@ -45,18 +45,30 @@ from scrm.db.filters import (
     Q_TO,
     Filters,
     from_query,
-    language_label,
-    platform_label,
     to_query,
 )
 from scrm.db.filters import describe as describe_filters  # noqa: F401 (re-exported)
+from scrm.db.filters import language_label as stored_language_label
+from scrm.db.filters import platform_label as stored_platform_label
 from scrm.errors import ConfigError
 from scrm.i18n import formats as F
 from scrm.i18n import t as translate
 from scrm.ui.language import date_input_format, lang, t
+from scrm.ui.notes import translate_segment_description
 from scrm.views import data as browse
 from scrm.views import overview
 from scrm.views.data import SEGMENT_PROFILES, FilterOptions, filter_options  # noqa: F401 (re-exported)
+
+
+def platform_label(platform: str) -> str:
+    """A platform's name in the reader's language (``Foro`` for ``forum`` in Spanish; brand names as they are)."""
+    return t(stored_platform_label(platform))
+
+
+def language_label(code: str) -> str:
+    """A language's name in the reader's language (``Inglés`` for ``en`` in Spanish)."""
+    return t(stored_language_label(code))
+
 
 # Widget and state keys.
 KEY_DATES = "filters_dates"
@@ -235,7 +247,9 @@ def _segment_label(segments: dict[int, tuple[str, int]]) -> Any:
             return everyone
         description, size = segments.get(segment_id, ("", 0))
         # The size goes in a caption below: the sidebar is narrow.
-        return f"{segment_id} · {description}" if description else translate("Segment {n}", language, n=segment_id)
+        if not description:
+            return translate("Segment {n}", language, n=segment_id)
+        return f"{segment_id} · {translate_segment_description(description, language)}"
 
     return label
 
@@ -341,7 +355,8 @@ def _draw(options: FilterOptions) -> None:
         chosen_segment = st.session_state.get(KEY_SEGMENT)
         if chosen_segment in by_id:
             description, size = by_id[chosen_segment]
-            st.caption(t("{n} customers: {description}.", n=F.format_number(size, lang()), description=ui.escape_markdown(description)))
+            st.caption(t("{n} customers: {description}.", n=F.format_number(size, lang()),
+                         description=ui.escape_markdown(translate_segment_description(description, lang()))))
     else:
         st.caption(t(NO_SEGMENTS_CAPTION))
 

@@ -74,17 +74,19 @@ def load_own_brand(db_path: str, data_version: int) -> str | None:
         return store.own_brand(db)
 
 
-def build_report(db_path: str, filters: Filters, masked: bool) -> str:
+def build_report(db_path: str, filters: Filters, masked: bool, lang: str | None = None) -> str:
     """The stakeholder report as HTML text, for a deferred download button.
 
     Not cached and not Streamlit: ``st.download_button`` calls it on its own
-    thread only when the user clicks, so a page run never pays for it.
+    thread only when the user clicks, so a page run never pays for it. That
+    thread has no script run to read the reader's language from: the button
+    passes the ``lang`` of the run that drew it (None: the current run's).
     """
     from scrm.export.report import build_report_html
-    from scrm.ui.language import lang
+    from scrm.ui.language import lang as reader_language
 
     with ui.connection(db_path) as db:
-        return build_report_html(db, filters, masked=masked, lang=lang())
+        return build_report_html(db, filters, masked=masked, lang=lang or reader_language())
 
 
 def build_report_pdf(db_path: str, filters: Filters, masked: bool, lang: str) -> bytes:
@@ -106,9 +108,10 @@ def report_download_button(db_path: str, filters: Filters, masked: bool, file_na
 
     if not access.export_allowed():
         return
+    reader_lang = lang()
     st.download_button(
         t("Download report (HTML)"),
-        data=access.audited(lambda: build_report(db_path, filters, masked), file_name, report="overview", masked=masked),
+        data=access.audited(lambda: build_report(db_path, filters, masked, reader_lang), file_name, report="overview", masked=masked),
         file_name=file_name,
         mime="text/html",
         key="overview_report",
@@ -119,7 +122,6 @@ def report_download_button(db_path: str, filters: Filters, masked: bool, file_na
         ),
         on_click="ignore",
     )
-    reader_lang = lang()
     pdf_name = file_name.removesuffix(".html") + ".pdf"
     st.download_button(
         t("Download report (PDF)"),

@@ -51,8 +51,8 @@ def load_rules(db_path: str, data_version: int) -> list[W.Rule]:
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
-def load_rule_table(db_path: str, data_version: int) -> pd.DataFrame:
-    """One row per rule with its conditions and action in words and its matches so far."""
+def load_rule_table(db_path: str, data_version: int, lang: str = "en") -> pd.DataFrame:
+    """One row per rule with its conditions and action in words (in ``lang``) and its matches so far."""
     with connection(db_path) as db:
         rules = W.list_rules(db)
         counts = W.match_counts(db)
@@ -65,8 +65,8 @@ def load_rule_table(db_path: str, data_version: int) -> pd.DataFrame:
             "rule_id": [r.rule_id for r in rules],
             "name": [r.name for r in rules],
             "target": [r.target for r in rules],
-            "when": [W.describe(r, labels) for r in rules],
-            "then": [W.describe_action(r) for r in rules],
+            "when": [W.describe(r, labels, lang) for r in rules],
+            "then": [W.describe_action(r, lang) for r in rules],
             "mode": [r.mode for r in rules],
             "enabled": [r.enabled for r in rules],
             "builtin": [r.builtin for r in rules],

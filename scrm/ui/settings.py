@@ -228,7 +228,7 @@ def languages_form(db_path: str, data_version: int) -> None:
     with st.form("settings_languages_form", border=True):
         chosen = st.multiselect(
             t("Languages (main first)"), list(V.supported_languages()), default=list(current),
-            format_func=lambda c: names.get(c, c), key="settings_languages",
+            format_func=lambda c: t(names.get(c) or str(c)), key="settings_languages",
         )  # fmt: skip
         saved = st.form_submit_button(t("Save languages"), icon=":material/translate:")
     if not saved:
