@@ -54,6 +54,8 @@ EXIT_USER_ERROR = 2
 EXIT_NOTHING_STORED = 3  # import: the file had rows and none of them was stored
 EXIT_INTERRUPTED = 130
 SCALES = ("small", "medium", "large")
+# The bench also offers xl (1M customers, 10M orders, 10M mentions): hours, not minutes.
+BENCH_SCALES = (*SCALES, "xl")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -435,7 +437,10 @@ def _run_status(args: argparse.Namespace) -> int:
 
 
 def _add_bench(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scale", choices=SCALES, default="small", help="data size (default small: 100,000 mentions)")
+    p.add_argument(
+        "--scale", choices=BENCH_SCALES, default="small",
+        help="data size (default small: 100,000 mentions; xl: 10,000,000 mentions, hours)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object (on the last line) instead of text")
     p.add_argument("--keep", action="store_true", help="keep the generated files and databases and print where they are")
     p.add_argument(
@@ -1246,9 +1251,10 @@ def _global_options(p: argparse.ArgumentParser, default: Any) -> None:
     # SUPPRESS so that they do not overwrite a value given before the command.
     p.add_argument(
         "--db",
-        metavar="PATH",
+        metavar="PATH_OR_URL",
         default=default,
-        help="the SQLite database (default: $SCRM_DB, else data/scrm.db)",
+        help="the SQLite database file or a postgresql://USER@HOST/DB URL (default: $SCRM_DB, else data/scrm.db); "
+        "bench makes its own databases on that PostgreSQL server",
     )
     p.add_argument(
         "-v", "--verbose", action="store_true", default=False if default is None else default,

@@ -37,10 +37,11 @@ True
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,7 +196,13 @@ SCALES: dict[str, Scale] = {
     "small": Scale(5_000, 50_000, 100_000, 1_500, 30_000, 40, 150, 30, 20, 120, 40, 100),
     "medium": Scale(20_000, 200_000, 400_000, 6_000, 120_000, 80, 600, 120, 80, 480, 160, 400),
     "large": Scale(100_000, 1_000_000, 1_000_000, 30_000, 300_000, 150, 1_500, 500, 200, 1_200, 500, 2_000),
+    # The bench's xl: made and written in PARTS parts of a fiftieth each (see SHARDS), never whole.
+    "xl": Scale(1_000_000, 10_000_000, 10_000_000, 300_000, 3_000_000, 1_500, 15_000, 5_000, 2_000, 12_000, 5_000, 20_000),
 }
+# Scales generated part by part: a whole xl world (10M mentions as Python lists) would need
+# tens of GB, a part (20k customers, 200k orders, 200k mentions) a few hundred MB. Each part is
+# its own world on the same calendar, with its own ids, handles and e-mail addresses.
+SHARDS: dict[str, int] = {"xl": 50}
 CUSTOMER_AUTHOR_SHARE = 0.08  # customers who also post about the brands
 
 OWN_BRAND = T.OWN_BRAND
@@ -285,24 +292,22 @@ def build_demo(
         raise ConfigError(f"Unknown demo scale '{scale}': use small, medium or large.")
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
-    data = generate_demo(seed, scale, progress=lambda f, m: report(0.7 * f, m))
-    generated = time.perf_counter()
-
-    report(0.7, "Writing the demo dataset")
     tables = (S.CUSTOMERS, S.ORDERS, S.MENTIONS, S.SURVEYS)
-    with store.transaction(db):
-        if replace:
-            for table in (*tables, S.PROFILES, S.LINKS):
-                db.execute(f'DELETE FROM "{table}"')
-        for i, table in enumerate(tables):
-            cols = data.tables[table]
-            names = list(cols)
-            n = data.rows(table)
-            store.upsert_rows(db, table, names, zip(*(cols[c] for c in names), strict=True), total=n)
-            report(0.7 + 0.2 * (i + 1) / len(tables), f"Wrote {n:,} {table}")
-        store.set_meta(db, S.META_DEMO, "1")
-        store.set_meta(db, S.META_OWN_BRAND, OWN_BRAND)
-        store.set_meta(db, S.META_DEMO_STORY, json.dumps(data.story, ensure_ascii=False, sort_keys=True))
+    if scale in SHARDS:
+        generated = _write_parts(db, seed, scale, tables, report, replace=replace)
+    else:
+        data = generate_demo(seed, scale, progress=lambda f, m: report(0.7 * f, m))
+        generated = time.perf_counter()
+
+        report(0.7, "Writing the demo dataset")
+        with store.transaction(db):
+            if replace:
+                for table in (*tables, S.PROFILES, S.LINKS):
+                    db.execute(f'DELETE FROM "{table}"')
+            for i, table in enumerate(tables):
+                _write_table(db, data, table)
+                report(0.7 + 0.2 * (i + 1) / len(tables), f"Wrote {data.rows(table):,} {table}")
+            _write_story(db, data.story)
     written = time.perf_counter()
 
     linked: str | None = None
@@ -332,12 +337,75 @@ def build_demo(
     return summary
 
 
+def _write_table(db: sqlite_utils.Database, data: DemoData, table: str) -> None:
+    cols = data.tables[table]
+    names = list(cols)
+    store.upsert_rows(db, table, names, zip(*(cols[c] for c in names), strict=True), total=data.rows(table))
+
+
+def _write_story(db: sqlite_utils.Database, story: dict[str, Any]) -> None:
+    store.set_meta(db, S.META_DEMO, "1")
+    store.set_meta(db, S.META_OWN_BRAND, OWN_BRAND)
+    store.set_meta(db, S.META_DEMO_STORY, json.dumps(story, ensure_ascii=False, sort_keys=True))
+
+
+def _write_parts(
+    db: sqlite_utils.Database, seed: int, scale: str, tables: Sequence[str], report: Progress, *, replace: bool
+) -> float:
+    """Generate and write a sharded scale part by part, one transaction each (the first empties the
+    tables); returns the seconds spent generating. Only one part is in memory at a time."""
+    parts = SHARDS[scale]
+    generating = 0.0
+    for k, data in enumerate(generate_demo_parts(seed, scale)):
+        generating += data.story.pop("_seconds", 0.0)
+        with store.transaction(db):
+            if replace and k == 0:
+                for table in (*tables, S.PROFILES, S.LINKS):
+                    db.execute(f'DELETE FROM "{table}"')
+            for table in tables:
+                _write_table(db, data, table)
+            if k == 0:
+                # The first part's planted truth stands for the whole: the story of every part
+                # (each profile of ten million mentions) would not fit in a meta value.
+                _write_story(db, {**data.story, "scale": scale, "parts": parts})
+        report(0.9 * (k + 1) / parts, f"Wrote part {k + 1} of {parts} ({data.rows(S.MENTIONS):,} mentions)")
+        del data
+    return generating
+
+
+def generate_demo_parts(seed: int = 7, scale: str = "xl") -> Iterator[DemoData]:
+    """The demo of a sharded scale (:data:`SHARDS`) as a stream of parts, each with its own ids,
+    handles and e-mail addresses (unique across the parts) and its own story. Deterministic."""
+    parts = SHARDS.get(scale, 1)
+    whole = SCALES[scale]
+    part = Scale(*(max(1, v // parts) for v in dataclasses.astuple(whole)))
+    handles: _Handles | None = None
+    emails: set[str] = set()
+    for k in range(parts):
+        t0 = time.perf_counter()
+        world = _World(seed, part, scale, part_number=k, handles=handles, emails=emails)
+        handles = world.handles
+        data = _generate(world)
+        data.story["_seconds"] = time.perf_counter() - t0
+        del world
+        yield data
+        del data  # before the next part is made: one part in memory at a time
+
+
 def generate_demo(seed: int = 7, scale: str = "small", progress: Progress | None = None) -> DemoData:
-    """The demo rows and story, without touching a database (pure, deterministic)."""
+    """The demo rows and story, without touching a database (pure, deterministic).
+
+    A sharded scale (xl) is too big to hold at once: use :func:`generate_demo_parts`.
+    """
     if scale not in SCALES:
         raise ConfigError(f"Unknown demo scale '{scale}': use small, medium or large.")
+    if scale in SHARDS:
+        raise ConfigError(f"The demo scale '{scale}' is made part by part: build it into a database.")
+    return _generate(_World(seed, SCALES[scale], scale), progress)
+
+
+def _generate(world: _World, progress: Progress | None = None) -> DemoData:
     report = progress or (lambda fraction, message: None)
-    world = _World(seed, SCALES[scale], scale)
     report(0.0, "Creating customers")
     world.make_customers()
     report(0.1, "Creating orders")
@@ -399,14 +467,22 @@ class _Handles:
 class _World:
     """All the state of one generation; methods run in order, each adding arrays."""
 
-    def __init__(self, seed: int, scale: Scale, scale_name: str) -> None:
+    def __init__(
+        self, seed: int, scale: Scale, scale_name: str, *,
+        part_number: int | None = None, handles: _Handles | None = None, emails: set[str] | None = None,
+    ) -> None:
         self.seed = seed
         self.sc = scale
         self.scale_name = scale_name
-        root = np.random.default_rng(seed)
+        # A part of a sharded scale: its own draws, ids numbered after the parts before it,
+        # handles and e-mail addresses unique across the parts (shared sets).
+        root = np.random.default_rng(seed if part_number is None else [seed, 1 + part_number])
+        # Ids of a part start with its number (C07-000123): a part's row counts are not exact.
+        self.id_prefix = "" if part_number is None else f"{part_number + 1:02d}-"
+        self.email_seen: set[str] = set() if emails is None else emails
         # One child generator per stage: a change in one stage leaves the others' draws alone.
         (self.rng_c, self.rng_o, self.rng_a, self.rng_m, self.rng_t, self.rng_s, self.rng_h) = root.spawn(7)
-        self.handles = _Handles(self.rng_h)
+        self.handles = handles if handles is not None else _Handles(self.rng_h)
         self.products = {b: [p for p in T.PRODUCTS if p.brand == b] for b in BRANDS}
 
     # --- customers -------------------------------------------------------------------------
@@ -453,7 +529,7 @@ class _World:
         country[is_b2b] = acc_country[account[is_b2b]]
         gender = np.where(rng.random(n) < 0.56, "f", "m")
         names, firsts, lasts, cities, emails, phones = [], [], [], [], [], []
-        email_seen: set[str] = set()
+        email_seen = self.email_seen
         u = rng.random((n, 8))
         for i in range(n):
             c, g, ui = str(country[i]), str(gender[i]), u[i].tolist()
@@ -485,7 +561,7 @@ class _World:
         self.c_account = account
         self.c_is_b2b = is_b2b
         self.c_primary = primary_contact
-        self.c_ids = [f"C{i + 1:06d}" for i in range(n)]
+        self.c_ids = [f"C{self.id_prefix}{i + 1:06d}" for i in range(n)]
 
         # Buyer types, personas and the numbers behind them.
         btype = rng.choice([FREQUENT, SPORADIC, SEASONAL, ONE_OFF], n, p=[0.12, 0.43, 0.13, 0.32])
@@ -748,7 +824,7 @@ class _World:
         self.o_channel = np.concatenate([channel, channel[src]])[order]
         self.o_category = np.concatenate([category, category[src]])[order]
         self.o_is_return = np.concatenate([np.zeros(total, bool), np.ones(len(src), bool)])[order]
-        self.o_ids = [f"O{i + 1:07d}" for i in range(len(order))]
+        self.o_ids = [f"O{self.id_prefix}{i + 1:07d}" for i in range(len(order))]
         # Per customer, orders sorted by time: to find "the latest order before t".
         by_cust = np.lexsort((self.o_t, self.o_cust))
         self.o_by_cust = by_cust
@@ -1624,7 +1700,7 @@ class _World:
         order = np.lexsort((np.arange(n), t))
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
-        ids = [f"M{i + 1:08d}" for i in range(n)]
+        ids = [f"M{self.id_prefix}{i + 1:08d}" for i in range(n)]
         parent = allm["parent"]
         kind = np.array(allm["kind"])
         platform = np.array(allm["platform"])
@@ -1776,7 +1852,7 @@ class _World:
             comments.append(T.compose_survey_comment(lg, str(band[r]), bool(hit[r]), d, u[10:20]))
         order = np.lexsort((np.arange(k), answered))
         self.survey_columns: Columns = {
-            "survey_id": [f"S{i + 1:05d}" for i in range(k)],
+            "survey_id": [f"S{self.id_prefix}{i + 1:05d}" for i in range(k)],
             "customer_id": [self.c_ids[int(c[i])] for i in order.tolist()],
             "email": [None] * k,
             "score": score[order].tolist(),
