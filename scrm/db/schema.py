@@ -831,6 +831,7 @@ META_DEFAULT_RULES = "workflow_default_rules"  # "1" once the default workflow r
 META_RETENTION_MONTHS = "retention_months"  # the retention setting (scrm.privacy.requests)
 META_SENTIMENT_LANGUAGES = "sentiment_languages"  # the brand's languages, main first: "en,es,fr" (scrm.analysis.sentiment)
 META_SENTIMENT_ADJUSTMENT = "sentiment_adjustment"  # JSON: the layer learnt from corrections (scrm.analysis.sentiment.adjust)
+META_SENTIMENT_ACCURATE_SECONDS = "sentiment_accurate_seconds"  # the accurate mode's time budget per score run (scrm.analysis.sentiment.accurate)
 META_PRIVACY_SALT = "privacy_salt"  # the salt of masked values (scrm.privacy.masking)
 # Business settings (scrm.db.settings holds their defaults, checks and help; the Settings page writes them).
 META_COMPETITORS = "competitors"  # JSON list of the competitors' brand names

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from scrm.analysis.sentiment import adjust, language
+from scrm.analysis.sentiment import accurate, adjust, language
 from scrm.analysis.sentiment.english import MODEL as EN_MODEL
 from scrm.analysis.sentiment.english import MODEL_VERSION as EN_VERSION
 from scrm.analysis.sentiment.english import confidence_for, label_for, vader_score
@@ -524,10 +524,12 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
     # language, with a confidence when it was scored. The test runs in SQLite
     # so a re-run reads no texts at all.
     # A version suffixed "+local-<id>" is today's model relabelled by the workspace's adjustment.
+    # A row the accurate mode rescored (scrm.analysis.sentiment.accurate) is up to date while its head is installed.
+    accepted = [*models.items(), *((lang, (m.name, m.version)) for lang, m in accurate.heads().items())]
     current = " OR ".join(
-        "(s.lang = ? AND s.model = ? AND (s.model_version = ? OR s.model_version LIKE ?))" for _ in models
+        "(s.lang = ? AND s.model = ? AND (s.model_version = ? OR s.model_version LIKE ?))" for _ in accepted
     )
-    params = [value for lang, (name, ver) in models.items() for value in (lang, name, ver, f"{ver}+local-%")]
+    params = [value for lang, (name, ver) in accepted for value in (lang, name, ver, f"{ver}+local-%")]
     # A mention a person corrected keeps their label: never scored again.
     corrections = store.table_exists(db, S.SENTIMENT_CORRECTIONS)
     corrected = apply_corrections(db) if corrections else 0
@@ -542,23 +544,38 @@ def score_mentions(db: sqlite_utils.Database, *, progress: Progress | None = Non
     # start at once and load their models while the rest is read.
     first = cursor.fetchmany(PARALLEL_FROM)
     if not first:
+        second = accurate.rescore(db, models)  # the accurate mode's second look, within its time budget
         adjust.apply(db)
         done = f"All mentions already scored; {corrected:,} corrections applied." if corrected else "All mentions already scored."
+        done += _accurate_note(second)
         return StageSummary("sentiment", corrected, time.perf_counter() - started, done)
     fresh = store.is_empty(db, S.SENTIMENT)
     if len(first) < PARALLEL_FROM:
         total, distinct, counts = _score_mentions_here(db, first, fresh, progress, languages)
     else:
         total, distinct, counts = _score_mentions_in_workers(db, first, cursor, fresh, progress, languages)
+    second = accurate.rescore(db, models)  # the accurate mode's second look, within its time budget
     adjust.apply(db)  # the workspace's adjustment, learnt from its corrections (sentiment-train)
     seconds = time.perf_counter() - started
     message = (
         f"Scored {total:,} mentions ({distinct:,} distinct texts): "
         + ", ".join(f"{counts.get(lab, 0):,} {lab}" for lab in LABELS)
         + "."
+        + _accurate_note(second)
     )
     log.info("sentiment: %s in %.1f s", message, seconds)
     return StageSummary("sentiment", total, seconds, message)
+
+
+def _accurate_note(run: accurate.AccurateRun) -> str:
+    """The accurate mode's part of the stage message ('' when it did nothing)."""
+    if not run.rescored:
+        return ""
+    log.info("sentiment: accurate mode rescored %d of %d mentions in %.1f s", run.rescored, run.candidates, run.seconds)
+    return (
+        f" Accurate mode: {run.rescored:,} of {run.candidates:,} mentions rescored "
+        f"({run.changed:,} labels changed) in {run.seconds:.1f} s."
+    )
 
 
 # The compute stage ``sentiment`` (see scrm.analysis.stage): incremental by itself.
