@@ -384,9 +384,11 @@ def _rebuild_profiles(db: sqlite_utils.Database) -> tuple[int, int, int]:
     upserted = conn.total_changes - changes
     after_upsert = int(conn.execute(f"SELECT count(*) FROM {S.PROFILES}").fetchone()[0])
     # A profile whose mentions were all erased goes too; its automatic links
-    # are dropped with the other stale links, people's decisions stay.
+    # are dropped with the other stale links, people's decisions stay. NOT EXISTS, not
+    # NOT IN: PostgreSQL runs NOT IN over a large subquery as a nested loop (hours at 1M).
     removed = conn.execute(
-        f"DELETE FROM {S.PROFILES} WHERE profile_id NOT IN (SELECT profile_id FROM {_TEMP_PROFILES})"
+        f"DELETE FROM {S.PROFILES} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {_TEMP_PROFILES} t WHERE t.profile_id = {S.PROFILES}.profile_id)"
     ).rowcount
     conn.execute(f"DROP TABLE {_TEMP_PROFILES}")
     new = after_upsert - before
