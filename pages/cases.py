@@ -76,14 +76,18 @@ def _hours_text(hours: float) -> str:
     return t("{n} days", n=UL.format_number(hours / 24))
 
 
-def deadline_marker(row: pd.Series, now: pd.Timestamp) -> str:
+def _moments(column: pd.Series) -> pd.Series:
+    """A column of stored ISO-8601 times as timestamps, converted once (unreadable ones become NaT)."""
+    return pd.to_datetime(column, errors="coerce", format="ISO8601")
+
+
+def deadline_marker(due: pd.Timestamp, resolved: pd.Timestamp, status: object, breached: object,
+                    now: pd.Timestamp) -> str:
     """The deadline column: a red sign on breached cases, the time left on the others."""
-    due = pd.to_datetime(row["due_at"], errors="coerce")
     if pd.isna(due):
         return ""
-    if row["status"] == cases.RESOLVED:
-        resolved = pd.to_datetime(row["resolved_at"], errors="coerce")
-        if bool(row["breached"]) and not pd.isna(resolved):
+    if status == cases.RESOLVED:
+        if bool(breached) and not pd.isna(resolved):
             return "⚠ " + t("resolved {time} late", time=_hours_text((resolved - due).total_seconds() / 3600))
         return "✓ " + t("on time")
     left = (due - now).total_seconds() / 3600
@@ -92,13 +96,23 @@ def deadline_marker(row: pd.Series, now: pd.Timestamp) -> str:
     return t("{time} left", time=_hours_text(left))
 
 
+def deadline_markers(frame: pd.DataFrame, now: pd.Timestamp) -> list[str]:
+    """The deadline column of a whole list, its times converted once per column."""
+    return [
+        deadline_marker(due, resolved, status, breached, now)
+        for due, resolved, status, breached in zip(
+            _moments(frame["due_at"]), _moments(frame["resolved_at"]), frame["status"], frame["breached"], strict=True,
+        )
+    ]
+
+
 def _table(frame: pd.DataFrame, now: str) -> pd.DataFrame:
     """The list as the page shows (and downloads) it."""
     moment = pd.Timestamp(now)
     return pd.DataFrame(
         {
             "Case": frame["case_id"].astype("Int64"),
-            "Deadline": [deadline_marker(r, moment) for _, r in frame.iterrows()],
+            "Deadline": deadline_markers(frame, moment),
             "Queue": frame["queue"].map(lambda v: _named(QUEUE_NAMES, v)),
             "Priority": frame["priority"].map(lambda v: _named(PRIORITY_NAMES, v)),
             "Status": frame["status"].map(lambda v: _named(STATUS_NAMES, v)),

@@ -117,7 +117,11 @@ def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -
     st.caption(t("{n} customers, highest CLV first.", n=L.format_number(len(shown))) + consent_note + more)
     head = shown.head(DISPLAY_LIMIT)
     # Segment and class names in the reader's language on screen; the downloads keep the stored names.
-    words = {c: head[c].map(lambda v: t(v) if isinstance(v, str) else v) for c in ("rfm_segment", "frequency_class") if c in head}
+    # Each distinct name is translated once, then mapped onto its column.
+    words = {
+        c: head[c].map({v: t(v) for v in head[c].dropna().unique() if isinstance(v, str)}).fillna(head[c])
+        for c in ("rfm_segment", "frequency_class") if c in head
+    }
     event = st.dataframe(
         U.mask(head).assign(**words), hide_index=True, column_config=LIST_CONFIG, height=300,
         key=f"segments_{key}_table", on_select="rerun", selection_mode="single-row",

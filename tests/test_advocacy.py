@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
+from scrm.analysis import roles
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.db.filters import Filters
@@ -155,6 +156,29 @@ def test_recent_sentiment_averages_own_brand_mentions_of_the_last_90_days(db: sq
     # A date filter sets the window instead.
     older = A.recent_sentiment(db, Filters(date_from="2026-01-01", date_to="2026-01-31")).set_index("profile_id")
     assert older["recent_sentiment"].to_dict() == {"twitter:dan": 0.9}
+
+
+def test_recent_sentiment_keys_profiles_exactly_as_the_profiles_sql_does(db: sqlite_utils.Database) -> None:
+    store.upsert_rows(
+        db, S.MENTIONS, ["mention_id", "platform", "author", "text", "posted_at", "brand", "from_brand"],
+        [
+            ("k1", " Twitter ", " @@Zoé ", "a", "2026-10-10T10:00:00", "Velora", 0),
+            ("k2", "twitter", "zoé", "b", "2026-10-11T10:00:00", "Velora", 0),
+            ("k3", "", "ÁLBA", "c", "2026-10-12T10:00:00", "Velora", 0),
+            ("k4", None, "álba", "d", "2026-10-13T10:00:00", "Velora", 0),
+        ],
+    )
+    store.upsert_rows(
+        db, S.SENTIMENT, ["mention_id", "lang", "score", "label"],
+        [("k1", "en", 0.2, "positive"), ("k2", "en", 0.4, "positive"), ("k3", "en", -0.2, "negative"), ("k4", "en", -0.4, "negative")],
+    )
+    expected = db.execute(
+        f"SELECT {roles.PROFILE_ID_SQL} AS p, count(*), avg(s.score) FROM {S.MENTIONS} m "
+        f"JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    recent = A.recent_sentiment(db).sort_values("profile_id")
+    assert len(expected) == 3  # " @@Zoé " joins "zoé"; SQLite folds ASCII only, so "ÁLBA" and "álba" stay two
+    assert list(recent.itertuples(index=False, name=None)) == [(p, n, round(avg, 4)) for p, n, avg in expected]
 
 
 def test_detractors_are_ranked_by_clv_at_risk(db: sqlite_utils.Database) -> None:

@@ -301,6 +301,9 @@ def lately_window(db: sqlite_utils.Database, f: Filters | None = None, days: int
     return start.isoformat(), (end + timedelta(days=1)).isoformat()
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def recent_sentiment(db: sqlite_utils.Database, f: Filters | None = None) -> pd.DataFrame:
     """Per profile: scored own-brand mentions in the "lately" window and their average score.
 
@@ -315,21 +318,31 @@ def recent_sentiment(db: sqlite_utils.Database, f: Filters | None = None) -> pd.
         return empty
     brand = store.get_meta(db, S.META_OWN_BRAND)
     brand_clause, params = ("AND m.brand = ?", [brand]) if brand else ("", [])
-    frame = store.read_frame(
+    # One pass over the window (index-only where the covering indexes exist), grouped by the stored
+    # platform and author; the profile key is then built once per pair, not once per mention.
+    pairs = store.read_frame(
         db,
         f"""
-        SELECT coalesce(nullif(lower(trim(m.platform)), ''), 'other') || ':' || lower(ltrim(trim(m.author), '@')) AS profile_id,
-               count(*) AS recent_mentions, avg(s.score) AS recent_sentiment
+        SELECT m.platform, m.author, count(*) AS n, sum(s.score) AS total
         FROM {S.MENTIONS} m JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
         WHERE s.score IS NOT NULL AND m.posted_at >= ? AND m.posted_at < ? AND coalesce(m.from_brand, 0) = 0 {brand_clause}
-        GROUP BY 1
+        GROUP BY m.platform, m.author
         """,
         [window[0], window[1], *params],
     )
-    if frame.empty:
+    if pairs.empty:
         return empty
-    frame["profile_id"] = frame["profile_id"].astype(object)
-    frame["recent_mentions"] = frame["recent_mentions"].astype("int64")
+    # The same key as the SQL expression of the profiles (lower() folds ASCII only on SQLite).
+    fold = (lambda c: c.str.lower()) if store.is_postgres(db) else (lambda c: c.str.translate(_ASCII_LOWER))
+    platform = fold(pairs["platform"].astype(object).fillna("").astype(str).str.strip(" ")).replace("", "other")
+    author = pairs["author"].astype(object)
+    key = (platform + ":" + fold(author.fillna("").astype(str).str.strip(" ").str.lstrip("@"))).where(author.notna())
+    grouped = pairs.assign(profile_id=key).groupby("profile_id", sort=False, dropna=False)[["n", "total"]].sum()
+    frame = pd.DataFrame({
+        "profile_id": grouped.index.astype(object),
+        "recent_mentions": grouped["n"].astype("int64").to_numpy(),
+        "recent_sentiment": (grouped["total"].astype("float64") / grouped["n"]).to_numpy(),
+    })
     frame["recent_sentiment"] = frame["recent_sentiment"].astype("float64").round(4)
     return frame
 

@@ -673,10 +673,10 @@ def load_context(
         roles=roles,
         own_brand=own_brand(db),
         currency=shop_currency(db),
-        cases=_case_frame(db),
+        cases=_stored_case_frame(db),
         now=store.utcnow(),
         rates=business.exchange_rates(db),
-        customer_currency=customer_currencies(db) if customer_value is not None else {},
+        customer_currency=stored_customer_currencies(db) if customer_value is not None else {},
     )
 
 
@@ -710,6 +710,35 @@ def customer_currencies(db: sqlite_utils.Database) -> dict[str, str]:
     for customer_id, code, _ in rows:
         main.setdefault(str(customer_id), str(code))
     return main
+
+
+def stored_customer_currencies(db: sqlite_utils.Database) -> dict[str, str]:
+    """:func:`customer_currencies`, stored per data version (:func:`scrm.views.data.stored`): it groups
+    every order, the same answer for every filter, and took about a third of a second per new
+    Overview filter at medium scale."""
+    import json
+
+    from scrm.views import data as browse
+
+    def decode(raw: bytes) -> dict[str, str]:
+        return {str(k): str(v) for k, v in json.loads(raw).items()}
+
+    return browse.stored(db, "kpis:customer_currencies", lambda: customer_currencies(db), browse.encode_json, decode)
+
+
+def _stored_case_frame(db: sqlite_utils.Database) -> pd.DataFrame | None:
+    """:func:`_case_frame`, stored per data version: it reads every case and customer score
+    whatever the filter (about a third of a second per new Overview filter at medium scale)."""
+    if not table_exists(db, S.CASES) or store.is_empty(db, S.CASES):
+        return None
+    from scrm.views import data as browse
+
+    def read() -> pd.DataFrame:
+        from scrm.act import cases
+
+        return cases.case_frame(db)
+
+    return browse.stored(db, "kpis:case_frame", read, browse.encode_frame, browse.decode_frame)
 
 
 def _case_frame(db: sqlite_utils.Database) -> pd.DataFrame | None:
