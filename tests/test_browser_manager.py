@@ -127,6 +127,8 @@ def test_charts_each_brand_keeps_one_colour_on_the_overview_and_on_listening(tab
     panel = tab.get_by_role("tabpanel", name="Share of voice")
     charts = panel.locator('[data-testid="stVegaLiteChart"]')
     charts.first.locator("svg.marks").wait_for()
+    # The weekly trend (the chart with a legend) may draw after the first chart on a busy machine.
+    panel.locator(".role-legend-label text").first.wait_for(timeout=60_000)
     listening = {k: v for i in range(charts.count()) for k, v in _legend_colours(tab, charts.nth(i)).items()}
     brands = set(overview) & set(listening)
     assert len(brands) >= 2, (overview, listening)
