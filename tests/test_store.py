@@ -55,3 +55,22 @@ def test_brand_accounts_posts_do_not_choose_the_own_brand(fresh_db: sqlite_utils
 def test_a_tie_between_brands_goes_to_the_first_by_name(fresh_db: sqlite_utils.Database) -> None:
     _mentions(fresh_db, [("m1", "Zeta", 0), ("m2", "Alpha", 0)])
     assert store.own_brand(fresh_db) == "Alpha"
+
+
+def test_a_schema_5_file_made_before_schema_5_grew_gains_its_new_tables_and_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "early-5.db"
+    store.open_db(path).close()
+    db = sqlite_utils.Database(path)
+    added_table = S.SCHEMA_5[-1]
+    table, columns = next(iter(S.SCHEMA_5_COLUMNS.items()))
+    db.execute(f'DROP TABLE "{added_table}"')
+    db.execute(f'ALTER TABLE "{table}" DROP COLUMN "{columns[-1]}"')
+    db.conn.commit()
+    db.close()
+    db = store.open_db(path, create=False)
+    try:
+        assert added_table in db.table_names()
+        assert columns[-1] in db[table].columns_dict
+        assert store.get_meta(db, S.META_SCHEMA_VERSION) == str(S.SCHEMA_VERSION)
+    finally:
+        db.close()

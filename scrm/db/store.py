@@ -120,6 +120,19 @@ def _migrate_4_to_5(db: sqlite_utils.Database) -> None:
                 db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {sql_type}')
 
 
+def _schema_5_complete(db: sqlite_utils.Database) -> bool:
+    """Whether a schema-5 database has every table and column schema 5 holds today.
+
+    Schema 5 grew after its first release (summaries of distinct people, a
+    link's evidence message): a file made before gains them on its next open
+    through the idempotent :func:`_migrate_4_to_5`.
+    """
+    tables = set(db.table_names())
+    if not set(S.SCHEMA_5) <= tables:
+        return False
+    return all(table not in tables or set(columns) <= set(db[table].columns_dict) for table, columns in S.SCHEMA_5_COLUMNS.items())
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3, _migrate_3_to_4, _migrate_4_to_5,
 ]
@@ -145,7 +158,7 @@ def migrate(db: sqlite_utils.Database, path: str = "the database") -> int:
             f"{S.SCHEMA_VERSION} at most. Upgrade scrm (pip install -r requirements.txt "
             "from a newer release) or point SCRM_DB at another file."
         )
-    if found == S.SCHEMA_VERSION:
+    if found == S.SCHEMA_VERSION and _schema_5_complete(db):
         return found
     with transaction(db, bump=False):
         # Read again under the write lock: another process may have migrated meanwhile.
@@ -156,6 +169,8 @@ def migrate(db: sqlite_utils.Database, path: str = "the database") -> int:
         for version in range(_schema_version(db), S.SCHEMA_VERSION):
             log.info("migrating %s from schema %d to %d", path, version, version + 1)
             MIGRATIONS[version](db)
+        if not _schema_5_complete(db):
+            _migrate_4_to_5(db)
         _set_meta(db, S.META_SCHEMA_VERSION, str(S.SCHEMA_VERSION))
         if get_meta(db, S.META_DATA_VERSION) is None:
             _set_meta(db, S.META_DATA_VERSION, "0")
