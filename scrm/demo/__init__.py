@@ -200,9 +200,10 @@ SCALES: dict[str, Scale] = {
     "xl": Scale(1_000_000, 10_000_000, 10_000_000, 300_000, 3_000_000, 1_500, 15_000, 5_000, 2_000, 12_000, 5_000, 20_000),
 }
 # Scales generated part by part: a whole xl world (10M mentions as Python lists) would need
-# tens of GB, a part (20k customers, 200k orders, 200k mentions) a few hundred MB. Each part is
-# its own world on the same calendar, with its own ids, handles and e-mail addresses.
-SHARDS: dict[str, int] = {"xl": 50}
+# tens of GB, a part (20k customers, 200k orders, 200k mentions) a few hundred MB; a whole large
+# world held 2.9 GB, five parts keep `demo --scale large` under the 2 GB a process may take.
+# Each part is its own world on the same calendar, with its own ids, handles and e-mail addresses.
+SHARDS: dict[str, int] = {"large": 5, "xl": 50}
 CUSTOMER_AUTHOR_SHARE = 0.08  # customers who also post about the brands
 
 OWN_BRAND = T.OWN_BRAND
