@@ -236,6 +236,7 @@ business, scores, people, log_tab = st.tabs([t("Business"), t("Scores"), t("Acce
 with business:
     ui_settings.business_form(db_path, data_version)
     ui_settings.languages_form(db_path, data_version)
+    ui_settings.accurate_form(db_path, data_version)
     ui_settings.report_brand_form(db_path, data_version)
 with scores:
     ui_settings.recompute_panel(db_path, data_version)

@@ -40,6 +40,10 @@ DEFAULT_TIME_ZONE = "UTC"
 # New incidents of one alert kind listed per day (scrm.analysis.alerts folds the rest into a count).
 DEFAULT_ALERT_DAILY_CAP = 3
 ALERT_DAILY_CAP_RANGE: tuple[int, int] = (1, 50)
+# Seconds a score run may spend on the optional accurate sentiment mode (scrm.analysis.sentiment.accurate);
+# 0 turns it off. The upper bound keeps a recompute from running for hours on a typo.
+DEFAULT_ACCURATE_SECONDS = 30
+ACCURATE_SECONDS_RANGE: tuple[float, float] = (0.0, 3600.0)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -76,6 +80,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(S.META_ALERT_DAILY_CAP, "Alerts a day per kind", str(DEFAULT_ALERT_DAILY_CAP),
             "How many new incidents of one alert kind (volume spike, negative spike, VIP detractor, rule) are listed "
             "and notified each day; the others of that day are folded into a count on the last one."),
+    Setting(S.META_SENTIMENT_ACCURATE_SECONDS, "Accurate sentiment: seconds per score run", str(DEFAULT_ACCURATE_SECONDS),
+            "How long each score run may spend on a second look by the accurate model, most valuable mentions "
+            "first; the rest waits for the next run. 0 turns it off."),
 )  # fmt: skip
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 
@@ -272,6 +279,24 @@ def check_alert_daily_cap(value: object) -> int:
     return cap
 
 
+def check_accurate_seconds(value: object) -> str:
+    """The accurate sentiment mode's time budget as stored: seconds within :data:`ACCURATE_SECONDS_RANGE`.
+
+    >>> check_accurate_seconds(" 45 "), check_accurate_seconds("7,5")
+    ('45', '7.5')
+    """
+    text = str(value).strip()
+    low, high = ACCURATE_SECONDS_RANGE
+    what = f"Type a number from {low:g} (off) to {high:g}."
+    try:
+        seconds = float(text.replace(",", "."))
+    except ValueError:
+        raise ConfigError(f"'{text}' is not a number of seconds. {what}") from None
+    if not low <= seconds <= high:  # NaN fails too
+        raise ConfigError(f"{text} seconds is out of range. {what}")
+    return f"{seconds:g}"
+
+
 def check_brands(values: object) -> list[str]:
     """Brand names, trimmed, blanks and repeats dropped, in the order given."""
     items = values.split(",") if isinstance(values, str) else list(values or [])  # type: ignore[call-overload]
@@ -327,6 +352,8 @@ def check_settings(changes: Mapping[str, object]) -> dict[str, str]:
             stored[key] = "1" if value not in (False, 0, "0", "off", "false") else "0"
         elif key == S.META_ALERT_DAILY_CAP:
             stored[key] = str(DEFAULT_ALERT_DAILY_CAP if blank else check_alert_daily_cap(value))
+        elif key == S.META_SENTIMENT_ACCURATE_SECONDS:
+            stored[key] = str(DEFAULT_ACCURATE_SECONDS) if blank else check_accurate_seconds(value)
     return stored
 
 

@@ -250,6 +250,78 @@ def languages_form(db_path: str, data_version: int) -> None:
     st.toast(t("Languages saved: every mention is being scored again in the background."), icon=":material/translate:")
 
 
+# --- the accurate sentiment mode's time budget ----------------------------------------------------------
+
+# Which languages' heads run here (their encoders are installed), then what the mode does.
+ACCURATE_LANGUAGES = {
+    ("es", "fr"): "The accurate mode is installed for Spanish and French mentions.",
+    ("es",): "The accurate mode is installed for Spanish mentions.",
+    ("fr",): "The accurate mode is installed for French mentions.",
+}
+ACCURATE_INSTALLED = (
+    "After each score run, a larger multilingual model takes a second look at them where it matters most: "
+    "the mentions of your most valuable customers, negatives the fast model is unsure of (they could open a "
+    "rescue case or an alert), then scores close to a label boundary (in French, where it does better than "
+    "the fast model on every kind of text, all the others next). It stops when the time below is spent and "
+    "goes on at the next run; each mention records which model scored it."
+)
+ACCURATE_MISSING = (
+    "The accurate mode is not installed on this server, so this time has no effect: every mention is scored "
+    "by the fast models. Once it is installed (see “Accurate mode” in the README), a larger multilingual "
+    "model takes a second look, after each score run, at the Spanish and French mentions where it matters "
+    "most: valuable customers, doubtful negatives, scores close to a label boundary."
+)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_accurate_seconds(db_path: str, data_version: int) -> float:
+    """The accurate mode's time budget per score run, in seconds (the setting, else the default)."""
+    from scrm.analysis.sentiment import accurate
+
+    with ui.connection(db_path) as db:
+        return accurate.time_budget(db)
+
+
+def accurate_form(db_path: str, data_version: int) -> None:
+    """The accurate sentiment mode: whether it is installed, what it does, and its time budget (one save)."""
+    from scrm.analysis.sentiment import accurate
+
+    seconds = load_accurate_seconds(db_path, data_version)
+    setting = V.business.SETTING_BY_KEY[S.META_SENTIMENT_ACCURATE_SECONDS]
+    low, high = V.business.ACCURATE_SECONDS_RANGE
+    st.subheader(t("Accurate sentiment"))
+    running = tuple(sorted(accurate.heads()))
+    if running in ACCURATE_LANGUAGES:
+        st.caption(t(ACCURATE_LANGUAGES[running]) + " " + t(ACCURATE_INSTALLED))
+    else:
+        st.caption(t(ACCURATE_MISSING))
+    with st.form("settings_accurate_form", border=True, width=520):
+        chosen = st.number_input(
+            t(setting.label), min_value=int(low), max_value=int(high), step=5, value=int(round(seconds)),
+            key="settings_accurate_seconds", help=t(setting.help),
+        )  # fmt: skip
+        saved = st.form_submit_button(t("Save time budget"), icon=":material/timer:")
+    if not saved:
+        return
+    try:
+        with ui.connection(db_path) as db:
+            changed = api.save_settings(
+                db, {S.META_SENTIMENT_ACCURATE_SECONDS: chosen}, actor=access.actor(), role=access.role() or None
+            )  # fmt: skip
+    except ScrmError as e:
+        ui.show_error(e, kept_input=True)
+        return
+    if not changed:
+        st.toast(t("Nothing changed."), icon=":material/check:")
+        return
+    st.toast(
+        t("Accurate mode turned off.") if not chosen
+        else t("Saved: the accurate mode may take {seconds} s per score run.", seconds=format_number(int(chosen))),
+        icon=":material/check:",
+    )  # fmt: skip
+    st.rerun()
+
+
 # --- the business settings form -------------------------------------------------------------------------
 
 

