@@ -24,7 +24,7 @@ from scrm.ui import cases as loaders
 from scrm.ui import escape_markdown as esc
 from scrm.ui import language as UL
 from scrm.ui import listening as sentiment
-from scrm.ui import loop
+from scrm.ui import loop, tables
 from scrm.ui import masking as P
 from scrm.ui.filters import current_filters
 from scrm.ui.language import t
@@ -138,7 +138,7 @@ def _number(value: float | int | None, unit: str = "") -> str:
 def _tiles(summary: cases.CaseKPIs, range_text: str) -> None:
     def help_of(key: str) -> str:
         kpi = kpis.KPI_BY_KEY[key]
-        note = summary.notes.get(key)
+        note = summary.messages.get(key)
         return t(kpi.formula) + (f" ({translate_case_note(note, UL.lang())}.)" if note else "")
 
     c1, c2, c3, c4, c5 = st.columns(5)
@@ -413,7 +413,8 @@ else:
           n=UL.format_number(len(listed)), total=UL.format_number(len(everything)))
     )
     # Breached deadlines in red: the sign says it without colour, the colour makes it stand out.
-    styled = fill_missing(P.masked_frame(table, PERSONAL).assign(Case=table["Case"].astype(object))).style.map(
+    shown = tables.translate_cells(P.masked_frame(table, PERSONAL).assign(Case=table["Case"].astype(object)), UL.lang())
+    styled = fill_missing(shown).style.map(
         lambda v: "color: #d62728; font-weight: 600" if str(v).startswith("⚠") else "", subset=["Deadline"]
     )
     show_table(

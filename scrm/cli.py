@@ -761,7 +761,8 @@ def _run_report(args: argparse.Namespace) -> int:
         if args.report == "segments":
             if as_of:
                 raise UsageError("report segments shows the segments of the last `score`; --as-of does not apply.")
-            return _report_table(db, SEGMENT_PROFILES, "segment_id", "segments", as_json=args.json)
+            return _report_table(db, SEGMENT_PROFILES, "segment_id", "segments", as_json=args.json,
+                                 hidden=("description_message",))  # the interface's copy of the description
         return _report_advocates(db, as_of, as_json=args.json)
     finally:
         db.close()
@@ -862,8 +863,10 @@ def _read_derived(db: sqlite_utils.Database, table: str, order_by: str, what: st
     return store.read_frame(db, f'SELECT * FROM "{table}" ORDER BY {order_by}')
 
 
-def _report_table(db: sqlite_utils.Database, table: str, order_by: str, what: str, *, as_json: bool) -> int:
-    frame = _read_derived(db, table, order_by, what)
+def _report_table(
+    db: sqlite_utils.Database, table: str, order_by: str, what: str, *, as_json: bool, hidden: tuple[str, ...] = ()
+) -> int:
+    frame = _read_derived(db, table, order_by, what).drop(columns=list(hidden), errors="ignore")
     if as_json:
         print(json.dumps(_records(frame), ensure_ascii=False))
         return EXIT_OK

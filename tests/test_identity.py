@@ -404,6 +404,7 @@ def test_a_manual_link_survives_rerunning(fresh_db: sqlite_utils.Database) -> No
         "seen in the shop",
         "lucia",
         "2024-01-02T00:00:00",
+        None,  # a person's link has no evidence message of the matching
     )
     store.upsert_rows(fresh_db, S.LINKS, list(S.STORED_COLUMNS[S.LINKS]), [manual])
     identity.link_profiles(fresh_db)

@@ -27,7 +27,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ import sqlite_utils
 from scrm.db import audit, store
 from scrm.db import schema as S
 from scrm.errors import CaseError, NotFound
+from scrm.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -701,10 +702,24 @@ class CaseKPIs:
     rescue_measured: int  # customers with a resolved rescue case with sentiment before and after
     rescued_customers: int
     rescue_rate: float | None  # percent
-    notes: dict[str, str]
+    notes: dict[str, str]  # KPI key -> the note in English (what `scrm report` and the KPI rows carry)
+    messages: dict[str, Message] = field(default_factory=dict)  # the same notes, for the reader's language
 
 
 NO_CASES = "no cases yet: workflow rules open them each time the scores are recomputed"
+NO_CASE_IN_RANGE = "no case was opened in this range"
+NO_RESPONSE = "no case in this range has had a response from a person yet"
+NONE_RESOLVED = "no case opened in this range is resolved yet"
+NO_RESCUE_RESOLVED = "no rescue case opened in this range is resolved yet"
+NONE_WROTE = (
+    "none of the {n} resolved rescue cases' customers wrote a scored mention in the {days} days after the "
+    "resolution, so no rescue can be measured yet"
+)
+MEASURED_ON = "measured on the {n} of {total} resolved rescue cases whose customer wrote again within {days} days"
+# Every note a case tile can carry: its catalog keys (tests hold each one translated).
+NOTE_MESSAGES: tuple[str, ...] = (
+    NO_CASES, NO_CASE_IN_RANGE, NO_RESPONSE, NONE_RESOLVED, NO_RESCUE_RESOLVED, NONE_WROTE, MEASURED_ON,
+)
 
 
 def summarise_cases(
@@ -721,35 +736,33 @@ def summarise_cases(
         if date_to:
             inside &= opened < (dt.date.fromisoformat(date_to[:10]) + dt.timedelta(days=1)).isoformat()
         cases = cases[inside.astype(bool)]
-    notes: dict[str, str] = {}
+    messages: dict[str, Message] = {}
     if cases.empty:
-        note = NO_CASES if frame.empty else "no case was opened in this range"
-        notes = {k: note for k in ("open_cases", "sla_breached", "first_response_hours", "resolution_hours",
-                                   "rescued_customers", "rescue_rate")}  # fmt: skip
-        return CaseKPIs(0, 0, 0, None, None, 0, 0, 0, None, notes)
+        note = Message(NO_CASES if frame.empty else NO_CASE_IN_RANGE)
+        messages = {k: note for k in ("open_cases", "sla_breached", "first_response_hours", "resolution_hours",
+                                      "rescued_customers", "rescue_rate")}  # fmt: skip
+        return CaseKPIs(0, 0, 0, None, None, 0, 0, 0, None, _english(messages), messages)
     resolved = cases["status"] == RESOLVED
     first = _hours(cases["first_response_at"], cases["opened_at"]).dropna()
     resolution = _hours(cases["resolved_at"], cases["opened_at"])[resolved].dropna()
     if first.empty:
-        notes["first_response_hours"] = "no case in this range has had a response from a person yet"
+        messages["first_response_hours"] = Message(NO_RESPONSE)
     if resolution.empty:
-        notes["resolution_hours"] = "no case opened in this range is resolved yet"
+        messages["resolution_hours"] = Message(NONE_RESOLVED)
     rescue = cases[(cases["queue"] == RESCUE) & resolved & cases["customer_id"].notna()]
     measured = rescue[rescue["sentiment_before"].notna() & rescue["sentiment_after"].notna()]
     better = measured[measured["sentiment_after"] > measured["sentiment_before"]]
     measured_customers = int(measured["customer_id"].nunique())
     rescued = int(better["customer_id"].nunique())
     if rescue.empty:
-        notes["rescued_customers"] = notes["rescue_rate"] = "no rescue case opened in this range is resolved yet"
+        messages["rescued_customers"] = messages["rescue_rate"] = Message(NO_RESCUE_RESOLVED)
     elif measured.empty:
-        notes["rescued_customers"] = notes["rescue_rate"] = (
-            f"none of the {len(rescue):,} resolved rescue cases' customers wrote a scored mention in the "
-            f"{AFTER_DAYS} days after the resolution, so no rescue can be measured yet"
+        messages["rescued_customers"] = messages["rescue_rate"] = Message(
+            NONE_WROTE, {"n": len(rescue), "days": AFTER_DAYS}
         )
     elif len(measured) < len(rescue):
-        notes["rescued_customers"] = notes["rescue_rate"] = (
-            f"measured on the {len(measured):,} of {len(rescue):,} resolved rescue cases whose customer "
-            f"wrote again within {AFTER_DAYS} days"
+        messages["rescued_customers"] = messages["rescue_rate"] = Message(
+            MEASURED_ON, {"n": len(measured), "total": len(rescue), "days": AFTER_DAYS}
         )
     rate = round(100.0 * rescued / measured_customers, 4) if measured_customers else None
     return CaseKPIs(
@@ -762,8 +775,13 @@ def summarise_cases(
         rescue_measured=measured_customers,
         rescued_customers=rescued,
         rescue_rate=rate,
-        notes=notes,
+        notes=_english(messages),
+        messages=messages,
     )
+
+
+def _english(messages: dict[str, Message]) -> dict[str, str]:
+    return {key: message.english() for key, message in messages.items()}
 
 
 def case_kpis(

@@ -43,6 +43,7 @@ from scrm.analysis.identity import MANUAL, METHOD_LABELS
 from scrm.db import audit, dialect, store
 from scrm.db import schema as S
 from scrm.errors import NotFound, ReviewRefused
+from scrm.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ def review_queue(db: sqlite_utils.Database, *, status: str = S.SUGGESTED, limit:
     Columns: profile_id, platform, handle, display_name, location, followers,
     mentions (of the profile), customer_id, customer_name, city, email,
     orders (of the customer), method, method_label, confidence (0-1),
-    evidence, status, confirmed_by, created_at, others (the profile's other
+    evidence (English), evidence_message (the same as JSON of :class:`scrm.i18n.messages.Message`; None on
+    links older than it), status, confirmed_by, created_at, others (the profile's other
     candidate customers that are not rejected, as ``C000713 70% suggested``),
     other_count. Ties are broken by the profile's mentions (busiest first).
     """
@@ -119,7 +121,7 @@ def review_queue(db: sqlite_utils.Database, *, status: str = S.SUGGESTED, limit:
                p.followers, p.mentions,
                l.customer_id, c.name AS customer_name, c.city, c.email,
                coalesce(o.orders, 0) AS orders,
-               l.method, l.confidence, l.evidence, l.status, l.confirmed_by, l.created_at,
+               l.method, l.confidence, l.evidence, l.evidence_message, l.status, l.confirmed_by, l.created_at,
                (SELECT {others}
                   FROM {S.LINKS} x
                  WHERE x.profile_id = l.profile_id AND x.customer_id <> l.customer_id
@@ -232,6 +234,28 @@ def history(db: sqlite_utils.Database, *, limit: int = 200) -> pd.DataFrame:
         else []
     )
     return frame
+
+
+# The values of an evidence message that are personal data, and the kind the privacy switch masks them as.
+PERSONAL_EVIDENCE = {"customer": "name", "profile": "name", "email": "email", "handle": "handle"}
+
+
+def rewrite_evidence_message(message: Message, replace: Callable[[str, str], str]) -> Message:
+    """``message`` (an evidence of :mod:`scrm.analysis.identity`) with its personal values passed through
+    ``replace(value, kind)``, as :func:`rewrite_evidence` does for the English sentence of older links.
+
+    >>> from scrm.analysis.identity import name_city_evidence
+    >>> rewrite_evidence_message(name_city_evidence("Ana Ruiz", "Ana R.", 0.9, "Madrid", "Madrid", 1.0),
+    ...                          lambda v, k: k.upper()).english()
+    "name 'NAME' ~ 'NAME' (90%), same city Madrid"
+    """
+    values = {
+        name: rewrite_evidence_message(value, replace) if isinstance(value, Message)
+        else replace(value, PERSONAL_EVIDENCE[name]) if isinstance(value, str) and name in PERSONAL_EVIDENCE
+        else value
+        for name, value in message.values.items()
+    }  # fmt: skip
+    return Message(message.key, values)
 
 
 def rewrite_evidence(evidence: str | None, replace: Callable[[str, str], str]) -> str:
@@ -504,11 +528,13 @@ def link(
     def change() -> dict[str, set[Key]]:
         nonlocal others
         db.execute(
-            f"INSERT INTO {S.LINKS} (profile_id, customer_id, method, confidence, status, evidence, confirmed_by, "
-            f"created_at) VALUES (?, ?, ?, 1.0, ?, ?, ?, ?) ON CONFLICT(profile_id, customer_id) DO UPDATE SET "
-            f"method = excluded.method, confidence = excluded.confidence, status = excluded.status, "
-            f"evidence = excluded.evidence, confirmed_by = excluded.confirmed_by",
-            [profile_id, customer_id, MANUAL, S.LINKED, MANUAL_EVIDENCE, actor, store.utcnow()],
+            f"INSERT INTO {S.LINKS} (profile_id, customer_id, method, confidence, status, evidence, evidence_message, "
+            f"confirmed_by, created_at) VALUES (?, ?, ?, 1.0, ?, ?, ?, ?, ?) ON CONFLICT(profile_id, customer_id) "
+            f"DO UPDATE SET method = excluded.method, confidence = excluded.confidence, status = excluded.status, "
+            f"evidence = excluded.evidence, evidence_message = excluded.evidence_message, "
+            f"confirmed_by = excluded.confirmed_by",
+            [profile_id, customer_id, MANUAL, S.LINKED, MANUAL_EVIDENCE, Message(MANUAL_EVIDENCE).to_json(), actor,
+             store.utcnow()],
         )
         others = _reject_others(db, profile_id, customer_id, actor)
         return {S.LINKS: {(profile_id, customer_id)}}
@@ -566,12 +592,13 @@ def merge(
             if existing is None or not _better_link(existing, row):
                 db.execute(
                     f"INSERT INTO {S.LINKS} (profile_id, customer_id, method, confidence, status, evidence, "
-                    f"confirmed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"evidence_message, confirmed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (profile_id, customer_id) DO UPDATE SET method = excluded.method, "
                     "confidence = excluded.confidence, status = excluded.status, evidence = excluded.evidence, "
+                    "evidence_message = excluded.evidence_message, "
                     "confirmed_by = excluded.confirmed_by, created_at = excluded.created_at",
                     [row["profile_id"], keep_id, row["method"], row["confidence"], row["status"], row["evidence"],
-                     row["confirmed_by"], row["created_at"]],
+                     row.get("evidence_message"), row["confirmed_by"], row["created_at"]],
                 )  # fmt: skip
         moved[S.LINKS] = len(moving)
         fills = {c: other[c] for c in MERGE_FIELDS if _empty(keep.get(c)) and not _empty(other.get(c))}

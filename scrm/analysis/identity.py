@@ -40,6 +40,7 @@ from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import dialect, store
 from scrm.db import schema as S
 from scrm.errors import ConfigError, NotFound
+from scrm.i18n.messages import Message, Percent, join
 
 log = logging.getLogger(__name__)
 
@@ -405,7 +406,43 @@ class Candidate(NamedTuple):
 
     confidence: float
     method: str
-    evidence: str
+    evidence: Message  # stored in English (``evidence``) and as a message (``evidence_message``)
+
+
+# Why a profile was matched to a customer: the catalog keys of every evidence phrase (tests hold each one
+# translated). The values (e-mails, handles, names, cities) stay as they are in every language.
+SAME_EMAIL = "same e-mail {email}"
+RECORD_HANDLE = "customer record lists {platform} handle {handle}"
+NAME_LIKE = "name '{customer}' ~ '{profile}' ({score})"
+SAME_CITY = "same city {city}"
+CITY_LIKE = "city {city} ~ '{location}' ({score})"
+CITY_NOT_CONFIRMED = "city not confirmed"
+EVIDENCE_MESSAGES: tuple[str, ...] = (SAME_EMAIL, RECORD_HANDLE, NAME_LIKE, SAME_CITY, CITY_LIKE, CITY_NOT_CONFIRMED)
+
+
+def _percent(share: float) -> Percent:
+    """A share in [0, 1] as a whole percent, rounded as the English evidence always was (``90%``)."""
+    return Percent(float(f"{share * 100:.0f}"))
+
+
+def name_city_evidence(customer: str, profile: str, score: float, city: str | None, location: str | None,
+                       place: float) -> Message:  # fmt: skip
+    """Why a name-and-city pair was proposed.
+
+    >>> name_city_evidence("Ana Ruiz", "Ana R.", 0.9, "Madrid", "Madrid", 1.0).english()
+    "name 'Ana Ruiz' ~ 'Ana R.' (90%), same city Madrid"
+    >>> name_city_evidence("Ana Ruiz", "Ana R.", 0.9, "Madrid", "Madrid, Spain", 0.88).render("es")
+    "nombre 'Ana Ruiz' ~ 'Ana R.' (90\xa0%), ciudad Madrid ~ 'Madrid, Spain' (88\xa0%)"
+    """
+    names = Message(NAME_LIKE, {"customer": _short(customer), "profile": _short(profile), "score": _percent(score)})
+    if place == 1.0:
+        where = Message(SAME_CITY, {"city": _short(city or "", 40)})
+    elif place > 0:
+        where = Message(CITY_LIKE, {"city": _short(city or "", 40), "location": _short(location or "", 40),
+                                    "score": _percent(place)})  # fmt: skip
+    else:
+        where = Message(CITY_NOT_CONFIRMED)
+    return join([names, where])
 
 
 Candidates = dict[str, dict[str, Candidate]]  # profile_id -> customer_id -> best candidate
@@ -440,7 +477,7 @@ def _email_candidates(
         for customer_id in by_email.get(key, ()) if key else ():
             if (profile_id, customer_id) not in locked:
                 _offer(
-                    found, profile_id, customer_id, Candidate(EMAIL_CONFIDENCE, EMAIL, f"same e-mail {key}")
+                    found, profile_id, customer_id, Candidate(EMAIL_CONFIDENCE, EMAIL, Message(SAME_EMAIL, {"email": str(key)}))
                 )
 
 
@@ -465,7 +502,7 @@ def _handle_candidates(
         handle = profile_id.split(":", 1)[1]
         for customer_id in by_handle.get((handle_platform, handle), ()):
             if (profile_id, customer_id) not in locked:
-                evidence = f"customer record lists {handle_platform} handle @{handle}"
+                evidence = Message(RECORD_HANDLE, {"platform": handle_platform, "handle": f"@{handle}"})
                 _offer(found, profile_id, customer_id, Candidate(HANDLE_CONFIDENCE, HANDLE, evidence))
 
 
@@ -585,13 +622,7 @@ def _name_candidates(
         for neg, customer_id, score, place, customer_name, display_name, city, location in options[
             :MAX_NAME_SUGGESTIONS
         ]:
-            evidence = f"name '{_short(customer_name)}' ~ '{_short(display_name)}' ({score:.0%})"
-            if place == 1.0:
-                evidence += f", same city {_short(city, 40)}"
-            elif place > 0:
-                evidence += f", city {_short(city, 40)} ~ '{_short(location, 40)}' ({place:.0%})"
-            else:
-                evidence += ", city not confirmed"
+            evidence = name_city_evidence(customer_name, display_name, score, city, location, place)
             _offer(found, profile_id, customer_id, Candidate(-neg, NAME_CITY, evidence))
 
 
@@ -646,7 +677,9 @@ def _decide(found: Candidates, threshold: float, human_linked: set[str], now: st
         for rank, (customer_id, c) in enumerate(ranked):
             linked = rank == 0 and clear and profile_id not in human_linked and c.confidence >= threshold
             status = S.LINKED if linked else S.SUGGESTED
-            rows.append((profile_id, customer_id, c.method, c.confidence, status, c.evidence, now))
+            rows.append(
+                (profile_id, customer_id, c.method, c.confidence, status, c.evidence.english(), c.evidence.to_json(), now)
+            )
     return rows
 
 
@@ -671,13 +704,13 @@ def _write_links(
         f"DELETE FROM {S.LINKS} WHERE profile_id = ? AND customer_id = ? AND {_human_guard(S.LINKS)}", stale
     )
     changes = conn.total_changes
-    values = ("method", "confidence", "status", "evidence")
+    values = ("method", "confidence", "status", "evidence", "evidence_message")
     sets = ", ".join(f"{c} = excluded.{c}" for c in values)
     changed = " OR ".join(f"{S.LINKS}.{c} {dialect.differs(db)} excluded.{c}" for c in values)
     guard = _human_guard(S.LINKS)
     conn.executemany(
-        f"INSERT INTO {S.LINKS} (profile_id, customer_id, method, confidence, status, evidence, created_at) "
-        f"VALUES (?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO {S.LINKS} (profile_id, customer_id, method, confidence, status, evidence, evidence_message, "
+        f"created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         f"ON CONFLICT(profile_id, customer_id) DO UPDATE SET {sets} WHERE ({guard}) AND ({changed})",
         rows,
     )

@@ -57,10 +57,12 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from scrm.analysis.segments_words import ACTIVE_ON, ACTIVE_ON_SOCIAL, TYPICAL
 from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import dialect, store
 from scrm.db import schema as S
 from scrm.errors import NotEnoughCustomers
+from scrm.i18n.messages import Message, join
 
 log = logging.getLogger(__name__)
 
@@ -207,10 +209,13 @@ class SegmentModel:
                 if len(counts):
                     top = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[0]
                     self.main_platforms_[int(seg)] = (str(top[0]), float(top[1]) / len(group))  # type: ignore[arg-type]
-        self.descriptions_ = {
-            int(i): describe_centre(self.z_centres_.loc[i], self.cluster_centers_.loc[i], self.main_platforms_.get(int(i)))
+        self.description_messages_ = {
+            int(i): describe_centre_message(
+                self.z_centres_.loc[i], self.cluster_centers_.loc[i], self.main_platforms_.get(int(i))
+            )
             for i in self.z_centres_.index
         }
+        self.descriptions_ = {i: m.english() for i, m in self.description_messages_.items()}
         return self
 
     def _choose_k(self, data: np.ndarray, lo: int, hi: int) -> int:
@@ -253,6 +258,15 @@ def describe_centre(z: pd.Series, centre: pd.Series, main_platform: tuple[str, f
     ...                 pd.Series({"clv": 900.0, "recency_days": 12.0, "sentiment_90d": -0.4}))
     'high value, recent buyers, negative lately'
     """
+    return describe_centre_message(z, centre, main_platform).english()
+
+
+def describe_centre_message(z: pd.Series, centre: pd.Series, main_platform: tuple[str, float] | None = None) -> Message:
+    """:func:`describe_centre` as a message: each phrase translated on its own in the reader's language.
+
+    >>> describe_centre_message(pd.Series({"clv": -0.9}), pd.Series({"clv": 10.0}), ("instagram", 0.6)).render("es")
+    'valor bajo, activos en Instagram'
+    """
     words: list[str] = []
 
     def zf(name: str) -> float:
@@ -285,11 +299,12 @@ def describe_centre(z: pd.Series, centre: pd.Series, main_platform: tuple[str, f
             words.append("positive lately")
         elif zf("sentiment_90d") <= -Z_NOTABLE and s <= -SENTIMENT_NOTABLE:
             words.append("negative lately")
+    phrases = [Message(w) for w in words]
     if main_platform is not None and main_platform[1] >= PLATFORM_NOTABLE:
         # The platform says more than "active on social", so it takes its place.
-        words = [w for w in words if w != "active on social"]
-        words.append(f"active on {_platform_name(main_platform[0])}")
-    return ", ".join(words) if words else "typical customers"
+        phrases = [p for p in phrases if p.key != ACTIVE_ON_SOCIAL]
+        phrases.append(Message(ACTIVE_ON, {"platform": _platform_name(main_platform[0])}))
+    return join(phrases) if phrases else Message(TYPICAL)
 
 
 # --- features -----------------------------------------------------------------------
@@ -476,6 +491,7 @@ def _empty_profiles() -> pd.DataFrame:
             "size": pd.Series(dtype="int64"),
             "share": pd.Series(dtype="float64"),
             "description": pd.Series(dtype=object),
+            "description_message": pd.Series(dtype=object),  # the description as a message (JSON)
             "main_platform": pd.Series(dtype=object),
             "main_platform_members": pd.Series(dtype="float64"),
             "centre": pd.Series(dtype=object),
@@ -498,6 +514,7 @@ def segment_profiles(model: SegmentModel) -> pd.DataFrame:
                 "size": int(model.sizes_[i]),
                 "share": round(int(model.sizes_[i]) / total, 4),
                 "description": model.descriptions_[int(i)],
+                "description_message": model.description_messages_[int(i)].to_json(),
                 "main_platform": model.main_platforms_.get(int(i), (None, 0.0))[0],
                 "main_platform_members": round(model.main_platforms_.get(int(i), (None, 0.0))[1], 4),
                 "centre": json.dumps(centre),

@@ -485,9 +485,10 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "method": "TEXT",  # email | handle | name_city | manual
         "confidence": "REAL",  # in [0, 1]
         "status": "TEXT",  # linked | suggested | rejected
-        "evidence": "TEXT",
+        "evidence": "TEXT",  # why, in English
         "confirmed_by": "TEXT",
         "created_at": "TEXT",
+        "evidence_message": "TEXT",  # the evidence as a message key and values (JSON, scrm.i18n.messages); NULL: older rows
     },
     IMPORTS: {
         "import_id": "INTEGER",
@@ -794,6 +795,7 @@ SCHEMA_5: tuple[str, ...] = (
 SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {
     MENTIONS: ("client", "rating"),  # the app a post was written with; a review's stars
     SENTIMENT: ("confidence",),  # the calibrated probability that the label is right
+    LINKS: ("evidence_message",),  # the evidence for the reader's language
 }
 
 # Link statuses and the confidence below which a link is only suggested.

@@ -36,6 +36,7 @@ from typing import Any
 import streamlit as st
 
 from scrm import ui
+from scrm.analysis.segments_words import description_message
 from scrm.db.filters import (
     Q_BRAND,
     Q_FROM,
@@ -53,6 +54,7 @@ from scrm.db.filters import platform_label as stored_platform_label
 from scrm.errors import ConfigError
 from scrm.i18n import formats as F
 from scrm.i18n import t as translate
+from scrm.i18n.messages import Message
 from scrm.ui.language import date_input_format, lang, t
 from scrm.ui.notes import translate_segment_description
 from scrm.views import data as browse
@@ -238,7 +240,7 @@ def write_link(f: Filters, default: tuple[date, date] | None = None) -> None:
         st.query_params.update(changed)
 
 
-def _segment_label(segments: dict[int, tuple[str, int]]) -> Any:
+def _segment_label(segments: dict[int, tuple[Message | str, int]]) -> Any:
     # Words translated now, in the script run: a format function may be called outside it.
     everyone, language = t("All customers"), lang()
 
@@ -344,7 +346,8 @@ def _draw(options: FilterOptions) -> None:
             help=t("The language of each mention, as detected when the mentions were scored."),
         )
     if options.segments:
-        by_id = {i: (d, n) for i, d, n in options.segments}
+        messages = dict(options.segment_messages)
+        by_id = {i: (description_message(d, messages.get(i)), n) for i, d, n in options.segments}
         st.selectbox(
             t("Customer segment"),
             [ALL_SEGMENTS, *by_id],

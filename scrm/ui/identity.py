@@ -15,6 +15,7 @@ import streamlit as st
 
 from scrm.act import review as R
 from scrm.db import schema as S
+from scrm.i18n.messages import Message, from_json
 from scrm.ui import connection
 from scrm.ui import masking as P
 from scrm.views import customer as customer360
@@ -108,8 +109,11 @@ def _replace(value: str, kind: str) -> str:
     return P.mask_value(value, kind) or value
 
 
-def masked_evidence(evidence: str | None) -> str:
-    """The evidence sentence, with its names, e-mail or handle masked when the switch is on."""
+def masked_evidence(evidence: str | None, message: object = None) -> Message | str:
+    """The evidence (its stored message when the link has one), names, e-mail or handle masked when the switch is on."""
+    found = from_json(message) if isinstance(message, str) else None
+    if found is not None:
+        return R.rewrite_evidence_message(found, _replace) if P.masked() else found
     if not P.masked():
         return evidence or ""
     return R.rewrite_evidence(evidence, _replace)
@@ -120,7 +124,12 @@ def masked_queue(frame: pd.DataFrame) -> pd.DataFrame:
     if not P.masked() or frame.empty:
         return frame
     out = P.masked_frame(frame, QUEUE_PERSONAL)
-    out["evidence"] = [masked_evidence(e) for e in frame["evidence"]]
+    out["evidence"] = [str(masked_evidence(e)) for e in frame["evidence"]]
+    if "evidence_message" in out:
+        out["evidence_message"] = [
+            found.to_json() if isinstance(found := masked_evidence(None, m), Message) else None
+            for m in frame["evidence_message"]
+        ]
     out["profile_id"] = [masked_profile_id(p) for p in frame["profile_id"]]
     return out
 

@@ -1,6 +1,12 @@
-"""A KPI's note in the reader's language: the engine writes its notes in English, with figures inside.
+"""Engine sentences in the reader's language.
 
-A note such as ``converted to EUR at 1 GBP = 1.17 EUR (rate of 2026-10-01); 129 of 307
+Case notes, the scores' status line, identity evidence and segment descriptions come from the
+engine as a :class:`scrm.i18n.messages.Message` (a catalog key plus values), rendered here with
+the catalogs; nothing is taken apart again. Evidence and descriptions stored in English by older
+versions (no message beside them) go through the ``legacy_*`` readers, which are kept only for
+those rows.
+
+A KPI's note (:mod:`scrm.views.kpis`) is still English with figures inside: a note such as ``converted to EUR at 1 GBP = 1.17 EUR (rate of 2026-10-01); 129 of 307
 orders in GBP left out: no exchange rate to EUR is set`` cannot be a catalog entry as it
 stands (its figures change); :func:`translate_note` cuts it into its clauses, reads the
 figures out of the ones it knows, and writes each clause from a catalog sentence with the
@@ -12,8 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pandas as pd
+
+from scrm.act.cases import NOTE_MESSAGES as CASE_NOTE_KEYS
+from scrm.analysis import identity as I
+from scrm.analysis import segments_words as G
 from scrm.i18n import formats as F
 from scrm.i18n import t
+from scrm.i18n.messages import Message, Percent, join
 
 _RATE = re.compile(r"1 (?P<code>[A-Z]{3}) = (?P<rate>[0-9.e+-]+) (?P<currency>[A-Z]{3}) \(rate of (?P<day>\d{4}-\d\d-\d\d)\)")
 _CONVERTED = re.compile(r"^converted to (?P<currency>[A-Z]{3}) at (?P<rates>.+)$")
@@ -96,158 +108,151 @@ def translate_note(note: str, lang: str) -> str:
     return "; ".join(out)
 
 
-_UP_TO_DATE = re.compile(r"^Scores are up to date: computed (?P<age>.+) ago \((?P<when>.+)\)\.$")
-_BEHIND = re.compile(r"^Scores are (?P<age>.+) old; (?:(?P<n>\d+) imports? since|changes since)\. Computed (?P<when>.+)\.$")
-_DAYS = re.compile(r"^(?P<n>\d+) days$")
-# The status lines and age words without figures, as the engine writes them.
-FIXED = {
-    "Scores are up to date.": "Scores are up to date.",
-    "Scores have never been computed on this data.": "Scores have never been computed on this data.",
-    "less than a minute": "less than a minute",
-}
+def engine_messages() -> tuple[str, ...]:
+    """The catalog keys of every engine sentence rendered here (tests hold each one translated)."""
+    from scrm.views.settings import STATUS_MESSAGES
+
+    return (*CASE_NOTE_KEYS, *STATUS_MESSAGES, *I.EVIDENCE_MESSAGES, *G.DESCRIPTION_MESSAGES)
 
 
-def _age(words: str, lang: str) -> str:
-    if found := _DAYS.match(words):
-        return t("{n} days", lang, n=found["n"])
-    # "10 min" and "3 h" read the same in every offered language.
-    return t(FIXED[words], lang) if words in FIXED else words
+def translate_score_status(status: Message | str | None, lang: str) -> str:
+    """The Settings page's status line (:attr:`scrm.views.settings.ScoreStatus.message`) in ``lang``.
 
+    The line is worked out afresh on every read, so there is no stored English to take apart: a plain
+    text goes through the catalog as it is.
 
-_WHEN = re.compile(rf"^(?P<day>{_DAY}) (?P<time>\d\d:\d\d) (?P<zone>\(.+\))$")
-
-
-def _when(text: str, lang: str) -> str:
-    """``5 Oct 2026 09:00 (UTC)`` with the day in the reader's locale (``5 oct 2026 09:00 (UTC)``)."""
-    found = _WHEN.match(text)
-    return f"{_day(found['day'], lang)} {found['time']} {found['zone']}" if found else text
-
-
-def translate_score_status(sentence: str, lang: str) -> str:
-    """The Settings page's status line (:func:`scrm.views.settings.score_status`) in ``lang``.
-
-    >>> translate_score_status("Scores are 3 days old; 2 imports since. Computed 5 Oct 2026 09:00 (UTC).", "es")
+    >>> from scrm.views.settings import BEHIND, IMPORTS_SINCE, age_message
+    >>> from scrm.i18n.messages import Moment
+    >>> line = Message(BEHIND, {"age": age_message(3 * 86400), "changes": Message(IMPORTS_SINCE[False], {"n": 2}),
+    ...                         "when": Moment("2026-10-05T09:00", "UTC")})
+    >>> translate_score_status(line, "en")
+    'Scores are 3 days old; 2 imports since. Computed 5 Oct 2026 09:00 (UTC).'
+    >>> translate_score_status(line, "es")
     'Las puntuaciones tienen 3 días; 2 importaciones desde entonces. Calculadas el 5 oct 2026 09:00 (UTC).'
-    >>> translate_score_status("Scores are up to date: computed 3 h ago (2 Oct 2026 09:00 (Europe/Paris)).", "fr")[-35:]
-    '(2 oct. 2026 09:00 (Europe/Paris)).'
     """
-    if lang == "en":
-        return sentence
-    if found := _UP_TO_DATE.match(sentence):
-        return t("Scores are up to date: computed {age} ago ({when}).", lang, age=_age(found["age"], lang),
-                 when=_when(found["when"], lang))  # fmt: skip
-    if found := _BEHIND.match(sentence):
-        n = found["n"]
-        changes = (
-            t("changes since", lang) if n is None
-            else t("{n} import since", lang, n=n) if n == "1" else t("{n} imports since", lang, n=n)
-        )  # fmt: skip
-        return t("Scores are {age} old; {changes}. Computed {when}.", lang, age=_age(found["age"], lang),
-                 changes=changes, when=_when(found["when"], lang))  # fmt: skip
-    return t(FIXED[sentence], lang) if sentence in FIXED else sentence
+    if isinstance(status, Message):
+        return status.render(lang)
+    return t(status, lang) if status else ""
 
 
 # --- the Rescue queue's tile notes (scrm.act.cases.summarise_cases) ---------------------------------------
-_NONE_WROTE = re.compile(
-    r"^none of the (?P<n>[\d,]+) resolved rescue cases' customers wrote a scored mention in the "
-    r"(?P<days>\d+) days after the resolution, so no rescue can be measured yet$"
-)
-_MEASURED_ON = re.compile(
-    r"^measured on the (?P<n>[\d,]+) of (?P<total>[\d,]+) resolved rescue cases whose customer "
-    r"wrote again within (?P<days>\d+) days$"
-)
-NONE_WROTE = (
-    "none of the {n} resolved rescue cases' customers wrote a scored mention in the {days} days after the "
-    "resolution, so no rescue can be measured yet"
-)
-MEASURED_ON = "measured on the {n} of {total} resolved rescue cases whose customer wrote again within {days} days"
-CASE_NOTES = (
-    "no cases yet: workflow rules open them each time the scores are recomputed",
-    "no case was opened in this range",
-    "no case in this range has had a response from a person yet",
-    "no case opened in this range is resolved yet",
-    "no rescue case opened in this range is resolved yet",
-)
+CASE_NOTES = CASE_NOTE_KEYS
 
 
-def translate_case_note(note: str, lang: str) -> str:
-    """A Rescue queue tile's note (:func:`scrm.act.cases.summarise_cases`) in ``lang``, its figures in the locale.
+def translate_case_note(note: Message | str | None, lang: str) -> str:
+    """A Rescue queue tile's note (:attr:`scrm.act.cases.CaseKPIs.messages`) in ``lang``, its figures in the locale.
 
-    >>> translate_case_note("measured on the 3 of 1,204 resolved rescue cases whose customer wrote again within 90 days", "es")
+    Notes are worked out afresh on every read (never stored): a plain text goes through the catalog as it is.
+
+    >>> from scrm.act.cases import MEASURED_ON
+    >>> translate_case_note(Message(MEASURED_ON, {"n": 3, "total": 1204, "days": 90}), "es")
     'medido en 3 de los 1.204 casos de rescate resueltos cuyo cliente volvió a escribir en 90 días'
     """
-    if lang == "en":
-        return note
-    if found := _NONE_WROTE.match(note):
-        return t(NONE_WROTE, lang, n=_number(found["n"], lang), days=found["days"])
-    if found := _MEASURED_ON.match(note):
-        return t(MEASURED_ON, lang, n=_number(found["n"], lang), total=_number(found["total"], lang), days=found["days"])
-    return t(note, lang)
+    if isinstance(note, Message):
+        return note.render(lang)
+    return t(note, lang) if note else ""
 
 
-# --- a cluster's description (scrm.analysis.segments.describe_centre) --------------------------------------
-_ACTIVE_ON = re.compile(r"^active on (?P<platform>.+)$")
-SEGMENT_WORDS = (
-    "top value", "high value", "low value", "recent buyers", "long lapsed", "lapsed buyers", "very frequent buyers",
-    "frequent buyers", "one-time buyers", "rare buyers", "active on social", "positive lately", "negative lately",
-    "typical customers",
-)
+# --- a cluster's description (scrm.analysis.segments.describe_centre_message) -----------------------------
+SEGMENT_WORDS = G.DESCRIPTION_WORDS
 
 
-def translate_segment_description(description: str, lang: str) -> str:
-    """A cluster's plain words (``low value, lapsed buyers, active on Instagram``) in ``lang``, phrase by phrase.
+def translate_segment_description(description: Message | str | None, lang: str) -> str:
+    """A cluster's plain words in ``lang``: its message when the segments store one
+    (:func:`scrm.analysis.segments_words.description_message`), else the English words of an older version.
 
-    >>> translate_segment_description("low value, lapsed buyers, active on Instagram", "es")
+    >>> translate_segment_description(G.description_message("", '{"key":"low value"}'), "es")
+    'valor bajo'
+    """
+    if isinstance(description, Message):
+        return description.render(lang)
+    return legacy_segment_description(description or "", lang)
+
+
+def translate_segment_descriptions(frame: pd.DataFrame, lang: str) -> list[str]:
+    """The ``description`` of each row of ``frame`` in ``lang``, from its ``description_message`` when it has one."""
+    messages = frame["description_message"] if "description_message" in frame else [None] * len(frame)
+    return [translate_segment_description(G.description_message(d, m), lang)
+            for d, m in zip(frame["description"], messages, strict=True)]  # fmt: skip
+
+
+# Only for segments stored before descriptions became messages: their English words, phrase by phrase.
+_LEGACY_ACTIVE_ON = re.compile(r"^active on (?P<platform>.+)$")
+
+
+def legacy_segment_description(description: str, lang: str) -> str:
+    """English plain words stored by an older version (``low value, lapsed buyers, active on Instagram``) in ``lang``.
+
+    >>> legacy_segment_description("low value, lapsed buyers, active on Instagram", "es")
     'valor bajo, compradores inactivos, activos en Instagram'
     """
     if lang == "en" or not description:
         return description
-    out = []
+    phrases = []
     for phrase in description.split(", "):
-        found = _ACTIVE_ON.match(phrase)
+        found = _LEGACY_ACTIVE_ON.match(phrase)
         if found and phrase not in SEGMENT_WORDS:
-            out.append(t("active on {platform}", lang, platform=found["platform"]))
+            phrases.append(Message(G.ACTIVE_ON, {"platform": found["platform"]}))
         else:
-            out.append(t(phrase, lang))
-    return ", ".join(out)
+            phrases.append(Message(phrase))
+    return join(phrases).render(lang)
 
 
 # --- an identity link's evidence (scrm.analysis.identity) ---------------------------------------------------
-_SAME_EMAIL = re.compile(r"^same e-mail (?P<email>.+)$")
-_RECORD_HANDLE = re.compile(r"^customer record lists (?P<platform>\S+) handle (?P<handle>\S+)$")
-_NAME = re.compile(r"^name '(?P<customer>.*)' ~ '(?P<profile>.*)' \((?P<score>\d+)%\)(?P<rest>.*)$")
-_SAME_CITY = re.compile(r"^, same city (?P<city>.+)$")
-_CITY_LIKE = re.compile(r"^, city (?P<city>.+?) ~ '(?P<location>.*)' \((?P<score>\d+)%\)$")
 
 
-def _pct(digits: str, lang: str) -> str:
-    return F.format_percent(float(digits), lang, decimals=0)
-
-
-def translate_evidence(evidence: str, lang: str) -> str:
+def translate_evidence(evidence: Message | str | None, lang: str) -> str:
     """Why a profile was matched to a customer, in ``lang``; names, e-mails and cities stay as they are.
 
-    >>> translate_evidence("name 'Eva Hernández Fuentes' ~ 'Eva Hernández' (90%), same city Barcelona", "es")
+    New links carry their evidence as a message (``links.evidence_message``); an English sentence stored by
+    an older version goes through :func:`legacy_evidence`.
+
+    >>> from scrm.analysis.identity import name_city_evidence
+    >>> translate_evidence(name_city_evidence("Eva Hernández Fuentes", "Eva Hernández", 0.9, "Barcelona", "Barcelona", 1.0), "es")
+    "nombre 'Eva Hernández Fuentes' ~ 'Eva Hernández' (90\\xa0%), misma ciudad Barcelona"
+    """
+    if isinstance(evidence, Message):
+        return evidence.render(lang)
+    return legacy_evidence(evidence or "", lang)
+
+
+# Only for links stored before evidence became a message: their English sentence, taken apart.
+_LEGACY_SAME_EMAIL = re.compile(r"^same e-mail (?P<email>.+)$")
+_LEGACY_RECORD_HANDLE = re.compile(r"^customer record lists (?P<platform>\S+) handle (?P<handle>\S+)$")
+# Lazy: the names end at the first "' (NN%)", so a city clause with a quoted place stays out of them.
+_LEGACY_NAME = re.compile(r"^name '(?P<customer>.*?)' ~ '(?P<profile>.*?)' \((?P<score>\d+)%\)(?P<rest>.*)$")
+_LEGACY_SAME_CITY = re.compile(r"^, same city (?P<city>.+)$")
+_LEGACY_CITY_LIKE = re.compile(r"^, city (?P<city>.+?) ~ '(?P<location>.*)' \((?P<score>\d+)%\)$")
+
+
+def _pct(digits: str) -> Percent:
+    return Percent(float(digits))
+
+
+def legacy_evidence(evidence: str, lang: str) -> str:
+    """An evidence sentence stored in English by an older version, in ``lang`` (what it cannot read: as it is).
+
+    >>> legacy_evidence("name 'Eva Hernández Fuentes' ~ 'Eva Hernández' (90%), same city Barcelona", "es")
     "nombre 'Eva Hernández Fuentes' ~ 'Eva Hernández' (90\\xa0%), misma ciudad Barcelona"
     """
     if lang == "en" or not evidence:
         return evidence
-    if found := _SAME_EMAIL.match(evidence):
-        return t("same e-mail {email}", lang, email=found["email"])
-    if found := _RECORD_HANDLE.match(evidence):
-        return t("customer record lists {platform} handle {handle}", lang, platform=found["platform"], handle=found["handle"])
-    found = _NAME.match(evidence)
+    if found := _LEGACY_SAME_EMAIL.match(evidence):
+        return Message(I.SAME_EMAIL, {"email": found["email"]}).render(lang)
+    if found := _LEGACY_RECORD_HANDLE.match(evidence):
+        return Message(I.RECORD_HANDLE, {"platform": found["platform"], "handle": found["handle"]}).render(lang)
+    found = _LEGACY_NAME.match(evidence)
     if not found:
         return t(evidence, lang)
-    out = [t("name '{customer}' ~ '{profile}' ({score})", lang, customer=found["customer"], profile=found["profile"],
-             score=_pct(found["score"], lang))]  # fmt: skip
+    parts = [Message(I.NAME_LIKE, {"customer": found["customer"], "profile": found["profile"],
+                                   "score": _pct(found["score"])})]  # fmt: skip
     # What follows the names is one clause at most (cities and places may hold commas themselves).
     rest: str = found["rest"]
-    if city := _SAME_CITY.match(rest):
-        out.append(t("same city {city}", lang, city=city["city"]))
-    elif like := _CITY_LIKE.match(rest):
-        out.append(t("city {city} ~ '{location}' ({score})", lang, city=like["city"], location=like["location"],
-                     score=_pct(like["score"], lang)))  # fmt: skip
+    if city := _LEGACY_SAME_CITY.match(rest):
+        parts.append(Message(I.SAME_CITY, {"city": city["city"]}))
+    elif like := _LEGACY_CITY_LIKE.match(rest):
+        parts.append(Message(I.CITY_LIKE, {"city": like["city"], "location": like["location"],
+                                           "score": _pct(like["score"])}))  # fmt: skip
     elif rest.startswith(", "):
-        out.append(t(rest[2:], lang))
-    return ", ".join(out)
+        parts.append(Message(rest[2:]))
+    return join(parts).render(lang)

@@ -180,7 +180,7 @@ def recompute_panel(db_path: str, data_version: int) -> None:
                 icon=":material/error:",
             )
         icon = ":material/check_circle:" if not line.pending else ":material/schedule:"
-        st.markdown(f"{icon} {ui.escape_markdown(translate_score_status(line.sentence, lang()))}")
+        st.markdown(f"{icon} {ui.escape_markdown(translate_score_status(line.message or line.sentence, lang()))}")
         clicked = st.button(
             t("Recompute now"), key=KEY_RECOMPUTE, icon=":material/refresh:",
             disabled=not access.can(auth.IMPORT),

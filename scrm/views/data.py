@@ -271,6 +271,8 @@ class FilterOptions:
     langs: tuple[str, ...] = ()
     # (segment_id, description, size), by id; None when segments were never computed.
     segments: tuple[tuple[int, str, int], ...] | None = None
+    # (segment_id, the description as a message: JSON of scrm.i18n.messages) where the segments store one.
+    segment_messages: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -315,9 +317,14 @@ def filter_options(db: sqlite_utils.Database) -> FilterOptions:
         detected = store.read_frame(db, f"SELECT lang, count(*) AS n FROM {S.SENTIMENT} GROUP BY lang")
         langs = pd.concat([langs, detected], ignore_index=True)
     segments = None
+    segment_messages: tuple[tuple[int, str], ...] = ()
     if SEGMENT_PROFILES in tables:
         rows = db.execute(f"SELECT segment_id, description, size FROM {SEGMENT_PROFILES} ORDER BY segment_id")
         segments = tuple((int(i), str(d or ""), int(n or 0)) for i, d, n in rows.fetchall())
+        if "description_message" in dialect.columns(db, SEGMENT_PROFILES):
+            rows = db.execute(f"SELECT segment_id, description_message FROM {SEGMENT_PROFILES} "
+                              "WHERE description_message IS NOT NULL ORDER BY segment_id")  # fmt: skip
+            segment_messages = tuple((int(i), str(m)) for i, m in rows.fetchall())
     return FilterOptions(
         first_day=min((d for d in firsts if d), default=None),
         last_day=max((d for d in lasts if d), default=None),
@@ -325,6 +332,7 @@ def filter_options(db: sqlite_utils.Database) -> FilterOptions:
         platforms=_ranked(values, "platform"),
         langs=_ranked(langs, "lang"),
         segments=segments or None,
+        segment_messages=segment_messages,
     )
 
 
@@ -514,6 +522,7 @@ def _decode_options(raw: bytes) -> FilterOptions:
         platforms=tuple(data["platforms"]),
         langs=tuple(data["langs"]),
         segments=None if segments is None else tuple((int(i), str(d), int(n)) for i, d, n in segments),
+        segment_messages=tuple((int(i), str(m)) for i, m in data.get("segment_messages") or ()),
     )
 
 

@@ -385,14 +385,19 @@ def frequency_class_summary(values: pd.DataFrame) -> pd.DataFrame:
 def cluster_profiles(db: sqlite_utils.Database, values: pd.DataFrame, f: Filters | None = None) -> pd.DataFrame:
     """One row per cluster: size, share, plain-word description, main platform, its centre
     as columns (``centre_recency_days``, ``centre_orders``, ``centre_clv``, ...) and the
-    revenue and average CLV of its members in ``values``. ``f.segment`` keeps one cluster."""
+    revenue and average CLV of its members in ``values``. ``f.segment`` keeps one cluster.
+    ``description_message`` holds the description as a message (JSON) for the reader's language,
+    when the segments were computed by a version that stores one."""
     f = f or Filters()
     if not _has_rows(db, SEGMENT_PROFILES):
         return pd.DataFrame(
             {c: [] for c in ("segment_id", "size", "share", "description", "main_platform", "revenue", "avg_clv")}
         )
+    message = ", description_message" if "description_message" in dialect.columns(db, SEGMENT_PROFILES) else ""
     profiles = store.read_frame(
-        db, f"SELECT segment_id, size, share, description, main_platform, centre FROM {SEGMENT_PROFILES} ORDER BY segment_id"
+        db,
+        f"SELECT segment_id, size, share, description{message}, main_platform, centre FROM {SEGMENT_PROFILES} "
+        "ORDER BY segment_id",
     )
     if f.segment is not None:
         profiles = profiles[profiles["segment_id"] == f.segment]

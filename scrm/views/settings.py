@@ -17,6 +17,7 @@ import sqlite_utils
 from scrm.db import schema as S
 from scrm.db import settings as business
 from scrm.db import store
+from scrm.i18n.messages import Message, Moment
 from scrm.views import kpis
 
 SETTINGS = business.SETTINGS
@@ -113,7 +114,21 @@ class ScoreStatus:
     scored_at: str | None  # UTC ISO text of the last finished score run
     imports_since: int
     pending: tuple[str, ...]  # the stages the next recompute would run
-    sentence: str
+    sentence: str  # in English
+    message: Message | None = None  # the same line, for the reader's language (None: read ``sentence``)
+
+
+NEVER_COMPUTED = "Scores have never been computed on this data."
+UP_TO_DATE = "Scores are up to date."
+COMPUTED_AGO = "Scores are up to date: computed {age} ago ({when})."
+BEHIND = "Scores are {age} old; {changes}. Computed {when}."
+IMPORTS_SINCE = {True: "{n} import since", False: "{n} imports since"}
+CHANGES_SINCE = "changes since"
+AGES = ("less than a minute", "{n} min", "{n} h", "{n} days")
+# Every phrase the status line is made of: its catalog keys (tests hold each one translated).
+STATUS_MESSAGES: tuple[str, ...] = (
+    NEVER_COMPUTED, UP_TO_DATE, COMPUTED_AGO, BEHIND, *IMPORTS_SINCE.values(), CHANGES_SINCE, *AGES,
+)
 
 
 def age_words(seconds: float) -> str:
@@ -122,18 +137,24 @@ def age_words(seconds: float) -> str:
     >>> age_words(40), age_words(600), age_words(3 * 3600 + 100), age_words(3 * 86400)
     ('less than a minute', '10 min', '3 h', '3 days')
     """
+    return age_message(seconds).english()
+
+
+def age_message(seconds: float) -> Message:
+    """:func:`age_words` as a message, for the reader's language."""
+    less, minutes, hours, days = AGES
     if seconds < 60:
-        return "less than a minute"
+        return Message(less)
     if seconds < 3600:
-        return f"{int(seconds // 60)} min"
+        return Message(minutes, {"n": int(seconds // 60)})
     if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} days"
+        return Message(hours, {"n": int(seconds // 3600)})
+    return Message(days, {"n": int(seconds // 86400)})
 
 
-def _local(at: str, zone: str) -> str:
+def _local(at: str, zone: str) -> Moment:
     moment = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(zone))
-    return f"{moment:%-d %b %Y %H:%M} ({zone})"
+    return Moment(moment.replace(tzinfo=None).isoformat(timespec="minutes"), zone)
 
 
 def score_status(db: sqlite_utils.Database, pending: list[str], *, now: str | None = None) -> ScoreStatus:
@@ -153,13 +174,13 @@ def score_status(db: sqlite_utils.Database, pending: list[str], *, now: str | No
         row = db.execute(f"SELECT count(*) FROM {S.IMPORTS} WHERE coalesce(finished_at, started_at) > ?", [at]).fetchone()
         since = int(row[0]) if row else 0
     if at is None:
-        sentence = "Scores have never been computed on this data." if pending else "Scores are up to date."
-        return ScoreStatus(None, since, tuple(pending), sentence)
+        message = Message(NEVER_COMPUTED if pending else UP_TO_DATE)
+        return ScoreStatus(None, since, tuple(pending), message.english(), message)
     age = (dt.datetime.fromisoformat(now or store.utcnow()) - dt.datetime.fromisoformat(at)).total_seconds()
     when = _local(at, zone)
     if not pending:
-        sentence = f"Scores are up to date: computed {age_words(max(age, 0))} ago ({when})."
+        message = Message(COMPUTED_AGO, {"age": age_message(max(age, 0)), "when": when})
     else:
-        changes = f"{since} import{'s' if since != 1 else ''} since" if since else "changes since"
-        sentence = f"Scores are {age_words(max(age, 0))} old; {changes}. Computed {when}."
-    return ScoreStatus(at, since, tuple(pending), sentence)
+        changes = Message(IMPORTS_SINCE[since == 1], {"n": since}) if since else Message(CHANGES_SINCE)
+        message = Message(BEHIND, {"age": age_message(max(age, 0)), "changes": changes, "when": when})
+    return ScoreStatus(at, since, tuple(pending), message.english(), message)
