@@ -14,10 +14,11 @@ from scrm import auth, ui
 from scrm.charts import segments as segment_charts
 from scrm.ui import auth as access
 from scrm.ui import language as L
-from scrm.ui import loop
+from scrm.ui import loop, tables
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
 from scrm.ui.language import t
+from scrm.ui.missing import dataframe as show_table
 from scrm.views import advocates as A
 from scrm.views import segments as V
 
@@ -112,8 +113,10 @@ def show(
     """
     if not has_currency and "currency" in frame:
         frame = frame.drop(columns="currency")  # orders name no currency: nothing to show
+    # A selectable table keeps st.dataframe's own drawing (its selection state is the page's); its stored words
+    # (roles, relations, segments) are shown in the reader's language.
     event = st.dataframe(
-        U.mask(frame), hide_index=True, column_config=COLUMNS, height=height,  # type: ignore[arg-type]
+        tables.translate_cells(U.mask(frame), L.lang()), hide_index=True, column_config=COLUMNS, height=height,  # type: ignore[arg-type]
         key=f"advocates_{key}_table", on_select="rerun", selection_mode="single-row",
     )
     picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])
@@ -276,7 +279,7 @@ with quadrant_tab:
             column: NUM(t("Total CLV") + in_currency(code), help=t("Not converted between currencies."), format="%,.0f")
             for column, code in V.money_columns(per_quadrant, "clv")
         }
-        st.dataframe(
+        show_table(
             per_quadrant.assign(quadrant=per_quadrant["quadrant"].map(t)),
             hide_index=True,
             column_config={"quadrant": t("Quadrant"), "profiles": NUM(t("Authors"), format="%d"), **money},

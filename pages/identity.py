@@ -24,7 +24,10 @@ from scrm.ui import escape_markdown as esc
 from scrm.ui import identity as L
 from scrm.ui import language as ui_lang
 from scrm.ui import masking as P
+from scrm.ui import tables
+from scrm.ui.filters import platform_label
 from scrm.ui.language import t
+from scrm.ui.missing import dataframe as show_table
 from scrm.ui.notes import translate_evidence
 
 EMPTY_QUEUE = (
@@ -50,18 +53,18 @@ FLASH_KEY = "identity_flash"
 
 QUEUE_COLUMNS: dict[str, Any] = {
     "confidence": st.column_config.ProgressColumn(t("Confidence"), format="percent", min_value=0.0, max_value=1.0),
-    "method_label": "Method",
-    "platform": "Platform",
-    "handle": "Handle",
-    "display_name": "Display name",
-    "location": "Profile location",
+    "method_label": t("Method"),
+    "platform": t("Platform"),
+    "handle": t("Handle"),
+    "display_name": t("Display name"),
+    "location": t("Profile location"),
     "mentions": st.column_config.NumberColumn(t("Mentions (count)"), format="localized"),
-    "customer_id": "Customer id",
-    "customer_name": "Customer name",
-    "city": "Customer city",
+    "customer_id": t("Customer id"),
+    "customer_name": t("Customer name"),
+    "city": t("Customer city"),
     "orders": st.column_config.NumberColumn(t("Orders (count)"), format="localized"),
     "other_count": st.column_config.NumberColumn(t("Other candidates (count)"), format="localized"),
-    "confirmed_by": "Confirmed by",
+    "confirmed_by": t("Confirmed by"),
 }
 
 
@@ -73,11 +76,17 @@ def _text(value: Any) -> str:
     return str(value) if _present(value) else "—"
 
 
+COUNTS = {
+    "follower": ("{n} follower", "{n} followers"), "mention": ("{n} mention", "{n} mentions"),
+    "order": ("{n} order", "{n} orders"), "answer": ("{n} answer", "{n} answers"), "profile": ("{n} profile", "{n} profiles"),
+}  # fmt: skip
+
+
 def _number(value: Any, unit: str) -> str:
-    """``1 order``, ``3 orders``: ``unit`` is the singular."""
+    """``1 order``, ``1.234 pedidos``: a count with its unit (a key of :data:`COUNTS`), in the reader's language."""
     if not _present(value):
         return "—"
-    return f"{int(value):,} {unit}" + ("" if int(value) == 1 else "s")
+    return t(COUNTS[unit][0 if int(value) == 1 else 1], n=ui_lang.format_number(int(value)))
 
 
 def _act(path: str, action: str, *args: Any, profile_id: str | None = None) -> None:
@@ -100,44 +109,45 @@ def _act(path: str, action: str, *args: Any, profile_id: str | None = None) -> N
 
 def _fields(rows: list[tuple[str, str]]) -> None:
     """A two-column table of labelled values (untrusted text stays text in a dataframe)."""
-    st.dataframe(
+    show_table(
         pd.DataFrame(rows, columns=["Field", "Value"]),
         hide_index=True,
         width="stretch",
-        column_config={"Field": st.column_config.TextColumn(t("Field"), width="small")},
+        column_config={"Field": st.column_config.TextColumn(t("Field"), width="small"), "Value": t("Value")},
     )
 
 
 def _profile_fields(profile: dict[str, Any] | None, profile_id: str) -> list[tuple[str, str]]:
     if profile is None:
-        return [("Profile", L.masked_profile_id(profile_id)), ("Note", "No mention of this profile is left.")]
+        return [(t("Profile"), L.masked_profile_id(profile_id)), (t("Note"), t("No mention of this profile is left."))]
     return [
-        ("Platform", _text(profile["platform"])),
-        ("Handle", _text(P.mask_value(profile["handle"], "handle"))),
-        ("Display name", _text(P.mask_value(profile["display_name"], "name"))),
-        ("Location", _text(profile["location"])),
-        ("E-mail given", _text(P.mask_value(profile["email"], "email"))),
-        ("Followers", _number(profile["followers"], "follower")),
-        ("Mentions", _number(profile["mentions"], "mention")),
-        ("First seen (UTC)", _text(profile["first_seen"]).replace("T", " ")),
-        ("Last seen (UTC)", _text(profile["last_seen"]).replace("T", " ")),
+        (t("Platform"), platform_label(str(profile["platform"])) if _present(profile["platform"]) else "—"),
+        (t("Handle"), _text(P.mask_value(profile["handle"], "handle"))),
+        (t("Display name"), _text(P.mask_value(profile["display_name"], "name"))),
+        (t("Location"), _text(profile["location"])),
+        (t("E-mail given"), _text(P.mask_value(profile["email"], "email"))),
+        (t("Followers"), _number(profile["followers"], "follower")),
+        (t("Mentions"), _number(profile["mentions"], "mention")),
+        (t("First seen (UTC)"), _text(profile["first_seen"]).replace("T", " ")),
+        (t("Last seen (UTC)"), _text(profile["last_seen"]).replace("T", " ")),
     ]
 
 
 def _customer_fields(customer: dict[str, Any] | None, customer_id: str) -> list[tuple[str, str]]:
     if customer is None:
-        return [("Customer id", customer_id), ("Note", "This customer record no longer exists.")]
+        return [(t("Customer id"), customer_id), (t("Note"), t("This customer record no longer exists."))]
     return [
-        ("Customer id", customer_id),
-        ("Name", _text(P.mask_value(customer["name"], "name"))),
-        ("City", _text(customer["city"])),
-        ("Country", _text(customer["country"])),
-        ("E-mail", _text(P.mask_value(customer["email"], "email"))),
-        ("Orders", _number(customer["orders"], "order")),
-        ("Revenue" + (f" ({customer['currency']})" if customer.get("currency") else ""),
-         f"{customer['revenue']:,.2f} (sum of order amounts" + (", not converted)" if "+" in str(customer.get("currency")) else ")")),
-        ("Survey answers", _number(customer["surveys"], "answer")),
-        ("Linked profiles", _number(customer["linked_profiles"], "profile")),
+        (t("Customer id"), customer_id),
+        (t("Name"), _text(P.mask_value(customer["name"], "name"))),
+        (t("City"), _text(customer["city"])),
+        (t("Country"), _text(customer["country"])),
+        (t("E-mail"), _text(P.mask_value(customer["email"], "email"))),
+        (t("Orders"), _number(customer["orders"], "order")),
+        (t("Revenue ({currency})", currency=customer["currency"]) if customer.get("currency") else t("Revenue"),
+         t("{amount} (sum of order amounts, not converted)" if "+" in str(customer.get("currency"))
+           else "{amount} (sum of order amounts)", amount=ui_lang.format_number(customer["revenue"], decimals=2))),
+        (t("Survey answers"), _number(customer["surveys"], "answer")),
+        (t("Linked profiles"), _number(customer["linked_profiles"], "profile")),
     ]
 
 
@@ -163,7 +173,7 @@ def _evidence(row: dict[str, Any]) -> None:
                    "85% or more links automatically when no other customer ties."))  # fmt: skip
     with c2:
         st.markdown(t("**Evidence** ({method}): {evidence}", method=esc(t(str(row["method_label"]))),
-                      evidence=esc(translate_evidence(L.masked_evidence(row["evidence"]), ui_lang.lang()))))
+                      evidence=esc(translate_evidence(L.masked_evidence(row["evidence"], row.get("evidence_message")), ui_lang.lang()))))
         if int(row["other_count"] or 0):
             st.caption(
                 t("Other candidates for this profile: {others}. Accepting this customer rejects them: a profile is one person.",
@@ -181,8 +191,14 @@ FIELD_LABELS = {
     "surveys": "Survey answers (count)",
     "cases": "Cases (count)",
     "linked_profiles": "Linked profiles (count)",
-    **{p: f"{p.title()} handle" for p in S.HANDLE_PLATFORMS},
 }
+
+
+def _field_label(field: str) -> str:
+    """A customer column of the merge preview, named in the reader's language."""
+    if field in S.HANDLE_PLATFORMS:
+        return t("{platform} handle", platform=platform_label(field))
+    return t(FIELD_LABELS.get(field, field.replace("_", " ").capitalize()))
 
 
 def _masked_field(field: str, value: str, personal: dict[str, str]) -> str:
@@ -190,7 +206,7 @@ def _masked_field(field: str, value: str, personal: dict[str, str]) -> str:
     if not value:
         return "—"
     if field == "phone" and P.masked():
-        return "(hidden while masking)"
+        return t("(hidden while masking)")
     return _text(P.mask_value(value, personal[field]) if field in personal else value)
 
 
@@ -236,8 +252,9 @@ def _to_review(path: str, version: int, total: int) -> None:
     cols = ["confidence", "method_label", "platform", "handle", "display_name", "location", "mentions",
             "customer_id", "customer_name", "city", "orders", "other_count"]  # fmt: skip
     # Several rows can be selected: the first is shown side by side, all of them can be decided at once below.
-    event = st.dataframe(
-        L.masked_queue(queue)[cols], hide_index=True, on_select="rerun", selection_mode="multi-row",
+    event = st.dataframe(  # a selectable table keeps st.dataframe's own drawing; its stored words translated
+        tables.translate_cells(L.masked_queue(queue)[cols], ui_lang.lang()), hide_index=True, on_select="rerun",
+        selection_mode="multi-row",
         key=f"identity_queue_{version}", column_config=QUEUE_COLUMNS, height=300,
     )  # fmt: skip
     rows = list(event.selection.rows) if event is not None else []
@@ -300,7 +317,7 @@ def _decide_many(path: str, version: int, queue: pd.DataFrame, rows: list[int]) 
             low=ui_lang.format_percent(100 * (evidence.confidence_low or 0), decimals=0),
             high=ui_lang.format_percent(100 * (evidence.confidence_high or 0), decimals=0),
         ))  # fmt: skip
-        st.dataframe(
+        show_table(
             pd.DataFrame({"method": list(evidence.by_method), "pairs": list(evidence.by_method.values())}),
             hide_index=True, column_config={"method": t("Matched on"), "pairs": st.column_config.NumberColumn(t("Pairs"))},
         )  # fmt: skip
@@ -334,8 +351,9 @@ def _linked(path: str, version: int, total: int) -> None:
     st.caption(t("{n} of {total} linked pairs. Pick a row to unlink it.", n=ui_lang.format_number(len(linked)), total=ui_lang.format_number(total)))
     cols = ["confidence", "method_label", "platform", "handle", "display_name", "customer_id", "customer_name",
             "city", "orders", "confirmed_by"]  # fmt: skip
-    event = st.dataframe(
-        L.masked_queue(linked)[cols], hide_index=True, on_select="rerun", selection_mode="single-row",
+    event = st.dataframe(  # a selectable table keeps st.dataframe's own drawing; its stored words translated
+        tables.translate_cells(L.masked_queue(linked)[cols], ui_lang.lang()), hide_index=True, on_select="rerun",
+        selection_mode="single-row",
         key=f"identity_linked_{version}", column_config=QUEUE_COLUMNS, height=300,
     )  # fmt: skip
     rows = list(event.selection.rows) if event is not None else []
@@ -378,12 +396,12 @@ def _merge(path: str, version: int) -> None:
         shown[column] = [
             _masked_field(f, v, personal) for f, v in zip(preview["field"], preview[column], strict=True)
         ]
-    shown["field"] = [FIELD_LABELS.get(f, f.replace("_", " ").capitalize()) for f in preview["field"]]
+    shown["field"] = [_field_label(f) for f in preview["field"]]
     config: dict[str, Any] = {
-        "field": "Field", "keep": f"Keep: {keep}", "merge": f"Merge: {other}",
-        "result": "After the merge",
+        "field": t("Field"), "keep": t("Keep: {id}", id=keep), "merge": t("Merge: {id}", id=other),
+        "result": t("After the merge"),
     }  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=35 * (len(shown) + 1) + 3)
+    show_table(shown, hide_index=True, width="stretch", column_config=config, height=35 * (len(shown) + 1) + 3)
     with st.form("identity_merge_form"):
         sure = st.checkbox(t("I checked: {keep} and {other} are the same person", keep=esc(keep), other=esc(other)), key="identity_merge_sure")
         go = st.form_submit_button(t("Merge the second record into the first"), type="primary", icon=":material/merge:")
@@ -408,34 +426,38 @@ def _history(path: str, version: int) -> None:
     if pages > 1:
         page = int(
             st.columns([1, 3])[0].number_input(
-                f"Page (of {pages}, {HISTORY_PAGE} decisions each)", 1, pages, 1, key="identity_history_page"
+                t("Page (of {pages}, {n} decisions each)", pages=pages, n=HISTORY_PAGE), 1, pages, 1, key="identity_history_page"
             )
         )
     for row in hist.iloc[(page - 1) * HISTORY_PAGE : page * HISTORY_PAGE].to_dict("records"):
         review_id = int(row["review_id"])
         what = (
-            f"customer {row['other_customer_id']} into {row['customer_id']}"
+            t("customer {other} into {customer}", other=row["other_customer_id"], customer=row["customer_id"])
             if row["action"] == R.MERGE
-            else f"profile {L.masked_profile_id(row['profile_id'])} · customer {row['customer_id']}"
-        )
+            else t("profile {profile} · customer {customer}", profile=L.masked_profile_id(row["profile_id"]),
+                   customer=row["customer_id"])
+        )  # fmt: skip
+        action = t(R.ACTION_LABELS[row["action"]]) if row["action"] in R.ACTION_LABELS else str(row["action_label"])
         with st.container(border=True):
             text, button = st.columns([4, 1], vertical_alignment="center")
             text.markdown(
                 f"**{review_id}** · {esc(str(row['at']).replace('T', ' '))} UTC · {esc(row['actor'])} "
-                f"{esc(row['action_label'])}: {esc(what)}"
+                f"{esc(action)}: {esc(what)}"
             )
             if _present(row["reverted_at"]):
-                text.caption(f"Undone at {esc(str(row['reverted_at']).replace('T', ' '))} UTC by {esc(row['reverted_by'])}.")
+                text.caption(t("Undone at {at} UTC by {who}.", at=esc(str(row["reverted_at"]).replace("T", " ")),
+                               who=esc(row["reverted_by"])))  # fmt: skip
             elif row["can_undo"]:
                 if button.button(t("Undo"), key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch"):
                     _act(path, "undo", review_id)
             else:
                 later = str(row["blocked_by"])
-                noun = "decisions" if "," in later else "decision"
-                text.caption(f"Undo the later {noun} {esc(later)} first: {'they' if ',' in later else 'it'} changed the same rows.")
+                blocked = (t("Undo the later decisions {ids} first: they changed the same rows.", ids=later) if "," in later
+                           else t("Undo the later decision {ids} first: it changed the same rows.", ids=later))
+                text.caption(esc(blocked))
                 button.button(
                     t("Undo"), key=f"identity_undo_{review_id}", icon=":material/undo:", width="stretch", disabled=True,
-                    help=f"Undo the later decisions {row['blocked_by']} first: they changed the same rows.",
+                    help=blocked,
                 )  # fmt: skip
 
 

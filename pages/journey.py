@@ -19,6 +19,7 @@ from scrm.ui import customer as U
 from scrm.ui import language as L
 from scrm.ui.filters import current_filters
 from scrm.ui.language import t
+from scrm.ui.missing import dataframe as show_table
 from scrm.views import journey as J
 
 GROUP_NAMES = {"phase": "Phase of the experience", "stage": "Customer's current stage"}
@@ -74,7 +75,7 @@ def _cases(funnel: pd.DataFrame) -> None:
           recovered=L.format_number(recovered))
     ):
         shown = funnel[(funnel["with_cases"] > 0) | (funnel["open_rescue_cases"] > 0)]
-        st.dataframe(
+        show_table(
             shown[["label", "customers", "with_cases", "open_rescue_cases", "recovered"]].assign(label=lambda f: f["label"].map(t)),
             hide_index=True,
             width="stretch",
@@ -127,7 +128,7 @@ def _drop_offs(drops: pd.DataFrame) -> None:
           n=L.format_number(int(top["customers"])), source=t(str(top["from_label"])), target=t(str(top["to_label"])),
           days=days, share=L.format_percent(float(top["share"]) * 100, decimals=0))
     )
-    st.dataframe(
+    show_table(
         drops[["from_label", "to_label", "customers", "share", "median_days"]].assign(
             from_label=lambda f: f["from_label"].map(t), to_label=lambda f: f["to_label"].map(t)
         ),
@@ -175,7 +176,7 @@ def _feedback(path: str, version: int, filters: Filters) -> None:
         )
         return
     st.vega_lite_chart(U.load_feedback_spec(path, version, filters, by), width="stretch")
-    st.dataframe(
+    show_table(
         feedback[["label", "items", "mentions", "surveys", "cases", "negative_share", "avg_sentiment", "nps", "avg_score"]].assign(
             label=lambda f: f["label"].map(t)
         ),

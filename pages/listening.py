@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -230,13 +231,20 @@ def _topics(path: str, version: int, f: Filters, scored: bool) -> None:
             "label": st.column_config.TextColumn(t("Theme (top words)"), width="large"),
             "lang": t("Language"),
             "subject_name": t("Subject across languages"),
-            "mentions": st.column_config.NumberColumn(t("Mentions"), format="localized"),
-            "share": st.column_config.ProgressColumn(t("Share of themed mentions (%)"), format="%.1f%%", min_value=0, max_value=100),
-            "net_sentiment": st.column_config.NumberColumn(t("Net sentiment (points)"), format="%+.1f"),
-            "avg_score": st.column_config.NumberColumn(t("Mean score (−1 to 1)"), format="%+.2f"),
-            "trend_text": t("Trend (4 weeks)"),
+            **_theme_figures(),
         },
     )
+
+
+def _theme_figures() -> dict[str, Any]:
+    """The figure columns both theme tables share (per theme and per subject): one place for their units and formats."""
+    return {
+        "mentions": st.column_config.NumberColumn(t("Mentions"), format="localized"),
+        "share": st.column_config.ProgressColumn(t("Share of themed mentions (%)"), format="%.1f%%", min_value=0, max_value=100),
+        "net_sentiment": st.column_config.NumberColumn(t("Net sentiment (points)"), format="%+.1f"),
+        "avg_score": st.column_config.NumberColumn(t("Mean score (−1 to 1)"), format="%+.2f"),
+        "trend_text": t("Trend (4 weeks)"),
+    }
 
 
 def _subject_name(key: object) -> str | None:
@@ -262,11 +270,7 @@ def _subjects(path: str, version: int, f: Filters) -> None:
             "label": st.column_config.TextColumn(t("Subject across languages"), width="medium"),
             "langs": t("Languages"),
             "theme_labels": st.column_config.TextColumn(t("Themes (top words)"), width="large"),
-            "mentions": st.column_config.NumberColumn(t("Mentions"), format="localized"),
-            "share": st.column_config.ProgressColumn(t("Share of themed mentions (%)"), format="%.1f%%", min_value=0, max_value=100),
-            "net_sentiment": st.column_config.NumberColumn(t("Net sentiment (points)"), format="%+.1f"),
-            "avg_score": st.column_config.NumberColumn(t("Mean score (−1 to 1)"), format="%+.2f"),
-            "trend_text": t("Trend (4 weeks)"),
+            **_theme_figures(),
         },
     )
 

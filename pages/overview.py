@@ -27,7 +27,8 @@ from scrm.ui import tables
 from scrm.ui.chart_text import altair_chart
 from scrm.ui.filters import current_filters
 from scrm.ui.language import lang, t
-from scrm.ui.notes import translate_note
+from scrm.ui.missing import dataframe as show_table
+from scrm.ui.notes import translate_note, translate_segment_description
 from scrm.views import overview as O
 
 EMPTY_MESSAGE = "No data yet. Load the demo or import your files on the Data page."
@@ -211,14 +212,14 @@ def _trends(path: str, version: int, filters: Filters, periods: O.Periods) -> No
 
 def _alerts(path: str, version: int, filters: Filters, periods: O.Periods) -> None:
     st.subheader(t("Alerts in this period"))
-    alerts = loaders.load_alerts(path, version, filters, periods)
+    alerts = loaders.load_alerts(path, version, filters, periods, lang())
     if alerts.empty:
         st.caption(
             t("No alert in this period for these filters. Alerts are raised each time the scores are recomputed.")
         )
     else:
         shown = ui_privacy.masked_frame(alerts, {"top_authors": "text", "top_mention": "text"})
-        st.dataframe(
+        show_table(
             shown[
                 ["severity", "what", "period_start", "period_end", "top_authors", "top_topics", "top_mention"]
             ],
@@ -240,6 +241,12 @@ def _alerts(path: str, version: int, filters: Filters, periods: O.Periods) -> No
         )
 
 
+def _segment_words(label: object) -> object:
+    """A segment mover's ``3: low value, lapsed buyers`` with its words in the reader's language."""
+    number, found, description = str(label).partition(": ")
+    return f"{number}: {translate_segment_description(description, lang())}" if found else label
+
+
 def _movers(path: str, version: int, filters: Filters, periods: O.Periods) -> None:
     st.subheader(t("What moved"))
     now, before = _range_words(periods)
@@ -258,6 +265,11 @@ def _movers(path: str, version: int, filters: Filters, periods: O.Periods) -> No
     for tab, kind in zip(st.tabs([t("Topics"), t("Authors"), t("Segments")]), O.MOVER_KINDS, strict=True):
         with tab:
             movers = loaders.load_movers(path, version, filters, periods, kind, by)
+            if kind == "topics":
+                # A subject's themes in every language are one row, named in the reader's language.
+                movers = O.name_subjects(movers, lang())
+            elif kind == "segments":
+                movers = movers.assign(label=movers["label"].map(_segment_words).astype(object))
             if movers.empty:
                 reason = {
                     "topics": t("Topics are computed with the scores; none changed between the periods, or none exist yet."),

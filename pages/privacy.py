@@ -26,6 +26,7 @@ from scrm.ui import language as ui_lang
 from scrm.ui import masking as P
 from scrm.ui import privacy as L
 from scrm.ui.language import t
+from scrm.ui.missing import dataframe as show_table
 
 PICK_KEY = "privacy_pick"
 QUERY_KEY = "privacy_query"
@@ -110,7 +111,7 @@ def _held(path: str, version: int, customer_id: str) -> dict[str, int]:
         st.subheader(f"{esc(name)} · {esc(customer_id)}")
         st.caption(f"{esc(email)} · {consent[identity.consent_marketing]}")
     st.markdown(f"**What is held: {_rows(sum(held.values()))} in {len(held):,} tables**")
-    st.dataframe(_count_frame(held), column_config=COUNTS_CONFIG, hide_index=True, width="content")
+    show_table(_count_frame(held), column_config=COUNTS_CONFIG, hide_index=True, width="content")
     return held
 
 
@@ -184,7 +185,7 @@ def _flash() -> None:
         f"`{done['reference']}`: note it with the request (the log keeps no erased value).",
         icon=":material/check_circle:",
     )
-    st.dataframe(_count_frame(deleted), column_config=COUNTS_CONFIG, hide_index=True, width="content")
+    show_table(_count_frame(deleted), column_config=COUNTS_CONFIG, hide_index=True, width="content")
     if not done["compacted"]:
         st.warning(
             t("Another program had the database open, so the file could not be compacted: erased bytes may remain "

@@ -26,6 +26,7 @@ from scrm.ui import rules as loaders
 from scrm.ui.filters import platform_label
 from scrm.ui.language import t
 from scrm.ui.masking import masked_frame
+from scrm.ui.missing import dataframe as show_table
 
 FLASH_KEY = "rules_flash"
 NEW = 0  # the "new rule" choice of the editor
@@ -71,7 +72,7 @@ def _rules_table(table: pd.DataFrame) -> None:
     # Shipped rules are named in the reader's language; a rule a person named keeps its name.
     shown = table.assign(mode=table["mode"].map(lambda m: t(MODE_SHORT.get(m, str(m).title()))).astype(object),
                          name=table["name"].map(t).astype(object))
-    st.dataframe(
+    show_table(
         shown[["name", "when", "then", "mode", "enabled", "matches", "proposed", "cases"]],
         hide_index=True,
         width="stretch",
@@ -287,7 +288,7 @@ def _show_preview(result: W.Preview) -> None:
     st.bar_chart(chart, x=week, y=y, height=240)
     st.caption(t("The newest matches (at most {n})", n=W.SAMPLE_ROWS))
     sample = masked_frame(result.sample, {"author": "handle", "customer": "name", "text": "text"})
-    st.dataframe(
+    show_table(
         sample[["posted_at", "platform", "author", "label", "customer", "text"]], hide_index=True,
         column_config={
             "posted_at": t("Posted (UTC)"), "platform": t("Platform"), "author": t("Author"), "label": t("Sentiment"),
@@ -305,7 +306,7 @@ def _proposals(path: str, version: int) -> None:
     st.caption(t("{n} matches of manual rules wait for a decision, oldest first.", n=ui_lang.format_number(len(pending))))
     shown = masked_frame(pending, {"author": "handle", "customer": "name", "text": "text"})
     shown = shown.assign(rule=shown["rule"].map(t).astype(object))
-    st.dataframe(
+    show_table(
         shown[["match_id", "rule", "posted_at", "platform", "author", "label", "customer", "text"]], hide_index=True,
         column_config={
             "match_id": st.column_config.NumberColumn(t("Match"), format="%d"), "rule": t("Rule"), "posted_at": t("Posted (UTC)"),

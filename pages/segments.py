@@ -16,11 +16,12 @@ from scrm import ui
 from scrm.charts import segments as segment_charts
 from scrm.db.filters import Filters
 from scrm.ui import language as L
-from scrm.ui import loop
+from scrm.ui import loop, tables
 from scrm.ui import segments as U
 from scrm.ui.filters import current_filters
 from scrm.ui.language import t
-from scrm.ui.notes import translate_segment_description
+from scrm.ui.missing import dataframe as show_table
+from scrm.ui.notes import translate_segment_descriptions
 from scrm.views import segments as V
 
 ui.ensure_routed("pages/segments.py")
@@ -122,8 +123,8 @@ def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -
         c: head[c].map({v: t(v) for v in head[c].dropna().unique() if isinstance(v, str)}).fillna(head[c])
         for c in ("rfm_segment", "frequency_class") if c in head
     }
-    event = st.dataframe(
-        U.mask(head).assign(**words), hide_index=True, column_config=LIST_CONFIG, height=300,
+    event = st.dataframe(  # a selectable table keeps st.dataframe's own drawing
+        tables.translate_cells(U.mask(head).assign(**words), L.lang()), hide_index=True, column_config=LIST_CONFIG, height=300,
         key=f"segments_{key}_table", on_select="rerun", selection_mode="single-row",
     )
     picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])
@@ -213,7 +214,7 @@ with named_tab:
     with left:
         st.vega_lite_chart(specs["rfm_segments"], width="stretch")
     with right:
-        st.dataframe(
+        show_table(
             summary.assign(rfm_segment=summary["rfm_segment"].map(t).astype(object)),
             hide_index=True,
             column_config={"rfm_segment": st.column_config.TextColumn(t("RFM segment")), **SUMMARY_CONFIG, **money_config(summary)},
@@ -228,7 +229,7 @@ with freq_tab:
     with left:
         st.vega_lite_chart(specs["frequency_classes"], width="stretch")
     with right:
-        st.dataframe(
+        show_table(
             classes.assign(frequency_class=classes["frequency_class"].map(t).astype(object)),
             hide_index=True,
             column_config={"frequency_class": st.column_config.TextColumn(t("Frequency class")), **SUMMARY_CONFIG, **money_config(classes)},
@@ -245,8 +246,9 @@ with cluster_tab:
     if clusters.empty:
         st.info(t("Clusters are not computed yet. They follow in the background (or use Recompute now on the Settings page)."), icon=":material/info:")
     else:
-        st.dataframe(
-            clusters.assign(description=clusters["description"].map(lambda d: translate_segment_description(str(d), L.lang()))),
+        words = dict(zip(clusters["segment_id"], translate_segment_descriptions(clusters, L.lang()), strict=True))
+        show_table(
+            clusters.assign(description=clusters["segment_id"].map(words)).drop(columns="description_message", errors="ignore"),
             hide_index=True,
             column_config={
                 "segment_id": MONEY(t("Cluster"), format="%d"),
@@ -268,8 +270,7 @@ with cluster_tab:
         picked = st.selectbox(
             t("Customers in cluster"),
             ids,
-            format_func=lambda i: f"{i}: " + translate_segment_description(
-                str(clusters.loc[clusters["segment_id"] == i, "description"].iloc[0]), L.lang()),
+            format_func=lambda i: f"{i}: {words[i]}",
             key="segments_cluster",
         )
         show_list(values, f"cluster-{picked}", "cluster", segment_id=picked)

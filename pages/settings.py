@@ -22,12 +22,15 @@ from scrm import auth, ui
 from scrm.db import audit
 from scrm.errors import ConfigError
 from scrm.export import files as exports
+from scrm.i18n import t as translate
 from scrm.ui import auth as access
 from scrm.ui import language as ui_lang
 from scrm.ui import listening as ui_sentiment
 from scrm.ui import masking as ui_privacy
 from scrm.ui import settings as ui_settings
+from scrm.ui import tables
 from scrm.ui.language import t
+from scrm.ui.missing import dataframe as show_table
 
 TITLE = "Settings"
 LOG_ROWS = 1000
@@ -62,11 +65,12 @@ LOG_COLUMNS = {
 }
 
 
-def readable_detail(detail: object) -> object:
+def readable_detail(detail: object, lang: str = "en") -> object:
     """An entry's JSON detail as words for the table: ``rows: 3 · what: person export``.
 
     Nested counts read ``deleted: orders 34, customers 1``; a detail that is not JSON stays as it is.
-    The download keeps the JSON, for machines.
+    In Spanish and French the keys and the stored words (``automatic``, ``open_case``, ``yes``) are
+    translated, names and figures are not. The download keeps the JSON, for machines.
     """
     if not isinstance(detail, str) or not detail.startswith("{"):
         return detail
@@ -75,18 +79,68 @@ def readable_detail(detail: object) -> object:
     except ValueError:
         return detail
 
+    def text(value: str) -> str:
+        if lang == "en":
+            return value
+        return tables.stored_word(value, lang) or translate(DETAIL_WORDS.get(value, value), lang)
+
     def word(value: object) -> str:
         if isinstance(value, dict):
-            return ", ".join(f"{k} {word(v)}" for k, v in value.items()) or "none"
+            return ", ".join(f"{text(str(k))} {word(v)}" for k, v in value.items()) or text("none")
         if isinstance(value, list):
-            return ", ".join(word(v) for v in value) or "none"
+            return ", ".join(word(v) for v in value) or text("none")
         if value is None:
             return "—"
         if isinstance(value, bool):
-            return "yes" if value else "no"
-        return str(value)
+            return text("yes" if value else "no")
+        return text(value) if isinstance(value, str) else str(value)
 
-    return " · ".join(f"{str(k).replace('_', ' ')}: {word(v)}" for k, v in data.items()) if isinstance(data, dict) else detail
+    if not isinstance(data, dict):
+        return detail
+    return " · ".join(f"{text(str(k).replace('_', ' '))}: {word(v)}" for k, v in data.items())
+
+
+# The keys and words of audit details the engine writes (the stored vocabularies are in scrm.ui.tables).
+DETAIL_WORDS = {
+    "action": "action",
+    "enabled": "enabled",
+    "mode": "mode",
+    "what": "what",
+    "created": "created",
+    "updated": "updated",
+    "deleted": "deleted",
+    "removed": "removed",
+    "rows": "rows",
+    "result": "result",
+    "signed in": "signed in",
+    "added": "added",
+    "file": "file",
+    "review id": "review id",
+    "changed": "changed",
+}
+# What an audit entry's target starts with, in the reader's language (the rest is an id or a name).
+TARGET_WORDS = ("rule match", "rule", "case", "source", "channel", "mapping", "restore", "copy from")
+TARGET_PHRASES = {"load demo": "load demo", "start empty": "start empty", "report brand": "report brand",
+                  "demo casework": "demo casework"}  # fmt: skip
+
+
+def readable_target(target: object, lang: str = "en") -> object:
+    """``rule 3`` as ``regla 3`` in Spanish: the kind of thing translated, its id or name kept."""
+    if not isinstance(target, str) or lang == "en":
+        return target
+    if target in TARGET_PHRASES:
+        return translate(TARGET_PHRASES[target], lang)
+    for head in TARGET_WORDS:
+        if target.startswith(head + " "):
+            return f"{translate(head, lang)} {target[len(head) + 1:]}"
+    return target
+
+
+def _actor_name(actor: str) -> str:
+    """Who acted, as the filter lists them: the system actors in the reader's language, people masked when asked."""
+    if actor in SYSTEM_ACTORS:  # as the log's "Who" column writes them: stored words in Spanish and French only
+        return (tables.stored_word(actor, ui_lang.lang()) if ui_lang.lang() != "en" else None) or actor
+    return str(_mask_people(pd.Series([actor], dtype=object)).iloc[0])
 
 
 def _mask_people(values: pd.Series) -> pd.Series:
@@ -112,17 +166,19 @@ def _access_section() -> None:
     if cfg.enabled:
         people = pd.DataFrame(cfg.user_roles(), columns=["person", "role"], dtype=object)
         people["person"] = _mask_people(people["person"])
-        label = "User" if cfg.mode == auth.PASSWORD else "E-mail"
-        st.dataframe(
+        label = t("User") if cfg.mode == auth.PASSWORD else t("E-mail")
+        show_table(
             people, hide_index=True, width=520,
             column_config={"person": st.column_config.TextColumn(label), "role": st.column_config.TextColumn(t("Role"))},
         )
         if cfg.mode == auth.OIDC:
-            others = "nobody else" if cfg.default_role == auth.NO_ACCESS else f"the {cfg.default_role} role"
-            domains = ", ".join(cfg.allowed_domains) if cfg.allowed_domains else "any domain"
-            st.caption(
-                ui.escape_markdown(f"Everyone else who signs in gets {others}; allowed e-mail domains: {domains}.")
-            )
+            domains = ", ".join(cfg.allowed_domains) if cfg.allowed_domains else t("any domain")
+            if cfg.default_role == auth.NO_ACCESS:
+                others = t("Nobody else who signs in gets in; allowed e-mail domains: {domains}.", domains=domains)
+            else:
+                others = t("Everyone else who signs in gets the {role} role; allowed e-mail domains: {domains}.",
+                           role=cfg.default_role, domains=domains)  # fmt: skip
+            st.caption(ui.escape_markdown(others))
         st.caption(t("Password hashes are never shown. A change to secrets.toml applies at the next click, without a restart."))
     _roles_table()
     _add_person(cfg)
@@ -135,7 +191,7 @@ def _roles_table() -> None:
     ]
     st.markdown(t("**What each role can do**"))
     # The role names are the words written in secrets.toml: they stay as they are.
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width=520, column_config={"What": t("What")})
+    show_table(pd.DataFrame(rows), hide_index=True, width=520, column_config={"What": t("What")})
 
 
 def _add_person(cfg: auth.AccessConfig) -> None:
@@ -145,10 +201,12 @@ def _add_person(cfg: auth.AccessConfig) -> None:
             "below, then add their section to `.streamlit/secrets.toml`:")
         )
         st.code(
-            '[access]\nmode = "password"\n\n[access.users.ana]\nrole = "analyst"   # viewer, analyst or admin\n'
+            '[access]\nmode = "password"\n\n[access.users.ana]\nrole = "analyst"\n'
             'password_hash = "scrypt$131072$8$1$..."',
             language="toml",
         )
+        # The sample is what goes in the file, in any language; what it means is said around it, translated.
+        st.caption(t("The role is viewer, analyst or admin (see What each role can do above)."))
         st.markdown(
             t("**With your identity provider** (mode = \"oidc\"): add their e-mail and role under `[access.roles]`:")
         )
@@ -198,7 +256,7 @@ def _audit_section(path: str, version: int) -> None:
     with right:
         actor = st.selectbox(
             t("Who"), [EVERYONE, *actors], key="settings_actor",
-            format_func=lambda a: t(EVERYONE) if a == EVERYONE else str(_mask_people(pd.Series([a], dtype=object)).iloc[0]),
+            format_func=lambda a: t(EVERYONE) if a == EVERYONE else _actor_name(a),
         )
     chosen_actor = None if actor == EVERYONE else str(actor)
     log = access.load_audit_log(path, version, tuple(actions), chosen_actor, LOG_ROWS)
@@ -206,9 +264,11 @@ def _audit_section(path: str, version: int) -> None:
         st.caption(t("No entry matches these filters. Choose other actions or Everyone."))
         return
     shown = log.assign(
-        actor=_mask_people(log["actor"].astype(object)), detail=log["detail"].astype(object).map(readable_detail)
+        actor=_mask_people(log["actor"].astype(object)),
+        target=log["target"].astype(object).map(lambda v: readable_target(v, ui_lang.lang())),
+        detail=log["detail"].astype(object).map(lambda v: readable_detail(v, ui_lang.lang())),
     )
-    st.dataframe(shown, hide_index=True, column_config=LOG_COLUMNS, width="stretch")
+    show_table(shown, hide_index=True, column_config=LOG_COLUMNS, width="stretch")
     if len(log) == LOG_ROWS:
         st.caption(t("Newest first: the last {n} matching entries.", n=ui_lang.format_number(LOG_ROWS)))
     else:

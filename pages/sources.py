@@ -98,7 +98,9 @@ def _manage(path: str, names: list[str]) -> None:
 
 def _add_form(path: str) -> None:
     st.subheader(t("Add a source"))
-    show_table(V.kind_help(), hide_index=True, width="stretch", column_config={k: t(v) for k, v in KIND_COLUMNS.items()})
+    # What each kind collects and needs, in the reader's language (the setting names are the ones to type).
+    kinds = [{**row, "collects": t(row["collects"]), "needs": t(row["needs"])} for row in V.kind_help()]
+    show_table(kinds, hide_index=True, width="stretch", column_config={k: t(v) for k, v in KIND_COLUMNS.items()})
     with st.form("sources_add"):
         kind = st.selectbox(t("Kind"), KINDS, key="sources_kind")
         name = st.text_input(t("Name"), key="sources_name", placeholder="acme-mastodon")

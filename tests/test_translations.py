@@ -53,6 +53,7 @@ TRANSLATED = [
     "scrm/ui/overview.py",
     "scrm/ui/notes.py",
     "scrm/act/rules.py",
+    "scrm/views/overview.py",  # the alerts' sentences and the subjects of "What moved"
 ]
 T_NAMES = {"t", "translate"}
 
@@ -190,8 +191,18 @@ def engine_words() -> set[str]:
     texts = {x for rule in W.DEFAULT_RULES for x in (rule.name, rule.description, str(rule.params.get("subject", "")))}
     for words in (W.SENTIMENT_WORDS, W.MENTION_ADJECTIVES, W.ROLE_PLURALS, W.KIND_WORDS, QUADRANTS, PERMISSION_NAMES, METHOD_LABELS):
         texts |= set(words.values())
-    texts |= set(S.RFM_SEGMENTS) | set(S.FREQUENCY_CLASSES) | set(notes.CASE_NOTES) | set(notes.SEGMENT_WORDS)
+    texts |= set(S.RFM_SEGMENTS) | set(S.FREQUENCY_CLASSES) | set(notes.engine_messages())
     texts |= {"city not confirmed", "Forum", "Google reviews"} | set(LANGUAGE_NAMES.values())
+    # Table cells: stored words (scrm.ui.tables), what each live source collects and needs (Sources), and the
+    # data each sentiment model was checked on (Listening's accuracy table).
+    from scrm.act.review import ACTION_LABELS as REVIEW_ACTIONS
+    from scrm.listen import CONNECTORS
+    from scrm.ui.tables import STORED_WORDS
+
+    texts |= set(STORED_WORDS.values()) | {x for c in CONNECTORS.values() for x in (c.summary, c.needs)}
+    texts |= set(REVIEW_ACTIONS.values())  # Identity review's history
+    card = json.loads((ROOT / "scrm/analysis/sentiment/models/card.json").read_text(encoding="utf-8"))
+    texts |= {entry["data"] for entry in card["languages"].values()}
     return {x for x in texts if x}
 
 

@@ -321,7 +321,8 @@ def _movers(frame: pd.DataFrame, what: str, lang: str = "en") -> dict[str, Any]:
     """One "What moved" table: its title, headers and rows of (text, css class) cells."""
     rows = []
     for r in _records(frame):
-        label = r["label"] if not isinstance(r["platform"], str) else f"{r['label']} ({r['platform']})"
+        # A platform that is a word of the language ("forum") in it; brand names as they are.
+        label = r["label"] if not isinstance(r["platform"], str) else f"{r['label']} ({t(r['platform'], lang)})"
         if isinstance(r.get("customer"), str) and r["customer"]:
             label = f"{r['customer']} · {label}"
         net = "—" if _missing(r["net_now"]) else sm.value_text(r["net_now"], "percent", None, lang, points=True)
@@ -471,7 +472,7 @@ def report_context(
         context["charts"] = charts
         alerts = _mask(
             db,
-            O.open_alerts(db, filters, periods, limit=10),
+            O.open_alerts(db, filters, periods, limit=10, lang=lang),
             {"top_authors": "text", "top_mention": "text"},
             masked,
         )
@@ -496,6 +497,10 @@ def report_context(
         mover_rows: dict[str, list[dict[str, Any]]] = {}
         for kind in ("topics", "authors", "segments"):
             frame = O.top_movers(db, filters, periods, kind)
+            if kind == "topics":
+                frame = O.name_subjects(frame, lang)  # a subject's themes in every language, one line in the reader's
+            elif kind == "segments":
+                frame = O.name_segments(db, frame, lang)
             if kind == "authors":
                 frame = _mask(db, _with_customer_names(db, frame), {"label": "handle", "customer": "name"}, masked)
             mover_rows[kind] = _records(frame)

@@ -319,7 +319,7 @@ def accuracy_panel(db_path: str, data_version: int) -> None:
                 {t("Language"): _language_name(code), t("Macro-F1"): number(e["macro_f1"], 2),
                  t("95% interval"): t("{low} to {high}", low=number(e["interval"][0], 2), high=number(e["interval"][1], 2)),
                  t("Language detected right"): F.format_percent(e["detection_accuracy"] * 100, language),
-                 t("Texts"): number(e["texts"], 0), t("Checked on"): e["data"]}
+                 t("Texts"): number(e["texts"], 0), t("Checked on"): t(e["data"])}
                 for code, e in found.card.items()
             ])  # fmt: skip
             show_table(summary, hide_index=True, width="stretch")

@@ -61,10 +61,12 @@ def load_movers(
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
-def load_alerts(db_path: str, data_version: int, filters: Filters, periods: O.Periods | None) -> pd.DataFrame:
-    """The newest alerts of the current period (:func:`scrm.views.overview.open_alerts`)."""
+def load_alerts(
+    db_path: str, data_version: int, filters: Filters, periods: O.Periods | None, lang: str = "en"
+) -> pd.DataFrame:
+    """The newest alerts of the current period, described in ``lang`` (:func:`scrm.views.overview.open_alerts`)."""
     with ui.connection(db_path) as db:
-        return O.open_alerts(db, filters, periods)
+        return O.open_alerts(db, filters, periods, lang=lang)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)

@@ -51,11 +51,16 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from scrm.analysis.segments_words import description_message
+from scrm.analysis.subjects import subject_name
+from scrm.db import dialect, store, summaries
 from scrm.db import schema as S
 from scrm.db import settings as business
-from scrm.db import store, summaries
 from scrm.db.filters import Filters, describe, format_day, mentions_where
 from scrm.db.store import table_exists
+from scrm.i18n import formats as F
+from scrm.i18n import t
+from scrm.i18n.messages import Message
 from scrm.views import data as browse
 from scrm.views import kpis
 
@@ -107,6 +112,14 @@ MIN_TREND_WEEKS = 26
 MIN_SCORED_FOR_SENTIMENT = 10
 TOP_MOVERS = 5
 
+# The detail of an alert's sentence: [plural, singular] per kind of alert.
+ALERT_SENTENCES = {
+    "vip": ["{n} negative mentions by a top-decile customer", "{n} negative mention by a top-decile customer"],
+    "named": ["the workflow rule “{rule}” matched {n} mentions that day", "the workflow rule “{rule}” matched {n} mention that day"],
+    "unnamed": ["the workflow rule matched {n} mentions that day", "the workflow rule matched {n} mention that day"],
+    "negative": ["{n} negative mentions on the peak day", "{n} negative mentions on the peak day"],
+    "volume": ["{n} mentions on the peak day", "{n} mentions on the peak day"],
+}
 ALERT_KIND_NAMES = {
     "volume": "Volume spike",
     "negative": "Negative-sentiment spike",
@@ -128,7 +141,10 @@ MOVER_COLUMNS = (
     "net_change",
     "scored_now",
     "scored_before",
+    "subject",
 )
+# A topic mover that stands for a subject's themes in every language is keyed "subject:<key>" (scrm.analysis.subjects).
+SUBJECT_KEY_PREFIX = "subject:"
 TREND_COLUMNS = ("week", "brand", "mentions", "scored", "positive", "negative", "net_sentiment", "partial")
 ALERT_COLUMNS = (
     "alert_id",
@@ -352,13 +368,14 @@ def _load_frames(
     """The KPI frames of ``date_from``..``date_to`` with the filters applied (dates of ``f`` ignored).
 
     ``summarised``: the caller answers :data:`scrm.views.kpis.SUMMARY_KEYS` from the summaries,
-    so the whole-table reads only those KPIs need are skipped.
+    so the reads only those KPIs need (the range's mentions, orders, surveys; every customer)
+    are skipped and their frames are empty.
     """
-    context = kpis.load_context(db, date_from, date_to, customers=not summarised)
+    context = kpis.load_context(db, date_from, date_to, customers=not summarised, rows=not summarised)
     span = f.with_dates(date_from, date_to)
     mentions = context.mentions
     sentiment = context.sentiment
-    if f.platforms or f.langs:
+    if (f.platforms or f.langs) and not summarised:
         ids = _filtered_mention_ids(db, dataclasses.replace(span, brands=()))
         mentions = mentions[mentions["mention_id"].astype(object).isin(ids)]
     all_brands = mentions
@@ -369,6 +386,8 @@ def _load_frames(
     sentiment_day = sentiment.assign(posted_at=sentiment["mention_id"].map(days))
 
     where, params = kpis._range_sql("answered_at", date_from, date_to)
+    if summarised:
+        where += " AND 1 = 0"
     surveys = store.read_frame(
         db, f"SELECT score, answered_at, customer_id FROM {S.SURVEYS} WHERE {where}", params
     )
@@ -529,8 +548,13 @@ def kpi_summary(
         rows_of_span = kpis.load_summary_rows(
             db, span_from, cur.date_to, brands=f.brands, platforms=f.platforms, langs=f.langs, segment=f.segment
         )
-        for a, b in [(cur.date_from, cur.date_to), (prev.date_from, prev.date_to), *windows]:
+        # The current period last: a sparkline week may be the same days, and only the current
+        # period has a previous one to measure churn against.
+        for a, b in [*windows, (prev.date_from, prev.date_to)]:
             summed[(a, b)] = kpis.summary_results(rows_of_span, a, b)
+        summed[(cur.date_from, cur.date_to)] = kpis.summary_results(
+            rows_of_span, cur.date_from, cur.date_to, previous_from=prev.date_from
+        )
 
     def compute(key: str, context: kpis.KPIContext, all_brands: pd.DataFrame) -> kpis.Result:
         answer = summed.get((str(context.date_from), str(context.date_to)), {}).get(key)
@@ -704,8 +728,9 @@ def _finish_movers(frame: pd.DataFrame, kind: str, by: str, n: int, min_scored: 
         out[f"net_{p}"] = (100.0 * (out[f"pos_{p}"] - out[f"neg_{p}"]) / scored).round(1)
     out["net_change"] = (out["net_now"] - out["net_before"]).round(1)
     out["kind"] = kind
-    if "platform" not in out.columns:
-        out["platform"] = None
+    for column in ("platform", "subject"):
+        if column not in out.columns:
+            out[column] = None
     if by == "sentiment":
         out = out[(out["scored_now"] >= min_scored) & (out["scored_before"] >= min_scored)]
         out = out.assign(_size=out["net_change"].abs()).sort_values(["_size", "key"], ascending=[False, True])
@@ -730,7 +755,8 @@ def top_movers(
     """The topics, authors or segments whose mentions changed most between the two periods.
 
     ``kind`` is "topics" (dominant topic of each mention, table
-    ``mention_topics``), "authors" (label ``@handle``, with its ``platform``) or "segments" (mentions by profiles linked to a customer of
+    ``mention_topics``; the themes of one ``subject`` in every language count as one, keyed
+    ``subject:<key>``, a theme without a subject on its own), "authors" (label ``@handle``, with its ``platform``) or "segments" (mentions by profiles linked to a customer of
     the segment). ``by`` is "volume" (largest absolute change in mentions
     first) or "sentiment" (largest change in net sentiment, among those with
     at least ``min_scored`` scored mentions in both periods). Columns:
@@ -750,12 +776,18 @@ def top_movers(
     if kind == "topics":
         if not (table_exists(db, S.MENTION_TOPICS) and table_exists(db, S.TOPICS)):
             return _finish_movers(pd.DataFrame(), kind, by, n, min_scored)
+        # Themes of every language about one subject move together (one row, key "subject:delivery"); a theme
+        # without a subject is a row of its own, keyed by its id. `subject` names the row's subject (else None).
+        # A topics table written before subjects existed has no `subject`: each theme is its own row.
+        has_subject = "subject" in dialect.columns(db, S.TOPICS)
+        group = f"coalesce('{SUBJECT_KEY_PREFIX}' || t.subject, CAST(mt.topic_id AS TEXT))" if has_subject else "CAST(mt.topic_id AS TEXT)"
+        subject = "max(t.subject)" if has_subject else "CAST(NULL AS TEXT)"
         sql = (
-            f"SELECT mt.topic_id AS key, max(t.label) AS label, {sums} "
+            f"SELECT {group} AS key, {subject} AS subject, max(t.label) AS label, {sums} "
             + base.format(
                 join=f"JOIN {S.MENTION_TOPICS} mt ON mt.mention_id = m.mention_id LEFT JOIN {S.TOPICS} t ON t.topic_id = mt.topic_id"
             )
-            + " GROUP BY mt.topic_id"
+            + f" GROUP BY {group}"
         )
     elif kind == "authors":
         sql = (
@@ -806,43 +838,49 @@ def _number(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _alert_what(row: pd.Series, topic_labels: dict[str, str], rule_name: str | None = None) -> str:
-    """One sentence on an alert, in words a director can read: no ids, no "nan".
+def _alert_what(row: pd.Series, topic_labels: dict[str, str], rule_name: str | None = None, lang: str = "en") -> str:
+    """One sentence on an alert, in words a director can read (in ``lang``): no ids, no "nan".
 
     >>> row = pd.Series({"kind": "volume", "brand": "Velora", "platform": None, "topic_id": None,
     ...                  "value": 40.0, "baseline": float("nan"), "total": 40.0, "customer_id": "C7"})
     >>> _alert_what(row, {})
     'Volume spike · Velora: 40 mentions on the peak day (no usual level to compare with yet)'
+    >>> _alert_what(pd.Series({**row.to_dict(), "kind": "negative", "baseline": 2.5}), {}, lang="es")
+    'Pico de sentimiento negativo · Velora: 40 menciones negativas en el día pico frente a 2,5 al día antes, 16,0× lo habitual'
     """
-    kind = ALERT_KIND_NAMES.get(str(row["kind"]), str(row["kind"]))
+    kind = t(ALERT_KIND_NAMES.get(str(row["kind"]), str(row["kind"])), lang)
     scope = [str(row[c]) for c in ("brand", "platform") if isinstance(row[c], str) and row[c]]
     if isinstance(row["topic_id"], str) and row["topic_id"]:
-        scope.append(f"topic {topic_labels.get(row['topic_id'], row['topic_id'])}")
+        scope.append(t("topic {label}", lang, label=topic_labels.get(row["topic_id"], row["topic_id"])))
     value, baseline = _number(row["value"]), _number(row["baseline"])
+
+    def number(x: float, decimals: int = 0) -> str:
+        return F.format_number(x, lang, decimals=decimals)
+
     if row["kind"] == "vip_detractor":
         total = int(_number(row["total"]) or 0)
         # The customer is named in the alert's drivers (masked with them), never by a raw id here.
-        detail = f"{total} negative mention{'s' if total != 1 else ''} by a top-decile customer"
+        detail = t(ALERT_SENTENCES["vip"][total == 1], lang, n=number(total))
     elif row["kind"] == S.ALERT_RULE:
         count = int(value or 0)
-        named = f" “{rule_name}”" if rule_name else ""
-        detail = f"the workflow rule{named} matched {count} mention{'s' if count != 1 else ''} that day"
+        named = "named" if rule_name else "unnamed"
+        detail = t(ALERT_SENTENCES[named][count == 1], lang, n=number(count), rule=t(rule_name, lang) if rule_name else "")
     else:
-        unit = "negative mentions" if row["kind"] == "negative" else "mentions"
-        detail = f"{value or 0:,.0f} {unit} on the peak day"
+        detail = t(ALERT_SENTENCES["negative" if row["kind"] == "negative" else "volume"][False], lang, n=number(value or 0))
         if baseline is not None and baseline > 0:
-            detail += f" against {baseline:,.1f} a day before, {(value or 0) / baseline:.1f}× the usual"
+            detail += t(" against {baseline} a day before, {ratio}× the usual", lang,
+                        baseline=number(baseline, 1), ratio=number((value or 0) / baseline, 1))  # fmt: skip
         elif baseline is not None:
-            detail += " against none a day before"
+            detail += t(" against none a day before", lang)
         else:
-            detail += " (no usual level to compare with yet)"
+            detail += t(" (no usual level to compare with yet)", lang)
     return f"{kind} · {' · '.join(scope)}: {detail}" if scope else f"{kind}: {detail}"
 
 
 def open_alerts(
-    db: sqlite_utils.Database, f: Filters, periods: Periods | None, *, limit: int = 5
+    db: sqlite_utils.Database, f: Filters, periods: Periods | None, *, limit: int = 5, lang: str = "en"
 ) -> pd.DataFrame:
-    """The newest alerts that overlap the current period, high severity first within a day.
+    """The newest alerts that overlap the current period, high severity first within a day (``what`` in ``lang``).
 
     Filtered by brand and platform (an alert without a platform covers all of
     them). Columns: :data:`ALERT_COLUMNS`; ``what`` is one sentence, the
@@ -893,7 +931,7 @@ def open_alerts(
                 "alert_id": int(row["alert_id"]),
                 "severity": row["severity"],
                 "kind": row["kind"],
-                "what": _alert_what(row, labels, str((drivers.get("rule") or {}).get("name") or "") or None),
+                "what": _alert_what(row, labels, str((drivers.get("rule") or {}).get("name") or "") or None, lang),
                 "brand": row["brand"],
                 "platform": row["platform"],
                 "period_start": row["period_start"],
@@ -1076,12 +1114,45 @@ def stored_weekly_trends(db: sqlite_utils.Database, f: Filters, date_from: str, 
     )  # fmt: skip
 
 
+def name_subjects(movers: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Topic movers with each subject's row named in ``lang``; a theme without a subject keeps its top words.
+
+    >>> rows = pd.DataFrame({"label": ["entrega · retraso", "merece pena · precio"], "subject": ["delivery", None]})
+    >>> name_subjects(rows, "es")["label"].tolist()
+    ['Entrega y envío', 'merece pena · precio']
+    """
+    if movers.empty or "subject" not in movers.columns:
+        return movers
+    labels = [
+        t(english_subject, lang) if (english_subject := subject_name(s if isinstance(s, str) else None)) else label
+        for s, label in zip(movers["subject"], movers["label"], strict=True)
+    ]
+    return movers.assign(label=pd.Series(labels, index=movers.index, dtype=object))
+
+
+def name_segments(db: sqlite_utils.Database, movers: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Segment movers named in ``lang`` (``3: valor bajo, compradores inactivos``) from each segment's stored
+    message; a segment stored before descriptions became messages keeps its English words.
+    """
+    if movers.empty or lang == "en" or not table_exists(db, S.SEGMENT_PROFILES):
+        return movers
+    if "description_message" not in dialect.columns(db, S.SEGMENT_PROFILES):
+        return movers
+    rows = db.execute(f"SELECT segment_id, description, description_message FROM {S.SEGMENT_PROFILES}").fetchall()
+    words = {str(segment): description_message(description, message) for segment, description, message in rows}
+    labels = [
+        f"{key}: {found.render(lang)}" if isinstance(found := words.get(str(key)), Message) else label
+        for key, label in zip(movers["key"], movers["label"], strict=True)
+    ]
+    return movers.assign(label=pd.Series(labels, index=movers.index, dtype=object))
+
+
 def stored_top_movers(
     db: sqlite_utils.Database, f: Filters, periods: Periods, kind: str, *, by: str = "volume"
 ) -> pd.DataFrame:
     """:func:`top_movers`, stored per data version."""
     return browse.stored(
-        db, _stored_name("movers", f, periods, kind, by), lambda: top_movers(db, f, periods, kind, by=by),
+        db, _stored_name("movers:subjects", f, periods, kind, by), lambda: top_movers(db, f, periods, kind, by=by),
         browse.encode_frame, browse.decode_frame,
     )  # fmt: skip
 
