@@ -47,6 +47,7 @@ from scrm.analysis import alerts, identity, journey, roles, segments, sentiment,
 from scrm.analysis.stage import RAN, UP_TO_DATE, Progress, StageFunction, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
+from scrm.db import summaries as db_summaries
 
 __all__ = [
     "RAN", "STAGES", "STAGE_NAMES", "UP_TO_DATE", "Progress", "StageSummary", "pending_stages", "run_all", "version_key",
@@ -94,6 +95,8 @@ READS_CASES = frozenset({"journey"})
 
 def _state(db: sqlite_utils.Database, stage: str, version: int) -> str:
     """What a stage being up to date is recorded as: the input version, plus the cases' state for some."""
+    if stage == summaries.STAGE and not db_summaries.is_built(db):
+        return f"{version}:summary tables to build"  # a table added since the last run: never up to date
     if stage not in READS_CASES or S.CASES not in db.table_names():
         return str(version)
     # Every change to a case writes one case event: their count moves with every edit.

@@ -54,6 +54,11 @@ SUMMARY_ORDERS = "sum_orders"  # orders per day x segment x currency x linked x 
 # 12 characters at most keeps `scrm status` aligned, hence not "sum_customers".
 SUMMARY_CUSTOMERS = "sum_clients"  # customers created, and first orders, per day x segment
 SUMMARY_SURVEYS = "sum_surveys"  # survey answers per day x segment: answers, promoters, detractors
+# Distinct people across days (issue 17): one row per author, or customer, and day, so that
+# unique authors, reach, active customers, repeat and churn rates are exact for any filter.
+SUMMARY_AUTHORS = "sum_authors"  # authors per day x brand x platform x language: their largest follower count
+SUMMARY_BUYERS = "sum_buyers"  # customers per day x segment: their orders that day
+SUMMARY_ANSWERS = "sum_answers"  # answerable inbound mentions per day x brand x platform x language x reply time
 # Derived tables: rebuilt from the stored data by the compute stages
 # (``store.replace_table``), never migrated; their columns follow the frames
 # the stages write. Each is written by the stage named after it.
@@ -557,6 +562,22 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
     SUMMARY_SURVEYS: {
         "day": "TEXT", "segment": "INTEGER", "answers": "INTEGER", "promoters": "INTEGER", "detractors": "INTEGER",
     },
+    # The author is the KPI dictionary's key (handle lowercased, without leading @; '' when anonymous),
+    # named is 1 when the handle is not blank (unique authors count only those), followers the largest
+    # follower count of the day (NULL when none is known). profile_id is the author's profile (as
+    # scrm.analysis.identity spells it), so that erasing a person deletes their rows here too.
+    # person numbers each author key (and each customer in sum_buyers): readers count integers.
+    SUMMARY_AUTHORS: {
+        "day": "TEXT", "brand": "TEXT", "platform": "TEXT", "lang": "TEXT", "author": "TEXT", "named": "INTEGER",
+        "profile_id": "TEXT", "followers": "REAL", "person": "INTEGER",
+    },
+    SUMMARY_BUYERS: {"day": "TEXT", "segment": "INTEGER", "customer_id": "TEXT", "orders": "INTEGER", "person": "INTEGER"},
+    # Mentions a brand is expected to answer (posts, reviews, DMs, no kind); answered is 1 when a brand
+    # account replied, minutes the time to its first reply (0 when unanswered).
+    SUMMARY_ANSWERS: {
+        "day": "TEXT", "brand": "TEXT", "platform": "TEXT", "lang": "TEXT", "answered": "INTEGER", "minutes": "REAL",
+        "mentions": "INTEGER",
+    },
     # --- schema 3: what the team does with the data ---------------------------------
     # A workflow rule: a condition (JSON) on mentions or customers and an action.
     RULES: {
@@ -758,6 +779,9 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     SUMMARY_ORDERS: ("day", "segment", "currency", "linked", "known"),
     SUMMARY_CUSTOMERS: ("day", "segment"),
     SUMMARY_SURVEYS: ("day", "segment"),
+    SUMMARY_AUTHORS: ("day", "brand", "platform", "lang", "author", "named", "profile_id"),
+    SUMMARY_BUYERS: ("day", "segment", "customer_id"),
+    SUMMARY_ANSWERS: ("day", "brand", "platform", "lang", "answered", "minutes"),
 }
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
@@ -790,7 +814,8 @@ SCHEMA_4 = (SIGN_IN_FAILURES,)
 # creates what is missing, so each part of schema 5 is listed here once.
 SCHEMA_5: tuple[str, ...] = (
     SOURCES, COLLECTIONS, RAW_ITEMS, CHANNELS, DELIVERIES, SAVED_MAPPINGS, SENTIMENT_CORRECTIONS,
-    SUMMARY_MENTIONS, SUMMARY_ORDERS, SUMMARY_CUSTOMERS, SUMMARY_SURVEYS,
+    SUMMARY_MENTIONS, SUMMARY_ORDERS, SUMMARY_CUSTOMERS, SUMMARY_SURVEYS, SUMMARY_AUTHORS, SUMMARY_BUYERS,
+    SUMMARY_ANSWERS,
 )
 SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {
     MENTIONS: ("client", "rating"),  # the app a post was written with; a review's stars

@@ -15,16 +15,26 @@ and any filter is a sum over a few thousand rows:
 - ``sum_clients``: customers created per day x segment (day '' when the
   creation date is unknown), and customers whose first order ever is that day;
 - ``sum_surveys``: valid survey answers (0 to 10) per day x segment, promoters
-  (9-10) and detractors (0-6).
+  (9-10) and detractors (0-6);
+- ``sum_authors``: one row per author and day x brand x platform x language,
+  with the author's largest follower count that day: unique authors and reach
+  count each author once across the days of any range;
+- ``sum_buyers``: one row per customer and day (and their segment), with their
+  orders that day: active customers, purchase frequency, repeat and churn rates;
+- ``sum_answers``: mentions a brand is expected to answer per day x brand x
+  platform x language x answered x minutes to the brand's first reply: the
+  response rate and the median reply time.
 
 A blank brand, platform, language, label or currency is '' and a customer
 without a segment is segment -1, so that every key is a plain value on SQLite
 and PostgreSQL. Days are the first ten characters of the stored ISO
 timestamps (UTC); rows without a date are left out (a range always has dates).
 
-What sums cannot answer exactly stays a direct query: distinct authors and
-reach (an author counted once across days), response times (per mention),
-active customers, repeat and churn rates (distinct customers across days).
+The people tables are not sums: a range's distinct authors or customers are
+the distinct keys of its rows, counted by the reader (:mod:`scrm.views.kpis`),
+so those KPIs are exact too. Authors are keyed as the KPI dictionary keys them
+(handle lowercased, without leading @), worked out here in Python so that the
+key is the dictionary's on either engine.
 
 The summaries stage (:func:`refresh`) keeps them: after an import or a
 collection it rebuilds only the days the new rows touched; when the segments,
@@ -41,17 +51,35 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import pandas as pd
 import sqlite_utils
 
+from scrm.db import pg, store
 from scrm.db import schema as S
-from scrm.db import store
 
 log = logging.getLogger(__name__)
 
-TABLES: tuple[str, ...] = (S.SUMMARY_MENTIONS, S.SUMMARY_ORDERS, S.SUMMARY_CUSTOMERS, S.SUMMARY_SURVEYS)
+TABLES: tuple[str, ...] = (
+    S.SUMMARY_MENTIONS, S.SUMMARY_ORDERS, S.SUMMARY_CUSTOMERS, S.SUMMARY_SURVEYS, S.SUMMARY_AUTHORS, S.SUMMARY_BUYERS,
+    S.SUMMARY_ANSWERS,
+)
+# Kinds of inbound mentions a brand is expected to answer: scrm.views.kpis.ANSWERABLE_KINDS, a floor
+# above (the test suite checks that both agree).
+ANSWERABLE_KINDS = ("post", "review", "dm")
+# Covering indexes: the readers' range scans on the people tables read the index alone.
+INDEXES: dict[str, tuple[str, ...]] = {
+    S.SUMMARY_AUTHORS: ("day", "person", "named", "followers", "platform", "brand", "lang"),
+    S.SUMMARY_BUYERS: ("day", "segment", "person", "orders"),
+    S.SUMMARY_ANSWERS: ("day", "brand", "answered", "minutes", "mentions", "platform", "lang"),
+}
+# An author's profile id, as scrm.analysis.roles.profile_id_sql spells it (a floor above: the test
+# suite checks that both agree). Kept beside the author so that erasing a person finds their rows.
+PROFILE_ID_SQL = "coalesce(nullif(lower(trim(m.platform)), ''), 'other') || ':' || lower(ltrim(trim(m.author), '@'))"
+# Mention rows turned into author rows at a time (a million at once would sit in memory whole).
+CHUNK = 200_000
 NO_SEGMENT = -1
 Progress = Callable[[float, str], None]
 
@@ -65,15 +93,24 @@ def ensure_tables(db: sqlite_utils.Database) -> bool:
     True when one was missing (the summaries must then be built whole)."""
     have = set(db.table_names())
     created = False
+    postgres = store.is_postgres(db)
     for table in TABLES:
         if table in have:
             continue
         created = True
-        columns = ", ".join(f"{_quote(c)} {t}" for c, t in S.STORED_COLUMNS[table].items())
+        columns = ", ".join(
+            f"{_quote(c)} {pg.postgres_type(t) if postgres else t}" for c, t in S.STORED_COLUMNS[table].items()
+        )
         keys = S.PRIMARY_KEYS[table]
         key_list = [keys] if isinstance(keys, str) else list(keys)
         db.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({columns}, PRIMARY KEY ({', '.join(map(_quote, key_list))}))")
+    _create_indexes(db)
     return created
+
+
+def _create_indexes(db: sqlite_utils.Database) -> None:
+    for table, indexed in INDEXES.items():
+        db.execute(f"CREATE INDEX IF NOT EXISTS {_quote(table + '_read')} ON {_quote(table)} ({', '.join(map(_quote, indexed))})")
 
 
 # --- building ------------------------------------------------------------------------------
@@ -98,7 +135,13 @@ def _fill(db: sqlite_utils.Database, first: str | None, last: str | None, *, cus
     """Recompute the rows of the days ``first``..``last`` (None: open end) inside the caller's transaction."""
     has_segments = store.table_exists(db, S.SEGMENTS)
     segment = _segment_sql if has_segments else (lambda customer: str(NO_SEGMENT))
-    for table, column in ((S.SUMMARY_MENTIONS, "day"), (S.SUMMARY_ORDERS, "day"), (S.SUMMARY_SURVEYS, "day")):
+    rebuild = first is None and last is None
+    if rebuild:
+        # Built whole, an index costs less made once after the rows than kept up row by row.
+        for table in INDEXES:
+            db.execute(f"DROP INDEX IF EXISTS {_quote(table + '_read')}")
+    dated = (S.SUMMARY_MENTIONS, S.SUMMARY_ORDERS, S.SUMMARY_SURVEYS, S.SUMMARY_AUTHORS, S.SUMMARY_BUYERS, S.SUMMARY_ANSWERS)
+    for table, column in ((t, "day") for t in dated):
         params: list[Any] = []
         where = "1 = 1"
         if first is not None:
@@ -149,8 +192,123 @@ def _fill(db: sqlite_utils.Database, first: str | None, last: str | None, *, cus
         ) x WHERE score >= 0 AND score <= 10 GROUP BY day, segment""",
         params,
     )
+    params = []
+    days = _day_clause("o.ordered_at", first, last, params)
+    buyers = store.read_frame(
+        db,
+        f"""SELECT day, segment, customer_id, count(*) AS orders FROM (
+            SELECT substr(o.ordered_at, 1, 10) AS day, {segment('o.customer_id')} AS segment, o.customer_id
+            FROM {S.ORDERS} o WHERE o.customer_id IS NOT NULL AND {days}
+        ) x GROUP BY day, segment, customer_id""",
+        params,
+    )
+    if not buyers.empty:
+        buyers["person"] = _person_ids(db, S.SUMMARY_BUYERS, "customer_id", buyers["customer_id"].astype(str), rebuild)
+        _insert(db, S.SUMMARY_BUYERS, buyers)
+    _fill_authors(db, first, last)
+    _fill_answers(db, first, last)
+    if rebuild:
+        _create_indexes(db)
     if customers:
         _fill_customers(db, segment)
+
+
+def _frames(db: sqlite_utils.Database, sql: str, params: list[Any]) -> Iterator[pd.DataFrame]:
+    """The rows of ``sql`` as frames of at most :data:`CHUNK` rows, built as the KPI frames are (the same
+    string type, so the same string methods)."""
+    cursor = db.execute(sql, params)
+    columns = [c[0] for c in cursor.description]
+    while rows := cursor.fetchmany(CHUNK):
+        yield pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _insert(db: sqlite_utils.Database, table: str, frame: pd.DataFrame) -> None:
+    """Append ``frame``'s rows to ``table``, whose days were emptied first (COPY on PostgreSQL)."""
+    if frame.empty:
+        return
+    # Python values, NULL for NaN (numpy scalars are no SQL parameters).
+    plain = frame.astype(object).where(frame.notna(), None)
+    store.upsert_rows(db, table, list(frame.columns), list(plain.itertuples(index=False, name=None)), fresh=True)
+
+
+def _person_ids(db: sqlite_utils.Database, table: str, key_sql: str, keys: pd.Series, emptied: bool) -> pd.Series:
+    """A number per distinct key: the one the rows of other days already give it, else a new one.
+
+    ``emptied``: the table holds no row (a full rebuild), so every key is new."""
+    known: dict[str, int] = {}
+    if not emptied:
+        known = {str(k): int(v) for k, v in db.execute(f"SELECT {key_sql}, min(person) FROM {table} GROUP BY {key_sql}")}
+    ids = keys.map(known)
+    new = ids.isna()
+    if new.any():
+        codes, _ = pd.factorize(keys[new])
+        ids[new] = codes + (max(known.values(), default=-1) + 1)
+    return ids.astype("int64")
+
+
+def _fill_authors(db: sqlite_utils.Database, first: str | None, last: str | None) -> None:
+    """One row per author and day x brand x platform x language with their largest follower count.
+
+    The author key and the "named" test are those of :func:`scrm.views.kpis._unique_authors` and
+    ``_reach``, computed with the same pandas string methods, so that they are the same on either engine.
+    """
+    params: list[Any] = []
+    days = _day_clause("m.posted_at", first, last, params)
+    sql = f"""SELECT substr(m.posted_at, 1, 10) AS day, coalesce(m.brand, '') AS brand, coalesce(m.platform, '') AS platform,
+            coalesce(s.lang, '') AS lang, m.author, coalesce({PROFILE_ID_SQL}, '') AS profile_id, m.author_followers
+        FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
+        WHERE coalesce(m.from_brand, 0) != 1 AND {days}"""
+    keys = ["day", "brand", "platform", "lang", "author", "named", "profile_id"]
+    parts = []
+    for chunk in _frames(db, sql, params):
+        raw = chunk["author"].fillna("").astype(str)
+        chunk = chunk.assign(
+            author=raw.str.lower().str.lstrip("@"),
+            named=(raw.str.strip().str.lstrip("@") != "").astype("int64"),
+            followers=pd.to_numeric(chunk["author_followers"], errors="coerce").astype("float64"),
+        )
+        parts.append(chunk.groupby(keys, sort=False)["followers"].max().reset_index())
+    if parts:
+        rows = pd.concat(parts, ignore_index=True).groupby(keys, sort=True)["followers"].max().reset_index()
+        emptied = first is None and last is None
+        rows["person"] = _person_ids(db, S.SUMMARY_AUTHORS, "platform || ':' || author", rows["platform"] + ":" + rows["author"], emptied)
+        _insert(db, S.SUMMARY_AUTHORS, rows)
+
+
+def _fill_answers(db: sqlite_utils.Database, first: str | None, last: str | None) -> None:
+    """The answerable inbound mentions per day x brand x platform x language x answered x reply minutes.
+
+    Minutes are worked out as :func:`scrm.views.kpis._first_response_minutes` does: from the
+    mention to the first reply by a brand account (replies after the range count).
+    """
+    params: list[Any] = list(ANSWERABLE_KINDS)
+    days = _day_clause("m.posted_at", first, last, params)
+    kinds = ", ".join("?" for _ in ANSWERABLE_KINDS)
+    source = f"""FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
+        LEFT JOIN (SELECT in_reply_to, min(posted_at) AS replied FROM {S.MENTIONS}
+                   WHERE from_brand = 1 AND in_reply_to IS NOT NULL AND posted_at IS NOT NULL GROUP BY in_reply_to) r
+            ON r.in_reply_to = m.mention_id
+        WHERE coalesce(m.from_brand, 0) != 1 AND (m.kind IS NULL OR m.kind IN ({kinds})) AND {days}"""
+    dimensions = "substr(m.posted_at, 1, 10), coalesce(m.brand, ''), coalesce(m.platform, ''), coalesce(s.lang, '')"
+    # The unanswered ones are counts (summed in the database); the answered ones get their minutes here.
+    db.execute(
+        f"""INSERT INTO {S.SUMMARY_ANSWERS} (day, brand, platform, lang, answered, minutes, mentions)
+        SELECT {dimensions}, 0, 0.0, count(*) {source} AND r.replied IS NULL GROUP BY {dimensions}""",
+        params,
+    )
+    sql = f"""SELECT substr(m.posted_at, 1, 10) AS day, coalesce(m.brand, '') AS brand, coalesce(m.platform, '') AS platform,
+            coalesce(s.lang, '') AS lang, m.posted_at, r.replied {source} AND r.replied IS NOT NULL"""
+    keys = ["day", "brand", "platform", "lang", "answered", "minutes"]
+    parts = []
+    for chunk in _frames(db, sql, params):
+        asked = pd.to_datetime(chunk["posted_at"], format="ISO8601")
+        replied = pd.to_datetime(chunk["replied"].to_numpy(), format="ISO8601")
+        minutes = ((replied - pd.DatetimeIndex(asked)).total_seconds() / 60.0).to_numpy()
+        chunk = chunk.assign(answered=1, minutes=minutes)
+        parts.append(chunk.groupby(keys, sort=False).size().rename("mentions").reset_index())
+    if parts:
+        rows = pd.concat(parts, ignore_index=True).groupby(keys, sort=True)["mentions"].sum().reset_index()
+        _insert(db, S.SUMMARY_ANSWERS, rows)
 
 
 def _fill_customers(db: sqlite_utils.Database, segment: Callable[[str], str]) -> None:
@@ -210,6 +368,15 @@ def _touched_days(db: sqlite_utils.Database, since_import: int) -> tuple[str | N
             last = hi if last is None else max(last, hi)
         if top is not None:
             newest = max(newest, int(top))
+    # A new brand reply answers a mention of an older day: that day's answers change too.
+    lo, hi = db.execute(
+        f"SELECT min(substr(m.posted_at, 1, 10)), max(substr(m.posted_at, 1, 10)) FROM {S.MENTIONS} m "
+        f"WHERE m.mention_id IN (SELECT r.in_reply_to FROM {S.MENTIONS} r WHERE r.import_id > ? AND r.from_brand = 1)",
+        [since_import],
+    ).fetchone()
+    if lo is not None:
+        first = lo if first is None else min(first, lo)
+        last = hi if last is None else max(last, hi)
     return first, last, newest
 
 
@@ -234,6 +401,9 @@ def refresh(db: sqlite_utils.Database, *, progress: Progress | None = None, full
     inputs = _inputs(db)
     raw = store.get_meta(db, S.META_SUMMARIES_STATE)
     state: dict[str, Any] = json.loads(raw) if raw else {}
+    # A table the last refresh did not build (one added to schema 5 since, created empty when the
+    # file was opened) is built with all the others.
+    full = full or state.get("tables") != list(TABLES)
     # Rows without an import id, and rows older than the last refresh, are counted: an erasure, a
     # retention purge or a hand-made row moves these counts, and only a full rebuild follows them.
     since = int(state.get("import_id", 0))
@@ -256,7 +426,7 @@ def refresh(db: sqlite_utils.Database, *, progress: Progress | None = None, full
             report(0.1, f"summing the days {first} to {last}")
             _fill(db, first, last)
         state = {
-            "inputs": inputs, "import_id": newest,
+            "inputs": inputs, "import_id": newest, "tables": list(TABLES),
             "rows": {
                 table: int(db.execute(f"SELECT count(*) FROM {table} WHERE import_id IS NULL OR import_id <= ?", [newest]).fetchone()[0])
                 for table in (S.MENTIONS, S.ORDERS, S.SURVEYS)
@@ -338,9 +508,73 @@ def customer_days(db: sqlite_utils.Database, *, segment: int | None = None) -> l
     ).fetchall()
 
 
+def _mention_filters(
+    first: str, last: str, brands: Sequence[str], platforms: Sequence[str], langs: Sequence[str]
+) -> tuple[str, list[Any]]:
+    params: list[Any] = [first, last]
+    where = "day >= ? AND day <= ?"
+    for column, values in (("brand", brands), ("platform", platforms), ("lang", langs)):
+        if values:
+            where += " AND " + _in(column, values, params)
+    return where, params
+
+
+# A day as the number YYYYMMDD: a reader turns numbers into arrays ten times faster than text.
+DAY_NUMBER = "CAST(replace(day, '-', '') AS INTEGER)"
+
+
+def author_days(
+    db: sqlite_utils.Database, first: str, last: str, *,
+    brands: Sequence[str] = (), platforms: Sequence[str] = (), langs: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """Rows ``(day, person, named, followers)`` of the days ``first``..``last`` under the filters,
+    sorted by day (a number YYYYMMDD); person numbers the KPI dictionary's author key
+    ``platform:handle``, followers is the day's largest count.
+
+    An author has a row per brand and language of the day: the reader counts distinct keys and
+    takes largest counts, which repeats do not change (grouping here cost more than it saved)."""
+    where, params = _mention_filters(first, last, brands, platforms, langs)
+    return db.execute(
+        f"SELECT {DAY_NUMBER}, person, named, followers FROM {S.SUMMARY_AUTHORS} WHERE {where} ORDER BY day",
+        params,
+    ).fetchall()
+
+
+def buyer_days(db: sqlite_utils.Database, first: str, last: str, *, segment: int | None = None) -> list[tuple[Any, ...]]:
+    """Rows ``(day, person, orders)`` of the days ``first``..``last``, sorted by day (a number YYYYMMDD;
+    person numbers the customer)."""
+    params: list[Any] = [first, last]
+    where = "day >= ? AND day <= ?" + _segment_where(segment, params)
+    return db.execute(
+        f"SELECT {DAY_NUMBER}, person, orders FROM {S.SUMMARY_BUYERS} WHERE {where} ORDER BY day", params
+    ).fetchall()
+
+
+def answer_days(
+    db: sqlite_utils.Database, first: str, last: str, *,
+    brands: Sequence[str] = (), platforms: Sequence[str] = (), langs: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """Rows ``(day, brand, answered, minutes, mentions)`` of the days ``first``..``last`` under the filters."""
+    where, params = _mention_filters(first, last, brands, platforms, langs)
+    return db.execute(
+        f"SELECT day, brand, answered, minutes, sum(mentions) FROM {S.SUMMARY_ANSWERS} "
+        f"WHERE {where} GROUP BY day, brand, answered, minutes",
+        params,
+    ).fetchall()
+
+
+def is_built(db: sqlite_utils.Database) -> bool:
+    """True when the last refresh built every summary table (False after one was added to the schema:
+    the file gains it empty, and the next ``score`` must sum it whatever the data version says)."""
+    raw = store.get_meta(db, S.META_SUMMARIES_STATE)
+    if raw is None or not all(store.table_exists(db, t) for t in TABLES):
+        return False
+    return bool(json.loads(raw).get("tables") == list(TABLES))
+
+
 def is_current(db: sqlite_utils.Database) -> bool:
     """True when the summaries stage ran on the data as it is now (no write to the inputs since)."""
-    if not all(store.table_exists(db, t) for t in TABLES) or store.get_meta(db, S.META_SUMMARIES_STATE) is None:
+    if not is_built(db):
         return False
     return store.get_meta(db, S.META_COMPUTED_VERSION.format(STAGE)) == str(store.input_version(db))
 

@@ -587,6 +587,15 @@ def shop_currency(db: sqlite_utils.Database) -> str | None:
     chosen = business.reporting_currency(db)
     if chosen:
         return chosen
+    from scrm.views import data as browse
+
+    # Stored per data version: it groups every order (a tenth of a second per new filter at 200k orders).
+    found = browse.stored(db, "kpis:most_frequent_currency", lambda: {"currency": _most_frequent_currency(db)},
+                          browse.encode_json, _decode_currency)
+    return found["currency"]
+
+
+def _most_frequent_currency(db: sqlite_utils.Database) -> str | None:
     row = db.execute(
         f"SELECT currency FROM {S.ORDERS} WHERE currency IS NOT NULL AND trim(currency) != '' "
         "GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1"
@@ -594,19 +603,32 @@ def shop_currency(db: sqlite_utils.Database) -> str | None:
     return None if row is None else str(row[0])
 
 
+def _decode_currency(raw: bytes) -> dict[str, str | None]:
+    import json
+
+    value = json.loads(raw)["currency"]
+    return {"currency": None if value is None else str(value)}
+
+
 def load_context(
-    db: sqlite_utils.Database, date_from: str | None = None, date_to: str | None = None, *, customers: bool = True
+    db: sqlite_utils.Database, date_from: str | None = None, date_to: str | None = None, *, customers: bool = True,
+    rows: bool = True,
 ) -> KPIContext:
     """Load the frames of a date range (inclusive ISO dates; None for an open end) once for all KPIs.
 
     ``customers=False`` leaves out every customer's first order and creation date (two reads of
-    whole tables) for a caller that answers the customers and new customers KPIs from the summaries.
+    whole tables) for a caller that answers the customers and new customers KPIs from the summaries;
+    ``rows=False`` leaves out the range's mentions, replies, sentiment, orders and surveys too
+    (empty frames), for a caller that answers every KPI of :data:`SUMMARY_KEYS` from the summaries.
     """
     date_from = parse_date(date_from, "date_from")
     date_to = parse_date(date_to, "date_to")
     if date_from and date_to and date_from > date_to:
         raise ConfigError(f"The range starts ({date_from}) after it ends ({date_to}); swap the dates.")
+    # Without rows, every range query gets an always-false condition: the frames keep their columns.
+    nothing = "" if rows else " AND 1 = 0"
     where, params = _range_sql("posted_at", date_from, date_to)
+    where += nothing
     mentions = read_frame_chunked(
         db,
         f"SELECT mention_id, platform, author, brand, kind, likes, shares, replies, author_followers, posted_at "
@@ -617,9 +639,10 @@ def load_context(
     replies = store.read_frame(
         db,
         f"SELECT in_reply_to, posted_at FROM {S.MENTIONS} WHERE from_brand = 1 AND in_reply_to IS NOT NULL "
-        "AND posted_at IS NOT NULL",
+        f"AND posted_at IS NOT NULL{nothing}",
     )
     where_m, params_m = _range_sql("m.posted_at", date_from, date_to)
+    where_m += nothing
     sentiment = store.read_frame(
         db,
         f"SELECT s.mention_id, s.label FROM {S.SENTIMENT} s JOIN {S.MENTIONS} m ON m.mention_id = s.mention_id "
@@ -628,9 +651,10 @@ def load_context(
     )
     order_cols = "order_id, customer_id, ordered_at, amount, currency"
     where_o, params_o = _range_sql("ordered_at", date_from, date_to)
+    where_o += nothing
     orders = read_frame_chunked(db, f"SELECT {order_cols} FROM {S.ORDERS} WHERE {where_o}", params_o)
     previous: pd.DataFrame | None = None
-    if date_from:
+    if date_from and rows:
         if date_to:
             days = (dt.date.fromisoformat(date_to) - dt.date.fromisoformat(date_from)).days + 1
         else:
@@ -648,10 +672,11 @@ def load_context(
     ) if customers else pd.DataFrame()
     everyone = store.read_frame(db, f"SELECT customer_id, created_at FROM {S.CUSTOMERS}") if customers else pd.DataFrame()
     where_s, params_s = _range_sql("answered_at", date_from, date_to)
+    where_s += nothing
     surveys = store.read_frame(db, f"SELECT score FROM {S.SURVEYS} WHERE {where_s}", params_s)
     linked = frozenset(
         str(r[0]) for r in db.execute(f"SELECT DISTINCT customer_id FROM {S.LINKS} WHERE status = ?", [S.LINKED])
-    )
+    ) if rows else frozenset()
     # Only what the KPIs (and the Overview's segment and platform filters) use: at
     # 100k customers and 400k authors, reading whole rows cost seconds per cold start.
     customer_value = _read_columns(db, CUSTOMER_VALUE, ["customer_id", "clv"])
@@ -818,14 +843,50 @@ def definitions() -> pd.DataFrame:
 
 # --- the same KPIs from the summaries (scrm.db.summaries) -------------------------------------
 
-# KPIs whose exact definition is a sum over days: the summaries answer them for any filter.
-# The others keep a direct read (distinct authors and customers across days, per-mention
-# reply times, snapshots), see scrm.db.summaries.
+# KPIs whose exact definition is a sum over days, or a count of the distinct people of the
+# days' rows: the summaries answer them for any filter. The others are snapshots (CLV, roles)
+# and the case KPIs, read whole (see scrm.db.summaries).
 SUMMARY_KEYS: tuple[str, ...] = (
     "mentions", "engagement_rate", "amplification_rate", "applause_rate", "conversation_rate", "share_of_voice",
     "net_sentiment", "positive_ratio", "nps", "customers", "new_customers", "orders", "revenue", "aov",
     "social_linked_revenue_share",
+    "unique_authors", "reach", "response_rate", "median_first_response_minutes",
+    "active_customers", "purchase_frequency", "repeat_rate", "churn_rate",
 )
+
+
+@dataclass(frozen=True)
+class PeopleRows:
+    """One row per person and day, sorted by day: ``code`` numbers the people and ``value`` is an
+    author's follower count of the day (NaN unknown) or a customer's orders that day."""
+
+    days: np.ndarray
+    code: np.ndarray
+    value: np.ndarray
+    named: np.ndarray  # authors only: 1 when the handle is not blank
+
+    @classmethod
+    def of(cls, rows: list[tuple[Any, ...]], *, authors: bool) -> PeopleRows:
+        """From rows ``(day YYYYMMDD, person, [named,] value)`` sorted by day."""
+        # One float array: numbers only (None, no follower count, becomes NaN), exact below 2**53.
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 4 if authors else 3)
+        named = table[:, 2].astype(np.int64) if authors else np.ones(len(rows), dtype=np.int64)
+        return cls(table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, -1].copy(), named)
+
+    def cut(self, first: str, last: str) -> slice:
+        return slice(int(np.searchsorted(self.days, _day_number(first), side="left")),
+                     int(np.searchsorted(self.days, _day_number(last), side="right")))
+
+
+@dataclass(frozen=True)
+class AnswerRows:
+    """The own brand's answerable mentions per day, sorted by day: ``answered`` 0/1, ``minutes`` to the
+    first reply, ``mentions`` how many (see :func:`scrm.db.summaries.answer_days`)."""
+
+    days: np.ndarray
+    answered: np.ndarray
+    minutes: np.ndarray
+    mentions: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -846,6 +907,9 @@ class SummaryRows:
     own_brand: str | None
     currency: str | None
     rates: dict[str, business.Rate]
+    authors: PeopleRows | None = None
+    buyers: PeopleRows | None = None
+    answers: AnswerRows | None = None
 
 
 def load_summary_rows(
@@ -915,7 +979,93 @@ def load_summary_rows(
         v["promoters"][i] += int(promoters or 0)
         v["detractors"][i] += int(detractors or 0)
     c = pd.DataFrame(summaries.customer_days(db, segment=segment), columns=["day", "created", "first_orders"])
-    return SummaryRows(days, m, money, orders, v, c, owner, shop_currency(db), business.exchange_rates(db))
+    filters = {"brands": brands, "platforms": platforms, "langs": langs}
+    authors = PeopleRows.of(summaries.author_days(db, first, last, **filters), authors=True)
+    buyers = PeopleRows.of(summaries.buyer_days(db, first, last, segment=segment), authors=False)
+    answers = _answer_rows(summaries.answer_days(db, first, last, **filters), owner)
+    return SummaryRows(days, m, money, orders, v, c, owner, shop_currency(db), business.exchange_rates(db),
+                       authors, buyers, answers)
+
+
+def _answer_rows(rows: list[tuple[Any, ...]], owner: str | None) -> AnswerRows:
+    """The rows of the own brand (compared as :func:`_answerable` does), sorted by day."""
+    own = owner.casefold() if owner else None
+    kept = sorted((r for r in rows if own is not None and str(r[1]).casefold() == own), key=lambda r: str(r[0]))
+    return AnswerRows(
+        np.array([r[0] for r in kept], dtype=object),
+        np.array([int(r[2]) for r in kept], dtype=np.int64),
+        np.array([float(r[3]) for r in kept], dtype=np.float64),
+        np.array([int(r[4]) for r in kept], dtype=np.int64),
+    )
+
+
+def _people_results(rows: SummaryRows, key: str, first: str, last: str, previous_from: str | None) -> Result | None:
+    """The distinct-people and reply KPIs of ``first``..``last`` (None when ``rows`` has no people rows)."""
+    if key in ("unique_authors", "reach"):
+        a = rows.authors
+        if a is None:
+            return None
+        at = a.cut(first, last)
+        codes = a.code[at]
+        if key == "unique_authors":
+            return Result(int(np.unique(codes[a.named[at] == 1]).size))
+        if codes.size == 0:
+            return Result(0)
+        # One audience per author: their largest follower count in the range (unknown adds 0).
+        order = np.argsort(codes, kind="stable")
+        ordered = codes[order]
+        starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
+        largest = np.fmax.reduceat(a.value[at][order], starts)
+        return Result(int(np.nan_to_num(largest, nan=0.0).sum()))
+    if key in ("active_customers", "purchase_frequency", "repeat_rate", "churn_rate"):
+        b = rows.buyers
+        if b is None:
+            return None
+        at = b.cut(first, last)
+        codes = b.code[at]
+        if key == "churn_rate":
+            if previous_from is None:
+                return Result(None, "churn compares two periods: give a start date (--from) so there is a previous period")
+            before = np.unique(b.code[b.cut(previous_from, _day_before(first))])
+            if before.size == 0:
+                return Result(None, "no customer ordered in the previous period of the same length")
+            return _ratio(int(np.setdiff1d(before, codes).size), int(before.size), percent=True)
+        present, inverse = np.unique(codes, return_inverse=True)
+        if key == "active_customers":
+            return Result(int(present.size))
+        per_customer = np.bincount(inverse, weights=b.value[at], minlength=present.size)
+        note = "no orders by known customers in this range"
+        if key == "purchase_frequency":
+            return _ratio(int(per_customer.sum()), int(present.size), note=note)
+        return _ratio(int((per_customer >= 2).sum()), int(present.size), percent=True, note=note)
+    if key in ("response_rate", "median_first_response_minutes"):
+        r = rows.answers
+        if r is None:
+            return None
+        if not rows.own_brand:
+            return Result(None, "no own brand: none is set and no mention names a brand")
+        i = int(np.searchsorted(r.days, first, side="left"))
+        j = int(np.searchsorted(r.days, last, side="right"))
+        counts = r.mentions[i:j]
+        if int(counts.sum()) == 0:
+            return Result(None, "no mention of the own brand to answer in this range")
+        answered = r.answered[i:j] == 1
+        if key == "response_rate":
+            return _ratio(int(counts[answered].sum()), int(counts.sum()), percent=True)
+        if not answered.any():
+            return Result(None, "the brand answered no mention in this range")
+        minutes = np.repeat(r.minutes[i:j][answered], counts[answered])
+        return Result(round(float(pd.Series(minutes, dtype="float64").median()), 1))
+    return None
+
+
+def _day_number(day: str) -> int:
+    """``2026-03-01`` as 20260301 (how :func:`scrm.db.summaries.author_days` gives days)."""
+    return int(day.replace("-", ""))
+
+
+def _day_before(day: str) -> str:
+    return (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
 
 
 def _summary_money(
@@ -953,9 +1103,14 @@ def _summary_money(
     return revenue, kept, linked, "; ".join(parts) or None
 
 
-def summary_results(rows: SummaryRows, first: str, last: str, keys: tuple[str, ...] = SUMMARY_KEYS) -> dict[str, Result]:
+def summary_results(
+    rows: SummaryRows, first: str, last: str, keys: tuple[str, ...] = SUMMARY_KEYS, *, previous_from: str | None = None
+) -> dict[str, Result]:
     """The KPIs of :data:`SUMMARY_KEYS` over ``first``..``last`` from the summary rows: the same
-    values (and notes) as the dictionary's ``compute`` on the filtered frames."""
+    values (and notes) as the dictionary's ``compute`` on the filtered frames.
+
+    ``previous_from`` starts the previous period (it ends the day before ``first``): the churn
+    rate compares the two; without it, the churn rate is None with the dictionary's note."""
     i = int(np.searchsorted(rows.days, first, side="left"))
     j = int(np.searchsorted(rows.days, last, side="right"))
 
@@ -966,7 +1121,10 @@ def summary_results(rows: SummaryRows, first: str, last: str, keys: tuple[str, .
     out: dict[str, Result] = {}
     money: tuple[float, int, float, str | None] | None = None
     for key in keys:
-        if key == "mentions":
+        people = _people_results(rows, key, first, last, previous_from)
+        if people is not None:
+            out[key] = people
+        elif key == "mentions":
             out[key] = Result(n)
         elif key == "engagement_rate":
             out[key] = _ratio(total("engaged"), total("followers"), percent=True,
