@@ -1217,8 +1217,10 @@ def _customer_reads(db: Any, f: Any) -> object:
 
 def _cases_reads(db: Any, f: Any) -> object:
     from scrm.act import cases
+    from scrm.views.kpis import stored_case_frame
 
-    return cases.case_kpis(db, f.date_from, f.date_to, store.utcnow())
+    # As the page reads them: the case frame stored per data version, summarised for the range.
+    return cases.case_kpis(db, f.date_from, f.date_to, store.utcnow(), frame=stored_case_frame(db))
 
 
 # The reads each page makes with the sidebar's filters; pages without filters have none.

@@ -369,3 +369,18 @@ def test_demo_casework_leaves_a_real_database_alone(worked: sqlite_utils.Databas
     before = history_of(worked)
     assert casework.demo_casework(worked) == 0
     assert history_of(worked) == before
+
+
+def test_case_kpis_from_a_stored_case_frame_equal_the_direct_read(scored_demo_path) -> None:  # type: ignore[no-untyped-def]
+    from scrm.views.kpis import stored_case_frame
+
+    db = store.open_db(scored_demo_path, create=False)
+    try:
+        now = "2026-12-01T00:00:00"
+        frame = stored_case_frame(db)
+        assert frame is not None and len(frame) > 0
+        for start, end in [(None, None), ("2026-01-01", "2026-06-30"), ("2026-11-01", None)]:
+            direct = cases.case_kpis(db, start, end, now)
+            assert repr(cases.case_kpis(db, start, end, now, frame=frame)) == repr(direct)
+    finally:
+        db.close()

@@ -305,13 +305,13 @@ def test_the_stored_case_frame_and_currencies_equal_the_direct_reads_and_follow_
     db: sqlite_utils.Database,
 ) -> None:
     cases.open_case(db, queue=cases.SUPPORT, subject="K1", priority="low", opened_at="2024-03-20T00:00:00")
-    pd.testing.assert_frame_equal(kpis._stored_case_frame(db), kpis._case_frame(db))
+    pd.testing.assert_frame_equal(kpis.stored_case_frame(db), kpis._case_frame(db))
     assert kpis.stored_customer_currencies(db) == kpis.customer_currencies(db) == {"c1": "EUR", "c2": "EUR", "c3": "EUR", "c4": "GBP"}
     # Read again from the store: the same answer, not a stale or damaged one.
-    pd.testing.assert_frame_equal(kpis._stored_case_frame(db), kpis._case_frame(db))
+    pd.testing.assert_frame_equal(kpis.stored_case_frame(db), kpis._case_frame(db))
     store.upsert_rows(db, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount", "currency"],
                       [("o9", "c4", "2024-03-28T09:00:00", 1.0, "USD"), ("o10", "c4", "2024-03-29T09:00:00", 1.0, "USD")])
     cases.open_case(db, queue=cases.SUPPORT, subject="K2", priority="low", opened_at="2024-03-21T00:00:00")
     assert kpis.stored_customer_currencies(db)["c4"] == "USD"
-    assert len(kpis._stored_case_frame(db)) == 2
-    assert kpis._stored_case_frame(store.open_db(":memory:")) is None
+    assert len(kpis.stored_case_frame(db)) == 2
+    assert kpis.stored_case_frame(store.open_db(":memory:")) is None

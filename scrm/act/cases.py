@@ -785,11 +785,18 @@ def _english(messages: dict[str, Message]) -> dict[str, str]:
 
 
 def case_kpis(
-    db: sqlite_utils.Database, date_from: str | None = None, date_to: str | None = None, now: str | None = None
+    db: sqlite_utils.Database,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    now: str | None = None,
+    *,
+    frame: pd.DataFrame | None = None,
 ) -> CaseKPIs:
     """Open and breached cases, median hours to first response and to resolution, rescued customers.
 
     Over the cases opened in the inclusive day range (None: open end);
     ``breached`` as of ``now`` (default now). See :func:`summarise_cases`.
+    ``frame``: :func:`case_frame` read earlier for the same data (a page keeps it per data
+    version, so that a new date range does not read every case and score again).
     """
-    return summarise_cases(case_frame(db), date_from, date_to, _check_time(now, "now"))
+    return summarise_cases(case_frame(db) if frame is None else frame, date_from, date_to, _check_time(now, "now"))

@@ -29,8 +29,10 @@ def load_cases(db_path: str, data_version: int, now: str) -> pd.DataFrame:
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Measuring the queue…")
 def load_kpis(db_path: str, data_version: int, date_from: str | None, date_to: str | None, now: str) -> cases.CaseKPIs:
     """The case KPIs of cases opened in the range (:func:`scrm.act.cases.case_kpis`)."""
+    from scrm.views.kpis import stored_case_frame
+
     with connection(db_path) as db:
-        return cases.case_kpis(db, date_from, date_to, now)
+        return cases.case_kpis(db, date_from, date_to, now, frame=stored_case_frame(db))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

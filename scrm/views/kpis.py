@@ -698,7 +698,7 @@ def load_context(
         roles=roles,
         own_brand=own_brand(db),
         currency=shop_currency(db),
-        cases=_stored_case_frame(db),
+        cases=stored_case_frame(db),
         now=store.utcnow(),
         rates=business.exchange_rates(db),
         customer_currency=stored_customer_currencies(db) if customer_value is not None else {},
@@ -751,7 +751,7 @@ def stored_customer_currencies(db: sqlite_utils.Database) -> dict[str, str]:
     return browse.stored(db, "kpis:customer_currencies", lambda: customer_currencies(db), browse.encode_json, decode)
 
 
-def _stored_case_frame(db: sqlite_utils.Database) -> pd.DataFrame | None:
+def stored_case_frame(db: sqlite_utils.Database) -> pd.DataFrame | None:
     """:func:`_case_frame`, stored per data version: it reads every case and customer score
     whatever the filter (about a third of a second per new Overview filter at medium scale)."""
     if not table_exists(db, S.CASES) or store.is_empty(db, S.CASES):
