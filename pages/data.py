@@ -169,7 +169,7 @@ def _choose_preset(file_id: str, suggested: str | None) -> str:
         help=t("A preset knows the layout of a public dataset or an export format. "
                "Auto matches the file's headers to scrm's columns by name, in English, Spanish or French."),
     )
-    description = I.preset_description(preset)
+    description = I.preset_description(preset, lang())
     if description:
         recognised = t("Recognised export.") + " " if preset == suggested else ""
         st.caption(recognised + ui.escape_markdown(description))
@@ -319,8 +319,9 @@ def _file_settings(db_path: str, upload: Any, file_id: str, data: bytes) -> None
     if suggested is None and first is not None:
         suggested = ui.load_preset_suggestion(file_id, first.sample)
     if first is not None and first.detected:
+        what = I.detected_label(first.preset, lang()) or first.detected
         st.caption(t("Detected: {what}. Choose another preset, or Auto to map the columns yourself, to override it.",
-                     what=ui.escape_markdown(first.detected)))
+                     what=ui.escape_markdown(what)))
 
     left, right = st.columns(2)
     with left:
@@ -438,7 +439,9 @@ def _quarantine_tab(db_path: str, version: int) -> None:
     )
     import_id = None if choice == ALL_IMPORTS else int(choice)
     total = every if import_id is None else per_import[import_id]
-    shown = ui.load_quarantine_rows(db_path, version, import_id, QUARANTINE_ROWS_SHOWN)
+    # Each reason in the reader's language (rows imported before reasons were stored as messages stay in English).
+    shown = I.reasons_in_language(
+        ui.load_quarantine_rows(db_path, version, import_id, QUARANTINE_ROWS_SHOWN, messages=True), lang())
     show_table((shown), hide_index=True, column_config=QUARANTINE_COLUMNS, width="stretch")
     if total > len(shown):
         st.caption(t("Showing the first {n} of {total} rows; the downloads hold all of them.",

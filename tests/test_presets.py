@@ -80,10 +80,11 @@ def test_invoice_lines_become_one_order_per_invoice() -> None:
     orders = transform("online-retail", raw)["orders"]
     assert list(orders.columns) == [
         "order_id", "customer_id", "ordered_at", "amount", "currency", "channel", "category", "items", "_problem",
+        "_problem_message",
     ]
     assert records(orders, list(orders.columns)) == [
-        (2, "536365", "17850", "2010-12-01T08:26:00", 37.3, "GBP", "online", None, 14, None),
-        (4, "536366", "17850", "2010-12-01T08:28:00", 11.1, "GBP", "online", None, 6, None),
+        (2, "536365", "17850", "2010-12-01T08:26:00", 37.3, "GBP", "online", None, 14, None, None),
+        (4, "536366", "17850", "2010-12-01T08:28:00", 11.1, "GBP", "online", None, 6, None, None),
     ]
 
 

@@ -523,6 +523,7 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "reason": "TEXT",
         "raw": "TEXT",  # the whole row as JSON, to fix and re-import
         "created_at": "TEXT",
+        "reason_message": "TEXT",  # the reason as a message key and values (JSON, scrm.i18n.messages); NULL: older rows
     },
     META: {"key": "TEXT", "value": "TEXT"},
     # Scores are stored, not recomputed: one row per scored mention (schema 2).
@@ -821,6 +822,7 @@ SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {
     MENTIONS: ("client", "rating"),  # the app a post was written with; a review's stars
     SENTIMENT: ("confidence",),  # the calibrated probability that the label is right
     LINKS: ("evidence_message",),  # the evidence for the reader's language
+    QUARANTINE: ("reason_message",),  # the reason for the reader's language
 }
 
 # Link statuses and the confidence below which a link is only suggested.

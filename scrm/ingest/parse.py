@@ -7,17 +7,20 @@ decimal comma), so that every chunk of a file is read the same way; then
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scrm.errors import ImportRejected
+from scrm.i18n.messages import Message
 from scrm.ingest import mapping as M
 from scrm.ingest import values as V
 
+# Why a value was refused, per type: catalog keys (scrm.i18n) filled with the value; dates: values.BAD_DATE_KEYS.
 _TYPE_REASONS = {
     "datetime": "'{v}' is not a date. Use ISO dates (2024-03-05 or 2024-03-05 14:30), dd/mm/yyyy or yyyymmdd.",
     "float": "'{v}' is not a number. Use digits with `.` or `,` as decimal mark.",
@@ -84,6 +87,32 @@ def _integral_id(s: pd.Series) -> pd.Series:
 
 
 Hints = dict[str, dict[str, Any]]
+# The messages (JSON) of flagged rows, asked only for the rows that go to quarantine, all of a flag's at once.
+MessageOf = Callable[[pd.Index], Sequence[str | None]]
+
+
+def with_value(key: str) -> Callable[[str], Message]:
+    """The message ``key`` filled with a cell's text as ``{v}`` (``'x' is not a number...``)."""
+    return lambda v: Message(key, {"v": v})
+
+
+def each_message(make: Callable[[str], Message], values: pd.Series) -> MessageOf:
+    """The reason of each row set aside as ``make(its text in values)``, as JSON, built once per distinct text.
+
+    >>> from scrm.i18n.messages import from_json
+    >>> of = each_message(lambda v: Message("{v} is odd", {"v": v}), pd.Series(["a", "b", "a"]))
+    >>> [from_json(text).render("en") for text in of(pd.Index([0, 2]))]
+    ['a is odd', 'a is odd']
+    """
+
+    def of(rows: pd.Index) -> list[str | None]:
+        picked = values.loc[rows]
+        texts = picked.astype(object).where(picked.notna(), "").to_numpy(dtype=object)
+        codes, uniques = pd.factorize(texts)
+        made = np.array([make(str(u)).to_json() for u in uniques], dtype=object)
+        return list(made[codes])
+
+    return of
 
 
 @dataclass(frozen=True)
@@ -204,11 +233,12 @@ def _four_digit_order(values: pd.Series, dayfirst: bool | None, file_name: str, 
 
 
 def parse_values(
-    frame: pd.DataFrame, kind: str, hints: Hints | None, flag: Callable[[str, pd.Series, pd.Series | str], None]
+    frame: pd.DataFrame, kind: str, hints: Hints | None, flag: Callable[..., None]
 ) -> tuple[pd.DataFrame, list[str]]:
     """Each canonical column of ``frame`` typed (text cleaned, dates, numbers,
-    yes/no parsed with ``hints``); ``flag(column, mask, reason)`` hears of the
-    values that do not parse. Returns the typed frame and notes for the user.
+    yes/no parsed with ``hints``); ``flag(column, mask, reason, message)`` hears of the
+    values that do not parse (``message``: :func:`each_message`, the reason of the rows set
+    aside for the reader's language). Returns the typed frame and notes for the user.
     """
     entity = M.entity_of(kind)
     df = pd.DataFrame(index=frame.index)
@@ -232,9 +262,10 @@ def parse_values(
         if is_bad.any():
             text = raw.astype("string").fillna("")
             if column.type == "datetime":  # name the format the value seems to be in
-                flag(name, is_bad, text.where(is_bad, "").map(V.describe_bad_date))
+                flag(name, is_bad, text.where(is_bad, "").map(V.describe_bad_date), each_message(V.bad_date_message, text))
             else:
-                flag(name, is_bad, text.map(lambda v, t=column.type: _TYPE_REASONS[t].format(v=v)))
+                flag(name, is_bad, text.map(lambda v, t=column.type: _TYPE_REASONS[t].format(v=v)),
+                     each_message(with_value(_TYPE_REASONS[column.type]), text))
         if column.type == "datetime":
             anchor = (hints or {}).get(name, {}).get("anchor")
             if anchor is not None:

@@ -39,6 +39,7 @@ import pandas as pd
 
 from scrm.db import schema as S
 from scrm.errors import ImportRejected, MissingColumns
+from scrm.i18n.messages import Message, join
 from scrm.ingest.mapping import normalise_header
 from scrm.ingest.preset_types import FILE_NAME_ATTR, ISO, Preset, Reader, Source, Transform, detect_preset
 
@@ -145,27 +146,61 @@ def _min_iso_per(keys: pd.Series, iso: pd.Series) -> pd.Series:
 
 _RETAIL = "online-retail"
 
+# Why a preset sets a row aside: catalog keys (scrm.i18n) whose English, filled in, is the stored reason.
+RETAIL_UNREADABLE_KEY = "row {row}, column `{header}`: '{v}' is not a number. Use digits with `.` or `,` as decimal mark."
+RETAIL_EMPTY_KEY = "row {row}, column `{header}` is empty. Every invoice line needs a quantity and a unit price."
+RETAIL_NO_INVOICE_KEY = "row {row}, column `{header}` is empty. Every invoice line needs an invoice number."
+CDNOW_WIDTH_KEY = "line {number} has {fields} fields, the lines before have {width}. {layout}."
+STRIPE_FAILED_KEY = "column `{header}` is '{status}': a payment that did not go through is not an order."
+PROBLEM_KEYS = (RETAIL_UNREADABLE_KEY, RETAIL_EMPTY_KEY, RETAIL_NO_INVOICE_KEY, CDNOW_WIDTH_KEY, STRIPE_FAILED_KEY)
+# The column of a preset's frame that holds a ``_problem``'s message (scrm.ingest.validate.PROBLEM_MESSAGE).
+_PROBLEM_MESSAGE = "_problem_message"
 
-def _line_problems(rows: pd.Index, raw: pd.Series, parsed: pd.Series, bad: pd.Series, header: str) -> pd.Series:
-    """'row 12, column `Quantity`: ...' for each unreadable or empty cell, missing elsewhere."""
+
+def _line_problems(rows: pd.Index, raw: pd.Series, parsed: pd.Series, bad: pd.Series,
+                   header: str) -> tuple[pd.Series, pd.Series]:
+    """'row 12, column `Quantity`: ...' for each unreadable or empty cell, missing elsewhere; and each as a message."""
     out = pd.Series(pd.NA, index=rows, dtype="string")
+    messages = pd.Series(None, index=rows, dtype=object)
     unreadable = bad.to_numpy(dtype=bool)
     empty = parsed.isna().to_numpy(dtype=bool) & ~unreadable
     if unreadable.any():
         where = "row " + pd.Series(rows[unreadable].astype(str), index=rows[unreadable]) + f", column `{header}`: '"
         value = raw[unreadable].astype("string").str.strip()
         out[unreadable] = where + value + "' is not a number. Use digits with `.` or `,` as decimal mark."
+        # Only the unreadable lines (the ones set aside) get a message.
+        messages[unreadable] = [Message(RETAIL_UNREADABLE_KEY, {"row": str(r), "header": header, "v": str(v)})
+                                for r, v in zip(rows[unreadable], value.fillna(""), strict=True)]
     if empty.any():
         out[empty] = (
             "row " + pd.Series(rows[empty].astype(str), index=rows[empty])
             + f", column `{header}` is empty. Every invoice line needs a quantity and a unit price."
         )
-    return out
+        messages[empty] = [Message(RETAIL_EMPTY_KEY, {"row": str(r), "header": header}) for r in rows[empty]]
+    return out, messages
 
 
 def _join_problems(a: pd.Series, b: pd.Series) -> pd.Series:
     """Both texts where both rows have one, else whichever there is."""
     return a.where(b.isna(), (a + "; " + b).fillna(b))
+
+
+def _join_messages(a: pd.Series, b: pd.Series) -> pd.Series:
+    """:func:`_join_problems` for the messages of the same lines (a Python step per line with a problem only)."""
+    both = a.notna() & b.notna()
+    out = a.where(a.notna(), b)
+    if both.any():
+        out[both] = [join([x, y], "; ") for x, y in zip(a[both], b[both], strict=True)]
+    return out
+
+
+def _messages_json(messages: pd.Series) -> pd.Series:
+    """Messages as their JSON (missing where there is none): the column beside ``_problem``."""
+    out = pd.Series(pd.NA, index=messages.index, dtype="string")
+    has = messages.notna().to_numpy(dtype=bool)
+    if has.any():
+        out[has] = [m.to_json() for m in messages[has]]
+    return out
 
 
 def transform_online_retail(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -186,10 +221,10 @@ def transform_online_retail(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
     qty, qty_bad = parse_numbers(raw[cols["Quantity"]])
     price, price_bad = parse_numbers(raw[cols["UnitPrice"]])
     qty_bad, price_bad = qty_bad.fillna(False).astype(bool), price_bad.fillna(False).astype(bool)
-    problem = _join_problems(
-        _line_problems(rows, raw[cols["Quantity"]], qty, qty_bad, cols["Quantity"]),
-        _line_problems(rows, raw[cols["UnitPrice"]], price, price_bad, cols["UnitPrice"]),
-    )
+    qty_problem, qty_message = _line_problems(rows, raw[cols["Quantity"]], qty, qty_bad, cols["Quantity"])
+    price_problem, price_message = _line_problems(rows, raw[cols["UnitPrice"]], price, price_bad, cols["UnitPrice"])
+    problem = _join_problems(qty_problem, price_problem)
+    problem_message = _join_messages(qty_message, price_message)
 
     lines = pd.DataFrame(
         {
@@ -221,10 +256,19 @@ def transform_online_retail(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
     line_problems = problem[~orphan & problem.notna()]
     if len(line_problems):
-        joined = line_problems.groupby(lines.loc[line_problems.index, "invoice"], sort=False).agg("; ".join)
+        invoices = lines.loc[line_problems.index, "invoice"]
+        joined = line_problems.groupby(invoices, sort=False).agg("; ".join)
         orders["_problem"] = orders["order_id"].map(joined).astype("string")
+        # One message per invoice with problems: its lines' messages in a row, as the text joins them.
+        said = problem_message[line_problems.index]
+        per_invoice: dict[str, list[Message]] = {}
+        for invoice, message in zip(invoices, said, strict=True):  # the lines with a problem only
+            per_invoice.setdefault(str(invoice), []).append(message)
+        joined_messages = {k: m[0] if len(m) == 1 else join(m, "; ") for k, m in per_invoice.items()}
+        orders[_PROBLEM_MESSAGE] = _messages_json(orders["order_id"].map(joined_messages))
     else:
         orders["_problem"] = pd.Series(pd.NA, index=orders.index, dtype="string")
+        orders[_PROBLEM_MESSAGE] = pd.Series(pd.NA, index=orders.index, dtype="string")
 
     if orphan.any():
         lost = lines[orphan]
@@ -239,6 +283,10 @@ def transform_online_retail(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 "items": lost["qty"],
                 "_problem": [
                     f"row {r}, column `{cols['InvoiceNo']}` is empty. Every invoice line needs an invoice number."
+                    for r in lost["row"]
+                ],
+                _PROBLEM_MESSAGE: [
+                    Message(RETAIL_NO_INVOICE_KEY, {"row": str(r), "header": cols["InvoiceNo"]}).to_json()
                     for r in lost["row"]
                 ],
             }
@@ -264,6 +312,7 @@ def transform_online_retail(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "category": pd.Series(None, index=orders.index, dtype=object),
             "items": items.round().astype("Int64") if integral else items,
             "_problem": orders["_problem"],
+            _PROBLEM_MESSAGE: orders[_PROBLEM_MESSAGE],
         }
     )
     order_frame.index = pd.Index(orders["row"].to_numpy(), name=None)
@@ -446,6 +495,7 @@ def read_cdnow(source: Source, file_name: str | None = None) -> pd.DataFrame:
     records: list[list[str]] = []
     numbers: list[int] = []
     problems: list[str | None] = []
+    problem_messages: list[str | None] = []
     width: int | None = None
     first = True
     for number, line in enumerate(text.splitlines(), start=1):
@@ -463,18 +513,22 @@ def read_cdnow(source: Source, file_name: str | None = None) -> pd.DataFrame:
                     f"field{'s' if len(fields) != 1 else ''}. {_CDNOW_LAYOUT}."
                 )
             width = len(fields)
-        problem = None
+        problem = problem_message = None
         if len(fields) != width:
             problem = f"line {number} has {len(fields)} fields, the lines before have {width}. {_CDNOW_LAYOUT}."
+            problem_message = Message(CDNOW_WIDTH_KEY, {"number": number, "fields": len(fields), "width": width,
+                                                        "layout": Message(_CDNOW_LAYOUT)}).to_json()
             fields = (fields + [""] * width)[:width]
         records.append(fields)
         numbers.append(number)
         problems.append(problem)
+        problem_messages.append(problem_message)
     if width is None:
         raise ImportRejected(f"{name} holds no purchases. {_CDNOW_LAYOUT}.")
     frame = pd.DataFrame(records, columns=_CDNOW_FIELDS[width], index=pd.Index(numbers), dtype="string")
     if any(p is not None for p in problems):
         frame["_problem"] = pd.Series(problems, index=frame.index, dtype="string")
+        frame[_PROBLEM_MESSAGE] = pd.Series(problem_messages, index=frame.index, dtype="string")
     return _named(frame, name)
 
 
@@ -502,6 +556,7 @@ def transform_cdnow(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "channel": "online",  # CDNOW sold online only
             "items": _text(raw[cols["number_of_cds"]]),
             "_problem": problem,
+            _PROBLEM_MESSAGE: raw[_PROBLEM_MESSAGE] if _PROBLEM_MESSAGE in raw.columns else problem,
         },
         index=raw.index,
     )
@@ -779,6 +834,10 @@ def transform_stripe_payments(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
     problem = pd.Series(pd.NA, index=raw.index, dtype="string").mask(
         failed, f"column `{status_header}` is '" + status.fillna("") + "': a payment that did not go through is not an order."
     )
+    problem_message = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if failed.any():  # a message per failed payment only
+        problem_message[failed] = [Message(STRIPE_FAILED_KEY, {"header": status_header, "status": str(v)}).to_json()
+                                   for v in status[failed].fillna("")]
     frame = _frame(raw, {
         "order_id": _cells(raw, "id"),
         "customer_id": email.where(email.notna(), _cells(raw, "Customer ID")),
@@ -787,6 +846,7 @@ def transform_stripe_payments(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "currency": _cells(raw, "Currency").str.upper(),
         "channel": pd.Series("online", index=raw.index, dtype="string"),
         "_problem": problem,
+        _PROBLEM_MESSAGE: problem_message,
     })
     return {S.ORDERS: frame}
 

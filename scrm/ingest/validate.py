@@ -18,18 +18,22 @@ import numpy as np
 import pandas as pd
 
 from scrm.db import schema as S
+from scrm.i18n.messages import Message, from_json
 from scrm.ingest import mapping as M
 from scrm.ingest import values as V
 from scrm.ingest.map import MappingArg, map_frames
 from scrm.ingest.parse import (
     DateOptions,
     Hints,
+    MessageOf,
     _arrow_text_is_clean,
     _arrow_values_are_unique,
     _clean_text,
     _integral_id,
     column_hints,
+    each_message,
     parse_values,
+    with_value,
 )
 
 # Rows per chunk: checked and staged one chunk at a time; progress is reported between chunks.
@@ -49,6 +53,38 @@ KIND_ALIASES = {
 }
 PLATFORM_ALIASES = {"x": "twitter", "x.com": "twitter", "twitter.com": "twitter", "fb": "facebook", "ig": "instagram"}
 
+# Quarantine reasons of this stage as catalog keys (scrm.i18n): the English reason is the key filled with
+# its values, and the quarantine keeps the key and values beside it for the reader's language.
+REQUIRED_KEYS = {kind: f"`{{column}}` is empty; every {kind[:-1]} needs one." for kind in S.KINDS}
+EMAIL_KEY = "'{v}' is not an e-mail address. Use the form name@example.com or leave it empty."
+RATING_KEY = "`rating` is negative; star ratings start at 0."
+COUNT_KEY = "`{column}` is negative; counts start at 0."
+SCORE_KEY = "'{v}' is outside 0-10. NPS scores are whole numbers from 0 to 10."
+# A preset's own reason for a whole row, as a message (JSON of scrm.i18n.messages) beside ``_problem``.
+PROBLEM_MESSAGE = "_problem_message"
+
+
+def reason_keys() -> tuple[str, ...]:
+    """Every catalog key a quarantine reason is written with (what the es and fr catalogs must hold).
+
+    >>> EMAIL_KEY in reason_keys()
+    True
+    """
+    from scrm.ingest import presets as P
+    from scrm.ingest import write as W
+    from scrm.ingest.parse import _TYPE_REASONS
+
+    return (
+        *_TYPE_REASONS.values(), *V.BAD_DATE_KEYS.values(), V.DAY_FIRST_READING, V.MONTH_FIRST_READING, V.NO_DAY,
+        *V._ENGLISH_MONTHS, *REQUIRED_KEYS.values(), EMAIL_KEY, RATING_KEY, COUNT_KEY, SCORE_KEY,
+        *P.PROBLEM_KEYS, P._CDNOW_LAYOUT, W.PROBLEM_IN_COLUMN, W.PROBLEM_IN_ROW,
+        W.GUEST_ORDER, W.GUEST_ORDERS,
+    )
+
+
+# A quarantined row: (row, column, value, English reason, raw row as JSON, the reason as a message's JSON or None).
+BadRow = tuple[int, str, str, str, str, str | None]
+
 
 def _hash_text(s: pd.Series) -> pd.Series:
     """Cells as text for a hash, "" for missing ones (also in typed columns such as Int64)."""
@@ -65,7 +101,7 @@ def _stable_hash(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
 @dataclass
 class _Validated:
     good: pd.DataFrame  # canonical + stored columns, typed, NA for missing
-    bad: list[tuple[int, str, str, str, str]]  # (row, column, value, reason, raw json)
+    bad: list[BadRow]
     duplicates: int
     notes: list[str]
 
@@ -74,25 +110,74 @@ def _cell_text(value: Any) -> str | None:
     return None if value is None or (not isinstance(value, str) and bool(pd.isna(value))) else str(value)
 
 
+def _same(message: Message) -> MessageOf:
+    """The same message for every flagged row (a reason without the cell's value)."""
+    text = message.to_json()
+    return lambda rows: [text] * len(rows)
+
+
+def _stored(values: pd.Series) -> MessageOf:
+    """Messages a preset wrote as JSON beside its ``_problem`` (None where it wrote none)."""
+
+    def of(rows: pd.Index) -> list[str | None]:
+        return [text if from_json(text) is not None else None for text in map(_cell_text, values.loc[rows])]
+
+    return of
+
+
+def _messages_of(positions: np.ndarray, index: pd.Index, layers: list[tuple[pd.Series, MessageOf]],
+                 out: np.ndarray) -> None:
+    """Fill ``out`` at ``positions`` with the message of the flag that set each row aside (its first layer)."""
+    remaining = positions
+    for mask, message_of in layers:
+        if not len(remaining):
+            return
+        holds = mask.to_numpy(dtype=bool)[remaining]
+        chosen = remaining[holds]
+        if len(chosen):
+            out[chosen] = message_of(index[chosen])
+        remaining = remaining[~holds]
+
+
 def _quarantine_entries(
-    frame: pd.DataFrame, bad_cells: dict[str, pd.Series], reasons: dict[str, pd.Series]
-) -> tuple[pd.Series, list[tuple[int, str, str, str, str]]]:
-    """The first problem of each bad row, in column order."""
+    frame: pd.DataFrame, bad_cells: dict[str, pd.Series], reasons: dict[str, pd.Series],
+    messages: dict[str, list[tuple[pd.Series, MessageOf]]] | None = None,
+) -> tuple[pd.Series, list[BadRow]]:
+    """The first problem of each bad row, in column order, with its reason as a message's JSON.
+
+    Rows are handled by position with NumPy arrays (one Python step per quarantined row, none
+    per good row); each column's messages are made in one call for all its quarantined rows.
+    """
     any_bad = pd.Series(False, index=frame.index)
     for mask in bad_cells.values():
         any_bad |= mask
-    entries: list[tuple[int, str, str, str, str]] = []
-    if any_bad.any():
-        raw_cols = [c for c in frame.columns if not str(c).startswith("_")]
-        for row in frame.index[any_bad.to_numpy()]:
-            column = next(c for c, mask in bad_cells.items() if mask.loc[row])
-            reason = str(reasons[column].loc[row])
-            raw = {str(c): _cell_text(frame.at[row, c]) for c in raw_cols}
-            if column.startswith("_"):  # a whole-row problem found by a preset
-                column, value_text = "", ""
-            else:
-                value_text = (_cell_text(frame.at[row, column]) if column in frame.columns else None) or ""
-            entries.append((int(row), column, value_text, reason, json.dumps(raw, ensure_ascii=False)))
+    entries: list[BadRow] = []
+    if not any_bad.any():
+        return any_bad, entries
+    positions = np.flatnonzero(any_bad.to_numpy(dtype=bool))
+    columns = list(bad_cells)
+    first = np.full(len(positions), -1)
+    for i in reversed(range(len(columns))):  # the first bad column in order wins
+        first[bad_cells[columns[i]].to_numpy(dtype=bool)[positions]] = i
+    message_json = np.full(len(frame), None, dtype=object)
+    for i, column in enumerate(columns):
+        layers = (messages or {}).get(column, [])
+        if layers:
+            _messages_of(positions[first == i], frame.index, layers, message_json)
+    raw_cols = [c for c in frame.columns if not str(c).startswith("_")]
+    cells = {c: frame[c].to_numpy(dtype=object) for c in frame.columns}
+    reason_cells = {c: reasons[c].to_numpy(dtype=object) for c in columns}
+    labels = frame.index.to_numpy()
+    for k, pos in enumerate(positions):
+        column = columns[first[k]]
+        reason = str(reason_cells[column][pos])
+        raw = {str(c): _cell_text(cells[c][pos]) for c in raw_cols}
+        if column.startswith("_"):  # a whole-row problem found by a preset
+            column, value_text = "", ""
+        else:
+            value_text = (_cell_text(cells[column][pos]) if column in cells else None) or ""
+        entries.append((int(labels[pos]), column, value_text, reason, json.dumps(raw, ensure_ascii=False),
+                        message_json[pos]))
     return any_bad, entries
 
 
@@ -106,8 +191,9 @@ def validate(frame: pd.DataFrame, kind: str, file_name: str, hints: Hints | None
     entity = M.entity_of(kind)
     bad: dict[str, pd.Series] = {}
     reasons: dict[str, pd.Series] = {}
+    messages: dict[str, list[tuple[pd.Series, MessageOf]]] = {}
 
-    def flag(column: str, mask: pd.Series, reason: pd.Series | str) -> None:
+    def flag(column: str, mask: pd.Series, reason: pd.Series | str, message: MessageOf | None = None) -> None:
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
@@ -117,8 +203,11 @@ def validate(frame: pd.DataFrame, kind: str, file_name: str, hints: Hints | None
             reasons[column] = reasons[column].where(~new, r)
             bad[column] = bad[column] | mask
         else:
+            new = mask
             bad[column] = mask
             reasons[column] = r
+        if message is not None:
+            messages.setdefault(column, []).append((new, message))
 
     parsed, notes = parse_values(frame, kind, hints, flag)
     df = parsed
@@ -126,14 +215,17 @@ def validate(frame: pd.DataFrame, kind: str, file_name: str, hints: Hints | None
     # Required values present.
     for name in entity.required:
         if name in df.columns:
+            key = REQUIRED_KEYS.get(kind, f"`{{column}}` is empty; every {kind[:-1]} needs one.")
+            empty = Message(key, {"column": name})
             flag(name, df[name].isna() & ~bad.get(name, pd.Series(False, index=df.index)),
-                 f"`{name}` is empty; every {kind[:-1]} needs one.")
+                 empty.english(), _same(empty))
 
     _kind_rules(kind, df, flag, notes)
 
     if "_problem" in frame.columns:
         problem = frame["_problem"]
-        flag("_problem", problem.notna(), problem.astype("string").fillna(""))
+        stored = frame[PROBLEM_MESSAGE] if PROBLEM_MESSAGE in frame.columns else None
+        flag("_problem", problem.notna(), problem.astype("string").fillna(""), None if stored is None else _stored(stored))
 
     # Keys.
     key = entity.key
@@ -146,7 +238,7 @@ def validate(frame: pd.DataFrame, kind: str, file_name: str, hints: Hints | None
     if "customer_id" in df.columns:
         df["customer_id"] = _integral_id(df["customer_id"])
 
-    any_bad, entries = _quarantine_entries(frame, bad, reasons)
+    any_bad, entries = _quarantine_entries(frame, bad, reasons, messages)
     good = df[~any_bad]
     before = len(good)
     good = good[~good[key].duplicated(keep="last")]
@@ -169,7 +261,8 @@ def _kind_rules(kind: str, df: pd.DataFrame, flag: Callable[..., None], notes: l
             # astype(bool) first: ``~`` on an object column of Python bools gives -1/-2, both "true".
             valid = email.str.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$").fillna(False).astype(bool)
             flag("email", email.notna() & ~valid,
-                 df["email"].astype("string").fillna("").map(lambda v: f"'{v}' is not an e-mail address. Use the form name@example.com or leave it empty."))
+                 df["email"].astype("string").fillna("").map(lambda v: EMAIL_KEY.format(v=v)),
+                 each_message(with_value(EMAIL_KEY), email))
     elif kind == S.ORDERS:
         if "currency" in df.columns:
             df["currency"] = df["currency"].str.upper()
@@ -187,7 +280,7 @@ def _kind_rules(kind: str, df: pd.DataFrame, flag: Callable[..., None], notes: l
 
             df["client"] = _per_unique(df["client"], html_to_text)
         if "rating" in df.columns:
-            flag("rating", df["rating"] < 0, "`rating` is negative; star ratings start at 0.")
+            flag("rating", df["rating"] < 0, RATING_KEY, _same(Message(RATING_KEY)))
         if "kind" in df.columns:
             df["kind"] = _per_unique(df["kind"], lambda v: KIND_ALIASES.get(v.lower(), v.lower()))
         if "visibility" in df.columns:
@@ -196,15 +289,16 @@ def _kind_rules(kind: str, df: pd.DataFrame, flag: Callable[..., None], notes: l
             df["lang"] = _per_unique(df["lang"], lambda v: v.lower()[:2])
         for name in ("likes", "shares", "replies", "author_followers"):
             if name in df.columns:
-                flag(name, df[name] < 0, f"`{name}` is negative; counts start at 0.")
+                flag(name, df[name] < 0, COUNT_KEY.format(column=name), _same(Message(COUNT_KEY, {"column": name})))
         if "from_brand" in df.columns:
             df["from_brand"] = df["from_brand"].astype("Int64")
         if "author_email" in df.columns:
             df["author_email"] = _per_unique(df["author_email"], str.lower)
     elif kind == S.SURVEYS:
         score = df["score"]
-        flag("score", (score < 0) | (score > 10),
-             score.astype("string").fillna("").map(lambda v: f"'{v}' is outside 0-10. NPS scores are whole numbers from 0 to 10."))
+        score_text = score.astype("string").fillna("")
+        flag("score", (score < 0) | (score > 10), score_text.map(lambda v: SCORE_KEY.format(v=v)),
+             each_message(with_value(SCORE_KEY), score_text))
         if "customer" in df.columns:
             ref = _integral_id(df["customer"])
             is_email = ref.str.contains("@", regex=False).fillna(False)
@@ -313,7 +407,7 @@ class _Chunk:
 
     columns: list[str]
     lists: list[list[Any]]
-    bad: list[tuple[int, str, str, str, str]]
+    bad: list[BadRow]
     duplicates: int
     notes: list[str]
     guests: int

@@ -47,6 +47,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api import types as pdt
 
+from scrm.i18n.messages import Message
+
 log = logging.getLogger(__name__)
 
 Parsed = tuple[pd.Series, pd.Series]
@@ -670,22 +672,71 @@ def _wordy_date(text: str, anchor: date | None) -> str | None:
 
 def describe_bad_date(value: str) -> str:
     """Why a date was refused, naming the format it looks like and what to do."""
+    return bad_date_message(value).english()
+
+
+# Why a date was refused, per kind of value: catalog keys (scrm.i18n) filled with the value.
+BAD_DATE_KEYS = {
+    "relative": ("'{v}' is a relative date. Give the day the file was exported (--anchor-date YYYY-MM-DD on "
+                 "the command line, the Data page's “Relative dates count back from” box) so that it can be read."),
+    "two-digit": ("'{v}' is not a date in its column's order: read as dd/mm/yy it is {day}, as m/d/yy {month}. "
+                  "Check the value, or say the order with --day-first or --month-first."),
+    "four-digit": ("'{v}' is not a date: read as dd/mm/yyyy (or mm/dd/yyyy), there is no such day. "
+                   "Check the day and the month."),
+    "iso": "'{v}' is not a date: read as ISO yyyy-mm-dd, there is no such day or time. Check the value.",
+    "other": "'{v}' is not a date. Use ISO dates (2024-03-05 or 2024-03-05 14:30), dd/mm/yyyy or yyyymmdd.",
+}
+
+
+def bad_date_message(value: str) -> Message:
+    """:func:`describe_bad_date` as a message key plus values, written in the reader's language when shown.
+
+    >>> bad_date_message("31/02/2024").key == BAD_DATE_KEYS["four-digit"]
+    True
+    """
     import re
 
     v = value.strip()
     if is_relative_date(v):
-        return (f"'{v}' is a relative date. Give the day the file was exported (--anchor-date YYYY-MM-DD on "
-                "the command line, the Data page's “Relative dates count back from” box) so that it can be read.")
+        return Message(BAD_DATE_KEYS["relative"], {"v": v})
     if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b.*", v):
-        day, month = both_readings(v)
-        return (f"'{v}' is not a date in its column's order: read as dd/mm/yy it is {day}, as m/d/yy {month}. "
-                "Check the value, or say the order with --day-first or --month-first.")
+        day, month = reading_messages(v)
+        return Message(BAD_DATE_KEYS["two-digit"], {"v": v, "day": day, "month": month})
     if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b.*", v):
-        return (f"'{v}' is not a date: read as dd/mm/yyyy (or mm/dd/yyyy), there is no such day. "
-                "Check the day and the month.")
+        return Message(BAD_DATE_KEYS["four-digit"], {"v": v})
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}\b.*", v):
-        return f"'{v}' is not a date: read as ISO yyyy-mm-dd, there is no such day or time. Check the value."
-    return ("'" + v + "' is not a date. Use ISO dates (2024-03-05 or 2024-03-05 14:30), dd/mm/yyyy or yyyymmdd.")
+        return Message(BAD_DATE_KEYS["iso"], {"v": v})
+    return Message(BAD_DATE_KEYS["other"], {"v": v})
+
+
+# How the two readings of ``a/b/yy`` are written (English: "5 March 2024", "May 3, 2024").
+DAY_FIRST_READING = "{day} {month} {year}"
+MONTH_FIRST_READING = "{month} {day}, {year}"
+NO_DAY = "no day at all"
+
+
+def reading_messages(value: str) -> tuple[Message, Message]:
+    """:func:`both_readings` as messages, the month's name translated with the sentence.
+
+    >>> [m.english() for m in reading_messages("22/09/17")]
+    ['22 September 2017', 'no day at all']
+    """
+    import re
+
+    m = re.match(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})", value)
+    if not m:
+        return Message("{v}", {"v": value}), Message("{v}", {"v": value})
+    a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    y = y + 2000 if y < 100 else y
+
+    def reading(day: int, month: int, text: str) -> Message:
+        try:
+            date(y, month, day)
+        except ValueError:
+            return Message(NO_DAY)
+        return Message(text, {"day": str(day), "month": Message(_ENGLISH_MONTHS[month - 1]), "year": str(y)})
+
+    return reading(a, b, DAY_FIRST_READING), reading(b, a, MONTH_FIRST_READING)
 
 
 def _month_numbers(words: pd.Series) -> pd.Series:

@@ -26,7 +26,8 @@ import sqlite_utils
 
 from scrm.db import schema as S
 from scrm.db import store
-from scrm.ingest.validate import Item, _Chunk, _Part, _Progress
+from scrm.i18n.messages import Message, from_json
+from scrm.ingest.validate import BadRow, Item, _Chunk, _Part, _Progress
 
 Progress = Callable[[float, str], None]
 
@@ -51,6 +52,10 @@ class ImportResult:
     also: list[ImportResult] = field(default_factory=list)
     # The first quarantined rows as full sentences ("orders.csv row 3, column `amount`: ...").
     problems: list[str] = field(default_factory=list)
+    # Notes that the importer also gives as messages for the reader's language: English note -> message.
+    note_messages: dict[str, Message] = field(default_factory=dict)
+    # The same rows' sentences as messages for the reader's language (None: a reason without one).
+    problem_messages: list[Message | None] = field(default_factory=list)
     # The commonest quarantine reasons, most frequent first: (rows, an example sentence).
     top_reasons: list[tuple[int, str]] = field(default_factory=list)
     # The preset detected from the headers (not named by the user), if any.
@@ -93,7 +98,7 @@ class _PartWriter:
         self.stage = f"scrm_stage_{part.kind}_{next(_STAGE_NAMES)}"
         self.columns: list[str] | None = None
         self.staged = 0
-        self.bad: list[tuple[int, str, str, str, str]] = []
+        self.bad: list[BadRow] = []
         self.notes: list[str] = []
         self.duplicates = part.duplicates
         self.guests = 0
@@ -156,20 +161,20 @@ class _PartWriter:
                 )
             new, updated, unchanged = counts.new, counts.updated, counts.unchanged
         kind, file_name, bad = part.kind, self.file_name, self.bad
+        note_messages: dict[str, Message] = {}
         if self.guests:
-            self.notes.append(
-                f"{self.guests:,} order has no customer and is kept as a guest order."
-                if self.guests == 1
-                else f"{self.guests:,} orders have no customer and are kept as guest orders."
-            )
+            guests = Message(GUEST_ORDER if self.guests == 1 else GUEST_ORDERS, {"n": self.guests})
+            self.notes.append(guests.english())
+            note_messages[guests.english()] = guests
         now = store.utcnow()
         if bad:
             store.insert_rows(
                 db,
                 S.QUARANTINE,
-                ["import_id", "kind", "file_name", "row_number", "column", "value", "reason", "raw", "created_at"],
-                [(self.import_id, kind, file_name, row, col or None, value or None, reason, raw, now)
-                 for row, col, value, reason, raw in bad],
+                ["import_id", "kind", "file_name", "row_number", "column", "value", "reason", "raw", "created_at",
+                 "reason_message"],
+                [(self.import_id, kind, file_name, row, col or None, value or None, reason, raw, now, message)
+                 for row, col, value, reason, raw, message in bad],
             )
         seconds = time.perf_counter() - self.t0
         db.conn.execute(
@@ -180,8 +185,10 @@ class _PartWriter:
         return ImportResult(
             import_id=self.import_id, kind=kind, file_name=file_name, rows_read=part.rows_read, new=new,
             updated=updated, unchanged=unchanged, duplicates=self.duplicates, rejected=len(bad),
-            notes=self.notes,
-            problems=[problem_sentence(file_name, row, col, reason) for row, col, _, reason, _ in bad[:MAX_PROBLEMS]],
+            notes=self.notes, note_messages=note_messages,
+            problems=[problem_sentence(file_name, row, col, reason) for row, col, _, reason, *_ in bad[:MAX_PROBLEMS]],
+            problem_messages=[problem_message(file_name, row, col, message)
+                              for row, col, _, _, _, message in bad[:MAX_PROBLEMS]],
             top_reasons=top_reasons(file_name, bad),
         )
 
@@ -253,19 +260,42 @@ MAX_PROBLEMS = 5
 
 
 def top_reasons(
-    file_name: str, bad: Sequence[tuple[int, str, str, str, str]], limit: int = 3
+    file_name: str, bad: Sequence[BadRow], limit: int = 3
 ) -> list[tuple[int, str]]:
     """The commonest quarantine reasons: (rows, the sentence of the first such row), most rows first.
 
     Reasons that differ only by the quoted value ('x' is not a number) count as one.
     """
     groups: dict[tuple[str, str], list[Any]] = {}
-    for row, column, _, reason, _ in bad:
+    for row, column, _, reason, *_ in bad:
         shape = re.sub(r"'[^']*'", "'…'", reason)
         entry = groups.setdefault((column, shape), [0, problem_sentence(file_name, row, column, reason)])
         entry[0] += 1
     ranked = sorted(groups.values(), key=lambda e: -e[0])
     return [(int(n), str(sentence)) for n, sentence in ranked[:limit]]
+
+
+# The note on orders without a customer, as catalog keys (scrm.i18n).
+GUEST_ORDER = "{n} order has no customer and is kept as a guest order."
+GUEST_ORDERS = "{n} orders have no customer and are kept as guest orders."
+# How :func:`problem_sentence` reads as catalog keys (scrm.i18n).
+PROBLEM_IN_COLUMN = "{file} row {row}, column `{column}`: {reason}"
+PROBLEM_IN_ROW = "{file} row {row}: {reason}"
+
+
+def problem_message(file_name: str, row: int, column: str, reason_message: str | None) -> Message | None:
+    """:func:`problem_sentence` as a message, from the reason's message JSON; None when the reason has none.
+
+    >>> m = problem_message("o.csv", 3, "amount", '{"key":"no","values":{}}')
+    >>> m.english()
+    'o.csv row 3, column `amount`: no'
+    """
+    reason = from_json(reason_message)
+    if reason is None:
+        return None
+    if column:
+        return Message(PROBLEM_IN_COLUMN, {"file": file_name, "row": str(row), "column": column, "reason": reason})
+    return Message(PROBLEM_IN_ROW, {"file": file_name, "row": str(row), "reason": reason})
 
 
 def problem_sentence(file_name: str, row: int, column: str, reason: str) -> str:

@@ -247,11 +247,11 @@ def load_quarantine_imports(db_path: str, data_version: int) -> pd.DataFrame:
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_quarantine_rows(
-    db_path: str, data_version: int, import_id: int | None = None, limit: int | None = None
+    db_path: str, data_version: int, import_id: int | None = None, limit: int | None = None, messages: bool = False
 ) -> pd.DataFrame:
     """Quarantined rows, optionally of one import (:func:`scrm.views.data.quarantine_rows`)."""
     with connection(db_path) as db:
-        return browse.quarantine_rows(db, import_id=import_id, limit=limit)
+        return browse.quarantine_rows(db, import_id=import_id, limit=limit, messages=messages)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)

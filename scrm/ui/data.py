@@ -58,14 +58,53 @@ def kind_label(kind: str, language: str = "en") -> str:
     return translate(KIND_LABELS[kind], language) if kind in KIND_LABELS else kind
 
 
-def preset_description(option: str | None) -> str | None:
-    """The preset's description (what files it reads), or None for ``AUTO``/unknown names."""
+def preset_description(option: str | None, language: str = "en") -> str | None:
+    """The preset's description (what files it reads) in ``language``, or None for ``AUTO``/unknown names."""
     if not option or option == AUTO:
         return None
     from scrm.ingest.presets import PRESETS
 
     preset = PRESETS.get(option)
-    return preset.description if preset is not None else None
+    return translate(preset.description, language) if preset is not None else None
+
+
+def detected_label(option: str | None, language: str = "en") -> str | None:
+    """What the headers were recognised as, in ``language``: ``Shopify orders export, preset shopify-orders``.
+
+    The label is the description's part before its colon (:func:`scrm.ingest.presets.preset_label`),
+    taken from the translated description so that both read the same; None for unknown names.
+    """
+    description = preset_description(option, language)
+    if description is None:
+        return None
+    return translate("{label}, preset {name}", language, label=description.split(":")[0].strip(), name=option)
+
+
+def reasons_in_language(rows: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Quarantined rows with each ``reason`` in ``language``, ``reason_message`` dropped.
+
+    A row stored with its reason as a message (``reason_message``, JSON of
+    :mod:`scrm.i18n.messages`) is written in ``language``; an older row
+    without one keeps its English reason. Each distinct message is read once.
+    """
+    if "reason_message" not in rows.columns:
+        return rows
+    from scrm.i18n.messages import from_json
+
+    stored = rows["reason_message"]
+    out = rows.drop(columns=["reason_message"])
+    has = stored.notna().to_numpy(dtype=bool)
+    if has.any():
+        codes, uniques = pd.factorize(stored[has])
+        rendered = []
+        for text in uniques:
+            message = from_json(str(text))
+            rendered.append(None if message is None else message.render(language))
+        written = pd.Series([rendered[c] for c in codes], index=stored.index[has], dtype=object)
+        reasons = out["reason"].astype(object).copy()
+        reasons[has] = written.where(written.notna(), reasons[has]).to_numpy()
+        out = out.assign(reason=reasons)
+    return out
 
 
 def preset_kind(option: str | None) -> str | None:
@@ -252,8 +291,12 @@ def describe_result(result: Any, language: str = "en") -> ImportOutcome:
             "1 row set aside: see the Quarantine tab." if rejected == 1 else "{rows} rows set aside: see the Quarantine tab.",
             language, rows=n(rejected),
         )
-    notes = [n for p in parts_all for n in p.notes]
-    problems = [q for p in parts_all for q in getattr(p, "problems", [])]
+    # A note the importer also gave as a message is written in the reader's language.
+    notes = [
+        message.render(language) if (message := getattr(p, "note_messages", {}).get(n)) is not None else n
+        for p in parts_all for n in p.notes
+    ]
+    problems = [q for p in parts_all for q in _problems_in_language(p, language)]
     return ImportOutcome(
         import_id=int(result.import_id),
         file_name=str(result.file_name),
@@ -264,6 +307,16 @@ def describe_result(result: Any, language: str = "en") -> ImportOutcome:
         problems=problems,
         kinds=[p.kind for p in parts_all],
     )
+
+
+def _problems_in_language(part: Any, language: str) -> list[str]:
+    """A part's first quarantined rows as sentences in ``language`` (English where the importer gave no message)."""
+    english = list(getattr(part, "problems", []))
+    messages = list(getattr(part, "problem_messages", []))
+    return [
+        messages[i].render(language) if i < len(messages) and messages[i] is not None else sentence
+        for i, sentence in enumerate(english)
+    ]
 
 
 @contextmanager

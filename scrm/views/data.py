@@ -231,15 +231,20 @@ def quarantine_imports(db: sqlite_utils.Database) -> pd.DataFrame:
 
 
 def quarantine_rows(
-    db: sqlite_utils.Database, import_id: int | None = None, limit: int | None = None
+    db: sqlite_utils.Database, import_id: int | None = None, limit: int | None = None, messages: bool = False
 ) -> pd.DataFrame:
     """Rejected rows with their spreadsheet row number, column, value and reason.
 
     Filtered to one import when ``import_id`` is given; ordered by import
     (newest first) then row number. ``limit`` caps the rows returned (the
-    page shows a window, the download takes everything).
+    page shows a window, the download takes everything). ``messages`` adds
+    ``reason_message``, the reason as a message for the reader's language
+    (JSON of :mod:`scrm.i18n.messages`; None for rows stored before it existed).
     """
+    columns = [*QUARANTINE_COLUMNS, *(["reason_message"] if messages else [])]
     cols = ", ".join(f'"{c}"' for c in QUARANTINE_COLUMNS)
+    if messages:  # a file opened without its migration has no such column: its rows keep their English reason
+        cols += ', "reason_message"' if "reason_message" in dialect.columns(db, S.QUARANTINE) else ", NULL"
     sql = f"SELECT {cols} FROM {S.QUARANTINE}"
     params: list[object] = []
     if import_id is not None:
@@ -250,7 +255,7 @@ def quarantine_rows(
         sql += " LIMIT ?"
         params.append(int(limit))
     rows = db.execute(sql, params).fetchall()
-    return pd.DataFrame(rows, columns=list(QUARANTINE_COLUMNS))
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- filter options (the sidebar's choices) --------------------------------------------------
