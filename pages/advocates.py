@@ -16,6 +16,7 @@ from scrm.ui import auth as access
 from scrm.ui import language as L
 from scrm.ui import loop, tables
 from scrm.ui import segments as U
+from scrm.ui.chart_text import arrow_datasets
 from scrm.ui.filters import current_filters
 from scrm.ui.language import t
 from scrm.ui.missing import dataframe as show_table
@@ -101,6 +102,13 @@ SCORE_NAMES = {
     "detractor": "detractor score",
 }
 
+# The quadrant's list shows these columns; the chart draws some of them.
+QUADRANT_COLUMNS = ("profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
+                    "influencer_score", "clv", "currency", "currency_clv_decile", "rfm_segment", "quadrant")
+DETRACTOR_COLUMNS = ("profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
+                     "clv_at_risk", "clv", "currency", "detractor_score", "negative_lately", "recent_mentions",
+                     "recent_sentiment", "negative_share", "reach", "rfm_segment")
+
 
 def show(
     frame: pd.DataFrame, file_stem: str, key: str, *, height: int = 320, consent_box: bool = True, case_button: bool = False
@@ -162,7 +170,7 @@ def amount_text(amount: float, code: str | None) -> str:
 def quadrant_spec(key: tuple[object, ...], _points: pd.DataFrame, threshold: float) -> dict:
     """The quadrant chart's Vega-Lite spec, once per ``key`` (database, data version, filters,
     currency, threshold): building and validating the Altair chart was a large part of every rerun."""
-    return segment_charts.quadrant_chart(_points, threshold, A.INFLUENCE_HIGH).to_dict()
+    return arrow_datasets(segment_charts.quadrant_chart(_points, threshold, A.INFLUENCE_HIGH).to_dict())
 
 
 reason = U.load_advocacy_reason(path, version)
@@ -170,10 +178,9 @@ if reason:
     st.info(reason, icon=":material/info:")
     st.stop()
 
-roles = U.load_roles(path, version, filters)
-has_currency = A.has_currency(roles)
+authors, has_currency, counts = U.load_role_summary(path, version, filters)
 note = U.filter_note(filters, ("segment", "platforms", "dates"))
-if roles.empty:
+if not authors:
     st.info(
         t("No authors match these filters. Clear the platform or segment filter in the sidebar."),
         icon=":material/filter_alt_off:",
@@ -184,7 +191,6 @@ st.caption(
     t("Scores from the last recompute over all mentions of the own brand; dates only set the "
       "\"negative lately\" window.") + (f" {note}" if note else "")
 )
-counts = roles["role"].value_counts()
 tiles = st.columns(4)
 for tile, role in zip(tiles, ("ambassador", "advocate", "influencer", "detractor"), strict=True):
     tile.metric(
@@ -207,7 +213,7 @@ with ranked_tab:
         format_func={r: t(v) for r, v in ROLE_TITLES.items()}.__getitem__,
         key="advocates_role",
     ) or "ambassador"
-    top = A.ranked(roles, role)
+    top = U.load_ranked(path, version, filters, role)
     if top.empty:
         st.info(
             t("No {role} here. Import mentions (scores follow in the background), or clear the filters.",
@@ -222,14 +228,13 @@ with ranked_tab:
         show(top, f"{role}s", "ranked", case_button=role == "detractor")
 
 with quadrant_tab:
-    points = A.quadrant(roles)
+    points, thresholds, per_quadrant = U.load_quadrant(path, version, filters, QUADRANT_COLUMNS)
     if points.empty:
         st.info(
             t("No author is linked to a customer with a CLV. Link profiles on Identity review; the scores follow in the background."),
             icon=":material/info:",
         )
     else:
-        thresholds = A.value_thresholds(points)
         codes = [None if pd.isna(c) else str(c) for c in thresholds["currency"]]
         # CLVs in different currencies do not share an axis: one chart per currency.
         shown_code = codes[0]
@@ -274,7 +279,6 @@ with quadrant_tab:
             + " "
             + t("Authors without a linked customer have no CLV and are not shown.")
         )
-        per_quadrant = A.quadrant_counts(points)
         money = {
             column: NUM(t("Total CLV") + in_currency(code), help=t("Not converted between currencies."), format="%,.0f")
             for column, code in V.money_columns(per_quadrant, "clv")
@@ -286,12 +290,10 @@ with quadrant_tab:
         )
         names = list(A.QUADRANTS.values())
         which = st.selectbox(t("Authors in quadrant"), names, key="advocates_quadrant", format_func=t)
-        cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
-                "influencer_score", "clv", "currency", "currency_clv_decile", "rfm_segment", "quadrant"]
-        show(points[points["quadrant"] == which][cols].reset_index(drop=True), "quadrant", "quadrant")
+        show(points[points["quadrant"] == which].reset_index(drop=True), "quadrant", "quadrant")
 
 with detractor_tab:
-    detractors = U.load_detractors(path, version, filters)
+    detractors, sums = U.load_detractor_view(path, version, filters, DETRACTOR_COLUMNS)
     if detractors.empty:
         st.info(
             t("No detractor is linked to a valued customer. That is good news; otherwise link profiles on Identity review; "
@@ -299,7 +301,6 @@ with detractor_tab:
             icon=":material/sentiment_satisfied:",
         )
     else:
-        sums = A.at_risk_by_currency(detractors)
         tiles = st.columns(4)
         rows = sums.to_dict("records")
         for tile, row in zip(tiles, rows, strict=False):
@@ -322,15 +323,12 @@ with detractor_tab:
                 amount_text(float(r["clv_at_risk"]), None if pd.isna(r["currency"]) else str(r["currency"])) for r in rows[len(tiles):]
             )
             st.caption(t("CLV at risk in other currencies, kept apart: {amounts}.", amounts=more))
-        cols = ["profile_id", "platform", "handle", "customer_id", "name", "email", "consent_marketing", "role",
-                "clv_at_risk", "clv", "currency",
-                "detractor_score", "negative_lately", "recent_mentions", "recent_sentiment", "negative_share", "reach", "rfm_segment"]
         st.caption(
             t("{n} linked authors with negative own-brand mentions (detractor score above 0), not only "
               "those whose primary role is detractor: a big customer's few complaints can put more at risk than a "
               "loud small one.", n=L.format_number(len(detractors)))
         )
-        show(detractors[cols], "detractors-clv-at-risk", "detractors", case_button=True)
+        show(detractors, "detractors-clv-at-risk", "detractors", case_button=True)
 
 with campaign_tab:
     wanted = st.multiselect(
@@ -341,7 +339,7 @@ with campaign_tab:
         key="advocates_campaign_roles",
     )
     consented = st.checkbox(t(CONSENT_LABEL), value=True, key="advocates_campaign_consent", help=t(CONSENT_HELP))
-    everyone = A.campaign_list(roles, tuple(wanted))
+    everyone = U.load_campaign(path, version, filters, tuple(wanted))
     campaign, left_out = V.consent_split(everyone) if consented else (everyone, 0)
     if campaign.empty:
         st.info(

@@ -20,7 +20,7 @@ from scrm.db.filters import Filters
 from scrm.ui import language as UL
 from scrm.ui import listening as loaders
 from scrm.ui import loop
-from scrm.ui.chart_text import altair_chart as localised_chart
+from scrm.ui.chart_text import chart_spec, vega_chart
 from scrm.ui.filters import current_filters, platform_label
 from scrm.ui.language import t
 from scrm.ui.masking import masked_frame
@@ -128,11 +128,19 @@ def _show_alert(path: str, version: int, alert: dict[str, Any]) -> None:
         return
     series = loaders.load_alert_series(path, version, int(alert["alert_id"]), alert)
     per_day = t("Negative per day") if alert["kind"] != "volume" else t("Mentions per day")
-    localised_chart(
-        charts.alert_series_chart(series, threshold=_present(alert["threshold"]), baseline=_present(alert["baseline"]), title=per_day),
-        width="stretch",
-    )
+    spec = alert_chart_spec((path, version, int(alert["alert_id"])), series, _present(alert["threshold"]),
+                            _present(alert["baseline"]), per_day)  # fmt: skip
+    vega_chart(spec, width="stretch")
     _drivers(alert)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def alert_chart_spec(
+    key: tuple[object, ...], _series: pd.DataFrame, threshold: float | None, baseline: float | None, title: str
+) -> dict:
+    """The alert's daily chart as a Vega-Lite spec, once per ``key`` (database, data version, alert):
+    building and validating the Altair chart was a good part of every rerun."""
+    return chart_spec(charts.alert_series_chart(_series, threshold=threshold, baseline=baseline, title=title))
 
 
 def _drivers(alert: dict[str, Any]) -> None:
@@ -210,7 +218,7 @@ def _feed(path: str, version: int, f: Filters) -> None:
     cols[3].metric(t("VIP detractors"), UL.format_number(int((feed["kind"] == "vip_detractor").sum())), border=True,
                    help=t("Top-decile customers by lifetime value who complained in the last 30 days."))
     # One incident per story: alerts of one kind about one brand (or customer) a few days apart, with a daily cap per kind.
-    incidents, cap = loop.incident_feed(path, version, feed)
+    incidents, cap = loop.incident_feed(path, version, feed, key=(f, tuple(kinds), tuple(chosen_brands), tuple(chosen_platforms)))
     capped = int(incidents["capped"].astype(bool).sum())
     st.caption(t(
         "{alerts} alerts in {incidents} incidents (alerts of one kind about one brand or customer less than {days} days "

@@ -17,14 +17,13 @@ import pandas as pd
 import streamlit as st
 
 from scrm import ui
-from scrm.charts import overview as overview_charts
 from scrm.db.filters import Filters
 from scrm.i18n import formats as F
 from scrm.ui import listening as listening_loaders
 from scrm.ui import masking as ui_privacy
 from scrm.ui import overview as loaders
 from scrm.ui import tables
-from scrm.ui.chart_text import altair_chart
+from scrm.ui.chart_text import vega_chart
 from scrm.ui.filters import current_filters
 from scrm.ui.language import lang, t
 from scrm.ui.missing import dataframe as show_table
@@ -184,19 +183,13 @@ def _trends(path: str, version: int, filters: Filters, periods: O.Periods) -> No
         )
         return
     own = loaders.load_own_brand(path, version)
-    brands = listening_loaders.load_options(path, version)[0]  # every brand: the same colours as Listening
+    brands = tuple(listening_loaders.load_options(path, version)[0])  # every brand: the same colours as Listening
     left, right = st.columns(2, gap="large")
     with left:
-        altair_chart(
-            overview_charts.weekly_trend_chart(trends, "mentions", periods=periods, own_brand=own, brands=brands),
-            width="stretch",
-        )
+        vega_chart(loaders.load_trend_spec(path, version, filters, periods, "mentions", own, brands), width="stretch")
     with right:
         if trends["net_sentiment"].notna().any():
-            altair_chart(
-                overview_charts.weekly_trend_chart(trends, "net_sentiment", periods=periods, own_brand=own, brands=brands),
-                width="stretch",
-            )
+            vega_chart(loaders.load_trend_spec(path, version, filters, periods, "net_sentiment", own, brands), width="stretch")
         else:
             st.info(
                 t("No mention in this range is scored yet. Sentiment follows in the background (or use Recompute now on the Settings page).")

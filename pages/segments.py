@@ -105,18 +105,19 @@ def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -
         help=t("Keep customers who agreed to marketing (customers.consent_marketing = yes) in the list and its "
         "downloads. Customers whose consent is unknown count as not consented."),
     )
-    shown, left_out = V.customer_list_with_consent(frame, consented_only=consented, **wanted)  # type: ignore[arg-type]
+    # Only the rows drawn are ordered and copied on a rerun; the downloads build the whole list when fetched.
+    listing = V.customer_list_of(frame, consented_only=consented, **wanted)  # type: ignore[arg-type]
     more = (
         " " + t("The table shows the first {n}; the downloads hold all of them.", n=L.format_number(DISPLAY_LIMIT))
-        if len(shown) > DISPLAY_LIMIT
+        if len(listing) > DISPLAY_LIMIT
         else ""
     )
     consent_note = (
-        " " + t("{n} left out: no marketing consent, or consent unknown.", n=L.format_number(left_out)) if consented else
+        " " + t("{n} left out: no marketing consent, or consent unknown.", n=L.format_number(listing.left_out)) if consented else
         " " + t("Customers without marketing consent are included: do not use this list for a campaign.")
     )
-    st.caption(t("{n} customers, highest CLV first.", n=L.format_number(len(shown))) + consent_note + more)
-    head = shown.head(DISPLAY_LIMIT)
+    st.caption(t("{n} customers, highest CLV first.", n=L.format_number(len(listing))) + consent_note + more)
+    head = listing.head(DISPLAY_LIMIT)
     # Segment and class names in the reader's language on screen; the downloads keep the stored names.
     # Each distinct name is translated once, then mapped onto its column.
     words = {
@@ -133,7 +134,7 @@ def show_list(frame: pd.DataFrame, file_stem: str, key: str, **wanted: object) -
         loop.customer_link(head.iloc[picked[0]].get("customer_id"), head.iloc[picked[0]].get("name"))
     elif not head.empty:
         st.caption(t("Select a customer to open their Customer 360 card."))
-    U.download_buttons(shown, file_stem, f"segments_{key}")
+    U.download_buttons(listing.frame, file_stem, f"segments_{key}", rows=len(listing))
 
 
 reason = U.load_segments_reason(path, version)

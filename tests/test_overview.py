@@ -186,6 +186,44 @@ def test_an_empty_database_has_no_period(fresh_db: sqlite_utils.Database) -> Non
     assert O.resolve_periods(fresh_db, Filters()) is None
 
 
+def _coverage_rows(db: sqlite_utils.Database) -> None:
+    # Brand replies before the first and after the last mention, and orders around them: the
+    # coverage walks the date index from each end and must skip the replies as min()/max() did.
+    store.upsert_rows(db, S.MENTIONS, MENTION_COLUMNS, [
+        ("b0", "twitter", "velora_uk", "hello", "2026-01-01T08:00:00", "Velora", 9000, 1, None),
+        ("m1", "twitter", "ana", "love it", "2026-02-03T10:00:00", "Velora", 100, 0, None),
+        ("m2", "twitter", "bo", "late", "2026-03-04T23:59:59", "Rival", 50, None, None),
+        ("b1", "twitter", "velora_uk", "sorry", "2026-04-01T08:00:00", "Velora", 9000, 1, "m2"),
+    ])  # fmt: skip
+    store.upsert_rows(db, S.ORDERS, ["order_id", "customer_id", "ordered_at", "amount"], [
+        ("o1", "c1", "2026-01-15T10:00:00", 10.0), ("o2", "c1", "2026-03-01T10:00:00", 12.0),
+    ])  # fmt: skip
+
+
+def _check_coverage(db: sqlite_utils.Database) -> None:
+    coverage = O.data_coverage(db)
+    assert coverage == (("mentions", "2026-02-03", "2026-03-04"), ("orders", "2026-01-15", "2026-03-01"))
+    for name, first, last in coverage:  # the same answer as min() and max() over the rows that count
+        table, column, where = O.SOURCES[name]
+        row = db.execute(f"SELECT min({column}), max({column}) FROM {table} WHERE {where}").fetchone()
+        assert (first, last) == (str(row[0])[:10], str(row[1])[:10])
+
+
+def test_data_coverage_leaves_out_brand_replies_at_either_end(fresh_db: sqlite_utils.Database) -> None:
+    _coverage_rows(fresh_db)
+    _check_coverage(fresh_db)
+    assert O.last_data_day(fresh_db) == "2026-03-04"
+
+
+def test_data_coverage_is_read_alike_on_postgresql(pg_url: str) -> None:
+    db = store.open_db(pg_url)
+    try:
+        _coverage_rows(db)
+        _check_coverage(db)
+    finally:
+        db.close()
+
+
 # --- KPIs --------------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import page_support as support
 from streamlit.testing.v1 import AppTest
@@ -44,6 +45,21 @@ def test_the_page_renders_the_scored_demo(demo_db: Path) -> None:
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("Download CSV") == 5 and labels.count("Download XLSX") == 5
     assert not at.info
+
+
+def test_a_list_download_holds_the_whole_list_the_table_starts(demo_db: Path, fetches: dict[str, Any]) -> None:
+    # The table draws the first rows; the file is built from the whole list when fetched.
+    import io
+
+    import pandas as pd
+
+    at = open_page()
+    first_count = list_counts(at)[0]  # the RFM grid's cell, r=5 and f=5 by default
+    table = at.dataframe[0].value
+    fetched = pd.read_csv(io.BytesIO(fetches["rfm-r5-f5.csv"]()), dtype={"customer_id": str})
+    assert len(fetched) == first_count > 0
+    assert fetched["customer_id"].head(len(table)).tolist() == table["customer_id"].tolist()
+    assert fetched["clv"].is_monotonic_decreasing
 
 
 def test_choosing_an_rfm_segment_changes_the_customer_list(demo_db: Path) -> None:

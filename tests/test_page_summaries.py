@@ -178,10 +178,46 @@ def test_the_stored_customer_currencies_equal_the_computed_ones(demo: sqlite_uti
     assert set(expected) == {"EUR", "GBP"}
 
 
+def test_the_stored_brands_and_platforms_equal_the_computed_ones(demo: sqlite_utils.Database) -> None:
+    from scrm.views import listening as L
+
+    expected = L.brand_and_platform_options(demo)
+    for _ in range(2):  # computed and stored, then read back
+        assert L.stored_brand_and_platform_options(demo) == expected
+    assert browse.read_stored(demo, "listening:brand_and_platform_options") is not None
+    assert expected[0] and expected[1]
+
+
+def test_the_stored_brands_and_currencies_of_the_settings_equal_the_computed_ones(demo: sqlite_utils.Database) -> None:
+    from scrm.views import settings as V
+
+    expected = V.brands_and_currencies(demo)
+    for _ in range(2):
+        assert V.stored_brands_and_currencies(demo) == expected
+    assert V.current_settings(demo).brands == expected[0] and V.current_settings(demo).order_currencies == expected[1]
+    assert {code for code, _ in expected[1]} == {"EUR", "GBP"}
+
+
+def test_the_customers_stored_by_score_equal_the_ones_read_and_a_page_run_never_stores_them(
+    demo: sqlite_utils.Database,
+) -> None:
+    from scrm.views import segments as V
+
+    name = 'segments:customer_values:null'
+    expected = V._read_values(demo, Filters())
+    V.customer_values(demo)  # a page's read: from the tables, nothing written
+    assert browse.read_stored(demo, name) is None
+    V.store_customer_values(demo)
+    assert browse.read_stored(demo, name) is not None
+    pd.testing.assert_frame_equal(V._stored_values(demo, Filters()), expected)
+    assert not expected.empty
+
+
 def test_refresh_stores_the_default_view_without_changing_the_data_version(demo: sqlite_utils.Database) -> None:
     version = store.data_version(demo)
     names = O.refresh_page_summaries(demo)
     assert store.data_version(demo) == version
-    assert {"data_summary", "filter_options", "segments:customer_currencies"} <= set(names)
+    assert {"data_summary", "filter_options", "segments:customer_currencies", "listening:brand_and_platform_options",
+            "settings:brands_and_currencies", "segments:customer_values:null"} <= set(names)
     assert sum(n.startswith("overview:kpis:") for n in names) >= 1
     assert sum(n.startswith("overview:movers:") for n in names) >= 3

@@ -214,6 +214,59 @@ def test_a_list_with_its_consent_count_equals_the_whole_list_then_split(
     pd.testing.assert_frame_equal(shown, expected[0])
 
 
+@pytest.mark.parametrize("consented", [True, False])
+@pytest.mark.parametrize(
+    "wanted", [{}, {"rfm_segment": "Champions"}, {"r_score": 5, "f_score": 5}, {"segment_id": 2}, {"frequency_class": "x"}]
+)
+def test_a_lazy_customer_list_has_the_rows_size_and_count_left_out_of_the_whole_list(
+    db: sqlite_utils.Database, wanted: dict[str, object], consented: bool
+) -> None:
+    values = V.customer_values(db)
+    shown, left_out = V.customer_list_with_consent(values, consented_only=consented, **wanted)  # type: ignore[arg-type]
+    listing = V.customer_list_of(values, consented_only=consented, **wanted)  # type: ignore[arg-type]
+    assert (len(listing), listing.left_out) == (len(shown), left_out)
+    pd.testing.assert_frame_equal(listing.frame(), shown)
+    for n in (0, 1, 2, 10):
+        pd.testing.assert_frame_equal(listing.head(n), shown.head(n))
+
+
+@pytest.mark.parametrize("n", [1, 7, 50, 299, 300, 301, 1000])
+def test_the_first_rows_of_a_long_list_are_its_first_rows_with_ties_and_missing_clvs(n: int) -> None:
+    # Many equal CLVs across the cut and customers without a CLV: the head orders only the
+    # rows it returns, and must give exactly the first rows of the whole ordered list.
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    size = 600
+    clv = rng.choice([10.0, 20.0, 20.0, 30.0, np.nan], size=size)
+    values = pd.DataFrame(
+        {
+            "customer_id": pd.array([f"C{i:05d}" for i in range(size)], dtype="str"),
+            "clv": clv,
+            "consent_marketing": rng.random(size) < 0.7,
+            "rfm_segment": pd.array(rng.choice(["Champions", "Lost"], size=size), dtype="str"),
+        }
+    )
+    for consented in (True, False):
+        listing = V.customer_list_of(values, consented_only=consented)
+        pd.testing.assert_frame_equal(listing.head(n), listing.frame().head(n))
+        assert listing.frame()["customer_id"].tolist() == V.customer_list(values, consented_only=consented)["customer_id"].tolist()
+    # Out of customer-id order (another engine's collation) the list still comes out right.
+    shuffled = values.iloc[rng.permutation(size)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        V.customer_list_of(shuffled, consented_only=False).head(n), V.customer_list(shuffled).head(n)
+    )
+
+
+def test_a_frame_out_of_customer_id_order_or_with_a_missing_id_is_not_taken_as_ordered() -> None:
+    as_text = pd.DataFrame({"customer_id": pd.array(["A", "B", "C"], dtype="str")})
+    assert V._ids_ascending(as_text)
+    assert not V._ids_ascending(as_text.iloc[[0, 2, 1]])
+    assert not V._ids_ascending(pd.DataFrame({"customer_id": pd.array(["A", None, "C"], dtype="str")}))
+    assert V._ids_ascending(pd.DataFrame({"customer_id": ["A", "B"]}, dtype=object))
+    assert not V._ids_ascending(pd.DataFrame({"customer_id": ["B", "A"]}, dtype=object))
+
+
 def test_filtering_never_changes_the_input_frame(db: sqlite_utils.Database) -> None:
     values = V.customer_values(db)
     before = values.copy()

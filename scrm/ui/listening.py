@@ -157,7 +157,7 @@ def load_alert_series(db_path: str, data_version: int, alert_id: int, _alert: di
 def load_options(db_path: str, data_version: int) -> tuple[list[str], list[str]]:
     """Brands and platforms of the mentions (:func:`scrm.views.listening.brand_and_platform_options`)."""
     with connection(db_path) as db:
-        return listening.brand_and_platform_options(db)
+        return listening.stored_brand_and_platform_options(db)
 
 
 def download_buttons(frame: pd.DataFrame, file_stem: str, key: str) -> None:

@@ -57,10 +57,23 @@ def load_daily_cap(db_path: str, data_version: int) -> int:
 INCIDENT_WINDOW_DAYS = alerts.INCIDENT_WINDOW_DAYS
 
 
-def incident_feed(db_path: str, data_version: int, feed: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The alert feed as incidents with the workspace's daily cap (:func:`scrm.analysis.alerts.group_incidents`), and the cap."""
+def incident_feed(
+    db_path: str, data_version: int, feed: pd.DataFrame, *, key: tuple[object, ...] | None = None
+) -> tuple[pd.DataFrame, int]:
+    """The alert feed as incidents with the workspace's daily cap (:func:`scrm.analysis.alerts.group_incidents`), and the cap.
+
+    ``key``: what ``feed`` was read for (filters and choices); given, the grouping is kept per
+    key and data version instead of being done again on every rerun.
+    """
     cap = load_daily_cap(db_path, data_version)
-    return alerts.group_incidents(feed, cap=cap), cap
+    if key is None:
+        return alerts.group_incidents(feed, cap=cap), cap
+    return _load_incidents(db_path, data_version, key, feed, cap), cap
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _load_incidents(db_path: str, data_version: int, key: tuple[object, ...], _feed: pd.DataFrame, cap: int) -> pd.DataFrame:
+    return alerts.group_incidents(_feed, cap=cap)
 
 
 def assignee_options(team: list[str], past: list[str], current: str | None) -> list[str]:

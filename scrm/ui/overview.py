@@ -52,6 +52,20 @@ def load_trends(
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_trend_spec(
+    db_path: str, data_version: int, filters: Filters, periods: O.Periods, measure: str, own_brand: str | None,
+    brands: tuple[str, ...],
+) -> dict:
+    """The weekly trend chart of ``measure`` (:func:`scrm.charts.overview.weekly_trend_chart`) as a
+    Vega-Lite spec: building and validating the Altair chart took half of every rerun of the page."""
+    from scrm.charts import overview as overview_charts
+    from scrm.ui.chart_text import chart_spec
+
+    trends = load_trends(db_path, data_version, filters, *O.trend_range(periods))
+    return chart_spec(overview_charts.weekly_trend_chart(trends, measure, periods=periods, own_brand=own_brand, brands=list(brands)))
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
 def load_movers(
     db_path: str, data_version: int, filters: Filters, periods: O.Periods, kind: str, by: str
 ) -> pd.DataFrame:

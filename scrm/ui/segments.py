@@ -8,7 +8,7 @@ not masked, as the switch's help says: a campaign list needs real addresses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +18,7 @@ from scrm.db.filters import Filters
 from scrm.export import files as exports
 from scrm.ui import connection, escape_markdown
 from scrm.ui import masking as ui_privacy
+from scrm.ui.chart_text import arrow_datasets
 from scrm.ui.language import t
 from scrm.views import advocates as advocacy
 from scrm.views import segments as segment_views
@@ -35,23 +36,30 @@ def mask(frame: pd.DataFrame) -> pd.DataFrame:
     return ui_privacy.masked_frame(frame, columns) if columns else frame
 
 
-def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: str | None = None) -> None:
+def download_buttons(
+    frame: pd.DataFrame | Callable[[], pd.DataFrame], file_stem: str, key: str, *, label: str | None = None,
+    rows: int | None = None,
+) -> None:
     """CSV and XLSX download buttons for ``frame`` (formula cells neutralised).
 
     The files are built only when clicked (callable data), so a rerun does not
-    pay for an Excel workbook nobody asked for. Roles without ``auth.EXPORT``
-    get a one-line caption instead; a click is recorded in the audit log.
+    pay for an Excel workbook nobody asked for. ``frame`` may be a function
+    that builds the frame (then ``rows`` is its length): built only when
+    clicked too. Roles without ``auth.EXPORT`` get a one-line caption instead;
+    a click is recorded in the audit log.
     """
     from scrm.ui import auth as access
 
     if not access.export_allowed():
         return
+    build: Callable[[], pd.DataFrame] = frame if callable(frame) else (lambda: frame)
+    count = len(frame) if isinstance(frame, pd.DataFrame) else int(rows or 0)
     left, right = st.columns(2, gap="small", width=420)
-    disabled = frame.empty
+    disabled = count == 0
     with left:
         st.download_button(
             t("{label} CSV", label=label) if label else t("Download CSV"),
-            data=access.audited(lambda: exports.to_csv_bytes(frame), f"{file_stem}.csv", rows=len(frame)),
+            data=access.audited(lambda: exports.to_csv_bytes(build()), f"{file_stem}.csv", rows=count),
             file_name=f"{file_stem}.csv",
             mime="text/csv",
             key=f"{key}_csv",
@@ -63,7 +71,7 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str, *, label: st
         st.download_button(
             t("{label} XLSX", label=label) if label else t("Download XLSX"),
             data=access.audited(
-                lambda: exports.to_xlsx_bytes(frame, sheet_name=file_stem), f"{file_stem}.xlsx", rows=len(frame)
+                lambda: exports.to_xlsx_bytes(build(), sheet_name=file_stem), f"{file_stem}.xlsx", rows=count
             ),
             file_name=f"{file_stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -160,7 +168,8 @@ def load_segment_charts(db_path: str, data_version: int, filters: Filters) -> di
     points = load_value_sentiment(db_path, data_version, filters)
     if not points.empty:
         specs["value_sentiment"] = segment_charts.value_sentiment_scatter(points).to_dict()
-    return specs
+    # Their rows as Arrow bytes, converted once here rather than on every rerun.
+    return {name: arrow_datasets(spec) for name, spec in specs.items()}
 
 
 # --- advocates & detractors -------------------------------------------------------
@@ -183,6 +192,53 @@ def load_roles(db_path: str, data_version: int, filters: Filters) -> pd.DataFram
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Ranking detractors by CLV at risk…")
 def load_detractors(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
     """Detractors ranked by CLV at risk (:func:`scrm.views.advocates.detractors_at_risk`)."""
+    roles = load_roles(db_path, data_version, filters)  # read once for the page (a second at a million mentions)
     with connection(db_path) as db:
-        roles = advocacy.role_table(db, filters, notable_only=True)
         return advocacy.detractors_at_risk(roles, advocacy.recent_sentiment(db, filters))
+
+
+# The Advocates page's pieces, each cached on its own: a rerun unpickles the few hundred rows
+# it draws instead of the 14,000 authors (at a million mentions) and deriving them again.
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_role_summary(db_path: str, data_version: int, filters: Filters) -> tuple[int, bool, dict[str, int]]:
+    """``(authors, whether any names a currency, authors per primary role)`` of :func:`load_roles`."""
+    roles = load_roles(db_path, data_version, filters)
+    counts = {str(role): int(n) for role, n in roles["role"].value_counts().items()}
+    return len(roles), advocacy.has_currency(roles), counts
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_ranked(db_path: str, data_version: int, filters: Filters, role: str) -> pd.DataFrame:
+    """The authors of one primary role, best score first (:func:`scrm.views.advocates.ranked`)."""
+    return advocacy.ranked(load_roles(db_path, data_version, filters), role)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_quadrant(
+    db_path: str, data_version: int, filters: Filters, columns: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(points, thresholds, counts)``: :func:`scrm.views.advocates.quadrant` with only ``columns``,
+    and the :func:`~scrm.views.advocates.value_thresholds` and
+    :func:`~scrm.views.advocates.quadrant_counts` of all its columns."""
+    points = advocacy.quadrant(load_roles(db_path, data_version, filters))
+    return points[list(columns)], advocacy.value_thresholds(points), advocacy.quadrant_counts(points)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_detractor_view(
+    db_path: str, data_version: int, filters: Filters, columns: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(detractors, sums)``: :func:`load_detractors` with only ``columns``, and its CLV at risk
+    per currency (:func:`scrm.views.advocates.at_risk_by_currency`)."""
+    detractors = load_detractors(db_path, data_version, filters)
+    if detractors.empty:
+        return detractors, advocacy.at_risk_by_currency(detractors)
+    return detractors[list(columns)], advocacy.at_risk_by_currency(detractors)
+
+
+@st.cache_data(max_entries=_MAX_ENTRIES, show_spinner=False)
+def load_campaign(db_path: str, data_version: int, filters: Filters, roles_wanted: tuple[str, ...]) -> pd.DataFrame:
+    """The advocacy campaign's authors (:func:`scrm.views.advocates.campaign_list`)."""
+    return advocacy.campaign_list(load_roles(db_path, data_version, filters), roles_wanted)

@@ -28,7 +28,6 @@ import pandas as pd
 import streamlit as st
 
 from scrm import api, auth, ui
-from scrm.compute import pending_stages
 from scrm.db import schema as S
 from scrm.errors import ScrmError
 from scrm.ui import auth as access
@@ -63,6 +62,10 @@ def load_settings(db_path: str, data_version: int) -> V.BusinessSettings:
 @st.cache_data(max_entries=16, show_spinner=False)
 def load_pending(db_path: str, data_version: int) -> tuple[str, ...]:
     """The stages the next recompute would run (:func:`scrm.compute.pending_stages`), per data version."""
+    # Imported here: the compute stages bring scikit-learn and scipy (0.7 s), which the first
+    # run after a server start (every page draws this module's sidebar line) does not need.
+    from scrm.compute import pending_stages
+
     with ui.connection(db_path) as db:
         return tuple(pending_stages(db))
 

@@ -792,6 +792,20 @@ def brand_and_platform_options(db: sqlite_utils.Database) -> tuple[list[str], li
     return brands, platforms
 
 
+def stored_brand_and_platform_options(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
+    """:func:`brand_and_platform_options`, stored per data version (:func:`scrm.views.data.stored`):
+    its two scans of every mention took a second of the Overview's and Listening's first run."""
+    from scrm.views import data as browse
+
+    def decode(raw: bytes) -> tuple[list[str], list[str]]:
+        brands, platforms = json.loads(raw)
+        return [str(b) for b in brands], [str(p) for p in platforms]
+
+    return browse.stored(
+        db, "listening:brand_and_platform_options", lambda: brand_and_platform_options(db), browse.encode_json, decode
+    )
+
+
 # --- a mention's sentiment as a person sees it: label, confidence, correction -------------------
 
 

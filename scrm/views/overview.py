@@ -202,7 +202,14 @@ def data_coverage(db: sqlite_utils.Database) -> tuple[tuple[str, str, str], ...]
     """(source, first day, last day) of every source of :data:`SOURCES` that has dated rows."""
     out = []
     for name, (table, column, where) in SOURCES.items():
-        row = db.execute(f'SELECT min("{column}"), max("{column}") FROM "{table}" WHERE {where}').fetchone()
+        # The first and the last row by the indexed column, each found by walking the index from
+        # its end (min() and max() in one query, or with a WHERE, scan every row: 0.3 s a page
+        # start at a million mentions). NULLs are left out, as min() and max() leave them out.
+        ends = [
+            f'(SELECT "{column}" FROM "{table}" WHERE {where} AND "{column}" IS NOT NULL ORDER BY "{column}" {way} LIMIT 1)'
+            for way in ("ASC", "DESC")
+        ]
+        row = db.execute(f"SELECT {ends[0]}, {ends[1]}").fetchone()
         if row is not None and row[0] is not None and row[1] is not None:
             out.append((name, str(row[0])[:10], str(row[1])[:10]))
     return tuple(out)
@@ -1196,16 +1203,21 @@ def stored_readiness(db: sqlite_utils.Database) -> Readiness:
 
 def refresh_page_summaries(db: sqlite_utils.Database) -> list[str]:
     """Compute and store what the first page after a server start needs, for the data as it is
-    now: the sidebar's filter choices, the data summary, each customer's currency and
+    now: the sidebar's filter choices, the data summary, the mentions' brands and platforms, each customer's currency and
     sentiment (Segments) and the Overview's default view (no filter: KPIs, trends and movers by volume). Call it after the last write of
     ``python -m scrm score`` (a later write makes the answers stale; they are then
     recomputed on the first visit). Returns the names stored.
     """
-    from scrm.views.segments import customer_sentiment, stored_customer_currencies
+    from scrm.views.listening import stored_brand_and_platform_options
+    from scrm.views.segments import customer_sentiment, store_customer_values, stored_customer_currencies
+    from scrm.views.settings import stored_brands_and_currencies
 
     browse.stored_filter_options(db)
     browse.stored_summary(db)
+    stored_brand_and_platform_options(db)  # the brands' colours of the Overview and Listening
+    stored_brands_and_currencies(db)  # what the Settings page offers
     stored_customer_currencies(db)  # the Segments page: money per currency,
+    store_customer_values(db)  # its customers,
     customer_sentiment(db, Filters())  # and value against sentiment
     stored_readiness(db)
     default = default_period(db)

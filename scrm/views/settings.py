@@ -9,6 +9,7 @@ page can show "Velora (from the data)" rather than an empty box.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from dataclasses import dataclass
 
@@ -52,18 +53,7 @@ def current_settings(db: sqlite_utils.Database) -> BusinessSettings:
     >>> (s.own_brand_used, s.currency_used, s.week_start, s.default_period_days)
     (None, None, 'monday', 30)
     """
-    brands = tuple(
-        str(r[0]) for r in db.execute(
-            f"SELECT brand FROM {S.MENTIONS} WHERE brand IS NOT NULL AND trim(brand) != '' "
-            "GROUP BY brand ORDER BY count(*) DESC, brand LIMIT 200"
-        )
-    )  # fmt: skip
-    currencies = tuple(
-        (str(r[0]), int(r[1])) for r in db.execute(
-            f"SELECT upper(trim(currency)) AS code, count(*) FROM {S.ORDERS} "
-            "WHERE currency IS NOT NULL AND trim(currency) != '' GROUP BY code ORDER BY count(*) DESC, code"
-        )
-    )  # fmt: skip
+    brands, currencies = stored_brands_and_currencies(db)
     return BusinessSettings(
         own_brand=business.own_brand_setting(db),
         own_brand_used=store.own_brand(db),
@@ -79,6 +69,36 @@ def current_settings(db: sqlite_utils.Database) -> BusinessSettings:
         auto_score=business.auto_score(db),
         alert_daily_cap=business.alert_daily_cap(db),
     )
+
+
+def brands_and_currencies(db: sqlite_utils.Database) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """The mentions' brands (most mentioned first, 200 at most) and the orders' currencies with
+    their order counts (most orders first): what the business settings offer to choose from."""
+    brands = tuple(
+        str(r[0]) for r in db.execute(
+            f"SELECT brand FROM {S.MENTIONS} WHERE brand IS NOT NULL AND trim(brand) != '' "
+            "GROUP BY brand ORDER BY count(*) DESC, brand LIMIT 200"
+        )
+    )  # fmt: skip
+    currencies = tuple(
+        (str(r[0]), int(r[1])) for r in db.execute(
+            f"SELECT upper(trim(currency)) AS code, count(*) FROM {S.ORDERS} "
+            "WHERE currency IS NOT NULL AND trim(currency) != '' GROUP BY code ORDER BY count(*) DESC, code"
+        )
+    )  # fmt: skip
+    return brands, currencies
+
+
+def stored_brands_and_currencies(db: sqlite_utils.Database) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """:func:`brands_and_currencies`, stored per data version (:func:`scrm.views.data.stored`): its two
+    scans of every mention and order took most of a second of the Settings page's first run."""
+    from scrm.views import data as browse
+
+    def decode(raw: bytes) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+        brands, currencies = json.loads(raw)
+        return tuple(str(b) for b in brands), tuple((str(c), int(n)) for c, n in currencies)
+
+    return browse.stored(db, "settings:brands_and_currencies", lambda: brands_and_currencies(db), browse.encode_json, decode)
 
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French"}
