@@ -23,7 +23,7 @@ from scrm.i18n import untranslated
 from scrm.i18n.messages import from_json
 from scrm.ingest import import_file
 from scrm.ingest.presets import PRESETS
-from scrm.ingest.validate import reason_keys
+from scrm.ingest.write import reason_keys
 from scrm.ui import data as I
 
 ROOT = Path(__file__).resolve().parent.parent

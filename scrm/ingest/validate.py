@@ -64,24 +64,6 @@ SCORE_KEY = "'{v}' is outside 0-10. NPS scores are whole numbers from 0 to 10."
 PROBLEM_MESSAGE = "_problem_message"
 
 
-def reason_keys() -> tuple[str, ...]:
-    """Every catalog key a quarantine reason is written with (what the es and fr catalogs must hold).
-
-    >>> EMAIL_KEY in reason_keys()
-    True
-    """
-    from scrm.ingest import presets as P
-    from scrm.ingest import write as W
-    from scrm.ingest.parse import _TYPE_REASONS
-
-    return (
-        *_TYPE_REASONS.values(), *V.BAD_DATE_KEYS.values(), V.DAY_FIRST_READING, V.MONTH_FIRST_READING, V.NO_DAY,
-        *V._ENGLISH_MONTHS, *REQUIRED_KEYS.values(), EMAIL_KEY, RATING_KEY, COUNT_KEY, SCORE_KEY,
-        *P.PROBLEM_KEYS, P._CDNOW_LAYOUT, W.PROBLEM_IN_COLUMN, W.PROBLEM_IN_ROW,
-        W.GUEST_ORDER, W.GUEST_ORDERS,
-    )
-
-
 # A quarantined row: (row, column, value, English reason, raw row as JSON, the reason as a message's JSON or None).
 BadRow = tuple[int, str, str, str, str, str | None]
 

@@ -307,3 +307,23 @@ def problem_sentence(file_name: str, row: int, column: str, reason: str) -> str:
     where = f"{file_name} row {row}" + (f", column `{column}`" if column else "")
     return f"{where}: {reason}"
 
+
+def reason_keys() -> tuple[str, ...]:
+    """Every catalog key a quarantine reason is written with (what the es and fr catalogs must hold).
+
+    Here, in the last stage, because it gathers the keys of every earlier one.
+
+    >>> from scrm.ingest.validate import EMAIL_KEY
+    >>> EMAIL_KEY in reason_keys()
+    True
+    """
+    from scrm.ingest import presets as P
+    from scrm.ingest import validate as VA
+    from scrm.ingest import values as V
+    from scrm.ingest.parse import _TYPE_REASONS
+
+    return (
+        *_TYPE_REASONS.values(), *V.BAD_DATE_KEYS.values(), V.DAY_FIRST_READING, V.MONTH_FIRST_READING, V.NO_DAY,
+        *V._ENGLISH_MONTHS, *VA.REQUIRED_KEYS.values(), VA.EMAIL_KEY, VA.RATING_KEY, VA.COUNT_KEY, VA.SCORE_KEY,
+        *P.PROBLEM_KEYS, P._CDNOW_LAYOUT, PROBLEM_IN_COLUMN, PROBLEM_IN_ROW, GUEST_ORDER, GUEST_ORDERS,
+    )
