@@ -265,3 +265,18 @@ def test_the_note_on_guest_orders_reads_in_the_readers_language(fresh_db) -> Non
     assert "2 orders have no customer and are kept as guest orders." in result.notes
     assert "2 pedidos no tienen cliente y se guardan como pedidos de invitado." in I.describe_result(result, "es").notes
     assert "2 commandes n'ont pas de client et sont gardées comme commandes invitées." in I.describe_result(result, "fr").notes
+
+
+@pytest.mark.parametrize("kind", ["relative", "two-digit"])
+def test_the_data_page_names_its_own_box_not_a_command_line_flag_for_a_date_reason(kind: str) -> None:
+    import pandas as pd
+
+    from scrm.i18n.messages import Message
+    from scrm.ingest.values import BAD_DATE_KEYS
+
+    message = Message(BAD_DATE_KEYS[kind], {"v": "05/03/24", "day": "5 March 2024", "month": "3 May 2024"})
+    rows = pd.DataFrame({"reason": [message.english()], "reason_message": [message.to_json()]})
+    assert "--" in message.english()  # the stored sentence, for scripts and the command line
+    for lang in ("en", "es", "fr"):
+        shown = I.reasons_in_language(rows, lang)["reason"].iloc[0]
+        assert "--" not in shown and "05/03/24" in shown, (lang, shown)

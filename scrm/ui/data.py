@@ -80,6 +80,23 @@ def detected_label(option: str | None, language: str = "en") -> str | None:
     return translate("{label}, preset {name}", language, label=description.split(":")[0].strip(), name=option)
 
 
+def _page_wording() -> dict[str, str]:
+    """Reason keys whose English names a command-line flag, and their English for the page, which
+    names the Data page's box instead (the Spanish and French entries already do)."""
+    from scrm.ingest.values import BAD_DATE_KEYS
+
+    return {
+        BAD_DATE_KEYS["relative"]: (
+            "'{v}' is a relative date. Give the day the file was exported (the “Relative dates count back from” "
+            "box where the file is imported) so that it can be read."
+        ),
+        BAD_DATE_KEYS["two-digit"]: (
+            "'{v}' is not a date in its column's order: read as dd/mm/yy it is {day}, as m/d/yy {month}. "
+            "Check the value, or say the order in the “Dates such as 05/03/24” box where the file is imported."
+        ),
+    }
+
+
 def reasons_in_language(rows: pd.DataFrame, language: str) -> pd.DataFrame:
     """Quarantined rows with each ``reason`` in ``language``, ``reason_message`` dropped.
 
@@ -89,7 +106,7 @@ def reasons_in_language(rows: pd.DataFrame, language: str) -> pd.DataFrame:
     """
     if "reason_message" not in rows.columns:
         return rows
-    from scrm.i18n.messages import from_json
+    from scrm.i18n.messages import Message, from_json
 
     stored = rows["reason_message"]
     out = rows.drop(columns=["reason_message"])
@@ -97,8 +114,11 @@ def reasons_in_language(rows: pd.DataFrame, language: str) -> pd.DataFrame:
     if has.any():
         codes, uniques = pd.factorize(stored[has])
         rendered = []
+        wording = _page_wording() if language == "en" else {}
         for text in uniques:
             message = from_json(str(text))
+            if message is not None and message.key in wording:
+                message = Message(wording[message.key], message.values)
             rendered.append(None if message is None else message.render(language))
         written = pd.Series([rendered[c] for c in codes], index=stored.index[has], dtype=object)
         reasons = out["reason"].astype(object).copy()
