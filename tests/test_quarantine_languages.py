@@ -23,7 +23,7 @@ from scrm.i18n import untranslated
 from scrm.i18n.messages import from_json
 from scrm.ingest import import_file
 from scrm.ingest.presets import PRESETS
-from scrm.ingest.write import reason_keys
+from scrm.ingest.write import note_keys, reason_keys
 from scrm.ui import data as I
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +96,7 @@ def test_every_quarantine_reason_reads_with_no_english_in_spanish_and_french(eve
 @pytest.mark.parametrize("lang", ["es", "fr"])
 def test_every_reason_kind_has_a_spanish_and_a_french_entry(lang: str) -> None:
     assert untranslated(reason_keys(), lang) == []
+    assert untranslated(note_keys(), lang) == []
 
 
 def _message_keys_in_ingest() -> set[str]:
@@ -123,10 +124,10 @@ def _message_keys_in_ingest() -> set[str]:
     return {k for k in keys if isinstance(k, str) and re.sub(r"\{\w+\}", "", k).strip(",; ")}
 
 
-def test_every_message_key_the_importer_writes_is_a_listed_reason() -> None:
+def test_every_message_key_the_importer_writes_is_a_listed_reason_or_note() -> None:
     keys = _message_keys_in_ingest()
     assert len(keys) > 20
-    assert keys - set(reason_keys()) == set()
+    assert keys - set(reason_keys()) - set(note_keys()) == set()
 
 
 def test_every_flag_of_a_bad_value_gives_its_reason_as_a_message() -> None:
@@ -280,3 +281,22 @@ def test_the_data_page_names_its_own_box_not_a_command_line_flag_for_a_date_reas
     for lang in ("en", "es", "fr"):
         shown = I.reasons_in_language(rows, lang)["reason"].iloc[0]
         assert "--" not in shown and "05/03/24" in shown, (lang, shown)
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_an_imports_notes_on_folded_lines_and_date_order_read_in_the_readers_language(tmp_path: Path, lang: str) -> None:
+    csv = tmp_path / "pedidos.csv"
+    csv.write_text(
+        "order_id;order_date;amount;customer_id\nP1;05/03/2024;12,50;C1\nP2;06/03/2024;8,00;C2\n", encoding="utf-8"
+    )
+    db = store.open_db(tmp_path / "n.db")
+    try:
+        result = import_file(db, csv, kind="orders")
+    finally:
+        db.close()
+    order_notes = [n for n in result.notes if "were read day first" in n]
+    assert order_notes and all(n in result.note_messages for n in order_notes), result.notes
+    written = I.describe_result(result, lang)
+    shown = " ".join(written.notes)
+    assert "were read" not in shown and "05/03/2024" in shown, shown
+    assert not re.search(r"\b(because|separated|the file)\b", shown), shown

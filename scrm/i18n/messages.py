@@ -173,3 +173,29 @@ def join(parts: list[Message], separator: str = ", ") -> Message:
     """
     names = [f"p{i}" for i in range(len(parts))]
     return Message(separator.join("{" + n + "}" for n in names), dict(zip(names, parts, strict=True)))
+
+
+class Said(str):
+    """An English sentence that also carries its :class:`Message`: where the engine passes sentences
+    along as plain text (an import's notes), the page can still write them in the reader's language.
+
+    >>> note = Said(Message("{n} rows", {"n": 1204}))
+    >>> note, note.message.render("fr"), note == "1,204 rows"
+    ('1,204 rows', '1\\u202f204 lignes', True)
+    """
+
+    __slots__ = ("message",)
+    message: Message
+
+    def __new__(cls, message: Message) -> Said:
+        said = super().__new__(cls, message.english())
+        said.message = message
+        return said
+
+    def __reduce__(self) -> tuple[Any, ...]:  # kept whole across the import's worker process
+        return (Said, (self.message,))
+
+
+def message_of(text: object) -> Message | None:
+    """The message a :class:`Said` sentence carries; None for plain text."""
+    return text.message if isinstance(text, Said) else None

@@ -143,6 +143,16 @@ def folded_note(lines: int, orders: int) -> str:
     >>> folded_note(12, 9)
     '12 item lines folded into 9 orders (one line per item in the file; each order counted once).'
     """
-    line_word = "item line" if lines == 1 else "item lines"
-    order_word = "order" if orders == 1 else "orders"
-    return f"{lines:,} {line_word} folded into {orders:,} {order_word} (one line per item in the file; each order counted once)."
+    from scrm.i18n.messages import Message, Said
+
+    key = FOLDED_KEYS[(lines == 1, orders == 1)]
+    return Said(Message(key, {"lines": lines, "orders": orders}))
+
+
+# The note for folded lines, by (one line, one order): catalog keys.
+FOLDED_KEYS = {
+    (True, True): "{lines} item line folded into {orders} order (one line per item in the file; each order counted once).",
+    (True, False): "{lines} item line folded into {orders} orders (one line per item in the file; each order counted once).",
+    (False, True): "{lines} item lines folded into {orders} order (one line per item in the file; each order counted once).",
+    (False, False): "{lines} item lines folded into {orders} orders (one line per item in the file; each order counted once).",
+}

@@ -17,6 +17,7 @@ import pandas as pd
 
 from scrm.db import schema as S
 from scrm.errors import ImportRejected, UnknownPreset
+from scrm.i18n.messages import Message, Said
 from scrm.ingest import mapping as M
 from scrm.ingest.lines import fold_order_lines, folded_note, is_multi_line
 
@@ -117,19 +118,30 @@ def date_order_evidence(raw: pd.DataFrame, preset: Any = None) -> tuple[bool, st
 
     documented = getattr(preset, "dayfirst", None)
     if documented is not None:
-        return bool(documented), f"the {preset.name} export writes its dates {'day' if documented else 'month'} first"
+        key = EVIDENCE_KEYS["preset day first" if documented else "preset month first"]
+        return bool(documented), Said(Message(key, {"preset": preset.name}))
     if raw.attrs.get(DELIMITER_ATTR) == ";":
-        return True, "the file is separated by `;`, as European spreadsheets write it"
+        return True, Said(Message(EVIDENCE_KEYS["semicolons"]))
     for header in raw.columns:
         folded = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode().lower()
         words = {w for w in "".join(c if c.isalnum() else " " for c in folded).split()}
         if words & _LOCALE_WORDS:
-            return True, f"its headers are Spanish or French (`{header}`)"
+            return True, Said(Message(EVIDENCE_KEYS["headers"], {"header": str(header)}))
     for header in list(raw.columns)[:60]:
         sample = raw[header].dropna().head(500)
         if len(sample) and V.infer_decimal_comma(sample) is True:
-            return True, f"its numbers use a decimal comma (column `{header}`)"
+            return True, Said(Message(EVIDENCE_KEYS["decimal comma"], {"header": str(header)}))
     return None
+
+
+# Why a column's a/b/yyyy dates were read one way (a clause of an import's note), as catalog keys.
+EVIDENCE_KEYS = {
+    "preset day first": "the {preset} export writes its dates day first",
+    "preset month first": "the {preset} export writes its dates month first",
+    "semicolons": "the file is separated by `;`, as European spreadsheets write it",
+    "headers": "its headers are Spanish or French (`{header}`)",
+    "decimal comma": "its numbers use a decimal comma (column `{header}`)",
+}
 
 
 def detect_from_headers(headers: Sequence[object], kind: str | None = None) -> Any:

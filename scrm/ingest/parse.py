@@ -198,11 +198,30 @@ def _ambiguous_two_digit(values: pd.Series, header: str, evidence: tuple[bool, s
     example = V.date_example(values) or ""
     day, month = V.both_readings(example)
     if notes is not None:
-        reading, other, flag = (day, month, "--month-first") if first else (month, day, "--day-first")
-        notes.append(f"Dates in `{header}` such as '{example}' were read {'day' if first else 'month'} first "
-                     f"({reading}) because {because}; if they are {'month' if first else 'day'} first ({other}), "
-                     f"import the file again with {flag} (the “Dates such as 05/03/24” box on the Data page).")
+        notes.append(_order_note(header, example, first, day, month, because))
     return first
+
+
+# The note naming how a column's dates were read when only the file decided, by day first: catalog keys.
+ORDER_NOTE_KEYS = {
+    True: ("Dates in `{header}` such as '{example}' were read day first ({day}) because {because}; if they are "
+           "month first ({month}), import the file again with --month-first (the “Dates such as 05/03/24” box on "
+           "the Data page)."),
+    False: ("Dates in `{header}` such as '{example}' were read month first ({month}) because {because}; if they "
+            "are day first ({day}), import the file again with --day-first (the “Dates such as 05/03/24” box on "
+            "the Data page)."),
+}
+RELATIVE_NOTE_KEY = "Relative dates in `{name}` (such as '{example}') were counted back from {anchor}, the anchor date given."
+
+
+def _order_note(header: str, example: str, first: bool, day: str, month: str, because: str) -> str:
+    """The note for dates read one way because of the file's evidence (``because``, itself a sentence)."""
+    from scrm.i18n.messages import Message, Said, message_of
+
+    clause = message_of(because) or because
+    day_reading, month_reading = V.reading_messages(example)  # the month's name translated with the note
+    return Said(Message(ORDER_NOTE_KEYS[first], {"header": header, "example": example, "day": day_reading,
+                                                 "month": month_reading, "because": clause}))
 
 
 def _four_digit_order(values: pd.Series, dayfirst: bool | None, file_name: str, header: str,
@@ -220,14 +239,7 @@ def _four_digit_order(values: pd.Series, dayfirst: bool | None, file_name: str, 
         )
     first, because = evidence
     if notes is not None:
-        if first:
-            notes.append(f"Dates in `{header}` such as '{example}' were read day first ({day}) because {because}; "
-                         f"if they are month first ({month}), import the file again with --month-first "
-                         "(the “Dates such as 05/03/24” box on the Data page).")
-        else:
-            notes.append(f"Dates in `{header}` such as '{example}' were read month first ({month}) because "
-                         f"{because}; if they are day first ({day}), import the file again with --day-first "
-                         "(the “Dates such as 05/03/24” box on the Data page).")
+        notes.append(_order_note(header, example, first, day, month, because))
     return first
 
 
@@ -272,6 +284,8 @@ def parse_values(
                 texts = raw.astype("string").dropna()
                 relative = [v for v in texts.drop_duplicates().head(1000) if V.is_relative_date(str(v))]
                 if relative:
-                    notes.append(f"Relative dates in `{name}` (such as '{relative[0]}') were counted back from "
-                                 f"{anchor.isoformat()}, the anchor date given.")
+                    from scrm.i18n.messages import Message, Said
+
+                    notes.append(Said(Message(RELATIVE_NOTE_KEY, {"name": str(name), "example": str(relative[0]),
+                                                                  "anchor": anchor.isoformat()})))
     return df, notes

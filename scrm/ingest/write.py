@@ -26,7 +26,7 @@ import sqlite_utils
 
 from scrm.db import schema as S
 from scrm.db import store
-from scrm.i18n.messages import Message, from_json
+from scrm.i18n.messages import Message, Said, from_json
 from scrm.ingest.validate import BadRow, Item, _Chunk, _Part, _Progress
 
 Progress = Callable[[float, str], None]
@@ -161,7 +161,8 @@ class _PartWriter:
                 )
             new, updated, unchanged = counts.new, counts.updated, counts.unchanged
         kind, file_name, bad = part.kind, self.file_name, self.bad
-        note_messages: dict[str, Message] = {}
+        # Notes the stages wrote with their message (folded lines, how dates were read) keep it for the page.
+        note_messages: dict[str, Message] = {str(n): n.message for n in self.notes if isinstance(n, Said)}
         if self.guests:
             guests = Message(GUEST_ORDER if self.guests == 1 else GUEST_ORDERS, {"n": self.guests})
             self.notes.append(guests.english())
@@ -327,3 +328,17 @@ def reason_keys() -> tuple[str, ...]:
         *V._ENGLISH_MONTHS, *VA.REQUIRED_KEYS.values(), VA.EMAIL_KEY, VA.RATING_KEY, VA.COUNT_KEY, VA.SCORE_KEY,
         *P.PROBLEM_KEYS, P._CDNOW_LAYOUT, PROBLEM_IN_COLUMN, PROBLEM_IN_ROW, GUEST_ORDER, GUEST_ORDERS,
     )
+
+
+def note_keys() -> tuple[str, ...]:
+    """Every catalog key an import's notes are written with (folded lines, how dates were read, guests).
+
+    >>> GUEST_ORDERS in note_keys()
+    True
+    """
+    from scrm.ingest.lines import FOLDED_KEYS
+    from scrm.ingest.map import EVIDENCE_KEYS
+    from scrm.ingest.parse import ORDER_NOTE_KEYS, RELATIVE_NOTE_KEY
+
+    return (*FOLDED_KEYS.values(), *EVIDENCE_KEYS.values(), *ORDER_NOTE_KEYS.values(), RELATIVE_NOTE_KEY,
+            GUEST_ORDER, GUEST_ORDERS)
