@@ -306,10 +306,11 @@ def show_error(error: object, *, kept_input: bool = False) -> None:
     and that saving again in a moment is all it takes.
     """
     from scrm.errors import DatabaseBusy
+    from scrm.ui.language import t
 
     text = str(error)
     if kept_input and isinstance(error, DatabaseBusy):
-        text += " " + FORM_KEPT
+        text += " " + t(FORM_KEPT)
     st.error(escape_markdown(text), icon=":material/error:")
 
 
