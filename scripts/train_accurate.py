@@ -45,6 +45,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -87,6 +88,22 @@ MODELS = ROOT / "scrm" / "analysis" / "sentiment" / "models"
 LABELS = ("negative", "neutral", "positive")
 
 
+def _calibrated_head(
+    x: np.ndarray, y: np.ndarray, oof: np.ndarray, threshold: float, c: float
+) -> tuple[IsotonicRegression, Any, Any]:
+    """(isotonic calibration of the out-of-fold confidences, weights, intercepts) of the head fitted on all of
+    ``x`` at ``C = c``, the standardisation folded into the weights so that the JSON holds one matrix:
+    (x - mean) / scale @ coef.T + b = x @ (coef / scale).T + (b - coef @ (mean / scale))."""
+    oof_labels = labels_at(oof[:, 2] - oof[:, 0], threshold)
+    chosen = oof[np.arange(len(y)), oof_labels]
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(chosen, oof_labels == y)
+    pipe = _fit(c).fit(x, y)  # type: ignore[attr-defined]
+    scaler, model = pipe[0], pipe[1]
+    coef = model.coef_ / scaler.scale_
+    intercept = model.intercept_ - model.coef_ @ (scaler.mean_ / scaler.scale_)
+    return iso, coef, intercept
+
+
 def _fit(c: float) -> object:
     return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000, class_weight="balanced"))
 
@@ -109,14 +126,7 @@ def train(data: Path) -> tuple[dict[str, object], dict[str, float]]:
     assert best is not None
     cv_f1, c, threshold, oof = best
     margin = best_margin("es", y, _fast_oof("es", texts, y, folds), oof, threshold)
-    oof_labels = labels_at(oof[:, 2] - oof[:, 0], threshold)
-    chosen = oof[np.arange(len(y)), oof_labels]
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(chosen, oof_labels == y)
-    pipe = _fit(c).fit(x, y)  # type: ignore[attr-defined]
-    scaler, model = pipe[0], pipe[1]
-    # Fold the scaler in: (x - mean) / scale @ coef.T + b = x @ (coef / scale).T + (b - coef @ (mean / scale)).
-    coef = model.coef_ / scaler.scale_
-    intercept = model.intercept_ - model.coef_ @ (scaler.mean_ / scaler.scale_)
+    iso, coef, intercept = _calibrated_head(x, y, oof, threshold, c)
     spec: dict[str, object] = {
         "format": FORMAT,
         "name": "scrm-use-es",
@@ -219,13 +229,7 @@ def train_french(data: Path, cache: Path | None = None) -> tuple[dict[str, objec
     assert best is not None
     cv_f1, c, w, threshold, oof = best
     margin = best_margin("fr", y, fast, oof, threshold)
-    oof_labels = labels_at(oof[:, 2] - oof[:, 0], threshold)
-    chosen = oof[np.arange(len(y)), oof_labels]
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(chosen, oof_labels == y)
-    pipe = _fit(c).fit(x, y)  # type: ignore[attr-defined]
-    scaler, model = pipe[0], pipe[1]
-    coef = model.coef_ / scaler.scale_
-    intercept = model.intercept_ - model.coef_ @ (scaler.mean_ / scaler.scale_)
+    iso, coef, intercept = _calibrated_head(x, y, oof, threshold, c)
     fast_spec = json.loads((MODELS / "fr.json").read_text(encoding="utf-8"))
     spec: dict[str, object] = {
         "format": FORMAT,
