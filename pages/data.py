@@ -525,7 +525,7 @@ def _start_over_tab(db_path: str, version: int) -> None:
                 api.score(db, progress=_progress_reporter(bar), actor=access.actor(), role=access.role())
             except Exception as e:  # the demo is stored; the scores can be computed later
                 log.exception("updating the scores after loading the demo failed")
-                error = str(e) or type(e).__name__
+                error = ui.error_text(e, lang()) or type(e).__name__
         note = _scores_note(error, time.perf_counter() - started)
         _after_reset(t("The demo data is loaded: see the Overview page.") + " " + note)
 

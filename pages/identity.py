@@ -95,7 +95,7 @@ def _act(path: str, action: str, *args: Any, profile_id: str | None = None) -> N
         with ui.connection(path) as db:
             decision = api.review_link(db, action, *args, actor=access.actor(), role=access.role())
     except ScrmError as e:
-        message = str(e)
+        message = ui.error_text(e, ui_lang.lang())
         if profile_id:
             message = message.replace(profile_id, L.masked_profile_id(profile_id))
         ui.show_error(message)

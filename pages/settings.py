@@ -157,7 +157,7 @@ def _access_section() -> None:
     try:
         cfg = access.config()
     except ConfigError as e:  # not reached in practice: nobody gets here with a broken configuration
-        st.error(ui.escape_markdown(e), icon=":material/key_off:")
+        st.error(ui.escape_markdown(ui.error_text(e, ui_lang.lang())), icon=":material/key_off:")
         return
     st.info(t(MODE_SENTENCES[cfg.mode]), icon=":material/admin_panel_settings:")
     user = access.current_user()
@@ -226,7 +226,7 @@ def _hash_form() -> None:
     try:
         line = f'password_hash = "{auth.hash_new_password(first, second)}"'
     except auth.PasswordRejected as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(ui.escape_markdown(ui.error_text(e, ui_lang.lang())), icon=":material/error:")
         return
     st.caption(t("Copy this line into the person's section of .streamlit/secrets.toml:"))
     st.code(line, language="toml")

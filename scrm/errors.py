@@ -7,9 +7,46 @@ app are the only places that turn these into output.
 
 from __future__ import annotations
 
+from scrm.i18n.messages import Message, Value
+
 
 class ScrmError(Exception):
-    """Base class of every error scrm raises on purpose."""
+    """Base class of every error scrm raises on purpose.
+
+    Raised with a :class:`~scrm.i18n.messages.Message`, the error's ``str()`` is the
+    English sentence (the CLI, logs, stored reasons) and :meth:`render` writes it in
+    the reader's language, its figures in the reader's locale:
+
+    >>> e = NotFound(Message("Customer {id} does not exist. Check the id on the Customer 360 page.", {"id": "C-9"}))
+    >>> str(e)
+    'Customer C-9 does not exist. Check the id on the Customer 360 page.'
+    >>> e.render("es")
+    'El cliente C-9 no existe. Comprueba el id en la página Cliente 360.'
+
+    Raised with plain text it stays as it is in every language.
+    """
+
+    @property
+    def message(self) -> Message:
+        """The sentence as a message (plain text becomes a message without values)."""
+        first = self.args[0] if self.args else type(self).__name__
+        return first if isinstance(first, Message) else Message(str(first))  # no values: its braces stay as they are
+
+    def render(self, lang: str) -> str:
+        """The sentence in ``lang`` (English where a catalog has no translation)."""
+        first = self.args[0] if self.args else None
+        return first.render(lang) if isinstance(first, Message) else str(self)
+
+
+def reason(error: BaseException) -> Value:
+    """What an error said, to put inside another message: its message when it has one, else its text.
+
+    >>> e = NotFound(Message("Customer {id} does not exist. Check the id on the Customer 360 page.", {"id": "C-9"}))
+    >>> wrapped = Message("{file}: {why}", {"file": "a.csv", "why": reason(e)})
+    >>> wrapped.render("es")
+    'a.csv: El cliente C-9 no existe. Comprueba el id en la página Cliente 360.'
+    """
+    return error.message if isinstance(error, ScrmError) and error.args and isinstance(error.args[0], Message) else str(error)
 
 
 class ConfigError(ScrmError):

@@ -300,7 +300,7 @@ def _text(value: Any) -> str:
 def _require_customer(db: sqlite_utils.Database, customer_id: str) -> dict[str, Any]:
     card = customer_card(db, customer_id)
     if card is None:
-        raise NotFound(f"Customer {customer_id} does not exist. Check the id on the Customer 360 page.")
+        raise NotFound(Message("Customer {id} does not exist. Check the id on the Customer 360 page.", {"id": customer_id}))
     return card
 
 

@@ -298,20 +298,28 @@ def escape_markdown(text: object) -> str:
 
 
 def show_error(error: object, *, kept_input: bool = False) -> None:
-    """A caught error as the one red box every page uses: its sentence, escaped (it quotes
-    file names, cells and ids), never as markdown.
+    """A caught error as the one red box every page uses: its sentence in the reader's language,
+    escaped (it quotes file names, cells and ids), never as markdown.
 
     ``kept_input``: the error came from saving a form whose widgets still hold
     what the person typed; when the database was only busy, the box says so,
     and that saving again in a moment is all it takes.
     """
     from scrm.errors import DatabaseBusy
-    from scrm.ui.language import t
+    from scrm.ui.language import lang, t
 
-    text = str(error)
+    text = error_text(error, lang())
     if kept_input and isinstance(error, DatabaseBusy):
         text += " " + t(FORM_KEPT)
     st.error(escape_markdown(text), icon=":material/error:")
+
+
+def error_text(error: object, lang: str) -> str:
+    """An error's sentence in ``lang``: a :class:`~scrm.errors.ScrmError` raised with a message is
+    written in the reader's language; anything else is its text as it is."""
+    from scrm.errors import ScrmError
+
+    return error.render(lang) if isinstance(error, ScrmError) else str(error)
 
 
 # Said under a busy-database error on a form: nothing typed is lost.

@@ -34,6 +34,7 @@ import streamlit as st
 from scrm import api, auth, ui
 from scrm.db import audit, store
 from scrm.errors import ConfigError, NotFound, ScrmError
+from scrm.ui.language import lang
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def config_problem() -> str | None:
     try:
         config()
     except ConfigError as e:
-        return str(e)
+        return e.render(lang())
     return None
 
 
