@@ -315,3 +315,19 @@ def test_an_export_imported_as_the_wrong_kind_is_refused_naming_the_right_one(fr
         "not customers: import it as orders (python -m scrm import orders FILE), or give --mapping to read it as "
         "customers anyway."
     )
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_saving_a_mapping_again_replaces_it_and_keeps_who_made_it_on_both_engines(engine: str, tmp_path, request) -> None:
+    from scrm import api
+    from scrm.db import store
+    from scrm.ingest import saved
+
+    db = store.open_db(request.getfixturevalue("pg_url") if engine == "postgresql" else tmp_path / "scrm.db")
+    try:
+        api.save_mapping(db, "shop", "orders", {"order_id": "Ref"}, actor="ana")
+        api.save_mapping(db, "shop", "orders", {"order_id": "Number", "amount": "Total"}, actor="bo")
+        assert saved.load_mapping(db, "shop") == ("orders", {"order_id": "Number", "amount": "Total"})
+        assert db.execute("SELECT count(*), max(created_by) FROM mappings").fetchone() == (1, "ana")
+    finally:
+        db.close()

@@ -31,6 +31,7 @@ import os
 from dataclasses import dataclass, replace
 
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 MB = 1024 * 1024
 
@@ -88,10 +89,11 @@ def current() -> Limits:
         if not text:
             continue
         if not text.isdigit() or int(text) <= 0:
-            raise ConfigError(
-                f"{variable}={os.environ[variable]!r} is not a positive whole number. "
-                f"Set it to a number such as {getattr(DEFAULTS, field) // unit}, or unset it for the default."
-            )
+            raise ConfigError(Message(
+                "{setting} is not a positive whole number. Set it to a number such as {example}, or unset it for "
+                "the default.",
+                {"setting": f"{variable}={os.environ[variable]!r}", "example": str(getattr(DEFAULTS, field) // unit)},
+            ))
         changes[field] = int(text) * unit
     return replace(DEFAULTS, **changes) if changes else DEFAULTS
 

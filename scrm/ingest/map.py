@@ -17,7 +17,7 @@ import pandas as pd
 
 from scrm.db import schema as S
 from scrm.errors import ImportRejected, UnknownPreset
-from scrm.i18n.messages import Message, Said
+from scrm.i18n.messages import Message, Said, Value
 from scrm.ingest import mapping as M
 from scrm.ingest.lines import fold_order_lines, folded_note, is_multi_line
 
@@ -35,18 +35,25 @@ def _preset(mapping: MappingArg, kind: str) -> tuple[Any, dict[str, str] | None]
         if name in PRESETS:
             preset = PRESETS[name]
             if preset.kind != kind:
-                raise ImportRejected(
-                    f"The preset '{name}' imports {preset.kind}, not {kind}. "
-                    f"Import it as {preset.kind} (python -m scrm import {preset.kind} FILE --mapping {name})."
-                )
+                # The es/fr entries leave the command out: on the Data page the kind box is where it changes.
+                raise ImportRejected(Message(
+                    "The preset '{name}' imports {preset_kind}, not {kind}. "
+                    "Import it as {preset_kind} (python -m scrm import {preset_kind} FILE --mapping {name}).",
+                    {"name": name, "preset_kind": M.kind_label(preset.kind), "kind": M.kind_label(kind)},
+                ))
             return preset, preset.mapping
         if not name.startswith("{") and not name.lower().endswith(".json"):
             of_kind = [n for n, p in PRESETS.items() if p.kind == kind]
             guess = M.closest(name, [*of_kind, *PRESETS])
-            hint = f"did you mean {guess}? " if guess else ""
+            values: dict[str, Value] = {"name": name, "kind": M.kind_label(kind), "presets": ", ".join(of_kind),
+                                        "example": '{"amount": "Total"}'}
+            if guess:
+                values["guess"] = guess
             raise UnknownPreset(
-                f"Unknown mapping preset '{name}': {hint}the presets for {kind} are {', '.join(of_kind)}; or give "
-                'a JSON object such as {"amount": "Total"}, or a .json file.'
+                Message("Unknown mapping preset '{name}': did you mean {guess}? the presets for {kind} are {presets}; "
+                        "or give a JSON object such as {example}, or a .json file.", values) if guess else
+                Message("Unknown mapping preset '{name}': the presets for {kind} are {presets}; or give "
+                        "a JSON object such as {example}, or a .json file.", values)
             )
     return None, M.parse_mapping(mapping)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scrm.db import schema as S
 from scrm.errors import MappingError, MissingColumns, UnknownKind
+from scrm.i18n.messages import Message, Value, join
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -57,9 +58,14 @@ def entity_of(kind: str) -> S.Entity:
     try:
         return S.ENTITIES[kind]
     except KeyError:
-        raise UnknownKind(
-            f"Unknown kind '{kind}': use one of {', '.join(S.KINDS)}."
-        ) from None
+        raise UnknownKind(Message(
+            "Unknown kind '{kind}': use one of {kinds}.", {"kind": kind, "kinds": ", ".join(S.KINDS)}
+        )) from None
+
+
+def kind_label(kind: str) -> Value:
+    """An import kind inside a message: ``orders`` is translated (the interface's word), anything else kept."""
+    return Message(kind) if kind in S.KINDS else kind
 
 
 def suggest_mapping(headers: Sequence[object], kind: str) -> dict[str, str]:
@@ -238,6 +244,10 @@ def closest(word: str, choices: Sequence[str], cutoff: float = 60.0) -> str | No
     return folded[found[0]] if found else None
 
 
+# The example mapping the messages show (a value: JSON's braces are not a message's placeholders).
+_EXAMPLE = '{"amount": "Total"}'
+
+
 def parse_mapping(value: str | Mapping[str, str]) -> dict[str, str]:
     """An explicit mapping from a dict, JSON text, or a path to a JSON file."""
     if isinstance(value, Mapping):
@@ -247,29 +257,35 @@ def parse_mapping(value: str | Mapping[str, str]) -> dict[str, str]:
         if not text.startswith("{"):
             path = Path(text)
             if not path.is_file():
-                raise MappingError(
-                    f"The mapping '{value}' is neither a preset, a JSON object nor a JSON file. "
-                    'Give a preset name or an object such as {"amount": "Total"}.'
-                )
+                raise MappingError(Message(
+                    "The mapping '{value}' is neither a preset, a JSON object nor a JSON file. "
+                    "Give a preset name or an object such as {example}.",
+                    {"value": str(value), "example": _EXAMPLE},
+                ))
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as e:
-                raise MappingError(f"The mapping file {path.name} could not be read ({e}). Save it as UTF-8 JSON.") from e
+                raise MappingError(Message(
+                    "The mapping file {file} could not be read ({why}). Save it as UTF-8 JSON.",
+                    {"file": path.name, "why": str(e)},
+                )) from e
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
-            raise MappingError(
-                f"The mapping is not valid JSON ({e.msg} at character {e.pos + 1}). "
-                'Give an object such as {"amount": "Total", "ordered_at": "Date"}.'
-            ) from None
+            raise MappingError(Message(
+                "The mapping is not valid JSON ({why} at character {position}). Give an object such as {example}.",
+                {"why": e.msg, "position": str(e.pos + 1), "example": '{"amount": "Total", "ordered_at": "Date"}'},
+            )) from None
         except RecursionError:  # nested thousands deep: Python's parser gives up
-            raise MappingError(
-                'The mapping nests too deep to be a mapping. Give a flat object such as {"amount": "Total"}.'
-            ) from None
+            raise MappingError(Message(
+                "The mapping nests too deep to be a mapping. Give a flat object such as {example}.",
+                {"example": _EXAMPLE},
+            )) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise MappingError(
-            'The mapping must be a JSON object of canonical column to header, such as {"amount": "Total"}.'
-        )
+        raise MappingError(Message(
+            "The mapping must be a JSON object of canonical column to header, such as {example}.",
+            {"example": _EXAMPLE},
+        ))
     return data
 
 
@@ -297,15 +313,17 @@ def resolve_mapping(
                 unmapped.add(canonical)  # "" leaves the column out, even if a synonym matches
                 continue
             if canonical not in entity.names:
-                raise MappingError(
-                    f"The mapping names '{canonical}', which is not a column of {kind}. "
-                    f"Use one of: {', '.join(entity.names)}."
-                )
+                raise MappingError(Message(
+                    "The mapping names '{canonical}', which is not a column of {kind}. Use one of: {columns}.",
+                    {"canonical": canonical, "kind": kind_label(kind), "columns": ", ".join(entity.names)},
+                ))
             if header not in header_list:
-                raise MappingError(
-                    f"The mapping maps `{canonical}` to '{header}', but {file_name} has no such header. "
-                    f"Its headers are: {', '.join(header_list)}."
-                )
+                raise MappingError(Message(
+                    "The mapping maps `{canonical}` to '{header}', but {file} has no such header. "
+                    "Its headers are: {headers}.",
+                    {"canonical": canonical, "header": header, "file": _file_label(file_name),
+                     "headers": ", ".join(header_list)},
+                ))
             mapping[canonical] = header
     taken = set(mapping.values())
     for canonical, header in suggest_mapping([h for h in header_list if h not in taken], kind).items():
@@ -345,9 +363,29 @@ def best_header(name: str, kind: str, headers: Sequence[str]) -> str | None:
     return None
 
 
+def _file_label(name: str) -> Value:
+    from scrm.ingest.readers import file_label
+
+    return file_label(name)
+
+
+# The sentence that refuses a file for missing columns, for one column and for several. Its English
+# names the command line's --mapping too; the Spanish and French name the Data page's boxes only.
+MISSING_COLUMN_KEY = (
+    "{file} cannot be imported as {kind}: no column for {parts}. Its headers are: {headers}. Rename the column "
+    "in the file, or map it explicitly (the column boxes on the Data page, or --mapping '{example}' on the "
+    "command line)."
+)
+MISSING_COLUMNS_KEY = (
+    "{file} cannot be imported as {kind}: no columns for {parts}. Its headers are: {headers}. Rename the columns "
+    "in the file, or map them explicitly (the column boxes on the Data page, or --mapping '{example}' on the "
+    "command line)."
+)
+
+
 def missing_columns_message(
     file_name: str, kind: str, missing: Sequence[str], headers: Sequence[str], free: Sequence[str] | None = None
-) -> str:
+) -> Message:
     """The one sentence that rejects a file for missing required columns.
 
     Its example mapping names the header most like the missing column (never
@@ -357,15 +395,17 @@ def missing_columns_message(
     parts = []
     for name in missing:
         accepted = [name, *entity.column(name).synonyms[:8]]
-        parts.append(f"`{name}` (accepted headers: {', '.join(accepted)}, ...)")
+        parts.append(Message("`{name}` (accepted headers: {accepted}, ...)",
+                             {"name": name, "accepted": ", ".join(accepted)}))
     candidate = best_header(missing[0], kind, list(free if free is not None else headers))
     if candidate is None and missing[0] == "customer_id":  # the e-mail may key customers, even if mapped as e-mail
         candidate = best_header(missing[0], kind, list(headers))
     example = json.dumps({missing[0]: candidate or "Your header"}, ensure_ascii=False)
-    noun = "column" if len(missing) == 1 else "columns"
-    return (
-        f"{file_name} cannot be imported as {kind}: no {noun} for {'; '.join(parts)}. "
-        f"Its headers are: {', '.join(headers) or '(none)'}. Rename the {noun} in the file, or map "
-        f"{'it' if len(missing) == 1 else 'them'} explicitly (the column boxes on the Data page, or "
-        f"--mapping '{example}' on the command line)."
-    )
+    values: dict[str, Value] = {
+        "file": _file_label(file_name),
+        "kind": kind_label(kind),
+        "parts": join(parts, "; "),
+        "headers": ", ".join(headers) or Message("(none)"),
+        "example": example,
+    }
+    return Message(MISSING_COLUMN_KEY, values) if len(missing) == 1 else Message(MISSING_COLUMNS_KEY, values)

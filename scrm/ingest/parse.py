@@ -19,6 +19,7 @@ from scrm.errors import ImportRejected
 from scrm.i18n.messages import Message
 from scrm.ingest import mapping as M
 from scrm.ingest import values as V
+from scrm.ingest.readers import file_label
 
 # Why a value was refused, per type: catalog keys (scrm.i18n) filled with the value; dates: values.BAD_DATE_KEYS.
 _TYPE_REASONS = {
@@ -151,25 +152,28 @@ def column_hints(frame: pd.DataFrame, kind: str, options: DateOptions | None = N
                 order = V.two_digit_year_order(values)
                 if order == "mixed":
                     header = (mapping or {}).get(column.name, column.name)
-                    raise ImportRejected(
-                        f"{file_name} column `{header}` holds dates with two-digit years that only read day first "
+                    raise ImportRejected(Message(
+                        "{file} column `{header}` holds dates with two-digit years that only read day first "
                         "(a first part above 12) and others that only read month first (a middle part above 12): "
                         "check the column, or read them all one way with --day-first or --month-first "
-                        "(the others go to quarantine)."
-                    )
+                        "(the others go to quarantine).",
+                        {"file": file_label(file_name), "header": str(header)},
+                    ))
                 if order == "ambiguous" and _documented(evidence):
                     # The export's own documentation gives the order (Talkwalker day first, HubSpot month first).
                     header = (mapping or {}).get(column.name, column.name)
                     dayfirst = _ambiguous_two_digit(values, header, evidence, notes)
                 elif order == "ambiguous":
                     example = V.date_example(values) or ""
-                    day, month = V.both_readings(example)
+                    day, month = V.reading_messages(example)
                     header = (mapping or {}).get(column.name, column.name)
-                    raise ImportRejected(
-                        f"{file_name} column `{header}` holds dates such as '{example}' that read both as "
-                        f"{day} (day first) and as {month} (month first), and no value decides: say which "
-                        "with --day-first or --month-first (the “Dates such as 05/03/24” box on the Data page)."
-                    )
+                    raise ImportRejected(Message(
+                        "{file} column `{header}` holds dates such as '{example}' that read both as "
+                        "{day} (day first) and as {month} (month first), and no value decides: say which "
+                        "with --day-first or --month-first (the “Dates such as 05/03/24” box on the Data page).",
+                        {"file": file_label(file_name), "header": str(header), "example": example, "day": day,
+                         "month": month},
+                    ))
                 if order is not None and dayfirst is None:
                     dayfirst = order == "day"
                 if order is None:
@@ -232,11 +236,14 @@ def _four_digit_order(values: pd.Series, dayfirst: bool | None, file_name: str, 
         return dayfirst
     day, month = V.both_readings(example)
     if evidence is None:
-        raise ImportRejected(
-            f"{file_name} column `{header}` holds dates such as '{example}' that read both as {day} (day first) "
-            f"and as {month} (month first), and neither the values nor the file decide: say which with "
-            "--day-first or --month-first (the “Dates such as 05/03/24” box on the Data page)."
-        )
+        day_reading, month_reading = V.reading_messages(example)
+        raise ImportRejected(Message(
+            "{file} column `{header}` holds dates such as '{example}' that read both as {day} (day first) "
+            "and as {month} (month first), and neither the values nor the file decide: say which with "
+            "--day-first or --month-first (the “Dates such as 05/03/24” box on the Data page).",
+            {"file": file_label(file_name), "header": header, "example": example, "day": day_reading,
+             "month": month_reading},
+        ))
     first, because = evidence
     if notes is not None:
         notes.append(_order_note(header, example, first, day, month, because))

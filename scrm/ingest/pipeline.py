@@ -29,11 +29,13 @@ import sqlite_utils
 
 from scrm.db import schema as S
 from scrm.errors import ImportRejected, ScrmError
+from scrm.i18n.messages import Message
 from scrm.ingest import limits as L
 from scrm.ingest import mapping as M
 from scrm.ingest.map import Mapped, MappingArg, _frames, _label, _preset, detect_from_headers, map_frames
 from scrm.ingest.parse import DateOptions, Hints, column_hints, parse_values
 from scrm.ingest.read import Source, _bytes_of, _checked_path, _name_of, read_source
+from scrm.ingest.readers import file_label
 from scrm.ingest.saved import resolve_saved
 from scrm.ingest.validate import (
     CHUNK,
@@ -152,10 +154,17 @@ def import_file(
         elif head is not None:
             other = detect_from_headers(list(head.columns))
             if other is not None and other.kind != kind:
-                raise ImportRejected(
-                    f"{name} looks like the {_label(other)}, which imports {other.kind}, not {kind}: import it as "
-                    f"{other.kind} (python -m scrm import {other.kind} FILE), or give --mapping to read it as {kind} anyway."
-                )
+                from scrm.ingest.presets import preset_label
+
+                # The es/fr entries leave the command and its flag out (the Data page has boxes for both).
+                label = Message("{label}, preset {name}", {"label": preset_label(other), "name": other.name})
+                raise ImportRejected(Message(
+                    "{name} looks like the {label}, which imports {other_kind}, not {kind}: import it as "
+                    "{other_kind} (python -m scrm import {other_kind} FILE), or give --mapping to read it as {kind} "
+                    "anyway.",
+                    {"name": file_label(name), "label": label, "other_kind": M.kind_label(other.kind),
+                     "kind": M.kind_label(kind)},
+                ))
     preset, _ = _preset(mapping, kind)
     preset_name = preset.name if preset else None
     if progress:

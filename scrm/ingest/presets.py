@@ -42,6 +42,7 @@ from scrm.errors import ImportRejected, MissingColumns
 from scrm.i18n.messages import Message, join
 from scrm.ingest.mapping import normalise_header
 from scrm.ingest.preset_types import FILE_NAME_ATTR, ISO, Preset, Reader, Source, Transform, detect_preset
+from scrm.ingest.readers import file_label
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +101,21 @@ def _columns(raw: pd.DataFrame, preset: str, required: Sequence[str], optional: 
         elif header in required:
             missing.append(header)
     if missing:
-        headers = ", ".join(str(h) for h in raw.columns) or "(none)"
-        noun = "column" if len(missing) == 1 else "columns"
-        raise MissingColumns(
-            f"{_file_name(raw)} cannot be imported with the preset '{preset}': no {noun} "
-            f"{', '.join(f'`{m}`' for m in missing)}. Its headers are: {headers}. The preset reads files "
-            f"with the columns {', '.join(required)}; use it only on that export, or import the file "
-            "without a preset."
-        )
+        values = {
+            "file": file_label(_file_name(raw)), "preset": preset, "missing": ", ".join(f"`{m}`" for m in missing),
+            "headers": ", ".join(str(h) for h in raw.columns) or Message("(none)"), "required": ", ".join(required),
+        }
+        if len(missing) == 1:
+            raise MissingColumns(Message(
+                "{file} cannot be imported with the preset '{preset}': no column {missing}. Its headers are: "
+                "{headers}. The preset reads files with the columns {required}; use it only on that export, or "
+                "import the file without a preset.", values,
+            ))
+        raise MissingColumns(Message(
+            "{file} cannot be imported with the preset '{preset}': no columns {missing}. Its headers are: "
+            "{headers}. The preset reads files with the columns {required}; use it only on that export, or "
+            "import the file without a preset.", values,
+        ))
     return found
 
 
@@ -508,10 +516,15 @@ def read_cdnow(source: Source, file_name: str | None = None) -> pd.DataFrame:
                 continue
             first = False
             if len(fields) not in _CDNOW_FIELDS:
-                raise ImportRejected(
-                    f"{name} is not a CDNOW purchase file: line {number} has {len(fields)} "
-                    f"field{'s' if len(fields) != 1 else ''}. {_CDNOW_LAYOUT}."
-                )
+                values = {"name": file_label(name), "number": str(number), "fields": str(len(fields)),
+                          "layout": Message(_CDNOW_LAYOUT)}
+                if len(fields) == 1:
+                    raise ImportRejected(Message(
+                        "{name} is not a CDNOW purchase file: line {number} has {fields} field. {layout}.", values
+                    ))
+                raise ImportRejected(Message(
+                    "{name} is not a CDNOW purchase file: line {number} has {fields} fields. {layout}.", values
+                ))
             width = len(fields)
         problem = problem_message = None
         if len(fields) != width:
@@ -524,7 +537,8 @@ def read_cdnow(source: Source, file_name: str | None = None) -> pd.DataFrame:
         problems.append(problem)
         problem_messages.append(problem_message)
     if width is None:
-        raise ImportRejected(f"{name} holds no purchases. {_CDNOW_LAYOUT}.")
+        raise ImportRejected(Message("{name} holds no purchases. {layout}.",
+                                     {"name": file_label(name), "layout": Message(_CDNOW_LAYOUT)}))
     frame = pd.DataFrame(records, columns=_CDNOW_FIELDS[width], index=pd.Index(numbers), dtype="string")
     if any(p is not None for p in problems):
         frame["_problem"] = pd.Series(problems, index=frame.index, dtype="string")
@@ -961,11 +975,14 @@ def _survey_frame(raw: pd.DataFrame, preset: str, *, survey_id: pd.Series, custo
     score, comment = _question_columns(raw, skip)
     if score is None:
         headers = ", ".join(str(h) for h in raw.columns)
-        raise MissingColumns(
-            f"{_file_name(raw)} cannot be imported with the preset '{preset}': no question asks how likely "
-            f"the person is to recommend (the NPS question). Its headers are: {headers}. Map the score "
-            '''explicitly instead, such as --mapping '{"score": "Q1"}'.'''
-        )
+        # The es/fr entries name the Data page's column boxes, not the command line's --mapping.
+        raise MissingColumns(Message(
+            "{file} cannot be imported with the preset '{preset}': no question asks how likely the person is to "
+            "recommend (the NPS question). Its headers are: {headers}. Map the score explicitly instead, such as "
+            "--mapping '{example}'.",
+            {"file": file_label(_file_name(raw)), "preset": preset, "headers": headers,
+             "example": '{"score": "Q1"}'},
+        ))
     frame = _frame(raw, {
         "survey_id": survey_id,
         "customer": customer,

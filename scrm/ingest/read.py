@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from scrm.errors import ImportRejected
+from scrm.i18n.messages import Message
 
 Source = str | Path | bytes
 
@@ -32,7 +33,10 @@ def _bytes_of(source: Source, name: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as e:
-        raise ImportRejected(f"{name} could not be opened ({e.strerror}). Check the file's permissions.") from e
+        from scrm.ingest.readers import file_label
+
+        raise ImportRejected(Message("{name} could not be opened ({why}). Check the file's permissions.",
+                                     {"name": file_label(name), "why": str(e.strerror)})) from e
 
 
 def read_source(
@@ -63,8 +67,9 @@ def read_source(
 def _checked_path(source: str | Path, name: str) -> Path:
     path = Path(source)
     if not path.exists():
-        raise ImportRejected(f"{path} does not exist. Check the path and try again.")
+        raise ImportRejected(Message("{path} does not exist. Check the path and try again.", {"path": str(path)}))
     if path.is_dir():
-        raise ImportRejected(f"{path} is a folder, not a file. Give the path of a CSV, XLSX or JSON file.")
+        raise ImportRejected(Message("{path} is a folder, not a file. Give the path of a CSV, XLSX or JSON file.",
+                                     {"path": str(path)}))
     return path
 

@@ -82,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from scrm.errors import FileTooLarge, ImportRejected
+from scrm.i18n.messages import Message, Value
 from scrm.ingest import flatten as F
 from scrm.ingest import limits as L
 
@@ -107,93 +108,118 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an Excel 97-2003 .xls (and other Office 97 f
 _JSON_EXT = (".json",)
 _JSONL_EXT = (".jsonl", ".ndjson")
 
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG", "it is a PNG image"),
-    (b"\xff\xd8\xff", "it is a JPEG image"),
-    (b"GIF8", "it is a GIF image"),
-    (b"%PDF", "it is a PDF document"),
-    (b"Rar!", "it is a RAR archive"),
-    (b"7z\xbc\xaf", "it is a 7-Zip archive"),
+_MAGIC: tuple[tuple[bytes, Message], ...] = (
+    (b"\x89PNG", Message("it is a PNG image")),
+    (b"\xff\xd8\xff", Message("it is a JPEG image")),
+    (b"GIF8", Message("it is a GIF image")),
+    (b"%PDF", Message("it is a PDF document")),
+    (b"Rar!", Message("it is a RAR archive")),
+    (b"7z\xbc\xaf", Message("it is a 7-Zip archive")),
 )
 
 
 # --- messages ------------------------------------------------------------------
+# Each refusal is a message (English key + values), so that the Data page writes it in the
+# reader's language while the command line keeps the English sentence.
+
+
+def file_label(name: str) -> Value:
+    """A file's name inside a message: "the uploaded file" (a name scrm gives) is translated, a real name is not."""
+    return Message(name) if name in (UPLOAD_NAME, "The uploaded file", "the file", "The file") else name
 
 
 def _empty(name: str) -> ImportRejected:
-    return ImportRejected(
-        f"{name} is empty: there is nothing to import. "
-        "Export the data again and check the file has a header row and at least one row."
-    )
+    return ImportRejected(Message(
+        "{name} is empty: there is nothing to import. "
+        "Export the data again and check the file has a header row and at least one row.",
+        {"name": file_label(name)},
+    ))
 
 
 def _no_rows(name: str) -> ImportRejected:
-    return ImportRejected(f"{name} has a header row but no data rows. Export the data again with its rows.")
+    return ImportRejected(Message(
+        "{name} has a header row but no data rows. Export the data again with its rows.", {"name": file_label(name)}
+    ))
 
 
-def _unreadable(name: str, reason: str) -> ImportRejected:
-    return ImportRejected(
-        f"{name} could not be read as CSV, Excel or JSON ({reason}). Save it as CSV (UTF-8) or XLSX and try again."
-    )
+def _unreadable(name: str, reason: Value) -> ImportRejected:
+    """``reason``: a message, or the text a parsing library gave (kept as it is)."""
+    return ImportRejected(Message(
+        "{name} could not be read as CSV, Excel or JSON ({reason}). Save it as CSV (UTF-8) or XLSX and try again.",
+        {"name": file_label(name), "reason": reason},
+    ))
 
 
-def _not_a_table(name: str, why: str) -> ImportRejected:
-    return ImportRejected(
-        f"{name} does not look like a table: {why}. Export it as CSV, XLSX or JSON with one row per record."
-    )
+def _not_a_table(name: str, why: Message) -> ImportRejected:
+    return ImportRejected(Message(
+        "{name} does not look like a table: {why}. Export it as CSV, XLSX or JSON with one row per record.",
+        {"name": file_label(name), "why": why},
+    ))
 
 
-def _raise_setting(field: str) -> str:
-    return f"raise the limit with the environment variable {L.setting(field)}"
+def _raise_setting(field: str) -> Message:
+    return Message("raise the limit with the environment variable {variable}", {"variable": L.setting(field)})
 
 
-def _size_text(n: int) -> str:
-    return f"{n // L.MB:,} MB" if n >= L.MB else f"{n:,} bytes"
+def _size_text(n: int) -> Message:
+    return Message("{n} MB", {"n": n // L.MB}) if n >= L.MB else Message("{n} bytes", {"n": n})
 
 
 def too_big(name: str, limits: L.Limits, *, unpacked: bool) -> FileTooLarge:
     """The sentence for a file over the size limit (``unpacked``: a .gz or an .xlsx, measured unpacked)."""
-    what = "unpacks to more than" if unpacked else "is larger than"
-    return FileTooLarge(
-        f"{name} {what} {_size_text(limits.max_file_bytes)}, the most scrm reads from one file: "
-        f"split it into smaller files, or {_raise_setting('max_file_bytes')}."
-    )
+    values: dict[str, Value] = {"name": file_label(name), "size": _size_text(limits.max_file_bytes),
+                                "raise_it": _raise_setting("max_file_bytes")}
+    if unpacked:
+        return FileTooLarge(Message("{name} unpacks to more than {size}, the most scrm reads from one file: "
+                                    "split it into smaller files, or {raise_it}.", values))
+    return FileTooLarge(Message("{name} is larger than {size}, the most scrm reads from one file: "
+                                "split it into smaller files, or {raise_it}.", values))
 
 
 def _too_many_rows(name: str, limits: L.Limits) -> FileTooLarge:
-    return FileTooLarge(
-        f"{name} has more than {limits.max_rows:,} rows, the most scrm reads from one file: "
-        f"split it into smaller files, or {_raise_setting('max_rows')}."
-    )
+    return FileTooLarge(Message(
+        "{name} has more than {rows} rows, the most scrm reads from one file: split it into smaller files, "
+        "or {raise_it}.",
+        {"name": file_label(name), "rows": limits.max_rows, "raise_it": _raise_setting("max_rows")},
+    ))
 
 
 def _too_many_columns(name: str, columns: int, limits: L.Limits) -> FileTooLarge:
-    return FileTooLarge(
-        f"{name} has {columns:,} columns, more than the {limits.max_columns:,} scrm reads: "
-        f"remove the columns you do not need, or {_raise_setting('max_columns')}."
-    )
+    return FileTooLarge(Message(
+        "{name} has {columns} columns, more than the {most} scrm reads: remove the columns you do not need, "
+        "or {raise_it}.",
+        {"name": file_label(name), "columns": columns, "most": limits.max_columns,
+         "raise_it": _raise_setting("max_columns")},
+    ))
 
 
 def _too_many_cells(name: str, columns: int, limits: L.Limits) -> FileTooLarge:
-    return FileTooLarge(
-        f"{name} has more than {limits.max_cells:,} cells ({columns:,} columns by more than "
-        f"{limits.max_cells // max(columns, 1):,} rows), the most scrm reads from one file: split it into "
-        f"smaller files or remove the columns you do not need, or {_raise_setting('max_cells')}."
-    )
+    return FileTooLarge(Message(
+        "{name} has more than {cells} cells ({columns} columns by more than {rows} rows), the most scrm reads "
+        "from one file: split it into smaller files or remove the columns you do not need, or {raise_it}.",
+        {"name": file_label(name), "cells": limits.max_cells, "columns": columns,
+         "rows": limits.max_cells // max(columns, 1), "raise_it": _raise_setting("max_cells")},
+    ))
 
 
 def _cell_too_long(name: str, row: object, column: str, length: int, limits: L.Limits) -> FileTooLarge:
-    return FileTooLarge(
-        f"{name} row {row}, column `{column}`: the value has {length:,} characters, more than the "
-        f"{limits.max_cell_chars:,} scrm keeps in one cell: shorten it, or {_raise_setting('max_cell_chars')}."
-    )
+    return FileTooLarge(Message(
+        "{name} row {row}, column `{column}`: the value has {length} characters, more than the {most} scrm "
+        "keeps in one cell: shorten it, or {raise_it}.",
+        {"name": file_label(name), "row": str(row), "column": column, "length": length,
+         "most": limits.max_cell_chars, "raise_it": _raise_setting("max_cell_chars")},
+    ))
 
 
-def _too_deep(name: str, limits: L.Limits, where: str = "") -> FileTooLarge:
-    return FileTooLarge(
-        f"{name}{where} nests its JSON more than {limits.max_json_depth} levels deep, the most scrm reads: "
-        "flatten the nested values (or export the data as CSV) and try again."
-    )
+def _too_deep(name: str, limits: L.Limits, where: Message | None = None) -> FileTooLarge:
+    """``where``: the line or row of a JSON Lines file (`` line 7``) that nests too deep."""
+    values: dict[str, Value] = {"name": file_label(name), "depth": str(limits.max_json_depth)}
+    if where is None:
+        return FileTooLarge(Message("{name} nests its JSON more than {depth} levels deep, the most scrm reads: "
+                                    "flatten the nested values (or export the data as CSV) and try again.", values))
+    return FileTooLarge(Message("{name}{where} nests its JSON more than {depth} levels deep, the most scrm reads: "
+                                "flatten the nested values (or export the data as CSV) and try again.",
+                                {**values, "where": where}))
 
 
 # --- sources -------------------------------------------------------------------
@@ -211,17 +237,19 @@ def source_name(source: Source, file_name: str | None = None) -> str:
 def _open_file(source: str | Path, name: str) -> IO[bytes]:
     path = Path(source)
     if path.is_dir():
-        raise ImportRejected(f"{name} is a folder, not a file. Choose the file inside it and try again.")
+        raise ImportRejected(Message("{name} is a folder, not a file. Choose the file inside it and try again.",
+                                     {"name": file_label(name)}))
     try:
         return path.open("rb")
     except FileNotFoundError:
-        raise ImportRejected(
-            f"{name} was not found. Check the file name and folder, and try again."
-        ) from None
+        raise ImportRejected(Message(
+            "{name} was not found. Check the file name and folder, and try again.", {"name": file_label(name)}
+        )) from None
     except OSError as e:
-        raise ImportRejected(
-            f"{name} could not be opened ({e.strerror}). Check that the file is readable."
-        ) from e
+        raise ImportRejected(Message(
+            "{name} could not be opened ({why}). Check that the file is readable.",
+            {"name": file_label(name), "why": str(e.strerror)},
+        )) from e
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -393,7 +421,7 @@ def _gunzip(open_source: Callable[[], IO[bytes]], name: str, inner: str, limits:
                     raise too_big(name, limits, unpacked=True)
         return out.getvalue()  # no copy: BytesIO hands over its buffer
     except (OSError, EOFError, zlib.error) as e:
-        raise _unreadable(name, "the .gz archive is damaged or incomplete") from e
+        raise _unreadable(name, Message("the .gz archive is damaged or incomplete")) from e
 
 
 def _format_of(raw: bytes, lower_name: str, name: str) -> str:
@@ -405,7 +433,7 @@ def _format_of(raw: bytes, lower_name: str, name: str) -> str:
         return "xlsx"  # any workbook: .xlsx, .xlsm, .xlsb, .ods (ZIP) or .xls (OLE)
     if lower_name.endswith(_SHEET_EXT):
         ext = lower_name.rsplit(".", 1)[-1].upper()
-        raise _unreadable(name, f"it is not a valid {ext} workbook")
+        raise _unreadable(name, Message("it is not a valid {ext} workbook", {"ext": ext}))
     if lower_name.endswith(_JSON_EXT):
         return "json"
     if lower_name.endswith(_JSONL_EXT):
@@ -648,7 +676,7 @@ def _read_csv(
     raw: bytes, name: str, *, tab_first: bool = False, limits: L.Limits = L.DEFAULTS, head_rows: int | None = None
 ) -> pd.DataFrame:
     if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _unreadable(name, "it contains NUL bytes, so it is probably not a text file")
+        raise _unreadable(name, Message("it contains NUL bytes, so it is probably not a text file"))
     # A big file is read by pyarrow, which checks UTF-8 itself as it parses:
     # decoding only its head here saves a pass over the whole file (and its
     # copy in memory). Should pyarrow refuse it, the full check runs below.
@@ -659,7 +687,7 @@ def _read_csv(
     head = text[:_SNIFF_CHARS]
     controls = sum(1 for c in head if c < " " and c not in "\t\r\n")
     if controls > max(2, len(head) // 100):
-        raise _unreadable(name, "it contains control characters, so it is probably not a text file")
+        raise _unreadable(name, Message("it contains control characters, so it is probably not a text file"))
     data, text, bare_cr = _hold_bare_cr(data, text)
     # Leading blank lines are skipped but still counted, so row numbers match the file.
     blank = _LEADING_BLANK_LINES.match(data)
@@ -677,12 +705,12 @@ def _read_csv(
     delimiter = sniff_delimiter(text, tab_first=tab_first)
     sample = _records(text, delimiter or "\x1f")
     if not sample:
-        raise _unreadable(name, "its first lines could not be split into fields")
+        raise _unreadable(name, Message("its first lines could not be split into fields"))
     first = sample[0]
     if delimiter is None and not _looks_like_header(first, single=True):
         raise _not_a_table(
             name,
-            "no `,`, `;`, tab or `|` separates its columns and its first line reads like text, not a header",
+            Message("no `,`, `;`, tab or `|` separates its columns and its first line reads like text, not a header"),
         )
     # pandas takes the width of a table from its first data row when that row
     # is wider than the header, and then silently drops the extra cells; so a
@@ -893,10 +921,11 @@ def _read_csv_arrow(
 
 
 def _too_many_fields(name: str, row: int, fields: int, width: int) -> ImportRejected:
-    return ImportRejected(
-        f"{name} row {row}: the row has {fields} fields but the header has {width}. "
-        "Check for an unquoted delimiter or a missing closing quote."
-    )
+    return ImportRejected(Message(
+        "{name} row {row}: the row has {fields} fields but the header has {width}. "
+        "Check for an unquoted delimiter or a missing closing quote.",
+        {"name": file_label(name), "row": str(row), "fields": str(fields), "width": str(width)},
+    ))
 
 
 def _first_wide_record(data: bytes, encoding: str, delimiter: str, width: int) -> tuple[int, int] | None:
@@ -919,10 +948,11 @@ def _malformed(name: str, message: str, width: int, offset: int) -> ImportReject
     quote = re.search(r"EOF inside string starting at row (\d+)", message)
     if quote:
         row = int(quote.group(1)) + 1 + offset  # this one pandas counts from 0
-        return ImportRejected(
-            f"{name} row {row}: a quoted value starts here and is never closed. "
-            'Check for a missing closing quote, or write a quote inside a value as "".'
-        )
+        return ImportRejected(Message(
+            "{name} row {row}: a quoted value starts here and is never closed. "
+            'Check for a missing closing quote, or write a quote inside a value as "".',
+            {"name": file_label(name), "row": str(row)},
+        ))
     return _unreadable(name, message.replace("Error tokenizing data. C error: ", "").strip())
 
 
@@ -992,7 +1022,7 @@ def _read_spreadsheet(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head
         members = set(archive.namelist())
         unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as e:
-        raise _unreadable(name, "it is not a valid XLSX workbook (damaged ZIP container)") from e
+        raise _unreadable(name, Message("it is not a valid XLSX workbook (damaged ZIP container)")) from e
     if unpacked > limits.max_file_bytes:
         raise too_big(name, limits, unpacked=True)
     if "xl/workbook.xml" in members:
@@ -1004,7 +1034,7 @@ def _read_spreadsheet(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head
     if "content.xml" in members and b"opendocument.spreadsheet" in _member_head(archive, "mimetype"):
         _check_extent(name, _ods_extent(archive), limits)
         return _read_calamine(raw, name, "ODS", limits, head_rows)
-    raise _unreadable(name, "it is a ZIP archive, not an Excel workbook; unzip it first")
+    raise _unreadable(name, Message("it is a ZIP archive, not an Excel workbook; unzip it first"))
 
 
 def _member_head(archive: zipfile.ZipFile, member: str) -> bytes:
@@ -1170,10 +1200,11 @@ def _read_calamine(
     except ImportRejected:
         raise
     except PasswordError as e:
-        raise _unreadable(name, "it is protected by a password; save it without one") from e
+        raise _unreadable(name, Message("it is protected by a password; save it without one")) from e
     except Exception as e:  # calamine raises several types for damaged files
         log.info("%s: calamine could not read it: %r", name, e)
-        raise _unreadable(name, f"it is not a valid {label} workbook (its content is damaged)") from e
+        raise _unreadable(name, Message("it is not a valid {ext} workbook (its content is damaged)",
+                                        {"ext": label})) from e
     return _sheet_table(grid, name, limits, head_rows)
 
 
@@ -1238,16 +1269,17 @@ def _read_xlsx(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head_rows: 
         # there and fails the checksum), so an .xlsx bomb is refused unopened.
         unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as e:
-        raise _unreadable(name, "it is not a valid XLSX workbook (damaged ZIP container)") from e
+        raise _unreadable(name, Message("it is not a valid XLSX workbook (damaged ZIP container)")) from e
     if "xl/workbook.xml" not in members:
-        raise _unreadable(name, "it is a ZIP archive, not an Excel workbook; unzip it first")
+        raise _unreadable(name, Message("it is a ZIP archive, not an Excel workbook; unzip it first"))
     if unpacked > limits.max_file_bytes:
         raise too_big(name, limits, unpacked=True)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for damaged files
         log.info("%s: openpyxl could not open it: %r", name, e)
-        raise _unreadable(name, "it is not a valid XLSX workbook (its content is damaged)") from e
+        raise _unreadable(name, Message("it is not a valid {ext} workbook (its content is damaged)",
+                                        {"ext": "XLSX"})) from e
     try:
         if not book.worksheets:
             raise _empty(name)
@@ -1269,18 +1301,20 @@ def _read_xlsx(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head_rows: 
         try:
             for row_number, present in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if row_number > _EXCEL_MAX_ROWS:
-                    raise _unreadable(name, f"its first sheet has rows past Excel's last row, {_EXCEL_MAX_ROWS:,}")
+                    raise _unreadable(name, Message("its first sheet has rows past Excel's last row, {last}",
+                                                    {"last": _EXCEL_MAX_ROWS}))
                 filled = {c["column"]: _cell_text(c["value"]) for c in present if c["value"] is not None}
                 filled = {column: text for column, text in filled.items() if text is not None}
                 if not filled:
                     continue
                 last = max(filled)
                 if last > limits.max_columns:
-                    raise FileTooLarge(
-                        f"{name} has a value in cell {_column_letters(last)}{row_number} (column {last:,}), beyond "
-                        f"the {limits.max_columns:,} columns scrm reads: delete that cell, or the columns you do not "
-                        f"need, or {_raise_setting('max_columns')}."
-                    )
+                    raise FileTooLarge(Message(
+                        "{name} has a value in cell {cell} (column {column}), beyond the {most} columns scrm "
+                        "reads: delete that cell, or the columns you do not need, or {raise_it}.",
+                        {"name": file_label(name), "cell": f"{_column_letters(last)}{row_number}", "column": last,
+                         "most": limits.max_columns, "raise_it": _raise_setting("max_columns")},
+                    ))
                 cells: list[str | None] = [None] * last
                 for column, text in filled.items():
                     cells[column - 1] = text
@@ -1303,7 +1337,7 @@ def _read_xlsx(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head_rows: 
             raise
         except Exception as e:
             log.info("%s: openpyxl could not read the first sheet: %r", name, e)
-            raise _unreadable(name, "its first sheet is damaged") from e
+            raise _unreadable(name, Message("its first sheet is damaged")) from e
     finally:
         book.close()
     if header is None:
@@ -1320,18 +1354,18 @@ def _read_xlsx(raw: bytes, name: str, limits: L.Limits = L.DEFAULTS, head_rows: 
 # --- JSON ------------------------------------------------------------------------
 
 
-def _json_kind(value: object) -> str:
+def _json_kind(value: object) -> Message:
     if isinstance(value, bool):
-        return "true/false value"
+        return Message("true/false value")
     if isinstance(value, (int, float)):
-        return "number"
+        return Message("number")
     if isinstance(value, str):
-        return "string"
+        return Message("string")
     if isinstance(value, list):
-        return "list"
+        return Message("list")
     if value is None:
-        return "null"
-    return "object"
+        return Message("null")
+    return Message("object")
 
 
 def _json_text(value: object) -> str | None:
@@ -1346,7 +1380,7 @@ def _json_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _loads(text: str, name: str, limits: L.Limits, where: str = "") -> Any:
+def _loads(text: str, name: str, limits: L.Limits, where: Message | None = None) -> Any:
     """``json.loads``, with JSON nested too deep for Python's parser (a RecursionError) refused in a sentence."""
     try:
         return json.loads(text)
@@ -1383,7 +1417,8 @@ def _read_json(
             # JSON Lines saved as .json
             return _records_table(*_json_lines(text, name, limits), name=name, limits=limits, base=1,
                                   head_rows=head_rows)
-        raise _unreadable(name, f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from e
+        raise _unreadable(name, Message("invalid JSON at line {line}, column {column}: {why}",
+                                        {"line": str(e.lineno), "column": str(e.colno), "why": e.msg})) from e
     unwrapped = F.unwrap(data)
     if unwrapped is not None:
         records = unwrapped[0]
@@ -1402,17 +1437,20 @@ def _read_json(
             keys = ", ".join(f"`{k}`" for k in lists)
             raise _not_a_table(
                 name,
-                f"its JSON object holds several lists of records ({keys}) and it is unclear which one to import",
+                Message("its JSON object holds several lists of records ({keys}) and it is unclear which one to import",
+                        {"keys": keys}),
             )
         if not lists:
             if [v for v in data.values() if isinstance(v, list)] == [[]]:
                 raise _empty(name)  # {"data": []}
             raise _not_a_table(
-                name, 'its JSON object holds no list of records such as {"data": [{...}, ...]}'
+                name, Message("its JSON object holds no list of records such as {example}",
+                              {"example": '{"data": [{...}, ...]}'})
             )
         data = data[lists[0]]
     if not isinstance(data, list):
-        raise _not_a_table(name, f"its JSON is a single {_json_kind(data)}, not a list of records")
+        raise _not_a_table(name, Message("its JSON is a single {kind}, not a list of records",
+                                         {"kind": _json_kind(data)}))
     if not data:
         raise _empty(name)
     if len(data) > limits.max_rows:
@@ -1420,7 +1458,8 @@ def _read_json(
     for i, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise _not_a_table(
-                name, f"item {i} of its JSON list is a {_json_kind(item)}, not an object with named fields"
+                name, Message("item {i} of its JSON list is a {kind}, not an object with named fields",
+                              {"i": str(i), "kind": _json_kind(item)})
             )
     return _records_table(data, list(range(2, len(data) + 2)), name=name, limits=limits, base=2, head_rows=head_rows)
 
@@ -1435,17 +1474,19 @@ def _json_lines(text: str, name: str, limits: L.Limits = L.DEFAULTS) -> tuple[li
         if len(records) >= limits.max_rows:
             raise _too_many_rows(name, limits)
         try:
-            item = _loads(line, name, limits, f" line {number}")
+            item = _loads(line, name, limits, Message(" line {number}", {"number": str(number)}))
         except json.JSONDecodeError as e:
-            raise ImportRejected(
-                f"{name} line {number} is not valid JSON ({e.msg} at column {e.colno}). "
-                "Each line of a JSON Lines file must hold one object: fix or remove that line and try again."
-            ) from e
+            raise ImportRejected(Message(
+                "{name} line {number} is not valid JSON ({why} at column {column}). "
+                "Each line of a JSON Lines file must hold one object: fix or remove that line and try again.",
+                {"name": file_label(name), "number": str(number), "why": e.msg, "column": str(e.colno)},
+            )) from e
         if not isinstance(item, dict):
-            raise ImportRejected(
-                f"{name} line {number} holds a {_json_kind(item)}, not a JSON object. "
-                "Each line of a JSON Lines file must hold one object: fix or remove that line and try again."
-            )
+            raise ImportRejected(Message(
+                "{name} line {number} holds a {kind}, not a JSON object. "
+                "Each line of a JSON Lines file must hold one object: fix or remove that line and try again.",
+                {"name": file_label(name), "number": str(number), "kind": _json_kind(item)},
+            ))
         unwrapped = F.unwrap(item)
         if unwrapped is None:
             records.append(item)
@@ -1481,7 +1522,9 @@ def _records_table(
     for record, number in zip(records, numbers, strict=True):
         for value in record.values():
             if isinstance(value, (dict, list)) and _nested_deeper(value, limits.max_json_depth - base):
-                raise _too_deep(name, limits, f" row {number}" if base == 2 else f" line {number}")
+                at = {"number": str(number)}
+                where = Message(" row {number}", at) if base == 2 else Message(" line {number}", at)
+                raise _too_deep(name, limits, where)
     # Checked for depth above, so flattening ends; the columns are those of the flat records.
     records = [F.flatten_record(r) for r in records]
     keys = {}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from scrm.errors import ScrmError
+from scrm.i18n.messages import Message
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -53,10 +54,10 @@ def _receive(proc: subprocess.Popen[bytes]) -> Iterator[Any]:
             try:
                 item = pickle.load(proc.stdout)
             except EOFError:
-                raise ScrmError(
+                raise ScrmError(Message(
                     "The import worker stopped without finishing (it may have run out of memory). "
                     "Try again, or split the file in smaller parts."
-                ) from None
+                )) from None
             if isinstance(item, tuple) and item and item[0] == "end":
                 return
             if isinstance(item, tuple) and item and item[0] == "error":
