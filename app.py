@@ -206,7 +206,7 @@ SECTIONS: dict[str, str] = {
 if not access.gate():
     st.navigation(
         [
-            st.Page(access.sign_in_page, title="Sign in", icon=":material/login:", url_path="sign-in", default=True),
+            st.Page(access.sign_in_page, title=ui_lang.t("Sign in"), icon=":material/login:", url_path="sign-in", default=True),
             *(st.Page(file, title=title, icon=icon, visibility="hidden") for file, title, icon in PAGES),
         ],
         position="hidden",
@@ -255,7 +255,8 @@ try:
         if page.url_path in refused_by_path:
             # Refused here, whatever the page itself checks: fail closed.
             needed = auth.page_permission(refused_by_path[page.url_path])
-            st.error(auth.page_refusal(user_role or None, page.title, needed), icon=":material/lock:")
+            refusal = auth.page_refusal_message(user_role or None, page.title, needed)
+            st.error(refusal.render(ui_lang.lang()), icon=":material/lock:")
         else:
             page.run()
 except ScrmError as e:

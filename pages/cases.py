@@ -335,7 +335,7 @@ def _details(case_id: int, frame: pd.DataFrame, names: list[str]) -> None:
         if row["platform"] in REPLY_PLATFORMS:
             _reply_form(case_id, row)
     else:
-        st.caption(auth.refusal(access.role(), auth.CASES))
+        st.caption(auth.refusal_message(access.role(), auth.CASES).render(UL.lang()))
 
 
 def _sla_settings() -> None:

@@ -371,7 +371,7 @@ def _save_mapping(db_path: str, name: str, kind: str, chosen: dict[str, str]) ->
 
 def _import_tab(db_path: str, version: int) -> None:
     if not access.can(auth.IMPORT):
-        st.info(auth.refusal(access.role(), auth.IMPORT), icon=":material/lock:")
+        st.info(auth.refusal_message(access.role(), auth.IMPORT).render(UL.lang()), icon=":material/lock:")
         return
     if ui.load_is_demo(db_path, version):
         st.info(
@@ -478,7 +478,7 @@ def _quarantine_tab(db_path: str, version: int) -> None:
 
 def _start_over_tab(db_path: str, version: int) -> None:
     if not access.can(auth.IMPORT):
-        st.info(auth.refusal(access.role(), auth.IMPORT), icon=":material/lock:")
+        st.info(auth.refusal_message(access.role(), auth.IMPORT).render(UL.lang()), icon=":material/lock:")
         return
     counts = ui.load_counts(db_path, version)
     st.markdown(

@@ -134,7 +134,7 @@ def _export(path: str, version: int, customer_id: str) -> None:
 def _erase(path: str, version: int, customer_id: str) -> None:
     st.markdown(t("**Erase** (right to erasure)"))
     if not access.can(auth.ERASE):
-        st.caption(auth.refusal(access.role(), auth.ERASE))
+        st.caption(auth.refusal_message(access.role(), auth.ERASE).render(ui_lang.lang()))
         return
     preview = L.load_preview(path, version, customer_id)
     st.caption(
@@ -205,7 +205,7 @@ def _retention(path: str, version: int) -> None:
            else t("Now: **keep everything** (no retention period)."))
     )
     if not access.can(auth.SETTINGS):
-        st.caption(auth.refusal(access.role(), auth.SETTINGS))
+        st.caption(auth.refusal_message(access.role(), auth.SETTINGS).render(ui_lang.lang()))
         return
     with st.form("privacy_retention_form"):
         months = st.number_input(

@@ -315,7 +315,7 @@ def _proposals(path: str, version: int) -> None:
         },
     )
     if not access.can(auth.CASES):
-        st.caption(auth.refusal(access.role(), auth.CASES))
+        st.caption(auth.refusal_message(access.role(), auth.CASES).render(ui_lang.lang()))
         return
     labels = {
         int(m): f"{t('Match')} {int(m)} · {t(rule)} · {platform} · {ui_lang.format_date(str(posted)[:10])}"
@@ -369,5 +369,5 @@ if can_edit:
     st.subheader(t("Write or change a rule"))
     _form(path, version, rules)
 else:
-    st.caption(auth.refusal(access.role(), auth.RULES))
+    st.caption(auth.refusal_message(access.role(), auth.RULES).render(ui_lang.lang()))
 _proposals(path, version)

@@ -226,7 +226,7 @@ def _hash_form() -> None:
     try:
         line = f'password_hash = "{auth.hash_new_password(first, second)}"'
     except auth.PasswordRejected as e:
-        st.error(ui.escape_markdown(ui.error_text(e, ui_lang.lang())), icon=":material/error:")
+        st.error(ui.error_text(e, ui_lang.lang()), icon=":material/error:")  # our own sentence: nothing to escape
         return
     st.caption(t("Copy this line into the person's section of .streamlit/secrets.toml:"))
     st.code(line, language="toml")

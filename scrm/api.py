@@ -38,6 +38,7 @@ from scrm.db import settings as business
 from scrm.db.backup import BackupSummary, backup_to, restore_from
 from scrm.db.transfer import CopySummary, copy_database
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message, join
 from scrm.ingest import ImportResult
 from scrm.ingest import import_file as ingest_file
 from scrm.listen import sources as listen_sources
@@ -215,12 +216,17 @@ def refuse_to_overwrite(db: sqlite_utils.Database) -> None:
     if store.is_demo(db):
         return
     counts = store.counts(db)
-    held = [f"{counts[k]:,} {k}" for k in S.KINDS if counts.get(k)]
+    held = [Message(HELD[k], {"n": int(counts[k])}) for k in S.KINDS if counts.get(k)]
     if held:
-        raise ConfigError(
-            f"{store.db_file(db)} holds imported data ({', '.join(held)}), not the demo. Build the demo in another file "
-            f"(python -m scrm --db demo.db demo), or add --replace to empty this one first."
-        )
+        raise ConfigError(Message(
+            "{where} holds imported data ({held}), not the demo. Build the demo in another file "
+            "(python -m scrm --db demo.db demo), or add --replace to empty this one first.",
+            {"where": store.db_place(db), "held": join(held)},
+        ))
+
+
+# How many rows of each kind a database holds, in the sentence that refuses to build the demo over them.
+HELD = {S.CUSTOMERS: "{n} customers", S.ORDERS: "{n} orders", S.MENTIONS: "{n} mentions", S.SURVEYS: "{n} surveys"}
 
 
 def load_demo(
@@ -344,7 +350,10 @@ def update_case(
     """
     unknown = set(changes) - set(CASE_FIELDS)
     if unknown:
-        raise cases.CaseError(f"A case has no field {', '.join(sorted(unknown))}; change one of {', '.join(CASE_FIELDS)}.")
+        raise cases.CaseError(Message(
+            "A case has no field {fields}; change one of {known}.",
+            {"fields": ", ".join(sorted(unknown)), "known": ", ".join(CASE_FIELDS)},
+        ))
     changed: list[str] = []
     with store.transaction(db, work=True):
         if "priority" in changes and cases.set_priority(db, case_id, str(changes["priority"]), actor=actor, role=role):
@@ -440,7 +449,9 @@ def review_link(
     """
     decide = REVIEW_ACTIONS.get(action)
     if decide is None:
-        raise ConfigError(f"Unknown identity decision {action!r}; use one of {', '.join(REVIEW_ACTIONS)}.")
+        raise ConfigError(Message(
+            "Unknown identity decision {action}; use one of {known}.", {"action": repr(action), "known": ", ".join(REVIEW_ACTIONS)}
+        ))
     return decide(db, *args, actor, role=role)
 
 
@@ -540,8 +551,8 @@ def save_report_brand(
                 db, audit.SETTINGS, actor=actor, role=role, target="report brand",
                 detail={"name": name, "accent": accent, "logo": "replaced" if logo else ("removed" if clear_logo else "kept")},
             )  # fmt: skip
-    except ValueError as e:
-        raise ConfigError(str(e)) from e
+    except ValueError as e:  # its sentence is a message (scrm.export.brand): kept whole, so it is translated
+        raise ConfigError(e.args[0] if e.args and isinstance(e.args[0], Message) else str(e)) from e
 
 
 def set_retention_months(db: sqlite_utils.Database, months: int | None, *, actor: str, role: str | None = None) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scrm.errors import ConfigError, PasswordRejected
+from scrm.i18n.messages import Message, Said
 
 VIEWER, ANALYST, ADMIN = "viewer", "analyst", "admin"
 ROLES: tuple[str, ...] = (VIEWER, ANALYST, ADMIN)
@@ -59,10 +60,20 @@ PERMISSION_NAMES: dict[str, str] = {
 
 def page_refusal(role: str | None, page: str, permission: str) -> str:
     """The sentence shown when ``role`` opens a page (by its title) that needs ``permission``."""
+    return page_refusal_message(role, page, permission).english()
+
+
+def page_refusal_message(role: str | None, page: str, permission: str) -> Message:
+    """:func:`page_refusal` as a message: the page's title and the sentence in the reader's language.
+
+    >>> page_refusal_message("viewer", "Data", EXPORT).render("es").startswith("La página Datos")
+    True
+    """
     needed = next((r for r in ROLES if can(r, permission)), ADMIN)
-    return (
-        f"The {page} page is not open to your role ({role or 'none'}): it needs the {needed} role. "
-        "Ask an admin to give it to you in the access settings."
+    return Message(
+        "The {page} page is not open to your role ({role}): it needs the {needed} role. "
+        "Ask an admin to give it to you in the access settings.",
+        {"page": Message(page), "role": role or Message("none"), "needed": needed},
     )
 
 
@@ -87,11 +98,20 @@ def can(role: str | None, permission: str) -> bool:
 
 def refusal(role: str | None, permission: str) -> str:
     """The sentence shown when ``role`` may not do ``permission``."""
+    return refusal_message(role, permission).english()
+
+
+def refusal_message(role: str | None, permission: str) -> Message:
+    """:func:`refusal` as a message, in the reader's language when shown.
+
+    >>> refusal_message(None, IMPORT).render("fr").startswith("Avec votre rôle (aucun)")
+    True
+    """
     what = PERMISSION_NAMES.get(permission, permission)
     needed = next((r for r in ROLES if can(r, permission)), ADMIN)
-    return (
-        f"Your role ({role or 'none'}) cannot {what}. "
-        f"Ask an admin to give you the {needed} role in the access settings."
+    return Message(
+        "Your role ({role}) cannot {what}. Ask an admin to give you the {needed} role in the access settings.",
+        {"role": role or Message("none"), "what": Message(what), "needed": needed},
     )
 
 
@@ -143,14 +163,19 @@ class AccessConfig:
 OFF_CONFIG = AccessConfig()
 
 
-def _fix(sentence: str) -> ConfigError:
-    return ConfigError(f"{SECRETS_FILE}: {sentence} Until this is fixed nobody can sign in.")
+def _fix(sentence: Message) -> ConfigError:
+    return ConfigError(Message(
+        "{file}: {why} Until this is fixed nobody can sign in.", {"file": SECRETS_FILE, "why": sentence}
+    ))
 
 
 def _check_role(role: object, where: str, *, allow_none: bool = False) -> str:
     allowed = (*ROLES, NO_ACCESS) if allow_none else ROLES
     if not isinstance(role, str) or role.strip().lower() not in allowed:
-        raise _fix(f"{where} has the role {role!r}; use one of {', '.join(allowed)}.")
+        raise _fix(Message(
+            "{where} has the role {role}; use one of {allowed}.",
+            {"where": where, "role": repr(role), "allowed": ", ".join(allowed)},
+        ))
     return role.strip().lower()
 
 
@@ -169,40 +194,47 @@ def parse_config(secrets: Mapping[str, Any]) -> AccessConfig:
     if section is None:
         return OFF_CONFIG
     if not isinstance(section, Mapping):
-        raise _fix('[access] must be a section (a line "[access]" followed by mode = "password" or mode = "oidc").')
+        raise _fix(Message('[access] must be a section (a line "[access]" followed by mode = "password" or mode = "oidc").'))
     mode = section.get("mode")
     if mode is None:
-        raise _fix('the [access] section has no mode; add mode = "password" or mode = "oidc".')
+        raise _fix(Message('the [access] section has no mode; add mode = "password" or mode = "oidc".'))
     if mode == OFF:
         return OFF_CONFIG
     if mode == PASSWORD:
         return _password_config(section)
     if mode == OIDC:
         return _oidc_config(secrets, section)
-    raise _fix(f'[access] mode {mode!r} is not known; use mode = "password" or mode = "oidc", or remove the [access] section to turn sign-in off.')
+    raise _fix(Message(
+        '[access] mode {mode} is not known; use mode = "password" or mode = "oidc", or remove the [access] section '
+        "to turn sign-in off.",
+        {"mode": repr(mode)},
+    ))
 
 
 def _password_config(section: Mapping[str, Any]) -> AccessConfig:
     users_section = section.get("users")
     if not isinstance(users_section, Mapping) or not users_section:
-        raise _fix(
+        raise _fix(Message(
             'password mode needs at least one user: add a section [access.users.NAME] with role = "admin" '
             "and password_hash = the output of `python -m scrm hash-password`."
-        )
+        ))
     users: dict[str, tuple[str, str]] = {}
     for name, entry in users_section.items():
         where = f"[access.users.{name}]"
         if not isinstance(entry, Mapping):
-            raise _fix(f"{where} must be a section with role and password_hash.")
+            raise _fix(Message("{where} must be a section with role and password_hash.", {"where": where}))
         role = _check_role(entry.get("role"), where)
         stored = entry.get("password_hash")
         if not stored:
-            raise _fix(f"{where} has no password_hash; add the output of `python -m scrm hash-password`.")
+            raise _fix(Message(
+                "{where} has no password_hash; add the output of `python -m scrm hash-password`.", {"where": where}
+            ))
         if not isinstance(stored, str) or _parse_hash(stored) is None:
-            raise _fix(
-                f"{where} has a password_hash that is not in the scrypt$n$r$p$salt$hash format; "
-                "paste the whole output of `python -m scrm hash-password`."
-            )
+            raise _fix(Message(
+                "{where} has a password_hash that is not in the scrypt$n$r$p$salt$hash format; "
+                "paste the whole output of `python -m scrm hash-password`.",
+                {"where": where},
+            ))
         users[str(name)] = (role, stored)
     return AccessConfig(mode=PASSWORD, users=users)
 
@@ -210,23 +242,26 @@ def _password_config(section: Mapping[str, Any]) -> AccessConfig:
 def _oidc_config(secrets: Mapping[str, Any], section: Mapping[str, Any]) -> AccessConfig:
     auth_section = secrets.get("auth")
     if not isinstance(auth_section, Mapping) or not auth_section.get("redirect_uri") or not auth_section.get("cookie_secret"):
-        raise _fix(
+        raise _fix(Message(
             "oidc mode needs an [auth] section with redirect_uri, cookie_secret, client_id, client_secret "
             "and server_metadata_url from your identity provider (see .streamlit/secrets.toml.example)."
-        )
+        ))
     roles_section = section.get("roles", {})
     if not isinstance(roles_section, Mapping):
-        raise _fix('[access.roles] must be a section of lines like "ana@example.com" = "admin".')
+        raise _fix(Message('[access.roles] must be a section of lines like "ana@example.com" = "admin".'))
     roles = {str(email).strip().lower(): _check_role(role, f'[access.roles] "{email}"') for email, role in roles_section.items()}
     default_role = _check_role(section.get("default_role", VIEWER), "[access] default_role", allow_none=True)
     domains = section.get("allowed_domains", [])
     if isinstance(domains, str) or not isinstance(domains, Sequence) or not all(isinstance(d, str) and d.strip() for d in domains):
-        raise _fix('[access] allowed_domains must be a list of domains, like allowed_domains = ["example.com"].')
+        raise _fix(Message('[access] allowed_domains must be a list of domains, like allowed_domains = ["example.com"].'))
     if ADMIN not in roles.values():
-        raise _fix('oidc mode needs at least one admin: add a line "you@example.com" = "admin" under [access.roles].')
+        raise _fix(Message('oidc mode needs at least one admin: add a line "you@example.com" = "admin" under [access.roles].'))
     provider = section.get("provider")
     if provider is not None and (not isinstance(provider, str) or not isinstance(auth_section.get(provider), Mapping)):
-        raise _fix(f"[access] provider {provider!r} has no [auth.{provider}] section; add it or remove the provider line.")
+        raise _fix(Message(
+            "[access] provider {provider} has no {section} section; add it or remove the provider line.",
+            {"provider": repr(provider), "section": f"[auth.{provider}]"},
+        ))
     return AccessConfig(
         mode=OIDC,
         roles=roles,
@@ -349,22 +384,28 @@ def rehash_advice(name: str) -> str:
     >>> rehash_advice("ana").startswith("The password hash of ana")
     True
     """
-    return (
-        f"The password hash of {name} in {SECRETS_FILE} was made with older, weaker scrypt parameters "
-        f"(new hashes use n = 2^{SCRYPT_N.bit_length() - 1}, r = {SCRYPT_R}, p = {SCRYPT_P}). It still works, "
+    return Said(Message(
+        "The password hash of {name} in {file} was made with older, weaker scrypt parameters "
+        "(new hashes use n = 2^{n}, r = {r}, p = {p}). It still works, "
         "but scrm cannot rewrite secrets.toml: on the server, run `python -m scrm hash-password` with the same "
-        f"(or a new) password and paste the printed line as password_hash in [access.users.{name}]."
-    )
+        "(or a new) password and paste the printed line as password_hash in {section}.",
+        {
+            "name": name, "file": SECRETS_FILE, "n": str(SCRYPT_N.bit_length() - 1), "r": str(SCRYPT_R),
+            "p": str(SCRYPT_P), "section": f"[access.users.{name}]",
+        },
+    ))  # fmt: skip
 
 
 def new_password_problem(first: str, second: str | None = None) -> str | None:
-    """Why a new password (typed twice) cannot be used, or None when it can."""
+    """Why a new password (typed twice) cannot be used, or None when it can (its message rides along: :class:`Said`)."""
     if not first:
-        return "The password is empty. Type a password."
+        return Said(Message("The password is empty. Type a password."))
     if second is not None and first != second:
-        return "The two passwords differ. Type the same password twice."
+        return Said(Message("The two passwords differ. Type the same password twice."))
     if len(first) < MIN_PASSWORD_LENGTH:
-        return f"The password has {len(first)} characters. Use at least {MIN_PASSWORD_LENGTH}."
+        return Said(Message(
+            "The password has {n} characters. Use at least {least}.", {"n": len(first), "least": MIN_PASSWORD_LENGTH}
+        ))
     return None
 
 
@@ -375,7 +416,7 @@ def hash_new_password(first: str, second: str | None = None) -> str:
     """
     problem = new_password_problem(first, second)
     if problem:
-        raise PasswordRejected(problem)
+        raise PasswordRejected(problem.message if isinstance(problem, Said) else Message(problem))
     return hash_password(first)
 
 
@@ -417,15 +458,26 @@ def oidc_user(config: AccessConfig, claims: Mapping[str, Any]) -> tuple[User | N
         return None, ""
     email = str(claims.get("email") or "").strip().lower()
     if not email:
-        return None, "Your identity provider did not send an e-mail address, which scrm needs to give you a role. Ask your admin."
+        return None, Said(Message(
+            "Your identity provider did not send an e-mail address, which scrm needs to give you a role. Ask your admin."
+        ))
     if claims.get("email_verified") is False:
-        return None, f"Your e-mail address {email} is not verified by your identity provider. Verify it there, then sign in again."
+        return None, Said(Message(
+            "Your e-mail address {email} is not verified by your identity provider. Verify it there, then sign in again.",
+            {"email": email},
+        ))
     domain = email.rpartition("@")[2]
     if config.allowed_domains and domain not in config.allowed_domains and email not in config.roles:
-        return None, f"Accounts of {domain} may not use this scrm. Sign in with your work account, or ask an admin to allow your domain."
+        return None, Said(Message(
+            "Accounts of {domain} may not use this scrm. Sign in with your work account, or ask an admin to allow "
+            "your domain.",
+            {"domain": domain},
+        ))
     role = config.roles.get(email, config.default_role)
     if role == NO_ACCESS:
-        return None, f"{email} has no role in this scrm. Ask an admin to add you under [access.roles]."
+        return None, Said(Message(
+            "{email} has no role in this scrm. Ask an admin to add you under [access.roles].", {"email": email}
+        ))
     return User(email, role), ""
 
 

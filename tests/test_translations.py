@@ -50,6 +50,7 @@ TRANSLATED = [
     "scrm/ui/masking.py",
     "scrm/ui/segments.py",
     "scrm/ui/__init__.py",
+    "scrm/ui/auth.py",  # the sign-in screen, shown before anyone signs in (the browser's language)
     "scrm/ui/overview.py",
     "scrm/ui/notes.py",
     "scrm/act/rules.py",

@@ -25,6 +25,7 @@ import sqlite_utils
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 # Pages copied per step of a restore; the lock is held for the whole copy anyway.
 _ALL_PAGES = -1
@@ -49,9 +50,14 @@ def _is_scrm_file(path: Path) -> int:
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
-        raise ConfigError(f"{path.name} is not an scrm database ({e}); give the path of a backup `scrm backup` made.") from e
+        raise ConfigError(Message(
+            "{file} is not an scrm database ({error}); give the path of a backup `scrm backup` made.",
+            {"file": path.name, "error": str(e)},
+        )) from e
     if row is None:
-        raise ConfigError(f"{path.name} is not an scrm database (no schema version); give a backup `scrm backup` made.")
+        raise ConfigError(Message(
+            "{file} is not an scrm database (no schema version); give a backup `scrm backup` made.", {"file": path.name}
+        ))
     return int(row[0])
 
 
@@ -66,9 +72,14 @@ def backup_to(db: sqlite_utils.Database, target: str | Path, *, replace: bool = 
     """
     path = Path(target)
     if path.exists() and not replace:
-        raise ConfigError(f"{path} exists already. Give a new file name (for example with the date in it), or add --replace.")
+        raise ConfigError(Message(
+            "{path} exists already. Give a new file name (for example with the date in it), or add --replace.",
+            {"path": str(path)},
+        ))
     if not path.parent.is_dir():
-        raise ConfigError(f"The folder {path.parent} does not exist. Create it first, or give another path.")
+        raise ConfigError(Message(
+            "The folder {folder} does not exist. Create it first, or give another path.", {"folder": str(path.parent)}
+        ))
     started = time.perf_counter()
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -109,13 +120,14 @@ def restore_from(db: sqlite_utils.Database, source: str | Path) -> BackupSummary
     """Replace everything in ``db`` with the backup at ``source`` (its schema no newer than this scrm's)."""
     path = Path(source)
     if not path.is_file():
-        raise ConfigError(f"No backup at {path}. Check the path; `scrm backup FILE` makes one.")
+        raise ConfigError(Message("No backup at {path}. Check the path; `scrm backup FILE` makes one.", {"path": str(path)}))
     version = _is_scrm_file(path)
     if version > S.SCHEMA_VERSION:
-        raise ConfigError(
-            f"{path.name} was made by a newer scrm (schema {version}, this one reads up to {S.SCHEMA_VERSION}). "
-            "Update scrm, then restore."
-        )
+        raise ConfigError(Message(
+            "{file} was made by a newer scrm (schema {version}, this one reads up to {supported}). "
+            "Update scrm, then restore.",
+            {"file": path.name, "version": version, "supported": S.SCHEMA_VERSION},
+        ))
     started = time.perf_counter()
     if store.is_postgres(db):  # the backup is an SQLite file: copied in, in one transaction
         from scrm.db.transfer import copy_database

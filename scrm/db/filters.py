@@ -15,6 +15,7 @@ from typing import Any
 
 from scrm.db import schema as S
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 # Query parameter names: a contract for shared links.
 Q_FROM, Q_TO, Q_BRAND, Q_PLATFORM, Q_LANG, Q_SEGMENT = "from", "to", "brand", "platform", "lang", "segment"
@@ -36,10 +37,10 @@ class Filters:
             if value is not None:
                 _check_date(value, label)
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ConfigError(
-                f"The date range starts on {self.date_from}, after it ends on {self.date_to}. "
-                "Pick a start date on or before the end date."
-            )
+            raise ConfigError(Message(
+                "The date range starts on {start}, after it ends on {end}. Pick a start date on or before the end date.",
+                {"start": self.date_from, "end": self.date_to},
+            ))
 
     def with_dates(self, date_from: str | None, date_to: str | None) -> Filters:
         """The same filters over another date range."""
@@ -58,7 +59,9 @@ def _check_date(value: str, label: str) -> None:
     try:
         date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"The '{label}' date '{value}' is not a date; use YYYY-MM-DD.") from None
+        raise ConfigError(Message(
+            "The '{label}' date '{value}' is not a date; use YYYY-MM-DD.", {"label": label, "value": str(value)}
+        )) from None
 
 
 def _in(column: str, values: Sequence[str], params: list[Any]) -> str:
@@ -220,7 +223,10 @@ def from_query(query: Mapping[str, str]) -> Filters:
     segment = None
     if segment_text:
         if not segment_text.isdigit():
-            raise ConfigError(f"The link's segment '{segment_text}' is not a segment number; remove it from the address.")
+            raise ConfigError(Message(
+                "The link's segment '{segment}' is not a segment number; remove it from the address.",
+                {"segment": segment_text},
+            ))
         segment = int(segment_text)
     return Filters(
         date_from=(query.get(Q_FROM) or None),

@@ -50,6 +50,7 @@ from sqlite_utils.db import Column, Table
 
 from scrm.db import schema as S
 from scrm.errors import DatabaseBusy, DatabaseFault, DiskFull, ReadOnlyDatabase, ScrmError
+from scrm.i18n.messages import Message
 
 # Every scrm writer on a PostgreSQL database takes this advisory lock for its
 # transaction ("scrm" in ASCII): SQLite's one-writer rule, across machines.
@@ -105,11 +106,20 @@ def describe(url: str) -> str:
     >>> describe("postgresql://me:secret@db.example:6543/crm")
     'the PostgreSQL database crm on db.example:6543'
     """
+    return described(url).english()
+
+
+def described(url: str) -> Message:
+    """:func:`describe` as a message, for a sentence a page shows in the reader's language.
+
+    >>> described("postgresql://me:secret@db.example:6543/crm").render("es")
+    'la base de datos PostgreSQL crm en db.example:6543'
+    """
     parts = urlsplit(normalise_url(url))
     host = parts.hostname or "localhost"
     port = parts.port or 5432
     name = parts.path.lstrip("/") or parts.username or "postgres"
-    return f"the PostgreSQL database {name} on {host}:{port}"
+    return Message("the PostgreSQL database {name} on {server}", {"name": name, "server": f"{host}:{port}"})
 
 
 # --- SQL translation ------------------------------------------------------------------
@@ -719,31 +729,34 @@ def explain_error(error: BaseException, url: str, busy_seconds: int = 30) -> Scr
         return error
     if not is_error(error):
         return None
-    where = describe(url)
+    where = {"where": described(url)}
     code = getattr(error, "sqlstate", None) or ""
     if code in ("55P03", "40001", "40P01", "57014"):
-        return DatabaseBusy(
-            f"{where} is busy: another program (an import, `score`, the app) held its write lock for more than "
-            f"{busy_seconds} seconds. Nothing of this change was saved; wait for the other writer to finish and "
-            "try again."
-        )
+        return DatabaseBusy(Message(
+            "{where} is busy: another program (an import, `score`, the app) held its write lock for more than "
+            "{seconds} seconds. Nothing of this change was saved; wait for the other writer to finish and try again.",
+            {**where, "seconds": busy_seconds},
+        ))
     if code.startswith("53"):
-        return DiskFull(
-            f"The server of {where} is out of disk space or memory. Nothing of this change was saved; ask its "
-            "administrator to free space and try again."
-        )
+        return DiskFull(Message(
+            "The server of {where} is out of disk space or memory. Nothing of this change was saved; ask its "
+            "administrator to free space and try again.",
+            where,
+        ))
     if code == "25006":
-        return ReadOnlyDatabase(
-            f"{where} is read-only (a standby server?). Nothing was changed; point SCRM_DB at the primary server."
-        )
+        return ReadOnlyDatabase(Message(
+            "{where} is read-only (a standby server?). Nothing was changed; point SCRM_DB at the primary server.", where
+        ))
     if code == "42501":
-        return ReadOnlyDatabase(
-            f"The user of {where} may not read or write its tables. Nothing was changed; grant it the privileges "
-            "(or use the database's owner in SCRM_DB) and try again."
-        )
+        return ReadOnlyDatabase(Message(
+            "The user of {where} may not read or write its tables. Nothing was changed; grant it the privileges "
+            "(or use the database's owner in SCRM_DB) and try again.",
+            where,
+        ))
     if code.startswith("08") or code.startswith("57P") or type(error).__name__ in ("OperationalError", "PoolTimeout"):
-        return DatabaseFault(
-            f"Cannot reach {where}: check that the server is running and accepts connections from this "
-            "machine, and that the user, password and database in SCRM_DB are right."
-        )
+        return DatabaseFault(Message(
+            "Cannot reach {where}: check that the server is running and accepts connections from this "
+            "machine, and that the user, password and database in SCRM_DB are right.",
+            where,
+        ))
     return None

@@ -30,6 +30,7 @@ import sqlite_utils
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 WEEK_STARTS: tuple[str, ...] = ("monday", "sunday")
 # The lengths a person can pick for "the last N days" (a free number invites 31 vs 30 debates).
@@ -192,15 +193,18 @@ def time_zones() -> list[str]:
     return sorted(_zones())
 
 
-def check_currency(value: str, what: str = "The currency") -> str:
-    """An ISO 4217 code in capitals.
+def check_currency(value: str, what: Message | None = None) -> str:
+    """An ISO 4217 code in capitals; ``what`` names the field in the refusal ("The currency" by default).
 
     >>> check_currency(" eur ")
     'EUR'
     """
     code = str(value).strip().upper()
     if not _CURRENCY.match(code):
-        raise ConfigError(f"{what} '{value}' is not a currency code; type three letters, such as EUR, GBP or USD.")
+        raise ConfigError(Message(
+            "{what} '{value}' is not a currency code; type three letters, such as EUR, GBP or USD.",
+            {"what": what or Message("The currency"), "value": str(value)},
+        ))
     return code
 
 
@@ -210,30 +214,36 @@ def check_rate(currency: str, rate: object, as_of: object, reporting: str) -> Ra
     >>> check_rate("gbp", "1.17", "2026-10-01", "EUR")
     Rate(currency='GBP', rate=1.17, as_of='2026-10-01')
     """
-    code = check_currency(currency, "The rate's currency")
+    code = check_currency(currency, Message("The rate's currency"))
     if code == reporting:
-        raise ConfigError(f"{code} is the reporting currency: it needs no rate. Remove that row.")
+        raise ConfigError(Message("{code} is the reporting currency: it needs no rate. Remove that row.", {"code": code}))
     if rate is None or not str(rate).strip():
-        raise ConfigError(
-            f"The {code} row has no rate; type what one {code} is worth in {reporting}, such as 1.17, or delete the row."
-        )
+        raise ConfigError(Message(
+            "The {code} row has no rate; type what one {code} is worth in {reporting}, such as 1.17, or delete the row.",
+            {"code": code, "reporting": reporting},
+        ))
     try:
         number = float(str(rate).strip().replace(",", "."))
     except ValueError:
         number = float("nan")
     if not number > 0 or number == float("inf"):
-        raise ConfigError(
-            f"The rate of {code} '{rate}' is not a positive number; type what one {code} is worth in {reporting}, "
-            "such as 1.17."
-        )
+        raise ConfigError(Message(
+            "The rate of {code} '{rate}' is not a positive number; type what one {code} is worth in {reporting}, "
+            "such as 1.17.",
+            {"code": code, "rate": str(rate), "reporting": reporting},
+        ))
     day = dt.date(as_of.year, as_of.month, as_of.day) if isinstance(as_of, dt.date) else None  # a Timestamp too
     if day is None:
         try:
             day = dt.date.fromisoformat(str(as_of).strip()[:10])
         except ValueError:
             if not str(as_of or "").strip():
-                raise ConfigError(f"The {code} rate has no date; give the day the rate is from (YYYY-MM-DD).") from None
-            raise ConfigError(f"The date of the {code} rate '{as_of}' is not a date; use YYYY-MM-DD.") from None
+                raise ConfigError(Message(
+                    "The {code} rate has no date; give the day the rate is from (YYYY-MM-DD).", {"code": code}
+                )) from None
+            raise ConfigError(Message(
+                "The date of the {code} rate '{as_of}' is not a date; use YYYY-MM-DD.", {"code": code, "as_of": str(as_of)}
+            )) from None
     return Rate(code, number, day.isoformat())
 
 
@@ -241,14 +251,16 @@ def check_time_zone(value: str) -> str:
     """An IANA time zone name such as ``Europe/Madrid``."""
     name = str(value).strip()
     if name not in _zones():
-        raise ConfigError(f"'{value}' is not a time zone this server knows; pick one such as Europe/Madrid or UTC.")
+        raise ConfigError(Message(
+            "'{value}' is not a time zone this server knows; pick one such as Europe/Madrid or UTC.", {"value": str(value)}
+        ))
     return name
 
 
 def check_week_start(value: str) -> str:
     day = str(value).strip().lower()
     if day not in WEEK_STARTS:
-        raise ConfigError(f"A week cannot start on '{value}'; choose Monday or Sunday.")
+        raise ConfigError(Message("A week cannot start on '{value}'; choose Monday or Sunday.", {"value": str(value)}))
     return day
 
 
@@ -259,7 +271,10 @@ def check_period_days(value: object) -> int:
         days = -1
     if days not in PERIOD_CHOICES:
         choices = ", ".join(str(d) for d in PERIOD_CHOICES)
-        raise ConfigError(f"The default period '{value}' is not offered; choose one of {choices} days.")
+        raise ConfigError(Message(
+            "The default period '{value}' is not offered; choose one of {choices} days.",
+            {"value": str(value), "choices": choices},
+        ))
     return days
 
 
@@ -275,7 +290,10 @@ def check_alert_daily_cap(value: object) -> int:
     except ValueError:
         cap = 0
     if not low <= cap <= high:
-        raise ConfigError(f"'{value}' alerts a day is not offered; type a whole number from {low} to {high}.")
+        raise ConfigError(Message(
+            "'{value}' alerts a day is not offered; type a whole number from {low} to {high}.",
+            {"value": str(value), "low": low, "high": high},
+        ))
     return cap
 
 
@@ -287,13 +305,13 @@ def check_accurate_seconds(value: object) -> str:
     """
     text = str(value).strip()
     low, high = ACCURATE_SECONDS_RANGE
-    what = f"Type a number from {low:g} (off) to {high:g}."
+    what = Message("Type a number from {low} (off) to {high}.", {"low": f"{low:g}", "high": f"{high:g}"})
     try:
         seconds = float(text.replace(",", "."))
     except ValueError:
-        raise ConfigError(f"'{text}' is not a number of seconds. {what}") from None
+        raise ConfigError(Message("'{text}' is not a number of seconds. {what}", {"text": text, "what": what})) from None
     if not low <= seconds <= high:  # NaN fails too
-        raise ConfigError(f"{text} seconds is out of range. {what}")
+        raise ConfigError(Message("{text} seconds is out of range. {what}", {"text": text, "what": what}))
     return f"{seconds:g}"
 
 
@@ -327,14 +345,16 @@ def check_settings(changes: Mapping[str, object]) -> dict[str, str]:
     stored: dict[str, str] = {}
     for key, value in changes.items():
         if key not in SETTING_BY_KEY:
-            raise ConfigError(f"There is no setting '{key}'; the settings are {', '.join(SETTING_BY_KEY)}.")
+            raise ConfigError(Message(
+                "There is no setting '{key}'; the settings are {names}.", {"key": str(key), "names": ", ".join(SETTING_BY_KEY)}
+            ))
         blank = value is None or (isinstance(value, str) and not value.strip())
         if key == S.META_OWN_BRAND:
             stored[key] = "" if blank else " ".join(str(value).split())
         elif key == S.META_COMPETITORS:
             stored[key] = json.dumps(check_brands(value), ensure_ascii=False)
         elif key == S.META_REPORTING_CURRENCY:
-            stored[key] = "" if blank else check_currency(str(value), "The reporting currency")
+            stored[key] = "" if blank else check_currency(str(value), Message("The reporting currency"))
         elif key == S.META_EXCHANGE_RATES:
             reporting = str(changes.get(S.META_REPORTING_CURRENCY) or "").strip().upper()
             rates = {}

@@ -40,6 +40,7 @@ from scrm.errors import (
     SchemaTooNew,
     ScrmError,
 )
+from scrm.i18n.messages import Message, Value
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,21 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 assert len(MIGRATIONS) == S.SCHEMA_VERSION, "one migration per schema version"
 
 
+# How messages name a database they know no file of (in memory, unknown): a phrase translated on its own.
+UNNAMED = "the database"
+
+
+def place(where: str | Path | Message | None) -> Value:
+    """A database's name inside a message: its path as it is, or "the database" in the reader's language.
+
+    >>> place("data/scrm.db"), place(None).render("es")
+    ('data/scrm.db', 'la base de datos')
+    """
+    if isinstance(where, Message):
+        return where
+    return Message(UNNAMED) if where is None or str(where) == UNNAMED else str(where)
+
+
 def _schema_version(db: sqlite_utils.Database) -> int:
     if S.META not in db.table_names():
         return 0
@@ -146,18 +162,19 @@ def _schema_version(db: sqlite_utils.Database) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(db: sqlite_utils.Database, path: str = "the database") -> int:
+def migrate(db: sqlite_utils.Database, path: str | Message = UNNAMED) -> int:
     """Bring the database to :data:`scrm.db.schema.SCHEMA_VERSION`; return the version found.
 
     A newer file is refused rather than risked.
     """
     found = _schema_version(db)
     if found > S.SCHEMA_VERSION:
-        raise SchemaTooNew(
-            f"{path} uses database schema {found}, but this scrm reads schema "
-            f"{S.SCHEMA_VERSION} at most. Upgrade scrm (pip install -r requirements.txt "
-            "from a newer release) or point SCRM_DB at another file."
-        )
+        raise SchemaTooNew(Message(
+            "{path} uses database schema {found}, but this scrm reads schema "
+            "{supported} at most. Upgrade scrm (pip install -r requirements.txt "
+            "from a newer release) or point SCRM_DB at another file.",
+            {"path": place(path), "found": found, "supported": S.SCHEMA_VERSION},
+        ))
     if found == S.SCHEMA_VERSION and _schema_5_complete(db):
         return found
     with transaction(db, bump=False):
@@ -203,6 +220,13 @@ def db_file(db: sqlite_utils.Database) -> str:
     return str(row[2]) if row and row[2] else "the database"
 
 
+def db_place(db: sqlite_utils.Database) -> Value:
+    """:func:`db_file` for a message: the file, or the PostgreSQL database and server, in the reader's language."""
+    if isinstance(db, pg.PgDatabase):
+        return pg.described(db.url)
+    return place(db_file(db))
+
+
 def explain_sqlite_error(error: BaseException, path: str | Path | None = None) -> ScrmError | None:
     """The :class:`~scrm.errors.DatabaseFault` that says what to do about a fault of the database file.
 
@@ -216,54 +240,63 @@ def explain_sqlite_error(error: BaseException, path: str | Path | None = None) -
     >>> explain_sqlite_error(sqlite3.OperationalError("no such column: nope")) is None
     True
     """
-    where = str(path) if path is not None else "the database"
+    where = place(path)
     text = str(error).lower()
     code = getattr(error, "errno", None) if isinstance(error, OSError) else None
     if isinstance(error, DatabaseFault):
         return error
     if "database is locked" in text or "database table is locked" in text or "database is busy" in text:
-        return DatabaseBusy(
-            f"{where} is busy: another program (an import, `score`, the app) held its write lock for more than "
-            f"{BUSY_TIMEOUT_SECONDS} seconds. Nothing of this change was saved; wait for the other writer to "
-            "finish and try again."
-        )
+        return DatabaseBusy(Message(BUSY, {"where": where, "seconds": BUSY_TIMEOUT_SECONDS}))
     if code in (errno.ENOSPC, errno.EDQUOT) or "database or disk is full" in text or "no space left" in text:
-        return DiskFull(
-            f"The disk holding {where} is full (or its quota is used up). Nothing of this change was saved and "
-            "the database is intact; free some space, or point SCRM_DB at a disk with room, and try again."
-        )
+        return DiskFull(Message(
+            "The disk holding {where} is full (or its quota is used up). Nothing of this change was saved and "
+            "the database is intact; free some space, or point SCRM_DB at a disk with room, and try again.",
+            {"where": where},
+        ))
     if code in (errno.EACCES, errno.EPERM) or "permission denied" in text:
-        return ReadOnlyDatabase(
-            f"Permission denied on {where}: this user may not read or write the file or its folder. "
-            "Fix their owner or permissions, or point SCRM_DB at a file you own. The database itself was not changed."
-        )
+        return ReadOnlyDatabase(Message(
+            "Permission denied on {where}: this user may not read or write the file or its folder. "
+            "Fix their owner or permissions, or point SCRM_DB at a file you own. The database itself was not changed.",
+            {"where": where},
+        ))
     if code == errno.EROFS or "readonly database" in text or "read-only" in text:
-        return ReadOnlyDatabase(
-            f"{where} is read-only: the file, its folder (where SQLite keeps its -wal and -shm files) or the disk "
+        return ReadOnlyDatabase(Message(
+            "{where} is read-only: the file, its folder (where SQLite keeps its -wal and -shm files) or the disk "
             "cannot be written. Nothing was changed and the database is not damaged; make them writable, or point "
-            "SCRM_DB at a writable copy, and try again."
-        )
+            "SCRM_DB at a writable copy, and try again.",
+            {"where": where},
+        ))
     if "unable to open database file" in text:
-        return ReadOnlyDatabase(
-            f"{where} cannot be opened: its folder is missing, read-only or not accessible to this user. "
-            "Check that the folder exists and that this user may write in it, or point SCRM_DB at another file."
-        )
+        return ReadOnlyDatabase(Message(
+            "{where} cannot be opened: its folder is missing, read-only or not accessible to this user. "
+            "Check that the folder exists and that this user may write in it, or point SCRM_DB at another file.",
+            {"where": where},
+        ))
     if (
         "file is not a database" in text
         or "malformed" in text
         or "file is encrypted" in text
         or isinstance(error, sqlite3.DatabaseError) and "corrupt" in text
     ):
-        return DatabaseDamaged(
-            f"{where} is not an scrm database or is damaged ({error}). Point SCRM_DB at another file, "
-            "or move this one away and run `python -m scrm demo`."
-        )
+        return DatabaseDamaged(Message(DAMAGED, {"where": where, "error": str(error)}))
     if "disk i/o error" in text:
-        return DatabaseFault(
-            f"The disk holding {where} reported an I/O error. Nothing of this change was saved; check the disk "
-            "(free space, a removed drive, a network share that went away) and try again."
-        )
+        return DatabaseFault(Message(
+            "The disk holding {where} reported an I/O error. Nothing of this change was saved; check the disk "
+            "(free space, a removed drive, a network share that went away) and try again.",
+            {"where": where},
+        ))
     return None
+
+
+# Shared with scrm.db.pg (the same sentence for a lock held too long) and open_db.
+BUSY = (
+    "{where} is busy: another program (an import, `score`, the app) held its write lock for more than "
+    "{seconds} seconds. Nothing of this change was saved; wait for the other writer to finish and try again."
+)
+DAMAGED = (
+    "{where} is not an scrm database or is damaged ({error}). Point SCRM_DB at another file, "
+    "or move this one away and run `python -m scrm demo`."
+)
 
 
 def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_utils.Database:
@@ -283,17 +316,23 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_ut
     is_memory = str(target) == ":memory:"
     if not is_memory:
         if target.exists() and target.is_dir():
-            raise ConfigError(f"{target} is a folder; set SCRM_DB (or --db) to a file path such as data/scrm.db.")
+            raise ConfigError(Message(
+                "{target} is a folder; set SCRM_DB (or --db) to a file path such as data/scrm.db.", {"target": str(target)}
+            ))
         if not target.exists():
             if not create:
-                raise ConfigError(
-                    f"No database at {target}. Build one with `python -m scrm demo` "
-                    "or import a file with `python -m scrm import`."
-                )
+                raise ConfigError(Message(
+                    "No database at {target}. Build one with `python -m scrm demo` "
+                    "or import a file with `python -m scrm import`.",
+                    {"target": str(target)},
+                ))
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise ConfigError(f"Cannot create the folder {target.parent} ({e.strerror}); set SCRM_DB to a writable path.") from e
+                raise ConfigError(Message(
+                    "Cannot create the folder {folder} ({why}); set SCRM_DB to a writable path.",
+                    {"folder": str(target.parent), "why": str(e.strerror)},
+                )) from e
     try:
         if not is_memory and not target.exists():
             _create_file(target)
@@ -304,10 +343,7 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_ut
         # Only an error of the content says "damaged": an OperationalError
         # (a lock, a schema race) is no sign of a damaged file.
         if fault is None and type(e) is sqlite3.DatabaseError:
-            fault = DatabaseDamaged(
-                f"{target} is not an scrm database or is damaged ({e}). "
-                "Point SCRM_DB at another file, or move this one away and run `python -m scrm demo`."
-            )
+            fault = DatabaseDamaged(Message(DAMAGED, {"where": str(target), "error": str(e)}))
         if fault is None:
             raise
         raise fault from e
@@ -318,10 +354,10 @@ def _open_postgres(url: str) -> sqlite_utils.Database:
     try:
         db = pg.connect(url, lock_timeout_seconds=BUSY_TIMEOUT_SECONDS)
     except ImportError as e:
-        raise ConfigError(
+        raise ConfigError(Message(
             "SCRM_DB names a PostgreSQL database, but the PostgreSQL driver is not installed; "
             'install it with pip install ".[postgres]" (or pip install "psycopg[binary]") and try again.'
-        ) from e
+        )) from e
     except Exception as e:
         fault = pg.explain_error(e, url, BUSY_TIMEOUT_SECONDS)
         if fault is None:
@@ -331,7 +367,7 @@ def _open_postgres(url: str) -> sqlite_utils.Database:
     if url in _MIGRATED:
         return db
     try:
-        migrate(db, pg.describe(url))
+        migrate(db, pg.described(url))
     except BaseException:
         db.close()
         raise

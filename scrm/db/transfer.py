@@ -18,6 +18,7 @@ import sqlite_utils
 from scrm.db import pg, store
 from scrm.db import schema as S
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 # Rebuilt on demand, never data of their own (and FTS5's shadow tables on SQLite).
 _SKIPPED_PREFIXES = (S.MENTIONS_FTS, S.PAGE_SUMMARIES, "sqlite_")
@@ -63,10 +64,11 @@ def copy_database(
     """
     t0 = time.perf_counter()
     if not replace and _holds_data(target):
-        raise ConfigError(
-            f"{store.db_file(target)} already holds data; nothing was copied. Copy into an empty database, "
-            "or add --replace to empty it first."
-        )
+        raise ConfigError(Message(
+            "{where} already holds data; nothing was copied. Copy into an empty database, "
+            "or add --replace to empty it first.",
+            {"where": store.db_place(target)},
+        ))
     stored = [t for t in S.STORED_COLUMNS if t in source.table_names()]
     derived = [
         t for t in source.table_names()

@@ -52,6 +52,7 @@ from scrm.db import schema as S
 from scrm.db import store
 from scrm.demo import text as T
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,8 @@ SCALES: dict[str, Scale] = {
 # world held 2.9 GB, five parts keep `demo --scale large` under the 2 GB a process may take.
 # Each part is its own world on the same calendar, with its own ids, handles and e-mail addresses.
 SHARDS: dict[str, int] = {"large": 5, "xl": 50}
+# The refusal of a scale that is not one of SCALES (the key of its translations).
+UNKNOWN_SCALE = "Unknown demo scale '{scale}': use small, medium or large."
 CUSTOMER_AUTHOR_SHARE = 0.08  # customers who also post about the brands
 
 OWN_BRAND = T.OWN_BRAND
@@ -290,7 +293,7 @@ def build_demo(
     ``progress(fraction, message)`` is called between stages.
     """
     if scale not in SCALES:
-        raise ConfigError(f"Unknown demo scale '{scale}': use small, medium or large.")
+        raise ConfigError(Message(UNKNOWN_SCALE, {"scale": str(scale)}))
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     tables = (S.CUSTOMERS, S.ORDERS, S.MENTIONS, S.SURVEYS)
@@ -399,9 +402,9 @@ def generate_demo(seed: int = 7, scale: str = "small", progress: Progress | None
     A sharded scale (xl) is too big to hold at once: use :func:`generate_demo_parts`.
     """
     if scale not in SCALES:
-        raise ConfigError(f"Unknown demo scale '{scale}': use small, medium or large.")
+        raise ConfigError(Message(UNKNOWN_SCALE, {"scale": str(scale)}))
     if scale in SHARDS:
-        raise ConfigError(f"The demo scale '{scale}' is made part by part: build it into a database.")
+        raise ConfigError(Message("The demo scale '{scale}' is made part by part: build it into a database.", {"scale": scale}))
     return _generate(_World(seed, SCALES[scale], scale), progress)
 
 

@@ -4,7 +4,9 @@ The logo is stored as a ``data:`` URI of a PNG or JPEG checked here by its
 first bytes (never SVG: an SVG file can carry script), at most
 :data:`MAX_LOGO_BYTES`. The accent is a ``#rrggbb`` colour. What fails a
 check is refused with one sentence (:class:`ValueError`) when saved, and
-ignored when read (the report then uses its default colour and no logo).
+ignored when read (the report then uses its default colour and no logo). The
+sentence is a :class:`~scrm.i18n.messages.Message` (its ``str()`` is the English),
+so the Settings page shows it in the reader's language.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from scrm.db import store
+from scrm.i18n.messages import Message
 
 META_BRAND_NAME = "report_brand_name"
 META_LOGO = "report_logo"
@@ -45,17 +48,22 @@ def accent_colour(text: str) -> str:
     """
     value = text.strip()
     if not HEX.match(value):
-        raise ValueError(f"The accent colour must be written #rrggbb (for example #0072b2), not {value!r}.")
+        raise ValueError(Message(
+            "The accent colour must be written #rrggbb (for example #0072b2), not {value}.", {"value": repr(value)}
+        ))
     return value.lower()
 
 
 def logo_uri(data: bytes) -> str:
     """``data`` as a ``data:`` URI when it is a PNG or JPEG within the size cap; ValueError otherwise."""
     if len(data) > MAX_LOGO_BYTES:
-        raise ValueError(f"The logo is {len(data) // 1000} kB; use a PNG or JPEG of at most {MAX_LOGO_BYTES // 1000} kB.")
+        raise ValueError(Message(
+            "The logo is {size} kB; use a PNG or JPEG of at most {most} kB.",
+            {"size": str(len(data) // 1000), "most": str(MAX_LOGO_BYTES // 1000)},
+        ))
     kind = next((mime for sig, mime in SIGNATURES.items() if data.startswith(sig)), None)
     if kind is None:
-        raise ValueError("The logo must be a PNG or JPEG image (SVG and other formats are refused).")
+        raise ValueError(Message("The logo must be a PNG or JPEG image (SVG and other formats are refused)."))
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 

@@ -49,6 +49,7 @@ from scrm.analysis.identity import normalise_handle
 from scrm.db import audit, dialect, store
 from scrm.db import schema as S
 from scrm.errors import ConfigError, NotFound
+from scrm.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +155,11 @@ def _customer_row(db: sqlite_utils.Database, customer_id: str) -> dict[str, Any]
     cursor = db.execute(f"SELECT * FROM {S.CUSTOMERS} WHERE customer_id = ?", [customer_id])
     row = cursor.fetchone()
     if row is None:
-        raise NotFound(
-            f"No customer has the id '{customer_id}'. Find the id on the Customer 360 or Privacy requests page "
-            "(search by name or e-mail), then try again."
-        )
+        raise NotFound(Message(
+            "No customer has the id '{id}'. Find the id on the Customer 360 or Privacy requests page "
+            "(search by name or e-mail), then try again.",
+            {"id": str(customer_id)},
+        ))
     return dict(zip([c[0] for c in cursor.description], row, strict=True))
 
 
@@ -964,7 +966,7 @@ def erase_person(
     if dry_run:
         return preview_erasure(db, customer_id)
     if db.conn.in_transaction:
-        raise ConfigError("erase_person runs its own transaction; call it outside another write.")
+        raise ConfigError(Message("erase_person runs its own transaction; call it outside another write."))
     reference = "erasure-" + secrets.token_hex(6)
     with _SecureDelete(db):
         with store.transaction(db):
@@ -1011,7 +1013,9 @@ def check_months(months: object) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise ConfigError(f"Retention must be a whole number of months, 1 or more (got '{months}'). For example: 24.")
+        raise ConfigError(Message(
+            "Retention must be a whole number of months, 1 or more (got '{months}'). For example: 24.", {"months": str(months)}
+        ))
     return value
 
 

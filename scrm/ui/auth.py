@@ -34,7 +34,8 @@ import streamlit as st
 from scrm import api, auth, ui
 from scrm.db import audit, store
 from scrm.errors import ConfigError, NotFound, ScrmError
-from scrm.ui.language import lang
+from scrm.i18n.messages import Message, message_of
+from scrm.ui.language import lang, t
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ LOGIN_SEEN_KEY = "auth_login_seen"  # OIDC: this session's sign-in is already re
 REHASH_KEY = "auth_rehash"  # the signed-in user's password hash has older scrypt parameters
 
 WRONG_CREDENTIALS = "The user name or password is not right. Check both and try again."
+TOO_MANY_TRIES = "Too many wrong tries. Wait {n} s, then sign in again."
+SIGNED_OUT = "You were signed out: {name} is no longer a user of this scrm. Ask an admin if you still need access."
 
 
 # --- configuration -------------------------------------------------------------------
@@ -111,10 +114,11 @@ def _read_secrets() -> dict[str, Any]:
         existing = [f for f in _secrets_files() if Path(f).is_file()]
         if existing:
             log.error("cannot read %s: %s", existing[0], e)
-            raise ConfigError(
-                f"{auth.SECRETS_FILE} cannot be read: check its TOML syntax (the server log names the line). "
-                "Until this is fixed nobody can sign in."
-            ) from e
+            raise ConfigError(Message(
+                "{file} cannot be read: check its TOML syntax (the server log names the line). "
+                "Until this is fixed nobody can sign in.",
+                {"file": auth.SECRETS_FILE},
+            )) from e
         return {}
 
 
@@ -188,8 +192,8 @@ def require(permission: str, *, page: str | None = None) -> None:
     """
     if not can(permission):
         held = role() or None
-        sentence = auth.page_refusal(held, page, permission) if page else auth.refusal(held, permission)
-        st.error(sentence, icon=":material/lock:")
+        sentence = auth.page_refusal_message(held, page, permission) if page else auth.refusal_message(held, permission)
+        st.error(sentence.render(lang()), icon=":material/lock:")
         st.stop()
 
 
@@ -332,15 +336,12 @@ def _removed_sentence(cfg: auth.AccessConfig) -> str | None:
     if not isinstance(stored, auth.User) or auth.password_user(cfg, stored.name) is not None:
         return None
     st.session_state[USER_KEY] = None
-    return (
-        f"You were signed out: {stored.name} is no longer a user of this scrm. "
-        "Ask an admin if you still need access."
-    )
+    return t(SIGNED_OUT, name=stored.name)
 
 
 def sign_in_page() -> None:
     """The one page an anonymous visitor gets: the sign-in form, or what to fix in the configuration."""
-    st.title("Sign in to scrm")
+    st.title(t("Sign in to scrm"))
     problem = config_problem()
     if problem:
         st.error(ui.escape_markdown(problem), icon=":material/key_off:")
@@ -359,12 +360,12 @@ def _password_sign_in(cfg: auth.AccessConfig) -> None:
     )
     if removed := _removed_sentence(cfg):
         st.warning(ui.escape_markdown(removed), icon=":material/person_off:")
-    st.caption("This scrm is shared by a team: sign in with the user name and password your admin gave you.")
+    st.caption(t("This scrm is shared by a team: sign in with the user name and password your admin gave you."))
     # clear_on_submit: the password does not stay in the widget (nor in the session) after a try.
     with st.form("auth_sign_in", clear_on_submit=True, enter_to_submit=True, width=420):
-        name = st.text_input("User name", key="auth_name", autocomplete="username")
-        password = st.text_input("Password", type="password", key="auth_password", autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
+        name = st.text_input(t("User name"), key="auth_name", autocomplete="username")
+        password = st.text_input(t("Password"), type="password", key="auth_password", autocomplete="current-password")
+        submitted = st.form_submit_button(t("Sign in"), type="primary", icon=":material/login:")
     if not submitted:
         return
     # The session's own count first (no database write), then the name's and
@@ -377,7 +378,7 @@ def _password_sign_in(cfg: auth.AccessConfig) -> None:
             ui.show_error(e)
             return
     if wait > 0:
-        st.error(f"Too many wrong tries. Wait {math.ceil(wait)} s, then sign in again.", icon=":material/timer:")
+        st.error(t(TOO_MANY_TRIES, n=math.ceil(wait)), icon=":material/timer:")
         return
     user = auth.authenticate(cfg, name, password)
     if user is None:
@@ -386,7 +387,7 @@ def _password_sign_in(cfg: auth.AccessConfig) -> None:
         st.session_state[FAILURES_KEY] = int(st.session_state.get(FAILURES_KEY, 0)) + 1
         st.session_state[LAST_FAILURE_KEY] = time.time()
         attempt.failed()  # logs the try that reached the limit
-        st.error(WRONG_CREDENTIALS, icon=":material/error:")
+        st.error(t(WRONG_CREDENTIALS), icon=":material/error:")
         return
     st.session_state[USER_KEY] = user
     st.session_state[FAILURES_KEY] = 0
@@ -414,17 +415,18 @@ def _oidc_sign_in(cfg: auth.AccessConfig) -> None:
     claims = _claims()
     if not claims.get("is_logged_in") and not _authlib_installed():
         # st.login would fail on the click with a traceback; say it before.
-        st.error(AUTHLIB_MISSING, icon=":material/key_off:")
+        st.error(t(AUTHLIB_MISSING), icon=":material/key_off:")
         return
     args = (cfg.provider,) if cfg.provider else ()
     if claims.get("is_logged_in"):
         _user, reason = auth.oidc_user(cfg, claims)
-        st.error(reason, icon=":material/lock:")
-        st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="auth_oidc_sign_out")
+        said = message_of(reason)
+        st.error(said.render(lang()) if said else reason, icon=":material/lock:")
+        st.button(t("Sign out"), on_click=st.logout, icon=":material/logout:", key="auth_oidc_sign_out")
         return
-    st.caption("This scrm is shared by a team: sign in with your organisation's account.")
+    st.caption(t("This scrm is shared by a team: sign in with your organisation's account."))
     st.button(
-        "Sign in with your organisation's account", on_click=st.login, args=args, type="primary",
+        t("Sign in with your organisation's account"), on_click=st.login, args=args, type="primary",
         icon=":material/login:", key="auth_oidc_sign_in",
     )
 
@@ -447,7 +449,9 @@ def _rehash_notice(user: auth.User) -> None:
     except ConfigError:
         return
     if still_old:
-        st.sidebar.warning(ui.escape_markdown(auth.rehash_advice(user.name)), icon=":material/key:")
+        advice = auth.rehash_advice(user.name)
+        said = message_of(advice)
+        st.sidebar.warning(ui.escape_markdown(said.render(lang()) if said else advice), icon=":material/key:")
 
 
 def sidebar_account() -> None:
@@ -456,11 +460,11 @@ def sidebar_account() -> None:
     if mode == auth.OFF:
         return
     user = current_user()
-    st.sidebar.caption(f"Signed in as **{ui.escape_markdown(user.name)}** ({user.role})")
+    st.sidebar.caption(t("Signed in as **{name}** ({role})", name=ui.escape_markdown(user.name), role=user.role))
     if mode == auth.OIDC:
-        st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:", key="auth_sign_out")
+        st.sidebar.button(t("Sign out"), on_click=st.logout, icon=":material/logout:", key="auth_sign_out")
     else:
-        st.sidebar.button("Sign out", on_click=_sign_out, icon=":material/logout:", key="auth_sign_out")
+        st.sidebar.button(t("Sign out"), on_click=_sign_out, icon=":material/logout:", key="auth_sign_out")
         _rehash_notice(user)
 
 
@@ -473,7 +477,7 @@ def export_allowed(container: Any = None) -> bool:
     """True when the current user may download; otherwise a one-line caption in its place."""
     if can(auth.EXPORT):
         return True
-    (container or st).caption(NO_EXPORT_CAPTION)
+    (container or st).caption(t(NO_EXPORT_CAPTION))
     return False
 
 

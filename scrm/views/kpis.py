@@ -49,6 +49,7 @@ from scrm.db import settings as business
 from scrm.db import store
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 if TYPE_CHECKING:
     from scrm.act.cases import CaseKPIs
@@ -561,7 +562,7 @@ def parse_date(value: str | None, label: str = "date") -> str | None:
 
 
 def _bad_date(text: str, label: str) -> str:
-    raise ConfigError(f"{label} '{text}' is not a date; use YYYY-MM-DD.")
+    raise ConfigError(Message("{label} '{text}' is not a date; use YYYY-MM-DD.", {"label": label, "text": text}))
 
 
 def _day_after(day: str) -> str:
@@ -624,7 +625,9 @@ def load_context(
     date_from = parse_date(date_from, "date_from")
     date_to = parse_date(date_to, "date_to")
     if date_from and date_to and date_from > date_to:
-        raise ConfigError(f"The range starts ({date_from}) after it ends ({date_to}); swap the dates.")
+        raise ConfigError(Message(
+            "The range starts ({start}) after it ends ({end}); swap the dates.", {"start": date_from, "end": date_to}
+        ))
     # Without rows, every range query gets an always-false condition: the frames keep their columns.
     nothing = "" if rows else " AND 1 = 0"
     where, params = _range_sql("posted_at", date_from, date_to)
