@@ -37,7 +37,7 @@ import sqlite_utils
 from scrm.db import audit, store
 from scrm.db import schema as S
 from scrm.errors import CaseError, NotFound
-from scrm.i18n.messages import Message
+from scrm.i18n.messages import Message, Number
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def _check_time(value: str | None, label: str) -> str:
     try:
         return _fmt(_parse(value))
     except ValueError:
-        raise CaseError(f"{label} '{value}' is not a time; use YYYY-MM-DDTHH:MM:SS (UTC).") from None
+        raise CaseError(Message("{label} '{value}' is not a time; use YYYY-MM-DDTHH:MM:SS (UTC).", {"label": label, "value": str(value)})) from None
 
 
 # --- SLA -----------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def sla_hours(db: sqlite_utils.Database) -> dict[str, float]:
 
 def _check_priority(priority: str) -> str:
     if priority not in PRIORITIES:
-        raise CaseError(f"Priority '{priority}' is not known; use one of {', '.join(PRIORITIES)}.")
+        raise CaseError(Message("Priority '{priority}' is not known; use one of {priorities}.", {"priority": str(priority), "priorities": ", ".join(PRIORITIES)}))
     return priority
 
 
@@ -138,10 +138,13 @@ def set_sla_hours(
     except ValueError:
         value = float("nan")
     if not (MIN_SLA_HOURS <= value <= MAX_SLA_HOURS):
-        raise CaseError(
-            f"The SLA for {priority} priority must be a number of hours between {MIN_SLA_HOURS:g} and "
-            f"{MAX_SLA_HOURS:g} (a year); '{hours}' is not. Type a number such as 8."
-        )
+        # 8760 as the English has always written it (no grouping); the priority is a word of the catalog.
+        raise CaseError(Message(
+            "The SLA for {priority} priority must be a number of hours between {low} and {high} (a year); "
+            "'{hours}' is not. Type a number such as 8.",
+            {"priority": Message(priority), "low": Number(MIN_SLA_HOURS, 1), "high": f"{MAX_SLA_HOURS:g}",
+             "hours": str(hours)},
+        ))
     old = sla_hours(db)[priority]
     with store.transaction(db, work=True):
         db.execute(
@@ -246,7 +249,7 @@ def open_case(
     the customer's mean sentiment in the 90 days before, for the rescue KPI.
     """
     if not str(queue or "").strip():
-        raise CaseError("A case needs a queue, such as rescue, thank-you or support.")
+        raise CaseError(Message("A case needs a queue, such as rescue, thank-you or support."))
     _check_priority(priority)
     opened = _check_time(opened_at, "opened_at")
     now = store.utcnow()
@@ -354,7 +357,10 @@ def open_case_from(
     if alert_id is not None:
         alert = _one(db, f"SELECT * FROM {S.ALERTS} WHERE alert_id = ?", [int(alert_id)])
         if alert is None:
-            raise NotFound(f"Alert {alert_id} is no longer in the database (the scores were recomputed). Pick it again in the list.")
+            raise NotFound(Message(
+                "Alert {id} is no longer in the database (the scores were recomputed). Pick it again in the list.",
+                {"id": str(alert_id)},
+            ))
         customer_id = customer_id or (str(alert["customer_id"]) if alert.get("customer_id") else None)
         mention_id = mention_id or _alert_mention(alert.get("drivers"))
         if alert.get("kind") in _URGENT_ALERT_KINDS or alert.get("severity") == S.HIGH:
@@ -370,7 +376,7 @@ def open_case_from(
             [str(mention_id)],
         )
         if mention is None:
-            raise NotFound(f"Mention {mention_id} is no longer in the database. Search for it again.")
+            raise NotFound(Message("Mention {id} is no longer in the database. Search for it again.", {"id": str(mention_id)}))
         profile_id = profile_id or str(mention["profile_id"])
         customer_id = customer_id or _linked_customer(db, profile_id)
         if alert_id is None:
@@ -380,7 +386,7 @@ def open_case_from(
             subject = f"{label} on {mention.get('platform') or 'a platform'}"
     elif alert_id is None:
         if not customer_id and not profile_id:
-            raise CaseError("Select a mention, an alert or a customer to open a case on.")
+            raise CaseError(Message("Select a mention, an alert or a customer to open a case on."))
         customer_id = customer_id or _linked_customer(db, profile_id)
         platform = str(profile_id or "").split(":", 1)[0] or "a platform"
         subject = f"Customer {customer_id}" if customer_id else f"Author on {platform}"
@@ -430,7 +436,9 @@ def _case(db: sqlite_utils.Database, case_id: int) -> dict[str, Any]:
     cursor = db.execute(f"SELECT * FROM {S.CASES} WHERE case_id = ?", [int(case_id)])
     row = cursor.fetchone()
     if row is None:
-        raise NotFound(f"Case {case_id} does not exist (it may have been erased). Pick a case from the Rescue queue list.")
+        raise NotFound(Message(
+            "Case {id} does not exist (it may have been erased). Pick a case from the Rescue queue list.", {"id": str(case_id)}
+        ))
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
@@ -483,7 +491,7 @@ def set_status(
 ) -> bool:
     """Move a case to ``status``; resolving stamps ``resolved_at``, reopening clears it. False when unchanged."""
     if status not in STATUSES:
-        raise CaseError(f"Status '{status}' is not known; use one of {', '.join(STATUSES)}.")
+        raise CaseError(Message("Status '{status}' is not known; use one of {statuses}.", {"status": str(status), "statuses": ", ".join(STATUSES)}))
     when = _check_time(at, "at")
     extra: dict[str, Any] = {"resolved_at": when if status == RESOLVED else None}
     return _change(db, case_id, STATUS, "status", status, actor=actor, at=when, record=record, extra=extra, role=role)
@@ -516,9 +524,11 @@ def add_note(
     """Add a note to the case's history (notes stay out of the audit log)."""
     text = (note or "").strip()
     if not text:
-        raise CaseError("The note is empty; write what was done or agreed, then save.")
+        raise CaseError(Message("The note is empty; write what was done or agreed, then save."))
     if len(text) > MAX_NOTE:
-        raise CaseError(f"The note has {len(text):,} characters; keep it under {MAX_NOTE:,} (link a document instead).")
+        raise CaseError(Message(
+            "The note has {n} characters; keep it under {most} (link a document instead).", {"n": len(text), "most": MAX_NOTE}
+        ))
     return _change(db, case_id, NOTE, None, None, actor=actor, at=at, note=text, record=record, role=role)
 
 

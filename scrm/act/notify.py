@@ -54,6 +54,7 @@ from scrm.db import audit, store
 from scrm.db import schema as S
 from scrm.db import settings as business
 from scrm.errors import NotFound, NotifyError
+from scrm.i18n.messages import Message, Value
 from scrm.listen import sources as L
 from scrm.listen.base import USER_AGENT, dumps
 
@@ -104,10 +105,13 @@ class Delivery:
     attempts: int
     alerts: int
     error: str | None = None
+    error_message: Message | None = None  # the error for the reader's language
 
 
 @dataclass(frozen=True)
-class Message:
+class Notice:
+    """One notification: a subject and plain-text lines, in English (the channel's readers are the team's)."""
+
     subject: str
     lines: list[str]
     link: str | None = None
@@ -132,44 +136,82 @@ def list_channels(db: sqlite_utils.Database) -> list[Channel]:
 def get_channel(db: sqlite_utils.Database, name: str) -> Channel:
     row = next(iter(db.query(f"SELECT * FROM {S.CHANNELS} WHERE name = ?", [name])), None)
     if row is None:
-        known = ", ".join(c.name for c in list_channels(db)) or "none yet"
-        raise NotFound(f"There is no notification channel named {name!r} (channels: {known}). See `python -m scrm notify list`.")
+        known: Value = ", ".join(c.name for c in list_channels(db)) or Message("none yet")
+        raise NotFound(Message(
+            "There is no notification channel named {name} (channels: {known}). See `python -m scrm notify list`.",
+            {"name": repr(name), "known": known},
+        ))
     return _row(row)
 
 
 def check_channel(kind: str, settings: Mapping[str, str]) -> dict[str, str]:
     """A channel's settings, checked: known keys, required ones, no secret, a known format."""
     if kind not in KINDS:
-        raise NotifyError(f"Unknown channel kind {kind!r}; use email or webhook.")
+        raise NotifyError(Message("Unknown channel kind {kind}; use email or webhook.", {"kind": repr(kind)}))
     allowed = {**SETTINGS[kind], **COMMON}
     clean = {str(k).strip(): str(v).strip() for k, v in settings.items()}
     for key in clean:
         if key in SECRET_KEYS:
-            raise NotifyError(
-                f"{key} is a secret and is never stored in the database: put it under [notify.NAME] in "
-                ".streamlit/secrets.toml (or the environment variable SCRM_NOTIFY_NAME_PASSWORD) instead of --set."
-            )
+            raise NotifyError(Message(
+                "{key} is a secret and is never stored in the database: put it under [notify.NAME] in "
+                ".streamlit/secrets.toml (or the environment variable SCRM_NOTIFY_NAME_PASSWORD) instead of --set.",
+                {"key": key},
+            ))
         if key not in allowed:
-            raise NotifyError(f"A {kind} channel has no setting {key!r}; its settings are {', '.join(allowed)}.")
+            raise NotifyError(Message(
+                "A {kind} channel has no setting {key}; its settings are {settings}.",
+                {"kind": kind, "key": repr(key), "settings": ", ".join(allowed)},
+            ))
     for key in REQUIRED[kind]:
         if not clean.get(key):
-            raise NotifyError(f"A {kind} channel needs {key} ({allowed[key]}): add --set {key}=VALUE.")
+            raise NotifyError(Message(
+                "A {kind} channel needs {key} ({what}): add --set {key}=VALUE.", {"kind": kind, "key": key, "what": Message(allowed[key])}
+            ))
     if kind == WEBHOOK:
         fmt = clean.get("format", "json").lower()
         if fmt not in FORMATS:
-            raise NotifyError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
+            raise NotifyError(Message("format must be one of {formats}, not {given}.", {"formats": ", ".join(FORMATS), "given": repr(fmt)}))
         clean["format"] = fmt
         if clean.get("url") and not re.match(r"^https?://", clean["url"]):
-            raise NotifyError(f"url must be a web address starting with http:// or https://, not {clean['url']!r}.")
+            raise NotifyError(Message(
+                "url must be a web address starting with http:// or https://, not {given}.", {"given": repr(clean["url"])}
+            ))
     for key in ("port", "throttle_minutes"):
         if clean.get(key) and not clean[key].isdigit():
-            raise NotifyError(f"{key} must be a whole number, not {clean[key]!r}.")
+            raise NotifyError(Message("{key} must be a whole number, not {given}.", {"key": key, "given": repr(clean[key])}))
     unknown = [k for k in _kinds(clean) if k not in S.ALERT_KINDS]
     if unknown:
-        raise NotifyError(f"kinds takes {', '.join(S.ALERT_KINDS)}, not {', '.join(unknown)}.")
+        raise NotifyError(Message("kinds takes {kinds}, not {given}.", {"kinds": ", ".join(S.ALERT_KINDS), "given": ", ".join(unknown)}))
     if clean.get("severity") and clean["severity"] not in S.ALERT_SEVERITIES:
-        raise NotifyError(f"severity must be high or medium, not {clean['severity']!r}.")
+        raise NotifyError(Message("severity must be high or medium, not {given}.", {"given": repr(clean["severity"])}))
     return {k: v for k, v in clean.items() if v}
+
+
+# The sentences above that name the command line's --set, as the Sources page's form says them: there a
+# channel's settings are typed one key=value a line (the Spanish and French entries of both say it so too).
+FORM_WORDING = {
+    "A {kind} channel needs {key} ({what}): add --set {key}=VALUE.":
+        "A {kind} channel needs {key} ({what}): add the line {key}=VALUE to its settings.",
+    "{key} is a secret and is never stored in the database: put it under [notify.NAME] in "
+    ".streamlit/secrets.toml (or the environment variable SCRM_NOTIFY_NAME_PASSWORD) instead of --set.":
+        "{key} is a secret and is never stored in the database: put it under [notify.NAME] in "
+        ".streamlit/secrets.toml (or the environment variable SCRM_NOTIFY_NAME_PASSWORD), not in the channel's settings.",
+}  # fmt: skip
+
+
+def for_the_form(error: Exception) -> Exception:
+    """``error`` as the Sources page's channel form says it: no command-line flag in it.
+
+    >>> e = NotifyError(Message("A {kind} channel needs {key} ({what}): add --set {key}=VALUE.",
+    ...                         {"kind": "email", "key": "to", "what": Message("recipients, comma-separated")}))
+    >>> str(for_the_form(e))
+    'A email channel needs to (recipients, comma-separated): add the line to=VALUE to its settings.'
+    """
+    if not isinstance(error, NotifyError):
+        return error
+    said = error.message
+    wording = FORM_WORDING.get(said.key)
+    return error if wording is None else NotifyError(Message(wording, said.values))
 
 
 def _kinds(settings: Mapping[str, str]) -> list[str]:
@@ -180,12 +222,14 @@ def add_channel(
     db: sqlite_utils.Database, kind: str, name: str, settings: Mapping[str, str], *, actor: str, role: str | None = None
 ) -> Channel:
     if not L.NAME_PATTERN.match(name or ""):
-        raise NotifyError(f"{name!r} cannot name a channel: use letters, digits, '-', '_' or '.'.")
+        raise NotifyError(Message("{name} cannot name a channel: use letters, digits, '-', '_' or '.'.", {"name": repr(name)}))
     clean = check_channel(kind, settings)
     now = store.utcnow()
     with store.transaction(db, bump=False):
         if next(iter(db.query(f"SELECT 1 FROM {S.CHANNELS} WHERE name = ?", [name])), None) is not None:
-            raise NotifyError(f"A channel named {name!r} exists already; remove it first or choose another name.")
+            raise NotifyError(Message(
+                "A channel named {name} exists already; remove it first or choose another name.", {"name": repr(name)}
+            ))
         db.execute(f"INSERT INTO {S.CHANNELS} (name, kind, settings, enabled, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
                    [name, kind, dumps(clean), now, now])
         audit.record(db, audit.SETTINGS, actor=actor, role=role, target=f"channel {name}", detail={"added": kind})
@@ -227,7 +271,7 @@ def _alert_line(alert: Mapping[str, Any]) -> str:
     return f"[{alert.get('severity') or 'medium'}] {what}{' on ' + ', '.join(where) if where else ''}, {days}{figure}"
 
 
-def build_message(alerts: Sequence[Mapping[str, Any]], app_url: str | None = None) -> Message:
+def build_message(alerts: Sequence[Mapping[str, Any]], app_url: str | None = None) -> Notice:
     """One digest of ``alerts``: a subject and plain lines (at most :data:`MAX_LISTED` listed)."""
     n = len(alerts)
     subject = f"scrm: {n} new alert" + ("" if n == 1 else "s")
@@ -236,11 +280,11 @@ def build_message(alerts: Sequence[Mapping[str, Any]], app_url: str | None = Non
     if n > MAX_LISTED:
         lines.append(f"- and {n - MAX_LISTED:,} more on the Alerts page.")
     link = f"{app_url.rstrip('/')}/alerts" if app_url else None
-    return Message(subject, lines, link, [dict(a) for a in alerts])
+    return Notice(subject, lines, link, [dict(a) for a in alerts])
 
 
 def build_incident_message(groups: Sequence[Sequence[Mapping[str, Any]]], app_url: str | None = None, *,
-                           cap: int = business.DEFAULT_ALERT_DAILY_CAP) -> Message:
+                           cap: int = business.DEFAULT_ALERT_DAILY_CAP) -> Notice:
     """One digest of incidents (each a list of its alerts, strongest first): one line per incident.
 
     Past ``cap`` incidents of one kind ending on the same day, the rest are
@@ -274,7 +318,7 @@ def build_incident_message(groups: Sequence[Sequence[Mapping[str, Any]]], app_ur
         lines.append(f"- and {count:,} more {KIND_NAMES.get(kind, kind).lower()} incident{'s' if count != 1 else ''} "
                      f"today, past the daily cap of {cap}, on the Alerts page.")
     link = f"{app_url.rstrip('/')}/alerts" if app_url else None
-    return Message(subject, lines, link, carried)
+    return Notice(subject, lines, link, carried)
 
 
 _CHAT_MARKUP = re.compile(r"([\\`*_~|>#\[\]()<@!])")
@@ -295,7 +339,7 @@ def plain_for(fmt: str, text: str) -> str:
     return text
 
 
-def webhook_payload(fmt: str, message: Message) -> dict[str, Any]:
+def webhook_payload(fmt: str, message: Notice) -> dict[str, Any]:
     text = plain_for(fmt, message.text)
     if fmt == "slack":
         return {"text": text, "mrkdwn": False}
@@ -314,10 +358,10 @@ def webhook_payload(fmt: str, message: Message) -> dict[str, Any]:
 
 # --- sending --------------------------------------------------------------------------------------------
 
-Sender = Callable[[Channel, Message], None]
+Sender = Callable[[Channel, Notice], None]
 
 
-def send_email(channel: Channel, message: Message) -> None:
+def send_email(channel: Channel, message: Notice) -> None:
     s = channel.settings
     secrets = channel_secrets(channel.name, EMAIL)
     mail = EmailMessage()
@@ -334,41 +378,52 @@ def send_email(channel: Channel, message: Message) -> None:
                 smtp.login(s.get("username") or s["from"], secrets["password"])
             smtp.send_message(mail)
     except (OSError, smtplib.SMTPException) as e:
-        raise NotifyError(f"The SMTP server {s['host']}:{port} refused or dropped the message ({type(e).__name__}: {e}).") from e
+        raise NotifyError(Message(
+            "The SMTP server {host}:{port} refused or dropped the message ({error}).",
+            {"host": s["host"], "port": str(port), "error": f"{type(e).__name__}: {e}"},
+        )) from e
 
 
-def send_webhook(channel: Channel, message: Message) -> None:
+def send_webhook(channel: Channel, message: Notice) -> None:
     url = channel_secrets(channel.name, WEBHOOK).get("url") or channel.settings.get("url")
     if not url:
-        raise NotifyError(f"Channel {channel.name!r} has no url: add --set url=... or put url under [notify.{channel.name}].")
+        raise NotifyError(Message(
+            "Channel {channel} has no url: add --set url=... or put url under [notify.{name}].",
+            {"channel": repr(channel.name), "name": channel.name},
+        ))
     fmt = channel.settings.get("format", "json")
     try:
         response = httpx.post(url, json=webhook_payload(fmt, message), timeout=TIMEOUT_SECONDS,
                               headers={"User-Agent": USER_AGENT})
     except httpx.HTTPError as e:
-        raise NotifyError(f"The webhook of channel {channel.name!r} could not be reached ({type(e).__name__}).") from e
+        raise NotifyError(Message(
+            "The webhook of channel {channel} could not be reached ({error}).", {"channel": repr(channel.name), "error": type(e).__name__}
+        )) from e
     if not response.is_success:
-        raise NotifyError(f"The webhook of channel {channel.name!r} answered HTTP {response.status_code}.")
+        raise NotifyError(Message(
+            "The webhook of channel {channel} answered HTTP {status}.", {"channel": repr(channel.name), "status": str(response.status_code)}
+        ))
 
 
 SENDERS: dict[str, Sender] = {EMAIL: send_email, WEBHOOK: send_webhook}
 
 
 def send(
-    db: sqlite_utils.Database, channel: Channel, message: Message, *, sleep: Callable[[float], None] = time.sleep,
+    db: sqlite_utils.Database, channel: Channel, message: Notice, *, sleep: Callable[[float], None] = time.sleep,
     senders: Mapping[str, Sender] | None = None,
 ) -> Delivery:
     """Send one message, tried up to :data:`TRIES` times, and record the delivery."""
     sender = (senders or SENDERS)[channel.kind]
     error: str | None = None
+    said: Message | None = None  # the error as a message, stored beside it for the reader's language
     attempts = 0
     for attempts in range(1, TRIES + 1):
         try:
             sender(channel, message)
-            error = None
+            error, said = None, None
             break
         except NotifyError as e:
-            error = str(e)
+            error, said = str(e), e.message
             log.warning("notification to %s failed (try %d): %s", channel.name, attempts, error)
             if attempts < TRIES:
                 sleep(2 ** (attempts - 1))
@@ -379,16 +434,21 @@ def send(
     now = store.utcnow()
     with store.transaction(db, bump=False):
         db.execute(
-            f"INSERT INTO {S.DELIVERIES} (channel, subject, alerts, status, attempts, error, created_at, sent_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [channel.name, message.subject, dumps([fingerprint(a) for a in message.alerts]), status, attempts, error, now,
-             None if error else now],
+            f"INSERT INTO {S.DELIVERIES} (channel, subject, alerts, status, attempts, error, error_message, created_at, sent_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [channel.name, message.subject, dumps([fingerprint(a) for a in message.alerts]), status, attempts, error,
+             said.to_json() if said is not None else None, now, None if error else now],
         )
-    return Delivery(channel.name, status, attempts, len(message.alerts), error)
+    return Delivery(channel.name, status, attempts, len(message.alerts), error, said)
 
 
-def trial_message() -> Message:
-    return Message("scrm: test message", ["scrm: test message.", "This channel is set up; alerts will arrive here."])
+# What a test notification says. Like every notification it is written in English: it goes to the team's
+# channel, not to a page, and the Sources page lists its subject as the data it is.
+TRIAL_SUBJECT = "scrm: test message"
+
+
+def trial_message() -> Notice:
+    return Notice(TRIAL_SUBJECT, [f"{TRIAL_SUBJECT}.", "This channel is set up; alerts will arrive here."])
 
 
 def send_test(db: sqlite_utils.Database, name: str, *, sleep: Callable[[float], None] = time.sleep) -> Delivery:

@@ -43,6 +43,7 @@ from scrm.act import cases
 from scrm.db import audit, store
 from scrm.db import schema as S
 from scrm.errors import CaseError, SourceError
+from scrm.i18n.messages import Message
 from scrm.ingest import import_frame
 from scrm.listen import sources as L
 from scrm.listen.base import Http, as_dict, iso_utc, mention_id
@@ -81,20 +82,25 @@ def plan_reply(db: sqlite_utils.Database, case_id: int, text: str) -> Plan:
     case = cases.get_case(db, case_id)
     body = (text or "").strip()
     if not body:
-        raise CaseError("The reply is empty; write what the brand answers, then approve it.")
+        raise CaseError(Message("The reply is empty; write what the brand answers, then approve it."))
     mention = case.get("mention_id")
     row = db.execute(f"SELECT platform, author FROM {S.MENTIONS} WHERE mention_id = ?", [mention]).fetchone() if mention else None
     if row is None:
-        raise CaseError(f"Case {case_id} has no mention to answer; reply on the platform itself and add a note.")
+        raise CaseError(Message(
+            "Case {id} has no mention to answer; reply on the platform itself and add a note.", {"id": str(case_id)}
+        ))
     platform, author = row
     if platform not in PLATFORMS:
-        raise CaseError(
-            f"Case {case_id} is about a {platform} mention; scrm posts replies on {' and '.join(PLATFORMS)} only. "
-            "Reply on the platform itself and add a note."
-        )
+        raise CaseError(Message(
+            "Case {id} is about a {platform} mention; scrm posts replies on {platforms} only. "
+            "Reply on the platform itself and add a note.",
+            {"id": str(case_id), "platform": str(platform), "platforms": Message("{first} and {last}", {"first": PLATFORMS[0], "last": PLATFORMS[1]})},
+        ))
     limit = MAX_CHARS[platform]
     if len(body) + (len(author or "") + 2 if platform == "mastodon" else 0) > limit:
-        raise CaseError(f"The reply is too long for {platform} ({limit} characters with the mention); shorten it.")
+        raise CaseError(Message(
+            "The reply is too long for {platform} ({limit} characters with the mention); shorten it.", {"platform": platform, "limit": limit}
+        ))
     return Plan(int(case_id), platform, str(mention), author, body)
 
 
@@ -106,10 +112,10 @@ def _raw(db: sqlite_utils.Database, mention: str) -> dict[str, Any]:
 def _need(secrets: Mapping[str, str], platform: str) -> None:
     missing = [k for k in SECRETS[platform] if not secrets.get(k)]
     if missing:
-        raise SourceError(
-            f"Posting to {platform} needs the brand account's {', '.join(missing)} under [replies.{platform}] "
-            f"in .streamlit/secrets.toml."
-        )
+        raise SourceError(Message(
+            "Posting to {platform} needs the brand account's {missing} under [replies.{platform}] in .streamlit/secrets.toml.",
+            {"platform": platform, "missing": ", ".join(missing)},
+        ))
 
 
 def _post_mastodon(http: Http, plan: Plan, raw: Mapping[str, Any]) -> tuple[str, str | None, str, str | None]:
@@ -122,7 +128,9 @@ def _post_mastodon(http: Http, plan: Plan, raw: Mapping[str, Any]) -> tuple[str,
                                        params={"q": uri, "type": "statuses", "resolve": "true", "limit": 1})))
     statuses = found.get("statuses") or []
     if not statuses or not isinstance(statuses[0], dict) or not statuses[0].get("id"):
-        raise SourceError(f"{instance} could not find the status to answer ({uri}); it may have been deleted.")
+        raise SourceError(Message(
+            "{instance} could not find the status to answer ({uri}); it may have been deleted.", {"instance": instance, "uri": str(uri)}
+        ))
     mention = f"@{plan.author} " if plan.author and not plan.text.startswith("@") else ""
     status = as_dict(http.json(http.request(
         "POST", f"{instance}/api/v1/statuses", headers=headers,
@@ -137,13 +145,15 @@ def _post_bluesky(http: Http, plan: Plan, raw: Mapping[str, Any]) -> tuple[str, 
     _need(secrets, "bluesky")
     service = secrets["service"].rstrip("/")
     if not raw.get("uri") or not raw.get("cid"):
-        raise SourceError("The Bluesky post's reference (URI and CID) was not kept at collection; reply in the Bluesky app.")
+        raise SourceError(Message("The Bluesky post's reference (URI and CID) was not kept at collection; reply in the Bluesky app."))
     session = as_dict(http.json(http.request(
         "POST", f"{service}/xrpc/com.atproto.server.createSession",
         json_body={"identifier": secrets["identifier"], "password": secrets["app_password"]},
     )))
     if not session.get("accessJwt") or not session.get("did"):
-        raise SourceError(f"{service} did not open a session with the brand's app password; check [replies.bluesky].")
+        raise SourceError(Message(
+            "{service} did not open a session with the brand's app password; check [replies.bluesky].", {"service": service}
+        ))
     parent = {"uri": raw["uri"], "cid": raw["cid"]}
     root = as_dict(as_dict(as_dict(raw.get("record")).get("reply")).get("root")) or parent
     now = store.utcnow() + "Z"
@@ -156,7 +166,7 @@ def _post_bluesky(http: Http, plan: Plan, raw: Mapping[str, Any]) -> tuple[str, 
     )))  # fmt: skip
     uri = created.get("uri")
     if not uri:
-        raise SourceError(f"{service} did not confirm the post; check the Bluesky app before trying again.")
+        raise SourceError(Message("{service} did not confirm the post; check the Bluesky app before trying again.", {"service": service}))
     handle = session.get("handle") or secrets["identifier"]
     return str(uri), f"https://bsky.app/profile/{handle}/post/{str(uri).rsplit('/', 1)[-1]}", str(handle), iso_utc(now[:-1])
 

@@ -64,6 +64,12 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 MANUAL_EVIDENCE = "linked by hand in the identity review"
+# Why a decision on a pair is refused, one sentence per verb (each a catalog key).
+_CANNOT = {
+    "accept": "Cannot accept profile {profile} with customer {customer}: {why}.",
+    "reject": "Cannot reject profile {profile} with customer {customer}: {why}.",
+    "unlink": "Cannot unlink profile {profile} with customer {customer}: {why}.",
+}
 QUEUE_LIMIT = 500
 
 # Tables whose `customer_id` moves to the kept record on a merge.
@@ -306,10 +312,11 @@ def _require_customer(db: sqlite_utils.Database, customer_id: str) -> dict[str, 
 
 def _require_profile(db: sqlite_utils.Database, profile_id: str) -> None:
     if profile_card(db, profile_id) is None:
-        raise NotFound(
-            f"Profile {profile_id} does not exist. Profiles come from imported mentions; "
-            "check the platform and handle (for example twitter:ana_g)."
-        )
+        raise NotFound(Message(
+            "Profile {id} does not exist. Profiles come from imported mentions; "
+            "check the platform and handle (for example twitter:ana_g).",
+            {"id": str(profile_id)},
+        ))
 
 
 def _link_row(db: sqlite_utils.Database, profile_id: str, customer_id: str) -> dict[str, Any] | None:
@@ -324,18 +331,18 @@ def _require_link(db: sqlite_utils.Database, profile_id: str, customer_id: str, 
     if row is None:
         _require_profile(db, profile_id)
         _require_customer(db, customer_id)
-        raise NotFound(
-            f"Profile {profile_id} and customer {customer_id} are not a linked or suggested pair. "
-            "Use Link to connect them by hand."
-        )
+        raise NotFound(Message(
+            "Profile {profile} and customer {customer} are not a linked or suggested pair. Use Link to connect them by hand.",
+            {"profile": str(profile_id), "customer": str(customer_id)},
+        ))
     status = row["status"]
     if status != wanted:
         hint = {
-            S.LINKED: "it is linked already; use Unlink to undo a link",
-            S.SUGGESTED: "it is only a suggestion; accept or reject it",
-            S.REJECTED: "it is rejected; use Link to connect them by hand, or undo the rejection in the History",
-        }[status] if status in (S.LINKED, S.SUGGESTED, S.REJECTED) else f"its status is {status}"
-        raise ReviewRefused(f"Cannot {verb} profile {profile_id} with customer {customer_id}: {hint}.")
+            S.LINKED: Message("it is linked already; use Unlink to undo a link"),
+            S.SUGGESTED: Message("it is only a suggestion; accept or reject it"),
+            S.REJECTED: Message("it is rejected; use Link to connect them by hand, or undo the rejection in the History"),
+        }[status] if status in (S.LINKED, S.SUGGESTED, S.REJECTED) else Message("its status is {status}", {"status": str(status)})
+        raise ReviewRefused(Message(_CANNOT[verb], {"profile": str(profile_id), "customer": str(customer_id), "why": hint}))
 
 
 # --- snapshots ----------------------------------------------------------------------------
@@ -522,7 +529,10 @@ def link(
     _require_customer(db, customer_id)
     row = _link_row(db, profile_id, customer_id)
     if row is not None and row["status"] == S.LINKED:
-        raise ReviewRefused(f"Profile {profile_id} is already linked to customer {customer_id}; nothing to do.")
+        raise ReviewRefused(Message(
+            "Profile {profile} is already linked to customer {customer}; nothing to do.",
+            {"profile": str(profile_id), "customer": str(customer_id)},
+        ))
     others = 0
 
     def change() -> dict[str, set[Key]]:
@@ -569,7 +579,7 @@ def merge(
     at the next ``score``.
     """
     if keep_id == merge_id:
-        raise ReviewRefused(f"Pick two different customer records to merge; both are {keep_id}.")
+        raise ReviewRefused(Message("Pick two different customer records to merge; both are {id}.", {"id": str(keep_id)}))
     keep, other = _require_customer(db, keep_id), _require_customer(db, merge_id)
 
     keys: dict[str, set[Key]] = {S.CUSTOMERS: {(keep_id,), (merge_id,)}}
@@ -653,7 +663,7 @@ def _merged_attributes(keep: Any, other: Any) -> Any:
 def _review(db: sqlite_utils.Database, review_id: int) -> dict[str, Any]:
     rows = list(db.query(f"SELECT * FROM {S.LINK_REVIEWS} WHERE review_id = ?", [int(review_id)]))
     if not rows:
-        raise NotFound(f"Decision {review_id} does not exist. Pick a decision from the History tab.")
+        raise NotFound(Message("Decision {id} does not exist. Pick a decision from the History tab.", {"id": str(review_id)}))
     return rows[0]
 
 
@@ -693,10 +703,6 @@ def undo_blockers(db: sqlite_utils.Database, review_id: int) -> list[int]:
     ]
 
 
-def _plural_ids(ids: list[int]) -> str:
-    return f"decision {ids[0]}" if len(ids) == 1 else "decisions " + ", ".join(str(i) for i in ids)
-
-
 def undo(db: sqlite_utils.Database, review_id: int, actor: str, *, role: str | None = None) -> Decision:
     """Put back exactly the rows a decision changed, as they were before it.
 
@@ -707,24 +713,28 @@ def undo(db: sqlite_utils.Database, review_id: int, actor: str, *, role: str | N
     """
     review = _review(db, review_id)
     if review["reverted_at"] is not None:
-        raise ReviewRefused(
-            f"Decision {review_id} was already undone at {review['reverted_at']} by {review['reverted_by']}."
-        )
+        raise ReviewRefused(Message(
+            "Decision {id} was already undone at {at} by {who}.",
+            {"id": str(review_id), "at": str(review["reverted_at"]), "who": str(review["reverted_by"])},
+        ))
     blockers = undo_blockers(db, review_id)
     if blockers:
-        raise ReviewRefused(
-            f"Decision {review_id} cannot be undone yet: later {_plural_ids(blockers)} changed the same rows. "
-            f"Undo {'it' if len(blockers) == 1 else 'them'} first, newest first."
-        )
+        raise ReviewRefused(Message(
+            "Decision {id} cannot be undone yet: later decision {ids} changed the same rows. Undo it first, newest first."
+            if len(blockers) == 1 else
+            "Decision {id} cannot be undone yet: later decisions {ids} changed the same rows. Undo them first, newest first.",
+            {"id": str(review_id), "ids": ", ".join(str(i) for i in blockers)},
+        ))
     before, after = _load(review["before"]), _load(review["after"])
     keys = _union(_keys_of(before), _keys_of(after))
     with store.transaction(db):
         now = _snapshot(db, keys)
         if _normal(now) != _normal(after):
-            raise ReviewRefused(
-                f"Decision {review_id} cannot be undone: the rows it changed were changed since "
-                "(by an import, an erasure or a rebuild of the links). Make the change you want as a new decision."
-            )
+            raise ReviewRefused(Message(
+                "Decision {id} cannot be undone: the rows it changed were changed since "
+                "(by an import, an erasure or a rebuild of the links). Make the change you want as a new decision.",
+                {"id": str(review_id)},
+            ))
         for table, table_keys in keys.items():
             where = " AND ".join(f'"{c}" = ?' for c in _pk(table))
             db.conn.executemany(f'DELETE FROM "{table}" WHERE {where}', [list(k) for k in table_keys])
@@ -824,10 +834,10 @@ def decide_many(
     audit entry sums the batch; each decision has its own as well.
     """
     if action not in (ACCEPT, REJECT):
-        raise ReviewRefused(f"Many pairs at once can only be accepted or rejected, not '{action}'.")
+        raise ReviewRefused(Message("Many pairs at once can only be accepted or rejected, not '{action}'.", {"action": str(action)}))
     chosen = list(dict.fromkeys((str(p), str(c)) for p, c in pairs))
     if not chosen:
-        raise ReviewRefused("No pair is selected. Select rows in the list, or choose every suggestion above a confidence.")
+        raise ReviewRefused(Message("No pair is selected. Select rows in the list, or choose every suggestion above a confidence."))
     decide = accept if action == ACCEPT else reject
     confidence = dict(
         ((str(p), str(c)), float(v or 0)) for p, c, v in db.execute(

@@ -77,6 +77,7 @@ from scrm.db import schema as S
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import NotFound, RuleError
 from scrm.i18n import t
+from scrm.i18n.messages import Message, Value
 
 log = logging.getLogger(__name__)
 
@@ -183,24 +184,38 @@ def _count(n: int, lang: str) -> str:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _label(rule_name: str) -> str:
-    return f"Rule “{rule_name}”" if rule_name else "The rule"
+def _label(rule_name: str) -> Message:
+    return Message("Rule “{name}”", {"name": rule_name}) if rule_name else Message("The rule")
+
+
+def _either(values: tuple[str, ...] | list[str]) -> Value:
+    """Stored names as a choice (``a, b or c``), its ``or`` in the reader's language."""
+    items = list(values)
+    return items[0] if len(items) == 1 else Message("{items} or {last}", {"items": ", ".join(items[:-1]), "last": items[-1]})
 
 
 def _strings(name: str, field_name: str, value: Any, example: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise RuleError(f"{_label(name)}, condition `{field_name}`: give a list of texts, such as {example}.")
+        raise RuleError(Message(
+            "{rule}, condition `{field}`: give a list of texts, such as {example}.",
+            {"rule": _label(name), "field": field_name, "example": example},
+        ))
     return [v.strip() for v in value if v.strip()]
 
 
-def _choices(name: str, field_name: str, values: list[str], allowed: tuple[str, ...], what: str, lower: bool = True) -> list[str]:
+def _choices(
+    name: str, field_name: str, values: list[str], allowed: tuple[str, ...], what: Message, lower: bool = True
+) -> list[str]:
     out = []
     for v in values:
         key = v.lower() if lower else v
         if key not in allowed:
-            raise RuleError(f"{_label(name)}, condition `{field_name}`: '{v}' is not {what}. Use {_or(allowed)}.")
+            raise RuleError(Message(
+                "{rule}, condition `{field}`: '{value}' is not {what}. Use {choices}.",
+                {"rule": _label(name), "field": field_name, "value": v, "what": what, "choices": _either(allowed)},
+            ))
         out.append(key)
     return out
 
@@ -209,9 +224,10 @@ def _moment(name: str, field_name: str, value: Any) -> str:
     try:
         return pd.Timestamp(str(value)).strftime("%Y-%m-%dT%H:%M:%S")
     except ValueError:
-        raise RuleError(
-            f"{_label(name)}, condition `{field_name}`: '{value}' is not a time. Use YYYY-MM-DDTHH:MM:SS (UTC)."
-        ) from None
+        raise RuleError(Message(
+            "{rule}, condition `{field}`: '{value}' is not a time. Use YYYY-MM-DDTHH:MM:SS (UTC).",
+            {"rule": _label(name), "field": field_name, "value": str(value)},
+        )) from None
 
 
 def _or(values: tuple[str, ...] | list[str], lang: str = "en") -> str:
@@ -223,11 +239,19 @@ def _and(values: list[str], lang: str) -> str:
     return t(" and ", lang).join(values)
 
 
-def _number(name: str, field_name: str, value: Any, low: float, high: float, hint: str, integer: bool = False) -> float:
+def _number(name: str, field_name: str, value: Any, low: float, high: float, hint: Message, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or (integer and float(value) != int(value)):
-        raise RuleError(f"{_label(name)}, condition `{field_name}`: '{value}' is not a {'whole ' if integer else ''}number. {hint}")
+        raise RuleError(Message(
+            "{rule}, condition `{field}`: '{value}' is not a whole number. {hint}" if integer else
+            "{rule}, condition `{field}`: '{value}' is not a number. {hint}",
+            {"rule": _label(name), "field": field_name, "value": str(value), "hint": hint},
+        ))
     if not low <= float(value) <= high:
-        raise RuleError(f"{_label(name)}, condition `{field_name}`: {value} is outside {low:g} to {high:g}. {hint}")
+        # The value and the bounds as the English has always written them (-1, 1e+12).
+        raise RuleError(Message(
+            "{rule}, condition `{field}`: {value} is outside {low} to {high}. {hint}",
+            {"rule": _label(name), "field": field_name, "value": str(value), "low": f"{low:g}", "high": f"{high:g}", "hint": hint},
+        ))
     return float(value)
 
 
@@ -241,42 +265,65 @@ def validate(rule: Rule) -> Rule:
     """
     name = str(rule.name or "").strip()
     if not name:
-        raise RuleError("The rule has no name. Give it a short name, such as “Negative mention from a top customer”.")
+        raise RuleError(Message("The rule has no name. Give it a short name, such as “Negative mention from a top customer”."))
     if rule.target not in TARGETS:
-        raise RuleError(f"{_label(name)}, field `target`: '{rule.target}' is not a target. Use mention or customer.")
+        raise RuleError(Message(
+            "{rule}, field `target`: '{value}' is not a target. Use mention or customer.", {"rule": _label(name), "value": str(rule.target)}
+        ))
     if rule.mode not in MODES:
-        raise RuleError(f"{_label(name)}, field `mode`: '{rule.mode}' is not a mode. Use automatic or manual.")
+        raise RuleError(Message(
+            "{rule}, field `mode`: '{value}' is not a mode. Use automatic or manual.", {"rule": _label(name), "value": str(rule.mode)}
+        ))
     if not isinstance(rule.conditions, Mapping):
-        raise RuleError(f"{_label(name)}, field `conditions`: give an object such as {{\"sentiment\": [\"negative\"]}}.")
+        raise RuleError(Message(
+            '{rule}, field `conditions`: give an object such as {{"sentiment": ["negative"]}}.', {"rule": _label(name)}
+        ))
     conditions: dict[str, Any] = {}
     for key, value in rule.conditions.items():
         if key not in CONDITIONS:
-            raise RuleError(f"{_label(name)}, conditions: `{key}` is not a condition. Use {_or(CONDITIONS)}.")
+            raise RuleError(Message(
+                "{rule}, conditions: `{key}` is not a condition. Use {choices}.",
+                {"rule": _label(name), "key": str(key), "choices": _either(CONDITIONS)},
+            ))
         if value is None or value == [] or value == "":
             continue
         if key == "sentiment":
-            conditions[key] = _choices(name, key, _strings(name, key, value, '["negative"]'), SENTIMENT_LABELS, "a sentiment label")
+            conditions[key] = _choices(
+                name, key, _strings(name, key, value, '["negative"]'), SENTIMENT_LABELS, Message("a sentiment label")
+            )
         elif key in ("score_min", "score_max"):
-            conditions[key] = _number(name, key, value, -1, 1, "Use a sentiment score from -1 (most negative) to 1 (most positive).")
+            conditions[key] = _number(
+                name, key, value, -1, 1, Message("Use a sentiment score from -1 (most negative) to 1 (most positive).")
+            )
         elif key == "confidence_min":
-            conditions[key] = _number(name, key, value, 0, 1, "Use a confidence from 0 to 1, such as 0.7 for 70%.")
+            conditions[key] = _number(name, key, value, 0, 1, Message("Use a confidence from 0 to 1, such as 0.7 for 70%."))
         elif key == "roles":
-            conditions[key] = _choices(name, key, _strings(name, key, value, '["detractor"]'), ROLE_CHOICES, "an author role")
+            conditions[key] = _choices(name, key, _strings(name, key, value, '["detractor"]'), ROLE_CHOICES, Message("an author role"))
         elif key == "clv_decile_min":
-            conditions[key] = int(_number(name, key, value, 1, 10, "Use a whole number from 1 to 10 (10 = the top 10% by lifetime value).", integer=True))
+            conditions[key] = int(_number(
+                name, key, value, 1, 10, Message("Use a whole number from 1 to 10 (10 = the top 10% by lifetime value)."), integer=True
+            ))
         elif key == "rfm_segments":
-            conditions[key] = _choices(name, key, _strings(name, key, value, '["At Risk"]'), S.RFM_SEGMENTS, "an RFM segment", lower=False)
+            conditions[key] = _choices(
+                name, key, _strings(name, key, value, '["At Risk"]'), S.RFM_SEGMENTS, Message("an RFM segment"), lower=False
+            )
         elif key == "kinds":
-            conditions[key] = _choices(name, key, _strings(name, key, value, '["review"]'), S.MENTION_KINDS, "a kind of mention")
+            conditions[key] = _choices(name, key, _strings(name, key, value, '["review"]'), S.MENTION_KINDS, Message("a kind of mention"))
         elif key == "visibility":
             if not isinstance(value, str) or value.strip().lower() not in S.VISIBILITIES:
-                raise RuleError(f"{_label(name)}, condition `visibility`: '{value}' is not a visibility. Use public or private.")
+                raise RuleError(Message(
+                    "{rule}, condition `visibility`: '{value}' is not a visibility. Use public or private.",
+                    {"rule": _label(name), "value": str(value)},
+                ))
             conditions[key] = value.strip().lower()
         elif key == "min_followers":
-            conditions[key] = int(_number(name, key, value, 0, 1e12, "Use a whole number of followers, such as 1000.", integer=True))
+            conditions[key] = int(_number(name, key, value, 0, 1e12, Message("Use a whole number of followers, such as 1000."), integer=True))
         elif key in BOOL_CONDITIONS:
             if not isinstance(value, bool):
-                raise RuleError(f"{_label(name)}, condition `{key}`: '{value}' is not true or false. Use true or false.")
+                raise RuleError(Message(
+                    "{rule}, condition `{field}`: '{value}' is not true or false. Use true or false.",
+                    {"rule": _label(name), "field": key, "value": str(value)},
+                ))
             if value:
                 conditions[key] = True
         elif key == "keywords":
@@ -290,14 +337,20 @@ def validate(rule: Rule) -> Rule:
         if isinstance(conditions.get(key), list) and not conditions[key]:
             del conditions[key]
     if "score_min" in conditions and "score_max" in conditions and conditions["score_min"] > conditions["score_max"]:
-        raise RuleError(
-            f"{_label(name)}, condition `score_min`: {conditions['score_min']:g} is above `score_max` "
-            f"({conditions['score_max']:g}). Swap them or widen the range."
-        )
+        raise RuleError(Message(
+            "{rule}, condition `score_min`: {low} is above `score_max` ({high}). Swap them or widen the range.",
+            {"rule": _label(name), "low": f"{conditions['score_min']:g}", "high": f"{conditions['score_max']:g}"},
+        ))
     if rule.action not in ACTIONS:
-        raise RuleError(f"{_label(name)}, field `action`: '{rule.action}' is not an action. Use {_or(ACTIONS)}.")
+        raise RuleError(Message(
+            "{rule}, field `action`: '{value}' is not an action. Use {choices}.",
+            {"rule": _label(name), "value": str(rule.action), "choices": _either(ACTIONS)},
+        ))
     if rule.action == TAG and rule.target != MENTION:
-        raise RuleError(f"{_label(name)}, field `action`: tag works on mentions only. Set the target to mention, or choose another action.")
+        raise RuleError(Message(
+            "{rule}, field `action`: tag works on mentions only. Set the target to mention, or choose another action.",
+            {"rule": _label(name)},
+        ))
     params = _params(name, rule.action, rule.params)
     return replace(
         rule, name=name, conditions=conditions, params=params, description=str(rule.description or "").strip(),
@@ -307,43 +360,60 @@ def validate(rule: Rule) -> Rule:
 
 def _params(name: str, action: str, given: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(given, Mapping):
-        raise RuleError(f"{_label(name)}, field `params`: give an object such as {{\"priority\": \"high\"}}.")
+        raise RuleError(Message('{rule}, field `params`: give an object such as {{"priority": "high"}}.', {"rule": _label(name)}))
     allowed = ACTION_PARAMS[action]
     params: dict[str, Any] = {}
     for key, value in given.items():
         if key not in allowed:
-            raise RuleError(f"{_label(name)}, action {action}, parameter `{key}`: not a parameter of {action}. Use {_or(allowed)}.")
+            raise RuleError(Message(
+                "{rule}, action {action}, parameter `{key}`: not a parameter of {action}. Use {choices}.",
+                {"rule": _label(name), "action": action, "key": str(key), "choices": _either(allowed)},
+            ))
         text = "" if value is None else str(value).strip()
         if text:
             params[key] = text
     if "priority" in allowed:
         priority = params.get("priority", "medium").lower()
         if priority not in PRIORITIES:
-            raise RuleError(f"{_label(name)}, action {action}, parameter `priority`: '{params['priority']}' is not a priority. Use high, medium or low.")
+            raise RuleError(Message(
+                "{rule}, action {action}, parameter `priority`: '{value}' is not a priority. Use high, medium or low.",
+                {"rule": _label(name), "action": action, "value": params["priority"]},
+            ))
         params["priority"] = priority
     if action == OPEN_CASE:
         params["queue"] = params.get("queue", RESCUE).lower()
         params.setdefault("subject", name)
     elif action == SUGGEST_REPLY:
         if not params.get("template"):
-            raise RuleError(f"{_label(name)}, action suggest_reply, parameter `template`: the reply template is empty. Write the reply to suggest.")
+            raise RuleError(Message(
+                "{rule}, action suggest_reply, parameter `template`: the reply template is empty. Write the reply to suggest.",
+                {"rule": _label(name)},
+            ))
         params.setdefault("subject", name)
     elif action == TAG:
         tag = params.get("tag", "").lower()
         if not tag:
-            raise RuleError(f"{_label(name)}, action tag, parameter `tag`: the tag is empty. Give the tag to write, such as support.")
+            raise RuleError(Message(
+                "{rule}, action tag, parameter `tag`: the tag is empty. Give the tag to write, such as support.", {"rule": _label(name)}
+            ))
         params["tag"] = tag
     elif action == RAISE_ALERT:
         severity = params.get("severity", "medium").lower()
         if severity not in SEVERITIES:
-            raise RuleError(f"{_label(name)}, action raise_alert, parameter `severity`: '{params['severity']}' is not a severity. Use high or medium.")
+            raise RuleError(Message(
+                "{rule}, action raise_alert, parameter `severity`: '{value}' is not a severity. Use high or medium.",
+                {"rule": _label(name), "value": params["severity"]},
+            ))
         params["severity"] = severity
         if "channels" in params:
             names = [c.strip() for c in params["channels"].split(",") if c.strip()]
             wrong = [c for c in names if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", c)]
             if wrong:
-                raise RuleError(f"{_label(name)}, action raise_alert, parameter `channels`: '{wrong[0]}' cannot name a channel. "
-                                "Give the names of notification channels, comma-separated, such as ops-slack, crisis-mail.")
+                raise RuleError(Message(
+                    "{rule}, action raise_alert, parameter `channels`: '{value}' cannot name a channel. "
+                    "Give the names of notification channels, comma-separated, such as ops-slack, crisis-mail.",
+                    {"rule": _label(name), "value": wrong[0]},
+                ))
             params["channels"] = ", ".join(dict.fromkeys(names))
     return params
 
@@ -502,7 +572,7 @@ def get_rule(db: sqlite_utils.Database, rule_id: int) -> Rule:
     for rule in list_rules(db):
         if rule.rule_id == int(rule_id):
             return rule
-    raise NotFound(f"There is no rule {rule_id}. Reload the rules page to see the current rules.")
+    raise NotFound(Message("There is no rule {id}. Reload the rules page to see the current rules.", {"id": str(rule_id)}))
 
 
 def _invalidate_stage(db: sqlite_utils.Database) -> None:
@@ -1064,16 +1134,24 @@ def proposals(db: sqlite_utils.Database, limit: int = 500) -> pd.DataFrame:
     )
 
 
+# Why a proposal cannot be decided again, one sentence per outcome (each a catalog key).
+_ALREADY: dict[str | None, str] = {
+    APPLIED: "Rule match {id} was already applied. Reload the page to see the current proposals.",
+    DISMISSED: "Rule match {id} was already dismissed. Reload the page to see the current proposals.",
+    None: "Rule match {id} was already {status}. Reload the page to see the current proposals.",
+}
+
+
 def decide(db: sqlite_utils.Database, match_id: int, approve: bool, actor: str, *, role: str | None = None) -> int | None:
     """Approve (apply the rule's action now) or dismiss a proposed match; returns the case id, if any. Audited."""
     row = db.execute(
         f"SELECT rule_id, mention_id, customer_id, status FROM {S.RULE_MATCHES} WHERE match_id = ?", [int(match_id)]
     ).fetchone()
     if row is None:
-        raise NotFound(f"There is no rule match {match_id}. Reload the page to see the current proposals.")
+        raise NotFound(Message("There is no rule match {id}. Reload the page to see the current proposals.", {"id": str(match_id)}))
     rule_id, mention_id, customer_id, status = row
     if status != PROPOSED:
-        raise RuleError(f"Rule match {match_id} was already {status}. Reload the page to see the current proposals.")
+        raise RuleError(Message(_ALREADY.get(status, _ALREADY[None]), {"id": str(match_id), "status": str(status)}))
     case_id: int | None = None
     with store.transaction(db, work=True):
         if approve:

@@ -728,6 +728,9 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "enabled": "INTEGER",
         "created_at": "TEXT",
         "updated_at": "TEXT",
+        # paused_reason and last_error as messages (JSON, scrm.i18n.messages) for the reader's language; NULL: older rows
+        "paused_message": "TEXT",
+        "last_error_message": "TEXT",
     },
     SAVED_MAPPINGS: {
         "name": "TEXT",
@@ -747,6 +750,7 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "error": "TEXT",
         "created_at": "TEXT",
         "sent_at": "TEXT",
+        "error_message": "TEXT",  # the error as a message (JSON, scrm.i18n.messages) for the reader's language; NULL: older rows
     },
 }
 
@@ -823,6 +827,8 @@ SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {
     SENTIMENT: ("confidence",),  # the calibrated probability that the label is right
     LINKS: ("evidence_message",),  # the evidence for the reader's language
     QUARANTINE: ("reason_message",),  # the reason for the reader's language
+    SOURCES: ("paused_message", "last_error_message"),  # why a source is paused or failed, for the reader's language
+    DELIVERIES: ("error_message",),  # why a notification failed, for the reader's language
 }
 
 # Link statuses and the confidence below which a link is only suggested.
