@@ -20,7 +20,7 @@ from scrm.listen import CONNECTORS, KINDS
 from scrm.ui import auth as access
 from scrm.ui import sources as loaders
 from scrm.ui.chart_text import altair_chart as localised_chart
-from scrm.ui.language import t
+from scrm.ui.language import lang, t
 from scrm.ui.missing import dataframe as show_table
 from scrm.views import sources as V
 
@@ -53,7 +53,7 @@ DELIVERY_COLUMNS = {
 
 
 def _sources(path: str) -> None:
-    table = loaders.load_sources(path)
+    table = loaders.load_sources(path, lang())  # why paused and the last error in the reader's language
     st.subheader(t("Sources"))
     if table.empty:
         st.info(t(NO_SOURCES), icon=":material/rss_feed:")
@@ -73,7 +73,7 @@ def _manage(path: str, names: list[str]) -> None:
             with ui.connection(path) as db:
                 probe = api.probe_source(db, name)
             if probe.error:
-                ui.show_error(probe.error)
+                ui.show_error(probe.error_message or probe.error)
             else:
                 st.success(ui.escape_markdown(t(
                     "{fetched} item(s) found with one request, {new} not stored yet.", fetched=probe.fetched, new=probe.new,
@@ -137,7 +137,7 @@ def _runs(path: str) -> None:
 
 def _channels(path: str) -> None:
     st.subheader(t("Notification channels"))
-    channels = loaders.load_channels(path)
+    channels = loaders.load_channels(path, lang())  # a failed send's error in the reader's language
     if channels:
         show_table((pd.DataFrame(channels)), hide_index=True, width="stretch", column_config={k: t(v) for k, v in CHANNEL_COLUMNS.items()})
         failed = [c for c in channels if c["last_status"] == "failed"]
@@ -156,10 +156,10 @@ def _channels(path: str) -> None:
                 with ui.connection(path) as db:
                     api.add_channel(db, kind, name.strip(), values, actor=access.actor(), role=access.role())
             except (ScrmError, ValueError) as e:
-                ui.show_error(e)
+                ui.show_error(loaders.channel_form_error(e))  # names this form's settings box, not the command line's --set
             else:
                 st.success(ui.escape_markdown(t("Added {kind} channel {name}.", kind=kind, name=name.strip())), icon=":material/check_circle:")
-    deliveries = loaders.load_deliveries(path)
+    deliveries = loaders.load_deliveries(path, lang=lang())
     if not deliveries.empty:
         st.caption(t("Last deliveries"))
         show_table((deliveries), hide_index=True, width="stretch", column_config={k: t(v) for k, v in DELIVERY_COLUMNS.items()})

@@ -148,3 +148,27 @@ def test_the_scan_finds_an_error_made_from_plain_text(tmp_path: Path) -> None:
     found = plain_text_errors(source, error_classes())
     assert [x.split()[-1] for x in found] == ["NotFound", "RuleError", "CaseError"]
     assert found[0] == "probe.py:1 NotFound"
+
+
+def test_every_error_the_app_can_show_is_made_from_a_message() -> None:
+    names = error_classes()
+    assert {"ScrmError", "ImportRejected", "DatabaseBusy", "Refused"} <= names
+    plain = [x for path in engine_files() for x in plain_text_errors(path, names)]
+    assert plain == [], f"{len(plain)} errors are plain English text; raise them with a Message: {plain[:15]}"
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_every_message_key_in_the_engine_has_a_translation_with_the_same_placeholders(lang: str) -> None:
+    have = catalog(lang)
+    missing, wrong = [], []
+    for path in engine_files():
+        for key, line in message_keys(path):
+            words = "".join(part for part, *_ in string.Formatter().parse(key))
+            if not any(c.isalpha() for c in words):  # a join of phrases has no words of its own
+                continue
+            if key not in have:
+                missing.append(f"{path.relative_to(ROOT)}:{line} {key!r}")
+            elif _fields(key) != _fields(have[key]):
+                wrong.append(f"{path.relative_to(ROOT)}:{line} {key!r}")
+    assert missing == [], f"{len(missing)} message keys have no {lang} translation: {missing[:10]}"
+    assert wrong == [], f"these {lang} translations change the placeholders: {wrong[:10]}"

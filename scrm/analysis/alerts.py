@@ -64,6 +64,7 @@ from scrm.db import dialect, store
 from scrm.db import schema as S
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +310,7 @@ def compute_alerts(
 ) -> pd.DataFrame:
     """The ``alerts`` frame for the data up to ``as_of``, not stored (newest first)."""
     if k <= 0:
-        raise ConfigError(f"k = {k} must be positive; use about 3 (a higher k gives fewer alerts).")
+        raise ConfigError(Message("k = {k} must be positive; use about 3 (a higher k gives fewer alerts).", {"k": str(k)}))
     when = resolve_as_of(db, as_of)
     brand = own_brand(db)
     mentions = load_mentions(db, when, table_exists(db, MENTION_TOPICS))

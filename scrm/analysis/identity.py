@@ -765,9 +765,9 @@ def link_profiles(
     'Linked 0 profiles to customers; no suggestions wait for review.'
     """
     if not 0.0 <= threshold <= 1.0:
-        raise ConfigError(
-            f"The link threshold must be between 0 and 1, not {threshold}; use for example 0.85."
-        )
+        raise ConfigError(Message(
+            "The link threshold must be between 0 and 1, not {threshold}; use for example 0.85.", {"threshold": str(threshold)}
+        ))
     started = time.perf_counter()
 
     def report(fraction: float, message: str) -> None:
@@ -821,9 +821,10 @@ def links_for_customer(
     """
     exists = db.execute(f"SELECT 1 FROM {S.CUSTOMERS} WHERE customer_id = ?", [customer_id]).fetchone()
     if exists is None:
-        raise NotFound(
-            f"No customer with id '{customer_id}'. Check the id on the Customers page, or import the customer first."
-        )
+        raise NotFound(Message(
+            "No customer with id '{id}'. Check the id on the Customers page, or import the customer first.",
+            {"id": customer_id},
+        ))
     rejected = "" if include_rejected else "AND coalesce(l.status, '') <> 'rejected'"
     sql = f"""
         SELECT l.profile_id, p.platform, p.handle, p.display_name, p.followers, p.mentions,

@@ -63,6 +63,7 @@ from scrm.db import dialect, store
 from scrm.db import schema as S
 from scrm.db.store import own_brand, table_exists
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,8 @@ def resolve_as_of(db: sqlite_utils.Database, as_of: str | None) -> str:
         try:
             stamp = pd.Timestamp(text)
         except ValueError as e:
-            raise ConfigError(f"The analysis date {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-10-31.") from e
+            raise ConfigError(Message("The analysis date {date} is not a date; write it as YYYY-MM-DD, e.g. 2026-10-31.",
+                                      {"date": repr(text)})) from e
         if len(text) <= 10:
             stamp = stamp.normalize() + pd.Timedelta(hours=23, minutes=59, seconds=59)
         return str(stamp.strftime("%Y-%m-%dT%H:%M:%S"))

@@ -168,9 +168,9 @@ class SegmentModel:
         lo, hi = self.k_range
         distinct = len(np.unique(data, axis=0))
         if distinct < 2:
-            raise NotEnoughCustomers(
+            raise NotEnoughCustomers(Message(
                 "Segments need at least two customers with different figures; import more orders first."
-            )
+            ))
         hi = min(hi, distinct - 1) if self.n_clusters is None else hi
         self.silhouette_: dict[int, float] = {}
         if self.n_clusters is not None:
@@ -237,7 +237,7 @@ class SegmentModel:
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Segment ids (1..k) of new customers, without refitting."""
         if not hasattr(self, "pipeline_"):
-            raise NotFittedError("This SegmentModel is not fitted yet; call fit(features) first.")
+            raise NotFittedError(Message("This SegmentModel is not fitted yet; call fit(features) first."))
         X = X.drop(columns=[MAIN_PLATFORM]) if MAIN_PLATFORM in X.columns else X
         with threadpool_limits(limits=1):
             return np.asarray(self._relabel_[self.pipeline_.predict(self._prepare(X))])

@@ -74,6 +74,7 @@ from scrm.analysis import subjects
 from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
+from scrm.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +276,7 @@ class TopicModel:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "components_"):
-            raise NotFittedError("This TopicModel is not fitted yet; call fit(texts) or TopicModel.from_json() first.")
+            raise NotFittedError(Message("This TopicModel is not fitted yet; call fit(texts) or TopicModel.from_json() first."))
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Topic weights of ``texts`` (n_texts x n_topics), without refitting."""

@@ -49,6 +49,7 @@ from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import schema as S
 from scrm.db import store
 from scrm.errors import ConfigError, NotEnoughData, NotFittedError
+from scrm.i18n.messages import Message, Value
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,8 @@ def parse_as_of(as_of: str | pd.Timestamp | None) -> pd.Timestamp | None:
     except (ValueError, TypeError):
         parsed = None
     if parsed is None or pd.isna(parsed):
-        raise ConfigError(f"The analysis date '{as_of}' is not a date. Use YYYY-MM-DD, for example 2026-10-31.")
+        raise ConfigError(Message("The analysis date '{date}' is not a date. Use YYYY-MM-DD, for example 2026-10-31.",
+                                  {"date": str(as_of)}))
     ts = parsed
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
@@ -371,7 +373,7 @@ _LBFGS = {"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000}
 
 
 def _not_fitted(model: str, fit: str) -> NotFittedError:
-    return NotFittedError(f"This {model} is not fitted yet. Call {fit} before predicting.")
+    return NotFittedError(Message("This {model} is not fitted yet. Call {fit} before predicting.", {"model": model, "fit": fit}))
 
 
 class BetaGeoFitter:
@@ -395,9 +397,9 @@ class BetaGeoFitter:
         x, tx, t = _as_arrays(frequency, recency, T)
         _check_summary(x, tx, t)
         if len(x) < 2:
-            raise NotEnoughData("The BG/NBD model needs at least 2 customers; import more orders.")
+            raise NotEnoughData(Message("The BG/NBD model needs at least 2 customers; import more orders."))
         if not np.any(x > 0):
-            raise NotEnoughData("The BG/NBD model needs repeat buyers: no customer bought on two different days.")
+            raise NotEnoughData(Message("The BG/NBD model needs repeat buyers: no customer bought on two different days."))
         (ux, utx, ut), w = _unique_rows(x, tx, t)
         total = w.sum()
 
@@ -495,7 +497,7 @@ class GammaGammaFitter:
         keep = (x > 0) & (m > 0)
         x, m = x[keep], m[keep]
         if len(x) < 2:
-            raise NotEnoughData("The Gamma-Gamma spend model needs at least 2 repeat buyers with a positive spend.")
+            raise NotEnoughData(Message("The Gamma-Gamma spend model needs at least 2 repeat buyers with a positive spend."))
         (ux, um), w = _unique_rows(x, m)
         total = w.sum()
         # Fit in units of the mean spend: the likelihood is scale-equivariant in v.
@@ -581,6 +583,7 @@ class ValueModels:
     bgnbd: BetaGeoFitter | None
     gamma_gamma: GammaGammaFitter | None
     problem: str | None = None
+    problem_message: Value | None = None  # the problem for the reader's language
 
 
 def fit_models(summary: pd.DataFrame) -> ValueModels:
@@ -588,11 +591,11 @@ def fit_models(summary: pd.DataFrame) -> ValueModels:
     try:
         bg = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     except NotEnoughData as e:
-        return ValueModels(None, None, str(e))
+        return ValueModels(None, None, str(e), e.message)
     try:
         gg = GammaGammaFitter().fit(summary["frequency"], summary["monetary_value"])
     except NotEnoughData as e:
-        return ValueModels(bg, None, str(e))
+        return ValueModels(bg, None, str(e), e.message)
     return ValueModels(bg, gg)
 
 
@@ -687,11 +690,18 @@ def clv_report(db: sqlite_utils.Database, as_of: str | None = None) -> dict[str,
     orders, day0 = load_orders(db, as_of)
     summary = purchase_summary(orders, day0)
     if summary.empty:
-        when = f" up to {day0:%Y-%m-%d}" if day0 is not None else ""
-        raise NotEnoughData(f"There are no orders with a customer{when}; import orders (python -m scrm import orders FILE) or pick a later --as-of date.")
+        # Only `report clv` asks for this report: its sentence names the command line's own words.
+        if day0 is not None:
+            raise NotEnoughData(Message(
+                "There are no orders with a customer up to {day}; import orders (python -m scrm import orders FILE) "
+                "or pick a later --as-of date.", {"day": f"{day0:%Y-%m-%d}"},
+            ))
+        raise NotEnoughData(Message(
+            "There are no orders with a customer; import orders (python -m scrm import orders FILE) or pick a later --as-of date."
+        ))
     models = fit_models(summary)
     if models.bgnbd is None or models.gamma_gamma is None:
-        raise NotEnoughData(f"Cannot fit the CLV model: {models.problem}")
+        raise NotEnoughData(Message("Cannot fit the CLV model: {why}", {"why": models.problem_message or str(models.problem)}))
     x, tx, t, m = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
     frame = pd.DataFrame(
         {

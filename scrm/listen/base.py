@@ -33,6 +33,7 @@ import httpx
 
 from scrm import __version__
 from scrm.errors import SourceError
+from scrm.i18n.messages import Message, Value
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class Connector:
 class Refused(SourceError):
     """The platform answered with an HTTP error status (kept in ``status``)."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: Message, status: int) -> None:
         super().__init__(message)
         self.status = status
 
@@ -187,7 +188,10 @@ class Http:
                 )
             except httpx.HTTPError as e:
                 if attempt == tries or self.spent:
-                    raise SourceError(f"{_host(url)} could not be reached ({_reason(e)}). Check the address and the network; the next run tries again.") from e
+                    raise SourceError(Message(
+                        "{host} could not be reached ({why}). Check the address and the network; the next run tries again.",
+                        {"host": _host(url), "why": _reason(e)},
+                    )) from e
                 self._wait(min(backoff, self.max_wait))
                 backoff *= 2
                 continue
@@ -197,17 +201,20 @@ class Http:
                     wait = min(backoff, self.max_wait)
                     backoff *= 2
                 if wait > self.max_wait:
-                    raise SourceError(
-                        f"{_host(url)} asked to wait {wait:.0f} s before the next request (HTTP {response.status_code}); "
-                        "the next run goes on from where this one stopped."
-                    )
+                    raise SourceError(Message(
+                        "{host} asked to wait {seconds} s before the next request (HTTP {status}); "
+                        "the next run goes on from where this one stopped.",
+                        # the seconds as the server gave them, without grouping (the English always wrote 3600)
+                        {"host": _host(url), "seconds": f"{wait:.0f}", "status": str(response.status_code)},
+                    ))
                 if attempt == tries or self.spent:
-                    times = "once" if attempt == 1 else f"{attempt} times in a row"
+                    times = Message("once") if attempt == 1 else Message("{n} times in a row", {"n": attempt})
+                    values: dict[str, Value] = {"host": _host(url), "status": str(response.status_code), "times": times}
                     raise SourceError(
-                        f"{_host(url)} answered HTTP {response.status_code} ({times}, the run's requests used up); "
-                        "the next run tries again."
+                        Message("{host} answered HTTP {status} ({times}, the run's requests used up); the next run tries again.",
+                                values)
                         if attempt < tries
-                        else f"{_host(url)} answered HTTP {response.status_code} {times}; the next run tries again."
+                        else Message("{host} answered HTTP {status} {times}; the next run tries again.", values)
                     )
                 self._wait(wait)
                 continue
@@ -226,10 +233,11 @@ class Http:
         try:
             return response.json()
         except ValueError as e:
-            raise SourceError(
-                f"{_host(str(response.request.url))} sent a page that is not valid JSON; nothing of it was stored. "
-                "Check the source's address (it may point at a web page, not the API)."
-            ) from e
+            raise SourceError(Message(
+                "{host} sent a page that is not valid JSON; nothing of it was stored. "
+                "Check the source's address (it may point at a web page, not the API).",
+                {"host": _host(str(response.request.url))},
+            )) from e
 
 
 def retry_after(value: str | None) -> float | None:
@@ -261,32 +269,40 @@ def _host(url: str) -> str:
         return url
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: Exception) -> Value:
     if isinstance(error, httpx.TimeoutException):
-        return f"no answer within {TIMEOUT_SECONDS:.0f} s"
+        return Message("no answer within {n} s", {"n": round(TIMEOUT_SECONDS)})
     if isinstance(error, httpx.ConnectError):
-        return "connection refused or no such host"
+        return Message("connection refused or no such host")
     return type(error).__name__
 
 
-def _refusal(url: str, status: int) -> str:
+def _refusal(url: str, status: int) -> Message:
     host = _host(url)
     if status in (401, 403):
-        return (
-            f"{host} refused the request (HTTP {status}): it needs a token, key or app password, or the one given "
-            "is wrong. Put it in .streamlit/secrets.toml under [sources.NAME] (see the README, Listening live)."
+        return Message(
+            "{host} refused the request (HTTP {status}): it needs a token, key or app password, or the one given "
+            "is wrong. Put it in .streamlit/secrets.toml under [sources.NAME] (see the README, Listening live).",
+            {"host": host, "status": str(status)},
         )
     if status == 404:
-        return f"{host} has no such page (HTTP 404). Check the source's address, hashtag, video or category."
-    return f"{host} refused the request (HTTP {status}). Check the source's settings; the next run tries again."
+        return Message("{host} has no such page (HTTP 404). Check the source's address, hashtag, video or category.",
+                       {"host": host})
+    return Message("{host} refused the request (HTTP {status}). Check the source's settings; the next run tries again.",
+                   {"host": host, "status": str(status)})
 
 
-def shape_error(host: str, what: str) -> SourceError:
-    """The error of a page that is JSON but not of the platform's shape."""
-    return SourceError(
-        f"{host} sent a page without {what}; nothing of it was stored. Check the source's address "
-        "(it may not be this kind of server)."
-    )
+def shape_error(host: str, what: Message) -> SourceError:
+    """The error of a page that is JSON but not of the platform's shape; ``what`` names what was missing.
+
+    >>> shape_error("example.org", Message("a list of posts")).render("es").startswith("example.org envió")
+    True
+    """
+    return SourceError(Message(
+        "{host} sent a page without {what}; nothing of it was stored. Check the source's address "
+        "(it may not be this kind of server).",
+        {"host": host, "what": what},
+    ))
 
 
 # --- deletions: re-asking the platform about recent items -----------------------------------------

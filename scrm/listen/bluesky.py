@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scrm.errors import SourceError
+from scrm.i18n.messages import Message
 from scrm.listen.base import (
     RECHECK_TRIES,
     Batch,
@@ -82,7 +83,10 @@ def _session(http: Http, service: str, secrets: Mapping[str, str]) -> dict[str, 
     )
     token = as_dict(http.json(response)).get("accessJwt")
     if not token:
-        raise SourceError(f"{service} did not open a session with the app password given; check identifier and app_password.")
+        raise SourceError(Message(
+            "{service} did not open a session with the app password given; check identifier and app_password.",
+            {"service": service},
+        ))
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -106,7 +110,7 @@ def _still_there(http: Http, service: str, headers: dict[str, str], uris: list[s
                                  tries=RECHECK_TRIES))
     posts = data.get("posts") if isinstance(data, dict) else None
     if not isinstance(posts, list):
-        raise shape_error(host, "a list of posts")
+        raise shape_error(host, Message("a list of posts"))
     return {str(p["uri"]) for p in posts if isinstance(p, dict) and p.get("uri")}
 
 
@@ -128,7 +132,7 @@ def _search(http: Http, settings: Mapping[str, str], service: str, host: str, he
             data = http.json(response)
             posts = data.get("posts") if isinstance(data, dict) else None
             if not isinstance(posts, list):
-                raise shape_error(host, "a list of posts")
+                raise shape_error(host, Message("a list of posts"))
         except BudgetSpent:
             batch.cursor = {"since": since, "resume": page_cursor, "pending": newest}
             return batch

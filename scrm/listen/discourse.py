@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from scrm.i18n.messages import Message
 from scrm.listen.base import (
     Batch,
     Connector,
@@ -88,7 +89,7 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
         data = http.json(http.get(f"{url}/c/{quote(str(settings['category']), safe='/')}.json", headers=headers))
         topics = data.get("topic_list", {}).get("topics") if isinstance(data, dict) else None
         if not isinstance(topics, list):
-            raise shape_error(_site(url), "a topic list")
+            raise shape_error(_site(url), Message("a topic list"))
         users = {u.get("id"): str(u.get("username")) for u in data.get("users") or [] if isinstance(u, dict)}
         for topic in topics:
             row = topic_row(topic, url, users) if isinstance(topic, dict) else None
@@ -102,7 +103,7 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
         data = http.json(http.get(f"{url}/posts.json", headers=headers))
         posts = data.get("latest_posts") if isinstance(data, dict) else None
     if not isinstance(posts, list):
-        raise shape_error(_site(url), "a list of posts")
+        raise shape_error(_site(url), Message("a list of posts"))
     for post in posts:
         if not isinstance(post, dict):
             continue

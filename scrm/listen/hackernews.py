@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrm.errors import SourceError
+from scrm.i18n.messages import Message
 from scrm.listen.base import (
     Batch,
     BudgetSpent,
@@ -91,7 +92,7 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
             data = http.json(response)
             hits = data.get("hits") if isinstance(data, dict) else None
             if not isinstance(hits, list):
-                raise shape_error(host, "a list of hits")
+                raise shape_error(host, Message("a list of hits"))
         except BudgetSpent:
             batch.cursor = {"since": since, "resume_page": page, "pending": newest}
             return batch

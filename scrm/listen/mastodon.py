@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from scrm.errors import SourceError
+from scrm.i18n.messages import Message
 from scrm.listen.base import (
     RECHECK_TRIES,
     Batch,
@@ -105,7 +106,7 @@ def _collect(http: Http, url: str, params: dict[str, Any], headers: dict[str, st
         data = http.json(response)
         statuses = data.get(pick) if pick and isinstance(data, dict) else data
         if not isinstance(statuses, list):
-            raise shape_error(host, "a list of statuses")
+            raise shape_error(host, Message("a list of statuses"))
         ids = [str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id") is not None]
         fresh = [i for i in ids if i not in seen]
         for status in statuses:
@@ -132,7 +133,7 @@ def _mentions(http: Http, instance: str, headers: dict[str, str], since: str | N
         return since
     notes = http.json(response)
     if not isinstance(notes, list):
-        raise shape_error(host, "a list of notifications")
+        raise shape_error(host, Message("a list of notifications"))
     ids = [str(n["id"]) for n in notes if isinstance(n, dict) and n.get("id") is not None]
     for note in notes:
         status = note.get("status") if isinstance(note, dict) else None
@@ -157,10 +158,10 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
         )
     if str(settings.get("mentions", "")).lower() in ("1", "true", "yes"):
         if not headers:
-            raise SourceError(
+            raise SourceError(Message(
                 "Collecting the brand account's mentions needs its access token (read:notifications): "
                 "put token under [sources.NAME] in .streamlit/secrets.toml."
-            )
+            ))
         batch.cursor["mentions_min_id"] = _mentions(http, instance, headers, cursor.get("mentions_min_id"), batch, host)
     if settings.get("query"):
         url = f"{instance}/api/v2/search"
@@ -187,11 +188,13 @@ def _still_there(http: Http, instance: str, headers: dict[str, str], ids: list[s
                             tries=RECHECK_TRIES)
     except Refused as e:
         if e.status in (404, 405):
-            raise SourceError(f"{host} cannot re-check several statuses at once (it runs Mastodon before 4.3).") from e
+            raise SourceError(Message(
+                "{host} cannot re-check several statuses at once (it runs Mastodon before 4.3).", {"host": host}
+            )) from e
         raise
     statuses = http.json(response)
     if not isinstance(statuses, list):
-        raise shape_error(host, "a list of statuses")
+        raise shape_error(host, Message("a list of statuses"))
     return {str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id") is not None}
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scrm.errors import SourceError
+from scrm.i18n.messages import Message
 from scrm.listen.base import Batch, Connector, Http, Setting, as_dict, count, iso_utc, mention_id, shape_error
 
 KIND = "reddit"
@@ -47,10 +48,10 @@ def post_row(data: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], cursor: Mapping[str, Any]) -> Batch:
     if not (secrets.get("client_id") and secrets.get("client_secret")):
-        raise SourceError(
+        raise SourceError(Message(
             "Reddit is off without an approved app: put client_id and client_secret under [sources.NAME] "
             "in .streamlit/secrets.toml (Reddit no longer grants API access on its own)."
-        )
+        ))
     basic = base64.b64encode(f"{secrets['client_id']}:{secrets['client_secret']}".encode()).decode()
     answer = http.json(http.request(
         "POST", str(settings.get("auth_url") or DEFAULT_AUTH), data={"grant_type": "client_credentials"},
@@ -58,7 +59,7 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
     ))
     token = as_dict(answer).get("access_token")
     if not token:
-        raise SourceError("Reddit did not grant a token with the client_id and client_secret given; check them.")
+        raise SourceError(Message("Reddit did not grant a token with the client_id and client_secret given; check them."))
     base = str(settings.get("base_url") or DEFAULT_BASE).rstrip("/")
     if settings.get("subreddit"):
         url, params = f"{base}/r/{settings['subreddit']}/new", {"limit": "100"}
@@ -67,7 +68,7 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
     data = http.json(http.get(url, params=params, headers={"Authorization": f"Bearer {token}"}))
     children = as_dict(as_dict(data).get("data")).get("children")
     if not isinstance(children, list):
-        raise shape_error(base.split("//")[-1], "a listing of posts")
+        raise shape_error(base.split("//")[-1], Message("a listing of posts"))
     batch = Batch(cursor=dict(cursor))
     for child in children:
         item = as_dict(as_dict(child).get("data"))

@@ -20,6 +20,7 @@ from typing import Any
 from scrm.db import schema as S
 from scrm.db.store import utcnow
 from scrm.errors import SourceError
+from scrm.i18n.messages import Message
 from scrm.listen.base import Batch, Connector, Http, Setting, html_to_text, iso_utc, mention_id
 
 KIND = "rss"
@@ -92,10 +93,12 @@ def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], c
 
     parsed = feedparser.parse(response.content, response_headers={k.lower(): v for k, v in response.headers.items()})
     if parsed.get("bozo") and not parsed.get("entries"):
-        raise SourceError(
-            f"{url} is not a readable RSS or Atom feed ({parsed.get('bozo_exception') or 'malformed XML'}); "
-            "nothing of it was stored. Check the address: it must be the feed itself, not the web page."
-        )
+        problem = parsed.get("bozo_exception")  # the XML parser's own words, or none
+        raise SourceError(Message(
+            "{url} is not a readable RSS or Atom feed ({why}); "
+            "nothing of it was stored. Check the address: it must be the feed itself, not the web page.",
+            {"url": url, "why": str(problem) if problem else Message("malformed XML")},
+        ))
     feed = parsed.get("feed") or {}
     platform = site_of(feed.get("link")) or site_of(url) or WEB
     for entry in parsed.get("entries") or []:

@@ -37,6 +37,7 @@ from scrm.db import audit, store
 from scrm.db import schema as S
 from scrm.db.forget import DELETED_BY_AUTHOR, forget_mentions
 from scrm.errors import DatabaseFault, NotFound, ScrmError, SourceError
+from scrm.i18n.messages import Message, Value, from_json, join
 from scrm.ingest import import_frame
 from scrm.listen import CONNECTORS, KINDS
 from scrm.listen.base import DEFAULT_BUDGET, DEFAULT_MAX_WAIT, Batch, BudgetSpent, Connector, Http, dumps
@@ -67,6 +68,9 @@ class Source:
     paused_reason: str | None = None
     last_run_at: str | None = None
     last_error: str | None = None
+    # The same two sentences as messages, for the reader's language (None: stored by an older version).
+    paused_message: Message | None = None
+    last_error_message: Message | None = None
 
     @property
     def connector(self) -> Connector:
@@ -97,6 +101,7 @@ class RunResult:
     requests: int = 0
     seconds: float = 0.0
     error: str | None = None
+    error_message: Message | None = None  # the error for the reader's language
     paused: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -162,6 +167,7 @@ def _row_to_source(row: Mapping[str, Any]) -> Source:
         every_minutes=row["every_minutes"], cursor=json.loads(row["cursor"] or "{}"),
         state=row["state"] or S.SOURCE_ACTIVE, failures=int(row["failures"] or 0),
         paused_reason=row["paused_reason"], last_run_at=row["last_run_at"], last_error=row["last_error"],
+        paused_message=from_json(row.get("paused_message")), last_error_message=from_json(row.get("last_error_message")),
     )
 
 
@@ -173,8 +179,12 @@ def list_sources(db: sqlite_utils.Database) -> list[Source]:
 def get_source(db: sqlite_utils.Database, name: str) -> Source:
     row = next(iter(db.query(f"SELECT * FROM {S.SOURCES} WHERE name = ?", [name])), None)
     if row is None:
-        known = ", ".join(s.name for s in list_sources(db)) or "none yet"
-        raise NotFound(f"There is no source named {name!r} (sources: {known}). See `python -m scrm sources list`.")
+        known = ", ".join(s.name for s in list_sources(db))
+        if not known:  # a sentence of its own: "none yet" takes the gender of "sources" in Spanish and French
+            raise NotFound(Message("There is no source named {name} (sources: none yet). See `python -m scrm sources list`.",
+                                   {"name": repr(name)}))
+        raise NotFound(Message("There is no source named {name} (sources: {known}). See `python -m scrm sources list`.",
+                               {"name": repr(name), "known": known}))
     return _row_to_source(row)
 
 
@@ -182,7 +192,8 @@ def connector_of(kind: str) -> Connector:
     """The connector of ``kind``, or a sentence listing the kinds."""
     connector = CONNECTORS.get(kind)
     if connector is None:
-        raise SourceError(f"Unknown source kind {kind!r}; use one of {', '.join(KINDS)}.")
+        raise SourceError(Message("Unknown source kind {kind}; use one of {kinds}.",
+                                  {"kind": repr(kind), "kinds": ", ".join(KINDS)}))
     return connector
 
 
@@ -193,24 +204,51 @@ def check_settings(kind: str, settings: Mapping[str, str]) -> dict[str, str]:
     clean = {str(k).strip(): str(v).strip() for k, v in settings.items()}
     for key in clean:
         if key in SECRET_KEYS or key in connector.secrets:
-            raise SourceError(
-                f"{key} is a secret and is never stored in the database: put it under [sources.NAME] in "
-                f".streamlit/secrets.toml (or the environment variable {_env_key('NAME', key)}) instead of --set."
-            )
+            raise SourceError(Message(
+                "{key} is a secret and is never stored in the database: put it under [sources.NAME] in "
+                ".streamlit/secrets.toml (or the environment variable {variable}) instead of --set.",
+                {"key": key, "variable": _env_key("NAME", key)},
+            ))
         if key not in keys:
-            raise SourceError(f"A {kind} source has no setting {key!r}; its settings are {', '.join(keys)}.")
+            raise SourceError(Message("A {kind} source has no setting {key}; its settings are {keys}.",
+                                      {"kind": kind, "key": repr(key), "keys": ", ".join(keys)}))
     for s in connector.settings:
         if s.required and not clean.get(s.key):
-            raise SourceError(f"A {kind} source needs {s.key} ({s.help}): add --set {s.key}=VALUE.")
+            # The help is the connector's own phrase (translated in the catalogs by its English text).
+            raise SourceError(Message("A {kind} source needs {key} ({help}): add --set {key}=VALUE.",
+                                      {"kind": kind, "key": s.key, "help": Message(s.help)}))
     if connector.one_of and not any(clean.get(k) for k in connector.one_of):
-        options = ", ".join(f"--set {k}=VALUE" for k in connector.one_of)
-        raise SourceError(f"A {kind} source needs {' or '.join(connector.one_of)}: add one of {options}.")
+        # "--set key=VALUE" is a phrase of its own: the page's languages name the setting to add, not the flag.
+        options = join([Message("--set {key}=VALUE", {"key": k}) for k in connector.one_of])
+        raise SourceError(Message("A {kind} source needs {keys}: add one of {options}.",
+                                  {"kind": kind, "keys": _either(list(connector.one_of)), "options": options}))
     for key, value in clean.items():
         if key in ("url", "instance", "service", "base_url", "auth_url") and value and not re.match(r"^https?://", value):
-            raise SourceError(f"{key} must be a web address starting with http:// or https://, not {value!r}.")
+            raise SourceError(Message("{key} must be a web address starting with http:// or https://, not {value}.",
+                                      {"key": key, "value": repr(value)}))
     if connector.validate is not None:
         connector.validate(clean, {})
     return {k: v for k, v in clean.items() if v}
+
+
+def _either(names: list[str]) -> Value:
+    """``a or b or c``, its ``or`` in the reader's language.
+
+    >>> _either(["hashtag", "query"]).render("es")
+    'hashtag o query'
+    """
+    said: Value = names[0]
+    for name in names[1:]:
+        said = Message("{a} or {b}", {"a": said, "b": name})
+    return said
+
+
+def _both(names: list[str]) -> Value:
+    """``a and b``, its ``and`` in the reader's language."""
+    said: Value = names[0]
+    for name in names[1:]:
+        said = Message("{a} and {b}", {"a": said, "b": name})
+    return said
 
 
 def add_source(
@@ -225,16 +263,18 @@ def add_source(
 ) -> Source:
     """Store a new source (checked, audited); it runs on the next ``collect``."""
     if not NAME_PATTERN.match(name or ""):
-        raise SourceError(
-            f"{name!r} cannot name a source: use letters, digits, '-', '_' or '.', starting with a letter or digit."
-        )
+        raise SourceError(Message(
+            "{name} cannot name a source: use letters, digits, '-', '_' or '.', starting with a letter or digit.",
+            {"name": repr(name)},
+        ))
     clean = check_settings(kind, settings)
     if every_minutes is not None and every_minutes < 1:
-        raise SourceError(f"--every must be at least 1 minute, not {every_minutes}.")
+        raise SourceError(Message("--every must be at least 1 minute, not {n}.", {"n": str(every_minutes)}))
     now = store.utcnow()
     with store.transaction(db, bump=False):
         if next(iter(db.query(f"SELECT 1 FROM {S.SOURCES} WHERE name = ?", [name])), None) is not None:
-            raise SourceError(f"A source named {name!r} exists already; remove it first or choose another name.")
+            raise SourceError(Message("A source named {name} exists already; remove it first or choose another name.",
+                                      {"name": repr(name)}))
         db.execute(
             f"INSERT INTO {S.SOURCES} (name, kind, settings, every_minutes, cursor, state, failures, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, '{}', ?, 0, ?, ?)",
@@ -259,11 +299,12 @@ def set_paused(db: sqlite_utils.Database, name: str, paused: bool, *, actor: str
     get_source(db, name)
     with store.transaction(db, bump=False):
         if paused:
-            db.execute(f"UPDATE {S.SOURCES} SET state = ?, paused_reason = ?, updated_at = ? WHERE name = ?",
-                       [S.SOURCE_PAUSED, reason or f"Paused by {actor}.", store.utcnow(), name])
+            said = None if reason else Message("Paused by {actor}.", {"actor": actor})
+            db.execute(f"UPDATE {S.SOURCES} SET state = ?, paused_reason = ?, paused_message = ?, updated_at = ? WHERE name = ?",
+                       [S.SOURCE_PAUSED, reason or str(said), said.to_json() if said else None, store.utcnow(), name])
         else:
-            db.execute(f"UPDATE {S.SOURCES} SET state = ?, paused_reason = NULL, failures = 0, updated_at = ? WHERE name = ?",
-                       [S.SOURCE_ACTIVE, store.utcnow(), name])
+            db.execute(f"UPDATE {S.SOURCES} SET state = ?, paused_reason = NULL, paused_message = NULL, failures = 0, "
+                       "updated_at = ? WHERE name = ?", [S.SOURCE_ACTIVE, store.utcnow(), name])
         audit.record(db, audit.SETTINGS, actor=actor, role=role, target=f"source {name}",
                      detail="paused" if paused else "resumed")
     return get_source(db, name)
@@ -280,14 +321,15 @@ def last_runs(db: sqlite_utils.Database, name: str | None = None, limit: int = 2
 # --- running -------------------------------------------------------------------------------------
 
 
-def _missing_secrets(source: Source, secrets: Mapping[str, str]) -> str | None:
+def _missing_secrets(source: Source, secrets: Mapping[str, str]) -> Message | None:
     missing = [k for k in source.connector.requires_secrets if not secrets.get(k)]
     if not missing:
         return None
-    keys = " and ".join(missing)
-    return (
-        f"Source {source.name!r} ({source.kind}) is off until {keys} are given: put them under [sources.{source.name}] "
-        f"in .streamlit/secrets.toml, or in {', '.join(_env_key(source.name, k) for k in missing)}."
+    return Message(
+        "Source {name} ({kind}) is off until {keys} are given: put them under [sources.{section}] "
+        "in .streamlit/secrets.toml, or in {variables}.",
+        {"name": repr(source.name), "kind": source.kind, "keys": _both(missing), "section": source.name,
+         "variables": ", ".join(_env_key(source.name, k) for k in missing)},
     )
 
 
@@ -362,8 +404,8 @@ def _write(db: sqlite_utils.Database, source: Source, batch: Batch, result: RunR
             result.deleted = delete_mentions(db, batch.deleted, actor=f"source {source.name}")
     with store.transaction(db, bump=False):
         db.execute(
-            f"UPDATE {S.SOURCES} SET cursor = ?, failures = 0, last_run_at = ?, last_error = NULL, updated_at = ? "
-            "WHERE name = ?",
+            f"UPDATE {S.SOURCES} SET cursor = ?, failures = 0, last_run_at = ?, last_error = NULL, last_error_message = NULL, "
+            "updated_at = ? WHERE name = ?",
             [dumps(batch.cursor), now, now, source.name],
         )
         _record_run(db, source, result, started, now, import_id)
@@ -392,19 +434,24 @@ def _record_run(db: sqlite_utils.Database, source: Source, result: RunResult, st
 def _record_failure(db: sqlite_utils.Database, source: Source, result: RunResult, started: str) -> None:
     now = store.utcnow()
     failures = source.failures + 1
+    error: Value = result.error_message or result.error or ""
+    said = result.error_message.to_json() if result.error_message else None
     with store.transaction(db, bump=False):
         if failures >= PAUSE_AFTER and source.state == S.SOURCE_ACTIVE:
             result.paused = True
+            # The stored sentence names the command for scripts; its message, which the page shows, names the page's button.
+            paused = Message("Paused after {n} failed runs in a row. Last error: {error} Fix the cause, then press Resume.",
+                             {"n": failures, "error": error})
             db.execute(
-                f"UPDATE {S.SOURCES} SET failures = ?, last_run_at = ?, last_error = ?, state = ?, paused_reason = ?, "
-                "updated_at = ? WHERE name = ?",
-                [failures, now, result.error, S.SOURCE_PAUSED,
+                f"UPDATE {S.SOURCES} SET failures = ?, last_run_at = ?, last_error = ?, last_error_message = ?, state = ?, "
+                "paused_reason = ?, paused_message = ?, updated_at = ? WHERE name = ?",
+                [failures, now, result.error, said, S.SOURCE_PAUSED,
                  f"Paused after {failures} failed runs in a row. Last error: {result.error} "
-                 "Fix the cause, then resume it (sources resume NAME, or the Sources page).", now, source.name],
+                 "Fix the cause, then resume it (sources resume NAME, or the Sources page).", paused.to_json(), now, source.name],
             )
         else:
-            db.execute(f"UPDATE {S.SOURCES} SET failures = ?, last_run_at = ?, last_error = ?, updated_at = ? WHERE name = ?",
-                       [failures, now, result.error, now, source.name])
+            db.execute(f"UPDATE {S.SOURCES} SET failures = ?, last_run_at = ?, last_error = ?, last_error_message = ?, "
+                       "updated_at = ? WHERE name = ?", [failures, now, result.error, said, now, source.name])
         _record_run(db, source, result, started, now, None)
 
 
@@ -424,13 +471,18 @@ def collect_source(db: sqlite_utils.Database, source: Source, options: Options |
         raise
     except ScrmError as e:  # the platform refused or garbled an answer, or its rows were refused whole
         result.error = " ".join(str(e).split())
+        result.error_message = e.message
         result.new = result.updated = result.deleted = result.rejected = 0
         result.seconds = time.perf_counter() - t0
         log.warning("source %s failed: %s", source.name, result.error)
         _record_failure(db, source, result, started)
     except Exception as e:  # a connector's bug on an odd page: the run fails, the others go on
         log.exception("source %s failed", source.name)
-        result.error = f"The {source.kind} answer could not be read ({type(e).__name__}); nothing of it was stored. The next run tries again."
+        result.error_message = Message(
+            "The {kind} answer could not be read ({problem}); nothing of it was stored. The next run tries again.",
+            {"kind": source.kind, "problem": type(e).__name__},
+        )
+        result.error = result.error_message.english()
         result.new = result.updated = result.deleted = result.rejected = 0
         result.seconds = time.perf_counter() - t0
         _record_failure(db, source, result, started)
@@ -454,6 +506,7 @@ class Probe:
     new: int = 0
     sample: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    error_message: Message | None = None  # the error for the reader's language
 
 
 def probe_source(db: sqlite_utils.Database, name: str, options: Options | None = None) -> Probe:
@@ -464,6 +517,7 @@ def probe_source(db: sqlite_utils.Database, name: str, options: Options | None =
         batch, _ = fetch_batch(source, options or Options(), budget=1 + source.connector.sign_in_requests)
     except SourceError as e:
         result.error = " ".join(str(e).split())
+        result.error_message = e.message
         return result
     result.fetched = len(batch.rows)
     ids = [str(r["mention_id"]) for r in batch.rows]

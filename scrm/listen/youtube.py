@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scrm.errors import SourceError
+from scrm.i18n.messages import Message
 from scrm.listen.base import (
     RECHECK_TRIES,
     Batch,
@@ -67,7 +68,9 @@ def thread_row(thread: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def fetch(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str], cursor: Mapping[str, Any]) -> Batch:
     if not secrets.get("api_key"):
-        raise SourceError("A YouTube source needs an API key: put api_key under [sources.NAME] in .streamlit/secrets.toml.")
+        raise SourceError(Message(
+            "A YouTube source needs an API key: put api_key under [sources.NAME] in .streamlit/secrets.toml."
+        ))
     base = str(settings.get("base_url") or DEFAULT_BASE).rstrip("/")
     batch = _threads(http, settings, secrets, cursor, base)
     collected = [(str(row["mention_id"]).split(":", 1)[1], str(row["mention_id"])) for row in batch.rows]
@@ -82,7 +85,7 @@ def _still_there(http: Http, base: str, secrets: Mapping[str, str], ids: list[st
     data = http.json(response)
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise shape_error(base.split("//")[-1].split("/")[0], "a list of comments")
+        raise shape_error(base.split("//")[-1].split("/")[0], Message("a list of comments"))
     return {str(i["id"]) for i in items if isinstance(i, dict) and i.get("id")}
 
 
@@ -107,7 +110,7 @@ def _threads(http: Http, settings: Mapping[str, str], secrets: Mapping[str, str]
         data = http.json(response)
         items = data.get("items") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise shape_error(base.split("//")[-1].split("/")[0], "a list of comment threads")
+            raise shape_error(base.split("//")[-1].split("/")[0], Message("a list of comment threads"))
         older = False
         for item in items:
             row = thread_row(item) if isinstance(item, dict) else None

@@ -315,10 +315,14 @@ def show_error(error: object, *, kept_input: bool = False) -> None:
 
 
 def error_text(error: object, lang: str) -> str:
-    """An error's sentence in ``lang``: a :class:`~scrm.errors.ScrmError` raised with a message is
-    written in the reader's language; anything else is its text as it is."""
+    """An error's sentence in ``lang``: a :class:`~scrm.errors.ScrmError` raised with a message, or the
+    :class:`~scrm.i18n.messages.Message` itself, is written in the reader's language; anything else is
+    its text as it is."""
     from scrm.errors import ScrmError
+    from scrm.i18n.messages import Message
 
+    if isinstance(error, Message):
+        return error.render(lang)
     return error.render(lang) if isinstance(error, ScrmError) else str(error)
 
 

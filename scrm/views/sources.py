@@ -15,6 +15,7 @@ import sqlite_utils
 from scrm.act import notify
 from scrm.db import schema as S
 from scrm.db import store
+from scrm.i18n.messages import Message, from_json
 from scrm.listen import CONNECTORS, KINDS
 from scrm.listen import sources as L
 
@@ -47,12 +48,34 @@ def source_records(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return out
 
 
-def sources_frame(db: sqlite_utils.Database) -> pd.DataFrame:
-    """The sources as a table for the page (settings as ``key=value`` text)."""
+def sources_frame(db: sqlite_utils.Database, lang: str = "en") -> pd.DataFrame:
+    """The sources as a table for the page (settings as ``key=value`` text).
+
+    Why a source is paused and its last error are written in ``lang`` from the
+    messages stored beside them; a row stored by an older version keeps its English.
+    """
     records = source_records(db)
+    sources = {s.name: s for s in L.list_sources(db)}
     for r in records:
         r["settings"] = ", ".join(f"{k}={v}" for k, v in sorted(r["settings"].items()))
+        source = sources.get(r["name"])
+        if source is not None:
+            r["paused_reason"] = said(source.paused_reason, source.paused_message, lang)
+            r["last_error"] = said(source.last_error, source.last_error_message, lang)
     return pd.DataFrame(records, columns=list(SOURCE_COLUMNS))
+
+
+def said(english: str | None, message: Message | None, lang: str) -> str | None:
+    """A stored sentence in ``lang``: its message when one was stored beside it, else the English as it is.
+
+    >>> said("Paused by ana.", Message("Paused by {actor}.", {"actor": "ana"}), "fr")
+    'Suspendue par ana.'
+    >>> said("Paused by ana.", None, "fr"), said(None, Message("Paused by {actor}.", {"actor": "ana"}), "fr")
+    ('Paused by ana.', None)
+    """
+    if english is None:  # cleared (resumed, or a run that went well): whatever message is left is stale
+        return None
+    return message.render(lang) if message is not None else english
 
 
 def runs_frame(db: sqlite_utils.Database, name: str | None = None, limit: int = 50) -> pd.DataFrame:
@@ -84,8 +107,9 @@ def kind_help() -> list[dict[str, str]]:
     ]
 
 
-def channel_records(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """One dict per notification channel (``notify list --json``) with its last delivery."""
+def channel_records(db: sqlite_utils.Database, lang: str = "en") -> list[dict[str, Any]]:
+    """One dict per notification channel (``notify list --json``) with its last delivery;
+    its error written in ``lang`` from the message stored beside it (older rows keep their English)."""
     last = {
         r["channel"]: r
         for r in db.query(
@@ -96,16 +120,19 @@ def channel_records(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return [
         {"name": c.name, "kind": c.kind, "settings": c.settings, "enabled": c.enabled,
          "last_status": last.get(c.name, {}).get("status"), "last_at": last.get(c.name, {}).get("created_at"),
-         "last_error": last.get(c.name, {}).get("error")}
+         "last_error": said(last.get(c.name, {}).get("error"), from_json(last.get(c.name, {}).get("error_message")), lang)}
         for c in notify.list_channels(db)
     ]  # fmt: skip
 
 
-def deliveries_frame(db: sqlite_utils.Database, limit: int = 50) -> pd.DataFrame:
-    """The latest notification deliveries, newest first."""
-    return store.read_frame(
+def deliveries_frame(db: sqlite_utils.Database, limit: int = 50, lang: str = "en") -> pd.DataFrame:
+    """The latest notification deliveries, newest first; a failed one's error written in ``lang``."""
+    frame = store.read_frame(
         db,
-        f"SELECT delivery_id, channel, created_at, subject, status, attempts, error FROM {S.DELIVERIES} "
+        f"SELECT delivery_id, channel, created_at, subject, status, attempts, error, error_message FROM {S.DELIVERIES} "
         "ORDER BY delivery_id DESC LIMIT ?",
         [limit],
     )
+    if lang != "en" and not frame.empty:
+        frame["error"] = [said(e, from_json(m), lang) for e, m in zip(frame["error"], frame["error_message"], strict=True)]
+    return frame.drop(columns=["error_message"])

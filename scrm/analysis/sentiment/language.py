@@ -41,6 +41,8 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
+from scrm.i18n.messages import Message
+
 SUPPORTED: tuple[str, ...] = ("en", "es", "fr")
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
 OTHER = "other"
@@ -165,6 +167,14 @@ def loaded_detectors() -> int:
     return _detector.cache_info().currsize
 
 
+class LanguagesRefused(ValueError):
+    """Workspace languages scrm cannot score; ``message`` says what to type, in the reader's language."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.english())
+        self.message = message
+
+
 def check_languages(languages: object) -> tuple[str, ...]:
     """Workspace languages as a tuple of en/es/fr codes, main first, without repeats.
 
@@ -180,13 +190,14 @@ def check_languages(languages: object) -> tuple[str, ...]:
         if not code:
             continue
         if code not in SUPPORTED:
-            raise ValueError(
-                f"'{item}' is not a language scrm scores. Use en, es or fr, main language first (e.g. es,en)."
-            )
+            raise LanguagesRefused(Message(
+                "'{item}' is not a language scrm scores. Use en, es or fr, main language first (e.g. es,en).",
+                {"item": str(item)},
+            ))
         if code not in found:
             found.append(code)
     if not found:
-        raise ValueError("Name at least one language: en, es or fr, main language first (e.g. es,en).")
+        raise LanguagesRefused(Message("Name at least one language: en, es or fr, main language first (e.g. es,en)."))
     return tuple(found)
 
 
