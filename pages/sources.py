@@ -125,7 +125,7 @@ def _add_form(path: str) -> None:
 
 def _runs(path: str) -> None:
     st.subheader(t("Last runs"))
-    runs = loaders.load_runs(path)
+    runs = loaders.load_runs(path, lang=lang())  # a failed run's error in the reader's language
     if runs.empty:
         st.caption(t("No run yet."))
         return

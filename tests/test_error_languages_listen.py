@@ -137,6 +137,11 @@ def test_a_platforms_refusal_reads_in_spanish_and_french_in_the_run_and_the_stor
     assert source.last_error == english
     assert V.sources_frame(fresh_db, "es")["last_error"].tolist() == [spanish]
     assert V.sources_frame(fresh_db)["last_error"].tolist() == [english]
+    # The run's row in "Last runs" too; a run stored by an older version (no message) keeps its English.
+    assert V.runs_frame(fresh_db, lang="es")["error"].tolist() == [spanish]
+    assert V.runs_frame(fresh_db)["error"].tolist() == [english]
+    fresh_db.execute(f"UPDATE {S.COLLECTIONS} SET error_message = NULL")
+    assert V.runs_frame(fresh_db, lang="es")["error"].tolist() == [english]
 
 
 def test_an_address_that_is_not_the_api_is_named_in_french_with_what_was_missing(

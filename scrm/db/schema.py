@@ -712,6 +712,7 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "rejected": "INTEGER",
         "import_id": "INTEGER",
         "error": "TEXT",  # NULL when the run succeeded
+        "error_message": "TEXT",  # the error as a message (JSON, scrm.i18n.messages) for the reader's language; NULL: older rows
     },
     RAW_ITEMS: {
         "mention_id": "TEXT",
@@ -829,6 +830,7 @@ SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {
     QUARANTINE: ("reason_message",),  # the reason for the reader's language
     SOURCES: ("paused_message", "last_error_message"),  # why a source is paused or failed, for the reader's language
     DELIVERIES: ("error_message",),  # why a notification failed, for the reader's language
+    COLLECTIONS: ("error_message",),  # why a collection run failed, for the reader's language
 }
 
 # Link statuses and the confidence below which a link is only suggested.

@@ -425,9 +425,10 @@ def _record_run(db: sqlite_utils.Database, source: Source, result: RunResult, st
                 import_id: int | None) -> None:
     db.execute(
         f"INSERT INTO {S.COLLECTIONS} (source, kind, started_at, finished_at, seconds, requests, fetched, new, updated, "
-        "deleted, rejected, import_id, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "deleted, rejected, import_id, error, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source.name, source.kind, started, finished, round(result.seconds, 3), result.requests, result.fetched,
-         result.new, result.updated, result.deleted, result.rejected, import_id, result.error],
+         result.new, result.updated, result.deleted, result.rejected, import_id, result.error,
+         result.error_message.to_json() if result.error and result.error_message else None],
     )
 
 

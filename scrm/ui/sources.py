@@ -23,9 +23,10 @@ def load_sources(db_path: str, lang: str = "en") -> pd.DataFrame:
         return V.sources_frame(db, lang)
 
 
-def load_runs(db_path: str, limit: int = 50) -> pd.DataFrame:
+def load_runs(db_path: str, limit: int = 50, lang: str = "en") -> pd.DataFrame:
+    """The latest collection runs, a failed one's error written in ``lang``."""
     with connection(db_path) as db:
-        return V.runs_frame(db, limit=limit)
+        return V.runs_frame(db, limit=limit, lang=lang)
 
 
 def load_new_per_source(db_path: str, days: int = 30) -> pd.DataFrame:

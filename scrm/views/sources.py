@@ -78,9 +78,14 @@ def said(english: str | None, message: Message | None, lang: str) -> str | None:
     return message.render(lang) if message is not None else english
 
 
-def runs_frame(db: sqlite_utils.Database, name: str | None = None, limit: int = 50) -> pd.DataFrame:
-    """The latest collection runs, newest first."""
+def runs_frame(db: sqlite_utils.Database, name: str | None = None, limit: int = 50, lang: str = "en") -> pd.DataFrame:
+    """The latest collection runs, newest first; a failed run's error written in ``lang``."""
     frame = L.last_runs(db, name, limit)
+    if "error_message" in frame and not frame.empty:
+        frame["error"] = [
+            said(None if pd.isna(english) else str(english), from_json(message if isinstance(message, str) else None), lang)
+            for english, message in zip(frame["error"], frame["error_message"], strict=True)
+        ]
     return frame.reindex(columns=list(RUN_COLUMNS))
 
 
