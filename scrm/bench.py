@@ -1147,6 +1147,25 @@ def random_filters(choices: FilterChoices, n: int = FILTER_RUNS, seed: int = 7) 
     return out
 
 
+def filter_words(f: Any) -> str:
+    """A filter combination in one line for the JSON report.
+
+    >>> from scrm.db.filters import Filters
+    >>> filter_words(Filters("2026-01-01", "2026-03-31", brands=("Velora",), langs=("en", "fr"), segment=2))
+    '2026-01-01..2026-03-31 (90 days); brand Velora; language en, fr; segment 2'
+    """
+    import datetime as dt
+
+    days = (dt.date.fromisoformat(f.date_to) - dt.date.fromisoformat(f.date_from)).days + 1 if f.date_from and f.date_to else None
+    parts = [f"{f.date_from or ''}..{f.date_to or ''}" + (f" ({days} days)" if days else "")]
+    for name, values in (("brand", f.brands), ("platform", f.platforms), ("language", f.langs)):
+        if values:
+            parts.append(f"{name} {', '.join(values)}")
+    if f.segment is not None:
+        parts.append(f"segment {f.segment}")
+    return "; ".join(parts)
+
+
 def _overview_reads(db: Any, f: Any) -> object:
     from scrm.views import overview as O
 
@@ -1255,6 +1274,7 @@ def _filter_stage(page: str) -> StageFunction:
             combos = random_filters(filter_choices(db), FILTER_RUNS, context.seed)
             context.peak.reset()
             times: list[float] = []
+            runs: list[dict[str, Any]] = []  # each filter with its time: which combinations are the slow ones
             error = None
             for i, f in enumerate(combos):
                 context.report(name, i / max(1, len(combos)), "a filter never seen before")
@@ -1266,6 +1286,7 @@ def _filter_stage(page: str) -> StageFunction:
                     error = f"{type(e).__name__}: {e}"[:500]
                     break
                 times.append(time.perf_counter() - t0)
+                runs.append({"seconds": round(times[-1], 3), "filters": filter_words(f)})
             peak = context.peak.current_peak()
         finally:
             db.close()
@@ -1277,6 +1298,7 @@ def _filter_stage(page: str) -> StageFunction:
             "worst_seconds": None if worst is None else round(worst, 3),
             "budget_s": FILTER_BUDGET_S,
             "within_budget": error is None and worst is not None and worst <= FILTER_BUDGET_S,
+            "per_run": runs,
             "peak_rss_mb": round(peak, 1),
             **prep,
         }

@@ -59,6 +59,12 @@ SUMMARY_SURVEYS = "sum_surveys"  # survey answers per day x segment: answers, pr
 SUMMARY_AUTHORS = "sum_authors"  # authors per day x brand x platform x language: their largest follower count
 SUMMARY_BUYERS = "sum_buyers"  # customers per day x segment: their orders that day
 SUMMARY_ANSWERS = "sum_answers"  # answerable inbound mentions per day x brand x platform x language x reply time
+# What moved, and the Listening page's themes and authors, for any filter (issue 17).
+SUMMARY_TOPICS = "sum_topics"  # themed inbound mentions per day x brand x platform x language x label x theme
+SUMMARY_VOICES = "sum_voices"  # inbound mentions per day x brand x platform x language x author as written
+SUMMARY_SPEAKERS = "sum_speakers"  # each author's (voice's) mentions over every day: bounds for the movers
+SUMMARY_PLACES = "sum_places"  # inbound mentions per day x brand x platform x language x location text
+SUMMARY_MODES = "sum_modes"  # every mention per day x brand x platform x language x communication mode x kind
 # Derived tables: rebuilt from the stored data by the compute stages
 # (``store.replace_table``), never migrated; their columns follow the frames
 # the stages write. Each is written by the stage named after it.
@@ -579,6 +585,32 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "day": "TEXT", "brand": "TEXT", "platform": "TEXT", "lang": "TEXT", "answered": "INTEGER", "minutes": "REAL",
         "mentions": "INTEGER",
     },
+    # Themed mentions (mention_topics) with the sum and count of their sentiment scores.
+    SUMMARY_TOPICS: {
+        "day": "TEXT", "brand": "TEXT", "platform": "TEXT", "lang": "TEXT", "label": "TEXT", "topic_id": "TEXT",
+        "mentions": "INTEGER", "score_sum": "REAL", "score_n": "INTEGER",
+    },
+    # The author and platform as written ('' and no_author or no_platform 1 when NULL), with the two keys readers group by:
+    # voice (the Overview movers' platform:handle) and profile_id (scrm.analysis.roles' profile id);
+    # scored, positive and negative count the labelled mentions, followers is the largest count (0 when none).
+    SUMMARY_VOICES: {
+        "day": "TEXT", "brand": "TEXT", "platform": "TEXT", "lang": "TEXT", "author": "TEXT", "no_author": "INTEGER",
+        "no_platform": "INTEGER", "voice": "TEXT", "profile_id": "TEXT",
+        "mentions": "INTEGER", "scored": "INTEGER", "positive": "INTEGER", "negative": "INTEGER", "followers": "INTEGER",
+    },
+    # sum_voices summed over every day per voice (no NULL voice): no author can move by more than its total.
+    # profile_id as in sum_voices, so that erasing a person deletes their row here too.
+    SUMMARY_SPEAKERS: {"voice": "TEXT", "profile_id": "TEXT", "mentions": "INTEGER", "scored": "INTEGER"},
+    # The location as written, trimmed ('' when none): the Listening page places each text once.
+    SUMMARY_PLACES: {
+        "day": "TEXT", "brand": "TEXT", "platform": "TEXT", "lang": "TEXT", "location": "TEXT",
+        "mentions": "INTEGER", "scored": "INTEGER", "positive": "INTEGER", "negative": "INTEGER",
+    },
+    # Brand accounts' messages too (by_brand): the communication modes count both.
+    SUMMARY_MODES: {
+        "day": "TEXT", "brand": "TEXT", "platform": "TEXT", "lang": "TEXT", "mode": "TEXT", "kind": "TEXT",
+        "by_people": "INTEGER", "by_brand": "INTEGER",
+    },
     # --- schema 3: what the team does with the data ---------------------------------
     # A workflow rule: a condition (JSON) on mentions or customers and an action.
     RULES: {
@@ -696,6 +728,9 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "last_error": "TEXT",
         "created_at": "TEXT",
         "updated_at": "TEXT",
+        # paused_reason and last_error as messages (JSON, scrm.i18n.messages) for the reader's language; NULL: older rows
+        "paused_message": "TEXT",
+        "last_error_message": "TEXT",
     },
     COLLECTIONS: {
         "collection_id": "INTEGER",
@@ -729,9 +764,6 @@ STORED_COLUMNS: dict[str, dict[str, str]] = {
         "enabled": "INTEGER",
         "created_at": "TEXT",
         "updated_at": "TEXT",
-        # paused_reason and last_error as messages (JSON, scrm.i18n.messages) for the reader's language; NULL: older rows
-        "paused_message": "TEXT",
-        "last_error_message": "TEXT",
     },
     SAVED_MAPPINGS: {
         "name": "TEXT",
@@ -788,6 +820,11 @@ PRIMARY_KEYS: dict[str, str | tuple[str, ...]] = {
     SUMMARY_AUTHORS: ("day", "brand", "platform", "lang", "author", "named", "profile_id"),
     SUMMARY_BUYERS: ("day", "segment", "customer_id"),
     SUMMARY_ANSWERS: ("day", "brand", "platform", "lang", "answered", "minutes"),
+    SUMMARY_TOPICS: ("day", "brand", "platform", "lang", "label", "topic_id"),
+    SUMMARY_VOICES: ("day", "brand", "platform", "lang", "author", "no_author", "no_platform"),
+    SUMMARY_SPEAKERS: "voice",
+    SUMMARY_PLACES: ("day", "brand", "platform", "lang", "location"),
+    SUMMARY_MODES: ("day", "brand", "platform", "lang", "mode", "kind"),
 }
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
@@ -821,7 +858,8 @@ SCHEMA_4 = (SIGN_IN_FAILURES,)
 SCHEMA_5: tuple[str, ...] = (
     SOURCES, COLLECTIONS, RAW_ITEMS, CHANNELS, DELIVERIES, SAVED_MAPPINGS, SENTIMENT_CORRECTIONS,
     SUMMARY_MENTIONS, SUMMARY_ORDERS, SUMMARY_CUSTOMERS, SUMMARY_SURVEYS, SUMMARY_AUTHORS, SUMMARY_BUYERS,
-    SUMMARY_ANSWERS,
+    SUMMARY_ANSWERS, SUMMARY_TOPICS, SUMMARY_VOICES, SUMMARY_SPEAKERS,
+    SUMMARY_PLACES, SUMMARY_MODES,
 )
 SCHEMA_5_COLUMNS: dict[str, tuple[str, ...]] = {
     MENTIONS: ("client", "rating"),  # the app a post was written with; a review's stars

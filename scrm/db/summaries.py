@@ -23,7 +23,19 @@ and any filter is a sum over a few thousand rows:
   orders that day: active customers, purchase frequency, repeat and churn rates;
 - ``sum_answers``: mentions a brand is expected to answer per day x brand x
   platform x language x answered x minutes to the brand's first reply: the
-  response rate and the median reply time.
+  response rate and the median reply time;
+- ``sum_topics``: themed inbound mentions (``mention_topics``) per day x brand
+  x platform x language x sentiment label x theme, with the sum and count of
+  their sentiment scores: the Overview's theme movers and the Listening themes;
+- ``sum_voices``: inbound mentions per day x brand x platform x language x
+  author as written, with their labelled, positive and negative counts and the
+  largest follower count: the author and segment movers and the top authors,
+  each reader keying the author its own way; ``sum_speakers`` holds each
+  voice's mentions and labelled mentions over every day (rebuilt whole from it);
+- ``sum_places``: inbound mentions per day x brand x platform x language x
+  location text (trimmed), with their labelled, positive and negative counts;
+- ``sum_modes``: every mention, brand accounts' own included, per day x brand x
+  platform x language x communication mode x kind: the Listening page's modes.
 
 A blank brand, platform, language, label or currency is '' and a customer
 without a segment is segment -1, so that every key is a plain value on SQLite
@@ -39,6 +51,9 @@ key is the dictionary's on either engine.
 The summaries stage (:func:`refresh`) keeps them: after an import or a
 collection it rebuilds only the days the new rows touched; when the segments,
 the links, the sentiment model or the corrections changed, it rebuilds all.
+``sum_topics`` is rebuilt whole on every refresh that changes anything, and
+when the themes of the mentions changed (the topics stage reassigns every
+mention's theme when it runs, also after a change of settings).
 
 >>> from scrm.db import store
 >>> db = store.open_db(":memory:")
@@ -59,12 +74,14 @@ import sqlite_utils
 
 from scrm.db import pg, store
 from scrm.db import schema as S
+from scrm.db.filters import Filters
 
 log = logging.getLogger(__name__)
 
 TABLES: tuple[str, ...] = (
     S.SUMMARY_MENTIONS, S.SUMMARY_ORDERS, S.SUMMARY_CUSTOMERS, S.SUMMARY_SURVEYS, S.SUMMARY_AUTHORS, S.SUMMARY_BUYERS,
-    S.SUMMARY_ANSWERS,
+    S.SUMMARY_ANSWERS, S.SUMMARY_TOPICS, S.SUMMARY_VOICES, S.SUMMARY_SPEAKERS,
+    S.SUMMARY_PLACES, S.SUMMARY_MODES,
 )
 # Kinds of inbound mentions a brand is expected to answer: scrm.views.kpis.ANSWERABLE_KINDS, a floor
 # above (the test suite checks that both agree).
@@ -74,6 +91,14 @@ INDEXES: dict[str, tuple[str, ...]] = {
     S.SUMMARY_AUTHORS: ("day", "person", "named", "followers", "platform", "brand", "lang"),
     S.SUMMARY_BUYERS: ("day", "segment", "person", "orders"),
     S.SUMMARY_ANSWERS: ("day", "brand", "answered", "minutes", "mentions", "platform", "lang"),
+    S.SUMMARY_TOPICS: ("day", "topic_id", "label", "mentions", "score_sum", "score_n", "brand", "platform", "lang"),
+    S.SUMMARY_VOICES: (
+        "day", "voice", "profile_id", "no_author", "author", "platform", "mentions", "scored", "positive", "negative",
+        "followers", "brand", "lang",
+    ),
+    S.SUMMARY_SPEAKERS: ("mentions", "scored", "voice"),
+    S.SUMMARY_PLACES: ("day", "location", "mentions", "scored", "positive", "negative", "brand", "platform", "lang"),
+    S.SUMMARY_MODES: ("day", "mode", "kind", "by_people", "by_brand", "brand", "platform", "lang"),
 }
 # An author's profile id, as scrm.analysis.roles.profile_id_sql spells it (a floor above: the test
 # suite checks that both agree). Kept beside the author so that erasing a person finds their rows.
@@ -108,9 +133,24 @@ def ensure_tables(db: sqlite_utils.Database) -> bool:
     return created
 
 
+# A second covering index led by the author key: the movers sum a few thousand authors (the loudest,
+# or the linked ones) by seeking each one's days instead of reading every author of the range.
+BY_VOICE = (
+    "voice", "day", "no_author", "mentions", "scored", "positive", "negative", "brand", "platform", "lang", "author",
+    "no_platform",
+)
+
+
+def _indexes() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, table, columns) of every index of the summary tables."""
+    return [(table + "_read", table, indexed) for table, indexed in INDEXES.items()] + [
+        (S.SUMMARY_VOICES + "_by_voice", S.SUMMARY_VOICES, BY_VOICE)
+    ]
+
+
 def _create_indexes(db: sqlite_utils.Database) -> None:
-    for table, indexed in INDEXES.items():
-        db.execute(f"CREATE INDEX IF NOT EXISTS {_quote(table + '_read')} ON {_quote(table)} ({', '.join(map(_quote, indexed))})")
+    for name, table, indexed in _indexes():
+        db.execute(f"CREATE INDEX IF NOT EXISTS {_quote(name)} ON {_quote(table)} ({', '.join(map(_quote, indexed))})")
 
 
 # --- building ------------------------------------------------------------------------------
@@ -138,9 +178,12 @@ def _fill(db: sqlite_utils.Database, first: str | None, last: str | None, *, cus
     rebuild = first is None and last is None
     if rebuild:
         # Built whole, an index costs less made once after the rows than kept up row by row.
-        for table in INDEXES:
-            db.execute(f"DROP INDEX IF EXISTS {_quote(table + '_read')}")
-    dated = (S.SUMMARY_MENTIONS, S.SUMMARY_ORDERS, S.SUMMARY_SURVEYS, S.SUMMARY_AUTHORS, S.SUMMARY_BUYERS, S.SUMMARY_ANSWERS)
+        for name, _, _ in _indexes():
+            db.execute(f"DROP INDEX IF EXISTS {_quote(name)}")
+    dated = (
+        S.SUMMARY_MENTIONS, S.SUMMARY_ORDERS, S.SUMMARY_SURVEYS, S.SUMMARY_AUTHORS, S.SUMMARY_BUYERS, S.SUMMARY_ANSWERS,
+        S.SUMMARY_VOICES, S.SUMMARY_PLACES, S.SUMMARY_MODES,
+    )
     for table, column in ((t, "day") for t in dated):
         params: list[Any] = []
         where = "1 = 1"
@@ -207,6 +250,15 @@ def _fill(db: sqlite_utils.Database, first: str | None, last: str | None, *, cus
         _insert(db, S.SUMMARY_BUYERS, buyers)
     _fill_authors(db, first, last)
     _fill_answers(db, first, last)
+    _fill_voices(db, first, last)
+    # Each voice over every day, summed again whole from sum_voices (a few hundred thousand rows).
+    db.execute(f"DELETE FROM {S.SUMMARY_SPEAKERS}")
+    db.execute(
+        f"INSERT INTO {S.SUMMARY_SPEAKERS} (voice, profile_id, mentions, scored) "
+        f"SELECT voice, max(profile_id), sum(mentions), sum(scored) FROM {S.SUMMARY_VOICES} WHERE voice IS NOT NULL GROUP BY voice"
+    )
+    _fill_places_and_modes(db, first, last)
+    _fill_topics(db)
     if rebuild:
         _create_indexes(db)
     if customers:
@@ -311,6 +363,86 @@ def _fill_answers(db: sqlite_utils.Database, first: str | None, last: str | None
         _insert(db, S.SUMMARY_ANSWERS, rows)
 
 
+# The Overview movers' author key (scrm.views.overview.top_movers), on the blanks the summaries store.
+VOICE_SQL = "lower(m.platform) || ':' || lower(ltrim(trim(coalesce(m.author, '')), '@'))"
+
+
+def _fill_voices(db: sqlite_utils.Database, first: str | None, last: str | None) -> None:
+    """Inbound mentions per day x brand x platform x language x author as written, with their labels."""
+    params: list[Any] = []
+    days = _day_clause("m.posted_at", first, last, params)
+    dimensions = (
+        "substr(m.posted_at, 1, 10), coalesce(m.brand, ''), coalesce(m.platform, ''), coalesce(s.lang, ''), "
+        "coalesce(m.author, ''), CASE WHEN m.author IS NULL THEN 1 ELSE 0 END, CASE WHEN m.platform IS NULL THEN 1 ELSE 0 END"
+    )
+    db.execute(
+        f"""INSERT INTO {S.SUMMARY_VOICES} (day, brand, platform, lang, author, no_author, no_platform, voice, profile_id,
+            mentions, scored, positive, negative, followers)
+        SELECT {dimensions}, max({VOICE_SQL}), max({PROFILE_ID_SQL}), count(*),
+            sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END),
+            sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END), sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END),
+            max(coalesce(m.author_followers, 0))
+        FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
+        WHERE coalesce(m.from_brand, 0) != 1 AND {days}
+        GROUP BY {dimensions}""",
+        params,
+    )
+
+
+# A mention's communication mode (scrm.views.listening.communication_modes): private first, since a
+# private reply is still a one-to-one conversation.
+MODE_SQL = """CASE
+        WHEN lower(coalesce(m.visibility, '')) = 'private' OR lower(coalesce(m.kind, '')) = 'dm' THEN 'one-to-one'
+        WHEN lower(coalesce(m.kind, '')) IN ('reply', 'share')
+             OR (coalesce(m.kind, '') = '' AND coalesce(m.in_reply_to, '') <> '') THEN 'one-to-one-to-many'
+        ELSE 'one-to-many' END"""
+MODE_KIND_SQL = "coalesce(nullif(lower(trim(m.kind)), ''), 'post')"
+
+
+def _fill_places_and_modes(db: sqlite_utils.Database, first: str | None, last: str | None) -> None:
+    """Inbound mentions per location text, and every mention per communication mode and kind."""
+    params: list[Any] = []
+    days = _day_clause("m.posted_at", first, last, params)
+    source = f"FROM {S.MENTIONS} m LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id"
+    common = "substr(m.posted_at, 1, 10), coalesce(m.brand, ''), coalesce(m.platform, ''), coalesce(s.lang, '')"
+    place = f"{common}, trim(coalesce(m.location, ''))"
+    db.execute(
+        f"""INSERT INTO {S.SUMMARY_PLACES} (day, brand, platform, lang, location, mentions, scored, positive, negative)
+        SELECT {place}, count(*), sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END),
+            sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END), sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END)
+        {source} WHERE coalesce(m.from_brand, 0) = 0 AND {days} GROUP BY {place}""",
+        params,
+    )
+    mode = f"{common}, {MODE_SQL}, {MODE_KIND_SQL}"
+    db.execute(
+        f"""INSERT INTO {S.SUMMARY_MODES} (day, brand, platform, lang, mode, kind, by_people, by_brand)
+        SELECT {mode}, sum(CASE WHEN coalesce(m.from_brand, 0) = 0 THEN 1 ELSE 0 END),
+            sum(CASE WHEN coalesce(m.from_brand, 0) <> 0 THEN 1 ELSE 0 END)
+        {source} WHERE {days} GROUP BY {mode}""",
+        params,
+    )
+
+
+def _fill_topics(db: sqlite_utils.Database) -> None:
+    """Themed inbound mentions per day x brand x platform x language x label x theme, rebuilt whole (the
+    topics stage rewrites every mention's theme when it runs); empty before themes are computed."""
+    db.execute(f"DELETE FROM {S.SUMMARY_TOPICS}")
+    if not store.table_exists(db, S.MENTION_TOPICS):
+        return
+    dimensions = (
+        "substr(m.posted_at, 1, 10), coalesce(m.brand, ''), coalesce(m.platform, ''), coalesce(s.lang, ''), "
+        "coalesce(s.label, ''), CAST(mt.topic_id AS TEXT)"
+    )
+    db.execute(
+        f"""INSERT INTO {S.SUMMARY_TOPICS} (day, brand, platform, lang, label, topic_id, mentions, score_sum, score_n)
+        SELECT {dimensions}, count(*), sum(s.score), count(s.score)
+        FROM {S.MENTION_TOPICS} mt JOIN {S.MENTIONS} m ON m.mention_id = mt.mention_id
+        LEFT JOIN {S.SENTIMENT} s ON s.mention_id = m.mention_id
+        WHERE coalesce(m.from_brand, 0) != 1 AND m.posted_at IS NOT NULL AND mt.topic_id IS NOT NULL
+        GROUP BY {dimensions}"""
+    )
+
+
 def _fill_customers(db: sqlite_utils.Database, segment: Callable[[str], str]) -> None:
     """Customers per creation day and per first-order day: small (one row per day and segment), rebuilt whole."""
     db.execute(f"DELETE FROM {S.SUMMARY_CUSTOMERS}")
@@ -350,6 +482,13 @@ def _inputs(db: sqlite_utils.Database) -> dict[str, Any]:
         "models": _fingerprint(db, f"SELECT DISTINCT model, model_version FROM {S.SENTIMENT} ORDER BY 1, 2"),
         "customers": db.execute(f"SELECT count(*) FROM {S.CUSTOMERS}").fetchone()[0],
     }
+
+
+def _themes(db: sqlite_utils.Database) -> str:
+    """A digest of every mention's theme: ``sum_topics`` follows a new assignment even when no row changed."""
+    if not store.table_exists(db, S.MENTION_TOPICS):
+        return ""
+    return _fingerprint(db, f"SELECT mention_id, topic_id FROM {S.MENTION_TOPICS} ORDER BY mention_id")
 
 
 def _touched_days(db: sqlite_utils.Database, since_import: int) -> tuple[str | None, str | None, int]:
@@ -418,6 +557,7 @@ def refresh(db: sqlite_utils.Database, *, progress: Progress | None = None, full
         mode = "none" if first is None else "days"
     else:
         newest = _newest_import(db)
+    themes = _themes(db)
     with store.transaction(db, bump=False):
         if mode == "full":
             report(0.1, "summing every day")
@@ -425,8 +565,11 @@ def refresh(db: sqlite_utils.Database, *, progress: Progress | None = None, full
         elif mode == "days":
             report(0.1, f"summing the days {first} to {last}")
             _fill(db, first, last)
+        elif state.get("themes") != themes:
+            report(0.1, "summing the themes")
+            _fill_topics(db)
         state = {
-            "inputs": inputs, "import_id": newest, "tables": list(TABLES),
+            "inputs": inputs, "import_id": newest, "tables": list(TABLES), "themes": themes,
             "rows": {
                 table: int(db.execute(f"SELECT count(*) FROM {table} WHERE import_id IS NULL OR import_id <= ?", [newest]).fetchone()[0])
                 for table in (S.MENTIONS, S.ORDERS, S.SURVEYS)
@@ -517,6 +660,29 @@ def _mention_filters(
         if values:
             where += " AND " + _in(column, values, params)
     return where, params
+
+
+def filter_where(f: Filters, alias: str) -> tuple[str, list[Any]]:
+    """A WHERE clause (without the keyword) and its parameters keeping the rows of a summary table
+    (alias ``alias``) that the mentions under ``f`` fall on: its days, brands, platforms and languages.
+
+    The segment is not a dimension of the mention summaries: the caller applies it or ignores it.
+
+    >>> filter_where(Filters(date_from="2026-01-01", date_to="2026-01-31", platforms=("reddit",)), "v")
+    ('v.day >= ? AND v.day <= ? AND v.platform IN (?)', ['2026-01-01', '2026-01-31', 'reddit'])
+    """
+    params: list[Any] = []
+    clauses = []
+    if f.date_from:
+        clauses.append(f"{alias}.day >= ?")
+        params.append(f.date_from)
+    if f.date_to:
+        clauses.append(f"{alias}.day <= ?")
+        params.append(f.date_to)
+    for column, values in (("brand", f.brands), ("platform", f.platforms), ("lang", f.langs)):
+        if values:
+            clauses.append(_in(f"{alias}.{column}", values, params))
+    return " AND ".join(clauses) or "1 = 1", params
 
 
 # A day as the number YYYYMMDD: a reader turns numbers into arrays ten times faster than text.

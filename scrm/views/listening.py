@@ -44,7 +44,7 @@ from scrm.analysis.roles import (
     profile_id_sql,
 )
 from scrm.analysis.subjects import subject_name
-from scrm.db import dialect, store
+from scrm.db import dialect, store, summaries
 from scrm.db import schema as S
 from scrm.db import settings as business
 from scrm.db.filters import Filters, mentions_where
@@ -100,15 +100,30 @@ def volume_over_time(
     ``scored``, ``net_sentiment`` (points, NaN without scored mentions),
     ``own`` (True on the own brand's rows, so charts give it the own brand's colour).
     """
-    where, params = _people_where(f)
-    group_sql = "coalesce(nullif(trim(m.brand), ''), ?)" if by == "brand" else "coalesce(nullif(lower(trim(m.platform)), ''), 'other')"
+    summed = summaries.is_current(db)
+    # From the daily summaries when they are current: the same counts (brand accounts' mentions
+    # and undated ones are not in them either), without joining every mention to its sentiment.
+    alias = "v" if summed else "m"
+    if summed:
+        where, params = summaries.filter_where(f, "v")
+        source = f"{S.SUMMARY_MENTIONS} v"
+        counts = {name: f"CASE WHEN v.label = '{name}' THEN v.mentions ELSE 0 END" for name in ("positive", "neutral", "negative")}
+        total, day = "sum(v.mentions)", "v.day"
+    else:
+        where, params = _people_where(f)
+        source = f"{S.MENTIONS} m {_sentiment_join(db)}"
+        counts = {name: f"CASE WHEN s.label = '{name}' THEN 1 ELSE 0 END" for name in ("positive", "neutral", "negative")}
+        total, day = "count(*)", "m.posted_at"
+    group_sql = (
+        f"coalesce(nullif(trim({alias}.brand), ''), ?)" if by == "brand"
+        else f"coalesce(nullif(lower(trim({alias}.platform)), ''), 'other')"
+    )
     group_params: list[Any] = [NO_BRAND] if by == "brand" else []
     frame = store.read_frame(
         db,
-        f"""SELECT {_period_sql(db, period, week_start=business.week_start(db))} AS period, {group_sql} AS "group", count(*) AS mentions,
-                sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'neutral' THEN 1 ELSE 0 END) AS neutral,
-                sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative
-            FROM {S.MENTIONS} m {_sentiment_join(db)}
+        f"""SELECT {_period_sql(db, period, day, week_start=business.week_start(db))} AS period, {group_sql} AS "group",
+                {total} AS mentions, {", ".join(f"sum({sql}) AS {name}" for name, sql in counts.items())}
+            FROM {source}
             WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2""",
         [*group_params, *params],
     )
@@ -136,17 +151,22 @@ def share_of_voice(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     brand), ``net_sentiment``, ``own`` (True for meta ``own_brand``), biggest first.
     Mentions that name no brand are left out of the shares.
     """
-    where, params = _people_where(replace(f, brands=()))
-    frame = store.read_frame(
-        db,
-        f"""SELECT trim(m.brand) AS brand, count(*) AS mentions,
+    if summaries.is_current(db):
+        where, params = summaries.filter_where(replace(f, brands=()), "v")
+        sql = f"""SELECT trim(v.brand) AS brand, sum(v.mentions) AS mentions,
+                sum(CASE WHEN v.label = 'positive' THEN v.mentions ELSE 0 END) AS positive,
+                sum(CASE WHEN v.label = 'negative' THEN v.mentions ELSE 0 END) AS negative,
+                sum(CASE WHEN v.label IN ('positive', 'neutral', 'negative') THEN v.mentions ELSE 0 END) AS scored
+            FROM {S.SUMMARY_MENTIONS} v WHERE {where} AND trim(v.brand) <> '' GROUP BY 1 ORDER BY 2 DESC, 1"""
+    else:
+        where, params = _people_where(replace(f, brands=()))
+        sql = f"""SELECT trim(m.brand) AS brand, count(*) AS mentions,
                 sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative,
                 sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored
             FROM {S.MENTIONS} m {_sentiment_join(db)}
             WHERE {where} AND trim(coalesce(m.brand, '')) <> ''
-            GROUP BY 1 ORDER BY 2 DESC, 1""",
-        params,
-    )
+            GROUP BY 1 ORDER BY 2 DESC, 1"""
+    frame = store.read_frame(db, sql, params)
     own = own_brand(db)
     if frame.empty:
         return pd.DataFrame(
@@ -183,6 +203,17 @@ def _topic_counts(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     subject = "max(t.subject)" if "subject" in have else "NULL"  # NULL outside an aggregate: PostgreSQL cannot type max(NULL)
     windows = "max(t.last_4w) AS last_4w, max(t.prev_4w) AS prev_4w" if {"last_4w", "prev_4w"} <= have \
         else "NULL AS last_4w, NULL AS prev_4w"
+    if summaries.is_current(db):
+        # The same counts from sum_topics (themed inbound mentions per day and filter value).
+        where, params = summaries.filter_where(f, "v")
+        sql = f"""SELECT t.topic_id, t.lang, t.label, {subject} AS subject, sum(v.mentions) AS mentions,
+                sum(CASE WHEN v.label = 'positive' THEN v.mentions ELSE 0 END) AS positive,
+                sum(CASE WHEN v.label = 'negative' THEN v.mentions ELSE 0 END) AS negative,
+                sum(CASE WHEN v.label IN ('positive', 'neutral', 'negative') THEN v.mentions ELSE 0 END) AS scored,
+                sum(v.score_sum) AS score_sum, sum(v.score_n) AS score_n, max(t.trend) AS trend, {windows}
+            FROM {S.SUMMARY_TOPICS} v JOIN "{TOPICS}" t ON t.topic_id = v.topic_id
+            WHERE {where} GROUP BY t.topic_id, t.lang, t.label ORDER BY mentions DESC, t.topic_id"""
+        return _topic_frame(store.read_frame(db, sql, params))
     where, params = _people_where(f)
     frame = store.read_frame(
         db,
@@ -195,6 +226,11 @@ def _topic_counts(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
             WHERE {where} GROUP BY t.topic_id, t.lang, t.label ORDER BY mentions DESC, t.topic_id""",
         params,
     )
+    return _topic_frame(frame)
+
+
+def _topic_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The theme counts with their types set (counts as integers, sums as floats, no subject as None)."""
     if frame.empty:
         return frame
     for c in ("mentions", "positive", "negative", "scored", "score_n"):
@@ -332,6 +368,16 @@ def top_authors(db: sqlite_utils.Database, f: Filters, limit: int = 25, *, rank_
             return _empty(columns, numeric=("mentions", "followers", "net_sentiment"))
         role_join = f"JOIN \"{ROLES}\" r ON r.profile_id = {profile_id_sql('m')} AND coalesce(r.role, 'none') <> 'none'"
     order = "followers DESC, mentions DESC" if rank_by == "followers" else "mentions DESC, followers DESC"
+    if summaries.is_current(db) and rank_by != "role":
+        # From sum_voices: one row per author, day and filter value instead of one per mention;
+        # the author's profile id, name and largest follower count as the mentions give them.
+        where, params = summaries.filter_where(f, "v")
+        # profile_id is the one profile_id_sql() gives each mention (NULL without an author).
+        sql = f"""SELECT v.profile_id AS profile_id, max(coalesce(nullif(lower(trim(v.platform)), ''), 'other')) AS platform,
+                max(CASE WHEN v.no_author = 1 THEN NULL ELSE v.author END) AS author, sum(v.mentions) AS mentions,
+                max(v.followers) AS followers, sum(v.positive) AS positive, sum(v.negative) AS negative, sum(v.scored) AS scored
+            FROM {S.SUMMARY_VOICES} v WHERE {where} GROUP BY v.profile_id ORDER BY {order}, profile_id LIMIT ?"""
+        return _author_frame(db, store.read_frame(db, sql, [*params, int(limit)]), columns)
     frame = store.read_frame(
         db,
         # max(): the platform is part of the profile id, so one value per group; PostgreSQL
@@ -344,6 +390,11 @@ def top_authors(db: sqlite_utils.Database, f: Filters, limit: int = 25, *, rank_
             WHERE {where} GROUP BY 1 ORDER BY {order}, profile_id LIMIT ?""",
         [*params, int(limit)],
     )
+    return _author_frame(db, frame, columns)
+
+
+def _author_frame(db: sqlite_utils.Database, frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The top authors' counts with their net sentiment, roles and badges."""
     if frame.empty:
         return _empty(columns, numeric=("mentions", "followers", "net_sentiment"))
     for c in ("positive", "negative", "scored", "followers"):
@@ -557,17 +608,20 @@ class PlacesSummary:
 
 def mention_places(db: sqlite_utils.Database, f: Filters, unplaced_limit: int = 15) -> PlacesSummary:
     """Mentions per place under the filters (see :func:`place_location`)."""
-    where, params = _people_where(f)
     # Grouping by the text first keeps the Python work to the distinct texts
     # (about 140 on the demo), whatever the number of mentions.
-    frame = store.read_frame(
-        db,
-        f"""SELECT trim(coalesce(m.location, '')) AS location, count(*) AS mentions,
+    if summaries.is_current(db):
+        where, params = summaries.filter_where(f, "v")
+        sql = f"""SELECT v.location AS location, sum(v.mentions) AS mentions, sum(v.positive) AS positive,
+                sum(v.negative) AS negative, sum(v.scored) AS scored
+            FROM {S.SUMMARY_PLACES} v WHERE {where} GROUP BY v.location"""
+    else:
+        where, params = _people_where(f)
+        sql = f"""SELECT trim(coalesce(m.location, '')) AS location, count(*) AS mentions,
                 sum(CASE WHEN s.label = 'positive' THEN 1 ELSE 0 END) AS positive, sum(CASE WHEN s.label = 'negative' THEN 1 ELSE 0 END) AS negative,
                 sum(CASE WHEN s.label IN ('positive', 'neutral', 'negative') THEN 1 ELSE 0 END) AS scored
-            FROM {S.MENTIONS} m {_sentiment_join(db)} WHERE {where} GROUP BY 1""",
-        params,
-    )
+            FROM {S.MENTIONS} m {_sentiment_join(db)} WHERE {where} GROUP BY 1"""
+    frame = store.read_frame(db, sql, params)
     places_cols = ("place", "country", "precision", "lat", "lon", "mentions", "net_sentiment")
     empty_places = _empty(places_cols, numeric=("lat", "lon", "mentions", "net_sentiment"))
     empty_unplaced = _empty(("location", "mentions"), numeric=("mentions",))
@@ -616,12 +670,8 @@ MODES: tuple[tuple[str, str], ...] = (
 
 
 def _mode_sql() -> str:
-    # Private first: a private reply is still a one-to-one conversation.
-    return """CASE
-        WHEN lower(coalesce(m.visibility, '')) = 'private' OR lower(coalesce(m.kind, '')) = 'dm' THEN 'one-to-one'
-        WHEN lower(coalesce(m.kind, '')) IN ('reply', 'share')
-             OR (coalesce(m.kind, '') = '' AND coalesce(m.in_reply_to, '') <> '') THEN 'one-to-one-to-many'
-        ELSE 'one-to-many' END"""
+    # Private first: a private reply is still a one-to-one conversation (spelled once, for the summaries too).
+    return summaries.MODE_SQL
 
 
 def communication_modes(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
@@ -631,14 +681,17 @@ def communication_modes(db: sqlite_utils.Database, f: Filters) -> pd.DataFrame:
     when empty), ``by_people``, ``by_brand`` (brand accounts' own messages),
     ``mentions``, ``share`` (percent of all), one row per mode and kind.
     """
-    where, params = mentions_where(f, "m", sentiment_alias="s")
-    frame = store.read_frame(
-        db,
-        f"""SELECT {_mode_sql()} AS mode, coalesce(nullif(lower(trim(m.kind)), ''), 'post') AS kind,
+    if (f.date_from or f.date_to) and summaries.is_current(db):
+        # From sum_modes (dated mentions only: a range leaves the undated ones out anyway).
+        where, params = summaries.filter_where(f, "v")
+        sql = f"""SELECT v.mode AS mode, v.kind AS kind, sum(v.by_people) AS by_people, sum(v.by_brand) AS by_brand
+            FROM {S.SUMMARY_MODES} v WHERE {where} GROUP BY v.mode, v.kind"""
+    else:
+        where, params = mentions_where(f, "m", sentiment_alias="s")
+        sql = f"""SELECT {_mode_sql()} AS mode, {summaries.MODE_KIND_SQL} AS kind,
                 sum(CASE WHEN coalesce(m.from_brand, 0) = 0 THEN 1 ELSE 0 END) AS by_people, sum(CASE WHEN coalesce(m.from_brand, 0) <> 0 THEN 1 ELSE 0 END) AS by_brand
-            FROM {S.MENTIONS} m {_sentiment_join(db)} WHERE {where} GROUP BY 1, 2""",
-        params,
-    )
+            FROM {S.MENTIONS} m {_sentiment_join(db)} WHERE {where} GROUP BY 1, 2"""
+    frame = store.read_frame(db, sql, params)
     columns = ("mode", "description", "kind", "by_people", "by_brand", "mentions", "share")
     if frame.empty:
         return _empty(columns, numeric=("by_people", "by_brand", "mentions", "share"))

@@ -111,6 +111,9 @@ MIN_TREND_WEEKS = 26
 # before its net sentiment change is ranked: 2 of 3 mentions turning negative is noise.
 MIN_SCORED_FOR_SENTIMENT = 10
 TOP_MOVERS = 5
+# Authors summed first when ranking author movers (the loudest by mentions over every day): at a million
+# mentions, the movers of a long range are among them and the few hundred thousand others are never read.
+LOUD_AUTHORS = 5000
 
 # The detail of an alert's sentence: [plural, singular] per kind of alert.
 ALERT_SENTENCES = {
@@ -774,6 +777,10 @@ def top_movers(
         raise ValueError(f"kind must be one of {MOVER_KINDS}, not {kind!r}")
     cur, prev = periods.current, periods.previous
     assert cur.date_to and prev.date_from
+    if summaries.is_current(db):
+        # The same sums from the daily summaries: a year against the one before reads a few
+        # hundred thousand summary rows instead of joining two million mentions to their sentiment.
+        return _finish_movers(_summed_movers(db, f, periods, kind, by, n, min_scored), kind, by, n, min_scored)
     sums, sum_params = _period_sums(periods)
     where, params = mentions_where(f.with_dates(prev.date_from, cur.date_to), "m", sentiment_alias="s")
     base = (
@@ -820,6 +827,103 @@ def top_movers(
         params = [S.LINKED, *params]
     frame = store.read_frame(db, sql, [*sum_params, *params])
     return _finish_movers(frame, kind, by, n, min_scored)
+
+
+def _summed_period_sums(periods: Periods, *, labelled: bool) -> tuple[str, list[str]]:
+    """:func:`_period_sums` over a summary table ``v``: ``labelled`` tables have a ``label`` dimension
+    (``sum_topics``), the others count their labelled mentions in columns (``sum_voices``)."""
+    parts, params = [], []
+    for name, p in (("now", periods.current), ("before", periods.previous)):
+        assert p.date_from and p.date_to
+        inside = "(v.day >= ? AND v.day <= ?)"
+        if labelled:
+            counts = {
+                "": "v.mentions",
+                "scored_": "CASE WHEN v.label IN ('positive', 'neutral', 'negative') THEN v.mentions ELSE 0 END",
+                "pos_": "CASE WHEN v.label = 'positive' THEN v.mentions ELSE 0 END",
+                "neg_": "CASE WHEN v.label = 'negative' THEN v.mentions ELSE 0 END",
+            }
+        else:
+            counts = {"": "v.mentions", "scored_": "v.scored", "pos_": "v.positive", "neg_": "v.negative"}
+        parts += [f"sum(CASE WHEN {inside} THEN {count} ELSE 0 END) AS {prefix}{name}" for prefix, count in counts.items()]
+        params += [p.date_from, p.date_to] * 4
+    return ", ".join(parts), params
+
+
+def _summed_movers(
+    db: sqlite_utils.Database, f: Filters, periods: Periods, kind: str, by: str, n: int, min_scored: int
+) -> pd.DataFrame:
+    """The rows :func:`top_movers` ranks, from ``sum_topics`` and ``sum_voices``: the same keys,
+    labels and sums as its reads of the mentions (each mention counted once per row it joins).
+
+    Authors are many (a year holds a few hundred thousand): only those that can rank are summed,
+    the ones with enough scored mentions over every day, or enough mentions to move at least as
+    much as the ``n``-th largest change (ties included, so :func:`_finish_movers` breaks them as before)."""
+    cur, prev = periods.current, periods.previous
+    where, params = summaries.filter_where(f.with_dates(prev.date_from, cur.date_to), "v")
+    # The movers' own author key (the platform as stored, lowercased; stored as ``voice``), not the profile id.
+    author_key = "v.voice"
+    if kind == "topics":
+        if not (table_exists(db, S.MENTION_TOPICS) and table_exists(db, S.TOPICS)):
+            return pd.DataFrame()
+        sums, sum_params = _summed_period_sums(periods, labelled=True)
+        has_subject = "subject" in dialect.columns(db, S.TOPICS)
+        group = f"coalesce('{SUBJECT_KEY_PREFIX}' || t.subject, v.topic_id)" if has_subject else "v.topic_id"
+        subject = "max(t.subject)" if has_subject else "CAST(NULL AS TEXT)"
+        sql = (
+            f"SELECT {group} AS key, {subject} AS subject, max(t.label) AS label, {sums} "
+            f"FROM {S.SUMMARY_TOPICS} v LEFT JOIN {S.TOPICS} t ON t.topic_id = v.topic_id WHERE {where} GROUP BY {group}"
+        )
+        return store.read_frame(db, sql, [*sum_params, *params])
+    sums, sum_params = _summed_period_sums(periods, labelled=False)
+    if kind == "authors":
+        sql = (
+            f"SELECT {author_key} AS key, '@' || ltrim(trim(max(v.author)), '@') AS label, "
+            f"lower(max(CASE WHEN v.no_platform = 1 THEN NULL ELSE v.platform END)) AS platform, {sums} "
+            f"FROM {S.SUMMARY_VOICES} v WHERE {where} AND v.no_author = 0 AND trim(v.author) != '' "
+            f"AND (v.voice IS NULL OR v.voice IN (SELECT voice FROM {S.SUMMARY_SPEAKERS} WHERE {{column}} >= ?)) "
+            f"GROUP BY {author_key}"
+        )
+
+        def loud(column: str, least: int) -> pd.DataFrame:
+            """The authors with at least ``least`` mentions (or scored ones) over every day, and those without a key."""
+            return store.read_frame(db, sql.format(column=column), [*sum_params, *params, least])
+
+        if by == "sentiment":
+            # Ranked only with min_scored scored mentions in both periods: 2 x min_scored over every day at least.
+            return loud("scored", 2 * min_scored)
+        # An author cannot move by more than its mentions over every day: sum the loudest first; when the
+        # n-th largest change among them reaches the quietest one's total, nobody else can rank.
+        row = db.execute(
+            f"SELECT mentions FROM {S.SUMMARY_SPEAKERS} ORDER BY mentions DESC LIMIT 1 OFFSET ?", [LOUD_AUTHORS - 1]
+        ).fetchone()
+        least = int(row[0]) if row is not None else 0
+        frame = loud("mentions", least)
+        if least > 0:
+            changes = (pd.to_numeric(frame["now"]).fillna(0) - pd.to_numeric(frame["before"]).fillna(0)).abs()
+            reached = float(changes.nlargest(n).min()) if len(changes) >= n else 0.0
+            if reached < least:
+                # The n-th largest change so far bounds the true one from below: every author that
+                # can reach it has at least that many mentions over every day.
+                frame = loud("mentions", max(1, int(reached)))
+        return frame
+    if not (table_exists(db, S.SEGMENTS) and table_exists(db, S.SEGMENT_PROFILES)):
+        return pd.DataFrame()
+    # Summed per author first, then joined: a profile linked to two customers counts twice, as when
+    # each mention is joined; only the linked authors' rows are summed (a few thousand of a year's
+    # few hundred thousand authors), and the join reads one row per author instead of one per day.
+    names = ("now", "scored_now", "pos_now", "neg_now", "before", "scored_before", "pos_before", "neg_before")
+    totals = ", ".join(f"sum(a.{c}) AS {c}" for c in names)
+    sql = (
+        f"SELECT CAST(sg.segment_id AS TEXT) AS key, sg.segment_id || ': ' || coalesce(max(sp.description), 'segment') AS label, "
+        f"{totals} FROM (SELECT {author_key} AS profile_id, {sums} FROM {S.SUMMARY_VOICES} v "
+        f"WHERE {where} AND v.no_author = 0 AND {author_key} IN (SELECT profile_id FROM {S.LINKS} WHERE status = ?) "
+        f"GROUP BY {author_key}) a "
+        f"JOIN {S.LINKS} l ON l.profile_id = a.profile_id AND l.status = ? "
+        f"JOIN {S.SEGMENTS} sg ON sg.customer_id = l.customer_id "
+        f"LEFT JOIN {S.SEGMENT_PROFILES} sp ON sp.segment_id = sg.segment_id GROUP BY sg.segment_id"
+    )
+    return store.read_frame(db, sql, [*sum_params, *params, S.LINKED, S.LINKED])
 
 
 # --- alerts ------------------------------------------------------------------------------------------
