@@ -213,11 +213,39 @@ def test_the_customers_stored_by_score_equal_the_ones_read_and_a_page_run_never_
     assert not expected.empty
 
 
+def test_the_stored_rule_form_choices_equal_the_computed_ones(demo: sqlite_utils.Database) -> None:
+    from scrm.views import rules as R
+
+    expected = R.rule_options(demo)
+    for _ in range(2):
+        assert R.stored_rule_options(demo) == expected
+    assert {"en", "es", "fr"} <= set(expected["langs"]) and expected["platforms"] and expected["topics"]
+
+
+def test_the_stored_pending_stages_equal_the_computed_ones(demo: sqlite_utils.Database) -> None:
+    from scrm.compute import pending_stages
+    from scrm.views import settings as V
+
+    for _ in range(2):
+        assert V.stored_pending_stages(demo) == tuple(pending_stages(demo))
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(platforms=("twitter",), segment=1)])
+def test_the_stored_authors_of_the_advocates_page_equal_the_computed_ones(demo: sqlite_utils.Database, f: Filters) -> None:
+    from scrm.views import advocates as A
+
+    expected = A.role_table(demo, f, notable_only=True)
+    for _ in range(2):
+        pd.testing.assert_frame_equal(A.stored_role_table(demo, f), expected)
+    assert not expected.empty
+
+
 def test_refresh_stores_the_default_view_without_changing_the_data_version(demo: sqlite_utils.Database) -> None:
     version = store.data_version(demo)
     names = O.refresh_page_summaries(demo)
     assert store.data_version(demo) == version
     assert {"data_summary", "filter_options", "segments:customer_currencies", "listening:brand_and_platform_options",
-            "settings:brands_and_currencies", "segments:customer_values:null"} <= set(names)
+            "settings:brands_and_currencies", "segments:customer_values:null", "rules:options",
+            "settings:pending_stages", 'advocates:roles:[[], null]'} <= set(names)
     assert sum(n.startswith("overview:kpis:") for n in names) >= 1
     assert sum(n.startswith("overview:movers:") for n in names) >= 3

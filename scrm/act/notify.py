@@ -45,7 +45,6 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
 import pandas as pd
 import sqlite_utils
 
@@ -392,6 +391,8 @@ def send_webhook(channel: Channel, message: Notice) -> None:
             {"channel": repr(channel.name), "name": channel.name},
         ))
     fmt = channel.settings.get("format", "json")
+    import httpx  # here: the app's first run, which imports this module, sends nothing
+
     try:
         response = httpx.post(url, json=webhook_payload(fmt, message), timeout=TIMEOUT_SECONDS,
                               headers={"User-Agent": USER_AGENT})

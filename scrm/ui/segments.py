@@ -186,7 +186,7 @@ def load_advocacy_reason(db_path: str, data_version: int) -> str | None:
 def load_roles(db_path: str, data_version: int, filters: Filters) -> pd.DataFrame:
     """Roles with customer value and consent, notable authors only (:func:`scrm.views.advocates.role_table`)."""
     with connection(db_path) as db:
-        return advocacy.role_table(db, filters, notable_only=True)
+        return advocacy.stored_role_table(db, filters)
 
 
 @st.cache_data(max_entries=_MAX_ENTRIES, show_spinner="Ranking detractors by CLV at risk…")

@@ -61,13 +61,11 @@ def load_settings(db_path: str, data_version: int) -> V.BusinessSettings:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def load_pending(db_path: str, data_version: int) -> tuple[str, ...]:
-    """The stages the next recompute would run (:func:`scrm.compute.pending_stages`), per data version."""
-    # Imported here: the compute stages bring scikit-learn and scipy (0.7 s), which the first
-    # run after a server start (every page draws this module's sidebar line) does not need.
-    from scrm.compute import pending_stages
-
+    """The stages the next recompute would run (:func:`scrm.compute.pending_stages`), per data version:
+    stored by ``score`` (:func:`scrm.views.settings.stored_pending_stages`), so that the first run after a
+    server start does not import every compute stage."""
     with ui.connection(db_path) as db:
-        return tuple(pending_stages(db))
+        return V.stored_pending_stages(db)
 
 
 def load_score_status(db_path: str, data_version: int) -> V.ScoreStatus:

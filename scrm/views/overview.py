@@ -1312,9 +1312,11 @@ def refresh_page_summaries(db: sqlite_utils.Database) -> list[str]:
     ``python -m scrm score`` (a later write makes the answers stale; they are then
     recomputed on the first visit). Returns the names stored.
     """
+    from scrm.views.advocates import stored_role_table
     from scrm.views.listening import stored_brand_and_platform_options
+    from scrm.views.rules import stored_rule_options
     from scrm.views.segments import customer_sentiment, store_customer_values, stored_customer_currencies
-    from scrm.views.settings import stored_brands_and_currencies
+    from scrm.views.settings import stored_brands_and_currencies, stored_pending_stages
 
     browse.stored_filter_options(db)
     browse.stored_summary(db)
@@ -1322,12 +1324,15 @@ def refresh_page_summaries(db: sqlite_utils.Database) -> list[str]:
     stored_brands_and_currencies(db)  # what the Settings page offers
     stored_customer_currencies(db)  # the Segments page: money per currency,
     store_customer_values(db)  # its customers,
-    customer_sentiment(db, Filters())  # and value against sentiment
     stored_readiness(db)
+    stored_rule_options(db)  # the Rules page's form choices
+    stored_role_table(db)  # the Advocates page's authors
+    stored_pending_stages(db)  # the recompute status line (none pending after a score)
     default = default_period(db)
     # The sidebar starts every page on the default period: that view, with its dates, is the first one asked for.
     views = [Filters()] + ([Filters(date_from=default[0], date_to=default[1])] if default else [])
     for f in views:
+        customer_sentiment(db, f)  # the Segments page's value against sentiment
         periods = stored_periods(db, f)
         if periods is not None:
             stored_kpi_summary(db, f, periods)

@@ -101,6 +101,19 @@ def stored_brands_and_currencies(db: sqlite_utils.Database) -> tuple[tuple[str, 
     return browse.stored(db, "settings:brands_and_currencies", lambda: brands_and_currencies(db), browse.encode_json, decode)
 
 
+def stored_pending_stages(db: sqlite_utils.Database) -> tuple[str, ...]:
+    """:func:`scrm.compute.pending_stages`, stored per data version: asking it imports every compute
+    stage (scikit-learn and scipy, a second), which the Settings page's first run then skips."""
+    from scrm.views import data as browse
+
+    def pending() -> tuple[str, ...]:
+        from scrm.compute import pending_stages
+
+        return tuple(pending_stages(db))
+
+    return browse.stored(db, "settings:pending_stages", pending, browse.encode_json, lambda raw: tuple(json.loads(raw)))
+
+
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French"}
 
 

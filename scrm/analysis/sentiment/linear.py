@@ -42,10 +42,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # imported where a batch is built: scipy takes a tenth of a second that a page's first run skips
+    import scipy.sparse as sp
 
 CLASSES: tuple[str, ...] = ("negative", "neutral", "positive")
 FORMAT = "scrm-linear-sentiment/1"
@@ -511,6 +513,8 @@ class LinearModel:
         norm = np.sqrt(np.bincount(u_row, weights=tf * tf, minlength=n))
         x = tf / norm[u_row] if len(u_row) else tf
         indptr = np.concatenate(([0], np.cumsum(np.bincount(u_row, minlength=n))))
+        import scipy.sparse as sp
+
         matrix = sp.csr_matrix((x, u_col, indptr), shape=(n, width))
         # What one occurrence of a feature adds to log-odds(pos) - log-odds(neg),
         # summed per token.
