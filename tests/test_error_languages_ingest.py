@@ -10,7 +10,6 @@ values) kept as the file wrote them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ import sqlite_utils
 from streamlit.testing.v1 import AppTest
 
 from scrm import api
-from scrm.db import store
 from scrm.errors import FileTooLarge, ImportRejected, MappingError, MissingColumns, ScrmError, UnknownPreset
 from scrm.i18n.messages import Message
 
@@ -202,14 +200,6 @@ def test_a_mapping_name_refused_on_saving_reads_in_spanish_and_french(
 # --- the Data page ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "scrm.db"
-    store.open_db(path).close()
-    monkeypatch.setenv(store.ENV_DB, str(path))
-    yield path
-
-
 def data_page(lang: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The Data page for a reader whose browser asks for ``lang`` (the select boxes' labels are
     written in it between runs too, as the test sets their values outside a run)."""
@@ -229,7 +219,7 @@ def red_boxes(at: AppTest) -> list[str]:
 
 
 def test_the_data_page_in_spanish_explains_a_file_without_the_presets_columns_in_spanish(
-    db_file: Path, monkeypatch: pytest.MonkeyPatch
+    empty_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = data_page("es", monkeypatch)
     at.file_uploader[0].set_value(("ventas.csv", ORDERS_WITHOUT_AMOUNT, "text/csv")).run()
@@ -245,7 +235,7 @@ def test_the_data_page_in_spanish_explains_a_file_without_the_presets_columns_in
 
 
 def test_the_data_page_in_french_explains_an_empty_upload_in_french(
-    db_file: Path, monkeypatch: pytest.MonkeyPatch
+    empty_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = data_page("fr", monkeypatch)
     at.file_uploader[0].set_value(("vide.csv", b"", "text/csv")).run()
